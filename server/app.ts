@@ -1,0 +1,43 @@
+import { Hono } from 'hono';
+import type { Db } from './db/client.ts';
+import type { AppEnv } from './env.ts';
+import { onError } from './errors.ts';
+import { bearerAuth, TokenCache } from './middleware/auth.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { associationRoutes, associationSchemaRoutes } from './routes/associations.ts';
+import { docsRoutes } from './routes/docs.ts';
+import { objectRoutes } from './routes/objects.ts';
+import { schemaRoutes } from './routes/schemas.ts';
+
+export interface AppOptions {
+  db: Db;
+  /** How long a verified token is trusted before the database is asked again (ms). */
+  tokenCacheMs?: number;
+}
+
+export function createApp(options: AppOptions) {
+  const { db } = options;
+  const cache = new TokenCache(options.tokenCacheMs ?? 5_000);
+  const auth = bearerAuth({ db, cache });
+
+  const api = new Hono<AppEnv>()
+    .get('/health', (c) => c.json({ status: 'ok' as const }))
+    .use('/api/*', auth)
+    .use('/crm/*', auth)
+    .use('/crm-object-schemas/*', auth)
+    .route('/api', adminRoutes(cache))
+    .route('/crm/v3/objects', objectRoutes())
+    .route('/crm/v3/schemas', schemaRoutes())
+    .route('/crm-object-schemas/v3/schemas', schemaRoutes())
+    .route('/crm/v4', associationRoutes())
+    // the client calls labels and limits under both prefixes
+    .route('/crm/v4/associations', associationSchemaRoutes())
+    .route('/crm/associations/v4', associationSchemaRoutes());
+
+  const app = new Hono<AppEnv>().route('/', api).route('/', docsRoutes(api));
+  app.onError(onError);
+  app.notFound((c) => c.json({ status: 'error', message: `No route for ${c.req.method} ${c.req.path}`, category: 'OBJECT_NOT_FOUND', subCategory: 'NOT_FOUND', correlationId: crypto.randomUUID(), errors: [{ message: 'unknown route', in: 'path' }] }, 404));
+  return app;
+}
+
+export type AppType = ReturnType<typeof createApp>;

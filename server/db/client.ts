@@ -1,0 +1,129 @@
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import * as schema from './schema/index.ts';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** What every data-access function takes: the database or an open transaction. */
+export type DbOrTx = Db | Tx;
+
+// bigint ids and counts as numbers, as PGlite returns them (ids stay far below 2^53). Drizzle's
+// per-query parsers fall back to this global registry.
+pg.types.setTypeParser(20, Number);
+
+export const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
+
+export interface Database {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** PostgreSQL connection string; when absent, PGlite is used. */
+  databaseUrl?: string;
+  /** PGlite data directory, or `memory://` for a throwaway database. */
+  dataDir?: string;
+  /** PGlite only: commit with fsync (default). Turning it off trades crash safety for speed. */
+  durable?: boolean;
+  /** PGlite only: start from a data directory tarball (tests use a migrated template). */
+  loadDataDir?: Blob;
+  /** Pool size for PostgreSQL. */
+  poolSize?: number;
+  /** Apply migrations at open (default true). */
+  migrate?: boolean;
+}
+
+export class InstanceLockedError extends Error {
+  constructor(dir: string, pid: number) {
+    super(`The data directory ${dir} is in use by another server process (pid ${pid}). Stop it first, or point DATA_DIR elsewhere.`);
+    this.name = 'InstanceLockedError';
+  }
+}
+
+/**
+ * One server process per PGlite directory: PGlite has no shared-memory locking of its own, so two
+ * processes on one directory would corrupt it. A lock file with the owner's pid guards it; a lock
+ * left by a process that is gone is taken over.
+ */
+function lockDataDir(dir: string): () => void {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, '.crm-server.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) throw new InstanceLockedError(dir, pid);
+      rmSync(path, { force: true });
+    }
+  }
+  throw new Error(`Could not lock the data directory ${dir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function openDatabase(options: OpenOptions = {}): Promise<Database> {
+  const runMigrations = options.migrate ?? true;
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+    });
+    const db = drizzlePg(pool, { schema }) as unknown as Db;
+    if (runMigrations) await migratePg(db as never, { migrationsFolder });
+    return { db, kind: 'postgres', close: () => pool.end() };
+  }
+  const dataDir = options.dataDir ?? './data';
+  const inMemory = dataDir.startsWith('memory://');
+  const unlock = inMemory ? () => {} : lockDataDir(dataDir);
+  try {
+    const durable = options.durable ?? true;
+    // PGlite's default start parameters include -F (fsync off): drop it for durable commits.
+    const startParams = durable ? PGlite.defaultStartParams.filter((p) => p !== '-F') : undefined;
+    const client = await PGlite.create(dataDir, {
+      ...(startParams ? { startParams } : {}),
+      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+      relaxedDurability: !durable,
+    });
+    const db = drizzlePglite(client, { schema }) as unknown as Db;
+    if (runMigrations) await migratePglite(db as never, { migrationsFolder });
+    return {
+      db,
+      kind: 'pglite',
+      close: async () => {
+        await client.close();
+        unlock();
+      },
+    };
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+/** Rows of a raw `db.execute(sql…)`, the same on both drivers. */
+export function rowsOf<T>(result: unknown): T[] {
+  return (result as { rows: T[] }).rows;
+}

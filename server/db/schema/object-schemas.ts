@@ -1,0 +1,34 @@
+import { jsonb, pgTable, primaryKey, text, timestamp, uuid, uniqueIndex } from 'drizzle-orm/pg-core';
+
+export interface PropertyDefinition {
+  name: string;
+  label: string;
+  type: 'string' | 'number' | 'date' | 'datetime' | 'enumeration' | 'bool';
+  fieldType?: string;
+  options?: Array<{ label: string; value: string }>;
+}
+
+export interface ObjectSchemaDefinition {
+  labels: { singular: string; plural: string };
+  properties: PropertyDefinition[];
+  requiredProperties: string[];
+  searchableProperties: string[];
+  primaryDisplayProperty: string;
+  secondaryDisplayProperties: string[];
+  description?: string;
+}
+
+/** Custom object types: a definition row per type, never a table per tenant. */
+export const objectSchemas = pgTable(
+  'object_schemas',
+  {
+    workspaceId: uuid('workspace_id').notNull(),
+    typeId: text('type_id').notNull(),
+    name: text('name').notNull(),
+    definition: jsonb('definition').$type<ObjectSchemaDefinition>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    archivedAt: timestamp('archived_at', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.typeId] }), uniqueIndex('object_schemas_name').on(t.workspaceId, t.name)],
+);

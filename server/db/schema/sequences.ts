@@ -1,0 +1,12 @@
+import { pgSequence } from 'drizzle-orm/pg-core';
+
+/** One id space for records of every workspace: ids never collide across tenants. */
+export const recordIds = pgSequence('record_ids', { startWith: 1001 });
+/** Ids for users and tokens. */
+export const principalIds = pgSequence('principal_ids', { startWith: 1 });
+/** Ids of user- and integrator-defined association types, far above HubSpot's own. */
+export const associationTypeIds = pgSequence('association_type_ids', { startWith: 100001 });
+/** Custom object type numbers (`2-<n>`). */
+export const objectTypeNumbers = pgSequence('object_type_numbers', { startWith: 1001 });
+/** History entries, in the order they were written. */
+export const historyIds = pgSequence('history_ids', { startWith: 1 });

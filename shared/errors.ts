@@ -1,0 +1,108 @@
+import { z } from 'zod';
+
+/** Every machine-readable error code the API can answer with. */
+export const errorCode = z.enum([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'OBJECT_TYPE_NOT_FOUND',
+  'VALIDATION_ERROR',
+  'INVALID_JSON',
+  'CONFLICT',
+  'PLAN_REQUIRED',
+  'ASSOCIATION_TYPE_NOT_FOUND',
+  'ASSOCIATION_LABEL_NOT_FOUND',
+  'ASSOCIATION_LIMIT_EXCEEDED',
+  'LABEL_LIMIT_EXCEEDED',
+  'LABEL_LIMIT_ABOVE_PAIR_LIMIT',
+  'PRIMARY_COMPANY_REQUIRED',
+  'PRIMARY_NOT_ALLOWED',
+  'NEW_PRIMARY_INVALID',
+  'SELF_ASSOCIATION',
+  'TOO_MANY_INPUTS',
+  'PROPERTY_INVALID',
+  'INVALID_EMAIL',
+  'INVALID_DOMAIN',
+  'DUPLICATE_RECORD',
+  'SCHEMA_INVALID',
+  'INSTANCE_LOCKED',
+  'INTERNAL',
+]);
+export type ErrorCode = z.infer<typeof errorCode>;
+
+/** HubSpot's error categories, which its clients read. */
+export const errorCategory: Record<ErrorCode, string> = {
+  UNAUTHENTICATED: 'INVALID_AUTHENTICATION',
+  FORBIDDEN: 'MISSING_SCOPES',
+  NOT_FOUND: 'OBJECT_NOT_FOUND',
+  OBJECT_TYPE_NOT_FOUND: 'OBJECT_NOT_FOUND',
+  VALIDATION_ERROR: 'VALIDATION_ERROR',
+  INVALID_JSON: 'VALIDATION_ERROR',
+  CONFLICT: 'CONFLICT',
+  PLAN_REQUIRED: 'MISSING_SCOPES',
+  ASSOCIATION_TYPE_NOT_FOUND: 'VALIDATION_ERROR',
+  ASSOCIATION_LABEL_NOT_FOUND: 'VALIDATION_ERROR',
+  ASSOCIATION_LIMIT_EXCEEDED: 'VALIDATION_ERROR',
+  LABEL_LIMIT_EXCEEDED: 'VALIDATION_ERROR',
+  LABEL_LIMIT_ABOVE_PAIR_LIMIT: 'VALIDATION_ERROR',
+  PRIMARY_COMPANY_REQUIRED: 'VALIDATION_ERROR',
+  PRIMARY_NOT_ALLOWED: 'VALIDATION_ERROR',
+  NEW_PRIMARY_INVALID: 'VALIDATION_ERROR',
+  SELF_ASSOCIATION: 'VALIDATION_ERROR',
+  TOO_MANY_INPUTS: 'VALIDATION_ERROR',
+  PROPERTY_INVALID: 'VALIDATION_ERROR',
+  INVALID_EMAIL: 'VALIDATION_ERROR',
+  INVALID_DOMAIN: 'VALIDATION_ERROR',
+  DUPLICATE_RECORD: 'CONFLICT',
+  SCHEMA_INVALID: 'VALIDATION_ERROR',
+  INSTANCE_LOCKED: 'CONFLICT',
+  INTERNAL: 'INTERNAL_ERROR',
+};
+
+/** The one code→HTTP status map. */
+export const errorStatus: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 422 | 500> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  OBJECT_TYPE_NOT_FOUND: 404,
+  VALIDATION_ERROR: 400,
+  INVALID_JSON: 400,
+  CONFLICT: 409,
+  PLAN_REQUIRED: 403,
+  ASSOCIATION_TYPE_NOT_FOUND: 400,
+  ASSOCIATION_LABEL_NOT_FOUND: 400,
+  ASSOCIATION_LIMIT_EXCEEDED: 400,
+  LABEL_LIMIT_EXCEEDED: 400,
+  LABEL_LIMIT_ABOVE_PAIR_LIMIT: 400,
+  PRIMARY_COMPANY_REQUIRED: 400,
+  PRIMARY_NOT_ALLOWED: 400,
+  NEW_PRIMARY_INVALID: 400,
+  SELF_ASSOCIATION: 400,
+  TOO_MANY_INPUTS: 400,
+  PROPERTY_INVALID: 400,
+  INVALID_EMAIL: 400,
+  INVALID_DOMAIN: 400,
+  DUPLICATE_RECORD: 409,
+  SCHEMA_INVALID: 400,
+  INSTANCE_LOCKED: 409,
+  INTERNAL: 500,
+};
+
+/** HubSpot's error body, with our stable code in `subCategory` and in each `errors[].code`. */
+export const errorBody = z.object({
+  status: z.literal('error'),
+  message: z.string(),
+  category: z.string(),
+  subCategory: errorCode,
+  correlationId: z.string(),
+  errors: z.array(
+    z.object({
+      message: z.string(),
+      code: z.string().optional(),
+      in: z.string().optional(),
+      context: z.record(z.string(), z.array(z.string())).optional(),
+    }),
+  ),
+  context: z.record(z.string(), z.array(z.string())).optional(),
+});
+export type ErrorBody = z.infer<typeof errorBody>;

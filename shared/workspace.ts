@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { planSchema } from './plans.ts';
+
+/** Workspace settings an admin may change. Unknown keys are refused, not silently kept. */
+export const workspaceSettings = z
+  .object({
+    autoAssociateCompaniesByDomain: z.boolean().describe('R18: associate contacts with the company of their email domain'),
+    autoCreateCompaniesByDomain: z.boolean().describe('R18: create that company first when none exists'),
+    lifecycleStageSync: z.boolean().describe('R11: a contact moving forward moves its primary company'),
+    internalDomains: z.array(z.string().min(1).max(253)).max(1000),
+    neverLogAddresses: z.array(z.string().min(3).max(320)).max(1000),
+  })
+  .partial()
+  .strict();
+export type WorkspaceSettings = z.infer<typeof workspaceSettings>;
+
+export const createWorkspaceBody = z.object({ name: z.string().trim().min(1).max(200), plan: planSchema }).strict();
+export const patchWorkspaceBody = z
+  .object({ name: z.string().trim().min(1).max(200), plan: planSchema, settings: workspaceSettings })
+  .partial()
+  .strict();
+export const createUserBody = z
+  .object({ name: z.string().trim().min(1).max(200), email: z.email().max(320), role: z.enum(['admin', 'rep']) })
+  .strict();
+export const createTokenBody = z.object({ name: z.string().trim().min(1).max(200) }).strict();
+
+export const workspaceView = z.object({
+  id: z.string(),
+  name: z.string(),
+  plan: planSchema,
+  settings: workspaceSettings,
+  createdAt: z.string(),
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from './helpers/app.ts';
+
+describe('health and admin', () => {
+  const t = useTestApp();
+
+  it('GET /health answers ok without a token', async () => {
+    const r = await t.call('GET', '/health', undefined, null);
+    expect(r).toEqual({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('the owner creates a workspace whose admin token works only there', async () => {
+    const r = await t.call('POST', '/api/workspaces', { name: 'Acme', plan: 'starter' });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ name: 'Acme', plan: 'starter' });
+    const ws = await t.call('GET', '/api/workspace', undefined, r.body.adminToken);
+    expect(ws.body).toMatchObject({ id: r.body.id, plan: 'starter' });
+  });
+
+  it('security: no token, a wrong token and a malformed header are refused with 401', async () => {
+    expect((await t.call('GET', '/api/workspace', undefined, null)).status).toBe(401);
+    const wrong = await t.call('GET', '/api/workspace', undefined, 'crm_nope');
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toMatchObject({ status: 'error', subCategory: 'UNAUTHENTICATED', category: 'INVALID_AUTHENTICATION' });
+  });
+
+  it('security: a rep cannot use admin endpoints; an admin who is not the owner cannot create workspaces', async () => {
+    const rep = await t.call('POST', '/api/users', { name: 'Rita Rep', email: 'rita@example.com', role: 'rep' });
+    expect(rep.status).toBe(201);
+    expect((await t.call('GET', '/api/workspace', undefined, rep.body.token)).status).toBe(403);
+    expect((await t.call('POST', '/api/tokens', { name: 'x' }, rep.body.token)).status).toBe(403);
+    const other = await t.call('POST', '/api/workspaces', { name: 'Other', plan: 'professional' });
+    const denied = await t.call('POST', '/api/workspaces', { name: 'Nested', plan: 'starter' }, other.body.adminToken);
+    expect(denied.status).toBe(403);
+    expect(denied.body.subCategory).toBe('FORBIDDEN');
+  });
+
+  it('bad input names the field and writes nothing', async () => {
+    const r = await t.call('POST', '/api/users', { name: 'X', email: 'not-an-email', role: 'boss' });
+    expect(r.status).toBe(400);
+    expect(r.body.subCategory).toBe('VALIDATION_ERROR');
+    expect(r.body.errors.map((e: { in: string }) => e.in).sort()).toEqual(['body:email', 'body:role']);
+    const dup = await t.call('POST', '/api/users', { name: 'Rita again', email: 'RITA@example.com', role: 'rep' });
+    expect(dup.status).toBe(409);
+  });
+
+  it('PATCH /api/workspace changes plan and settings; unknown settings are refused', async () => {
+    const ok = await t.call('PATCH', '/api/workspace', { plan: 'professional', settings: { autoAssociateCompaniesByDomain: true } });
+    expect(ok.body).toMatchObject({ plan: 'professional', settings: { autoAssociateCompaniesByDomain: true } });
+    const bad = await t.call('PATCH', '/api/workspace', { settings: { colour: 'red' } });
+    expect(bad.status).toBe(400);
+    expect((await t.call('GET', '/api/workspace')).body.plan).toBe('professional');
+  });
+
+  it('an app token is created once and authenticates', async () => {
+    const r = await t.call('POST', '/api/tokens', { name: 'sync job' });
+    expect(r.status).toBe(201);
+    expect(r.body.token).toMatch(/^crm_/);
+    expect((await t.call('GET', '/crm/v3/objects/contacts', undefined, r.body.token)).status).not.toBe(401);
+  });
+});
