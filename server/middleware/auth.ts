@@ -13,7 +13,10 @@ export interface AuthOptions {
 /** A short-lived cache of verified tokens, so the hot path costs no extra round trip. */
 export class TokenCache {
   readonly #entries = new Map<string, { auth: Auth; until: number }>();
-  constructor(readonly ttlMs: number) {}
+  readonly ttlMs: number;
+  constructor(ttlMs: number) {
+    this.ttlMs = ttlMs;
+  }
   get(token: string): Auth | undefined {
     const hit = this.#entries.get(token);
     if (!hit) return undefined;

@@ -1,9 +1,434 @@
 import { Hono } from 'hono';
-import type { AppEnv } from '../env.ts';
+import { describeRoute } from 'hono-openapi';
+import type { AssociationSpec } from '../../shared/association-types.ts';
+import {
+  associationPath,
+  batchArchiveBody,
+  batchCreateBody,
+  batchDefaultBody,
+  batchLabelsArchiveBody,
+  batchReadBody,
+  deleteQuery,
+  labelCreateBody,
+  labelDeletePath,
+  labelsBody,
+  labelUpdateBody,
+  limitsBody,
+  limitsPurgeBody,
+  listPath,
+  listQuery,
+  pairPath,
+} from '../../shared/associations.ts';
+import { errorCategory } from '../../shared/errors.ts';
+import type { Db, Tx } from '../db/client.ts';
+import { associate, listAssociations, removeAssociation, removeLabels, type WriteContext } from '../domain/associations.ts';
+import { findType } from '../domain/association-types.ts';
+import { createLabel, deleteLabel, listLabels, updateLabel } from '../domain/labels.ts';
+import { listLimits, purgeLimits, setLimits } from '../domain/limits.ts';
+import { resolveObjectType } from '../domain/object-types.ts';
+import { type AppEnv, actorOf, type Auth } from '../env.ts';
+import { ApiError, toApiError } from '../errors.ts';
+import { requireAdmin } from '../middleware/auth.ts';
+import { validate } from '../validate.ts';
 
-export function associationRoutes() {
-  return new Hono<AppEnv>();
+function writeContext(auth: Auth): WriteContext {
+  return { workspaceId: auth.workspaceId, plan: auth.plan, actor: actorOf(auth) };
 }
+
+async function typeIdsOf(db: Db, ws: string, fromType: string, specs: AssociationSpec[], where: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const [i, s] of specs.entries()) {
+    const t = await findType(db, ws, s.associationTypeId);
+    if (t && t.fromType === fromType && t.category !== s.associationCategory) {
+      throw new ApiError('ASSOCIATION_TYPE_NOT_FOUND', `Association type ${s.associationTypeId} is ${t.category}, not ${s.associationCategory}`, {
+        errors: [{ message: 'category does not match the type', in: `${where}[${i}].associationCategory` }],
+      });
+    }
+    out.push(s.associationTypeId);
+  }
+  return out;
+}
+
+/** HubSpot's batch envelope: 200/201 when every input applied, 207 with per-input errors otherwise. */
+function batchResponse<T>(results: T[], errors: Array<{ error: ApiError; context: Record<string, string[]> }>, startedAt: string) {
+  const base = { status: 'COMPLETE' as const, results, startedAt, completedAt: new Date().toISOString() };
+  if (errors.length === 0) return base;
+  return {
+    ...base,
+    numErrors: errors.length,
+    errors: errors.map(({ error, context }) => ({
+      status: 'error',
+      category: errorCategory[error.code],
+      subCategory: error.code,
+      message: error.message,
+      context,
+      errors: error.errors,
+    })),
+  };
+}
+
+/**
+ * Runs each input in its own savepoint inside one transaction: a refused input rolls back alone
+ * and is reported; the good inputs all commit together (one durable commit for the batch).
+ */
+async function eachInput<I, R>(db: Db, inputs: I[], run: (tx: Tx, input: I, index: number) => Promise<R | undefined>, contextOf: (input: I) => Record<string, string[]>) {
+  const results: R[] = [];
+  const errors: Array<{ error: ApiError; context: Record<string, string[]> }> = [];
+  await db.transaction(async (tx) => {
+    for (const [index, input] of inputs.entries()) {
+      try {
+        const r = await tx.transaction((sp) => run(sp as Tx, input, index));
+        if (r !== undefined) results.push(r);
+      } catch (err) {
+        const apiError = toApiError(err);
+        if (apiError.code === 'INTERNAL') throw err;
+        errors.push({ error: apiError, context: { ...contextOf(input), inputIndex: [String(index)] } });
+      }
+    }
+  });
+  return { results, errors };
+}
+
+/** /crm/v4: associations between records. */
+export function associationRoutes() {
+  return new Hono<AppEnv>()
+    .put(
+      '/objects/:fromType/:fromId/associations/default/:toType/:toId',
+      describeRoute({ summary: 'Associate two records with the unlabeled default type (one click)', tags: ['Associations'] }),
+      validate('param', associationPath),
+      async (c) => {
+        const startedAt = new Date().toISOString();
+        const auth = c.get('auth');
+        const db = c.get('db');
+        const p = c.req.valid('param');
+        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
+        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const r = await db.transaction((tx) => associate(tx as Tx, writeContext(auth), { fromType: from.typeId, fromId: p.fromId, toType: to.typeId, toId: p.toId, typeIds: [] }));
+        const results = [];
+        for (const id of r.typeIds) {
+          const t = await findType(db, auth.workspaceId, id);
+          if (!t || t.label !== null) continue;
+          results.push({ from: { id: String(p.fromId) }, to: { id: String(p.toId) }, associationSpec: { associationCategory: t.category, associationTypeId: t.typeId } });
+          results.push({ from: { id: String(p.toId) }, to: { id: String(p.fromId) }, associationSpec: { associationCategory: t.category, associationTypeId: t.inverseTypeId } });
+        }
+        return c.json(batchResponse(results, [], startedAt), 200);
+      },
+    )
+    .put(
+      '/objects/:fromType/:fromId/associations/:toType/:toId',
+      describeRoute({ summary: 'Associate two records with labels (adds to the labels they have)', tags: ['Associations'] }),
+      validate('param', associationPath),
+      validate('json', labelsBody),
+      async (c) => {
+        const auth = c.get('auth');
+        const db = c.get('db');
+        const p = c.req.valid('param');
+        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
+        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const typeIds = await typeIdsOf(db, auth.workspaceId, from.typeId, c.req.valid('json'), 'body');
+        const r = await db.transaction((tx) => associate(tx as Tx, writeContext(auth), { fromType: from.typeId, fromId: p.fromId, toType: to.typeId, toId: p.toId, typeIds }));
+        return c.json({ fromObjectTypeId: r.fromObjectTypeId, fromObjectId: r.fromObjectId, toObjectTypeId: r.toObjectTypeId, toObjectId: r.toObjectId, labels: r.labels }, 201);
+      },
+    )
+    .delete(
+      '/objects/:fromType/:fromId/associations/:toType/:toId',
+      describeRoute({ summary: 'Remove every association type between two records (both directions)', tags: ['Associations'] }),
+      validate('param', associationPath),
+      validate('query', deleteQuery),
+      async (c) => {
+        const auth = c.get('auth');
+        const db = c.get('db');
+        const p = c.req.valid('param');
+        const q = c.req.valid('query');
+        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
+        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        await db.transaction((tx) =>
+          removeAssociation(tx as Tx, writeContext(auth), { fromType: from.typeId, fromId: p.fromId, toType: to.typeId, toId: p.toId, ...(q.newPrimaryCompanyId !== undefined ? { newPrimaryCompanyId: q.newPrimaryCompanyId } : {}) }),
+        );
+        return c.body(null, 204);
+      },
+    )
+    .get(
+      '/objects/:fromType/:fromId/associations/:toType',
+      describeRoute({ summary: "A record's associations with one object type, 500 per page", tags: ['Associations'] }),
+      validate('param', listPath),
+      validate('query', listQuery),
+      async (c) => {
+        const auth = c.get('auth');
+        const db = c.get('db');
+        const p = c.req.valid('param');
+        const q = c.req.valid('query');
+        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
+        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const page = await listAssociations(db, auth.workspaceId, { type: from.typeId, id: p.fromId }, to.typeId, { limit: q.limit, ...(q.after ? { after: Number(q.after) } : {}) });
+        const next = page.next !== undefined ? { paging: { next: { after: String(page.next), link: `${new URL(c.req.url).pathname}?after=${page.next}&limit=${q.limit}` } } } : {};
+        return c.json({ results: page.results, ...next });
+      },
+    )
+    .post(
+      '/associations/:fromType/:toType/batch/associate/default',
+      describeRoute({ summary: 'Associate many pairs with the default type', tags: ['Associations batch'] }),
+      validate('param', pairPath),
+      validate('json', batchDefaultBody),
+      async (c) => {
+        const startedAt = new Date().toISOString();
+        const auth = c.get('auth');
+        const db = c.get('db');
+        const p = c.req.valid('param');
+        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
+        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const ctx = writeContext(auth);
+        const { results, errors } = await eachInput(
+          db,
+          c.req.valid('json').inputs,
+          async (tx, input) => {
+            const r = await associate(tx, ctx, { fromType: from.typeId, fromId: input.from.id, toType: to.typeId, toId: input.to.id, typeIds: [] });
+            const unlabeled = [];
+            for (const id of r.typeIds) {
+              const t = await findType(tx, auth.workspaceId, id);
+              if (t && t.label === null) unlabeled.push(t);
+            }
+            return unlabeled.flatMap((t) => [
+              { from: { id: String(input.from.id) }, to: { id: String(input.to.id) }, associationSpec: { associationCategory: t.category, associationTypeId: t.typeId } },
+              { from: { id: String(input.to.id) }, to: { id: String(input.from.id) }, associationSpec: { associationCategory: t.category, associationTypeId: t.inverseTypeId } },
+            ]);
+          },
+          (input) => ({ fromObjectId: [String(input.from.id)], toObjectId: [String(input.to.id)] }),
+        );
+        return c.json(batchResponse(results.flat(), errors, startedAt), errors.length ? 207 : 200);
+      },
+    )
+    .post(
+      '/associations/:fromType/:toType/batch/create',
+      describeRoute({ summary: 'Associate many pairs with labels', tags: ['Associations batch'] }),
+      validate('param', pairPath),
+      validate('json', batchCreateBody),
+      async (c) => {
+        const startedAt = new Date().toISOString();
+        const auth = c.get('auth');
+        const db = c.get('db');
+        const p = c.req.valid('param');
+        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
+        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const ctx = writeContext(auth);
+        const { results, errors } = await eachInput(
+          db,
+          c.req.valid('json').inputs,
+          async (tx, input, index) => {
+            const typeIds = await typeIdsOf(db, auth.workspaceId, from.typeId, input.types, `inputs[${index}].types`);
+            const r = await associate(tx, ctx, { fromType: from.typeId, fromId: input.from.id, toType: to.typeId, toId: input.to.id, typeIds });
+            return { fromObjectTypeId: r.fromObjectTypeId, fromObjectId: r.fromObjectId, toObjectTypeId: r.toObjectTypeId, toObjectId: r.toObjectId, labels: r.labels };
+          },
+          (input) => ({ fromObjectId: [String(input.from.id)], toObjectId: [String(input.to.id)] }),
+        );
+        return c.json(batchResponse(results, errors, startedAt), errors.length ? 207 : 201);
+      },
+    )
+    .post(
+      '/associations/:fromType/:toType/batch/read',
+      describeRoute({ summary: 'Read the associations of many records', tags: ['Associations batch'] }),
+      validate('param', pairPath),
+      validate('json', batchReadBody),
+      async (c) => {
+        const startedAt = new Date().toISOString();
+        const auth = c.get('auth');
+        const db = c.get('db');
+        const p = c.req.valid('param');
+        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
+        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const results = [];
+        const errors: Array<{ error: ApiError; context: Record<string, string[]> }> = [];
+        for (const input of c.req.valid('json').inputs) {
+          try {
+            const page = await listAssociations(db, auth.workspaceId, { type: from.typeId, id: input.id }, to.typeId, { limit: 500, ...(input.after ? { after: Number(input.after) } : {}) });
+            results.push({ from: { id: String(input.id) }, to: page.results, ...(page.next !== undefined ? { paging: { next: { after: String(page.next) } } } : {}) });
+          } catch (err) {
+            errors.push({ error: toApiError(err), context: { fromObjectId: [String(input.id)] } });
+          }
+        }
+        return c.json(batchResponse(results, errors, startedAt), errors.length ? 207 : 200);
+      },
+    )
+    .post(
+      '/associations/:fromType/:toType/batch/archive',
+      describeRoute({ summary: 'Remove associations between many pairs', tags: ['Associations batch'] }),
+      validate('param', pairPath),
+      validate('json', batchArchiveBody),
+      async (c) => {
+        const startedAt = new Date().toISOString();
+        const auth = c.get('auth');
+        const db = c.get('db');
+        const p = c.req.valid('param');
+        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
+        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const ctx = writeContext(auth);
+        const pairs = c.req.valid('json').inputs.flatMap((input) => input.to.map((t) => ({ fromId: input.from.id, toId: t.id, newPrimaryCompanyId: input.newPrimaryCompanyId })));
+        const { errors } = await eachInput(
+          db,
+          pairs,
+          async (tx, pair) => {
+            await removeAssociation(tx, ctx, { fromType: from.typeId, fromId: pair.fromId, toType: to.typeId, toId: pair.toId, ...(pair.newPrimaryCompanyId !== undefined ? { newPrimaryCompanyId: pair.newPrimaryCompanyId } : {}) });
+            return undefined;
+          },
+          (pair) => ({ fromObjectId: [String(pair.fromId)], toObjectId: [String(pair.toId)] }),
+        );
+        if (errors.length === 0) return c.body(null, 204);
+        return c.json(batchResponse([], errors, startedAt), 207);
+      },
+    )
+    .post(
+      '/associations/:fromType/:toType/batch/labels/archive',
+      describeRoute({ summary: 'Remove labels between many pairs; the associations stay', tags: ['Associations batch'] }),
+      validate('param', pairPath),
+      validate('json', batchLabelsArchiveBody),
+      async (c) => {
+        const startedAt = new Date().toISOString();
+        const auth = c.get('auth');
+        const db = c.get('db');
+        const p = c.req.valid('param');
+        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
+        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const ctx = writeContext(auth);
+        const { errors } = await eachInput(
+          db,
+          c.req.valid('json').inputs,
+          async (tx, input, index) => {
+            const typeIds = await typeIdsOf(db, auth.workspaceId, from.typeId, input.types, `inputs[${index}].types`);
+            await removeLabels(tx, ctx, { fromType: from.typeId, fromId: input.from.id, toType: to.typeId, toId: input.to.id, typeIds, ...(input.newPrimaryCompanyId !== undefined ? { newPrimaryCompanyId: input.newPrimaryCompanyId } : {}) });
+            return undefined;
+          },
+          (input) => ({ fromObjectId: [String(input.from.id)], toObjectId: [String(input.to.id)] }),
+        );
+        if (errors.length === 0) return c.body(null, 204);
+        return c.json(batchResponse([], errors, startedAt), 207);
+      },
+    );
+}
+
+/** /crm/v4/associations and /crm/associations/v4: labels and limits (association schema). */
 export function associationSchemaRoutes() {
-  return new Hono<AppEnv>();
+  return new Hono<AppEnv>()
+    .get('/definitions/configurations/all', describeRoute({ summary: 'Every configured association limit', tags: ['Association limits'] }), async (c) => {
+      const auth = c.get('auth');
+      return c.json({ results: await listLimits(c.get('db'), auth.workspaceId) });
+    })
+    .get(
+      '/definitions/configurations/:fromType/:toType',
+      describeRoute({ summary: 'Configured limits of one direction', tags: ['Association limits'] }),
+      validate('param', pairPath),
+      async (c) => {
+        const auth = c.get('auth');
+        const db = c.get('db');
+        const p = c.req.valid('param');
+        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
+        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        return c.json({ results: await listLimits(db, auth.workspaceId, { fromType: from.typeId, toType: to.typeId }) });
+      },
+    )
+    .post(
+      '/definitions/configurations/:fromType/:toType/batch/create',
+      describeRoute({ summary: 'Set per-record limits (1–10,000) for a pair or a label', tags: ['Association limits'] }),
+      validate('param', pairPath),
+      validate('json', limitsBody),
+      async (c) => {
+        const startedAt = new Date().toISOString();
+        const auth = c.get('auth');
+        requireAdmin(auth);
+        const db = c.get('db');
+        const p = c.req.valid('param');
+        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
+        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const { applied, errors } = await db.transaction((tx) => setLimits(tx as Tx, auth.workspaceId, auth.plan, from.typeId, to.typeId, c.req.valid('json').inputs));
+        return c.json(batchResponse(applied, errors.map((e) => ({ error: e.error, context: { inputIndex: [String(e.index)] } })), startedAt), errors.length ? 207 : 201);
+      },
+    )
+    .post(
+      '/definitions/configurations/:fromType/:toType/batch/update',
+      describeRoute({ summary: 'Change per-record limits; lower limits are not retroactive', tags: ['Association limits'] }),
+      validate('param', pairPath),
+      validate('json', limitsBody),
+      async (c) => {
+        const startedAt = new Date().toISOString();
+        const auth = c.get('auth');
+        requireAdmin(auth);
+        const db = c.get('db');
+        const p = c.req.valid('param');
+        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
+        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const { applied, errors } = await db.transaction((tx) => setLimits(tx as Tx, auth.workspaceId, auth.plan, from.typeId, to.typeId, c.req.valid('json').inputs));
+        const results = applied.map((a) => ({ typeId: a.typeId, category: a.category, maxToObjectIds: a.userEnforcedMaxToObjectIds }));
+        return c.json(batchResponse(results, errors.map((e) => ({ error: e.error, context: { inputIndex: [String(e.index)] } })), startedAt), errors.length ? 207 : 200);
+      },
+    )
+    .post(
+      '/definitions/configurations/:fromType/:toType/batch/purge',
+      describeRoute({ summary: 'Remove configured limits (back to the defaults)', tags: ['Association limits'] }),
+      validate('param', pairPath),
+      validate('json', limitsPurgeBody),
+      async (c) => {
+        const auth = c.get('auth');
+        requireAdmin(auth);
+        const db = c.get('db');
+        const p = c.req.valid('param');
+        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
+        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        await purgeLimits(db, auth.workspaceId, from.typeId, to.typeId, c.req.valid('json').inputs.map((i) => i.typeId));
+        return c.body(null, 204);
+      },
+    )
+    .get('/:fromType/:toType/labels', describeRoute({ summary: 'Association types of one direction: unlabeled, primary, labels', tags: ['Association labels'] }), validate('param', pairPath), async (c) => {
+      const auth = c.get('auth');
+      const db = c.get('db');
+      const p = c.req.valid('param');
+      const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
+      const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+      return c.json({ results: await listLabels(db, auth.workspaceId, from.typeId, to.typeId) });
+    })
+    .post(
+      '/:fromType/:toType/labels',
+      describeRoute({ summary: 'Create a label, single or paired (Professional+; at most 50 per pair)', tags: ['Association labels'] }),
+      validate('param', pairPath),
+      validate('json', labelCreateBody),
+      async (c) => {
+        const auth = c.get('auth');
+        requireAdmin(auth);
+        const db = c.get('db');
+        const p = c.req.valid('param');
+        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
+        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const created = await db.transaction((tx) => createLabel(tx as Tx, writeContext(auth), from.typeId, to.typeId, c.req.valid('json')));
+        return c.json({ results: created }, 200);
+      },
+    )
+    .put(
+      '/:fromType/:toType/labels',
+      describeRoute({ summary: 'Rename a label', tags: ['Association labels'] }),
+      validate('param', pairPath),
+      validate('json', labelUpdateBody),
+      async (c) => {
+        const auth = c.get('auth');
+        requireAdmin(auth);
+        const db = c.get('db');
+        const p = c.req.valid('param');
+        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
+        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        await updateLabel(db, writeContext(auth), from.typeId, to.typeId, c.req.valid('json'));
+        return c.body(null, 204);
+      },
+    )
+    .delete(
+      '/:fromType/:toType/labels/:typeId',
+      describeRoute({ summary: 'Delete a label; associations keep their other types', tags: ['Association labels'] }),
+      validate('param', labelDeletePath),
+      async (c) => {
+        const auth = c.get('auth');
+        requireAdmin(auth);
+        const db = c.get('db');
+        const p = c.req.valid('param');
+        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
+        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        await db.transaction((tx) => deleteLabel(tx as Tx, writeContext(auth), from.typeId, to.typeId, p.typeId));
+        return c.body(null, 204);
+      },
+    );
 }

@@ -120,4 +120,5 @@ CREATE INDEX "records_type" ON "records" USING btree ("workspace_id","type_id","
 CREATE UNIQUE INDEX "records_contact_email" ON "records" USING btree ("workspace_id",lower("properties"->>'email')) WHERE "records"."type_id" = '0-1' and "records"."archived_at" is null and "records"."merged_into" is null and "records"."properties"->>'email' is not null;--> statement-breakpoint
 CREATE INDEX "records_company_domain" ON "records" USING btree ("workspace_id",lower("properties"->>'domain')) WHERE "records"."type_id" = '0-2';--> statement-breakpoint
 CREATE INDEX "association_types_pair" ON "association_types" USING btree ("workspace_id","from_type","to_type");--> statement-breakpoint
+CREATE UNIQUE INDEX "association_types_label" ON "association_types" USING btree ("workspace_id","from_type","to_type",lower(coalesce("label", '')));--> statement-breakpoint
 CREATE INDEX "association_history_record" ON "association_history" USING btree ("workspace_id","from_id","id");

@@ -1,4 +1,5 @@
-import { bigint, boolean, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * Association types a workspace defined: labels (single or paired) and the unlabeled type of
@@ -19,7 +20,12 @@ export const associationTypes = pgTable(
     createdBy: bigint('created_by', { mode: 'number' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.typeId] }), index('association_types_pair').on(t.workspaceId, t.fromType, t.toType)],
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.typeId] }),
+    index('association_types_pair').on(t.workspaceId, t.fromType, t.toType),
+    // one unlabeled type per direction, and label names unique per direction (case-insensitive)
+    uniqueIndex('association_types_label').on(t.workspaceId, t.fromType, t.toType, sql`lower(coalesce(${t.label}, ''))`),
+  ],
 );
 
 /** Per-record association limits an admin set, per direction and type (pair limit = unlabeled type). */

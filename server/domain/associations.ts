@@ -1,0 +1,533 @@
+import { type SQL, sql } from 'drizzle-orm';
+import type { AssociationTypeDef } from '../../shared/association-types.ts';
+import { hubspotPrimaryType } from '../../shared/association-types.ts';
+import { COMPANY, CONTACT } from '../../shared/objects.ts';
+import { type Plan, planAllows } from '../../shared/plans.ts';
+import { type DbOrTx, rowsOf, type Tx } from '../db/client.ts';
+import type { Actor } from '../env.ts';
+import { ApiError } from '../errors.ts';
+import { defaultType, findType, isExclusive } from './association-types.ts';
+import { effectiveLimit, type LimitRow } from './limits.ts';
+import { displayName, objectTypeById } from './object-types.ts';
+
+/** What every write needs to know about who writes where. */
+export interface WriteContext {
+  workspaceId: string;
+  plan: Plan;
+  actor: Actor;
+}
+
+export interface AssociateInput {
+  /** Type id of the `from` record (`0-1`, `2-7`). */
+  fromType: string;
+  fromId: number;
+  /** Type id of the `to` record; taken from the association types when omitted. */
+  toType?: string;
+  toId: number;
+  /** Association type ids as seen from `from`; empty means the unlabeled default. */
+  typeIds: number[];
+  /** The `from` record is being created in this request (R7). */
+  creating?: boolean;
+}
+
+export interface AssociationResult {
+  fromObjectTypeId: string;
+  fromObjectId: number;
+  toObjectTypeId: string;
+  toObjectId: number;
+  /** Label names between the two records after the change, seen from `from`. */
+  labels: string[];
+  /** Every type id between them after the change, seen from `from`. */
+  typeIds: number[];
+}
+
+/** One directed, typed edge: a row of the associations table. */
+interface Edge {
+  fromId: number;
+  fromType: string;
+  toId: number;
+  toType: string;
+  typeId: number;
+}
+
+type Action = 'CREATED' | 'DELETED' | 'LABEL_ADDED' | 'LABEL_REMOVED' | 'PRIMARY_SET' | 'PRIMARY_UNSET';
+
+interface HistoryRow extends Edge {
+  action: Action;
+  toName: string | null;
+  label: string | null;
+  detail?: string;
+}
+
+interface RecordRow {
+  id: number;
+  type_id: string;
+  properties: Record<string, string | null>;
+}
+
+/**
+ * Locks the records (in id order, so two writers never deadlock) and returns them. Once a record
+ * is locked, every association count read about it is current: that is what keeps two
+ * concurrent requests from passing a limit together on PostgreSQL.
+ */
+async function lockRecords(tx: Tx, workspaceId: string, ids: number[]): Promise<Map<number, RecordRow>> {
+  const unique = [...new Set(ids)].sort((a, b) => a - b);
+  const rows = rowsOf<RecordRow>(
+    await tx.execute(sql`
+      select id, type_id, properties from records
+      where workspace_id = ${workspaceId} and id in (${sql.join(unique.map((id) => sql`${id}`), sql`, `)})
+        and archived_at is null and merged_into is null
+      order by id for update`),
+  );
+  return new Map(rows.map((r) => [Number(r.id), { ...r, id: Number(r.id) }]));
+}
+
+function requireRecord(records: Map<number, RecordRow>, id: number, typeId: string | undefined, where: string): RecordRow {
+  const r = records.get(id);
+  if (!r || (typeId !== undefined && r.type_id !== typeId)) {
+    throw new ApiError('NOT_FOUND', `No ${typeId ? `${typeId} ` : ''}record with id ${id}`, { errors: [{ message: `record ${id} not found`, in: where }] });
+  }
+  return r;
+}
+
+async function nameOf(tx: Tx, workspaceId: string, r: { type_id: string; properties: Record<string, string | null> }): Promise<string | null> {
+  const type = r.type_id.startsWith('2-') ? await objectTypeById(tx, workspaceId, r.type_id) : undefined;
+  return displayName(r.type_id, r.properties, type?.definition);
+}
+
+function actionOf(t: AssociationTypeDef, defaultTypeId: number, adding: boolean): Action {
+  if (t.typeId === defaultTypeId) return adding ? 'CREATED' : 'DELETED';
+  if (t.primary) return adding ? 'PRIMARY_SET' : 'PRIMARY_UNSET';
+  return adding ? 'LABEL_ADDED' : 'LABEL_REMOVED';
+}
+
+function values(rows: SQL[]): SQL {
+  return sql.join(rows, sql`, `);
+}
+
+/**
+ * Removes and adds edges and writes their history, all in one statement. Callers pass both
+ * directions of every change, so no half edge is ever written (R2).
+ */
+async function writeEdges(tx: Tx, ctx: WriteContext, removes: Edge[], adds: Edge[], history: HistoryRow[]): Promise<void> {
+  if (removes.length === 0 && adds.length === 0) return;
+  const ws = ctx.workspaceId;
+  const a = ctx.actor;
+  const userId = a.source === 'USER' ? a.userId : null;
+  const userName = a.source === 'USER' ? a.userName : null;
+  const sourceId = a.source === 'USER' ? null : (a.sourceId ?? null);
+  const parts: SQL[] = [];
+  if (removes.length > 0) {
+    parts.push(sql`d as (
+      delete from associations where workspace_id = ${ws}
+        and (from_id, to_type, to_id, type_id) in (${values(removes.map((e) => sql`(${e.fromId}::bigint, ${e.toType}::text, ${e.toId}::bigint, ${e.typeId}::int)`))})
+      returning 1)`);
+  }
+  if (adds.length > 0) {
+    parts.push(sql`i as (
+      insert into associations (workspace_id, from_id, to_type, to_id, type_id, from_type)
+      values ${values(adds.map((e) => sql`(${ws}, ${e.fromId}, ${e.toType}, ${e.toId}, ${e.typeId}, ${e.fromType})`))}
+      on conflict do nothing returning 1)`);
+  }
+  if (history.length > 0) {
+    parts.push(sql`h as (
+      insert into association_history (workspace_id, action, source, source_user_id, source_user_name, source_id, from_type, from_id, to_type, to_id, to_name, type_id, label, detail)
+      values ${values(history.map((h) => sql`(${ws}, ${h.action}, ${a.source}, ${userId}, ${userName}, ${sourceId}, ${h.fromType}, ${h.fromId}, ${h.toType}, ${h.toId}, ${h.toName}, ${h.typeId}, ${h.label}, ${h.detail ?? null})`))}
+      returning 1)`);
+  }
+  await tx.execute(sql`with ${sql.join(parts, sql`, `)} select 1`);
+}
+
+/** What the database holds around a pair of records, read in one round trip after locking them. */
+interface PairState {
+  /** Type ids from A to B. */
+  existing: number[];
+  /** Per type id: how many records of B's type A has with it; and the same for B. */
+  countsA: Record<string, number>;
+  countsB: Record<string, number>;
+  /** Records that hold an exclusive type (primary, primary-style) of A or B, other than each other. */
+  holders: Array<{ from_id: number; type_id: number; to_id: number; to_type: string; properties: Record<string, string | null> }>;
+  limits: LimitRow[];
+}
+
+async function readPairState(
+  tx: Tx,
+  workspaceId: string,
+  a: { id: number; type: string },
+  b: { id: number; type: string },
+  countTypesA: number[],
+  countTypesB: number[],
+  exclusiveA: number[],
+  exclusiveB: number[],
+): Promise<PairState> {
+  const list = (ids: number[]) => (ids.length > 0 ? sql.join(ids.map((i) => sql`${i}::int`), sql`, `) : sql`null::int`);
+  const [row] = rowsOf<{ existing: number[] | null; counts_a: Record<string, number> | null; counts_b: Record<string, number> | null; holders: PairState['holders'] | null; limits: Array<{ from_type: string; to_type: string; type_id: number; max: number }> | null }>(
+    await tx.execute(sql`
+      select
+        (select json_agg(type_id) from associations
+          where workspace_id = ${workspaceId} and from_id = ${a.id} and to_type = ${b.type} and to_id = ${b.id}) as existing,
+        (select json_object_agg(type_id, n) from (select type_id, count(*)::int as n from associations
+          where workspace_id = ${workspaceId} and from_id = ${a.id} and to_type = ${b.type} and type_id in (${list(countTypesA)})
+          group by type_id) c) as counts_a,
+        (select json_object_agg(type_id, n) from (select type_id, count(*)::int as n from associations
+          where workspace_id = ${workspaceId} and from_id = ${b.id} and to_type = ${a.type} and type_id in (${list(countTypesB)})
+          group by type_id) c) as counts_b,
+        (select json_agg(json_build_object('from_id', x.from_id, 'type_id', x.type_id, 'to_id', x.to_id, 'to_type', x.to_type, 'properties', r.properties))
+          from associations x join records r on r.workspace_id = x.workspace_id and r.id = x.to_id
+          where x.workspace_id = ${workspaceId} and (
+            (x.from_id = ${a.id} and x.to_type = ${b.type} and x.type_id in (${list(exclusiveA)}) and x.to_id <> ${b.id})
+            or (x.from_id = ${b.id} and x.to_type = ${a.type} and x.type_id in (${list(exclusiveB)}) and x.to_id <> ${a.id}))) as holders,
+        (select json_agg(json_build_object('from_type', from_type, 'to_type', to_type, 'type_id', type_id, 'max', max_to_object_ids))
+          from association_limits where workspace_id = ${workspaceId}
+            and ((from_type = ${a.type} and to_type = ${b.type}) or (from_type = ${b.type} and to_type = ${a.type}))) as limits`),
+  );
+  return {
+    existing: (row?.existing ?? []).map(Number),
+    countsA: row?.counts_a ?? {},
+    countsB: row?.counts_b ?? {},
+    holders: (row?.holders ?? []).map((h) => ({ ...h, from_id: Number(h.from_id), to_id: Number(h.to_id), type_id: Number(h.type_id) })),
+    limits: (row?.limits ?? []).map((l) => ({ fromType: l.from_type, toType: l.to_type, typeId: Number(l.type_id), max: Number(l.max) })),
+  };
+}
+
+async function resolveTypes(tx: Tx, ctx: WriteContext, fromType: string, toType: string | undefined, typeIds: number[], where: string): Promise<{ toType: string; types: AssociationTypeDef[] }> {
+  const types: AssociationTypeDef[] = [];
+  let target = toType;
+  for (const [i, id] of typeIds.entries()) {
+    const t = await findType(tx, ctx.workspaceId, id);
+    if (!t || t.fromType !== fromType || (target !== undefined && t.toType !== target)) {
+      throw new ApiError('ASSOCIATION_TYPE_NOT_FOUND', `Association type ${id} does not exist from ${fromType}${target ? ` to ${target}` : ''}`, {
+        errors: [{ message: 'unknown association type for this pair', in: `${where}[${i}].associationTypeId` }],
+      });
+    }
+    target = t.toType;
+    types.push(t);
+  }
+  if (target === undefined) throw new ApiError('VALIDATION_ERROR', 'The target object type is needed when no association type is given', { errors: [{ message: 'missing', in: where }] });
+  return { toType: target, types };
+}
+
+function requirePlanFor(ctx: WriteContext, t: AssociationTypeDef): void {
+  if (t.label === null || t.category === 'HUBSPOT_DEFINED') return;
+  if (!planAllows(ctx.plan, 'labels')) {
+    throw new ApiError('PLAN_REQUIRED', `Association labels need the Professional or Enterprise plan; this workspace is on ${ctx.plan}`, {
+      errors: [{ message: 'labels need professional', in: 'types', context: { requiredPlan: ['professional'] } }],
+    });
+  }
+}
+
+/**
+ * Associates two records with the given types (plus the unlabeled default), both directions, in
+ * the caller's transaction. Applies the primary-company rules (R6–R8, R13), exclusive labels,
+ * plan rules and per-record limits (R4), and writes history for every change (R20).
+ */
+export async function associate(tx: Tx, ctx: WriteContext, input: AssociateInput): Promise<AssociationResult> {
+  const ws = ctx.workspaceId;
+  if (input.fromId === input.toId) {
+    throw new ApiError('SELF_ASSOCIATION', `A record cannot be associated with itself (${input.fromId})`, { errors: [{ message: 'same record on both sides', in: 'to.id' }] });
+  }
+  const { toType, types: requested } = await resolveTypes(tx, ctx, input.fromType, input.toType, input.typeIds, 'types');
+  for (const t of requested) requirePlanFor(ctx, t);
+  const defAB = await defaultType(tx, ws, input.fromType, toType);
+  const defBA = await defaultType(tx, ws, toType, input.fromType);
+  const records = await lockRecords(tx, ws, [input.fromId, input.toId]);
+  const recA = requireRecord(records, input.fromId, input.fromType, 'from.id');
+  const recB = requireRecord(records, input.toId, toType, 'to.id');
+  const A = { id: recA.id, type: input.fromType };
+  const B = { id: recB.id, type: toType };
+
+  // The side types of the requested set: A→B types and their inverses B→A.
+  const wantAB = new Map<number, AssociationTypeDef>([[defAB.typeId, defAB], ...requested.map((t) => [t.typeId, t] as const)]);
+  // R6/R7/R8: the built-in primary company of a contact, deal or ticket.
+  const primaryAB = hubspotPrimaryType(A.type, B.type);
+  const primaryBA = hubspotPrimaryType(B.type, A.type);
+  const recordSide = primaryAB && B.type === COMPANY ? 'A' : primaryBA && A.type === COMPANY ? 'B' : null;
+
+  const inverses = new Map<number, AssociationTypeDef>();
+  for (const t of wantAB.values()) {
+    const inv = t.inverseTypeId === t.typeId ? t : await findType(tx, ws, t.inverseTypeId);
+    if (!inv) throw new ApiError('INTERNAL', `Association type ${t.typeId} has no inverse`);
+    inverses.set(t.typeId, inv);
+  }
+  const exclusiveA = [...wantAB.values()].filter(isExclusive).map((t) => t.typeId);
+  const exclusiveB = [...inverses.values()].filter(isExclusive).map((t) => t.typeId);
+  if (recordSide === 'A' && primaryAB) exclusiveA.push(primaryAB.typeId);
+  if (recordSide === 'B' && primaryBA) exclusiveB.push(primaryBA.typeId);
+  const countTypesA = [...wantAB.keys()];
+  const countTypesB = [...inverses.values()].map((t) => t.typeId);
+
+  const state = await readPairState(tx, ws, A, B, countTypesA, countTypesB, exclusiveA, exclusiveB);
+  const existing = new Set(state.existing);
+  const isNew = !existing.has(defAB.typeId);
+
+  // Automatic primary: R8 (a contact's first company), R7 (a company added while creating).
+  if (recordSide) {
+    const primary = recordSide === 'A' ? primaryAB! : primaryBA!;
+    const recordIsNewToCompanies = (recordSide === 'A' ? state.countsA : state.countsB)[String(recordSide === 'A' ? defAB.typeId : defBA.typeId)] ?? 0;
+    const hasPrimaryElsewhere = state.holders.some((h) => h.type_id === primary.typeId);
+    const alreadyPrimary = existing.has(recordSide === 'A' ? primary.typeId : primary.inverseTypeId);
+    const explicit = wantAB.has(recordSide === 'A' ? primary.typeId : primary.inverseTypeId);
+    const contactFirst = (recordSide === 'A' ? A.type : B.type) === CONTACT && recordIsNewToCompanies === 0;
+    const creatingRecord = input.creating === true && recordSide === 'A' && !hasPrimaryElsewhere;
+    if (!explicit && !alreadyPrimary && (contactFirst || creatingRecord)) {
+      const abPrimary = recordSide === 'A' ? primary : (await findType(tx, ws, primary.inverseTypeId))!;
+      wantAB.set(abPrimary.typeId, abPrimary);
+      inverses.set(abPrimary.typeId, recordSide === 'A' ? (await findType(tx, ws, primary.inverseTypeId))! : primary);
+    }
+  }
+
+  const adds: Edge[] = [];
+  const removes: Edge[] = [];
+  const history: HistoryRow[] = [];
+  const nameA = await nameOf(tx, ws, recA);
+  const nameB = await nameOf(tx, ws, recB);
+  const edge = (from: { id: number; type: string }, to: { id: number; type: string }, typeId: number): Edge => ({ fromId: from.id, fromType: from.type, toId: to.id, toType: to.type, typeId });
+
+  for (const t of wantAB.values()) {
+    if (existing.has(t.typeId)) continue;
+    const inv = inverses.get(t.typeId)!;
+    adds.push(edge(A, B, t.typeId), edge(B, A, inv.typeId));
+    history.push(
+      { ...edge(A, B, t.typeId), action: actionOf(t, defAB.typeId, true), toName: nameB, label: t.label },
+      { ...edge(B, A, inv.typeId), action: actionOf(inv, defBA.typeId, true), toName: nameA, label: inv.label },
+    );
+    // An exclusive type moves: the record that held it loses it but stays associated (R6).
+    for (const [side, other, typeOnSide] of [[A, B, t], [B, A, inv]] as const) {
+      if (!isExclusive(typeOnSide)) continue;
+      for (const h of state.holders.filter((x) => x.from_id === side.id && x.type_id === typeOnSide.typeId)) {
+        const holder = { id: h.to_id, type: h.to_type };
+        const holderName = await nameOf(tx, ws, { type_id: h.to_type, properties: h.properties });
+        const sideRec = side.id === A.id ? recA : recB;
+        const sideName = side.id === A.id ? nameA : nameB;
+        const holderInv = typeOnSide.inverseTypeId;
+        removes.push(edge(side, holder, typeOnSide.typeId), edge(holder, side, holderInv));
+        const invType = holderInv === typeOnSide.typeId ? typeOnSide : (await findType(tx, ws, holderInv))!;
+        const detail = `replaced by ${other.type} ${other.id}`;
+        history.push(
+          { ...edge(side, holder, typeOnSide.typeId), action: actionOf(typeOnSide, -1, false), toName: holderName, label: typeOnSide.label, detail },
+          { ...edge(holder, side, holderInv), action: actionOf(invType, -1, false), toName: sideName ?? (await nameOf(tx, ws, sideRec)), label: invType.label, detail },
+        );
+      }
+    }
+  }
+
+  // R4: per-record limits, per pair and per label, checked under the records' locks.
+  for (const e of adds) {
+    const onA = e.fromId === A.id;
+    const t = onA ? wantAB.get(e.typeId) : [...inverses.values()].find((x) => x.typeId === e.typeId);
+    // primary and primary-style types hold one record by definition; they move, never pile up
+    if (!t || t.primary || isExclusive(t)) continue;
+    const def = onA ? defAB : defBA;
+    const count = (onA ? state.countsA : state.countsB)[String(e.typeId)] ?? 0;
+    const max = effectiveLimit(state.limits, ctx.plan, e.fromType, e.toType, e.typeId, def.typeId);
+    if (count + 1 > max) {
+      const what = t.typeId === def.typeId ? 'associated records' : `records with the label "${t.label}"`;
+      throw new ApiError(t.typeId === def.typeId ? 'ASSOCIATION_LIMIT_EXCEEDED' : 'LABEL_LIMIT_EXCEEDED', `Record ${e.fromId} (${e.fromType}) already has ${count} ${what} of type ${e.toType}; the limit is ${max}`, {
+        errors: [{ message: 'limit reached', in: onA ? 'from.id' : 'to.id', context: { limit: [String(max)], recordId: [String(e.fromId)] } }],
+      });
+    }
+  }
+
+  await writeEdges(tx, ctx, removes, adds, history);
+  const finalTypes = [...new Set([...existing, ...adds.filter((e) => e.fromId === A.id && e.toId === B.id).map((e) => e.typeId)])].filter(
+    (id) => !removes.some((r) => r.fromId === A.id && r.toId === B.id && r.typeId === id),
+  );
+  return resultOf(tx, ws, A, B, finalTypes, isNew);
+}
+
+async function resultOf(tx: DbOrTx, ws: string, A: { id: number; type: string }, B: { id: number; type: string }, typeIds: number[], _created: boolean): Promise<AssociationResult> {
+  const labels: string[] = [];
+  for (const id of typeIds) {
+    const t = await findType(tx, ws, id);
+    if (t?.label) labels.push(t.label);
+  }
+  return { fromObjectTypeId: A.type, fromObjectId: A.id, toObjectTypeId: B.type, toObjectId: B.id, labels, typeIds: typeIds.sort((x, y) => x - y) };
+}
+
+export interface RemoveInput {
+  fromType: string;
+  fromId: number;
+  toType: string;
+  toId: number;
+  /** R15: when the primary company goes while others remain, the one that takes its place. */
+  newPrimaryCompanyId?: number;
+}
+
+/**
+ * Handles losing a primary company: a contact with other companies needs a named successor
+ * (R8, R15), a contact with one company cannot lose its primary label, and the successor must be
+ * one of its companies. Returns the edges and history to add for the successor.
+ */
+async function successorFor(
+  tx: Tx,
+  ctx: WriteContext,
+  record: { id: number; type: string },
+  losingCompanyId: number,
+  removingAssociation: boolean,
+  newPrimaryCompanyId: number | undefined,
+): Promise<{ adds: Edge[]; history: HistoryRow[] }> {
+  const ws = ctx.workspaceId;
+  const primary = hubspotPrimaryType(record.type, COMPANY)!;
+  const def = await defaultType(tx, ws, record.type, COMPANY);
+  const others = rowsOf<{ to_id: number; properties: Record<string, string | null> }>(
+    await tx.execute(sql`
+      select a.to_id, r.properties from associations a join records r on r.workspace_id = a.workspace_id and r.id = a.to_id
+      where a.workspace_id = ${ws} and a.from_id = ${record.id} and a.to_type = ${COMPANY} and a.type_id = ${def.typeId} and a.to_id <> ${losingCompanyId}`),
+  ).map((o) => ({ ...o, to_id: Number(o.to_id) }));
+  if (newPrimaryCompanyId === undefined) {
+    if (record.type !== CONTACT) return { adds: [], history: [] };
+    if (!removingAssociation) {
+      throw new ApiError('PRIMARY_COMPANY_REQUIRED', others.length === 0
+        ? `Company ${losingCompanyId} is the only company of contact ${record.id} and must stay its primary (R8)`
+        : `Contact ${record.id} has other companies: name the new primary with newPrimaryCompanyId (one of ${others.map((o) => o.to_id).join(', ')})`, {
+        errors: [{ message: 'a contact with companies keeps exactly one primary', in: 'newPrimaryCompanyId' }],
+      });
+    }
+    if (others.length === 0) return { adds: [], history: [] };
+    throw new ApiError('PRIMARY_COMPANY_REQUIRED', `Company ${losingCompanyId} is the primary company of contact ${record.id}, which has other companies: name the new primary with newPrimaryCompanyId (one of ${others.map((o) => o.to_id).join(', ')})`, {
+      errors: [{ message: 'a new primary company must be chosen', in: 'newPrimaryCompanyId' }],
+    });
+  }
+  const next = others.find((o) => o.to_id === newPrimaryCompanyId);
+  if (!next) {
+    throw new ApiError('NEW_PRIMARY_INVALID', `Company ${newPrimaryCompanyId} is not another company of ${record.type} ${record.id}`, {
+      errors: [{ message: 'must be one of the remaining associated companies', in: 'newPrimaryCompanyId' }],
+    });
+  }
+  const company = { id: next.to_id, type: COMPANY };
+  const [rec] = rowsOf<RecordRow>(await tx.execute(sql`select id, type_id, properties from records where workspace_id = ${ws} and id = ${record.id}`));
+  const companyName = await nameOf(tx, ws, { type_id: COMPANY, properties: next.properties });
+  const recordName = rec ? await nameOf(tx, ws, rec) : null;
+  const adds: Edge[] = [
+    { fromId: record.id, fromType: record.type, toId: company.id, toType: COMPANY, typeId: primary.typeId },
+    { fromId: company.id, fromType: COMPANY, toId: record.id, toType: record.type, typeId: primary.inverseTypeId },
+  ];
+  return {
+    adds,
+    history: [
+      { ...adds[0]!, action: 'PRIMARY_SET', toName: companyName, label: primary.label, detail: `replaces company ${losingCompanyId}` },
+      { ...adds[1]!, action: 'PRIMARY_SET', toName: recordName, label: primary.label, detail: `replaces company ${losingCompanyId}` },
+    ],
+  };
+}
+
+/**
+ * Removes every type between two records, both directions (R2, R15). Removing a primary company
+ * while the record keeps others needs `newPrimaryCompanyId`. Returns false when there was nothing.
+ */
+export async function removeAssociation(tx: Tx, ctx: WriteContext, input: RemoveInput): Promise<boolean> {
+  const ws = ctx.workspaceId;
+  const defAB = await defaultType(tx, ws, input.fromType, input.toType);
+  const defBA = await defaultType(tx, ws, input.toType, input.fromType);
+  const ids = [input.fromId, input.toId, ...(input.newPrimaryCompanyId !== undefined ? [input.newPrimaryCompanyId] : [])];
+  const records = await lockRecords(tx, ws, ids);
+  const recA = requireRecord(records, input.fromId, input.fromType, 'fromObjectId');
+  const recB = requireRecord(records, input.toId, input.toType, 'toObjectId');
+  const A = { id: recA.id, type: input.fromType };
+  const B = { id: recB.id, type: input.toType };
+  const rows = rowsOf<{ from_id: number; type_id: number }>(
+    await tx.execute(sql`select from_id, type_id from associations where workspace_id = ${ws}
+      and ((from_id = ${A.id} and to_type = ${B.type} and to_id = ${B.id}) or (from_id = ${B.id} and to_type = ${A.type} and to_id = ${A.id}))`),
+  ).map((r) => ({ from_id: Number(r.from_id), type_id: Number(r.type_id) }));
+  if (rows.length === 0) return false;
+  const removes: Edge[] = rows.map((r) => (r.from_id === A.id ? { fromId: A.id, fromType: A.type, toId: B.id, toType: B.type, typeId: r.type_id } : { fromId: B.id, fromType: B.type, toId: A.id, toType: A.type, typeId: r.type_id }));
+  const nameA = await nameOf(tx, ws, recA);
+  const nameB = await nameOf(tx, ws, recB);
+  // one DELETED entry per direction stands for the whole association, labels included
+  const history: HistoryRow[] = [
+    { fromId: A.id, fromType: A.type, toId: B.id, toType: B.type, typeId: defAB.typeId, action: 'DELETED', toName: nameB, label: null },
+    { fromId: B.id, fromType: B.type, toId: A.id, toType: A.type, typeId: defBA.typeId, action: 'DELETED', toName: nameA, label: null },
+  ];
+  const adds: Edge[] = [];
+  const primaryRow = rows.find((r) => hubspotPrimaryType(r.from_id === A.id ? A.type : B.type, COMPANY)?.typeId === r.type_id && (r.from_id === A.id ? B.type : A.type) === COMPANY);
+  if (primaryRow) {
+    const record = primaryRow.from_id === A.id ? A : B;
+    const company = primaryRow.from_id === A.id ? B : A;
+    const next = await successorFor(tx, ctx, record, company.id, true, input.newPrimaryCompanyId);
+    adds.push(...next.adds);
+    history.push(...next.history);
+  } else if (input.newPrimaryCompanyId !== undefined) {
+    throw new ApiError('NEW_PRIMARY_INVALID', 'newPrimaryCompanyId is only for removing a primary company', { errors: [{ message: 'not removing a primary company', in: 'newPrimaryCompanyId' }] });
+  }
+  await writeEdges(tx, ctx, removes, adds, history);
+  return true;
+}
+
+/**
+ * Removes some labels between two records, both directions; the association itself stays
+ * (batch/labels/archive). The unlabeled type cannot be removed this way: delete the association.
+ */
+export async function removeLabels(tx: Tx, ctx: WriteContext, input: RemoveInput & { typeIds: number[] }): Promise<AssociationResult> {
+  const ws = ctx.workspaceId;
+  const { types } = await resolveTypes(tx, ctx, input.fromType, input.toType, input.typeIds, 'types');
+  const defAB = await defaultType(tx, ws, input.fromType, input.toType);
+  if (types.some((t) => t.typeId === defAB.typeId)) {
+    throw new ApiError('VALIDATION_ERROR', 'The unlabeled association type cannot be removed as a label; delete the association instead', { errors: [{ message: 'unlabeled type', in: 'types' }] });
+  }
+  const ids = [input.fromId, input.toId, ...(input.newPrimaryCompanyId !== undefined ? [input.newPrimaryCompanyId] : [])];
+  const records = await lockRecords(tx, ws, ids);
+  const recA = requireRecord(records, input.fromId, input.fromType, 'from.id');
+  const recB = requireRecord(records, input.toId, input.toType, 'to.id');
+  const A = { id: recA.id, type: input.fromType };
+  const B = { id: recB.id, type: input.toType };
+  const existing = rowsOf<{ type_id: number }>(
+    await tx.execute(sql`select type_id from associations where workspace_id = ${ws} and from_id = ${A.id} and to_type = ${B.type} and to_id = ${B.id}`),
+  ).map((r) => Number(r.type_id));
+  const removes: Edge[] = [];
+  const adds: Edge[] = [];
+  const history: HistoryRow[] = [];
+  const nameA = await nameOf(tx, ws, recA);
+  const nameB = await nameOf(tx, ws, recB);
+  for (const t of types) {
+    if (!existing.includes(t.typeId)) continue;
+    const inv = t.inverseTypeId === t.typeId ? t : (await findType(tx, ws, t.inverseTypeId))!;
+    removes.push({ fromId: A.id, fromType: A.type, toId: B.id, toType: B.type, typeId: t.typeId }, { fromId: B.id, fromType: B.type, toId: A.id, toType: A.type, typeId: inv.typeId });
+    history.push(
+      { fromId: A.id, fromType: A.type, toId: B.id, toType: B.type, typeId: t.typeId, action: actionOf(t, defAB.typeId, false), toName: nameB, label: t.label },
+      { fromId: B.id, fromType: B.type, toId: A.id, toType: A.type, typeId: inv.typeId, action: actionOf(inv, -1, false), toName: nameA, label: inv.label },
+    );
+    if (t.primary) {
+      const recordSide = B.type === COMPANY ? A : B;
+      const company = B.type === COMPANY ? B : A;
+      const next = await successorFor(tx, ctx, recordSide, company.id, false, input.newPrimaryCompanyId);
+      adds.push(...next.adds);
+      history.push(...next.history);
+    }
+  }
+  await writeEdges(tx, ctx, removes, adds, history);
+  return resultOf(tx, ws, A, B, existing.filter((id) => !removes.some((r) => r.fromId === A.id && r.typeId === id)), false);
+}
+
+export interface AssociatedRecord {
+  toObjectId: number;
+  associationTypes: Array<{ category: string; typeId: number; label: string | null }>;
+}
+
+/** One page of a record's associations with one object type, ordered by id (500 at most). */
+export async function listAssociations(
+  tx: DbOrTx,
+  workspaceId: string,
+  from: { type: string; id: number },
+  toType: string,
+  page: { limit: number; after?: number },
+): Promise<{ results: AssociatedRecord[]; next?: number }> {
+  const exists = rowsOf(await tx.execute(sql`select 1 from records where workspace_id = ${workspaceId} and id = ${from.id} and type_id = ${from.type} and archived_at is null and merged_into is null`));
+  if (exists.length === 0) throw new ApiError('NOT_FOUND', `No ${from.type} record with id ${from.id}`, { errors: [{ message: 'record not found', in: 'path:objectId' }] });
+  const rows = rowsOf<{ to_id: number; type_ids: number[] }>(
+    await tx.execute(sql`
+      select to_id, json_agg(type_id order by type_id) as type_ids from associations
+      where workspace_id = ${workspaceId} and from_id = ${from.id} and to_type = ${toType} and to_id > ${page.after ?? 0}
+      group by to_id order by to_id limit ${page.limit + 1}`),
+  );
+  const more = rows.length > page.limit;
+  const results: AssociatedRecord[] = [];
+  for (const r of rows.slice(0, page.limit)) {
+    const typesOut = [];
+    for (const id of r.type_ids) {
+      const t = await findType(tx, workspaceId, Number(id));
+      if (t) typesOut.push({ category: t.category, typeId: t.typeId, label: t.label });
+    }
+    results.push({ toObjectId: Number(r.to_id), associationTypes: typesOut });
+  }
+  return { results, ...(more ? { next: results.at(-1)!.toObjectId } : {}) };
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { associationCategory, associationSpec } from './association-types.ts';
+import { LIMITS } from './plans.ts';
+
+/** Record ids arrive as strings or numbers (HubSpot's clients send both). */
+export const recordId = z.union([z.string().regex(/^\d{1,15}$/, 'must be a numeric record id'), z.number().int().positive().max(Number.MAX_SAFE_INTEGER)]).transform(Number);
+const objectIdRef = z.object({ id: recordId }).loose();
+
+function batchOf<T extends z.ZodType>(item: T) {
+  return z.object({ inputs: z.array(item).min(1, 'at least one input').max(LIMITS.batchInputs, `at most ${LIMITS.batchInputs} inputs per call`) });
+}
+
+export const associationPath = z.object({
+  fromType: z.string().min(1).max(100),
+  fromId: recordId,
+  toType: z.string().min(1).max(100),
+  toId: recordId,
+});
+export const listPath = z.object({ fromType: z.string().min(1).max(100), fromId: recordId, toType: z.string().min(1).max(100) });
+export const pairPath = z.object({ fromType: z.string().min(1).max(100), toType: z.string().min(1).max(100) });
+
+export const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(LIMITS.associationsPerPage).default(LIMITS.associationsPerPage),
+  after: z.string().regex(/^\d+$/, 'after must be a cursor from paging.next.after').optional(),
+});
+export const deleteQuery = z.object({ newPrimaryCompanyId: recordId.optional() });
+
+export const labelsBody = z.array(associationSpec).max(60);
+
+export const batchDefaultBody = batchOf(z.object({ from: objectIdRef, to: objectIdRef }));
+export const batchCreateBody = batchOf(z.object({ from: objectIdRef, to: objectIdRef, types: z.array(associationSpec).max(60) }));
+export const batchReadBody = batchOf(z.object({ id: recordId, after: z.string().regex(/^\d+$/).optional() }));
+export const batchArchiveBody = batchOf(z.object({ from: objectIdRef, to: z.array(objectIdRef).min(1).max(LIMITS.batchInputs), newPrimaryCompanyId: recordId.optional() }));
+export const batchLabelsArchiveBody = batchOf(z.object({ from: objectIdRef, to: objectIdRef, types: z.array(associationSpec).min(1).max(60), newPrimaryCompanyId: recordId.optional() }));
+
+export const labelCreateBody = z.object({
+  label: z.string().trim().min(1).max(100),
+  name: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9_ -]+$/, 'letters, digits, spaces, dashes and underscores'),
+  inverseLabel: z.string().trim().min(1).max(100).optional(),
+  /** Ours: a primary-style label holds at most one record per `from` record (R13, B4). */
+  primaryStyle: z.boolean().optional(),
+});
+export const labelUpdateBody = z.object({
+  associationTypeId: z.number().int().positive(),
+  label: z.string().trim().min(1).max(100),
+  inverseLabel: z.string().trim().min(1).max(100).optional(),
+});
+export const labelDeletePath = pairPath.extend({ typeId: z.coerce.number().int().positive() });
+
+const limitInput = z.object({ category: associationCategory, typeId: z.number().int().positive(), maxToObjectIds: z.number().int() });
+export const limitsBody = batchOf(limitInput);
+export const limitsPurgeBody = batchOf(z.object({ category: associationCategory, typeId: z.number().int().positive() }));
