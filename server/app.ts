@@ -7,6 +7,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { associationRoutes, associationSchemaRoutes } from './routes/associations.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { objectRoutes } from './routes/objects.ts';
+import { recommendationRoutes } from './routes/recommendations.ts';
 import { schemaRoutes } from './routes/schemas.ts';
 
 export interface AppOptions {
@@ -26,6 +27,7 @@ export function createApp(options: AppOptions) {
     .use('/crm/*', auth)
     .use('/crm-object-schemas/*', auth)
     .route('/api', adminRoutes(cache))
+    .route('/api', recommendationRoutes())
     .route('/crm/v3/objects', objectRoutes())
     .route('/crm/v3/schemas', schemaRoutes())
     .route('/crm-object-schemas/v3/schemas', schemaRoutes())
