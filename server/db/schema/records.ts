@@ -24,5 +24,17 @@ export const records = pgTable(
     index('records_company_domain')
       .on(t.workspaceId, sql`lower(${t.properties}->>'domain')`)
       .where(sql`${t.typeId} = '0-2'`),
+    // recommendations: colleagues by email domain, and name search (server/domain/recommendations/sql.ts
+    // writes the same expressions; the planner only uses these indexes when they match exactly)
+    index('records_contact_email_domain')
+      .on(t.workspaceId, sql`lower(split_part(${t.properties}->>'email', '@', 2))`)
+      .where(sql`${t.typeId} = '0-1'`),
+    ...(['0-1', '0-2', '0-3', '0-5'] as const).map((type) =>
+      index(`records_name_${type.replace('-', '_')}`)
+        .using('gin', sql.raw(
+          "to_tsvector('simple'::regconfig, coalesce(properties->>'firstname', '') || ' ' || coalesce(properties->>'lastname', '') || ' ' || coalesce(properties->>'name', '') || ' ' || coalesce(properties->>'dealname', '') || ' ' || coalesce(properties->>'subject', '') || ' ' || coalesce(properties->>'email', '') || ' ' || coalesce(properties->>'domain', ''))",
+        ))
+        .where(sql`${t.typeId} = ${sql.raw(`'${type}'`)}`),
+    ),
   ],
 );
