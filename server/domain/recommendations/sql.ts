@@ -1,0 +1,411 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { COMPANY, CONTACT } from '../../../shared/objects.ts';
+import { type Scope, visible } from './access.ts';
+import { CAPS, CLOSED, hasNameIndex, hasStatus, STOP_TOKENS, WEIGHTS } from './signals.ts';
+
+/**
+ * The recommendation statements: one statement of CTEs per question, every table read filtered
+ * by workspace first. They compute one weight per signal and candidate (see signals.ts); ranking.ts
+ * turns the rows into reasons.
+ */
+
+/**
+ * A record's searchable name, exactly as the records_name_* GIN indexes write it (schema/records.ts):
+ * the planner only uses an expression index for the very same expression.
+ */
+export function nameVector(alias: string): SQL {
+  const p = `${alias}.properties`;
+  const parts = ['firstname', 'lastname', 'name', 'dealname', 'subject', 'email', 'domain'].map((k) => `coalesce(${p}->>'${k}', '')`);
+  return sql.raw(`to_tsvector('simple'::regconfig, ${parts.join(" || ' ' || ")})`);
+}
+
+/** A constant weight as a SQL literal (never a parameter, so its type is always float8). */
+function num(x: number): SQL {
+  return sql.raw(`${Number(x)}::float8`);
+}
+
+/** `1 / log2(2 + n)`: how much one shared record (or name token) carried by n candidates says. */
+function specificity(n: SQL | string): SQL {
+  return sql`(ln(2.0) / ln(2.0 + ${typeof n === 'string' ? sql.raw(n) : n}))`;
+}
+
+/** True when a deal or ticket under `alias` is open; null for types without a status. */
+function openSql(typeId: string, alias: string): SQL | null {
+  if (!hasStatus(typeId)) return null;
+  const c = CLOSED[typeId];
+  const p = sql.raw(`${alias}.properties`);
+  const values = sql.raw(c.values.map((v) => `'${v}'`).join(', '));
+  return sql`not (coalesce(${p}->>'hs_is_closed', '') = 'true' or coalesce(${p}->>${c.property}, '') in (${values}))`;
+}
+
+const stopList = sql.raw(`array[${STOP_TOKENS.map((t) => `'${t}'`).join(', ')}]::text[]`);
+
+/** Lexemes of a text as the name index has them, minus particles, digits and one-letter ones. */
+function tokensOf(text: SQL): SQL {
+  return sql`select t as token from unnest(tsvector_to_array(to_tsvector('simple'::regconfig, ${text}))) t
+    where length(t) >= 2 and t !~ '^[0-9]+$' and t <> all(${stopList}) limit ${CAPS.tokens}`;
+}
+
+/** Candidates of `target` carrying each token of `tok`, with how many carry it (capped). */
+function tokenHits(scope: Scope, tok: string, target: string, excludeId: number | null): SQL {
+  return sql`select k.token, x.id, count(*) over (partition by k.token)::int as hits
+    from ${sql.raw(tok)} k cross join lateral (
+      select r.id from records r
+      where r.workspace_id = ${scope.workspaceId} and r.type_id = ${target}
+        and ${nameVector('r')} @@ quote_literal(k.token)::tsquery and ${visible(scope, 'r')}
+        ${excludeId === null ? sql`` : sql`and r.id <> ${excludeId}`}
+      limit ${CAPS.tokenHits + 1}) x`;
+}
+
+/** Status and recency weights of a candidate row `r` with evidence `e` (a column name). */
+function statusRecency(target: string, now: string): SQL {
+  const open = openSql(target, 'r');
+  const decay = sql`power(0.5, greatest(0, extract(epoch from (${now}::timestamptz - r.updated_at)) / 86400.0) / ${num(WEIGHTS.recencyHalfLifeDays)})`;
+  return sql`
+    ${open ? sql`case when ${open} then (case when e > 0 then e * ${num(WEIGHTS.open)} else ${num(WEIGHTS.fill / 2)} end) else 0 end` : sql`0`}::float8 as w_status,
+    ((case when e > 0 then e * ${num(WEIGHTS.recency)} else ${num(WEIGHTS.fill)} end) * ${decay})::float8 as w_recency,
+    (extract(epoch from (${now}::timestamptz - r.updated_at)) / 86400.0)::float8 as age_days,
+    ${open ?? sql`null`} as open`;
+}
+
+export interface SourceDomain {
+  exact: string;
+  registrable: string | null;
+  /** Where the domain comes from: a contact's email address, or a company's own domain. */
+  from: 'email' | 'company';
+}
+
+export interface RecordQuery {
+  sourceId: number;
+  sourceType: string;
+  target: string;
+  limit: number;
+  /** The source's name text (name signal). */
+  nameText: string;
+  domains: SourceDomain[];
+  /** Search text typed by the rep: filters and re-ranks. */
+  q: string | null;
+  now: string;
+}
+
+/** One row per recommended record, best first (ranking.ts reads them). */
+export interface CandidateRow {
+  id: number;
+  type_id: string;
+  properties: Record<string, string | null>;
+  w_shared: number;
+  shared_counts: Record<string, number> | null;
+  via_names: Array<{ t: string; p: Record<string, string | null> }> | null;
+  w_participants: number;
+  participant_emails: string[] | null;
+  primary_of: string[] | null;
+  w_domain: number;
+  domain: string | null;
+  domain_from: 'email' | 'company' | null;
+  domain_exact: boolean | null;
+  domain_via: Record<string, string | null> | null;
+  w_name: number;
+  name_tokens: string[] | null;
+  w_subject: number;
+  subject_tokens: string[] | null;
+  w_query: number;
+  w_status: number;
+  w_recency: number;
+  age_days: number;
+  open: boolean | null;
+  score: number;
+}
+
+/** Domain evidence for one target type, from the companies `dc` that carry the source's domains. */
+function domainCte(scope: Scope, target: string, sourceId: number | null, neighbours: string | null): SQL | null {
+  const ws = scope.workspaceId;
+  const notNeighbour = neighbours ? sql`and not exists (select 1 from ${sql.raw(neighbours)} n where n.id = dc.id)` : sql``;
+  const factor = (exact: SQL) => sql`(case when ${exact} then 1 else ${num(WEIGHTS.registrableFactor)} end)`;
+  if (target === COMPANY) {
+    return sql`select dc.id, max(${factor(sql`dc.exact`)} * case when dc.src = 'email' then ${num(WEIGHTS.domainCompany)} else ${num(WEIGHTS.domainSibling)} end)::float8 as w,
+        (array_agg(dc.domain order by dc.exact desc))[1] as domain, (array_agg(dc.src order by dc.src desc))[1] as src, bool_or(dc.exact) as exact, null::jsonb as via
+      from dc where ${sourceId === null ? sql`true` : sql`dc.id <> ${sourceId}`} group by dc.id`;
+  }
+  if (target === CONTACT) {
+    return sql`select x.id, max(case when sd.src = 'company' then ${num(WEIGHTS.domainContact)} else ${num(WEIGHTS.domainColleague)} * ${specificity('x.n')} end)::float8 as w,
+        (array_agg(sd.exact))[1] as domain, (array_agg(sd.src order by sd.src))[1] as src, true as exact, null::jsonb as via
+      from sd cross join lateral (
+        select c.id, count(*) over ()::int as n from records c
+        where c.workspace_id = ${ws} and c.type_id = ${CONTACT} and lower(split_part(c.properties->>'email', '@', 2)) = sd.exact and ${visible(scope, 'c')}
+        limit ${CAPS.fanOut + 1}) x
+      where x.n <= ${CAPS.fanOut} ${sourceId === null ? sql`` : sql`and x.id <> ${sourceId}`}
+      group by x.id`;
+  }
+  if (!hasStatus(target)) return null;
+  return sql`select x.id, max(${num(WEIGHTS.domainRecord)} * ${factor(sql`dc.exact`)} * ${specificity('x.fan')})::float8 as w,
+      (array_agg(dc.domain))[1] as domain, 'email' as src, bool_or(dc.exact) as exact, (array_agg(dc.props))[1] as via
+    from dc cross join lateral (
+      select y.id, count(*) over ()::int as fan from (
+        select distinct b.to_id as id from associations b
+        where b.workspace_id = ${ws} and b.from_id = dc.id and b.to_type = ${target} limit ${CAPS.fanOut + 1}) y) x
+    where x.fan <= ${CAPS.fanOut} and dc.src = 'email' ${notNeighbour}
+    group by x.id`;
+}
+
+/** The source domains as a table `sd(exact, registrable, src)`. */
+function sdCte(domains: SourceDomain[]): SQL {
+  const rows = domains.map((d) => ({ exact: d.exact, registrable: d.registrable, src: d.from }));
+  return sql`sd as (select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as d(exact text, registrable text, src text))`;
+}
+
+/** Companies carrying the source domains `sd`: the exact domain, else its registrable one. */
+function domainCompanies(scope: Scope): SQL {
+  const ws = scope.workspaceId;
+  return sql`
+    dcx as (
+      select sd.exact as domain, sd.src, true as exact, c.id, c.properties as props from sd
+      join records c on c.workspace_id = ${ws} and c.type_id = ${COMPANY} and lower(c.properties->>'domain') = sd.exact
+      where ${visible(scope, 'c')}),
+    dcr as (
+      select sd.registrable as domain, sd.src, false as exact, c.id, c.properties as props from sd
+      join records c on c.workspace_id = ${ws} and c.type_id = ${COMPANY} and lower(c.properties->>'domain') = sd.registrable
+      where sd.registrable is not null and ${visible(scope, 'c')} and not exists (select 1 from dcx where dcx.domain = sd.exact)),
+    dc as (select * from dcx union all select * from dcr)`;
+}
+
+/**
+ * Two hops from the records in `nb(id, type)`: every record of `target` associated with one of them,
+ * weighted per path by the specificity of the shared record. Hubs (more than CAPS.fanOut targets) are
+ * skipped. Makes `hop<s>`, `shared_t<s>` and `shared<s>(id, w, counts, vias)`.
+ */
+function sharedCtes(scope: Scope, s: string, nb: string, target: string, excludeId: number | null): SQL[] {
+  const ws = scope.workspaceId;
+  const t = (name: string) => sql.raw(`${name}${s}`);
+  return [
+    sql`${t('hop')} as (
+      select n.id as via, n.type as via_type, x.id as cand, count(*) over (partition by n.id)::int as fan
+      from ${sql.raw(nb)} n cross join lateral (
+        select distinct b.to_id as id from associations b
+        where b.workspace_id = ${ws} and b.from_id = n.id and b.to_type = ${target}
+        limit ${CAPS.fanOut + 1}) x)`,
+    sql`${t('shared_t')} as (
+      select cand as id, via_type, count(*)::int as n, sum(${specificity('fan')}) as spec,
+        array_agg(via order by fan, via desc) as vias
+      from ${t('hop')} where fan <= ${CAPS.fanOut} ${excludeId === null ? sql`` : sql`and cand <> ${excludeId}`} group by cand, via_type)`,
+    sql`${t('shared')} as (
+      select id, (sum(spec) * ${num(WEIGHTS.shared)})::float8 as w, json_object_agg(via_type, n) as counts,
+        (array_agg(vias[1] order by spec desc) || array_agg(vias[2] order by spec desc)) as vias
+      from ${t('shared_t')} group by id)`,
+  ];
+}
+
+/** The one statement that ranks records of `target` for a record (R5, B7). */
+export function recordStatement(scope: Scope, q: RecordQuery): SQL {
+  const ws = scope.workspaceId;
+  const src = q.sourceId;
+  const named = hasNameIndex(q.target) && q.nameText.trim() !== '';
+  const searching = q.q !== null && q.q !== '' && hasNameIndex(q.target);
+  const dom = q.domains.length > 0 ? domainCte(scope, q.target, src, 'nb') : null;
+  const ctes: SQL[] = [
+    sql`nb as (
+      select a.to_id as id, min(a.to_type) as type from associations a
+      where a.workspace_id = ${ws} and a.from_id = ${src}
+      group by a.to_id order by a.to_id desc limit ${CAPS.neighbours})`,
+    sql`assoc as (
+      select distinct a.to_id as id from associations a
+      where a.workspace_id = ${ws} and a.from_id = ${src} and a.to_type = ${q.target})`,
+    ...sharedCtes(scope, '', 'nb', q.target, src),
+  ];
+  if (dom) {
+    ctes.push(sdCte(q.domains));
+    ctes.push(domainCompanies(scope));
+    ctes.push(sql`dom as (${dom})`);
+  }
+  if (named) {
+    ctes.push(sql`tok as (${tokensOf(sql`${q.nameText}`)})`);
+    ctes.push(sql`nh as (${tokenHits(scope, 'tok', q.target, src)})`);
+    ctes.push(sql`nm as (select id, (sum(${specificity('hits')}) * ${num(WEIGHTS.name)})::float8 as w, array_agg(token order by hits) as tokens from nh where hits <= ${CAPS.tokenHits} group by id)`);
+  }
+  if (searching) {
+    ctes.push(sql`qq as (select to_tsquery('simple'::regconfig, string_agg(quote_literal(t) || ':*', ' & ')) as q from unnest(tsvector_to_array(to_tsvector('simple'::regconfig, ${q.q}))) t)`);
+    ctes.push(sql`qh as (
+      select r.id from records r, qq
+      where r.workspace_id = ${ws} and r.type_id = ${q.target} and ${nameVector('r')} @@ qq.q and ${visible(scope, 'r')} and r.id <> ${src}
+      limit ${CAPS.queryHits})`);
+  } else {
+    ctes.push(sql`fill as (
+      select r.id from records r
+      where r.workspace_id = ${ws} and r.type_id = ${q.target} and ${visible(scope, 'r')} and r.id <> ${src}
+      order by r.id desc limit ${q.limit * 2 + 10})`);
+  }
+  const sources = [sql`select id from shared`];
+  if (dom) sources.push(sql`select id from dom`);
+  if (named) sources.push(sql`select id from nm`);
+  sources.push(searching ? sql`select id from qh` : sql`select id from fill`);
+  ctes.push(sql`cand as (${sql.join(sources, sql` union `)})`);
+  ctes.push(sql`ev as (
+    select r.id, r.type_id, r.properties, r.updated_at,
+      coalesce(s.w, 0)::float8 as w_shared, s.counts as shared_counts, s.vias,
+      ${dom ? sql`coalesce(d.w, 0)::float8` : sql`0::float8`} as w_domain,
+      ${dom ? sql`d.domain, d.src as domain_from, d.exact as domain_exact, d.via as domain_via` : sql`null::text as domain, null::text as domain_from, null::boolean as domain_exact, null::jsonb as domain_via`},
+      ${named ? sql`coalesce(m.w, 0)::float8 as w_name, m.tokens as name_tokens` : sql`0::float8 as w_name, null::text[] as name_tokens`},
+      ${searching ? sql`(case when qh.id is not null then ${num(WEIGHTS.query)} else 0 end)::float8` : sql`0::float8`} as w_query
+    from cand c
+    join records r on r.workspace_id = ${ws} and r.id = c.id and r.type_id = ${q.target}
+    left join shared s on s.id = c.id
+    ${dom ? sql`left join dom d on d.id = c.id` : sql``}
+    ${named ? sql`left join nm m on m.id = c.id` : sql``}
+    ${searching ? sql`left join qh on qh.id = c.id cross join qq` : sql``}
+    where ${visible(scope, 'r')} and not exists (select 1 from assoc where assoc.id = c.id)
+      ${searching ? sql`and ${nameVector('r')} @@ qq.q` : sql``})`);
+  ctes.push(sql`scored as (
+    select *, ${statusRecency(q.target, q.now)}
+    from (select ev.*, (w_shared + w_domain + w_name + w_query) as e from ev) r)`);
+  ctes.push(sql`top as (
+    select *, (e + w_status + w_recency)::float8 as score from scored
+    order by e + w_status + w_recency desc, id desc limit ${q.limit})`);
+  return sql`with ${sql.join(ctes, sql`, `)}
+    select top.id, top.type_id, top.properties, top.w_shared, top.shared_counts,
+      (select json_agg(json_build_object('t', v.type_id, 'p', v.properties) order by array_position(top.vias, v.id))
+        from records v where v.workspace_id = ${ws} and v.id = any(top.vias[1:6]) and ${visible(scope, 'v')}) as via_names,
+      0::float8 as w_participants, null::json as participant_emails, null::json as primary_of,
+      top.w_domain, top.domain, top.domain_from, top.domain_exact, top.domain_via,
+      top.w_name, to_json(top.name_tokens) as name_tokens, 0::float8 as w_subject, null::json as subject_tokens,
+      top.w_query, top.w_status, top.w_recency, top.age_days, top.open, top.score
+    from top order by top.score desc, top.id desc`;
+}
+
+/** The source record of a record recommendation, with the domains around it, in one round trip. */
+export function sourceStatement(scope: Scope, id: number, typeId: string): SQL {
+  const ws = scope.workspaceId;
+  return sql`
+    select r.id, r.type_id, r.properties,
+      (select json_agg(e) from (
+        select distinct lower(c.properties->>'email') as e from associations a
+        join records c on c.workspace_id = a.workspace_id and c.id = a.to_id
+        where a.workspace_id = ${ws} and a.from_id = r.id and a.to_type = ${CONTACT} and c.properties->>'email' is not null and ${visible(scope, 'c')}
+        limit ${CAPS.sourceDomains * 5}) x) as contact_emails,
+      (select json_agg(d) from (
+        select distinct lower(c.properties->>'domain') as d from associations a
+        join records c on c.workspace_id = a.workspace_id and c.id = a.to_id
+        where a.workspace_id = ${ws} and a.from_id = r.id and a.to_type = ${COMPANY} and c.properties->>'domain' is not null and ${visible(scope, 'c')}
+        limit ${CAPS.sourceDomains}) x) as company_domains
+    from records r
+    where r.workspace_id = ${ws} and r.id = ${id} and r.type_id = ${typeId} and ${visible(scope, 'r')}`;
+}
+
+export interface ThreadParticipantInput {
+  email: string;
+  /** Company lookup key of the address's domain; null for personal addresses. */
+  exact: string | null;
+  registrable: string | null;
+}
+
+export interface ThreadQuery {
+  participants: ThreadParticipantInput[];
+  /** The signed-in user: their own address is never a participant. */
+  userId: number | null;
+  subject: string;
+  targets: string[];
+  limit: number;
+  now: string;
+}
+
+/** The single row the thread statement answers. */
+export interface ThreadRow {
+  me: string | null;
+  contacts: Array<{ email: string; id: number; properties: Record<string, string | null> }> | null;
+  primaries: Array<{ email: string; id: number; properties: Record<string, string | null> }> | null;
+  domain_companies: Array<{ key: string; domain: string; exact: boolean; id: number; properties: Record<string, string | null> }> | null;
+  recommendations: CandidateRow[] | null;
+}
+
+/**
+ * The one statement for an email thread (X2): the participants' contacts and primary companies,
+ * the companies their domains bring, and the companies, deals and tickets the thread most likely
+ * belongs to: linked to participants (more participants, more weight), through the participants'
+ * companies, by domain, by subject.
+ */
+export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
+  const ws = scope.workspaceId;
+  const rows = q.participants.map((p) => ({ email: p.email, exact: p.exact, registrable: p.registrable }));
+  const domains = [...new Map(q.participants.filter((p) => p.exact).map((p) => [p.exact, { exact: p.exact, registrable: p.registrable, src: 'email' }])).values()];
+  const subject = q.subject.trim() !== '';
+  const ctes: SQL[] = [
+    sql`pe as (select lower(email) as email, exact, registrable from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(email text, exact text, registrable text))`,
+    sql`me as (select lower(u.email) as email from users u where u.workspace_id = ${ws} and u.id = ${q.userId ?? -1})`,
+    sql`pl as (select * from pe where pe.email not in (select email from me))`,
+    sql`pc as (
+      select pl.email, c.id, c.properties from pl
+      join records c on c.workspace_id = ${ws} and c.type_id = ${CONTACT} and lower(c.properties->>'email') = pl.email
+        and c.properties->>'email' is not null
+      where ${visible(scope, 'c')})`,
+    sql`links as (
+      select pc.email, a.to_id as id, a.to_type as type, bool_or(a.type_id = 1) as is_primary
+      from pc join associations a on a.workspace_id = ${ws} and a.from_id = pc.id
+      where a.to_type in (${sql.join([...new Set([COMPANY, ...q.targets])].map((t) => sql`${t}`), sql`, `)})
+      group by pc.email, a.to_id, a.to_type)`,
+    sql`pcomp as (select distinct id, type from links where type = ${COMPANY})`,
+    sql`direct as (
+      select id, type, (count(*) * ${num(WEIGHTS.participant)} + count(*) filter (where is_primary) * ${num(WEIGHTS.primaryCompany)})::float8 as w,
+        json_agg(email order by email) as emails, json_agg(email order by email) filter (where is_primary) as primary_of
+      from links group by id, type)`,
+    sql`sd as (select * from jsonb_to_recordset(${JSON.stringify(domains)}::jsonb) as d(exact text, registrable text, src text))`,
+    domainCompanies(scope),
+  ];
+  if (subject) ctes.push(sql`tok as (${tokensOf(sql`${q.subject}`)})`);
+  const perType: SQL[] = [];
+  for (const target of q.targets) {
+    const s = `_${target.replace('-', '_')}`;
+    const t = (name: string) => sql.raw(`${name}${s}`);
+    const sources: SQL[] = [sql`select id from direct where type = ${target}`];
+    if (target !== COMPANY) {
+      ctes.push(...sharedCtes(scope, s, 'pcomp', target, null));
+      sources.push(sql`select id from ${t('shared')}`);
+    }
+    const dom = domainCte(scope, target, null, 'pcomp');
+    if (dom) {
+      ctes.push(sql`${t('dom')} as (${dom})`);
+      sources.push(sql`select id from ${t('dom')}`);
+    }
+    if (subject && hasNameIndex(target)) {
+      ctes.push(sql`${t('sh')} as (${tokenHits(scope, 'tok', target, null)})`);
+      ctes.push(sql`${t('sj')} as (select id, (sum(${specificity('hits')}) * ${num(WEIGHTS.subject)})::float8 as w, array_agg(token order by hits) as tokens from ${t('sh')} where hits <= ${CAPS.tokenHits} group by id)`);
+      sources.push(sql`select id from ${t('sj')}`);
+    }
+    const shared = target !== COMPANY;
+    const subj = subject && hasNameIndex(target);
+    ctes.push(sql`${t('ev')} as (
+      select r.id, r.type_id, r.properties, r.updated_at,
+        coalesce(p.w, 0)::float8 as w_participants, p.emails as participant_emails, p.primary_of,
+        ${shared ? sql`coalesce(s.w, 0)::float8 as w_shared, s.counts as shared_counts, s.vias` : sql`0::float8 as w_shared, null::json as shared_counts, null::bigint[] as vias`},
+        ${dom ? sql`coalesce(d.w, 0)::float8 as w_domain, d.domain, d.src as domain_from, d.exact as domain_exact, d.via as domain_via` : sql`0::float8 as w_domain, null::text as domain, null::text as domain_from, null::boolean as domain_exact, null::jsonb as domain_via`},
+        ${subj ? sql`coalesce(j.w, 0)::float8 as w_subject, j.tokens as subject_tokens` : sql`0::float8 as w_subject, null::text[] as subject_tokens`}
+      from (${sql.join(sources, sql` union `)}) c
+      join records r on r.workspace_id = ${ws} and r.id = c.id and r.type_id = ${target}
+      left join direct p on p.id = c.id and p.type = ${target}
+      ${shared ? sql`left join ${t('shared')} s on s.id = c.id` : sql``}
+      ${dom ? sql`left join ${t('dom')} d on d.id = c.id` : sql``}
+      ${subj ? sql`left join ${t('sj')} j on j.id = c.id` : sql``}
+      where ${visible(scope, 'r')})`);
+    perType.push(sql`select *, ${statusRecency(target, q.now)}
+      from (select ev.*, (w_participants + w_shared + w_domain + w_subject) as e from ${t('ev')} ev) r`);
+  }
+  ctes.push(sql`scored as (${sql.join(perType, sql` union all `)})`);
+  ctes.push(sql`top as (
+    select *, (e + w_status + w_recency)::float8 as score from scored where e > 0
+    order by e + w_status + w_recency desc, id desc limit ${q.limit})`);
+  return sql`with ${sql.join(ctes, sql`, `)}
+    select
+      (select email from me) as me,
+      (select json_agg(json_build_object('email', email, 'id', id, 'properties', properties)) from pc) as contacts,
+      (select json_agg(json_build_object('email', l.email, 'id', c.id, 'properties', c.properties))
+        from links l join records c on c.workspace_id = ${ws} and c.id = l.id
+        where l.is_primary and l.type = ${COMPANY} and ${visible(scope, 'c')}) as primaries,
+      (select json_agg(json_build_object('key', k.exact, 'domain', dc.domain, 'exact', dc.exact, 'id', dc.id, 'properties', dc.props) order by dc.exact desc, dc.id)
+        from dc join sd k on dc.domain = k.exact or dc.domain = k.registrable) as domain_companies,
+      (select json_agg(x order by x.score desc, x.id desc) from (
+        select top.id, top.type_id, top.properties, top.w_shared, top.shared_counts,
+          (select json_agg(json_build_object('t', v.type_id, 'p', v.properties) order by array_position(top.vias, v.id))
+            from records v where v.workspace_id = ${ws} and v.id = any(top.vias[1:6]) and ${visible(scope, 'v')}) as via_names,
+          top.w_participants, top.participant_emails, top.primary_of,
+          top.w_domain, top.domain, top.domain_from, top.domain_exact, top.domain_via,
+          0::float8 as w_name, null::json as name_tokens, top.w_subject, to_json(top.subject_tokens) as subject_tokens,
+          0::float8 as w_query, top.w_status, top.w_recency, top.age_days, top.open, top.score
+        from top) x) as recommendations`;
+}

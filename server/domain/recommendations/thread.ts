@@ -1,0 +1,120 @@
+import { COMPANY, CONTACT, DEAL, standardObject, standardObjectById, TICKET } from '../../../shared/objects.ts';
+import type { Recommendation, ThreadParticipant, ThreadRecommendationsBody, ThreadRecommendationsResponse } from '../../../shared/recommendations.ts';
+import { type DbOrTx, rowsOf } from '../../db/client.ts';
+import { displayName } from '../object-types.ts';
+import type { Scope } from './access.ts';
+import { companyDomainKey, companyNameForDomain, emailDomain, onDomains } from './domains.ts';
+import { rank } from './ranking.ts';
+import { type ThreadParticipantInput, type ThreadRow, threadStatement } from './sql.ts';
+
+export interface ThreadParams extends ThreadRecommendationsBody {
+  /** Clock of the recency signal (tests fix it). */
+  now?: Date;
+}
+
+const nameOf = (typeId: string) => standardObjectById(typeId)?.name ?? typeId;
+
+/**
+ * The participants to look at: each address once, without the rep's own addresses and the
+ * workspace's internal domains (X1).
+ */
+export function threadParticipants(scope: Scope, body: Pick<ThreadRecommendationsBody, 'participants' | 'ownAddresses'>): Array<{ email: string; name: string | null }> {
+  const own = new Set(body.ownAddresses.map((a) => a.trim().toLowerCase()));
+  const seen = new Set<string>();
+  const out: Array<{ email: string; name: string | null }> = [];
+  for (const p of body.participants) {
+    const email = p.email.trim().toLowerCase();
+    if (seen.has(email) || own.has(email) || onDomains(email, scope.internalDomains)) continue;
+    seen.add(email);
+    out.push({ email, name: p.name?.trim() || null });
+  }
+  return out;
+}
+
+/** Participants, ranked companies/deals/tickets, and what logging the email would associate (X2, R10, R18). */
+export async function recommendForThread(db: DbOrTx, scope: Scope, body: ThreadParams): Promise<ThreadRecommendationsResponse> {
+  const people = threadParticipants(scope, body);
+  const targets = (body.objectTypes ?? ['companies', 'deals', 'tickets']).map((t) => standardObject(t)!.typeId);
+  const inputs: ThreadParticipantInput[] = people.map((p) => {
+    const key = companyDomainKey(p.email);
+    return { email: p.email, exact: key?.exact ?? null, registrable: key?.registrable ?? null };
+  });
+  const [row] = rowsOf<ThreadRow>(
+    await db.execute(
+      threadStatement(scope, {
+        participants: inputs,
+        userId: scope.userId,
+        subject: body.subject ?? '',
+        targets,
+        limit: body.limit,
+        now: (body.now ?? new Date()).toISOString(),
+      }),
+    ),
+  );
+  const me = row?.me ?? null;
+  const contacts = new Map((row?.contacts ?? []).map((c) => [c.email, c]));
+  const primaries = new Map((row?.primaries ?? []).map((c) => [c.email, c]));
+  const domainCompanies = row?.domain_companies ?? [];
+  const recommendations: Recommendation[] = rank(row?.recommendations ?? [], { nameOf });
+
+  const participants: ThreadParticipant[] = [];
+  for (const [i, p] of people.entries()) {
+    if (p.email === me) continue;
+    const contact = contacts.get(p.email);
+    const primary = primaries.get(p.email);
+    const key = inputs[i]!.exact;
+    let proposedCompany: ThreadParticipant['proposedCompany'] = null;
+    if (!primary && key) {
+      const existing = domainCompanies.find((d) => d.key === key);
+      if (existing) proposedCompany = { id: String(existing.id), name: displayName(COMPANY, existing.properties) ?? existing.domain, domain: existing.domain };
+      else if (scope.autoCreateCompanies) {
+        const domain = inputs[i]!.registrable ?? key;
+        proposedCompany = { id: null, name: companyNameForDomain(domain), domain };
+      }
+    }
+    participants.push({
+      email: p.email,
+      name: p.name ?? (contact ? displayName(CONTACT, contact.properties) : null),
+      contact: contact
+        ? {
+            id: String(contact.id),
+            name: displayName(CONTACT, contact.properties) ?? p.email,
+            primaryCompany: primary ? { id: String(primary.id), name: displayName(COMPANY, primary.properties) ?? String(primary.id) } : null,
+          }
+        : null,
+      proposedCompany,
+    });
+  }
+  return { recommendations, participants, logDefaults: logDefaults(scope, participants, recommendations) };
+}
+
+/**
+ * What "log this email" associates by default: every known participant's contact (except
+ * never-log addresses, B8), their primary companies (R10: not their other companies), and the
+ * top-ranked deal and ticket when they are open and linked to a participant.
+ */
+function logDefaults(scope: Scope, participants: ThreadParticipant[], recommendations: Recommendation[]): Array<{ objectType: string; id: string }> {
+  const out: Array<{ objectType: string; id: string }> = [];
+  const seen = new Set<string>();
+  const add = (objectType: string, id: string) => {
+    if (seen.has(`${objectType}:${id}`)) return;
+    seen.add(`${objectType}:${id}`);
+    out.push({ objectType, id });
+  };
+  const neverLog = (email: string) =>
+    scope.neverLogAddresses.some((a) => {
+      const x = a.trim().toLowerCase();
+      return x.includes('@') ? x === email : x === emailDomain(email) || emailDomain(email)?.endsWith(`.${x}`);
+    });
+  const logged = participants.filter((p) => p.contact && !neverLog(p.email));
+  for (const p of logged) add('contacts', p.contact!.id);
+  for (const p of logged) if (p.contact!.primaryCompany) add('companies', p.contact!.primaryCompany.id);
+  for (const type of [DEAL, TICKET]) {
+    const name = nameOf(type);
+    const top = recommendations.find((r) => r.objectType === name);
+    const isOpen = top?.reasons.some((r) => r.kind === 'status');
+    const linked = top?.reasons.some((r) => r.kind === 'participants');
+    if (top && isOpen && linked) add(name, top.id);
+  }
+  return out;
+}
