@@ -1,7 +1,240 @@
-import { Hono } from 'hono';
-import type { AppEnv } from '../env.ts';
+import { type Context, Hono } from 'hono';
+import { describeRoute } from 'hono-openapi';
+import { LIMITS } from '../../shared/plans.ts';
+import {
+  batchArchiveBody,
+  batchCreateBody,
+  batchReadBody,
+  batchReadQuery,
+  batchUpdateBody,
+  createRecordBody,
+  listRecordsQuery,
+  objectTypeParam,
+  readRecordQuery,
+  recordParam,
+  searchBody,
+  type SimplePublicObject,
+  updateRecordBody,
+  updateRecordQuery,
+} from '../../shared/records.ts';
+import type { DbOrTx } from '../db/client.ts';
+import type { WriteContext } from '../domain/associations.ts';
+import { type ObjectType, resolveObjectType } from '../domain/object-types.ts';
+import { batchArchive, batchCreate, batchRead, batchUpdate, type BatchOutcome } from '../domain/record-batch.ts';
+import { archiveRecords, associationsForRead, createRecord, getRecord, listRecords, publicObject, type RecordRow, updateRecord } from '../domain/records.ts';
+import { searchRecords } from '../domain/search.ts';
+import { actorOf, type AppEnv, type Auth } from '../env.ts';
+import { ApiError } from '../errors.ts';
+import { validate } from '../validate.ts';
 
-/** HubSpot CRM v3 objects: placeholder until the records routes land. */
+const tags = ['Objects'];
+
+function writeContext(auth: Auth): WriteContext {
+  return { workspaceId: auth.workspaceId, plan: auth.plan, actor: actorOf(auth) };
+}
+
+/** `a,b` or a repeated parameter, as a list (undefined when absent). */
+function listOf(value: string | string[] | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return items.length > 0 ? items : undefined;
+}
+
+/** The object types named in `?associations=`; an unknown one is a 400 naming the parameter. */
+async function associationTypes(db: DbOrTx, workspaceId: string, value: string | string[] | undefined): Promise<ObjectType[]> {
+  const refs = listOf(value) ?? [];
+  const types: ObjectType[] = [];
+  for (const ref of refs) {
+    try {
+      types.push(await resolveObjectType(db, workspaceId, ref));
+    } catch {
+      throw new ApiError('VALIDATION_ERROR', `associations names ${ref}, which is not an object type`, { errors: [{ message: `unknown object type ${ref}`, in: 'query:associations' }] });
+    }
+  }
+  return types;
+}
+
+/** Records as HubSpot shows them, with their associations when asked for (one query for all). */
+async function present(c: Context<AppEnv>, type: ObjectType, rows: RecordRow[], query: { properties?: string | string[] | undefined; associations?: string | string[] | undefined }): Promise<SimplePublicObject[]> {
+  const { workspaceId } = c.get('auth');
+  const properties = listOf(query.properties);
+  const toTypes = await associationTypes(c.get('db'), workspaceId, query.associations);
+  const linked = await associationsForRead(c.get('db'), workspaceId, type, rows.map((r) => r.id), toTypes);
+  return rows.map((row) => {
+    const view = publicObject(row, properties);
+    const associations = linked.get(row.id);
+    return associations ? { ...view, associations } : view;
+  });
+}
+
+/** A page cursor as HubSpot gives it: the value and a link to the next page. */
+function nextPage(c: Context<AppEnv>, after: string) {
+  const url = new URL(c.req.url);
+  url.searchParams.set('after', after);
+  return { next: { after, link: url.toString() } };
+}
+
+/** HubSpot's batch answer: COMPLETE with results, plus numErrors and errors (207) when some inputs failed. */
+function batchAnswer(c: Context<AppEnv>, outcome: BatchOutcome, startedAt: Date, okStatus: 200 | 201, properties?: string[]) {
+  const body = {
+    status: 'COMPLETE' as const,
+    results: outcome.rows.map((row) => publicObject(row, properties)),
+    startedAt: startedAt.toISOString(),
+    completedAt: new Date().toISOString(),
+  };
+  if (outcome.errors.length === 0) return c.json(body, okStatus);
+  return c.json({ ...body, numErrors: outcome.errors.length, errors: outcome.errors }, 207);
+}
+
+/** HubSpot CRM v3 objects: records of every type, standard and custom. Mounted at /crm/v3/objects. */
 export function objectRoutes() {
-  return new Hono<AppEnv>();
+  return new Hono<AppEnv>()
+    .get(
+      '/:objectType',
+      describeRoute({ summary: 'List records of a type, in id order, with an `after` cursor', tags }),
+      validate('param', objectTypeParam),
+      validate('query', listRecordsQuery),
+      async (c) => {
+        const { workspaceId } = c.get('auth');
+        const query = c.req.valid('query');
+        const type = await resolveObjectType(c.get('db'), workspaceId, c.req.valid('param').objectType);
+        const limit = query.limit === undefined ? 10 : Number(query.limit);
+        if (limit < 1 || limit > LIMITS.objectsPerPage) {
+          throw new ApiError('VALIDATION_ERROR', `limit must be between 1 and ${LIMITS.objectsPerPage}, got ${query.limit}`, { errors: [{ message: 'limit out of range', in: 'query:limit' }] });
+        }
+        const page = await listRecords(c.get('db'), workspaceId, type, { limit, after: query.after, archived: query.archived === 'true' });
+        const results = await present(c, type, page.rows, query);
+        return c.json({ results, ...(page.after ? { paging: nextPage(c, page.after) } : {}) });
+      },
+    )
+    .post(
+      '/:objectType',
+      describeRoute({ summary: 'Create a record, optionally associated with existing records (R7)', tags }),
+      validate('param', objectTypeParam),
+      validate('json', createRecordBody),
+      async (c) => {
+        const auth = c.get('auth');
+        const db = c.get('db');
+        const type = await resolveObjectType(db, auth.workspaceId, c.req.valid('param').objectType);
+        const row = await db.transaction((tx) => createRecord(tx, writeContext(auth), type, c.req.valid('json')));
+        return c.json(publicObject(row), 201);
+      },
+    )
+    .post(
+      '/:objectType/search',
+      describeRoute({ summary: 'Search records: filter groups (ORed) of filters (ANDed), free-text query, sorts', tags }),
+      validate('param', objectTypeParam),
+      validate('json', searchBody),
+      async (c) => {
+        const { workspaceId } = c.get('auth');
+        const body = c.req.valid('json');
+        const type = await resolveObjectType(c.get('db'), workspaceId, c.req.valid('param').objectType);
+        const found = await searchRecords(c.get('db'), workspaceId, type, body);
+        return c.json({
+          total: found.total,
+          results: found.rows.map((row) => publicObject(row, body.properties)),
+          ...(found.after ? { paging: { next: { after: found.after } } } : {}),
+        });
+      },
+    )
+    .post(
+      '/:objectType/batch/create',
+      describeRoute({ summary: 'Create up to 1,000 records; failed inputs are reported (207), the others created', tags }),
+      validate('param', objectTypeParam),
+      validate('json', batchCreateBody),
+      async (c) => {
+        const startedAt = new Date();
+        const auth = c.get('auth');
+        const type = await resolveObjectType(c.get('db'), auth.workspaceId, c.req.valid('param').objectType);
+        const outcome = await batchCreate(c.get('db'), writeContext(auth), type, c.req.valid('json').inputs);
+        return batchAnswer(c, outcome, startedAt, 201);
+      },
+    )
+    .post(
+      '/:objectType/batch/read',
+      describeRoute({ summary: 'Read up to 1,000 records by id or by a unique property (idProperty)', tags }),
+      validate('param', objectTypeParam),
+      validate('query', batchReadQuery),
+      validate('json', batchReadBody),
+      async (c) => {
+        const startedAt = new Date();
+        const { workspaceId } = c.get('auth');
+        const body = c.req.valid('json');
+        const type = await resolveObjectType(c.get('db'), workspaceId, c.req.valid('param').objectType);
+        const outcome = await batchRead(c.get('db'), workspaceId, type, body.inputs.map((i) => i.id), {
+          idProperty: body.idProperty,
+          archived: c.req.valid('query').archived === 'true',
+        });
+        return batchAnswer(c, outcome, startedAt, 200, body.properties);
+      },
+    )
+    .post(
+      '/:objectType/batch/update',
+      describeRoute({ summary: 'Update up to 1,000 records; failed inputs are reported (207), the others updated', tags }),
+      validate('param', objectTypeParam),
+      validate('json', batchUpdateBody),
+      async (c) => {
+        const startedAt = new Date();
+        const auth = c.get('auth');
+        const type = await resolveObjectType(c.get('db'), auth.workspaceId, c.req.valid('param').objectType);
+        const outcome = await batchUpdate(c.get('db'), writeContext(auth), type, c.req.valid('json').inputs);
+        return batchAnswer(c, outcome, startedAt, 200);
+      },
+    )
+    .post(
+      '/:objectType/batch/archive',
+      describeRoute({ summary: 'Archive up to 1,000 records; ids that match nothing are ignored', tags }),
+      validate('param', objectTypeParam),
+      validate('json', batchArchiveBody),
+      async (c) => {
+        const { workspaceId } = c.get('auth');
+        const type = await resolveObjectType(c.get('db'), workspaceId, c.req.valid('param').objectType);
+        await batchArchive(c.get('db'), workspaceId, type, c.req.valid('json').inputs.map((i) => i.id));
+        return c.body(null, 204);
+      },
+    )
+    .get(
+      '/:objectType/:id',
+      describeRoute({ summary: 'Read a record by id or by a unique property (idProperty), with associated ids', tags }),
+      validate('param', recordParam),
+      validate('query', readRecordQuery),
+      async (c) => {
+        const { workspaceId } = c.get('auth');
+        const { objectType, id } = c.req.valid('param');
+        const query = c.req.valid('query');
+        const type = await resolveObjectType(c.get('db'), workspaceId, objectType);
+        const row = await getRecord(c.get('db'), workspaceId, type, id, { idProperty: query.idProperty, archived: query.archived === 'true' });
+        const [view] = await present(c, type, [row], query);
+        return c.json(view!);
+      },
+    )
+    .patch(
+      '/:objectType/:id',
+      describeRoute({ summary: 'Update a record: the given properties change, the others stay; null or "" clears', tags }),
+      validate('param', recordParam),
+      validate('query', updateRecordQuery),
+      validate('json', updateRecordBody),
+      async (c) => {
+        const auth = c.get('auth');
+        const db = c.get('db');
+        const { objectType, id } = c.req.valid('param');
+        const type = await resolveObjectType(db, auth.workspaceId, objectType);
+        const row = await db.transaction((tx) => updateRecord(tx, writeContext(auth), type, id, c.req.valid('json').properties, { idProperty: c.req.valid('query').idProperty }));
+        return c.json(publicObject(row));
+      },
+    )
+    .delete(
+      '/:objectType/:id',
+      describeRoute({ summary: 'Archive a record (restorable); its associations are kept', tags }),
+      validate('param', recordParam),
+      async (c) => {
+        const { workspaceId } = c.get('auth');
+        const db = c.get('db');
+        const { objectType, id } = c.req.valid('param');
+        const type = await resolveObjectType(db, workspaceId, objectType);
+        const row = await getRecord(db, workspaceId, type, id);
+        await archiveRecords(db, workspaceId, type, [row.id]);
+        return c.body(null, 204);
+      },
+    );
 }

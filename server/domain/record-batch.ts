@@ -1,0 +1,279 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { errorCategory } from '../../shared/errors.ts';
+import { CONTACT } from '../../shared/objects.ts';
+import { LIMITS } from '../../shared/plans.ts';
+import type { BatchError, PropertiesInput } from '../../shared/records.ts';
+import { type Db, rowsOf, type Tx } from '../db/client.ts';
+import { records } from '../db/schema/index.ts';
+import { ApiError } from '../errors.ts';
+import type { WriteContext } from './associations.ts';
+import type { ObjectType } from './object-types.ts';
+import {
+  archiveRecords,
+  associateNew,
+  contactsByEmail,
+  createRecord,
+  duplicateContact,
+  findRecords,
+  isUniqueViolation,
+  type LookupOptions,
+  lookupKey,
+  newRecordProperties,
+  parseRecordId,
+  type RecordInput,
+  type RecordRow,
+  requireWritable,
+  updatedProperties,
+  updateRecord,
+} from './records.ts';
+
+/** What a batch did: the rows it wrote or read (input order) and one error per failed input. */
+export interface BatchOutcome {
+  rows: RecordRow[];
+  errors: BatchError[];
+}
+
+/** Batch endpoints take at most 1,000 inputs (SPEC section 4). */
+export function checkBatchSize(count: number): void {
+  if (count > LIMITS.batchInputs) {
+    throw new ApiError('TOO_MANY_INPUTS', `A batch takes at most ${LIMITS.batchInputs} inputs, got ${count}`, {
+      errors: [{ message: `at most ${LIMITS.batchInputs} inputs`, in: 'body:inputs' }],
+    });
+  }
+}
+
+/** A per-input failure in HubSpot's StandardError shape; anything but an ApiError is a bug and is rethrown. */
+export function batchErrorOf(err: unknown, context: Record<string, string[]>): BatchError {
+  if (!(err instanceof ApiError)) throw err;
+  return {
+    status: 'error',
+    category: errorCategory[err.code],
+    subCategory: err.code,
+    message: err.message,
+    context: { ...context, ...err.context },
+    errors: err.errors,
+    links: {},
+  };
+}
+
+interface Pending<T> {
+  index: number;
+  where: string;
+  item: T;
+  properties: Record<string, string>;
+}
+
+/**
+ * Runs `step` for every pending input, each in its own savepoint: a refused input rolls back
+ * alone and becomes an error, the others stay.
+ */
+async function oneByOne<P extends Pending<unknown>>(tx: Tx, list: P[], step: (sp: Tx, p: P) => Promise<RecordRow>, out: Map<number, RecordRow>, errors: BatchError[]): Promise<void> {
+  for (const p of list) {
+    try {
+      out.set(p.index, await tx.transaction((sp) => step(sp, p)));
+    } catch (err) {
+      errors.push(batchErrorOf(err, { index: [String(p.index)] }));
+    }
+  }
+}
+
+/**
+ * Contacts: an email already used by another live contact, or twice in the batch, is a 409 for that
+ * input. `targetOf` gives the record an input writes to (updates), so its own email is no conflict.
+ */
+async function refuseDuplicateEmails<P extends Pending<unknown>>(db: Db, workspaceId: string, type: ObjectType, list: P[], errors: BatchError[], targetOf?: (p: P) => number): Promise<P[]> {
+  if (type.typeId !== CONTACT) return list;
+  const emails = [...new Set(list.map((p) => p.properties.email).filter((e): e is string => e !== undefined))];
+  const owners = await contactsByEmail(db, workspaceId, emails);
+  const seen = new Map<string, number>();
+  return list.filter((p) => {
+    const email = p.properties.email;
+    if (email === undefined) return true;
+    const owner = owners.get(email);
+    const earlier = seen.get(email);
+    if (owner !== undefined && owner !== targetOf?.(p)) {
+      errors.push(batchErrorOf(duplicateContact(owner, p.where), { index: [String(p.index)] }));
+      return false;
+    }
+    if (earlier !== undefined) {
+      const err = new ApiError('CONFLICT', `inputs[${p.index}] has the same email as inputs[${earlier}]`, { errors: [{ message: 'email repeated in this batch', in: `${p.where}.properties.email` }] });
+      errors.push(batchErrorOf(err, { index: [String(p.index)] }));
+      return false;
+    }
+    seen.set(email, p.index);
+    return true;
+  });
+}
+
+/**
+ * batch/create: every input checked first; inputs without associations are inserted together,
+ * inputs with associations each in a savepoint (a refused association drops only that input).
+ * Should a concurrent writer take an email meanwhile, the inputs are retried one by one.
+ */
+export async function batchCreate(db: Db, ctx: WriteContext, type: ObjectType, inputs: RecordInput[]): Promise<BatchOutcome> {
+  checkBatchSize(inputs.length);
+  requireWritable(ctx.plan, type);
+  const errors: BatchError[] = [];
+  let pending: Pending<RecordInput>[] = [];
+  inputs.forEach((item, index) => {
+    const where = `inputs[${index}]`;
+    try {
+      pending.push({ index, where, item, properties: newRecordProperties(ctx, type, item, where) });
+    } catch (err) {
+      errors.push(batchErrorOf(err, { index: [String(index)] }));
+    }
+  });
+  pending = await refuseDuplicateEmails(db, ctx.workspaceId, type, pending, errors);
+  const created = new Map<number, RecordRow>();
+  await db.transaction(async (tx) => {
+    const plain = pending.filter((p) => !p.item.associations?.length);
+    const linked = pending.filter((p) => p.item.associations?.length);
+    if (plain.length > 0) {
+      try {
+        const rows = await tx.transaction((sp) => insertMany(sp, ctx.workspaceId, type, plain.map((p) => p.properties)));
+        plain.forEach((p, i) => created.set(p.index, rows[i]!));
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        await oneByOne(tx, plain, (sp, p) => createRecord(sp, ctx, type, p.item, p.where), created, errors);
+      }
+    }
+    await oneByOne(
+      tx,
+      linked,
+      async (sp, p) => {
+        const [row] = await insertMany(sp, ctx.workspaceId, type, [p.properties]);
+        await associateNew(sp, ctx, type, row!.id, p.item.associations ?? [], p.where);
+        return row!;
+      },
+      created,
+      errors,
+    );
+  });
+  return { rows: [...created.entries()].sort((a, b) => a[0] - b[0]).map(([, row]) => row), errors: sortByIndex(errors) };
+}
+
+/** Inserts records in one statement; ids are drawn first so each row is matched to its input. */
+async function insertMany(tx: Tx, workspaceId: string, type: ObjectType, list: Array<Record<string, string>>): Promise<RecordRow[]> {
+  const ids = rowsOf<{ id: number | string }>(await tx.execute(sql`select nextval('record_ids') as id from generate_series(1, ${list.length})`)).map((r) => Number(r.id));
+  const rows = await tx
+    .insert(records)
+    .values(list.map((properties, i) => ({ workspaceId, id: ids[i]!, typeId: type.typeId, properties })))
+    .returning();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => byId.get(id)!);
+}
+
+/** batch/read: found records in input order (each once); the ids that match nothing in one error. */
+export async function batchRead(db: Db, workspaceId: string, type: ObjectType, ids: Array<string | number>, options: LookupOptions = {}): Promise<BatchOutcome> {
+  checkBatchSize(ids.length);
+  const found = await findRecords(db, workspaceId, type, ids, options);
+  const rows: RecordRow[] = [];
+  const missing: string[] = [];
+  const shown = new Set<number>();
+  for (const raw of ids) {
+    const key = lookupKey(type, options.idProperty, raw);
+    const row = key === null ? undefined : found.get(key);
+    if (!row) missing.push(String(raw));
+    else if (!shown.has(row.id)) {
+      shown.add(row.id);
+      rows.push(row);
+    }
+  }
+  const errors: BatchError[] = [];
+  if (missing.length > 0) {
+    const err = new ApiError('NOT_FOUND', `Could not get some ${type.name} records, they may be deleted or not exist. Check that ids are valid.`, {
+      errors: missing.map((id) => ({ message: `no ${type.name} record with id ${id}`, in: 'inputs' })),
+    });
+    errors.push(batchErrorOf(err, { ids: missing }));
+  }
+  return { rows, errors };
+}
+
+interface UpdateInput {
+  id: string | number;
+  properties: PropertiesInput;
+  idProperty?: string | undefined;
+}
+
+/**
+ * batch/update: the targets are read in one query per idProperty, every input checked, then all
+ * good inputs written in one statement (one savepoint each should a concurrent writer take an
+ * email meanwhile). Unknown ids and bad values fail only their input.
+ */
+export async function batchUpdate(db: Db, ctx: WriteContext, type: ObjectType, inputs: UpdateInput[]): Promise<BatchOutcome> {
+  checkBatchSize(inputs.length);
+  requireWritable(ctx.plan, type);
+  const errors: BatchError[] = [];
+  const failed = new Set<number>();
+  const fail = (index: number, err: unknown) => {
+    failed.add(index);
+    errors.push(batchErrorOf(err, { index: [String(index)] }));
+  };
+  const targets = new Map<number, RecordRow>();
+  const byIdProperty = Map.groupBy(inputs.map((item, index) => ({ item, index })), (x) => x.item.idProperty ?? 'hs_object_id');
+  for (const [idProperty, group] of byIdProperty) {
+    try {
+      const found = await findRecords(db, ctx.workspaceId, type, group.map((x) => x.item.id), { idProperty });
+      for (const { item, index } of group) {
+        const key = lookupKey(type, idProperty, item.id);
+        const row = key === null ? undefined : found.get(key);
+        if (row) targets.set(index, row);
+      }
+    } catch (err) {
+      for (const { index } of group) fail(index, err);
+    }
+  }
+  let pending: Array<Pending<UpdateInput> & { target: RecordRow }> = [];
+  const claimed = new Map<number, number>();
+  inputs.forEach((item, index) => {
+    const where = `inputs[${index}]`;
+    const target = targets.get(index);
+    if (failed.has(index)) return;
+    if (!target) return fail(index, new ApiError('NOT_FOUND', `No ${type.name} record with id ${item.id}`, { errors: [{ message: 'record not found', in: `${where}.id` }] }));
+    const earlier = claimed.get(target.id);
+    if (earlier !== undefined) return fail(index, new ApiError('VALIDATION_ERROR', `inputs[${index}] updates the same record as inputs[${earlier}]`, { errors: [{ message: 'duplicate id in batch', in: `${where}.id` }] }));
+    claimed.set(target.id, index);
+    try {
+      pending.push({ index, where, item, target, properties: updatedProperties(type, target, item.properties, where) });
+    } catch (err) {
+      fail(index, err);
+    }
+  });
+  pending = await refuseDuplicateEmails(db, ctx.workspaceId, type, pending, errors, (p) => p.target.id);
+  const updated = new Map<number, RecordRow>();
+  await db.transaction(async (tx) => {
+    if (pending.length === 0) return;
+    try {
+      const rows = await tx.transaction((sp) => updateMany(sp, ctx.workspaceId, pending.map((p) => ({ id: p.target.id, properties: p.properties }))));
+      for (const p of pending) updated.set(p.index, rows.get(p.target.id)!);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      await oneByOne(tx, pending, (sp, p) => updateRecord(sp, ctx, type, p.target.id, p.item.properties), updated, errors);
+    }
+  });
+  return { rows: [...updated.entries()].sort((a, b) => a[0] - b[0]).map(([, row]) => row), errors: sortByIndex(errors) };
+}
+
+/** Writes new properties to many records of one workspace in one statement. */
+async function updateMany(tx: Tx, workspaceId: string, list: Array<{ id: number; properties: Record<string, string> }>): Promise<Map<number, RecordRow>> {
+  await tx.execute(sql`
+    update ${records} set properties = v.properties, updated_at = now()
+    from jsonb_to_recordset(${JSON.stringify(list)}::jsonb) as v(id bigint, properties jsonb)
+    where ${records.workspaceId} = ${workspaceId} and ${records.id} = v.id`);
+  const rows = await tx
+    .select()
+    .from(records)
+    .where(and(eq(records.workspaceId, workspaceId), inArray(records.id, list.map((x) => x.id))));
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** batch/archive: archives the records that exist; ids that match nothing are ignored, as HubSpot does. */
+export async function batchArchive(db: Db, workspaceId: string, type: ObjectType, ids: Array<string | number>): Promise<number[]> {
+  checkBatchSize(ids.length);
+  const parsed = ids.map(parseRecordId).filter((id): id is number => id !== null);
+  return archiveRecords(db, workspaceId, type, [...new Set(parsed)]);
+}
+
+function sortByIndex(errors: BatchError[]): BatchError[] {
+  return errors.sort((a, b) => Number(a.context.index?.[0] ?? -1) - Number(b.context.index?.[0] ?? -1));
+}

@@ -1,0 +1,352 @@
+import { and, asc, eq, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { COMPANY, CONTACT } from '../../shared/objects.ts';
+import { type Plan, planAllows } from '../../shared/plans.ts';
+import { type AssociationForCreate, normalizeDomain, normalizeEmail, type PropertiesInput, type SimplePublicObject } from '../../shared/records.ts';
+import type { DbOrTx, Tx } from '../db/client.ts';
+import { associations, records } from '../db/schema/index.ts';
+import { ApiError } from '../errors.ts';
+import { associate, type WriteContext } from './associations.ts';
+import type { ObjectType } from './object-types.ts';
+import { applyChanges, checkComplete, checkProperties } from './record-properties.ts';
+
+export type RecordRow = typeof records.$inferSelect;
+
+/** What creating a record takes (HubSpot's SimplePublicObjectInputForCreate). */
+export interface RecordInput {
+  properties: PropertiesInput;
+  associations?: AssociationForCreate[] | undefined;
+}
+
+/** How a record is looked up: by its id (default) or a unique property, live or archived. */
+export interface LookupOptions {
+  idProperty?: string | undefined;
+  archived?: boolean | undefined;
+}
+
+/** A record id from a path or body, or null when it cannot be one (ids are positive integers below 2^53). */
+export function parseRecordId(raw: string | number): number | null {
+  const s = String(raw).trim();
+  if (!/^\d{1,16}$/.test(s)) return null;
+  const n = Number(s);
+  return Number.isSafeInteger(n) && n > 0 ? n : null;
+}
+
+/** R1: records of custom object types are written only on the Enterprise plan. */
+export function requireWritable(plan: Plan, type: ObjectType): void {
+  if (type.custom && !planAllows(plan, 'customObjects')) {
+    throw new ApiError('PLAN_REQUIRED', `Custom objects need the Enterprise plan; this workspace is on ${plan}`, {
+      errors: [{ message: 'custom objects need the Enterprise plan', in: 'path:objectType' }],
+    });
+  }
+}
+
+/**
+ * A record as HubSpot shows it (SimplePublicObject). Without `properties`, every stored property is
+ * shown; with it, exactly those (null when unset). `hs_object_id`, `createdate` and
+ * `lastmodifieddate` are always there.
+ */
+export function publicObject(row: RecordRow, properties?: readonly string[]): SimplePublicObject {
+  const system: Record<string, string> = {
+    hs_object_id: String(row.id),
+    createdate: row.createdAt.toISOString(),
+    lastmodifieddate: row.updatedAt.toISOString(),
+    hs_lastmodifieddate: row.updatedAt.toISOString(),
+  };
+  const shown: Record<string, string | null> = {};
+  if (properties && properties.length > 0) {
+    for (const name of properties) shown[name] = system[name] ?? row.properties[name] ?? null;
+  } else {
+    Object.assign(shown, row.properties);
+  }
+  Object.assign(shown, { hs_object_id: system.hs_object_id, createdate: system.createdate, lastmodifieddate: system.lastmodifieddate });
+  return {
+    id: String(row.id),
+    properties: shown,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    archived: row.archivedAt !== null,
+    ...(row.archivedAt ? { archivedAt: row.archivedAt.toISOString() } : {}),
+  };
+}
+
+type IdProperty = 'hs_object_id' | 'email' | 'domain';
+
+function idPropertyOf(type: ObjectType, idProperty: string | undefined): IdProperty {
+  if (!idProperty || idProperty === 'hs_object_id') return 'hs_object_id';
+  if (idProperty === 'email' && type.typeId === CONTACT) return 'email';
+  if (idProperty === 'domain' && type.typeId === COMPANY) return 'domain';
+  const usable = type.typeId === CONTACT ? 'hs_object_id or email' : type.typeId === COMPANY ? 'hs_object_id or domain' : 'hs_object_id';
+  throw new ApiError('VALIDATION_ERROR', `idProperty ${idProperty} cannot identify ${type.name}: use ${usable}`, {
+    errors: [{ message: `not a unique property of ${type.name}`, in: 'idProperty' }],
+  });
+}
+
+/** The key a record is found under for an id-or-value as given, or null when it can match nothing. */
+export function lookupKey(type: ObjectType, idProperty: string | undefined, raw: string | number): string | null {
+  switch (idPropertyOf(type, idProperty)) {
+    case 'hs_object_id': {
+      const id = parseRecordId(raw);
+      return id === null ? null : String(id);
+    }
+    case 'email':
+      return normalizeEmail(String(raw));
+    case 'domain':
+      return normalizeDomain(String(raw));
+  }
+}
+
+const isLive = (archived: boolean | undefined) => (archived ? isNotNull(records.archivedAt) : isNull(records.archivedAt));
+
+/**
+ * Records of one type by id (or by `email` / `domain` with `idProperty`), in one query per hop:
+ * a merged record's id answers its survivor. Keys that match nothing are absent from the map.
+ * The map is keyed by `lookupKey` of each input.
+ */
+export async function findRecords(db: DbOrTx, workspaceId: string, type: ObjectType, keys: ReadonlyArray<string | number>, options: LookupOptions = {}): Promise<Map<string, RecordRow>> {
+  const by = idPropertyOf(type, options.idProperty);
+  const wanted = [...new Set(keys.map((k) => lookupKey(type, options.idProperty, k)).filter((k): k is string => k !== null))];
+  const found = new Map<string, RecordRow>();
+  if (wanted.length === 0) return found;
+  const scope = and(eq(records.workspaceId, workspaceId), eq(records.typeId, type.typeId));
+  if (by !== 'hs_object_id') {
+    const value = sql`lower(${records.properties}->>${by}::text)`;
+    const rows = await db
+      .select()
+      .from(records)
+      .where(and(scope, isLive(options.archived), isNull(records.mergedInto), inArray(value, wanted)))
+      .orderBy(asc(records.id));
+    for (const row of rows) {
+      const key = row.properties[by]?.toLowerCase();
+      // a domain may belong to several companies: the oldest one answers
+      if (key !== undefined && !found.has(key)) found.set(key, row);
+    }
+    return found;
+  }
+  // by id; a merged record redirects to the record it was merged into (a few hops at most)
+  let pending = new Map(wanted.map((k) => [Number(k), [k]]));
+  for (let hop = 0; hop < 5 && pending.size > 0; hop++) {
+    const rows = await db.select().from(records).where(and(scope, inArray(records.id, [...pending.keys()])));
+    const next = new Map<number, string[]>();
+    for (const row of rows) {
+      const asked = pending.get(row.id) ?? [];
+      if (row.mergedInto !== null) next.set(row.mergedInto, [...(next.get(row.mergedInto) ?? []), ...asked]);
+      else if ((row.archivedAt !== null) === Boolean(options.archived)) for (const key of asked) found.set(key, row);
+    }
+    pending = next;
+  }
+  return found;
+}
+
+function notFound(type: ObjectType, key: string | number, where = 'path:id'): ApiError {
+  return new ApiError('NOT_FOUND', `No ${type.name} record with id ${key}`, { errors: [{ message: 'record not found', in: where }] });
+}
+
+/** One record, or NOT_FOUND (also for ids of other workspaces and other types). */
+export async function getRecord(db: DbOrTx, workspaceId: string, type: ObjectType, key: string | number, options: LookupOptions = {}): Promise<RecordRow> {
+  const k = lookupKey(type, options.idProperty, key);
+  const row = k === null ? undefined : (await findRecords(db, workspaceId, type, [k], options)).get(k);
+  if (!row) throw notFound(type, key);
+  return row;
+}
+
+/** One page of a type's records in id order; `after` is the last id of the previous page. */
+export async function listRecords(
+  db: DbOrTx,
+  workspaceId: string,
+  type: ObjectType,
+  page: { limit: number; after?: string | undefined; archived?: boolean | undefined },
+): Promise<{ rows: RecordRow[]; after: string | null }> {
+  const after = page.after === undefined ? 0 : parseRecordId(page.after);
+  if (after === null) throw new ApiError('VALIDATION_ERROR', `after must be a cursor from paging.next.after, got "${page.after}"`, { errors: [{ message: 'bad cursor', in: 'query:after' }] });
+  const rows = await db
+    .select()
+    .from(records)
+    .where(and(eq(records.workspaceId, workspaceId), eq(records.typeId, type.typeId), gt(records.id, after), isLive(page.archived), isNull(records.mergedInto)))
+    .orderBy(asc(records.id))
+    .limit(page.limit + 1);
+  const more = rows.length > page.limit;
+  const shown = more ? rows.slice(0, page.limit) : rows;
+  return { rows: shown, after: more ? String(shown[shown.length - 1]!.id) : null };
+}
+
+/** Live contacts owning any of these (normalised) emails, other than `except`: email → id. */
+export async function contactsByEmail(db: DbOrTx, workspaceId: string, emails: string[], except: number[] = []): Promise<Map<string, number>> {
+  const owners = new Map<string, number>();
+  if (emails.length === 0) return owners;
+  const email = sql<string>`lower(${records.properties}->>'email')`;
+  const rows = await db
+    .select({ id: records.id, email })
+    .from(records)
+    .where(and(eq(records.workspaceId, workspaceId), eq(records.typeId, CONTACT), isNull(records.archivedAt), isNull(records.mergedInto), inArray(email, emails)));
+  for (const row of rows) if (!except.includes(row.id)) owners.set(row.email, row.id);
+  return owners;
+}
+
+/** HubSpot's answer to a second contact with the same email (409). */
+export function duplicateContact(existingId: number | string, where: string): ApiError {
+  return new ApiError('CONFLICT', `Contact already exists. Existing ID: ${existingId}`, {
+    errors: [{ message: `a contact with this email already exists (id ${existingId})`, in: `${where ? `${where}.` : ''}properties.email` }],
+    context: { id: [String(existingId)] },
+  });
+}
+
+/** True for a unique-index violation (the contact email index) from either driver. */
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
+}
+
+/** The checked, normalised properties of a new record, or an ApiError naming the bad field. */
+export function newRecordProperties(ctx: WriteContext, type: ObjectType, input: RecordInput, where = ''): Record<string, string> {
+  requireWritable(ctx.plan, type);
+  const properties = applyChanges({}, checkProperties(type, input.properties, where));
+  checkComplete(type, properties, where);
+  return properties;
+}
+
+/**
+ * Creates one record and its associations inside the caller's transaction: properties checked
+ * (see checkProperties), a contact's email unique in the workspace (409 "Contact already exists.
+ * Existing ID: <id>"), each association made through `associate` (R7: a company becomes primary).
+ * Any refusal throws an ApiError naming `<where>.properties.x` or `<where>.associations[i]`; the
+ * caller's transaction then writes nothing.
+ */
+export async function createRecord(tx: Tx, ctx: WriteContext, type: ObjectType, input: RecordInput, where = ''): Promise<RecordRow> {
+  const properties = newRecordProperties(ctx, type, input, where);
+  if (type.typeId === CONTACT && properties.email) {
+    const owner = (await contactsByEmail(tx, ctx.workspaceId, [properties.email])).get(properties.email);
+    if (owner !== undefined) throw duplicateContact(owner, where);
+  }
+  const [row] = await tx
+    .insert(records)
+    .values({ workspaceId: ctx.workspaceId, typeId: type.typeId, properties })
+    .returning()
+    .catch((err: unknown) => {
+      throw isUniqueViolation(err) ? duplicateContact('(created concurrently)', where) : err;
+    });
+  if (!row) throw new Error('insert returned no row');
+  await associateNew(tx, ctx, type, row.id, input.associations ?? [], where);
+  return row;
+}
+
+/**
+ * The associations given while creating a record (HubSpot's `associations` array), each through
+ * `associate` with `creating` set (R7). A refusal is rethrown naming `<where>.associations[i]`.
+ */
+export async function associateNew(tx: Tx, ctx: WriteContext, type: ObjectType, fromId: number, list: AssociationForCreate[], where = ''): Promise<void> {
+  for (const [i, item] of list.entries()) {
+    const at = `${where ? `${where}.` : ''}associations[${i}]`;
+    const toId = parseRecordId(item.to.id);
+    if (toId === null) {
+      throw new ApiError('VALIDATION_ERROR', `${at}.to.id must be a record id, got "${item.to.id}"`, { errors: [{ message: 'not a record id', in: `${at}.to.id` }] });
+    }
+    try {
+      await associate(tx, ctx, { fromType: type.typeId, fromId, toId, typeIds: item.types.map((t) => t.associationTypeId), creating: true });
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      throw new ApiError(err.code, `${at}: ${err.message}`, {
+        errors: (err.errors.length > 0 ? err.errors : [{ message: err.message }]).map((e) => ({ ...e, in: e.in ? `${at}.${e.in}` : at })),
+        ...(err.context ? { context: err.context } : {}),
+      });
+    }
+  }
+}
+
+/** The properties after one update, checked as on create; required properties must stay set. */
+export function updatedProperties(type: ObjectType, current: RecordRow, input: PropertiesInput, where = ''): Record<string, string> {
+  const properties = applyChanges(current.properties, checkProperties(type, input, where));
+  checkComplete(type, properties, where);
+  return properties;
+}
+
+/** Updates one record's properties (PATCH semantics: others stay; null or '' clears). */
+export async function updateRecord(tx: Tx, ctx: WriteContext, type: ObjectType, key: string | number, input: PropertiesInput, options: { idProperty?: string | undefined } = {}): Promise<RecordRow> {
+  requireWritable(ctx.plan, type);
+  const current = await getRecord(tx, ctx.workspaceId, type, key, options);
+  const properties = updatedProperties(type, current, input);
+  if (type.typeId === CONTACT && properties.email && properties.email !== current.properties.email) {
+    const owner = (await contactsByEmail(tx, ctx.workspaceId, [properties.email], [current.id])).get(properties.email);
+    if (owner !== undefined) throw duplicateContact(owner, '');
+  }
+  try {
+    const [row] = await tx
+      .update(records)
+      .set({ properties, updatedAt: sql`now()` })
+      .where(and(eq(records.workspaceId, ctx.workspaceId), eq(records.id, current.id)))
+      .returning();
+    return row!;
+  } catch (err) {
+    if (isUniqueViolation(err)) throw duplicateContact('(created concurrently)', '');
+    throw err;
+  }
+}
+
+/**
+ * Archives (soft-deletes) records: they leave lists and search and answer 404, and come back with
+ * `archived=true`. Their association rows are left as they are: what archiving does to
+ * associations (and restoring brings back) belongs to the record lifecycle, not to this function.
+ * Answers the ids that were archived now.
+ */
+export async function archiveRecords(db: DbOrTx, workspaceId: string, type: ObjectType, ids: number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .update(records)
+    .set({ archivedAt: sql`now()` })
+    .where(and(eq(records.workspaceId, workspaceId), eq(records.typeId, type.typeId), inArray(records.id, ids), isNull(records.archivedAt), isNull(records.mergedInto)))
+    .returning({ id: records.id });
+  return rows.map((r) => r.id);
+}
+
+/** The v3 association type name of a pair: `contact_to_company`. */
+function v3TypeName(from: ObjectType, to: ObjectType): string {
+  const snake = (t: ObjectType) => t.singular.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+  return `${snake(from)}_to_${snake(to)}`;
+}
+
+/** How many associated ids a v3 read shows per record and object type. */
+const ASSOCIATIONS_SHOWN = 500;
+
+/**
+ * The `associations` part of v3 reads for many records in one query: for each record, per asked
+ * object type, the associated record ids once each (at most 500), with the pair's v3 type name.
+ */
+export async function associationsForRead(
+  db: DbOrTx,
+  workspaceId: string,
+  from: ObjectType,
+  fromIds: number[],
+  toTypes: ObjectType[],
+): Promise<Map<number, NonNullable<SimplePublicObject['associations']>>> {
+  const out = new Map<number, NonNullable<SimplePublicObject['associations']>>();
+  if (fromIds.length === 0 || toTypes.length === 0) return out;
+  const byTypeId = new Map(toTypes.map((t) => [t.typeId, t]));
+  const distinct = db
+    .selectDistinct({ fromId: associations.fromId, toType: associations.toType, toId: associations.toId })
+    .from(associations)
+    .where(and(eq(associations.workspaceId, workspaceId), inArray(associations.fromId, fromIds), inArray(associations.toType, [...byTypeId.keys()])))
+    .as('d');
+  const ranked = db
+    .select({
+      fromId: distinct.fromId,
+      toType: distinct.toType,
+      toId: distinct.toId,
+      n: sql<number>`row_number() over (partition by ${distinct.fromId}, ${distinct.toType} order by ${distinct.toId})`.as('n'),
+    })
+    .from(distinct)
+    .as('r');
+  const rows = await db
+    .select({ fromId: ranked.fromId, toType: ranked.toType, toId: ranked.toId })
+    .from(ranked)
+    .where(sql`${ranked.n} <= ${ASSOCIATIONS_SHOWN}`)
+    .orderBy(ranked.fromId, ranked.toType, ranked.toId);
+  for (const row of rows) {
+    const to = byTypeId.get(row.toType)!;
+    const forRecord = out.get(row.fromId) ?? {};
+    const list = (forRecord[to.name] ??= { results: [] });
+    list.results.push({ id: String(row.toId), type: v3TypeName(from, to) });
+    out.set(row.fromId, forRecord);
+  }
+  return out;
+}

@@ -1,0 +1,240 @@
+import { z } from 'zod';
+import { associationSpec } from './association-types.ts';
+
+// HubSpot CRM v3 objects and schemas: request and response bodies, field for field.
+
+/** HubSpot stores every property as a string; numbers and booleans are accepted and stored as strings, null clears. */
+export const propertyValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+export const propertiesInput = z
+  .record(z.string(), propertyValue)
+  .describe('Property values by internal name; a null or empty value clears the property');
+export type PropertiesInput = z.infer<typeof propertiesInput>;
+
+/** A record id as clients send it: HubSpot's clients send strings, hand-written calls often numbers. */
+export const recordIdInput = z.union([z.string().min(1).max(400), z.number().int().nonnegative()]);
+
+/** One association made while creating a record (HubSpot's PublicAssociationsForObject). */
+export const associationForCreate = z.object({
+  to: z.object({ id: recordIdInput }),
+  types: z.array(associationSpec).max(100).describe('Association types seen from the new record; empty means the default unlabeled type'),
+});
+export type AssociationForCreate = z.infer<typeof associationForCreate>;
+
+export const createRecordBody = z.object({
+  properties: propertiesInput,
+  associations: z.array(associationForCreate).max(1000).optional(),
+});
+export type CreateRecordBody = z.infer<typeof createRecordBody>;
+
+export const updateRecordBody = z.object({ properties: propertiesInput });
+
+/** Record reads: `properties` and `associations` may be repeated or comma-separated. */
+const stringList = z.union([z.string(), z.array(z.string())]);
+const booleanParam = z.enum(['true', 'false']);
+export const readRecordQuery = z.object({
+  properties: stringList.optional().describe('Properties to return (comma-separated or repeated)'),
+  propertiesWithHistory: stringList.optional().describe('Accepted for compatibility; history of values is not kept'),
+  associations: stringList.optional().describe('Object types whose associated record ids to return'),
+  archived: booleanParam.optional().describe('true: only archived records'),
+  idProperty: z.string().max(100).optional().describe('A unique property to look the record up by: `email` (contacts), `domain` (companies)'),
+});
+export const listRecordsQuery = readRecordQuery.omit({ idProperty: true }).extend({
+  limit: z.string().regex(/^\d+$/, 'must be a whole number').optional().describe('Page size, at most 100 (default 10)'),
+  after: z.string().max(100).optional().describe('Cursor from `paging.next.after`'),
+});
+export const updateRecordQuery = z.object({ idProperty: z.string().max(100).optional() });
+export const objectTypeParam = z.object({ objectType: z.string().min(1).max(100) });
+export const recordParam = objectTypeParam.extend({ id: z.string().min(1).max(400) });
+
+export const batchCreateBody = z.object({
+  inputs: z.array(
+    z.object({
+      properties: propertiesInput,
+      associations: z.array(associationForCreate).max(1000).optional(),
+      objectWriteTraceId: z.string().optional(),
+    }),
+  ),
+});
+export const batchReadBody = z.object({
+  inputs: z.array(z.object({ id: recordIdInput })),
+  properties: z.array(z.string()).optional(),
+  propertiesWithHistory: z.array(z.string()).optional(),
+  idProperty: z.string().max(100).optional(),
+});
+export const batchReadQuery = z.object({ archived: booleanParam.optional() });
+export const batchUpdateBody = z.object({
+  inputs: z.array(
+    z.object({ id: recordIdInput, properties: propertiesInput, idProperty: z.string().max(100).optional(), objectWriteTraceId: z.string().optional() }),
+  ),
+});
+export const batchArchiveBody = z.object({ inputs: z.array(z.object({ id: recordIdInput })) });
+
+export const filterOperator = z.enum([
+  'EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE', 'BETWEEN', 'IN', 'NOT_IN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY', 'CONTAINS_TOKEN', 'NOT_CONTAINS_TOKEN',
+]);
+export type FilterOperator = z.infer<typeof filterOperator>;
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+export const searchFilter = z.object({
+  propertyName: z.string().min(1).max(100),
+  operator: filterOperator,
+  value: scalar.optional(),
+  highValue: scalar.optional(),
+  values: z.array(scalar).max(1000).optional(),
+});
+export type SearchFilter = z.infer<typeof searchFilter>;
+export const searchSort = z.union([
+  z.string().min(1).max(101).describe('`createdate` ascending, `-createdate` descending'),
+  z.object({ propertyName: z.string().min(1).max(100), direction: z.enum(['ASCENDING', 'DESCENDING']).optional() }),
+]);
+export const searchBody = z.object({
+  filterGroups: z.array(z.object({ filters: z.array(searchFilter) })).optional(),
+  query: z.string().max(3000).optional(),
+  sorts: z.array(searchSort).max(5).optional(),
+  properties: z.array(z.string()).max(1000).optional(),
+  limit: z.number().int().min(0).max(200).optional(),
+  after: z.union([z.string().max(20), z.number().int().nonnegative()]).optional(),
+});
+export type SearchBody = z.infer<typeof searchBody>;
+
+/** HubSpot's SimplePublicObject (dates as ISO strings). */
+export const simplePublicObject = z.object({
+  id: z.string(),
+  properties: z.record(z.string(), z.string().nullable()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  archived: z.boolean(),
+  archivedAt: z.string().optional(),
+  associations: z.record(z.string(), z.object({ results: z.array(z.object({ id: z.string(), type: z.string() })) })).optional(),
+});
+export type SimplePublicObject = z.infer<typeof simplePublicObject>;
+
+export const nextPage = z.object({ next: z.object({ after: z.string(), link: z.string().optional() }) });
+export const recordPage = z.object({ results: z.array(simplePublicObject), paging: nextPage.optional() });
+export const searchResult = recordPage.extend({ total: z.number() });
+
+/** A per-input failure in a batch answer (HubSpot's StandardError). */
+export const batchError = z.object({
+  status: z.literal('error'),
+  category: z.string(),
+  subCategory: z.string().optional(),
+  message: z.string(),
+  context: z.record(z.string(), z.array(z.string())),
+  errors: z.array(z.object({ message: z.string(), in: z.string().optional(), code: z.string().optional() })),
+  links: z.record(z.string(), z.string()),
+});
+export type BatchError = z.infer<typeof batchError>;
+export const batchResult = z.object({
+  status: z.literal('COMPLETE'),
+  results: z.array(simplePublicObject),
+  startedAt: z.string(),
+  completedAt: z.string(),
+  numErrors: z.number().optional(),
+  errors: z.array(batchError).optional(),
+});
+
+// Custom object schemas (HubSpot's ObjectSchemaEgg, ObjectTypeDefinitionPatch, ObjectSchema).
+
+export const internalName = z.string().regex(/^[a-z][a-z0-9_]*$/i, 'must start with a letter and hold only letters, digits and _').max(100);
+export const propertyType = z.enum(['string', 'number', 'date', 'datetime', 'enumeration', 'bool']);
+export const schemaLabels = z.object({ singular: z.string().trim().min(1).max(100), plural: z.string().trim().min(1).max(100) });
+export const schemaPropertyCreate = z.object({
+  name: internalName,
+  label: z.string().trim().min(1).max(200),
+  type: propertyType,
+  fieldType: z.string().min(1).max(50),
+  description: z.string().max(1000).optional(),
+  groupName: z.string().max(100).optional(),
+  options: z
+    .array(z.object({ label: z.string().min(1).max(200), value: z.string().min(1).max(200), hidden: z.boolean().optional(), displayOrder: z.number().optional(), description: z.string().optional() }))
+    .max(5000)
+    .optional(),
+  hasUniqueValue: z.boolean().optional(),
+  hidden: z.boolean().optional(),
+  displayOrder: z.number().optional(),
+  formField: z.boolean().optional(),
+});
+export const objectSchemaEgg = z.object({
+  name: internalName,
+  labels: schemaLabels,
+  description: z.string().max(1000).optional(),
+  primaryDisplayProperty: z.string().max(100).optional(),
+  secondaryDisplayProperties: z.array(z.string()).max(10).optional(),
+  searchableProperties: z.array(z.string()).max(100).optional(),
+  requiredProperties: z.array(z.string()).max(1000).default([]),
+  properties: z.array(schemaPropertyCreate).min(1).max(1000),
+  associatedObjects: z.array(z.string().max(100)).max(100).default([]),
+});
+export type ObjectSchemaEgg = z.infer<typeof objectSchemaEgg>;
+export const objectSchemaPatch = z.object({
+  labels: schemaLabels.partial().optional(),
+  description: z.string().max(1000).optional(),
+  clearDescription: z.boolean().optional(),
+  primaryDisplayProperty: z.string().max(100).optional(),
+  secondaryDisplayProperties: z.array(z.string()).max(10).optional(),
+  searchableProperties: z.array(z.string()).max(100).optional(),
+  requiredProperties: z.array(z.string()).max(1000).optional(),
+  restorable: z.boolean().optional(),
+});
+export type ObjectSchemaPatch = z.infer<typeof objectSchemaPatch>;
+export const schemaListQuery = z.object({ archived: booleanParam.optional() });
+
+export const schemaPropertyView = z.object({
+  name: z.string(),
+  label: z.string(),
+  type: z.string(),
+  fieldType: z.string(),
+  description: z.string(),
+  groupName: z.string(),
+  options: z.array(z.object({ label: z.string(), value: z.string(), hidden: z.boolean(), displayOrder: z.number() })),
+  displayOrder: z.number(),
+  hidden: z.boolean(),
+  hasUniqueValue: z.boolean(),
+  formField: z.boolean(),
+  calculated: z.boolean(),
+  externalOptions: z.boolean(),
+  hubspotDefined: z.boolean(),
+  archived: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  modificationMetadata: z.object({ archivable: z.boolean(), readOnlyDefinition: z.boolean(), readOnlyValue: z.boolean() }),
+});
+export const objectSchemaView = z.object({
+  id: z.string(),
+  objectTypeId: z.string(),
+  fullyQualifiedName: z.string(),
+  name: z.string(),
+  labels: z.object({ singular: z.string(), plural: z.string() }),
+  description: z.string().optional(),
+  properties: z.array(schemaPropertyView),
+  requiredProperties: z.array(z.string()),
+  searchableProperties: z.array(z.string()),
+  primaryDisplayProperty: z.string(),
+  secondaryDisplayProperties: z.array(z.string()),
+  associations: z.array(z.object({ id: z.string(), fromObjectTypeId: z.string(), toObjectTypeId: z.string(), name: z.string().optional() })),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  archived: z.boolean(),
+});
+export type ObjectSchemaView = z.infer<typeof objectSchemaView>;
+
+/**
+ * A company domain as we store it (R17, R18): lower case, without scheme, `www.`, port, path or
+ * trailing dot. `https://www.Acme.com/about` → `acme.com`. Answers null when it is not a domain.
+ */
+export function normalizeDomain(input: string): string | null {
+  let d = input.trim().toLowerCase();
+  d = d.replace(/^[a-z][a-z0-9+.-]*:\/\//, '');
+  d = d.split(/[/?#]/, 1)[0] ?? '';
+  d = d.replace(/^[^@]*@/, '').replace(/:\d+$/, '').replace(/\.$/, '');
+  if (d.startsWith('www.')) d = d.slice(4);
+  const label = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+  const ok = d.length <= 253 && new RegExp(`^(?:${label}\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`).test(d);
+  return ok ? d : null;
+}
+
+const emailAddress = z.email();
+/** A contact's email as we store it: trimmed and lower case. Answers null when it is not an address. */
+export function normalizeEmail(input: string): string | null {
+  const e = input.trim().toLowerCase();
+  return e.length <= 254 && emailAddress.safeParse(e).success ? e : null;
+}
