@@ -1,0 +1,317 @@
+import type { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { COMPANY, CONTACT, DEAL, TICKET } from '../shared/objects.ts';
+
+/**
+ * A generated but realistic workspace for the recommendation benchmarks: companies with domains,
+ * contacts with company-domain (some at a subdomain) and personal addresses, deals and tickets
+ * linked to subsets of a company's contacts, name overlaps and decoys (companies sharing words,
+ * contacts sharing surnames, old closed deals beside new open ones), and optional noise links
+ * to reach a target density. Deterministic: the same options give the same workspace.
+ */
+
+/** mulberry32: a small PRNG with a fixed seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const FIRST = ['Jan', 'Piet', 'Kees', 'Anna', 'Emma', 'Sophie', 'Lucas', 'Daan', 'Sem', 'Julia', 'Tess', 'Noah', 'Liam', 'Mila', 'Sara', 'Bram', 'Ruben', 'Eva', 'Lotte', 'Finn', 'Olivia', 'James', 'Maria', 'David', 'Laura', 'Tom', 'Nina', 'Max', 'Lena', 'Paul', 'Ines', 'Omar', 'Yara', 'Hugo', 'Iris', 'Felix', 'Zoe', 'Adam', 'Lisa', 'Mark'];
+const SYLLABLES = ['ber', 'ko', 'van', 'dal', 'hof', 'mers', 'ling', 'stra', 'vel', 'dam', 'rik', 'son', 'man', 'berg', 'wijk', 'hout', 'mo', 'len', 'ter', 'gaard', 'sma', 'ker', 'bos', 'veld', 'horst', 'ton', 'ley', 'ford', 'ham', 'well'];
+const PARTICLES = ['de ', 'van ', 'van der ', 'ter '];
+const WORD_A = ['Blue', 'North', 'Harbor', 'Summit', 'Apex', 'Green', 'Silver', 'River', 'Oak', 'Bright', 'Nova', 'Polar', 'Delta', 'Urban', 'Royal', 'Prime', 'Atlas', 'Cedar', 'Falcon', 'Golden', 'Iron', 'Lake', 'Maple', 'Orbit', 'Pine', 'Quartz', 'Red', 'Stone', 'Terra', 'Vista', 'West', 'Zenith', 'Amber', 'Beacon', 'Coral', 'Dune', 'Echo', 'Fjord', 'Granite', 'Horizon', 'Indigo', 'Jade', 'Kestrel', 'Lumen', 'Meadow', 'Nimbus', 'Onyx', 'Pioneer', 'Quest', 'Ridge', 'Sierra', 'Tidal', 'Unity', 'Vertex', 'Willow', 'Zephyr'];
+const WORD_B = ['Logistics', 'Foods', 'Labs', 'Media', 'Partners', 'Systems', 'Energy', 'Health', 'Bouw', 'Capital', 'Retail', 'Motors', 'Software', 'Design', 'Consulting', 'Pharma', 'Textiles', 'Robotics', 'Travel', 'Finance', 'Water', 'Studio', 'Dynamics', 'Farms', 'Works'];
+const TLDS = ['com', 'com', 'com', 'nl', 'io', 'co.uk', 'de', 'be'];
+const PERSONAL = [
+  ['gmail.com', 0.4],
+  ['outlook.com', 0.2],
+  ['hotmail.com', 0.15],
+  ['yahoo.com', 0.15],
+  ['icloud.com', 0.1],
+] as const;
+const PRODUCTS = ['CRM rollout', 'license renewal', 'data migration', 'support contract', 'platform upgrade', 'onboarding', 'integration', 'expansion', 'pilot', 'training'];
+const PROJECTS = ['renovation', 'kitchen', 'extension', 'roof', 'garden', 'office fit-out', 'audit', 'rebrand', 'website', 'move'];
+const ISSUES = ['Login problem', 'Invoice question', 'Export fails', 'Slow dashboard', 'Password reset', 'Sync error', 'Missing data', 'Access request', 'Billing change', 'Bug report'];
+const DEAL_STAGES_OPEN = ['appointmentscheduled', 'qualifiedtobuy', 'presentationscheduled', 'decisionmakerboughtin', 'contractsent'];
+
+export interface GenRecord {
+  id: number;
+  type: string;
+  props: Record<string, string>;
+  /** Days before `now` the record was created and last updated. */
+  createdAgo: number;
+  updatedAgo: number;
+}
+
+/** Pair kinds: [a type, b type, a→b type id, b→a type id]. */
+export const PAIR_KINDS = {
+  contactCompany: [CONTACT, COMPANY, 279, 280],
+  contactDeal: [CONTACT, DEAL, 4, 3],
+  contactTicket: [CONTACT, TICKET, 15, 16],
+  dealCompany: [DEAL, COMPANY, 341, 342],
+  ticketCompany: [TICKET, COMPANY, 339, 340],
+  dealTicket: [DEAL, TICKET, 27, 28],
+} as const;
+export type PairKind = keyof typeof PAIR_KINDS;
+
+export interface Workspace {
+  records: GenRecord[];
+  byId: Map<number, GenRecord>;
+  /** Association pairs (each stored in both directions), by kind. */
+  pairs: Record<PairKind, Array<[number, number]>>;
+  /** contact → its primary company (R8: the first company). */
+  primary: Map<number, number>;
+  /** Ground truth: each company's contacts, deals, tickets. */
+  companies: Array<{ id: number; domain: string; contacts: number[]; deals: number[]; tickets: number[] }>;
+}
+
+export interface GenerateOptions {
+  companies: number;
+  seed?: number;
+  /** Add random contact↔deal links (noise) until this many pairs exist. */
+  pairsTarget?: number;
+  firstId?: number;
+}
+
+function pickWeighted<T>(rand: () => number, items: ReadonlyArray<readonly [T, number]>): T {
+  let r = rand();
+  for (const [item, w] of items) {
+    r -= w;
+    if (r <= 0) return item;
+  }
+  return items[items.length - 1]![0];
+}
+
+export function generateWorkspace(options: GenerateOptions): Workspace {
+  const rand = prng(options.seed ?? 20_261_127);
+  const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
+  let nextId = options.firstId ?? 1001;
+  const records: GenRecord[] = [];
+  const byId = new Map<number, GenRecord>();
+  const add = (type: string, props: Record<string, string>, createdAgo: number, updatedAgo = createdAgo * rand()): GenRecord => {
+    const r = { id: nextId++, type, props, createdAgo, updatedAgo };
+    records.push(r);
+    byId.set(r.id, r);
+    return r;
+  };
+  const pairs: Workspace['pairs'] = { contactCompany: [], contactDeal: [], contactTicket: [], dealCompany: [], ticketCompany: [], dealTicket: [] };
+  const primary = new Map<number, number>();
+  const usedDomains = new Set<string>();
+  const usedEmails = new Set<string>();
+  const companies: Workspace['companies'] = [];
+  const lastName = () => {
+    const n = rand() < 0.6 ? 2 : 3;
+    let s = '';
+    for (let i = 0; i < n; i++) s += pick(SYLLABLES);
+    const name = s[0]!.toUpperCase() + s.slice(1);
+    return rand() < 0.15 ? `${pick(PARTICLES)}${name}` : name;
+  };
+  const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '');
+
+  for (let ci = 0; ci < options.companies; ci++) {
+    const a = pick(WORD_A);
+    const b = pick(WORD_B);
+    const tld = pick(TLDS);
+    let domain = rand() < 0.3 ? `${slug(a)}.${tld}` : `${slug(a)}${slug(b)}.${tld}`;
+    if (usedDomains.has(domain)) domain = `${slug(a)}${slug(b)}${ci}.${tld}`;
+    usedDomains.add(domain);
+    const company = add(COMPANY, { name: `${a} ${b}`, domain }, 200 + rand() * 1000);
+    const hub = rand() < 0.003;
+    const size = hub ? 150 + Math.floor(rand() * 250) : 1 + Math.floor(12 * rand() ** 2.5);
+    const entry = { id: company.id, domain, contacts: [] as number[], deals: [] as number[], tickets: [] as number[] };
+    companies.push(entry);
+    for (let k = 0; k < size; k++) {
+      const first = pick(FIRST);
+      const last = lastName();
+      const local = `${slug(first)}.${slug(last)}${rand() < 0.2 ? Math.floor(rand() * 100) : ''}`;
+      let email: string;
+      if (rand() < 0.72) email = rand() < 0.08 ? `${local}@${pick(['mail', 'eu', 'nl', 'corp'])}.${domain}` : `${local}@${domain}`;
+      else email = `${local}@${pickWeighted(rand, PERSONAL)}`;
+      for (let n = 2; usedEmails.has(email); n++) email = email.replace(/^([^@]*?)(\d*)@/, `$1${n}@`);
+      usedEmails.add(email);
+      const contact = add(CONTACT, { firstname: first, lastname: last, email }, rand() * 1000);
+      entry.contacts.push(contact.id);
+      pairs.contactCompany.push([contact.id, company.id]);
+      primary.set(contact.id, company.id);
+    }
+    const dealCount = rand() < 0.7 ? Math.max(1, Math.round(size * 0.5 * (0.5 + rand()))) : 0;
+    for (let k = 0; k < dealCount; k++) {
+      const createdAgo = rand() * 1000;
+      const open = createdAgo < 120 ? rand() < 0.9 : rand() < 0.1;
+      const n = Math.min(entry.contacts.length, 1 + Math.floor(3 * rand() ** 2));
+      const people = new Set<number>();
+      while (people.size < n) people.add(pick(entry.contacts));
+      const firstContact = byId.get([...people][0]!)!;
+      const style = rand();
+      const surname = firstContact.props.lastname!.replace(/^(de |van der |van |ter )/, '');
+      const dealname = style < 0.5 ? `${a} ${pick(PRODUCTS)}` : style < 0.75 ? `${surname[0]!.toUpperCase()}${surname.slice(1)} ${pick(PROJECTS)}` : `${pick(PRODUCTS)} Q${1 + Math.floor(rand() * 4)}`;
+      const deal = add(DEAL, {
+        dealname,
+        dealstage: open ? pick(DEAL_STAGES_OPEN) : rand() < 0.5 ? 'closedwon' : 'closedlost',
+        amount: String(1000 + Math.floor(rand() * 90_000)),
+        pipeline: 'default',
+      }, createdAgo, createdAgo * (open ? rand() * 0.3 : rand()));
+      entry.deals.push(deal.id);
+      pairs.dealCompany.push([deal.id, company.id]);
+      for (const p of people) pairs.contactDeal.push([p, deal.id]);
+    }
+    const ticketCount = Math.floor(size * 0.25 * 2 * rand());
+    for (let k = 0; k < ticketCount; k++) {
+      const createdAgo = rand() * 700;
+      const open = createdAgo < 30 ? rand() < 0.8 : rand() < 0.05;
+      const ticket = add(TICKET, { subject: `${pick(ISSUES)} ${pick(PRODUCTS)}`, hs_pipeline: '0', hs_pipeline_stage: open ? pick(['1', '2', '3']) : '4' }, createdAgo, createdAgo * rand() * 0.5);
+      entry.tickets.push(ticket.id);
+      pairs.ticketCompany.push([ticket.id, company.id]);
+      const n = Math.min(entry.contacts.length, 1 + (rand() < 0.3 ? 1 : 0));
+      const people = new Set<number>();
+      while (people.size < n) people.add(pick(entry.contacts));
+      for (const p of people) pairs.contactTicket.push([p, ticket.id]);
+      if (entry.deals.length > 0 && rand() < 0.3) pairs.dealTicket.push([pick(entry.deals), ticket.id]);
+    }
+  }
+  // decoy: some contacts also work with a second, unrelated company
+  const allContacts = records.filter((r) => r.type === CONTACT);
+  for (const c of allContacts) {
+    if (rand() < 0.05) {
+      const other = pick(companies);
+      if (other.id !== primary.get(c.id)) pairs.contactCompany.push([c.id, other.id]);
+    }
+  }
+  if (options.pairsTarget) {
+    const allDeals = records.filter((r) => r.type === DEAL);
+    const seen = new Set(pairs.contactDeal.map(([c, d]) => `${c}:${d}`));
+    let total = Object.values(pairs).reduce((s, p) => s + p.length, 0);
+    while (total < options.pairsTarget) {
+      const c = allContacts[Math.floor(allContacts.length * rand())]!.id;
+      const d = allDeals[Math.floor(allDeals.length * rand() ** 1.5)]!.id;
+      const key = `${c}:${d}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      pairs.contactDeal.push([c, d]);
+      total++;
+    }
+  }
+  return { records, byId, pairs, primary, companies };
+}
+
+// ---- loading -------------------------------------------------------------------------------------
+
+/** What loading needs: run SQL, and bulk-insert rows of text columns. */
+export interface BulkTarget {
+  exec(sql: string): Promise<Array<Record<string, unknown>>>;
+  /** Rows as tab-separated COPY text lines (no escaping needed: the generator makes none). */
+  copy(table: string, columns: string[], lines: string[]): Promise<void>;
+}
+
+export function pgliteTarget(client: PGlite): BulkTarget {
+  return {
+    exec: async (text) => (await client.query<Record<string, unknown>>(text)).rows,
+    copy: async (table, columns, lines) => {
+      await client.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob'`, [], { blob: new Blob([lines.join('')]) });
+    },
+  };
+}
+
+/** PostgreSQL without COPY streams: one `insert … select from unnest` of text arrays per chunk. */
+export function postgresTarget(client: pg.Client | pg.Pool): BulkTarget {
+  return {
+    exec: async (text) => (await client.query(text)).rows,
+    copy: async (table, columns, lines) => {
+      const cols: string[][] = columns.map(() => []);
+      for (const line of lines) line.slice(0, -1).split('\t').forEach((v, i) => cols[i]!.push(v));
+      const params = cols.map((_, i) => `$${i + 1}::text[]`).join(', ');
+      const names = columns.map((c, i) => `c${i}`);
+      const casts = columns.map((c, i) => `c${i}::${COLUMN_TYPES[c] ?? 'text'}`).join(', ');
+      await client.query(`insert into ${table} (${columns.join(', ')}) select ${casts} from unnest(${params}) as u(${names.join(', ')})`, cols);
+    },
+  };
+}
+
+const COLUMN_TYPES: Record<string, string> = {
+  workspace_id: 'uuid',
+  id: 'bigint',
+  from_id: 'bigint',
+  to_id: 'bigint',
+  type_id: 'text',
+  properties: 'jsonb',
+  created_at: 'timestamptz',
+  updated_at: 'timestamptz',
+};
+
+const TABLES = ['records', 'associations'];
+
+/**
+ * Loads a workspace into a migrated database whose `records` and `associations` hold nothing of
+ * it yet: drops their secondary indexes and keys, bulk-loads, puts them back exactly as they were
+ * (so the benchmark runs on the migration's own indexes), then VACUUM ANALYZE.
+ */
+export async function loadWorkspace(target: BulkTarget, workspaceId: string, ws: Workspace, now: Date, log: (s: string) => void = () => {}): Promise<void> {
+  const started = performance.now();
+  const list = TABLES.map((t) => `'${t}'`).join(', ');
+  const constraints = (await target.exec(`
+    select c.conrelid::regclass::text as tbl, c.conname as name, pg_get_constraintdef(c.oid) as def
+    from pg_constraint c where c.conrelid::regclass::text in (${list}) and c.contype in ('p', 'u')`)) as Array<{ tbl: string; name: string; def: string }>;
+  const indexes = (await target.exec(`
+    select i.indexname as name, i.indexdef as def from pg_indexes i
+    where i.schemaname = 'public' and i.tablename in (${list})
+      and i.indexname not in (select conname from pg_constraint where conrelid::regclass::text in (${list}))`)) as Array<{ name: string; def: string }>;
+  for (const c of constraints) await target.exec(`alter table ${c.tbl} drop constraint ${c.name}`);
+  for (const i of indexes) await target.exec(`drop index ${i.name}`);
+
+  const iso = (daysAgo: number) => new Date(now.getTime() - daysAgo * 86_400_000).toISOString();
+  const chunk = 20_000;
+  let lines: string[] = [];
+  const recordColumns = ['workspace_id', 'id', 'type_id', 'properties', 'created_at', 'updated_at'];
+  for (const r of ws.records) {
+    lines.push(`${workspaceId}\t${r.id}\t${r.type}\t${JSON.stringify(r.props)}\t${iso(r.createdAgo)}\t${iso(r.updatedAgo)}\n`);
+    if (lines.length >= chunk) {
+      await target.copy('records', recordColumns, lines);
+      lines = [];
+    }
+  }
+  if (lines.length > 0) await target.copy('records', recordColumns, lines);
+  lines = [];
+  const assocColumns = ['workspace_id', 'from_id', 'to_type', 'to_id', 'type_id', 'from_type'];
+  let rows = 0;
+  const push = async (line: string) => {
+    lines.push(line);
+    rows++;
+    if (lines.length >= chunk * 5) {
+      await target.copy('associations', assocColumns, lines);
+      lines = [];
+    }
+  };
+  for (const [kind, list] of Object.entries(ws.pairs) as Array<[PairKind, Array<[number, number]>]>) {
+    const [aType, bType, ab, ba] = PAIR_KINDS[kind];
+    for (const [a, b] of list) {
+      await push(`${workspaceId}\t${a}\t${bType}\t${b}\t${ab}\t${aType}\n`);
+      await push(`${workspaceId}\t${b}\t${aType}\t${a}\t${ba}\t${bType}\n`);
+    }
+  }
+  for (const [contact, company] of ws.primary) {
+    await push(`${workspaceId}\t${contact}\t${COMPANY}\t${company}\t1\t${CONTACT}\n`);
+    await push(`${workspaceId}\t${company}\t${CONTACT}\t${contact}\t2\t${COMPANY}\n`);
+  }
+  if (lines.length > 0) await target.copy('associations', assocColumns, lines);
+  log(`loaded ${ws.records.length.toLocaleString('en-US')} records, ${rows.toLocaleString('en-US')} association rows in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+  const t = performance.now();
+  for (const c of constraints) await target.exec(`alter table ${c.tbl} add constraint ${c.name} ${c.def}`);
+  for (const i of indexes) await target.exec(i.def);
+  const maxId = ws.records.reduce((m, r) => Math.max(m, r.id), 0);
+  await target.exec(`select setval('record_ids', greatest(${maxId}, (select last_value from record_ids)))`);
+  await target.exec('vacuum analyze records');
+  await target.exec('vacuum analyze associations');
+  log(`keys, indexes, analyze: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+}
+
+/** Number of association pairs in a workspace. */
+export function pairCount(ws: Workspace): number {
+  return Object.values(ws.pairs).reduce((s, p) => s + p.length, 0) + ws.primary.size;
+}

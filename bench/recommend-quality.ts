@@ -1,0 +1,210 @@
+/**
+ * Recommendation quality (issue 5): on a generated workspace, hide one association per sampled
+ * record, ask for recommendations of the hidden record's type, and see where the hidden record
+ * ranks. Reports hit@1, hit@5 and mean reciprocal rank per task and overall, beside two baselines
+ * computed in the same run on the same hidden associations:
+ *   - domain only: records the email/company domain points at (R18), in no particular order
+ *     (its metrics are the expectation over a random order of that set);
+ *   - most recent only: every record of the target type not yet associated, newest update first.
+ * The hidden association is the one a rep would make now: the source's newest deal or ticket,
+ * a contact's company, a deal's company, one random contact of a deal.
+ *
+ *   node bench/recommend-quality.ts [--companies 1500] [--samples 200]
+ */
+import { sql } from 'drizzle-orm';
+import { COMPANY, CONTACT, DEAL, TICKET } from '../shared/objects.ts';
+import { type DbOrTx, openDatabase, rowsOf, type Tx } from '../server/db/client.ts';
+import { resolveObjectType } from '../server/domain/object-types.ts';
+import type { Scope } from '../server/domain/recommendations/access.ts';
+import { recommendForRecord, sourceDomains } from '../server/domain/recommendations/record.ts';
+import { bootstrapInstance } from '../server/domain/workspaces.ts';
+import { generateWorkspace, loadWorkspace, PAIR_KINDS, type PairKind, pairCount, pgliteTarget, prng, type Workspace } from './recommend-data.ts';
+
+const SEED = 20_261_127;
+const SAMPLE_SEED = 7;
+/** A fixed clock: recency is measured against it, so runs compare across days. */
+const NOW = new Date('2026-06-01T00:00:00Z');
+const TARGET_HIT5 = 0.9;
+/** "Clearly above" a baseline: at least this much more hit@5. */
+const MARGIN = 0.15;
+const DEBUG = arg('debug', 0);
+let debugShown = 0;
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+interface Task {
+  name: string;
+  source: string;
+  target: string;
+  /** The sampled (source, hidden) pairs. */
+  samples: Array<[number, number]>;
+}
+
+function tasks(ws: Workspace, perTask: number): Task[] {
+  const rand = prng(SAMPLE_SEED);
+  const byA = (kind: PairKind) => {
+    const m = new Map<number, number[]>();
+    for (const [a, b] of ws.pairs[kind]) m.set(a, [...(m.get(a) ?? []), b]);
+    return m;
+  };
+  const newest = (ids: number[]) => ids.reduce((best, id) => (ws.byId.get(id)!.createdAgo < ws.byId.get(best)!.createdAgo ? id : best));
+  const sample = <T>(list: T[]) => {
+    const copy = [...list];
+    for (let i = copy.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+    }
+    return copy.slice(0, perTask);
+  };
+  const contactDeals = byA('contactDeal');
+  const contactTickets = byA('contactTicket');
+  const contactCompanies = byA('contactCompany');
+  const dealCompanies = byA('dealCompany');
+  const dealContacts = new Map<number, number[]>();
+  for (const [c, d] of ws.pairs.contactDeal) dealContacts.set(d, [...(dealContacts.get(d) ?? []), c]);
+  return [
+    { name: 'contact → its newest deal', source: 'contacts', target: 'deals', samples: sample([...contactDeals].map(([c, ds]) => [c, newest(ds)] as [number, number])) },
+    { name: 'contact → its company', source: 'contacts', target: 'companies', samples: sample([...contactCompanies].filter(([, cs]) => cs.length === 1).map(([c, cs]) => [c, cs[0]!] as [number, number])) },
+    { name: 'contact → its newest ticket', source: 'contacts', target: 'tickets', samples: sample([...contactTickets].map(([c, ts]) => [c, newest(ts)] as [number, number])) },
+    { name: 'deal → its company', source: 'deals', target: 'companies', samples: sample([...dealCompanies].map(([d, cs]) => [d, cs[0]!] as [number, number])) },
+    { name: 'deal → one of its contacts', source: 'deals', target: 'contacts', samples: sample([...dealContacts].map(([d, cs]) => [d, cs[Math.floor(rand() * cs.length)]!] as [number, number])) },
+  ];
+}
+
+interface Metrics {
+  hit1: number;
+  hit5: number;
+  rr: number;
+}
+const zero = (): Metrics => ({ hit1: 0, hit5: 0, rr: 0 });
+const ofRank = (rank: number | null): Metrics => (rank === null ? zero() : { hit1: rank === 1 ? 1 : 0, hit5: rank <= 5 ? 1 : 0, rr: 1 / rank });
+/** Expected metrics of a record found in a set of m equally ranked records, in random order. */
+function ofSet(m: number): Metrics {
+  let harmonic = 0;
+  for (let i = 1; i <= m; i++) harmonic += 1 / i;
+  return { hit1: 1 / m, hit5: Math.min(5, m) / m, rr: harmonic / m };
+}
+
+class Rollback extends Error {}
+
+/** Domain-only baseline: the set of records the source's domains point at (not yet associated). */
+async function domainSet(tx: DbOrTx, wsId: string, source: number, target: string): Promise<number[]> {
+  const [src] = rowsOf<{ id: number; type_id: string; properties: Record<string, string | null>; contact_emails: string[] | null; company_domains: string[] | null }>(
+    await tx.execute(sql`
+      select r.id, r.type_id, r.properties,
+        (select json_agg(lower(c.properties->>'email')) from associations a join records c on c.workspace_id = a.workspace_id and c.id = a.to_id
+          where a.workspace_id = ${wsId} and a.from_id = r.id and a.to_type = ${CONTACT}) as contact_emails,
+        (select json_agg(lower(c.properties->>'domain')) from associations a join records c on c.workspace_id = a.workspace_id and c.id = a.to_id
+          where a.workspace_id = ${wsId} and a.from_id = r.id and a.to_type = ${COMPANY}) as company_domains
+      from records r where r.workspace_id = ${wsId} and r.id = ${source}`),
+  );
+  if (!src) return [];
+  const domains = sourceDomains(src);
+  if (domains.length === 0) return [];
+  const exact = JSON.stringify(domains.map((d) => d.exact));
+  const registrable = JSON.stringify(domains.map((d) => d.registrable ?? d.exact));
+  const notAssociated = sql`not exists (select 1 from associations x where x.workspace_id = ${wsId} and x.from_id = ${source} and x.to_id = t.id)`;
+  const companiesSql = sql`select c.id from records c where c.workspace_id = ${wsId} and c.type_id = ${COMPANY}
+    and (lower(c.properties->>'domain') in (select jsonb_array_elements_text(${exact}::jsonb)) or lower(c.properties->>'domain') in (select jsonb_array_elements_text(${registrable}::jsonb)))`;
+  let q;
+  if (target === COMPANY) q = sql`select t.id from (${companiesSql}) t where t.id <> ${source} and ${notAssociated}`;
+  else if (target === CONTACT) {
+    q = sql`select t.id from records t where t.workspace_id = ${wsId} and t.type_id = ${CONTACT} and t.id <> ${source}
+      and lower(split_part(t.properties->>'email', '@', 2)) in (select jsonb_array_elements_text(${exact}::jsonb)) and ${notAssociated}`;
+  } else {
+    q = sql`select distinct a.to_id as id from associations a join (${companiesSql}) c on a.from_id = c.id
+      cross join lateral (select a.to_id as id) t
+      where a.workspace_id = ${wsId} and a.to_type = ${target} and ${notAssociated}`;
+  }
+  return rowsOf<{ id: number }>(await tx.execute(q)).map((r) => Number(r.id));
+}
+
+/** Most-recent-only baseline: the hidden record's rank among not-associated records of its type. */
+async function recencyRank(tx: DbOrTx, wsId: string, source: number, target: string, hidden: number): Promise<number> {
+  const [row] = rowsOf<{ n: number }>(
+    await tx.execute(sql`
+      select count(*)::int as n from records t, (select updated_at, id from records where workspace_id = ${wsId} and id = ${hidden}) h
+      where t.workspace_id = ${wsId} and t.type_id = ${target} and t.id <> ${source}
+        and (t.updated_at > h.updated_at or (t.updated_at = h.updated_at and t.id > h.id))
+        and not exists (select 1 from associations x where x.workspace_id = ${wsId} and x.from_id = ${source} and x.to_id = t.id)`),
+  );
+  return (row?.n ?? 0) + 1;
+}
+
+async function main() {
+  const companies = arg('companies', 1500);
+  const perTask = arg('samples', 200);
+  const database = await openDatabase({ dataDir: 'memory://', durable: false });
+  const db = database.db;
+  const boot = await bootstrapInstance(db, { plan: 'enterprise' });
+  if (!boot) throw new Error('expected an empty database');
+  const wsId = boot.workspaceId;
+  const ws = generateWorkspace({ companies, seed: SEED });
+  const client = (db as unknown as { $client: import('@electric-sql/pglite').PGlite }).$client;
+  await loadWorkspace(pgliteTarget(client), wsId, ws, NOW);
+  console.log(`# Recommendation quality\n\nworkspace: seed ${SEED}, ${ws.records.length.toLocaleString('en-US')} records (${ws.companies.length} companies), ${pairCount(ws).toLocaleString('en-US')} association pairs; sample seed ${SAMPLE_SEED}, ${perTask} samples per task\n`);
+
+  const scope: Scope = { workspaceId: wsId, userId: null, internalDomains: [], neverLogAddresses: [], autoCreateCompanies: false };
+  const rows: string[][] = [];
+  const all = { engine: zero(), domain: zero(), recency: zero(), n: 0 };
+  const typeIdOf: Record<string, string> = { contacts: CONTACT, companies: COMPANY, deals: DEAL, tickets: TICKET };
+  const started = performance.now();
+  for (const task of tasks(ws, perTask)) {
+    const source = await resolveObjectType(db, wsId, task.source);
+    const target = await resolveObjectType(db, wsId, task.target);
+    const sum = { engine: zero(), domain: zero(), recency: zero() };
+    const kind = (Object.entries(PAIR_KINDS) as Array<[PairKind, readonly [string, string, number, number]]>).find(([, k]) => new Set([k[0], k[1]]).size === 2 && [k[0], k[1]].includes(typeIdOf[task.source]!) && [k[0], k[1]].includes(typeIdOf[task.target]!));
+    if (!kind) throw new Error(`no pair kind for ${task.name}`);
+    for (const [src, hidden] of task.samples) {
+      const result = { engine: zero(), domain: zero(), recency: zero() };
+      await db
+        .transaction(async (tx) => {
+          // hide the association: every type id between the two records, both directions
+          await tx.execute(sql`delete from associations where workspace_id = ${wsId} and ((from_id = ${src} and to_id = ${hidden}) or (from_id = ${hidden} and to_id = ${src}))`);
+          const recs = await recommendForRecord(tx as Tx, scope, { source, id: src, target, limit: 100, now: NOW });
+          const at = recs.findIndex((r) => r.id === String(hidden));
+          result.engine = ofRank(at >= 0 ? at + 1 : null);
+          if (DEBUG && (at < 0 || at >= 5) && debugShown++ < DEBUG) {
+            const h = ws.byId.get(hidden)!;
+            console.log(`\n${task.name}: source ${src} ${JSON.stringify(ws.byId.get(src)!.props)} hidden ${hidden} ${JSON.stringify(h.props)} created ${h.createdAgo.toFixed(0)}d updated ${h.updatedAgo.toFixed(0)}d rank ${at + 1}`);
+            for (const r of [...recs.slice(0, 5), ...(at >= 0 ? [recs[at]!] : [])]) console.log(`  ${r.id} ${r.name} ${r.score} ${r.reasons.map((x) => `${x.kind}:${x.weight}:${x.detail}`).join(' | ')}`);
+          }
+          const set = await domainSet(tx, wsId, src, target.typeId);
+          result.domain = set.includes(hidden) ? ofSet(set.length) : zero();
+          result.recency = ofRank(await recencyRank(tx, wsId, src, target.typeId, hidden));
+          throw new Rollback();
+        })
+        .catch((err) => {
+          if (!(err instanceof Rollback)) throw err;
+        });
+      for (const k of ['engine', 'domain', 'recency'] as const) {
+        for (const m of ['hit1', 'hit5', 'rr'] as const) {
+          sum[k][m] += result[k][m];
+          all[k][m] += result[k][m];
+        }
+      }
+      all.n++;
+    }
+    const n = task.samples.length;
+    const f = (m: Metrics) => [m.hit1 / n, m.hit5 / n, m.rr / n].map((x) => x.toFixed(3));
+    rows.push([task.name, String(n), ...f(sum.engine), ...f(sum.domain), ...f(sum.recency)]);
+  }
+  const f = (m: Metrics) => [m.hit1 / all.n, m.hit5 / all.n, m.rr / all.n].map((x) => x.toFixed(3));
+  rows.push(['**all tasks**', String(all.n), ...f(all.engine), ...f(all.domain), ...f(all.recency)]);
+  const header = ['task', 'n', 'hit@1', 'hit@5', 'MRR', 'domain hit@1', 'domain hit@5', 'domain MRR', 'recent hit@1', 'recent hit@5', 'recent MRR'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log([line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n'));
+  const hit5 = all.engine.hit5 / all.n;
+  const domain5 = all.domain.hit5 / all.n;
+  const recent5 = all.recency.hit5 / all.n;
+  console.log(`\n${all.n} queries in ${((performance.now() - started) / 1000).toFixed(1)} s (each with its baselines, in a rolled-back transaction)`);
+  console.log(`target hit@5 >= ${TARGET_HIT5}: ${hit5.toFixed(3)} ${hit5 >= TARGET_HIT5 ? 'MET' : 'NOT MET'}`);
+  console.log(`clearly above the baselines (+${MARGIN} hit@5): domain only ${domain5.toFixed(3)}, most recent only ${recent5.toFixed(3)}: ${hit5 >= domain5 + MARGIN && hit5 >= recent5 + MARGIN ? 'MET' : 'NOT MET'}`);
+  await database.close();
+}
+
+await main();
