@@ -18,7 +18,7 @@ async function link(fromType: string, fromId: number, toType: string, toIds: num
 }
 
 async function recommend(type: string, id: number, query: string, token?: string) {
-  return t.call<{ recommendations: Recommendation[] }>('GET', `/api/objects/${type}/${id}/recommendations?${query}`, undefined, token);
+  return t.call('GET', `/api/objects/${type}/${id}/recommendations?${query}`, undefined, token);
 }
 
 async function ranked(type: string, id: number, query: string): Promise<Recommendation[]> {
