@@ -1,0 +1,168 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { sql } from 'drizzle-orm';
+import { createApp } from './app.ts';
+import { type Config, loadConfigOrExit } from './config.ts';
+import { type Database, InstanceLockedError, openDatabase, rowsOf } from './db/client.ts';
+import { bootstrapInstance } from './domain/workspaces.ts';
+
+export interface RunningServer {
+  /** Where clients reach it, e.g. `http://127.0.0.1:8787`. */
+  url: string;
+  /** The database in use, for people: `PGlite in /srv/crm/data (fsync on)`. */
+  database: string;
+  /** Things the operator chose that they should be reminded of at every start. */
+  warnings: string[];
+  /** First start only: the instance owner's token (from CRM_ADMIN_TOKEN, or generated). */
+  ownerToken?: string;
+  /** True when `ownerToken` was generated here: it is shown this once and never again. */
+  ownerTokenGenerated: boolean;
+  /** Stop taking requests, let the ones in flight finish, close the database, release the lock. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** How long a verified token is trusted before the database is asked again (ms). */
+  tokenCacheMs?: number;
+  /** How long `close()` waits for requests in flight before cutting their connections (ms). */
+  drainMs?: number;
+}
+
+/**
+ * Open the database (migrations apply there), set up the instance on first start, and listen.
+ * The only place in the project that listens; tests and benchmarks call it in process.
+ */
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const database = await openDatabase(
+    config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir, durable: config.durability === 'fsync' },
+  );
+  let server: Server | undefined;
+  try {
+    const boot = await bootstrapInstance(database.db, { plan: config.plan, ...(config.adminToken ? { adminToken: config.adminToken } : {}) });
+    const description = await describeDatabase(database, config);
+    const app = createApp({ db: database.db, ...(options.tokenCacheMs !== undefined ? { tokenCacheMs: options.tokenCacheMs } : {}) });
+    server = await listen(app.fetch, config.port, config.host);
+    const stop = shutdown(server, database, options.drainMs ?? 5_000);
+    return {
+      url: urlOf(server.address() as AddressInfo),
+      database: description,
+      warnings: warningsFor(config),
+      ...(boot ? { ownerToken: boot.token } : {}),
+      ownerTokenGenerated: boot?.generated ?? false,
+      close: stop,
+    };
+  } catch (err) {
+    server?.close();
+    await database.close();
+    throw err;
+  }
+}
+
+function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, hostname: string): Promise<Server> {
+  return new Promise((resolvePromise, reject) => {
+    const server = serve({ fetch, port, hostname }, () => {
+      server.off('error', reject);
+      resolvePromise(server as Server);
+    });
+    server.once('error', reject);
+  });
+}
+
+/** A `close()` that runs once however often it is called. */
+function shutdown(server: Server, database: Database, drainMs: number): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= (async () => {
+      const closed = new Promise<void>((done) => server.close(() => done()));
+      server.closeIdleConnections();
+      const cut = setTimeout(() => server.closeAllConnections(), drainMs);
+      await closed;
+      clearTimeout(cut);
+      await database.close();
+    })();
+    return closing;
+  };
+}
+
+function urlOf(address: AddressInfo): string {
+  // a wildcard address is not something a client can connect to: name the loopback instead
+  const host =
+    address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '[::1]' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+async function describeDatabase(database: Database, config: Config): Promise<string> {
+  if (database.kind === 'postgres') {
+    const url = new URL(config.databaseUrl!);
+    url.password = '';
+    return `PostgreSQL at ${url.toString()}`;
+  }
+  // ask the running instance rather than trust the setting that was asked for
+  const [row] = rowsOf<{ fsync: string }>(await database.db.execute(sql`show fsync`));
+  const where = config.dataDir.startsWith('memory://') ? 'memory, kept nowhere' : resolve(config.dataDir);
+  return `PGlite in ${where} (fsync ${row?.fsync ?? 'unknown'})`;
+}
+
+function warningsFor(config: Config): string[] {
+  if (config.durability !== 'relaxed') return [];
+  if (config.databaseUrl) return ['CRM_PGLITE_DURABILITY=relaxed has no effect with DATABASE_URL: PostgreSQL keeps its own settings.'];
+  return ['CRM_PGLITE_DURABILITY=relaxed: fsync is off. Commits survive a crash of this process but can be lost on an OS crash or power loss.'];
+}
+
+/** `startServer`, or a clear message and exit code 1: for the command-line entries. */
+export async function startServerOrExit(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  try {
+    return await startServer(config, options);
+  } catch (err) {
+    if (err instanceof InstanceLockedError) {
+      process.stderr.write(`${err.message}\n`);
+    } else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      process.stderr.write(`Port ${config.port} on ${config.host} is already in use. Stop what uses it, or set PORT.\n`);
+    } else {
+      process.stderr.write(`Could not start the server: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    }
+    process.exit(1);
+  }
+}
+
+/** Lines every entry prints at start. */
+export function startLines(running: RunningServer): { out: string[]; err: string[] } {
+  return { out: [`Database: ${running.database}`], err: running.warnings.map((w) => `WARNING: ${w}`) };
+}
+
+/** Close gracefully on SIGINT/SIGTERM; a second signal exits at once. */
+export function closeOnSignals(running: RunningServer): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    process.stdout.write(`${signal}: shutting down\n`);
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`Shutdown failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const running = await startServerOrExit(config);
+  // before anything is printed: whoever reads the address may signal at once
+  closeOnSignals(running);
+  const lines = startLines(running);
+  for (const line of lines.err) process.stderr.write(`${line}\n`);
+  for (const line of lines.out) process.stdout.write(`${line}\n`);
+  if (running.ownerToken && running.ownerTokenGenerated) {
+    process.stdout.write(`Owner token (admin of the first workspace; shown only this once, keep it): ${running.ownerToken}\n`);
+  }
+  process.stdout.write(`Listening on ${running.url}\n`);
+}
+
+if (import.meta.main) await main();
