@@ -74,7 +74,7 @@ export interface Workspace {
 export interface GenerateOptions {
   companies: number;
   seed?: number;
-  /** Add random contact↔deal links (noise) until this many pairs exist. */
+  /** Add random contact↔deal links (noise) until this many pairs exist (primary pairs included). */
   pairsTarget?: number;
   firstId?: number;
 }
@@ -186,7 +186,7 @@ export function generateWorkspace(options: GenerateOptions): Workspace {
   if (options.pairsTarget) {
     const allDeals = records.filter((r) => r.type === DEAL);
     const seen = new Set(pairs.contactDeal.map(([c, d]) => `${c}:${d}`));
-    let total = Object.values(pairs).reduce((s, p) => s + p.length, 0);
+    let total = Object.values(pairs).reduce((s, p) => s + p.length, 0) + primary.size;
     while (total < options.pairsTarget) {
       const c = allContacts[Math.floor(allContacts.length * rand())]!.id;
       const d = allDeals[Math.floor(allDeals.length * rand() ** 1.5)]!.id;

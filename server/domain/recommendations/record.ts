@@ -1,13 +1,13 @@
 import { COMPANY, CONTACT } from '../../../shared/objects.ts';
 import type { Recommendation } from '../../../shared/recommendations.ts';
-import { type DbOrTx, rowsOf } from '../../db/client.ts';
+import type { DbOrTx } from '../../db/client.ts';
 import { ApiError } from '../../errors.ts';
 import type { ObjectType } from '../object-types.ts';
 import type { Scope } from './access.ts';
 import { companyDomainKey } from './domains.ts';
 import { rank } from './ranking.ts';
 import { CAPS, nameTextOf } from './signals.ts';
-import { type CandidateRow, recordStatement, type SourceDomain, sourceStatement } from './sql.ts';
+import { type CandidateRow, recordStatement, runStatement, type SourceDomain, sourceStatement } from './sql.ts';
 
 export interface RecordRecommendationParams {
   source: ObjectType;
@@ -49,23 +49,22 @@ export function sourceDomains(source: SourceRow): SourceDomain[] {
 
 /** Records of the target type to associate with a record, ranked and explained (R5, B7). */
 export async function recommendForRecord(db: DbOrTx, scope: Scope, p: RecordRecommendationParams): Promise<Recommendation[]> {
-  const [source] = rowsOf<SourceRow>(await db.execute(sourceStatement(scope, p.id, p.source.typeId)));
+  const [source] = await runStatement<SourceRow>(db, sourceStatement(scope, p.id, p.source.typeId));
   if (!source) {
     throw new ApiError('NOT_FOUND', `No ${p.source.singular} with id ${p.id}`, { errors: [{ message: `record ${p.id} not found`, in: 'path:id' }] });
   }
-  const rows = rowsOf<CandidateRow>(
-    await db.execute(
-      recordStatement(scope, {
-        sourceId: Number(source.id),
-        sourceType: p.source.typeId,
-        target: p.target.typeId,
-        limit: p.limit,
-        nameText: nameTextOf(p.source.typeId, source.properties),
-        domains: sourceDomains(source),
-        q: p.q?.trim() || null,
-        now: (p.now ?? new Date()).toISOString(),
-      }),
-    ),
+  const rows = await runStatement<CandidateRow>(
+    db,
+    recordStatement(scope, {
+      sourceId: Number(source.id),
+      sourceType: p.source.typeId,
+      target: p.target.typeId,
+      limit: p.limit,
+      nameText: nameTextOf(p.source.typeId, source.properties),
+      domains: sourceDomains(source),
+      q: p.q?.trim() || null,
+      now: (p.now ?? new Date()).toISOString(),
+    }),
   );
   return rank(rows, { nameOf: () => p.target.name, definitionOf: () => p.target.definition }, p.q?.trim() || null);
 }

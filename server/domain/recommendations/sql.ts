@@ -1,4 +1,9 @@
+import { createHash } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
 import { type SQL, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import pg from 'pg';
+import { type DbOrTx, rowsOf } from '../../db/client.ts';
 import { COMPANY, CONTACT } from '../../../shared/objects.ts';
 import { type Scope, visible } from './access.ts';
 import { CAPS, CLOSED, hasNameIndex, hasStatus, STOP_TOKENS, WEIGHTS } from './signals.ts';
@@ -24,6 +29,21 @@ function num(x: number): SQL {
   return sql.raw(`${Number(x)}::float8`);
 }
 
+/** A constant count as a SQL literal. */
+function int(x: number): SQL {
+  if (!Number.isInteger(x)) throw new Error(`not an integer: ${x}`);
+  return sql.raw(String(x));
+}
+
+/**
+ * An object type id as a SQL literal: statements are prepared once per shape and type, and a
+ * literal type lets the planner pick the per-type partial indexes in a cached (generic) plan.
+ */
+function lit(typeId: string): SQL {
+  if (!/^\d+-\d+$/.test(typeId)) throw new Error(`not an object type id: ${typeId}`);
+  return sql.raw(`'${typeId}'`);
+}
+
 /** `1 / log2(2 + n)`: how much one shared record (or name token) carried by n candidates says. */
 function specificity(n: SQL | string): SQL {
   return sql`(ln(2.0) / ln(2.0 + ${typeof n === 'string' ? sql.raw(n) : n}))`;
@@ -35,7 +55,7 @@ function openSql(typeId: string, alias: string): SQL | null {
   const c = CLOSED[typeId];
   const p = sql.raw(`${alias}.properties`);
   const values = sql.raw(c.values.map((v) => `'${v}'`).join(', '));
-  return sql`not (coalesce(${p}->>'hs_is_closed', '') = 'true' or coalesce(${p}->>${c.property}, '') in (${values}))`;
+  return sql`not (coalesce(${p}->>'hs_is_closed', '') = 'true' or coalesce(${p}->>${sql.raw(`'${c.property}'`)}, '') in (${values}))`;
 }
 
 const stopList = sql.raw(`array[${STOP_TOKENS.map((t) => `'${t}'`).join(', ')}]::text[]`);
@@ -43,7 +63,7 @@ const stopList = sql.raw(`array[${STOP_TOKENS.map((t) => `'${t}'`).join(', ')}]:
 /** Lexemes of a text as the name index has them, minus particles, digits and one-letter ones. */
 function tokensOf(text: SQL): SQL {
   return sql`select t as token from unnest(tsvector_to_array(to_tsvector('simple'::regconfig, ${text}))) t
-    where length(t) >= 2 and t !~ '^[0-9]+$' and t <> all(${stopList}) limit ${CAPS.tokens}`;
+    where length(t) >= 2 and t !~ '^[0-9]+$' and t <> all(${stopList}) limit ${int(CAPS.tokens)}`;
 }
 
 /** Candidates of `target` carrying each token of `tok`, with how many carry it (capped). */
@@ -51,10 +71,10 @@ function tokenHits(scope: Scope, tok: string, target: string, excludeId: number 
   return sql`select k.token, x.id, count(*) over (partition by k.token)::int as hits
     from ${sql.raw(tok)} k cross join lateral (
       select r.id from records r
-      where r.workspace_id = ${scope.workspaceId} and r.type_id = ${target}
+      where r.workspace_id = ${scope.workspaceId} and r.type_id = ${lit(target)}
         and ${nameVector('r')} @@ quote_literal(k.token)::tsquery and ${visible(scope, 'r')}
         ${excludeId === null ? sql`` : sql`and r.id <> ${excludeId}`}
-      limit ${CAPS.tokenHits + 1}) x`;
+      limit ${int(CAPS.tokenHits + 1)}) x`;
 }
 
 /** Status and recency weights of a candidate row `r` with evidence `e` (a column name). */
@@ -131,9 +151,9 @@ function domainCte(scope: Scope, target: string, sourceId: number | null, neighb
         (array_agg(sd.exact))[1] as domain, (array_agg(sd.src order by sd.src))[1] as src, true as exact, null::jsonb as via
       from sd cross join lateral (
         select c.id, count(*) over ()::int as n from records c
-        where c.workspace_id = ${ws} and c.type_id = ${CONTACT} and lower(split_part(c.properties->>'email', '@', 2)) = sd.exact and ${visible(scope, 'c')}
-        limit ${CAPS.fanOut + 1}) x
-      where x.n <= ${CAPS.fanOut} ${sourceId === null ? sql`` : sql`and x.id <> ${sourceId}`}
+        where c.workspace_id = ${ws} and c.type_id = ${lit(CONTACT)} and lower(split_part(c.properties->>'email', '@', 2)) = sd.exact and ${visible(scope, 'c')}
+        limit ${int(CAPS.fanOut + 1)}) x
+      where x.n <= ${int(CAPS.fanOut)} ${sourceId === null ? sql`` : sql`and x.id <> ${sourceId}`}
       group by x.id`;
   }
   if (!hasStatus(target)) return null;
@@ -142,30 +162,35 @@ function domainCte(scope: Scope, target: string, sourceId: number | null, neighb
     from dc cross join lateral (
       select y.id, count(*) over ()::int as fan from (
         select distinct b.to_id as id from associations b
-        where b.workspace_id = ${ws} and b.from_id = dc.id and b.to_type = ${target} limit ${CAPS.fanOut + 1}) y) x
-    where x.fan <= ${CAPS.fanOut} and dc.src = 'email' ${notNeighbour}
+        where b.workspace_id = ${ws} and b.from_id = dc.id and b.to_type = ${lit(target)} limit ${int(CAPS.fanOut + 1)}) y) x
+    where x.fan <= ${int(CAPS.fanOut)} and dc.src = 'email' ${notNeighbour}
     group by x.id`;
 }
 
 /** The source domains as a table `sd(exact, registrable, src)`. */
 function sdCte(domains: SourceDomain[]): SQL {
   const rows = domains.map((d) => ({ exact: d.exact, registrable: d.registrable, src: d.from }));
-  return sql`sd as (select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as d(exact text, registrable text, src text))`;
+  return sql`sd as materialized (select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as d(exact text, registrable text, src text))`;
 }
 
 /** Companies carrying the source domains `sd`: the exact domain, else its registrable one. */
 function domainCompanies(scope: Scope): SQL {
   const ws = scope.workspaceId;
   return sql`
-    dcx as (
+    dcx as materialized (
       select sd.exact as domain, sd.src, true as exact, c.id, c.properties as props from sd
-      join records c on c.workspace_id = ${ws} and c.type_id = ${COMPANY} and lower(c.properties->>'domain') = sd.exact
-      where ${visible(scope, 'c')}),
-    dcr as (
+      cross join lateral (
+        select c.id, c.properties from records c
+        where c.workspace_id = ${ws} and c.type_id = ${lit(COMPANY)} and lower(c.properties->>'domain') = sd.exact and ${visible(scope, 'c')}
+        limit ${int(CAPS.fanOut)}) c),
+    dcr as materialized (
       select sd.registrable as domain, sd.src, false as exact, c.id, c.properties as props from sd
-      join records c on c.workspace_id = ${ws} and c.type_id = ${COMPANY} and lower(c.properties->>'domain') = sd.registrable
-      where sd.registrable is not null and ${visible(scope, 'c')} and not exists (select 1 from dcx where dcx.domain = sd.exact)),
-    dc as (select * from dcx union all select * from dcr)`;
+      cross join lateral (
+        select c.id, c.properties from records c
+        where c.workspace_id = ${ws} and c.type_id = ${lit(COMPANY)} and lower(c.properties->>'domain') = sd.registrable and ${visible(scope, 'c')}
+        limit ${int(CAPS.fanOut)}) c
+      where sd.registrable is not null and not exists (select 1 from dcx where dcx.domain = sd.exact)),
+    dc as materialized (select * from dcx union all select * from dcr)`;
 }
 
 /**
@@ -177,17 +202,17 @@ function sharedCtes(scope: Scope, s: string, nb: string, target: string, exclude
   const ws = scope.workspaceId;
   const t = (name: string) => sql.raw(`${name}${s}`);
   return [
-    sql`${t('hop')} as (
+    sql`${t('hop')} as materialized (
       select n.id as via, n.type as via_type, x.id as cand, count(*) over (partition by n.id)::int as fan
       from ${sql.raw(nb)} n cross join lateral (
         select distinct b.to_id as id from associations b
-        where b.workspace_id = ${ws} and b.from_id = n.id and b.to_type = ${target}
-        limit ${CAPS.fanOut + 1}) x)`,
-    sql`${t('shared_t')} as (
+        where b.workspace_id = ${ws} and b.from_id = n.id and b.to_type = ${lit(target)}
+        limit ${int(CAPS.fanOut + 1)}) x)`,
+    sql`${t('shared_t')} as materialized (
       select cand as id, via_type, count(*)::int as n, sum(${specificity('fan')}) as spec,
         array_agg(via order by fan, via desc) as vias
-      from ${t('hop')} where fan <= ${CAPS.fanOut} ${excludeId === null ? sql`` : sql`and cand <> ${excludeId}`} group by cand, via_type)`,
-    sql`${t('shared')} as (
+      from ${t('hop')} where fan <= ${int(CAPS.fanOut)} ${excludeId === null ? sql`` : sql`and cand <> ${excludeId}`} group by cand, via_type)`,
+    sql`${t('shared')} as materialized (
       select id, (sum(spec) * ${num(WEIGHTS.shared)})::float8 as w, json_object_agg(via_type, n) as counts,
         (array_agg(vias[1] order by spec desc) || array_agg(vias[2] order by spec desc)) as vias
       from ${t('shared_t')} group by id)`,
@@ -202,43 +227,43 @@ export function recordStatement(scope: Scope, q: RecordQuery): SQL {
   const searching = q.q !== null && q.q !== '' && hasNameIndex(q.target);
   const dom = q.domains.length > 0 ? domainCte(scope, q.target, src, 'nb') : null;
   const ctes: SQL[] = [
-    sql`nb as (
+    sql`nb as materialized (
       select a.to_id as id, min(a.to_type) as type from associations a
       where a.workspace_id = ${ws} and a.from_id = ${src}
-      group by a.to_id order by a.to_id desc limit ${CAPS.neighbours})`,
-    sql`assoc as (
+      group by a.to_id order by a.to_id desc limit ${int(CAPS.neighbours)})`,
+    sql`assoc as materialized (
       select distinct a.to_id as id from associations a
-      where a.workspace_id = ${ws} and a.from_id = ${src} and a.to_type = ${q.target})`,
+      where a.workspace_id = ${ws} and a.from_id = ${src} and a.to_type = ${lit(q.target)})`,
     ...sharedCtes(scope, '', 'nb', q.target, src),
   ];
   if (dom) {
     ctes.push(sdCte(q.domains));
     ctes.push(domainCompanies(scope));
-    ctes.push(sql`dom as (${dom})`);
+    ctes.push(sql`dom as materialized (${dom})`);
   }
   if (named) {
-    ctes.push(sql`tok as (${tokensOf(sql`${q.nameText}`)})`);
-    ctes.push(sql`nh as (${tokenHits(scope, 'tok', q.target, src)})`);
-    ctes.push(sql`nm as (select id, (sum(${specificity('hits')}) * ${num(WEIGHTS.name)})::float8 as w, array_agg(token order by hits) as tokens from nh where hits <= ${CAPS.tokenHits} group by id)`);
+    ctes.push(sql`tok as materialized (${tokensOf(sql`${q.nameText}`)})`);
+    ctes.push(sql`nh as materialized (${tokenHits(scope, 'tok', q.target, src)})`);
+    ctes.push(sql`nm as materialized (select id, (sum(${specificity('hits')}) * ${num(WEIGHTS.name)})::float8 as w, array_agg(token order by hits) as tokens from nh where hits <= ${int(CAPS.tokenHits)} group by id)`);
   }
   if (searching) {
-    ctes.push(sql`qq as (select to_tsquery('simple'::regconfig, string_agg(quote_literal(t) || ':*', ' & ')) as q from unnest(tsvector_to_array(to_tsvector('simple'::regconfig, ${q.q}))) t)`);
-    ctes.push(sql`qh as (
+    ctes.push(sql`qq as materialized (select to_tsquery('simple'::regconfig, string_agg(quote_literal(t) || ':*', ' & ')) as q from unnest(tsvector_to_array(to_tsvector('simple'::regconfig, ${q.q}))) t)`);
+    ctes.push(sql`qh as materialized (
       select r.id from records r, qq
-      where r.workspace_id = ${ws} and r.type_id = ${q.target} and ${nameVector('r')} @@ qq.q and ${visible(scope, 'r')} and r.id <> ${src}
-      limit ${CAPS.queryHits})`);
+      where r.workspace_id = ${ws} and r.type_id = ${lit(q.target)} and ${nameVector('r')} @@ qq.q and ${visible(scope, 'r')} and r.id <> ${src}
+      limit ${int(CAPS.queryHits)})`);
   } else {
-    ctes.push(sql`fill as (
+    ctes.push(sql`fill as materialized (
       select r.id from records r
-      where r.workspace_id = ${ws} and r.type_id = ${q.target} and ${visible(scope, 'r')} and r.id <> ${src}
+      where r.workspace_id = ${ws} and r.type_id = ${lit(q.target)} and ${visible(scope, 'r')} and r.id <> ${src}
       order by r.id desc limit ${q.limit * 2 + 10})`);
   }
   const sources = [sql`select id from shared`];
   if (dom) sources.push(sql`select id from dom`);
   if (named) sources.push(sql`select id from nm`);
   sources.push(searching ? sql`select id from qh` : sql`select id from fill`);
-  ctes.push(sql`cand as (${sql.join(sources, sql` union `)})`);
-  ctes.push(sql`ev as (
+  ctes.push(sql`cand as materialized (${sql.join(sources, sql` union `)})`);
+  ctes.push(sql`ev as materialized (
     select r.id, r.type_id, r.properties, r.updated_at,
       coalesce(s.w, 0)::float8 as w_shared, s.counts as shared_counts, s.vias,
       ${dom ? sql`coalesce(d.w, 0)::float8` : sql`0::float8`} as w_domain,
@@ -246,17 +271,17 @@ export function recordStatement(scope: Scope, q: RecordQuery): SQL {
       ${named ? sql`coalesce(m.w, 0)::float8 as w_name, m.tokens as name_tokens` : sql`0::float8 as w_name, null::text[] as name_tokens`},
       ${searching ? sql`(case when qh.id is not null then ${num(WEIGHTS.query)} else 0 end)::float8` : sql`0::float8`} as w_query
     from cand c
-    join records r on r.workspace_id = ${ws} and r.id = c.id and r.type_id = ${q.target}
+    cross join lateral (select * from records r where r.workspace_id = ${ws} and r.id = c.id and r.type_id = ${lit(q.target)} limit 1) r
     left join shared s on s.id = c.id
     ${dom ? sql`left join dom d on d.id = c.id` : sql``}
     ${named ? sql`left join nm m on m.id = c.id` : sql``}
     ${searching ? sql`left join qh on qh.id = c.id cross join qq` : sql``}
     where ${visible(scope, 'r')} and not exists (select 1 from assoc where assoc.id = c.id)
       ${searching ? sql`and ${nameVector('r')} @@ qq.q` : sql``})`);
-  ctes.push(sql`scored as (
+  ctes.push(sql`scored as materialized (
     select *, ${statusRecency(q.target, q.now)}
     from (select ev.*, (w_shared + w_domain + w_name + w_query) as e from ev) r)`);
-  ctes.push(sql`top as (
+  ctes.push(sql`top as materialized (
     select *, (e + w_status + w_recency)::float8 as score from scored
     order by e + w_status + w_recency desc, id desc limit ${q.limit})`);
   return sql`with ${sql.join(ctes, sql`, `)}
@@ -278,13 +303,13 @@ export function sourceStatement(scope: Scope, id: number, typeId: string): SQL {
       (select json_agg(e) from (
         select distinct lower(c.properties->>'email') as e from associations a
         join records c on c.workspace_id = a.workspace_id and c.id = a.to_id
-        where a.workspace_id = ${ws} and a.from_id = r.id and a.to_type = ${CONTACT} and c.properties->>'email' is not null and ${visible(scope, 'c')}
-        limit ${CAPS.sourceDomains * 5}) x) as contact_emails,
+        where a.workspace_id = ${ws} and a.from_id = r.id and a.to_type = ${lit(CONTACT)} and c.properties->>'email' is not null and ${visible(scope, 'c')}
+        limit ${int(CAPS.sourceDomains * 5)}) x) as contact_emails,
       (select json_agg(d) from (
         select distinct lower(c.properties->>'domain') as d from associations a
         join records c on c.workspace_id = a.workspace_id and c.id = a.to_id
-        where a.workspace_id = ${ws} and a.from_id = r.id and a.to_type = ${COMPANY} and c.properties->>'domain' is not null and ${visible(scope, 'c')}
-        limit ${CAPS.sourceDomains}) x) as company_domains
+        where a.workspace_id = ${ws} and a.from_id = r.id and a.to_type = ${lit(COMPANY)} and c.properties->>'domain' is not null and ${visible(scope, 'c')}
+        limit ${int(CAPS.sourceDomains)}) x) as company_domains
     from records r
     where r.workspace_id = ${ws} and r.id = ${id} and r.type_id = ${typeId} and ${visible(scope, 'r')}`;
 }
@@ -327,58 +352,63 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
   const domains = [...new Map(q.participants.filter((p) => p.exact).map((p) => [p.exact, { exact: p.exact, registrable: p.registrable, src: 'email' }])).values()];
   const subject = q.subject.trim() !== '';
   const ctes: SQL[] = [
-    sql`pe as (select lower(email) as email, exact, registrable from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(email text, exact text, registrable text))`,
-    sql`me as (select lower(u.email) as email from users u where u.workspace_id = ${ws} and u.id = ${q.userId ?? -1})`,
-    sql`pl as (select * from pe where pe.email not in (select email from me))`,
-    sql`pc as (
+    sql`pe as materialized (select lower(email) as email, exact, registrable from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(email text, exact text, registrable text))`,
+    sql`me as materialized (select lower(u.email) as email from users u where u.workspace_id = ${ws} and u.id = ${q.userId ?? -1})`,
+    sql`pl as materialized (select * from pe where pe.email not in (select email from me))`,
+    // lateral lookups: one index probe per participant, whatever the planner guesses about the list
+    sql`pc as materialized (
       select pl.email, c.id, c.properties from pl
-      join records c on c.workspace_id = ${ws} and c.type_id = ${CONTACT} and lower(c.properties->>'email') = pl.email
-        and c.properties->>'email' is not null
-      where ${visible(scope, 'c')})`,
-    sql`links as (
+      cross join lateral (
+        select c.id, c.properties from records c
+        where c.workspace_id = ${ws} and c.type_id = ${lit(CONTACT)} and lower(c.properties->>'email') = pl.email
+          and c.properties->>'email' is not null and ${visible(scope, 'c')}
+        limit 1) c)`,
+    sql`links as materialized (
       select pc.email, a.to_id as id, a.to_type as type, bool_or(a.type_id = 1) as is_primary
-      from pc join associations a on a.workspace_id = ${ws} and a.from_id = pc.id
-      where a.to_type in (${sql.join([...new Set([COMPANY, ...q.targets])].map((t) => sql`${t}`), sql`, `)})
+      from pc cross join lateral (
+        select a.to_id, a.to_type, a.type_id from associations a
+        where a.workspace_id = ${ws} and a.from_id = pc.id and a.to_type in (${sql.join([...new Set([COMPANY, ...q.targets])].map((t) => lit(t)), sql`, `)})
+        limit ${int(CAPS.neighbours)}) a
       group by pc.email, a.to_id, a.to_type)`,
-    sql`pcomp as (select distinct id, type from links where type = ${COMPANY})`,
-    sql`direct as (
+    sql`pcomp as materialized (select distinct id, type from links where type = ${lit(COMPANY)})`,
+    sql`direct as materialized (
       select id, type, (count(*) * ${num(WEIGHTS.participant)} + count(*) filter (where is_primary) * ${num(WEIGHTS.primaryCompany)})::float8 as w,
         json_agg(email order by email) as emails, json_agg(email order by email) filter (where is_primary) as primary_of
       from links group by id, type)`,
-    sql`sd as (select * from jsonb_to_recordset(${JSON.stringify(domains)}::jsonb) as d(exact text, registrable text, src text))`,
+    sql`sd as materialized (select * from jsonb_to_recordset(${JSON.stringify(domains)}::jsonb) as d(exact text, registrable text, src text))`,
     domainCompanies(scope),
   ];
-  if (subject) ctes.push(sql`tok as (${tokensOf(sql`${q.subject}`)})`);
+  if (subject) ctes.push(sql`tok as materialized (${tokensOf(sql`${q.subject}`)})`);
   const perType: SQL[] = [];
   for (const target of q.targets) {
     const s = `_${target.replace('-', '_')}`;
     const t = (name: string) => sql.raw(`${name}${s}`);
-    const sources: SQL[] = [sql`select id from direct where type = ${target}`];
+    const sources: SQL[] = [sql`select id from direct where type = ${lit(target)}`];
     if (target !== COMPANY) {
       ctes.push(...sharedCtes(scope, s, 'pcomp', target, null));
       sources.push(sql`select id from ${t('shared')}`);
     }
     const dom = domainCte(scope, target, null, 'pcomp');
     if (dom) {
-      ctes.push(sql`${t('dom')} as (${dom})`);
+      ctes.push(sql`${t('dom')} as materialized (${dom})`);
       sources.push(sql`select id from ${t('dom')}`);
     }
     if (subject && hasNameIndex(target)) {
-      ctes.push(sql`${t('sh')} as (${tokenHits(scope, 'tok', target, null)})`);
-      ctes.push(sql`${t('sj')} as (select id, (sum(${specificity('hits')}) * ${num(WEIGHTS.subject)})::float8 as w, array_agg(token order by hits) as tokens from ${t('sh')} where hits <= ${CAPS.tokenHits} group by id)`);
+      ctes.push(sql`${t('sh')} as materialized (${tokenHits(scope, 'tok', target, null)})`);
+      ctes.push(sql`${t('sj')} as materialized (select id, (sum(${specificity('hits')}) * ${num(WEIGHTS.subject)})::float8 as w, array_agg(token order by hits) as tokens from ${t('sh')} where hits <= ${int(CAPS.tokenHits)} group by id)`);
       sources.push(sql`select id from ${t('sj')}`);
     }
     const shared = target !== COMPANY;
     const subj = subject && hasNameIndex(target);
-    ctes.push(sql`${t('ev')} as (
+    ctes.push(sql`${t('ev')} as materialized (
       select r.id, r.type_id, r.properties, r.updated_at,
         coalesce(p.w, 0)::float8 as w_participants, p.emails as participant_emails, p.primary_of,
         ${shared ? sql`coalesce(s.w, 0)::float8 as w_shared, s.counts as shared_counts, s.vias` : sql`0::float8 as w_shared, null::json as shared_counts, null::bigint[] as vias`},
         ${dom ? sql`coalesce(d.w, 0)::float8 as w_domain, d.domain, d.src as domain_from, d.exact as domain_exact, d.via as domain_via` : sql`0::float8 as w_domain, null::text as domain, null::text as domain_from, null::boolean as domain_exact, null::jsonb as domain_via`},
         ${subj ? sql`coalesce(j.w, 0)::float8 as w_subject, j.tokens as subject_tokens` : sql`0::float8 as w_subject, null::text[] as subject_tokens`}
       from (${sql.join(sources, sql` union `)}) c
-      join records r on r.workspace_id = ${ws} and r.id = c.id and r.type_id = ${target}
-      left join direct p on p.id = c.id and p.type = ${target}
+      cross join lateral (select * from records r where r.workspace_id = ${ws} and r.id = c.id and r.type_id = ${lit(target)} limit 1) r
+      left join direct p on p.id = c.id and p.type = ${lit(target)}
       ${shared ? sql`left join ${t('shared')} s on s.id = c.id` : sql``}
       ${dom ? sql`left join ${t('dom')} d on d.id = c.id` : sql``}
       ${subj ? sql`left join ${t('sj')} j on j.id = c.id` : sql``}
@@ -386,8 +416,8 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
     perType.push(sql`select *, ${statusRecency(target, q.now)}
       from (select ev.*, (w_participants + w_shared + w_domain + w_subject) as e from ${t('ev')} ev) r`);
   }
-  ctes.push(sql`scored as (${sql.join(perType, sql` union all `)})`);
-  ctes.push(sql`top as (
+  ctes.push(sql`scored as materialized (${sql.join(perType, sql` union all `)})`);
+  ctes.push(sql`top as materialized (
     select *, (e + w_status + w_recency)::float8 as score from scored where e > 0
     order by e + w_status + w_recency desc, id desc limit ${q.limit})`);
   return sql`with ${sql.join(ctes, sql`, `)}
@@ -396,7 +426,7 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
       (select json_agg(json_build_object('email', email, 'id', id, 'properties', properties)) from pc) as contacts,
       (select json_agg(json_build_object('email', l.email, 'id', c.id, 'properties', c.properties))
         from links l join records c on c.workspace_id = ${ws} and c.id = l.id
-        where l.is_primary and l.type = ${COMPANY} and ${visible(scope, 'c')}) as primaries,
+        where l.is_primary and l.type = ${lit(COMPANY)} and ${visible(scope, 'c')}) as primaries,
       (select json_agg(json_build_object('key', k.exact, 'domain', dc.domain, 'exact', dc.exact, 'id', dc.id, 'properties', dc.props) order by dc.exact desc, dc.id)
         from dc join sd k on dc.domain = k.exact or dc.domain = k.registrable) as domain_companies,
       (select json_agg(x order by x.score desc, x.id desc) from (
@@ -408,4 +438,51 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
           0::float8 as w_name, null::json as name_tokens, top.w_subject, to_json(top.subject_tokens) as subject_tokens,
           0::float8 as w_query, top.w_status, top.w_recency, top.age_days, top.open, top.score
         from top) x) as recommendations`;
+}
+
+// ---- running ------------------------------------------------------------------------------------
+
+const dialect = new PgDialect();
+const preparedOn = new WeakMap<PGlite, Set<string>>();
+
+/** A value as an SQL literal for EXECUTE: escaped whatever standard_conforming_strings says. */
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+    return String(value);
+  }
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  const text = String(value).replace(/\u0000/g, '');
+  return `E'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+/**
+ * Runs a recommendation statement as a prepared statement of the session, so each shape (source
+ * and target types, which signals apply) is parsed and planned once, not per request: planning
+ * these statements costs more than running them. PGlite: SQL PREPARE/EXECUTE on its one session;
+ * PostgreSQL: node-postgres named statements, per pooled connection. Inside a transaction the
+ * statement runs unprepared.
+ */
+export async function runStatement<T>(db: DbOrTx, statement: SQL): Promise<T[]> {
+  const client = (db as unknown as { $client?: unknown }).$client;
+  const q = dialect.sqlToQuery(statement);
+  const name = `rec_${createHash('sha1').update(q.sql).digest('hex').slice(0, 20)}`;
+  if (client instanceof PGlite) {
+    let names = preparedOn.get(client);
+    if (!names) preparedOn.set(client, (names = new Set()));
+    if (!names.has(name)) {
+      try {
+        await client.query(`prepare ${name} as ${q.sql}`);
+      } catch (err) {
+        // 42P05: prepared by an earlier instance of this module on the same session
+        if ((err as { code?: string }).code !== '42P05') throw err;
+      }
+      names.add(name);
+    }
+    const args = q.params.length > 0 ? `(${q.params.map(literal).join(', ')})` : '';
+    return (await client.query<T>(`execute ${name}${args}`)).rows;
+  }
+  if (client instanceof pg.Pool) return (await client.query({ name, text: q.sql, values: q.params as unknown[] })).rows as T[];
+  return rowsOf<T>(await db.execute(statement));
 }

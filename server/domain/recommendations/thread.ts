@@ -1,11 +1,11 @@
 import { COMPANY, CONTACT, DEAL, standardObject, standardObjectById, TICKET } from '../../../shared/objects.ts';
 import type { Recommendation, ThreadParticipant, ThreadRecommendationsBody, ThreadRecommendationsResponse } from '../../../shared/recommendations.ts';
-import { type DbOrTx, rowsOf } from '../../db/client.ts';
+import type { DbOrTx } from '../../db/client.ts';
 import { displayName } from '../object-types.ts';
 import type { Scope } from './access.ts';
 import { companyDomainKey, companyNameForDomain, emailDomain, onDomains } from './domains.ts';
 import { rank } from './ranking.ts';
-import { type ThreadParticipantInput, type ThreadRow, threadStatement } from './sql.ts';
+import { runStatement, type ThreadParticipantInput, type ThreadRow, threadStatement } from './sql.ts';
 
 export interface ThreadParams extends ThreadRecommendationsBody {
   /** Clock of the recency signal (tests fix it). */
@@ -39,17 +39,16 @@ export async function recommendForThread(db: DbOrTx, scope: Scope, body: ThreadP
     const key = companyDomainKey(p.email);
     return { email: p.email, exact: key?.exact ?? null, registrable: key?.registrable ?? null };
   });
-  const [row] = rowsOf<ThreadRow>(
-    await db.execute(
-      threadStatement(scope, {
-        participants: inputs,
-        userId: scope.userId,
-        subject: body.subject ?? '',
-        targets,
-        limit: body.limit,
-        now: (body.now ?? new Date()).toISOString(),
-      }),
-    ),
+  const [row] = await runStatement<ThreadRow>(
+    db,
+    threadStatement(scope, {
+      participants: inputs,
+      userId: scope.userId,
+      subject: body.subject ?? '',
+      targets,
+      limit: body.limit,
+      now: (body.now ?? new Date()).toISOString(),
+    }),
   );
   const me = row?.me ?? null;
   const contacts = new Map((row?.contacts ?? []).map((c) => [c.email, c]));
