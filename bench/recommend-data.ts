@@ -227,7 +227,7 @@ export function postgresTarget(client: pg.Client | pg.Pool): BulkTarget {
       for (const line of lines) line.slice(0, -1).split('\t').forEach((v, i) => cols[i]!.push(v));
       const params = cols.map((_, i) => `$${i + 1}::text[]`).join(', ');
       const names = columns.map((c, i) => `c${i}`);
-      const casts = columns.map((c, i) => `c${i}::${COLUMN_TYPES[c] ?? 'text'}`).join(', ');
+      const casts = columns.map((c, i) => `c${i}::${(table === 'associations' && c === 'type_id' ? 'int' : COLUMN_TYPES[c]) ?? 'text'}`).join(', ');
       await client.query(`insert into ${table} (${columns.join(', ')}) select ${casts} from unnest(${params}) as u(${names.join(', ')})`, cols);
     },
   };
