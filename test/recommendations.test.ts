@@ -137,6 +137,25 @@ describe('each signal on its own decides the order (R5, B7)', () => {
     expect(ids(recs, [stranger!, member!])).toEqual([member, stranger]);
     expect(reasonOf(find(recs, member), 'domain')?.detail).toBe('email on the company domain quebec-co.io');
   });
+  it("R18: for a deal, the company's domain counts only for contacts not already reached through that company", async () => {
+    const [co] = await companies([{ name: 'Sierra', domain: 'sierra-co.io' }]);
+    const [d] = await deals([{ dealname: 'Tango' }]);
+    const [work, personal, unlinked] = await contacts([
+      { email: 'uri@sierra-co.io', firstname: 'Uri' },
+      { email: 'vic.sierra@gmail.com', firstname: 'Vic' },
+      { email: 'wim@sierra-co.io', firstname: 'Wim' },
+    ]);
+    await link('deals', d!, 'companies', [co!]);
+    await link('companies', co!, 'contacts', [work!, personal!]);
+    const recs = await ranked('deals', d!, 'toObjectType=contacts&limit=50');
+    // both colleagues are the company's contacts: the address does not count a second time
+    expect(reasonOf(find(recs, work), 'domain')).toBeUndefined();
+    expect(reasonOf(find(recs, work), 'shared_associations')?.detail).toBe('1 shared company: Sierra');
+    expect(reasonOf(find(recs, personal), 'shared_associations')?.detail).toBe('1 shared company: Sierra');
+    expect(reasonOf(find(recs, work), 'shared_associations')?.weight).toBe(reasonOf(find(recs, personal), 'shared_associations')?.weight);
+    // a contact on the domain that the CRM does not link to the company yet: the domain is the evidence
+    expect(reasonOf(find(recs, unlinked), 'domain')?.detail).toBe('email on the company domain sierra-co.io');
+  });
 });
 
 describe('what a recommendation says (B7)', () => {

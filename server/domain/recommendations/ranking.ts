@@ -66,7 +66,7 @@ function domainDetail(row: CandidateRow): string {
     const company = displayName('0-2', row.domain_via) ?? d;
     return `${noun(row.type_id, 1)} of ${company}, which has the domain ${d}${how}`;
   }
-  if (row.type_id === '0-1') return row.domain_from === 'company' ? `email on the company domain ${d}` : `same email domain ${d}`;
+  if (row.type_id === '0-1') return row.domain_from === 'email' ? `same email domain ${d}` : `email on the company domain ${d}`;
   return `same domain ${d}${how}`;
 }
 

@@ -42,7 +42,7 @@ export function sourceDomains(source: SourceRow): SourceDomain[] {
   else if (source.type_id === COMPANY) add(source.properties.domain, 'company');
   else {
     for (const e of source.contact_emails ?? []) add(e, 'email');
-    for (const d of source.company_domains ?? []) add(d, 'company');
+    for (const d of source.company_domains ?? []) add(d, 'companies');
   }
   return [...out.values()];
 }

@@ -91,8 +91,12 @@ function statusRecency(target: string, now: string): SQL {
 export interface SourceDomain {
   exact: string;
   registrable: string | null;
-  /** Where the domain comes from: a contact's email address, or a company's own domain. */
-  from: 'email' | 'company';
+  /**
+   * Where the domain comes from: the email address of the source contact or of the source's
+   * contacts (`email`), the source company's own domain (`company`), or the domain of the
+   * source's companies (`companies`).
+   */
+  from: 'email' | 'company' | 'companies';
 }
 
 export interface RecordQuery {
@@ -121,7 +125,7 @@ export interface CandidateRow {
   primary_of: string[] | null;
   w_domain: number;
   domain: string | null;
-  domain_from: 'email' | 'company' | null;
+  domain_from: SourceDomain['from'] | null;
   domain_exact: boolean | null;
   domain_via: Record<string, string | null> | null;
   w_name: number;
@@ -137,7 +141,7 @@ export interface CandidateRow {
 }
 
 /** Domain evidence for one target type, from the companies `dc` that carry the source's domains. */
-function domainCte(scope: Scope, target: string, sourceId: number | null, neighbours: string | null): SQL | null {
+function domainCte(scope: Scope, target: string, sourceId: number | null, neighbours: string | null, shared: string | null): SQL | null {
   const ws = scope.workspaceId;
   const notNeighbour = neighbours ? sql`and not exists (select 1 from ${sql.raw(neighbours)} n where n.id = dc.id)` : sql``;
   const factor = (exact: SQL) => sql`(case when ${exact} then 1 else ${num(WEIGHTS.registrableFactor)} end)`;
@@ -154,6 +158,8 @@ function domainCte(scope: Scope, target: string, sourceId: number | null, neighb
         where c.workspace_id = ${ws} and c.type_id = ${lit(CONTACT)} and lower(split_part(c.properties->>'email', '@', 2)) = sd.exact and ${visible(scope, 'c')}
         limit ${int(CAPS.fanOut + 1)}) x
       where x.n <= ${int(CAPS.fanOut)} ${sourceId === null ? sql`` : sql`and x.id <> ${sourceId}`}
+        -- a colleague already reached through a shared record is counted there, not twice
+        ${shared ? sql`and (sd.src = 'company' or not exists (select 1 from ${sql.raw(shared)} s where s.id = x.id))` : sql``}
       group by x.id`;
   }
   if (!hasStatus(target)) return null;
@@ -225,7 +231,7 @@ export function recordStatement(scope: Scope, q: RecordQuery): SQL {
   const src = q.sourceId;
   const named = hasNameIndex(q.target) && q.nameText.trim() !== '';
   const searching = q.q !== null && q.q !== '' && hasNameIndex(q.target);
-  const dom = q.domains.length > 0 ? domainCte(scope, q.target, src, 'nb') : null;
+  const dom = q.domains.length > 0 ? domainCte(scope, q.target, src, 'nb', 'shared') : null;
   const ctes: SQL[] = [
     sql`nb as materialized (
       select a.to_id as id, min(a.to_type) as type from associations a
@@ -388,7 +394,7 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
       ctes.push(...sharedCtes(scope, s, 'pcomp', target, null));
       sources.push(sql`select id from ${t('shared')}`);
     }
-    const dom = domainCte(scope, target, null, 'pcomp');
+    const dom = domainCte(scope, target, null, 'pcomp', target === COMPANY ? null : `shared${s}`);
     if (dom) {
       ctes.push(sql`${t('dom')} as materialized (${dom})`);
       sources.push(sql`select id from ${t('dom')}`);
