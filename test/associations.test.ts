@@ -196,3 +196,16 @@ describe('errors and isolation', () => {
     expect((await t.call('GET', `/crm/v4/objects/contacts/${c}/associations/emails?limit=501`)).status).toBe(400);
   });
 });
+
+describe('archiving a record (R2, R21 Object deletion)', () => {
+  it('R2, R8, R21: archiving a company removes its associations on both sides and gives the contact its newest company as primary', async () => {
+    const [c] = await seedRecords(t.db.db, t.workspaceId, '0-1', [{ email: 'arch@acme.com' }]);
+    const [acme, globex, initech] = await seedRecords(t.db.db, t.workspaceId, '0-2', [{ name: 'Acme' }, { name: 'Globex' }, { name: 'Initech' }]);
+    for (const co of [acme, globex, initech]) await t.call('PUT', `/crm/v4/objects/contacts/${c}/associations/default/companies/${co}`);
+    expect((await t.call('DELETE', `/crm/v3/objects/companies/${acme}`)).status).toBe(204);
+    expect(await typesOf('contacts', c!, 'companies')).toEqual({ [globex!]: [279], [initech!]: [1, 279] });
+    expect((await allEdges(t.db.db, t.workspaceId)).some((e) => Number(e.from_id) === acme || Number(e.to_id) === acme)).toBe(false);
+    const h = (await historyOf(t.db.db, t.workspaceId, c!)).slice(-2);
+    expect(h.map((x) => `${x.action}:${x.source}:${x.to_id}`)).toEqual([`DELETED:OBJECT_DELETION:${acme}`, `PRIMARY_SET:OBJECT_DELETION:${initech}`]);
+  });
+});

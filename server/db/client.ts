@@ -1,7 +1,8 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { NodeFS } from '@electric-sql/pglite/nodefs';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
@@ -84,12 +85,40 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * PGlite's Node file system (Emscripten's NODEFS) implements neither fsync nor fdatasync: the
+ * flushes PostgreSQL makes report success without a system call. This one gives NODEFS a real
+ * fsync; the WAL is then told to flush with fsync (fdatasync stays a stub inside the runtime).
+ */
+class SyncingNodeFS extends NodeFS {
+  override async init(pg: PGlite, opts: Parameters<NodeFS['init']>[1]) {
+    const result = await super.init(pg, opts);
+    type Stream = { nfd?: number };
+    type Mod = { NODEFS: { stream_ops: { fsync?: (s: Stream) => number }; tryFSOperation<T>(f: () => T): T } };
+    const giveFsync = (mod: unknown) => {
+      const { NODEFS } = mod as Mod;
+      NODEFS.stream_ops.fsync = (stream) => {
+        if (stream.nfd !== undefined) NODEFS.tryFSOperation(() => fsyncSync(stream.nfd!));
+        return 0;
+      };
+    };
+    const preRun = result.emscriptenOpts.preRun ?? [];
+    result.emscriptenOpts.preRun = [giveFsync, ...(Array.isArray(preRun) ? preRun : [preRun])] as typeof preRun;
+    return result;
+  }
+}
+
 export async function openDatabase(options: OpenOptions = {}): Promise<Database> {
   const runMigrations = options.migrate ?? true;
   if (options.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
+    });
+    // An idle connection that the server drops (restart, admin termination) must not crash the
+    // process: the pool discards it and opens a new one on the next query.
+    pool.on('error', (err) => {
+      if ((err as { code?: string }).code !== '57P01') console.error(`PostgreSQL connection error: ${err.message}`);
     });
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     if (runMigrations) await migratePg(db as never, { migrationsFolder });
@@ -101,8 +130,9 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
   try {
     const durable = options.durable ?? true;
     // PGlite's default start parameters include -F (fsync off): drop it for durable commits.
-    const startParams = durable ? PGlite.defaultStartParams.filter((p) => p !== '-F') : undefined;
-    const client = await PGlite.create(dataDir, {
+    const startParams = durable ? [...PGlite.defaultStartParams.filter((p) => p !== '-F'), '-c', 'wal_sync_method=fsync'] : undefined;
+    const client = await PGlite.create({
+      ...(inMemory ? { dataDir } : { fs: durable ? new SyncingNodeFS(dataDir) : new NodeFS(dataDir) }),
       ...(startParams ? { startParams } : {}),
       ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
       relaxedDurability: !durable,

@@ -534,48 +534,54 @@ export async function listAssociations(
 }
 
 /**
- * A record is archived: every association it has goes, both directions, recorded with source
- * Object deletion. A contact whose primary company this was gets its most recently associated
- * remaining company as primary (R8), recorded with the same source.
+ * Records are archived: every association they have goes, both directions, recorded with source
+ * Object deletion. A contact whose primary company was archived gets its most recently
+ * associated remaining company as primary (R8), recorded with the same source.
  */
-export async function dropAssociationsOfArchived(tx: Tx, ctx: Omit<WriteContext, 'actor'>, record: { id: number; type: string }): Promise<number> {
-  const ws = ctx.workspaceId;
-  const actor: Actor = { source: 'OBJECT_DELETION', sourceId: String(record.id) };
+export async function dropAssociationsOfArchived(tx: Tx, workspaceId: string, archived: Array<{ id: number; type: string }>): Promise<number> {
+  if (archived.length === 0) return 0;
+  const ws = workspaceId;
+  const ids = sql.join(archived.map((r) => sql`${r.id}::bigint`), sql`, `);
   const gone = rowsOf<{ from_id: number; from_type: string; to_id: number; to_type: string; type_id: number; name: string | null }>(
     await tx.execute(sql`
       with gone as (
-        delete from associations where workspace_id = ${ws} and (from_id = ${record.id}
-          or (to_id = ${record.id} and from_id in (select to_id from associations where workspace_id = ${ws} and from_id = ${record.id})))
+        delete from associations where workspace_id = ${ws} and (from_id in (${ids})
+          or (to_id in (${ids}) and from_id in (select to_id from associations where workspace_id = ${ws} and from_id in (${ids}))))
         returning from_id, from_type, to_id, to_type, type_id)
       select g.from_id, g.from_type, g.to_id, g.to_type, g.type_id, ${recordNameSql('r')} as name
       from gone g left join records r on r.workspace_id = ${ws} and r.id = g.to_id`),
   ).map((g) => ({ ...g, from_id: Number(g.from_id), to_id: Number(g.to_id), type_id: Number(g.type_id) }));
   if (gone.length === 0) return 0;
+  const archivedIds = new Set(archived.map((r) => r.id));
+  const byId = new Map(archived.map((r) => [r.id, r]));
   const history: HistoryRow[] = [];
   for (const g of gone) {
     const def = await defaultType(tx, ws, g.from_type, g.to_type);
     if (g.type_id !== def.typeId) continue;
-    history.push({ fromId: g.from_id, fromType: g.from_type, toId: g.to_id, toType: g.to_type, typeId: g.type_id, action: 'DELETED', toName: g.name, label: null, detail: `${record.type} ${record.id} archived` });
+    const cause = byId.get(archivedIds.has(g.from_id) ? g.from_id : g.to_id)!;
+    history.push({ fromId: g.from_id, fromType: g.from_type, toId: g.to_id, toType: g.to_type, typeId: g.type_id, action: 'DELETED', toName: g.name, label: null, detail: `${cause.type} ${cause.id} archived` });
   }
-  // contacts that lost their primary company to this archive
-  const orphans = gone.filter((g) => g.from_type === CONTACT && g.to_id === record.id && g.type_id === hubspotPrimaryType(CONTACT, COMPANY)!.typeId);
+  // contacts (still live) that lost their primary company to this archive
+  const primaryId = hubspotPrimaryType(CONTACT, COMPANY)!.typeId;
+  const orphans = gone.filter((g) => g.from_type === CONTACT && archivedIds.has(g.to_id) && !archivedIds.has(g.from_id) && g.type_id === primaryId);
   const adds: Edge[] = [];
   for (const o of orphans) {
-    const [next] = rowsOf<{ to_id: number; name: string | null }>(
+    const [next] = rowsOf<{ to_id: number; name: string | null; contact_name: string | null }>(
       await tx.execute(sql`
-        select a.to_id, ${recordNameSql('r')} as name from associations a join records r on r.workspace_id = a.workspace_id and r.id = a.to_id
+        select a.to_id, ${recordNameSql('r')} as name, (select ${recordNameSql('c')} from records c where c.workspace_id = ${ws} and c.id = ${o.from_id}) as contact_name
+        from associations a join records r on r.workspace_id = a.workspace_id and r.id = a.to_id
         where a.workspace_id = ${ws} and a.from_id = ${o.from_id} and a.to_type = ${COMPANY} and a.type_id = 279
         order by a.created_at desc, a.to_id desc limit 1`),
     );
     if (!next) continue;
     const companyId = Number(next.to_id);
-    const [contactRow] = rowsOf<{ name: string | null }>(await tx.execute(sql`select ${recordNameSql('r')} as name from records r where r.workspace_id = ${ws} and r.id = ${o.from_id}`));
-    const e1: Edge = { fromId: o.from_id, fromType: CONTACT, toId: companyId, toType: COMPANY, typeId: 1 };
-    const e2: Edge = { fromId: companyId, fromType: COMPANY, toId: o.from_id, toType: CONTACT, typeId: 2 };
+    const e1: Edge = { fromId: o.from_id, fromType: CONTACT, toId: companyId, toType: COMPANY, typeId: primaryId };
+    const e2: Edge = { fromId: companyId, fromType: COMPANY, toId: o.from_id, toType: CONTACT, typeId: hubspotPrimaryType(COMPANY, CONTACT)!.typeId };
     adds.push(e1, e2);
-    const detail = `primary company ${record.id} archived`;
-    history.push({ ...e1, action: 'PRIMARY_SET', toName: next.name, label: 'Primary', detail }, { ...e2, action: 'PRIMARY_SET', toName: contactRow?.name ?? null, label: 'Primary', detail });
+    const detail = `primary company ${o.to_id} archived`;
+    history.push({ ...e1, action: 'PRIMARY_SET', toName: next.name, label: 'Primary', detail }, { ...e2, action: 'PRIMARY_SET', toName: next.contact_name, label: 'Primary', detail });
   }
-  await writeEdges(tx, { ...ctx, actor }, [], adds, history);
+  // plan is not consulted when history is written
+  await writeEdges(tx, { workspaceId: ws, plan: 'enterprise', actor: { source: 'OBJECT_DELETION' } }, [], adds, history);
   return gone.length;
 }

@@ -5,7 +5,7 @@ import { type AssociationForCreate, normalizeDomain, normalizeEmail, type Proper
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { associations, records } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
-import { associate, type WriteContext } from './associations.ts';
+import { associate, dropAssociationsOfArchived, type WriteContext } from './associations.ts';
 import type { ObjectType } from './object-types.ts';
 import { applyChanges, checkComplete, checkProperties } from './record-properties.ts';
 
@@ -285,18 +285,20 @@ export async function updateRecord(tx: Tx, ctx: WriteContext, type: ObjectType, 
 
 /**
  * Archives (soft-deletes) records: they leave lists and search and answer 404, and come back with
- * `archived=true`. Their association rows are left as they are: what archiving does to
- * associations (and restoring brings back) belongs to the record lifecycle, not to this function.
- * Answers the ids that were archived now.
+ * `archived=true`. Their associations go on both sides in the same transaction, recorded with
+ * source Object deletion (see dropAssociationsOfArchived). Answers the ids archived now.
  */
 export async function archiveRecords(db: DbOrTx, workspaceId: string, type: ObjectType, ids: number[]): Promise<number[]> {
   if (ids.length === 0) return [];
-  const rows = await db
-    .update(records)
-    .set({ archivedAt: sql`now()` })
-    .where(and(eq(records.workspaceId, workspaceId), eq(records.typeId, type.typeId), inArray(records.id, ids), isNull(records.archivedAt), isNull(records.mergedInto)))
-    .returning({ id: records.id });
-  return rows.map((r) => r.id);
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .update(records)
+      .set({ archivedAt: sql`now()` })
+      .where(and(eq(records.workspaceId, workspaceId), eq(records.typeId, type.typeId), inArray(records.id, ids), isNull(records.archivedAt), isNull(records.mergedInto)))
+      .returning({ id: records.id });
+    await dropAssociationsOfArchived(tx as Tx, workspaceId, rows.map((r) => ({ id: r.id, type: type.typeId })));
+    return rows.map((r) => r.id);
+  });
 }
 
 /** The v3 association type name of a pair: `contact_to_company`. */

@@ -20,7 +20,7 @@ import {
   pairPath,
 } from '../../shared/associations.ts';
 import { errorCategory } from '../../shared/errors.ts';
-import type { Db, Tx } from '../db/client.ts';
+import type { Db, DbOrTx, Tx } from '../db/client.ts';
 import { associate, listAssociations, removeAssociation, removeLabels, type WriteContext } from '../domain/associations.ts';
 import { findType } from '../domain/association-types.ts';
 import { createLabel, deleteLabel, listLabels, updateLabel } from '../domain/labels.ts';
@@ -35,7 +35,7 @@ function writeContext(auth: Auth): WriteContext {
   return { workspaceId: auth.workspaceId, plan: auth.plan, actor: actorOf(auth) };
 }
 
-async function typeIdsOf(db: Db, ws: string, fromType: string, specs: AssociationSpec[], where: string): Promise<number[]> {
+async function typeIdsOf(db: DbOrTx, ws: string, fromType: string, specs: AssociationSpec[], where: string): Promise<number[]> {
   const out: number[] = [];
   for (const [i, s] of specs.entries()) {
     const t = await findType(db, ws, s.associationTypeId);
@@ -215,7 +215,7 @@ export function associationRoutes() {
           db,
           c.req.valid('json').inputs,
           async (tx, input, index) => {
-            const typeIds = await typeIdsOf(db, auth.workspaceId, from.typeId, input.types, `inputs[${index}].types`);
+            const typeIds = await typeIdsOf(tx, auth.workspaceId, from.typeId, input.types, `inputs[${index}].types`);
             const r = await associate(tx, ctx, { fromType: from.typeId, fromId: input.from.id, toType: to.typeId, toId: input.to.id, typeIds });
             return { fromObjectTypeId: r.fromObjectTypeId, fromObjectId: r.fromObjectId, toObjectTypeId: r.toObjectTypeId, toObjectId: r.toObjectId, labels: r.labels };
           },
@@ -293,7 +293,7 @@ export function associationRoutes() {
           db,
           c.req.valid('json').inputs,
           async (tx, input, index) => {
-            const typeIds = await typeIdsOf(db, auth.workspaceId, from.typeId, input.types, `inputs[${index}].types`);
+            const typeIds = await typeIdsOf(tx, auth.workspaceId, from.typeId, input.types, `inputs[${index}].types`);
             await removeLabels(tx, ctx, { fromType: from.typeId, fromId: input.from.id, toType: to.typeId, toId: input.to.id, typeIds, ...(input.newPrimaryCompanyId !== undefined ? { newPrimaryCompanyId: input.newPrimaryCompanyId } : {}) });
             return undefined;
           },

@@ -1,0 +1,146 @@
+import fc from 'fast-check';
+import { sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { hubspotDefinedType } from '../shared/association-types.ts';
+import { rowsOf } from '../server/db/client.ts';
+import { useTestApp } from './helpers/app.ts';
+import { allEdges, seedRecords } from './helpers/records.ts';
+
+/**
+ * R2, R4, R8, R20: random sequences of associate / label / set-primary / remove / archive
+ * through the public API; after every step the invariants hold and history replays to the
+ * live state.
+ */
+const t = useTestApp({ plan: 'professional' });
+const LIMIT_CONTACT_DEALS = 3;
+let champion = 0;
+let championInverse = 0;
+const inverseOf = new Map<number, number>();
+
+beforeAll(async () => {
+  const label = await t.call('POST', '/crm/v4/associations/contacts/deals/labels', { label: 'Champion', name: 'champion' });
+  champion = label.body.results[0].typeId;
+  championInverse = label.body.results[1].typeId;
+  inverseOf.set(champion, championInverse).set(championInverse, champion);
+  const limits = await t.call('POST', '/crm/v4/associations/definitions/configurations/contacts/deals/batch/create', {
+    inputs: [{ category: 'HUBSPOT_DEFINED', typeId: 4, maxToObjectIds: LIMIT_CONTACT_DEALS }],
+  });
+  expect(limits.status).toBe(201);
+});
+
+const inverse = (typeId: number) => inverseOf.get(typeId) ?? hubspotDefinedType(typeId)?.inverseTypeId;
+
+async function checkInvariants() {
+  const ws = t.workspaceId;
+  const edges = await allEdges(t.db.db, ws);
+  const key = (f: number, to: number, ty: number) => `${f}>${to}#${ty}`;
+  const set = new Set(edges.map((e) => key(Number(e.from_id), Number(e.to_id), Number(e.type_id))));
+  // R2: every edge has its reverse
+  for (const e of edges) expect(set.has(key(Number(e.to_id), Number(e.from_id), inverse(Number(e.type_id))!)), `reverse of ${key(e.from_id, e.to_id, e.type_id)}`).toBe(true);
+  // every labeled or primary edge sits on an unlabeled association
+  const records = rowsOf<{ id: number; type_id: string; archived: boolean }>(await t.db.db.execute(sql`select id, type_id, archived_at is not null as archived from records where workspace_id = ${ws}`));
+  const typeOf = new Map(records.map((r) => [Number(r.id), r]));
+  for (const e of edges) {
+    expect(typeOf.get(Number(e.to_id))?.archived, `edge to archived ${e.to_id}`).toBe(false);
+    expect(typeOf.get(Number(e.from_id))?.archived, `edge from archived ${e.from_id}`).toBe(false);
+  }
+  // R8: a contact with companies has exactly one primary; without companies, none
+  for (const r of records.filter((x) => x.type_id === '0-1')) {
+    const companies = edges.filter((e) => Number(e.from_id) === Number(r.id) && Number(e.type_id) === 279).length;
+    const primaries = edges.filter((e) => Number(e.from_id) === Number(r.id) && Number(e.type_id) === 1).length;
+    expect(primaries, `contact ${r.id} with ${companies} companies`).toBe(companies > 0 ? 1 : 0);
+  }
+  // R4: no count above its limit
+  for (const r of records.filter((x) => x.type_id === '0-1')) {
+    expect(edges.filter((e) => Number(e.from_id) === Number(r.id) && Number(e.type_id) === 4).length).toBeLessThanOrEqual(LIMIT_CONTACT_DEALS);
+  }
+  // R20: history replays to the live state
+  const history = rowsOf<{ action: string; from_id: number; to_id: number; type_id: number }>(
+    await t.db.db.execute(sql`select action, from_id, to_id, type_id from association_history where workspace_id = ${ws} order by id`),
+  );
+  const replay = new Set<string>();
+  for (const h of history) {
+    const [f, to, ty] = [Number(h.from_id), Number(h.to_id), Number(h.type_id)];
+    if (h.action === 'DELETED') {
+      for (const k of [...replay]) if (k.startsWith(`${f}>${to}#`)) replay.delete(k);
+    } else if (h.action === 'CREATED' || h.action === 'LABEL_ADDED' || h.action === 'PRIMARY_SET') replay.add(key(f, to, ty));
+    else replay.delete(key(f, to, ty));
+  }
+  expect([...replay].sort()).toEqual([...set].sort());
+}
+
+type Op =
+  | { kind: 'associate'; a: number; b: number; labeled: boolean }
+  | { kind: 'company'; contact: number; company: number; primary: boolean }
+  | { kind: 'removeCompany'; contact: number; company: number; successor: number }
+  | { kind: 'removeDeal'; contact: number; deal: number }
+  | { kind: 'unlabel'; contact: number; deal: number }
+  | { kind: 'unprimary'; contact: number; company: number; successor: number }
+  | { kind: 'archive'; which: 'company' | 'deal' | 'contact'; index: number };
+
+const idx = fc.integer({ min: 0, max: 3 });
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ kind: fc.constant('associate' as const), a: idx, b: idx, labeled: fc.boolean() }),
+  fc.record({ kind: fc.constant('company' as const), contact: idx, company: idx, primary: fc.boolean() }),
+  fc.record({ kind: fc.constant('removeCompany' as const), contact: idx, company: idx, successor: idx }),
+  fc.record({ kind: fc.constant('removeDeal' as const), contact: idx, deal: idx }),
+  fc.record({ kind: fc.constant('unlabel' as const), contact: idx, deal: idx }),
+  fc.record({ kind: fc.constant('unprimary' as const), contact: idx, company: idx, successor: idx }),
+  fc.record({ kind: fc.constant('archive' as const), which: fc.constantFrom('company' as const, 'deal' as const, 'contact' as const), index: idx }),
+);
+
+describe('invariants under random operations', () => {
+  it('R2, R4, R8, R15, R20: every step keeps reverse edges, one primary, limits and a replayable history', { timeout: 240_000 }, async () => {
+    const tally = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 18 }), async (ops) => {
+        const contacts = await seedRecords(t.db.db, t.workspaceId, '0-1', [0, 1, 2, 3].map((i) => ({ email: `c${i}-${Math.random()}@x.com` })));
+        const companies = await seedRecords(t.db.db, t.workspaceId, '0-2', [0, 1, 2, 3].map((i) => ({ name: `Co ${i}` })));
+        const deals = await seedRecords(t.db.db, t.workspaceId, '0-3', [0, 1, 2, 3].map((i) => ({ dealname: `Deal ${i}` })));
+        for (const o of ops) {
+          let r: { status: number };
+          switch (o.kind) {
+            case 'associate':
+              r = await t.call('PUT', `/crm/v4/objects/contacts/${contacts[o.a]}/associations/deals/${deals[o.b]}`, o.labeled ? [{ associationCategory: 'USER_DEFINED', associationTypeId: champion }] : []);
+              break;
+            case 'company':
+              r = o.primary
+                ? await t.call('PUT', `/crm/v4/objects/contacts/${contacts[o.contact]}/associations/companies/${companies[o.company]}`, [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 1 }])
+                : await t.call('PUT', `/crm/v4/objects/companies/${companies[o.company]}/associations/default/contacts/${contacts[o.contact]}`);
+              break;
+            case 'removeCompany':
+              r = await t.call('DELETE', `/crm/v4/objects/contacts/${contacts[o.contact]}/associations/companies/${companies[o.company]}?newPrimaryCompanyId=${companies[o.successor]}`);
+              if (r.status === 400) r = await t.call('DELETE', `/crm/v4/objects/contacts/${contacts[o.contact]}/associations/companies/${companies[o.company]}`);
+              break;
+            case 'removeDeal':
+              r = await t.call('DELETE', `/crm/v4/objects/deals/${deals[o.deal]}/associations/contacts/${contacts[o.contact]}`);
+              break;
+            case 'unlabel':
+              r = await t.call('POST', '/crm/v4/associations/contacts/deals/batch/labels/archive', { inputs: [{ from: { id: contacts[o.contact] }, to: { id: deals[o.deal] }, types: [{ associationCategory: 'USER_DEFINED', associationTypeId: champion }] }] });
+              break;
+            case 'unprimary':
+              r = await t.call('POST', '/crm/v4/associations/contacts/companies/batch/labels/archive', {
+                inputs: [{ from: { id: contacts[o.contact] }, to: { id: companies[o.company] }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 1 }], newPrimaryCompanyId: companies[o.successor] }],
+              });
+              break;
+            case 'archive': {
+              const pool = o.which === 'company' ? companies : o.which === 'deal' ? deals : contacts;
+              r = await t.call('DELETE', `/crm/v3/objects/${o.which === 'company' ? 'companies' : `${o.which}s`}/${pool[o.index]}`);
+              break;
+            }
+          }
+          expect(r.status, JSON.stringify(o)).toBeLessThan(500);
+          const outcome = `${o.kind}:${r.status < 300 ? 'ok' : 'refused'}`;
+          tally.set(outcome, (tally.get(outcome) ?? 0) + 1);
+          await checkInvariants();
+        }
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 40), endOnFailure: true },
+    );
+    // the runs must really have exercised every operation, both accepted and (where possible) refused
+    for (const kind of ['associate', 'company', 'removeCompany', 'removeDeal', 'unlabel', 'unprimary', 'archive']) {
+      expect(tally.get(`${kind}:ok`) ?? 0, `${kind} accepted`).toBeGreaterThan(0);
+    }
+    expect((tally.get('associate:refused') ?? 0) + (tally.get('unprimary:refused') ?? 0), 'limits and primary rules refused something').toBeGreaterThan(0);
+  });
+});
