@@ -43,7 +43,7 @@ export interface AssociationResult {
 }
 
 /** One directed, typed edge: a row of the associations table. */
-interface Edge {
+export interface Edge {
   fromId: number;
   fromType: string;
   toId: number;
@@ -51,9 +51,9 @@ interface Edge {
   typeId: number;
 }
 
-type Action = 'CREATED' | 'DELETED' | 'LABEL_ADDED' | 'LABEL_REMOVED' | 'PRIMARY_SET' | 'PRIMARY_UNSET';
+export type Action = 'CREATED' | 'DELETED' | 'LABEL_ADDED' | 'LABEL_REMOVED' | 'PRIMARY_SET' | 'PRIMARY_UNSET';
 
-interface HistoryRow extends Edge {
+export interface HistoryRow extends Edge {
   action: Action;
   toName: string | null;
   label: string | null;
@@ -71,7 +71,7 @@ interface RecordRow {
  * is locked, every association count read about it is current: that is what keeps two
  * concurrent requests from passing a limit together on PostgreSQL.
  */
-async function lockRecords(tx: Tx, workspaceId: string, ids: number[]): Promise<Map<number, RecordRow>> {
+export async function lockRecords(tx: Tx, workspaceId: string, ids: number[]): Promise<Map<number, RecordRow>> {
   const unique = [...new Set(ids)].sort((a, b) => a - b);
   const rows = rowsOf<RecordRow>(
     await tx.execute(sql`
@@ -91,7 +91,7 @@ function requireRecord(records: Map<number, RecordRow>, id: number, typeId: stri
   return r;
 }
 
-async function nameOf(tx: Tx, workspaceId: string, r: { type_id: string; properties: Record<string, string | null> }): Promise<string | null> {
+export async function nameOf(tx: Tx, workspaceId: string, r: { type_id: string; properties: Record<string, string | null> }): Promise<string | null> {
   const type = r.type_id.startsWith('2-') ? await objectTypeById(tx, workspaceId, r.type_id) : undefined;
   return displayName(r.type_id, r.properties, type?.definition);
 }
@@ -110,7 +110,7 @@ function values(rows: SQL[]): SQL {
  * Removes and adds edges and writes their history, all in one statement. Callers pass both
  * directions of every change, so no half edge is ever written (R2).
  */
-async function writeEdges(tx: Tx, ctx: WriteContext, removes: Edge[], adds: Edge[], history: HistoryRow[]): Promise<void> {
+export async function writeEdges(tx: Tx, ctx: WriteContext, removes: Edge[], adds: Edge[], history: HistoryRow[]): Promise<void> {
   if (removes.length === 0 && adds.length === 0 && history.length === 0) return;
   const ws = ctx.workspaceId;
   const a = ctx.actor;
