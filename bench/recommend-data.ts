@@ -113,6 +113,20 @@ export function generateWorkspace(options: GenerateOptions): Workspace {
     return rand() < 0.15 ? `${pick(PARTICLES)}${name}` : name;
   };
   const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '');
+  /**
+   * Who of an account takes part in a deal or ticket: a few key people (champion, decision maker)
+   * in most of them, the rest now and then (Zipf over the account's contacts).
+   */
+  const keyPerson = (list: number[]) => {
+    let total = 0;
+    for (let k = 0; k < list.length; k++) total += 1 / (k + 1);
+    let r = rand() * total;
+    for (let k = 0; k < list.length; k++) {
+      r -= 1 / (k + 1);
+      if (r <= 0) return list[k]!;
+    }
+    return list[list.length - 1]!;
+  };
 
   for (let ci = 0; ci < options.companies; ci++) {
     const a = pick(WORD_A);
@@ -146,7 +160,7 @@ export function generateWorkspace(options: GenerateOptions): Workspace {
       const open = createdAgo < 120 ? rand() < 0.9 : rand() < 0.1;
       const n = Math.min(entry.contacts.length, 1 + Math.floor(3 * rand() ** 2));
       const people = new Set<number>();
-      while (people.size < n) people.add(pick(entry.contacts));
+      while (people.size < n) people.add(keyPerson(entry.contacts));
       const firstContact = byId.get([...people][0]!)!;
       const style = rand();
       const surname = firstContact.props.lastname!.replace(/^(de |van der |van |ter )/, '');
@@ -170,7 +184,7 @@ export function generateWorkspace(options: GenerateOptions): Workspace {
       pairs.ticketCompany.push([ticket.id, company.id]);
       const n = Math.min(entry.contacts.length, 1 + (rand() < 0.3 ? 1 : 0));
       const people = new Set<number>();
-      while (people.size < n) people.add(pick(entry.contacts));
+      while (people.size < n) people.add(keyPerson(entry.contacts));
       for (const p of people) pairs.contactTicket.push([p, ticket.id]);
       if (entry.deals.length > 0 && rand() < 0.3) pairs.dealTicket.push([pick(entry.deals), ticket.id]);
     }

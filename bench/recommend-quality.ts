@@ -7,7 +7,9 @@
  *     (its metrics are the expectation over a random order of that set);
  *   - most recent only: every record of the target type not yet associated, newest update first.
  * The hidden association is the one a rep would make now: the source's newest deal or ticket,
- * a contact's company, a deal's company, one random contact of a deal.
+ * a contact's company, a deal's company, one random contact of a deal. "with evidence" is the
+ * share of samples where anything in the data points at the hidden record (shared records,
+ * domain, name): a contact with a personal address and no other association has none.
  *
  *   node bench/recommend-quality.ts [--companies 1500] [--samples 200]
  */
@@ -80,6 +82,8 @@ interface Metrics {
   rr: number;
 }
 const zero = (): Metrics => ({ hit1: 0, hit5: 0, rr: 0 });
+/** Reasons that are evidence (not just status, recency or filling an empty list). */
+const EVIDENCE = new Set(['shared_associations', 'participants', 'domain', 'name', 'subject', 'query']);
 const ofRank = (rank: number | null): Metrics => (rank === null ? zero() : { hit1: rank === 1 ? 1 : 0, hit5: rank <= 5 ? 1 : 0, rr: 1 / rank });
 /** Expected metrics of a record found in a set of m equally ranked records, in random order. */
 function ofSet(m: number): Metrics {
@@ -149,13 +153,14 @@ async function main() {
 
   const scope: Scope = { workspaceId: wsId, userId: null, internalDomains: [], neverLogAddresses: [], autoCreateCompanies: false };
   const rows: string[][] = [];
-  const all = { engine: zero(), domain: zero(), recency: zero(), n: 0 };
+  const all = { engine: zero(), domain: zero(), recency: zero(), n: 0, evidence: 0, evidenceHit5: 0 };
   const typeIdOf: Record<string, string> = { contacts: CONTACT, companies: COMPANY, deals: DEAL, tickets: TICKET };
   const started = performance.now();
   for (const task of tasks(ws, perTask)) {
     const source = await resolveObjectType(db, wsId, task.source);
     const target = await resolveObjectType(db, wsId, task.target);
     const sum = { engine: zero(), domain: zero(), recency: zero() };
+    const evidence = { n: 0, hit5: 0 };
     const kind = (Object.entries(PAIR_KINDS) as Array<[PairKind, readonly [string, string, number, number]]>).find(([, k]) => new Set([k[0], k[1]]).size === 2 && [k[0], k[1]].includes(typeIdOf[task.source]!) && [k[0], k[1]].includes(typeIdOf[task.target]!));
     if (!kind) throw new Error(`no pair kind for ${task.name}`);
     for (const [src, hidden] of task.samples) {
@@ -167,6 +172,12 @@ async function main() {
           const recs = await recommendForRecord(tx as Tx, scope, { source, id: src, target, limit: 100, now: NOW });
           const at = recs.findIndex((r) => r.id === String(hidden));
           result.engine = ofRank(at >= 0 ? at + 1 : null);
+          if (at >= 0 && recs[at]!.reasons.some((r) => EVIDENCE.has(r.kind))) {
+            evidence.n++;
+            evidence.hit5 += result.engine.hit5;
+            all.evidence++;
+            all.evidenceHit5 += result.engine.hit5;
+          }
           if (DEBUG && (at < 0 || at >= 5) && debugShown++ < DEBUG) {
             const h = ws.byId.get(hidden)!;
             console.log(`\n${task.name}: source ${src} ${JSON.stringify(ws.byId.get(src)!.props)} hidden ${hidden} ${JSON.stringify(h.props)} created ${h.createdAgo.toFixed(0)}d updated ${h.updatedAgo.toFixed(0)}d rank ${at + 1}`);
@@ -190,11 +201,11 @@ async function main() {
     }
     const n = task.samples.length;
     const f = (m: Metrics) => [m.hit1 / n, m.hit5 / n, m.rr / n].map((x) => x.toFixed(3));
-    rows.push([task.name, String(n), ...f(sum.engine), ...f(sum.domain), ...f(sum.recency)]);
+    rows.push([task.name, String(n), ...f(sum.engine), ...f(sum.domain), ...f(sum.recency), (evidence.n / n).toFixed(3), (evidence.hit5 / Math.max(1, evidence.n)).toFixed(3)]);
   }
   const f = (m: Metrics) => [m.hit1 / all.n, m.hit5 / all.n, m.rr / all.n].map((x) => x.toFixed(3));
-  rows.push(['**all tasks**', String(all.n), ...f(all.engine), ...f(all.domain), ...f(all.recency)]);
-  const header = ['task', 'n', 'hit@1', 'hit@5', 'MRR', 'domain hit@1', 'domain hit@5', 'domain MRR', 'recent hit@1', 'recent hit@5', 'recent MRR'];
+  rows.push(['**all tasks**', String(all.n), ...f(all.engine), ...f(all.domain), ...f(all.recency), (all.evidence / all.n).toFixed(3), (all.evidenceHit5 / Math.max(1, all.evidence)).toFixed(3)]);
+  const header = ['task', 'n', 'hit@1', 'hit@5', 'MRR', 'domain hit@1', 'domain hit@5', 'domain MRR', 'recent hit@1', 'recent hit@5', 'recent MRR', 'with evidence', 'hit@5 with evidence'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   console.log([line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n'));

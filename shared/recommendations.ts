@@ -17,6 +17,7 @@ export const reasonKind = z.enum([
   'query',
   'status',
   'recency',
+  'engagement',
 ]);
 export type ReasonKind = z.infer<typeof reasonKind>;
 

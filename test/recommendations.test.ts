@@ -137,6 +137,20 @@ describe('each signal on its own decides the order (R5, B7)', () => {
     expect(ids(recs, [stranger!, member!])).toEqual([member, stranger]);
     expect(reasonOf(find(recs, member), 'domain')?.detail).toBe('email on the company domain quebec-co.io');
   });
+  it("B7: engagement: for a deal, the account's contact already on other deals comes before a colleague who never is", async () => {
+    const [co] = await companies([{ name: 'Papa Co' }]);
+    const [d, other1, other2] = await deals([{ dealname: 'Quebec' }, { dealname: 'Romeo' }, { dealname: 'Sierra' }]);
+    const [idle, key] = await contacts([{ email: 'idle@gmail.com', firstname: 'Ida' }, { email: 'key@gmail.com', firstname: 'Kay' }]);
+    await link('deals', d!, 'companies', [co!]);
+    await link('companies', co!, 'contacts', [idle!, key!]);
+    await link('contacts', key!, 'deals', [other1!, other2!]);
+    await age(key!, 5);
+    const recs = await ranked('deals', d!, 'toObjectType=contacts');
+    expect(ids(recs, [idle!, key!])).toEqual([key, idle]);
+    expect(reasonOf(find(recs, key), 'engagement')?.detail).toBe('on 2 other deals');
+    expect(reasonOf(find(recs, idle), 'engagement')).toBeUndefined();
+  });
+
   it("R18: for a deal, the company's domain counts only for contacts not already reached through that company", async () => {
     const [co] = await companies([{ name: 'Sierra', domain: 'sierra-co.io' }]);
     const [d] = await deals([{ dealname: 'Tango' }]);

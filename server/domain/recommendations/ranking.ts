@@ -2,6 +2,7 @@ import type { Reason, Recommendation } from '../../../shared/recommendations.ts'
 import { standardObjectById } from '../../../shared/objects.ts';
 import type { ObjectSchemaDefinition } from '../../db/schema/index.ts';
 import { displayName } from '../object-types.ts';
+import { CAPS } from './signals.ts';
 import type { CandidateRow } from './sql.ts';
 
 /**
@@ -74,8 +75,16 @@ function quote(tokens: string[] | null): string {
   return list((tokens ?? []).map((t) => `"${t}"`), 3);
 }
 
+export interface RankContext {
+  /** What the rep typed (the query reason quotes it). */
+  query?: string | null;
+  /** The source record's type (the engagement reason names it). */
+  sourceType?: string;
+}
+
 /** The reasons of one row, strongest first, weights rounded. */
-export function reasonsOf(row: CandidateRow, query: string | null): Reason[] {
+export function reasonsOf(row: CandidateRow, context: RankContext = {}): Reason[] {
+  const query = context.query ?? null;
   const out: Reason[] = [];
   const add = (kind: Reason['kind'], weight: number, detail: () => string) => {
     const w = round(weight);
@@ -94,13 +103,14 @@ export function reasonsOf(row: CandidateRow, query: string | null): Reason[] {
   add('query', row.w_query, () => `matches "${query ?? ''}"`);
   add('status', row.w_status, () => 'open');
   add('recency', row.w_recency, () => `updated ${ageWords(row.age_days)}`);
+  add('engagement', row.w_engagement, () => `on ${row.engaged >= CAPS.engagement ? `${row.engaged} or more` : row.engaged} other ${noun(context.sourceType ?? '', row.engaged)}`);
   return out.sort((a, b) => b.weight - a.weight);
 }
 
 /** Rows to recommendations, sorted by score (highest first), then newest record first. */
-export function rank(rows: CandidateRow[], target: TargetInfo, query: string | null = null): Recommendation[] {
+export function rank(rows: CandidateRow[], target: TargetInfo, context: RankContext = {}): Recommendation[] {
   const recs = rows.map((row) => {
-    const reasons = reasonsOf(row, query);
+    const reasons = reasonsOf(row, context);
     const score = round(reasons.reduce((s, r) => s + r.weight, 0));
     const name = nameOrId(row.type_id, row.properties, target.definitionOf?.(row.type_id)) ?? `${noun(row.type_id, 1)} ${row.id}`;
     return { objectType: target.nameOf(row.type_id), id: String(row.id), name, score, reasons };

@@ -66,5 +66,5 @@ export async function recommendForRecord(db: DbOrTx, scope: Scope, p: RecordReco
       now: (p.now ?? new Date()).toISOString(),
     }),
   );
-  return rank(rows, { nameOf: () => p.target.name, definitionOf: () => p.target.definition }, p.q?.trim() || null);
+  return rank(rows, { nameOf: () => p.target.name, definitionOf: () => p.target.definition }, { query: p.q?.trim() || null, sourceType: p.source.typeId });
 }

@@ -10,7 +10,9 @@ import { COMPANY, CONTACT, DEAL, TICKET } from '../../../shared/objects.ts';
  *   records of the target type hang off that shared record: a company with 5 contacts says more
  *   than one with 5,000. Name tokens count the same way by how many targets carry them.
  * - status and recency multiply the evidence (open deals and tickets before closed ones, recent
- *   before old), so they reorder related records but never lift an unrelated one above them.
+ *   before old), so they reorder related records but never lift an unrelated one above them;
+ *   so does engagement when contacts are recommended for a deal or ticket: the account's key
+ *   people, already on other deals (tickets), before colleagues who never are.
  * - a record with no evidence at all only appears to fill an empty list (newest first), far below.
  */
 export const WEIGHTS = {
@@ -42,6 +44,8 @@ export const WEIGHTS = {
   open: 0.25,
   recency: 0.25,
   recencyHalfLifeDays: 60,
+  /** Multiplier for a contact already on other deals (tickets) when recommending contacts for one. */
+  engagement: 0.3,
   /** A record without evidence, shown only to fill the list. */
   fill: 0.02,
 } as const;
@@ -56,6 +60,8 @@ export const CAPS = {
   tokens: 8,
   /** Records matching the search text considered before ranking. */
   queryHits: 200,
+  /** Other deals (tickets) of a candidate contact counted for engagement; this many is full weight. */
+  engagement: 8,
   /** Contacts' email domains of a deal or ticket looked at. */
   sourceDomains: 10,
 } as const;
@@ -77,6 +83,11 @@ export const CLOSED = {
 /** Object types that have an open/closed status. */
 export function hasStatus(typeId: string): typeId is typeof DEAL | typeof TICKET {
   return typeId === DEAL || typeId === TICKET;
+}
+
+/** Whether the engagement multiplier applies: contacts recommended for a deal or a ticket. */
+export function engages(sourceType: string, targetType: string): boolean {
+  return targetType === CONTACT && (sourceType === DEAL || sourceType === TICKET);
 }
 
 /** Object types with a name-search index (records_name_*). */

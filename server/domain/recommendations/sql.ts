@@ -6,7 +6,7 @@ import pg from 'pg';
 import { type DbOrTx, rowsOf } from '../../db/client.ts';
 import { COMPANY, CONTACT } from '../../../shared/objects.ts';
 import { type Scope, visible } from './access.ts';
-import { CAPS, CLOSED, hasNameIndex, hasStatus, STOP_TOKENS, WEIGHTS } from './signals.ts';
+import { CAPS, CLOSED, engages, hasNameIndex, hasStatus, STOP_TOKENS, WEIGHTS } from './signals.ts';
 
 /**
  * The recommendation statements: one statement of CTEs per question, every table read filtered
@@ -135,6 +135,9 @@ export interface CandidateRow {
   w_query: number;
   w_status: number;
   w_recency: number;
+  w_engagement: number;
+  /** How many other records of the source's type the candidate is on (capped). */
+  engaged: number;
   age_days: number;
   open: boolean | null;
   score: number;
@@ -287,9 +290,26 @@ export function recordStatement(scope: Scope, q: RecordQuery): SQL {
   ctes.push(sql`scored as materialized (
     select *, ${statusRecency(q.target, q.now)}
     from (select ev.*, (w_shared + w_domain + w_name + w_query) as e from ev) r)`);
-  ctes.push(sql`top as materialized (
-    select *, (e + w_status + w_recency)::float8 as score from scored
-    order by e + w_status + w_recency desc, id desc limit ${q.limit})`);
+  if (engages(q.sourceType, q.target)) {
+    // engagement: how many other records of the source's type the candidate is on, for the best
+    // candidates only (one index probe each), as a multiplier of their evidence
+    ctes.push(sql`pre as materialized (
+      select * from scored order by e + w_status + w_recency desc, id desc limit ${q.limit * 3 + 20})`);
+    ctes.push(sql`top as materialized (
+      select *, (e + w_status + w_recency + w_engagement)::float8 as score from (
+        select pre.*, g.n as engaged,
+          (case when pre.e > 0 and g.n > 0 then pre.e * ${num(WEIGHTS.engagement)} * least(1.0, ln(1.0 + g.n) / ln(${num(1 + CAPS.engagement)})) else 0 end)::float8 as w_engagement
+        from pre cross join lateral (
+          select count(*)::int as n from (
+            select distinct x.to_id from associations x
+            where x.workspace_id = ${ws} and x.from_id = pre.id and x.to_type = ${lit(q.sourceType)} and x.to_id <> ${src}
+            limit ${int(CAPS.engagement)}) y) g) z
+      order by score desc, id desc limit ${q.limit})`);
+  } else {
+    ctes.push(sql`top as materialized (
+      select *, 0::float8 as w_engagement, 0 as engaged, (e + w_status + w_recency)::float8 as score from scored
+      order by e + w_status + w_recency desc, id desc limit ${q.limit})`);
+  }
   return sql`with ${sql.join(ctes, sql`, `)}
     select top.id, top.type_id, top.properties, top.w_shared, top.shared_counts,
       (select json_agg(json_build_object('t', v.type_id, 'p', v.properties) order by array_position(top.vias, v.id))
@@ -297,7 +317,7 @@ export function recordStatement(scope: Scope, q: RecordQuery): SQL {
       0::float8 as w_participants, null::json as participant_emails, null::json as primary_of,
       top.w_domain, top.domain, top.domain_from, top.domain_exact, top.domain_via,
       top.w_name, to_json(top.name_tokens) as name_tokens, 0::float8 as w_subject, null::json as subject_tokens,
-      top.w_query, top.w_status, top.w_recency, top.age_days, top.open, top.score
+      top.w_query, top.w_status, top.w_recency, top.w_engagement, top.engaged, top.age_days, top.open, top.score
     from top order by top.score desc, top.id desc`;
 }
 
@@ -442,7 +462,7 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
           top.w_participants, top.participant_emails, top.primary_of,
           top.w_domain, top.domain, top.domain_from, top.domain_exact, top.domain_via,
           0::float8 as w_name, null::json as name_tokens, top.w_subject, to_json(top.subject_tokens) as subject_tokens,
-          0::float8 as w_query, top.w_status, top.w_recency, top.age_days, top.open, top.score
+          0::float8 as w_query, top.w_status, top.w_recency, 0::float8 as w_engagement, 0 as engaged, top.age_days, top.open, top.score
         from top) x) as recommendations`;
 }
 
