@@ -26,6 +26,12 @@ export const errorCode = z.enum([
   'DUPLICATE_RECORD',
   'SCHEMA_INVALID',
   'INSTANCE_LOCKED',
+  'RESTORE_EXPIRED',
+  'RECORD_PURGED',
+  'RECORD_NOT_ARCHIVED',
+  'RECORD_MERGED',
+  'MERGE_INVALID',
+  'MERGE_NOT_UNDOABLE',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof errorCode>;
@@ -56,11 +62,17 @@ export const errorCategory: Record<ErrorCode, string> = {
   DUPLICATE_RECORD: 'CONFLICT',
   SCHEMA_INVALID: 'VALIDATION_ERROR',
   INSTANCE_LOCKED: 'CONFLICT',
+  RESTORE_EXPIRED: 'OBJECT_NOT_FOUND',
+  RECORD_PURGED: 'OBJECT_NOT_FOUND',
+  RECORD_NOT_ARCHIVED: 'CONFLICT',
+  RECORD_MERGED: 'CONFLICT',
+  MERGE_INVALID: 'VALIDATION_ERROR',
+  MERGE_NOT_UNDOABLE: 'CONFLICT',
   INTERNAL: 'INTERNAL_ERROR',
 };
 
 /** The one code→HTTP status map. */
-export const errorStatus: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 422 | 500> = {
+export const errorStatus: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 410 | 422 | 500> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -85,6 +97,15 @@ export const errorStatus: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 422 | 
   DUPLICATE_RECORD: 409,
   SCHEMA_INVALID: 400,
   INSTANCE_LOCKED: 409,
+  /** A deleted record past the 90-day restore window (SPEC section 4). */
+  RESTORE_EXPIRED: 410,
+  /** A deleted record that was purged: only its history remains. */
+  RECORD_PURGED: 410,
+  RECORD_NOT_ARCHIVED: 409,
+  RECORD_MERGED: 409,
+  MERGE_INVALID: 400,
+  /** The merge was undone already, or the survivor changed since (merged again, deleted). */
+  MERGE_NOT_UNDOABLE: 409,
   INTERNAL: 500,
 };
 

@@ -7,6 +7,10 @@ export const workspaceSettings = z
     autoAssociateCompaniesByDomain: z.boolean().describe('R18: associate contacts with the company of their email domain'),
     autoCreateCompaniesByDomain: z.boolean().describe('R18: create that company first when none exists'),
     lifecycleStageSync: z.boolean().describe('R11: a contact moving forward moves its primary company'),
+    activityAutoAssociate: z
+      .enum(['none', 'open_deals', 'newest_open_deal'])
+      .describe("B5: a logged activity also goes to the record's open deals, or only its newest open deal (source Job)"),
+    activityAutoAssociateTickets: z.boolean().describe("B5: a logged activity also goes to the record's open tickets (source Job)"),
     internalDomains: z.array(z.string().min(1).max(253)).max(1000),
     neverLogAddresses: z.array(z.string().min(3).max(320)).max(1000),
   })
