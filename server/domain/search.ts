@@ -1,9 +1,11 @@
 import { and, asc, desc, eq, getTableColumns, isNull, or, type SQL, sql } from 'drizzle-orm';
-import type { SearchBody, SearchFilter } from '../../shared/records.ts';
+import { hubspotPrimaryType } from '../../shared/association-types.ts';
+import { COMPANY } from '../../shared/objects.ts';
+import type { FilterOperator, SearchBody, SearchFilter } from '../../shared/records.ts';
 import type { DbOrTx } from '../db/client.ts';
 import { records } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
-import type { ObjectType } from './object-types.ts';
+import { type ObjectType, resolveObjectType } from './object-types.ts';
 import { PROPERTY_NAME } from './record-properties.ts';
 import type { RecordRow } from './records.ts';
 
@@ -35,26 +37,39 @@ export interface SearchOutcome {
 }
 
 /** A property as SQL: its text, its numeric value when it has one, and what kind of column it is. */
-interface Operand {
+export interface Operand {
   kind: 'text' | 'id' | 'date';
   text: SQL;
   numeric: SQL;
 }
 
+/** The columns of the record a condition reads: the searched record, or another one (its primary company). */
+interface RecordColumns {
+  id: SQL;
+  properties: SQL;
+  createdAt: SQL;
+  updatedAt: SQL;
+}
+
+const SEARCHED: RecordColumns = { id: sql`${records.id}`, properties: sql`${records.properties}`, createdAt: sql`${records.createdAt}`, updatedAt: sql`${records.updatedAt}` };
+/** The primary company inside an association filter's subquery (alias `pc`). */
+const PRIMARY_COMPANY: RecordColumns = { id: sql.raw('pc.id'), properties: sql.raw('pc.properties'), createdAt: sql.raw('pc.created_at'), updatedAt: sql.raw('pc.updated_at') };
+
 const NUMBER = /^\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
 const NUMBER_SQL = '^\\s*-?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?\\s*$';
 
-function operand(name: string): Operand {
+/** A property of the searched record (`records` in the statement) as SQL; the index page sorts with it too. */
+export function operand(name: string, on: RecordColumns = SEARCHED): Operand {
   switch (name) {
     case 'hs_object_id':
-      return { kind: 'id', text: sql`${records.id}::text`, numeric: sql`${records.id}` };
+      return { kind: 'id', text: sql`${on.id}::text`, numeric: sql`${on.id}` };
     case 'createdate':
-      return { kind: 'date', text: sql`${records.createdAt}::text`, numeric: sql`date_trunc('milliseconds', ${records.createdAt})` };
+      return { kind: 'date', text: sql`${on.createdAt}::text`, numeric: sql`date_trunc('milliseconds', ${on.createdAt})` };
     case 'lastmodifieddate':
     case 'hs_lastmodifieddate':
-      return { kind: 'date', text: sql`${records.updatedAt}::text`, numeric: sql`date_trunc('milliseconds', ${records.updatedAt})` };
+      return { kind: 'date', text: sql`${on.updatedAt}::text`, numeric: sql`date_trunc('milliseconds', ${on.updatedAt})` };
     default: {
-      const text = sql`(${records.properties}->>${name}::text)`;
+      const text = sql`(${on.properties}->>${name}::text)`;
       return { kind: 'text', text, numeric: sql`(case when ${text} ~ ${NUMBER_SQL}::text then ${text}::numeric end)` };
     }
   }
@@ -103,15 +118,28 @@ function tokenPattern(value: string): string {
 /** Negation that keeps records without the property (HubSpot's NEQ, NOT_IN, NOT_CONTAINS_TOKEN). */
 const not = (cond: SQL) => sql`coalesce(not (${cond}), true)`;
 
-function filterSql(filter: SearchFilter, type: ObjectType, where: string): SQL {
+/** What filters need beyond the filter itself: the workspace, and the object types `associations.<type>` named. */
+interface FilterScope {
+  workspaceId: string;
+  type: ObjectType;
+  associated: Map<string, ObjectType>;
+}
+
+function filterSql(filter: SearchFilter, scope: FilterScope, where: string): SQL {
   const name = filter.propertyName;
+  if (name.startsWith(ASSOCIATIONS_PREFIX)) return associationFilterSql(filter, scope, where);
   const op = operand(name);
   if (op.kind === 'text') {
     if (!PROPERTY_NAME.test(name)) throw bad(`${name} is not a property name`, `${where}.propertyName`, 'PROPERTY_INVALID');
-    if (type.definition && !type.definition.properties.some((p) => p.name === name)) {
-      throw bad(`${name} is not a property of ${type.name}`, `${where}.propertyName`, 'PROPERTY_INVALID');
+    if (scope.type.definition && !scope.type.definition.properties.some((p) => p.name === name)) {
+      throw bad(`${name} is not a property of ${scope.type.name}`, `${where}.propertyName`, 'PROPERTY_INVALID');
     }
   }
+  return conditionSql(op, filter, where);
+}
+
+/** One filter's condition on an operand, with search's semantics for every operator. */
+function conditionSql(op: Operand, filter: SearchFilter, where: string): SQL {
   const value = () => valueOf(op, filter.value, `${where}.value`);
   const values = () => {
     if (!filter.values || filter.values.length === 0) throw bad(`${where}.values must list at least one value for ${filter.operator}`, `${where}.values`);
@@ -158,19 +186,130 @@ function filterSql(filter: SearchFilter, type: ObjectType, where: string): SQL {
   }
 }
 
-function filtersSql(body: SearchBody, type: ObjectType): SQL | undefined {
+async function filtersSql(db: DbOrTx, workspaceId: string, body: SearchBody, type: ObjectType): Promise<SQL | undefined> {
   const groups = body.filterGroups ?? [];
   if (groups.length > SEARCH_LIMITS.groups) throw bad(`At most ${SEARCH_LIMITS.groups} filter groups, got ${groups.length}`, 'filterGroups');
   const total = groups.reduce((n, g) => n + g.filters.length, 0);
   if (total > SEARCH_LIMITS.filters) throw bad(`At most ${SEARCH_LIMITS.filters} filters in all, got ${total}`, 'filterGroups');
-  const ored = groups.map((group, g) => {
+  const located = groups.map((group, g) => {
     if (group.filters.length > SEARCH_LIMITS.filtersPerGroup) {
       throw bad(`At most ${SEARCH_LIMITS.filtersPerGroup} filters in a group, filterGroups[${g}] has ${group.filters.length}`, `filterGroups[${g}].filters`);
     }
-    return and(...group.filters.map((f, i) => filterSql(f, type, `filterGroups[${g}].filters[${i}]`)));
+    return group.filters.map((filter, i) => ({ filter, where: `filterGroups[${g}].filters[${i}]` }));
   });
+  return filterGroupsSql(db, workspaceId, type, located);
+}
+
+/** A filter and where it came from in the request (`filterGroups[0].filters[1]`, `query:filter[2]`), for errors. */
+export interface LocatedFilter {
+  filter: SearchFilter;
+  where: string;
+}
+
+/**
+ * The condition of filter groups (ORed) of filters (ANDed) on `records`, as search applies them;
+ * undefined when there is none. The index page filters with it too. Object types named by
+ * `associations.<objectType>` filters are resolved first (PROPERTY_INVALID when unknown).
+ */
+export async function filterGroupsSql(db: DbOrTx, workspaceId: string, type: ObjectType, groups: LocatedFilter[][]): Promise<SQL | undefined> {
+  const associated = new Map<string, ObjectType>();
+  for (const { filter, where } of groups.flat()) {
+    const ref = associationRef(filter.propertyName);
+    if (ref?.kind !== 'any' || associated.has(ref.objectType)) continue;
+    try {
+      associated.set(ref.objectType, await resolveObjectType(db, workspaceId, ref.objectType));
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'OBJECT_TYPE_NOT_FOUND') {
+        throw bad(`${filter.propertyName}: ${ref.objectType} is not an object type`, `${where}.propertyName`, 'PROPERTY_INVALID');
+      }
+      throw err;
+    }
+  }
+  const scope: FilterScope = { workspaceId, type, associated };
+  const ored = groups.map((group) => and(...group.map(({ filter, where }) => filterSql(filter, scope, where))));
   const nonEmpty = ored.filter((c): c is SQL => c !== undefined);
   return nonEmpty.length > 0 ? or(...nonEmpty) : undefined;
+}
+
+// ---- filters on associations (R12) ----------------------------------------------------------------
+
+const ASSOCIATIONS_PREFIX = 'associations.';
+const COMPANY_REFS = new Set(['company', 'companies', COMPANY]);
+
+/**
+ * The association filters, by property name:
+ * - `associations.<objectType>`: has associations with records of that type (HAS_PROPERTY,
+ *   NOT_HAS_PROPERTY), or with given records (EQ, IN, NEQ, NOT_IN on record ids);
+ * - `associations.company.primary`: the primary company, the same way;
+ * - `associations.company.primary.<property>`: a property of the primary company, every operator.
+ */
+type AssociationRef = { kind: 'any'; objectType: string } | { kind: 'primary'; property?: string };
+
+function associationRef(name: string): AssociationRef | null {
+  if (!name.startsWith(ASSOCIATIONS_PREFIX)) return null;
+  const parts = name.slice(ASSOCIATIONS_PREFIX.length).split('.');
+  if (parts.length === 1 && parts[0]) return { kind: 'any', objectType: parts[0] };
+  if ((parts.length === 2 || parts.length === 3) && COMPANY_REFS.has(parts[0]!.toLowerCase()) && parts[1] === 'primary') {
+    return parts.length === 3 ? { kind: 'primary', property: parts[2]! } : { kind: 'primary' };
+  }
+  return null;
+}
+
+/** Operators that hold for records without the value, and their positive forms. */
+const NEGATED: Partial<Record<FilterOperator, FilterOperator>> = { NEQ: 'EQ', NOT_IN: 'IN', NOT_HAS_PROPERTY: 'HAS_PROPERTY', NOT_CONTAINS_TOKEN: 'CONTAINS_TOKEN' };
+
+/** Record ids of an EQ / IN (or NEQ / NOT_IN) filter on associations. */
+function recordIds(filter: SearchFilter, where: string): number[] {
+  const many = filter.operator === 'IN' || filter.operator === 'NOT_IN';
+  const raw = many ? filter.values : filter.value === undefined ? undefined : [filter.value];
+  const at = many ? `${where}.values` : `${where}.value`;
+  if (!raw || raw.length === 0) throw bad(`${at} must name ${many ? 'at least one record id' : 'a record id'} for ${filter.operator}`, at);
+  return raw.map((v, i) => {
+    const text = String(v).trim();
+    const id = /^\d{1,16}$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isSafeInteger(id) || id <= 0) throw bad(`${many ? `${at}[${i}]` : at} must be a record id, got "${text}"`, many ? `${at}[${i}]` : at);
+    return id;
+  });
+}
+
+/** HAS_PROPERTY / EQ / IN (and their negations) on "associated with": which records, or any. */
+function associatedWith(filter: SearchFilter, where: string, exists: (cond: SQL) => SQL, toId: SQL): SQL {
+  const positive = NEGATED[filter.operator] ?? filter.operator;
+  let cond: SQL;
+  if (positive === 'HAS_PROPERTY') cond = exists(sql`true`);
+  else if (positive === 'EQ' || positive === 'IN') cond = exists(sql`${toId} in (${sql.join(recordIds(filter, where).map((id) => sql`${id}::bigint`), sql`, `)})`);
+  else {
+    throw bad(`${filter.propertyName} takes HAS_PROPERTY, NOT_HAS_PROPERTY, EQ, NEQ, IN or NOT_IN (record ids), not ${filter.operator}`, `${where}.operator`);
+  }
+  return positive === filter.operator ? cond : sql`not ${cond}`;
+}
+
+function associationFilterSql(filter: SearchFilter, scope: FilterScope, where: string): SQL {
+  const ref = associationRef(filter.propertyName);
+  const ws = scope.workspaceId;
+  if (!ref) {
+    throw bad(`${filter.propertyName} is not an association filter: use associations.<objectType>, associations.company.primary or associations.company.primary.<property>`, `${where}.propertyName`, 'PROPERTY_INVALID');
+  }
+  if (ref.kind === 'any') {
+    const to = scope.associated.get(ref.objectType)!;
+    const exists = (cond: SQL) => sql`exists (select 1 from associations ha where ha.workspace_id = ${ws} and ha.from_id = ${records.id} and ha.to_type = ${to.typeId} and ${cond})`;
+    return associatedWith(filter, where, exists, sql.raw('ha.to_id'));
+  }
+  const primary = hubspotPrimaryType(scope.type.typeId, COMPANY);
+  if (!primary) {
+    throw bad(`${scope.type.name} have no primary company; associations.company.primary filters are for contacts, deals and tickets`, `${where}.propertyName`, 'PROPERTY_INVALID');
+  }
+  // at most one primary company: "it matches" is "one exists that matches" (R12)
+  const exists = (cond: SQL) => sql`exists (select 1 from associations pa join records pc on pc.workspace_id = pa.workspace_id and pc.id = pa.to_id
+    where pa.workspace_id = ${ws} and pa.from_id = ${records.id} and pa.to_type = ${COMPANY} and pa.type_id = ${primary.typeId} and ${cond})`;
+  if (ref.property === undefined) return associatedWith(filter, where, exists, sql.raw('pa.to_id'));
+  const name = ref.property;
+  const op = operand(name, PRIMARY_COMPANY);
+  if (op.kind === 'text' && !PROPERTY_NAME.test(name)) throw bad(`${name} is not a property name`, `${where}.propertyName`, 'PROPERTY_INVALID');
+  // A negation holds for records without a primary company too, as it holds for records without the property.
+  const positive = NEGATED[filter.operator];
+  const cond = exists(conditionSql(op, positive ? { ...filter, operator: positive } : filter, where));
+  return positive ? sql`not ${cond}` : cond;
 }
 
 function querySql(body: SearchBody, type: ObjectType): SQL | undefined {
@@ -201,7 +340,9 @@ function orderSql(body: SearchBody, type: ObjectType): SQL[] {
 /**
  * HubSpot CRM search over one type's live records: filter groups (ORed) of filters (ANDed), a
  * free-text `query` over the type's searchable properties, sorts, offset paging. One statement,
- * every value a parameter. Comparisons are numeric when the given value is a number.
+ * every value a parameter. Comparisons are numeric when the given value is a number. Besides
+ * properties, filters may name associations (see associationRef): the primary company's
+ * properties (R12) and "has associations with".
  */
 export async function searchRecords(db: DbOrTx, workspaceId: string, type: ObjectType, body: SearchBody): Promise<SearchOutcome> {
   const limit = body.limit ?? SEARCH_LIMITS.defaultPageSize;
@@ -212,7 +353,7 @@ export async function searchRecords(db: DbOrTx, workspaceId: string, type: Objec
     eq(records.typeId, type.typeId),
     isNull(records.archivedAt),
     isNull(records.mergedInto),
-    filtersSql(body, type),
+    await filtersSql(db, workspaceId, body, type),
     querySql(body, type),
   );
   const order = orderSql(body, type);
