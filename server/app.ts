@@ -9,6 +9,7 @@ import { docsRoutes } from './routes/docs.ts';
 import { objectRoutes } from './routes/objects.ts';
 import { recommendationRoutes } from './routes/recommendations.ts';
 import { schemaRoutes } from './routes/schemas.ts';
+import { viewRoutes } from './routes/views.ts';
 
 export interface AppOptions {
   db: Db;
@@ -28,6 +29,7 @@ export function createApp(options: AppOptions) {
     .use('/crm-object-schemas/*', auth)
     .route('/api', adminRoutes(cache))
     .route('/api', recommendationRoutes())
+    .route('/api', viewRoutes())
     .route('/crm/v3/objects', objectRoutes())
     .route('/crm/v3/schemas', schemaRoutes())
     .route('/crm-object-schemas/v3/schemas', schemaRoutes())

@@ -1,0 +1,338 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { hubspotDefaultType, hubspotPrimaryType } from '../../shared/association-types.ts';
+import { COMPANY, standardObjectById } from '../../shared/objects.ts';
+import type { SearchFilter } from '../../shared/records.ts';
+import {
+  type AssociationsCell,
+  INDEX_LIMITS,
+  type IndexCell,
+  type IndexColumn,
+  type IndexColumnView,
+  type IndexRow,
+  type IndexSort,
+  PROPERTY_LABELS,
+  type RecordRef,
+} from '../../shared/views.ts';
+import { type DbOrTx, rowsOf } from '../db/client.ts';
+import type { ObjectSchemaDefinition } from '../db/schema/index.ts';
+import { records } from '../db/schema/index.ts';
+import { ApiError } from '../errors.ts';
+import { displayName, type ObjectType, resolveObjectType } from './object-types.ts';
+import { PROPERTY_NAME } from './record-properties.ts';
+import { filterGroupsSql, operand } from './search.ts';
+
+/**
+ * Index pages (R9, R19): a page of one type's records with property columns and association
+ * columns, "[Object] → [Objects]" (count and the first few) and "[Object] → Company (primary)",
+ * read in ONE statement whatever the number of columns: the page's records are chosen in a
+ * subquery (filters, keyset on the sort, limit), and each association cell is a correlated
+ * subquery over that page only, so the database never touches the associations of other rows.
+ */
+
+export interface IndexPageInput {
+  columns: IndexColumn[];
+  filters?: SearchFilter[] | undefined;
+  sorts?: IndexSort[] | undefined;
+  after?: string | undefined;
+  limit: number;
+}
+
+export interface IndexPage {
+  columns: IndexColumnView[];
+  rows: IndexRow[];
+  /** Cursor of the next page, when there is one. */
+  after: string | null;
+}
+
+function bad(message: string, where: string, code: 'VALIDATION_ERROR' | 'PROPERTY_INVALID' = 'VALIDATION_ERROR'): ApiError {
+  return new ApiError(code, message, { errors: [{ message, in: where }] });
+}
+
+/** `Deal`, `Companies`: HubSpot's headings use the singular of the row type and the plural of the other. */
+function singularLabel(type: ObjectType): string {
+  return type.definition?.labels.singular ?? capitalize(type.singular);
+}
+function pluralLabel(type: ObjectType): string {
+  return type.definition?.labels.plural ?? capitalize(type.name);
+}
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/**
+ * A record's display name in SQL, the same as displayName() for its type: `t` is the alias of the
+ * records table. Empty values count as missing.
+ */
+export function nameSql(typeId: string, definition: ObjectSchemaDefinition | undefined, alias: string): SQL {
+  const p = (name: string) => sql`nullif(${sql.raw(alias)}.properties->>${sql.raw(`'${name}'`)}, '')`;
+  switch (typeId) {
+    case '0-1':
+      return sql`coalesce(nullif(concat_ws(' ', ${p('firstname')}, ${p('lastname')}), ''), ${p('email')})`;
+    case '0-2':
+      return sql`coalesce(${p('name')}, ${p('domain')})`;
+    case '0-3':
+      return p('dealname');
+    case '0-5':
+      return sql`coalesce(${p('subject')}, ${p('content')})`;
+    case '0-49':
+      return p('hs_email_subject');
+    case '0-48':
+      return p('hs_call_title');
+    case '0-47':
+      return p('hs_meeting_title');
+    case '0-46':
+      return p('hs_note_body');
+    case '0-27':
+      return p('hs_task_subject');
+    default:
+      return definition ? sql`nullif(${sql.raw(alias)}.properties->>${definition.primaryDisplayProperty}::text, '')` : sql`null::text`;
+  }
+}
+
+/** A column resolved against the row type: what it reads and how it is headed. */
+type Resolved =
+  | { kind: 'property'; key: string; property: string; view: IndexColumnView }
+  | { kind: 'associations'; key: string; to: ObjectType; typeId: SQL; view: IndexColumnView }
+  | { kind: 'primaryCompany'; key: string; typeId: number; company: ObjectType; view: IndexColumnView };
+
+const SYSTEM = new Set(['hs_object_id', 'createdate', 'lastmodifieddate', 'hs_lastmodifieddate']);
+
+async function resolveColumns(db: DbOrTx, workspaceId: string, type: ObjectType, columns: IndexColumn[]): Promise<Resolved[]> {
+  const out: Resolved[] = [];
+  const seen = new Set<string>();
+  const associationColumns = columns.filter((c) => c.kind !== 'property').length;
+  if (associationColumns > INDEX_LIMITS.maxAssociationColumns) {
+    throw bad(`At most ${INDEX_LIMITS.maxAssociationColumns} association columns, got ${associationColumns}`, 'query:columns');
+  }
+  for (const [i, column] of columns.entries()) {
+    if (seen.has(column.key)) continue;
+    seen.add(column.key);
+    const where = `query:columns[${i}]`;
+    if (column.kind === 'property') {
+      const name = column.property;
+      if (!SYSTEM.has(name) && (!PROPERTY_NAME.test(name) || (type.definition && !type.definition.properties.some((p) => p.name === name)))) {
+        throw bad(`${name} is not a property of ${type.name}`, where, 'PROPERTY_INVALID');
+      }
+      const label = type.definition?.properties.find((p) => p.name === name)?.label ?? PROPERTY_LABELS[name] ?? name;
+      out.push({ kind: 'property', key: column.key, property: name, view: { key: column.key, kind: 'property', label, property: name } });
+    } else if (column.kind === 'associations') {
+      let to: ObjectType;
+      try {
+        to = await resolveObjectType(db, workspaceId, column.objectType);
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'OBJECT_TYPE_NOT_FOUND') throw bad(`${column.key}: ${column.objectType} is not an object type`, where);
+        throw err;
+      }
+      const builtIn = hubspotDefaultType(type.typeId, to.typeId);
+      if (!builtIn && standardObjectById(type.typeId) && standardObjectById(to.typeId)) {
+        throw bad(`${column.key}: ${type.name} cannot be associated with ${to.name}`, where);
+      }
+      // a custom object's pair has its unlabeled type once something was associated; none means no associations
+      const typeId = builtIn
+        ? sql`${builtIn.typeId}::int`
+        : sql`(select type_id from association_types where workspace_id = ${workspaceId} and from_type = ${type.typeId} and to_type = ${to.typeId} and label is null)`;
+      const view: IndexColumnView = { key: column.key, kind: 'associations', label: `${singularLabel(type)} → ${pluralLabel(to)}`, toObjectTypeId: to.typeId, toObjectType: to.name };
+      out.push({ kind: 'associations', key: column.key, to, typeId, view });
+    } else {
+      const primary = hubspotPrimaryType(type.typeId, COMPANY);
+      if (!primary) throw bad(`${column.key}: ${type.name} have no primary company; the column is for contacts, deals and tickets`, where);
+      const company = await resolveObjectType(db, workspaceId, COMPANY);
+      const view: IndexColumnView = { key: column.key, kind: 'primaryCompany', label: `${singularLabel(type)} → Company (primary)`, toObjectTypeId: COMPANY, toObjectType: company.name };
+      out.push({ kind: 'primaryCompany', key: column.key, typeId: primary.typeId, company, view });
+    }
+  }
+  return out;
+}
+
+// ---- sorting and the cursor -----------------------------------------------------------------------
+
+/** One ORDER BY key: an expression, its SQL type (to read the cursor's value back), its direction. */
+interface SortKey {
+  expr: SQL;
+  cast: 'numeric' | 'text' | 'timestamptz' | 'bigint';
+  descending: boolean;
+}
+
+/** The keys of the sorts, as search orders: a text property by its number first, then its text; empty values last. */
+function sortKeys(type: ObjectType, sorts: IndexSort[]): SortKey[] {
+  const keys: SortKey[] = [];
+  for (const [i, s] of sorts.entries()) {
+    const name = s.propertyName;
+    const op = operand(name);
+    if (op.kind === 'text' && (!PROPERTY_NAME.test(name) || (type.definition && !type.definition.properties.some((p) => p.name === name)))) {
+      throw bad(`Cannot sort by ${name}: not a property of ${type.name}`, `query:sort[${i}]`, 'PROPERTY_INVALID');
+    }
+    if (op.kind === 'text') keys.push({ expr: op.numeric, cast: 'numeric', descending: s.descending }, { expr: op.text, cast: 'text', descending: s.descending });
+    else keys.push({ expr: op.numeric, cast: op.kind === 'id' ? 'bigint' : 'timestamptz', descending: s.descending });
+  }
+  return keys;
+}
+
+/** What a cursor holds: the sort it belongs to, the last row's key values (as text) and its id. */
+interface Cursor {
+  s: string;
+  k: Array<string | null>;
+  id: number;
+}
+
+function sortSignature(sorts: IndexSort[]): string {
+  return sorts.map((s) => `${s.descending ? '-' : ''}${s.propertyName}`).join(',');
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor(raw: string, sorts: IndexSort[], keys: SortKey[]): Cursor {
+  const invalid = () => bad('after must be a cursor from paging.next.after of the same sort', 'query:after');
+  let c: Cursor;
+  try {
+    c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
+  } catch {
+    throw invalid();
+  }
+  const okKeys = Array.isArray(c?.k) && c.k.length === keys.length && c.k.every((v) => v === null || (typeof v === 'string' && v.length <= 1000));
+  if (!okKeys || c.s !== sortSignature(sorts) || !Number.isSafeInteger(c.id) || c.id < 0) throw invalid();
+  for (const [i, key] of keys.entries()) {
+    const v = c.k[i];
+    if (v === null || v === undefined) continue;
+    if ((key.cast === 'numeric' || key.cast === 'bigint') && !/^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(v)) throw invalid();
+    if (key.cast === 'timestamptz' && !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(v)) throw invalid();
+  }
+  return c;
+}
+
+/**
+ * Rows after the cursor, in the sort's order with empty values last in both directions and the
+ * record id breaking ties: the keyset condition (no offset, so every page costs the same).
+ */
+function afterCursor(keys: SortKey[], cursor: Cursor): SQL {
+  const at = (i: number): SQL => {
+    if (i === keys.length) return sql`${records.id} > ${cursor.id}::bigint`;
+    const key = keys[i]!;
+    const v = cursor.k[i] ?? null;
+    const rest = at(i + 1);
+    if (v === null) return sql`(${key.expr} is null and ${rest})`;
+    const value = sql`${v}::${sql.raw(key.cast)}`;
+    const beyond = key.descending ? sql`${key.expr} < ${value}` : sql`${key.expr} > ${value}`;
+    return sql`(${beyond} or ${key.expr} is null or (${key.expr} = ${value} and ${rest}))`;
+  };
+  return at(0);
+}
+
+// ---- the page ---------------------------------------------------------------------------------------
+
+function cellSql(ws: string, column: Resolved): SQL | null {
+  if (column.kind === 'associations') {
+    const to = column.to;
+    const edges = sql`from associations a where a.workspace_id = ${ws} and a.from_id = p.id and a.to_type = ${to.typeId} and a.type_id = ${column.typeId}`;
+    return sql`json_build_object(
+      'count', (select count(*)::int ${edges}),
+      'first', (select coalesce(json_agg(json_build_object('id', f.id::text, 'name', f.name) order by f.id), '[]'::json) from (
+        select t.id, ${nameSql(to.typeId, to.definition, 't')} as name
+        from associations a join records t on t.workspace_id = a.workspace_id and t.id = a.to_id
+        where a.workspace_id = ${ws} and a.from_id = p.id and a.to_type = ${to.typeId} and a.type_id = ${column.typeId}
+        order by a.to_id limit ${INDEX_LIMITS.firstShown}) f))`;
+  }
+  if (column.kind === 'primaryCompany') {
+    return sql`(select json_build_object('id', t.id::text, 'name', ${nameSql(COMPANY, undefined, 't')})
+      from associations a join records t on t.workspace_id = a.workspace_id and t.id = a.to_id
+      where a.workspace_id = ${ws} and a.from_id = p.id and a.to_type = ${COMPANY} and a.type_id = ${column.typeId}::int limit 1)`;
+  }
+  return null;
+}
+
+interface PageRow {
+  id: number;
+  properties: Record<string, string | null>;
+  created_at: Date | string;
+  updated_at: Date | string;
+  [key: string]: unknown;
+}
+
+function iso(v: Date | string): string {
+  return (v instanceof Date ? v : new Date(v)).toISOString();
+}
+
+function propertyValue(row: PageRow, name: string): string | null {
+  switch (name) {
+    case 'hs_object_id':
+      return String(row.id);
+    case 'createdate':
+      return iso(row.created_at);
+    case 'lastmodifieddate':
+    case 'hs_lastmodifieddate':
+      return iso(row.updated_at);
+    default:
+      return row.properties[name] ?? null;
+  }
+}
+
+/**
+ * One index page of a type's live records (R19): the asked columns for each row, association
+ * cells counted within the workspace only. Filters are search's (so also on the primary company's
+ * properties, R12); sorts are by property with empty values last; `after` is a keyset cursor.
+ * Answers with one SQL statement; resolving names of custom object types may read their (cached)
+ * definitions first.
+ */
+export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectType, input: IndexPageInput): Promise<IndexPage> {
+  const ws = workspaceId;
+  const columns = await resolveColumns(db, ws, type, input.columns);
+  const sorts = input.sorts ?? [];
+  const keys = sortKeys(type, sorts);
+  const filters = input.filters ?? [];
+  const filter = filters.length > 0 ? await filterGroupsSql(db, ws, type, [filters.map((f, i) => ({ filter: f, where: `query:filter[${i}]` }))]) : undefined;
+  const cursor = input.after ? decodeCursor(input.after, sorts, keys) : undefined;
+  const limit = Math.min(Math.max(1, input.limit), INDEX_LIMITS.maxLimit);
+
+  const conditions: SQL[] = [
+    sql`${records.workspaceId} = ${ws}`,
+    sql`${records.typeId} = ${type.typeId}`,
+    sql`${records.archivedAt} is null`,
+    sql`${records.mergedInto} is null`,
+    ...(filter ? [filter] : []),
+    ...(cursor ? [afterCursor(keys, cursor)] : []),
+  ];
+  const dir = (k: SortKey) => sql.raw(k.descending ? 'desc nulls last' : 'asc nulls last');
+  const innerOrder = [...keys.map((k) => sql`${k.expr} ${dir(k)}`), sql`${records.id} asc`];
+  const outerOrder = [...keys.map((k, i) => sql`p.${sql.raw(`k${i}`)} ${dir(k)}`), sql`p.id asc`];
+  const keyColumns = keys.map((k, i) => sql`, ${k.expr} as ${sql.raw(`k${i}`)}`);
+  // the cursor keeps the last row's keys as text; times as ISO 8601 (UTC, milliseconds: the key's precision)
+  const keyTexts = keys.map((k, i) => {
+    const col = sql.raw(`p.k${i}`);
+    const text = k.cast === 'timestamptz' ? sql`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : sql`${col}::text`;
+    return sql`, ${text} as ${sql.raw(`kt${i}`)}`;
+  });
+  const cells = columns.flatMap((c, i) => {
+    const cell = cellSql(ws, c);
+    return cell ? [sql`, ${cell} as ${sql.raw(`c${i}`)}`] : [];
+  });
+
+  const rows = rowsOf<PageRow>(
+    await db.execute(sql`
+      select p.id, p.properties, p.created_at, p.updated_at${sql.join(keyTexts, sql``)}${sql.join(cells, sql``)}
+      from (
+        select ${records.id} as id, ${records.properties} as properties, ${records.createdAt} as created_at, ${records.updatedAt} as updated_at${sql.join(keyColumns, sql``)}
+        from ${records}
+        where ${sql.join(conditions, sql` and `)}
+        order by ${sql.join(innerOrder, sql`, `)}
+        limit ${limit + 1}
+      ) p
+      order by ${sql.join(outerOrder, sql`, `)}`),
+  );
+
+  const more = rows.length > limit;
+  const shown = more ? rows.slice(0, limit) : rows;
+  const out: IndexRow[] = shown.map((row) => {
+    const values: Record<string, IndexCell> = {};
+    for (const [i, c] of columns.entries()) {
+      if (c.kind === 'property') values[c.key] = propertyValue(row, c.property);
+      else if (c.kind === 'associations') values[c.key] = row[`c${i}`] as AssociationsCell;
+      else values[c.key] = (row[`c${i}`] as RecordRef | null) ?? null;
+    }
+    return { id: String(row.id), name: displayName(type.typeId, row.properties, type.definition), values };
+  });
+  const last = shown.at(-1);
+  const after = more && last ? encodeCursor({ s: sortSignature(sorts), k: keys.map((_, i) => (last[`kt${i}`] as string | null) ?? null), id: Number(last.id) }) : null;
+  return { columns: columns.map((c) => c.view), rows: out, after };
+}
