@@ -17,7 +17,7 @@ async function link(from: string, fromId: string, to: string, toId: string, type
   expect(r.status, JSON.stringify(r.body)).toBeLessThan(300);
 }
 
-const ids: Record<string, string> = {};
+const ids = {} as Record<'acme' | 'globex' | 'ada' | 'grace' | 'alan' | 'bob' | 'big' | 'small' | 'ticket', string>;
 const one = (propertyName: string, operator: string, extra: Record<string, unknown> = {}) => ({ filterGroups: [{ filters: [{ propertyName, operator, ...extra }] }] });
 
 /** The keys of the records a search finds, in id order. */
