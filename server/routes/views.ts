@@ -1,6 +1,9 @@
 import { Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import {
+  copyAssociationsBody,
+  copyAssociationsPath,
+  copyAssociationsResponse,
   indexPageResponse,
   indexPath,
   indexQuery,
@@ -8,10 +11,11 @@ import {
   renderResponse,
 } from '../../shared/views.ts';
 import type { DbOrTx } from '../db/client.ts';
+import { copyAssociations } from '../domain/copy-associations.ts';
 import { indexPage } from '../domain/index-page.ts';
 import { type ObjectType, resolveObjectType } from '../domain/object-types.ts';
 import { renderTemplate } from '../domain/render.ts';
-import type { AppEnv } from '../env.ts';
+import { actorOf, type AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { validate } from '../validate.ts';
 
@@ -57,6 +61,34 @@ export function viewRoutes() {
           return { next: { after: page.after!, link: `${url.pathname}${url.search}` } };
         };
         return c.json({ objectTypeId: type.typeId, objectType: type.name, columns: page.columns, results: page.rows, ...(page.after ? { paging: next() } : {}) }, 200);
+      },
+    )
+    .post(
+      '/objects/:objectType/:id/copy-associations',
+      describeRoute({
+        summary: "Copy a record's associations to another record of the same type (B6)",
+        description:
+          'Each association goes through the same rules as one made by hand: limits, plan, primary company (R6–R8) and history with the caller as source. The primary company is copied only when the target has none. ' +
+          'Refused ones are listed with their code; the others are copied (207 when some were refused).',
+        tags: ['Associations'],
+        responses: { 200: json(copyAssociationsResponse, 'Everything was copied (or already there)'), 207: json(copyAssociationsResponse, 'Some associations were refused; the others were copied') },
+      }),
+      validate('param', copyAssociationsPath),
+      validate('json', copyAssociationsBody),
+      async (c) => {
+        const auth = c.get('auth');
+        const db = c.get('db');
+        const p = c.req.valid('param');
+        const body = c.req.valid('json');
+        const type = await resolveObjectType(db, auth.workspaceId, p.objectType);
+        const objectTypes = body.objectTypes ? await Promise.all(body.objectTypes.map((ref, i) => bodyObjectType(db, auth.workspaceId, ref, `objectTypes[${i}]`))) : undefined;
+        const result = await copyAssociations(db, { workspaceId: auth.workspaceId, plan: auth.plan, actor: actorOf(auth) }, type, {
+          fromId: p.id,
+          toId: body.toRecordId,
+          objectTypes,
+          includeLabels: body.includeLabels,
+        });
+        return c.json(result, result.refused.length > 0 ? 207 : 200);
       },
     )
     .post(

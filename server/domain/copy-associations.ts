@@ -1,0 +1,157 @@
+import { sql } from 'drizzle-orm';
+import type { AssociationTypeDef } from '../../shared/association-types.ts';
+import { COPY_LIMITS, type CopyAssociationsResponse } from '../../shared/views.ts';
+import { type Db, rowsOf, type Tx } from '../db/client.ts';
+import { ApiError, toApiError } from '../errors.ts';
+import { associate, type WriteContext } from './associations.ts';
+import { findType, isExclusive } from './association-types.ts';
+import { type ObjectType, objectTypeById } from './object-types.ts';
+import { getRecord } from './records.ts';
+
+/**
+ * Copy associations from one record to another of the same type (B6).
+ *
+ * Every association of the source (optionally only with some object types) is made on the target
+ * through associate(), so limits, plan rules, primary rules and history (source: the caller)
+ * apply as if made by hand. What is copied of each:
+ * - the association itself, always;
+ * - the primary company (and custom primary-style labels, with includeLabels) only when the target
+ *   has none yet: a copy never takes the target's own primary away; and a company's copy never
+ *   makes the target the primary company of the source's contacts, deals or tickets;
+ * - other labels with includeLabels, in a second step: when only the labels are refused (plan,
+ *   label limit), the association stays copied and the labels are reported refused.
+ * Each step runs in its own savepoint of one transaction: a refused one rolls back alone, the good
+ * ones commit together.
+ */
+
+export interface CopyInput {
+  fromId: number;
+  toId: number;
+  /** Only associations with these object types (all when absent). */
+  objectTypes?: ObjectType[] | undefined;
+  includeLabels: boolean;
+}
+
+interface Linked {
+  to_type: string;
+  to_id: number;
+  type_ids: number[];
+}
+
+type Item = CopyAssociationsResponse['copied'][number];
+type Refusal = CopyAssociationsResponse['refused'][number];
+
+/** Runs `work` in a savepoint; an ApiError rolls it back and is returned, anything else aborts everything. */
+async function attempt<T>(tx: Tx, work: (sp: Tx) => Promise<T>): Promise<{ ok: T } | { error: ApiError }> {
+  try {
+    return { ok: await tx.transaction((sp) => work(sp as Tx)) };
+  } catch (err) {
+    const error = toApiError(err);
+    if (error.code === 'INTERNAL') throw err;
+    return { error };
+  }
+}
+
+export async function copyAssociations(db: Db, ctx: WriteContext, type: ObjectType, input: CopyInput): Promise<CopyAssociationsResponse> {
+  const ws = ctx.workspaceId;
+  return db.transaction(async (outer) => {
+    const tx = outer as Tx;
+    const source = await getRecord(tx, ws, type, input.fromId);
+    let target;
+    try {
+      target = await getRecord(tx, ws, type, input.toId);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'NOT_FOUND') {
+        throw new ApiError('NOT_FOUND', `No ${type.name} record with id ${input.toId} to copy to`, { errors: [{ message: 'record not found', in: 'body:toRecordId' }] });
+      }
+      throw err;
+    }
+    if (source.id === target.id) {
+      throw new ApiError('VALIDATION_ERROR', `A record's associations cannot be copied to itself (${source.id})`, { errors: [{ message: 'same record', in: 'body:toRecordId' }] });
+    }
+    const toTypes = input.objectTypes?.map((t) => t.typeId);
+    const onlyTypes = toTypes ? sql` and to_type in (${sql.join(toTypes.map((t) => sql`${t}`), sql`, `)})` : sql``;
+    const linked = (fromId: number) =>
+      tx.execute(sql`select to_type, to_id, json_agg(type_id) as type_ids from associations
+        where workspace_id = ${ws} and from_id = ${fromId}${onlyTypes} group by to_type, to_id order by to_type, to_id`);
+    const fromSource = rowsOf<Linked>(await linked(source.id)).map((r) => ({ ...r, to_id: Number(r.to_id), type_ids: r.type_ids.map(Number) }));
+    if (fromSource.length > COPY_LIMITS.associations) {
+      throw new ApiError('TOO_MANY_INPUTS', `Record ${source.id} has ${fromSource.length} associations to copy; at most ${COPY_LIMITS.associations} per call: copy them per object type with objectTypes`, {
+        errors: [{ message: 'too many associations', in: 'body:objectTypes' }],
+      });
+    }
+    const onTarget = new Map<string, Set<number>>();
+    const targetHolds = new Set<number>();
+    for (const r of rowsOf<Linked>(await linked(target.id))) {
+      const ids = r.type_ids.map(Number);
+      onTarget.set(`${r.to_type}:${Number(r.to_id)}`, new Set(ids));
+      for (const id of ids) targetHolds.add(id);
+    }
+
+    const types = new Map<number, AssociationTypeDef | undefined>();
+    const typeOf = async (id: number) => {
+      if (!types.has(id)) types.set(id, await findType(tx, ws, id));
+      return types.get(id);
+    };
+    const plan = [];
+    for (const r of fromSource) {
+      const exclusive: number[] = [];
+      const labels: AssociationTypeDef[] = [];
+      for (const id of r.type_ids) {
+        const t = await typeOf(id);
+        if (!t || t.label === null) continue;
+        // company → record "is the primary company of": copying it would take records' primary from the source
+        if (t.primary && !isExclusive(t)) continue;
+        if (isExclusive(t)) {
+          // never take the target's own primary away
+          if ((t.primary || input.includeLabels) && !targetHolds.has(t.typeId)) exclusive.push(t.typeId);
+        } else if (input.includeLabels) labels.push(t);
+      }
+      plan.push({ ...r, exclusive, labels });
+    }
+    // the primary company first: on a contact without companies, R8 would otherwise make the first copied one primary
+    plan.sort((a, b) => b.exclusive.length - a.exclusive.length);
+
+    const copied: Item[] = [];
+    const unchanged: Item[] = [];
+    const refused: Refusal[] = [];
+    for (const item of plan) {
+      const toType = await objectTypeById(tx, ws, item.to_type);
+      const base = { toObjectTypeId: item.to_type, toObjectType: toType.name, toObjectId: String(item.to_id) };
+      if (item.to_id === target.id) {
+        refused.push({ ...base, code: 'SELF_ASSOCIATION', message: `Record ${target.id} is associated with ${source.id} itself; a record cannot be associated with itself` });
+        continue;
+      }
+      const has = onTarget.get(`${item.to_type}:${item.to_id}`) ?? new Set<number>();
+      const labelsToAdd = item.labels.filter((t) => !has.has(t.typeId));
+      const firstNeeded = has.size === 0 || item.exclusive.some((id) => !has.has(id));
+      let labelsAfter: string[] | null = null;
+      if (firstNeeded) {
+        const made = await attempt(tx, (sp) => associate(sp, ctx, { fromType: type.typeId, fromId: target.id, toType: item.to_type, toId: item.to_id, typeIds: item.exclusive }));
+        if ('error' in made) {
+          refused.push({ ...base, code: made.error.code, message: made.error.message });
+          continue;
+        }
+        labelsAfter = made.ok.labels;
+      }
+      if (labelsToAdd.length > 0) {
+        const labeled = await attempt(tx, (sp) => associate(sp, ctx, { fromType: type.typeId, fromId: target.id, toType: item.to_type, toId: item.to_id, typeIds: labelsToAdd.map((t) => t.typeId) }));
+        if ('error' in labeled) {
+          refused.push({ ...base, code: labeled.error.code, message: labeled.error.message, labels: labelsToAdd.map((t) => t.label!) });
+        } else {
+          labelsAfter = labeled.ok.labels;
+        }
+      }
+      if (labelsAfter !== null) copied.push({ ...base, labels: labelsAfter });
+      else if (!firstNeeded && labelsToAdd.length === 0) {
+        const labels = [];
+        for (const id of has) {
+          const t = await typeOf(id);
+          if (t?.label) labels.push(t.label);
+        }
+        unchanged.push({ ...base, labels });
+      }
+    }
+    return { fromObjectId: String(source.id), toObjectId: String(target.id), copied, unchanged, refused };
+  });
+}
