@@ -1,0 +1,188 @@
+import { sql } from 'drizzle-orm';
+import { hubspotPrimaryType } from '../../../shared/association-types.ts';
+import type { ErrorCode } from '../../../shared/errors.ts';
+import type { AssociationRefusal } from '../../../shared/lifecycle.ts';
+import { COMPANY, CONTACT } from '../../../shared/objects.ts';
+import { rowsOf, type Tx } from '../../db/client.ts';
+import { ApiError } from '../../errors.ts';
+import { defaultType, findType, isExclusive } from '../association-types.ts';
+import { associate, type Edge, type HistoryRow, type WriteContext, writeEdges } from '../associations.ts';
+import { recordNameSql } from '../labels.ts';
+import { objectTypeById } from '../object-types.ts';
+import type { PairSnapshot } from './snapshot.ts';
+
+export interface ReassociateOutcome {
+  /** Associations (record pairs) made again. */
+  restored: number;
+  refused: AssociationRefusal[];
+  /** The records associations were made with (for the R8 check afterwards). */
+  touched: number[];
+}
+
+/** A record's object type by name (`companies`), for answers; the type id when it cannot be named. */
+export async function typeName(tx: Tx, workspaceId: string, typeId: string): Promise<string> {
+  try {
+    return (await objectTypeById(tx, workspaceId, typeId)).name;
+  } catch {
+    return typeId;
+  }
+}
+
+/**
+ * Where records went: a live record answers itself, a merged one its survivor (a few hops at most),
+ * an archived or missing one nothing.
+ */
+async function liveTargets(tx: Tx, workspaceId: string, ids: number[]): Promise<Map<number, { id: number; type: string }>> {
+  const out = new Map<number, { id: number; type: string }>();
+  let pending = new Map(ids.map((id) => [id, [id]]));
+  for (let hop = 0; hop < 5 && pending.size > 0; hop++) {
+    const rows = rowsOf<{ id: number; type_id: string; archived: boolean; merged_into: number | null }>(
+      await tx.execute(sql`
+        select id, type_id, archived_at is not null as archived, merged_into from records
+        where workspace_id = ${workspaceId} and id in (${sql.join([...pending.keys()].map((id) => sql`${id}::bigint`), sql`, `)})`),
+    );
+    const next = new Map<number, number[]>();
+    for (const r of rows) {
+      const asked = pending.get(Number(r.id)) ?? [];
+      if (r.merged_into !== null) next.set(Number(r.merged_into), [...(next.get(Number(r.merged_into)) ?? []), ...asked]);
+      else if (!r.archived) for (const id of asked) out.set(id, { id: Number(r.id), type: r.type_id });
+    }
+    pending = next;
+  }
+  return out;
+}
+
+const LABEL_PROBLEMS: ErrorCode[] = ['LABEL_LIMIT_EXCEEDED', 'PLAN_REQUIRED', 'ASSOCIATION_TYPE_NOT_FOUND', 'ASSOCIATION_LABEL_NOT_FOUND'];
+
+/**
+ * Makes a record's former associations again (restore, undo of a merge), each through `associate`
+ * in its own savepoint, so limits (R4), plans and the primary rules hold as for any new one. An
+ * association that cannot come back is refused and reported, never dropped silently: its record is
+ * gone (archived; a merged record's survivor takes its place), or a limit is reached. A label that
+ * was deleted since, or that would pass its own limit, is reported and the association comes back
+ * without it. A primary company (or primary-style label) comes back only where that record holds
+ * none now: a contact keeps exactly one primary company (R8).
+ */
+export async function reassociate(tx: Tx, ctx: WriteContext, from: { id: number; type: string }, pairs: PairSnapshot[]): Promise<ReassociateOutcome> {
+  const ws = ctx.workspaceId;
+  const outcome: ReassociateOutcome = { restored: 0, refused: [], touched: [] };
+  if (pairs.length === 0) return outcome;
+  const targets = await liveTargets(tx, ws, pairs.map((p) => p.toId));
+  const refuse = async (toType: string, toId: number, code: ErrorCode, message: string) => {
+    outcome.refused.push({ toObjectType: await typeName(tx, ws, toType), toObjectId: toId, code, message });
+  };
+
+  // one entry per live record (two former records may have been merged into one since)
+  const wanted = new Map<number, { type: string; typeIds: Set<number> }>();
+  for (const p of pairs) {
+    const target = targets.get(p.toId);
+    if (!target) {
+      await refuse(p.toType, p.toId, 'NOT_FOUND', `Record ${p.toId} is deleted; restore it to associate it again`);
+      continue;
+    }
+    if (target.id === from.id) continue;
+    const entry = wanted.get(target.id) ?? { type: target.type, typeIds: new Set<number>() };
+    for (const id of p.typeIds) entry.typeIds.add(id);
+    wanted.set(target.id, entry);
+  }
+  if (wanted.size === 0) return outcome;
+
+  // the types of each pair, and the exclusive ones among them (primary company, primary-style labels)
+  const typed: Array<{ toId: number; toType: string; types: Array<{ typeId: number; exclusive: boolean; inverseExclusive: number | null }> }> = [];
+  const exclusiveIds = new Set<number>();
+  for (const [toId, entry] of wanted) {
+    const def = await defaultType(tx, ws, from.type, entry.type);
+    const types = [];
+    for (const typeId of entry.typeIds) {
+      if (typeId === def.typeId) continue;
+      const t = await findType(tx, ws, typeId);
+      if (!t || t.fromType !== from.type || t.toType !== entry.type) {
+        await refuse(entry.type, toId, 'ASSOCIATION_LABEL_NOT_FOUND', `Association label type ${typeId} was deleted; the association comes back without it`);
+        continue;
+      }
+      const inverse = await findType(tx, ws, t.inverseTypeId);
+      const inverseExclusive = inverse && isExclusive(inverse) ? inverse.typeId : null;
+      if (isExclusive(t)) exclusiveIds.add(t.typeId);
+      if (inverseExclusive !== null) exclusiveIds.add(inverseExclusive);
+      types.push({ typeId, exclusive: isExclusive(t), inverseExclusive });
+    }
+    typed.push({ toId, toType: entry.type, types });
+  }
+  const held =
+    exclusiveIds.size === 0
+      ? []
+      : rowsOf<{ from_id: number; type_id: number; to_id: number }>(
+          await tx.execute(sql`
+            select from_id, type_id, to_id from associations
+            where workspace_id = ${ws} and from_id in (${sql.join([from.id, ...wanted.keys()].map((id) => sql`${id}::bigint`), sql`, `)})
+              and type_id in (${sql.join([...exclusiveIds].map((id) => sql`${id}::int`), sql`, `)})`),
+        ).map((r) => ({ from: Number(r.from_id), typeId: Number(r.type_id), to: Number(r.to_id) }));
+  const holds = (holder: number, typeId: number, except: number) => held.some((h) => h.from === holder && h.typeId === typeId && h.to !== except);
+
+  const plans = typed.map((p) => {
+    const keep = p.types.filter((t) => !(t.exclusive && holds(from.id, t.typeId, p.toId)) && !(t.inverseExclusive !== null && holds(p.toId, t.inverseExclusive, from.id)));
+    return { toId: p.toId, toType: p.toType, typeIds: keep.map((t) => t.typeId), first: keep.some((t) => t.exclusive) };
+  });
+  // the former primary first: R8 would otherwise make the first company associated primary
+  plans.sort((a, b) => Number(b.first) - Number(a.first) || a.toId - b.toId);
+
+  for (const p of plans) {
+    const input = { fromType: from.type, fromId: from.id, toType: p.toType, toId: p.toId };
+    try {
+      await tx.transaction((sp) => associate(sp as Tx, ctx, { ...input, typeIds: p.typeIds }));
+      outcome.restored++;
+      outcome.touched.push(p.toId);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      if (p.typeIds.length === 0 || !LABEL_PROBLEMS.includes(err.code)) {
+        await refuse(p.toType, p.toId, err.code, err.message);
+        continue;
+      }
+      await refuse(p.toType, p.toId, err.code, `The association comes back without its labels: ${err.message}`);
+      try {
+        await tx.transaction((sp) => associate(sp as Tx, ctx, { ...input, typeIds: [] }));
+        outcome.restored++;
+        outcome.touched.push(p.toId);
+      } catch (again) {
+        if (!(again instanceof ApiError)) throw again;
+        outcome.refused.pop();
+        await refuse(p.toType, p.toId, again.code, again.message);
+      }
+    }
+  }
+  return outcome;
+}
+
+/**
+ * R8 after records came back or went: every contact among `ids` that has companies but no primary
+ * gets its most recently associated company as primary, recorded with the caller's source.
+ */
+export async function ensurePrimaryCompanies(tx: Tx, ctx: WriteContext, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  const primary = hubspotPrimaryType(CONTACT, COMPANY)!;
+  const def = await defaultType(tx, ctx.workspaceId, CONTACT, COMPANY);
+  const ws = ctx.workspaceId;
+  const rows = rowsOf<{ contact_id: number; company_id: number; company_name: string | null; contact_name: string | null }>(
+    await tx.execute(sql`
+      select c.id as contact_id, n.to_id as company_id, ${recordNameSql('co')} as company_name, ${recordNameSql('c')} as contact_name
+      from records c
+      cross join lateral (
+        select a.to_id from associations a where a.workspace_id = ${ws} and a.from_id = c.id and a.to_type = ${COMPANY} and a.type_id = ${def.typeId}
+        order by a.created_at desc, a.to_id desc limit 1) n
+      join records co on co.workspace_id = ${ws} and co.id = n.to_id
+      where c.workspace_id = ${ws} and c.type_id = ${CONTACT} and c.id in (${sql.join([...new Set(ids)].map((id) => sql`${id}::bigint`), sql`, `)})
+        and not exists (select 1 from associations p where p.workspace_id = ${ws} and p.from_id = c.id and p.type_id = ${primary.typeId})`),
+  );
+  const adds: Edge[] = [];
+  const history: HistoryRow[] = [];
+  for (const r of rows) {
+    const contactId = Number(r.contact_id);
+    const companyId = Number(r.company_id);
+    const e1: Edge = { fromId: contactId, fromType: CONTACT, toId: companyId, toType: COMPANY, typeId: primary.typeId };
+    const e2: Edge = { fromId: companyId, fromType: COMPANY, toId: contactId, toType: CONTACT, typeId: primary.inverseTypeId };
+    adds.push(e1, e2);
+    const detail = 'newest company becomes primary (R8)';
+    history.push({ ...e1, action: 'PRIMARY_SET', toName: r.company_name, label: primary.label, detail }, { ...e2, action: 'PRIMARY_SET', toName: r.contact_name, label: primary.label, detail });
+  }
+  await writeEdges(tx, ctx, [], adds, history);
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { errorCode } from './errors.ts';
+import { recordIdInput, simplePublicObject } from './records.ts';
+
+// Record lifecycle: restore, merge and its undo, activities, lifecycle stages (R3, R10, R11, B1, B5).
+
+/** Deleted (archived) records are restorable this long (SPEC section 4). */
+export const RESTORE_WINDOW_DAYS = 90;
+
+/** An association that could not come back, and why (a limit, a record that is gone, a label deleted since). */
+export const associationRefusal = z.object({
+  toObjectType: z.string().describe('The other record\'s object type by name: `companies`, `deals`, ...'),
+  toObjectId: z.number(),
+  code: errorCode,
+  message: z.string(),
+});
+export type AssociationRefusal = z.infer<typeof associationRefusal>;
+
+export const recordPath = z.object({ objectType: z.string().min(1).max(100), id: z.string().regex(/^\d{1,15}$/, 'must be a record id') });
+
+export const restoreResponse = z.object({
+  restored: simplePublicObject,
+  associationsRestored: z.number().describe('Associations (record pairs) brought back'),
+  associationsRefused: z.array(associationRefusal),
+});
+export type RestoreResponse = z.infer<typeof restoreResponse>;
+
+/** HubSpot's PublicMergeInput: `objectIdToMerge` is merged into `primaryObjectId`, which survives. */
+export const mergeBody = z.object({ primaryObjectId: recordIdInput, objectIdToMerge: recordIdInput });
+
+/** A merge's id: `<merged id>-<survivor id>-<merge time in µs>`, answered in the `x-merge-id` header. */
+export const mergeIdPattern = /^(\d{1,15})-(\d{1,15})-(\d{1,20})$/;
+export const mergePath = z.object({ mergeId: z.string().regex(mergeIdPattern, 'must be a merge id from the x-merge-id header') });
+
+export const undoMergeResponse = z.object({
+  survivor: simplePublicObject,
+  restored: simplePublicObject,
+  associationsRemoved: z.number().describe('Associations the survivor had taken over from the merged record and gave back'),
+  associationsRestored: z.number(),
+  associationsRefused: z.array(associationRefusal),
+  /** Set when another live contact has the merged contact's email now: the restored contact comes back without it. */
+  emailCleared: z.string().optional(),
+});
+export type UndoMergeResponse = z.infer<typeof undoMergeResponse>;
+
+export const ACTIVITY_TYPES = ['emails', 'calls', 'meetings', 'notes', 'tasks'] as const;
+export const activityBody = z.object({
+  type: z.enum(ACTIVITY_TYPES),
+  properties: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
+});
+
+/** Why an activity went to a record: the one it was logged on, that record's primary company (R10), or a rule (B5). */
+export const activityReason = z.enum(['logged_on', 'primary_company', 'open_deal', 'newest_open_deal', 'open_ticket']);
+export type ActivityReason = z.infer<typeof activityReason>;
+
+export const activityResponse = z.object({
+  activity: simplePublicObject,
+  associations: z.array(z.object({ toObjectType: z.string(), toObjectId: z.number(), reason: activityReason, source: z.string() })),
+  associationsRefused: z.array(associationRefusal),
+});
+export type ActivityResponse = z.infer<typeof activityResponse>;
+
+/**
+ * HubSpot's lifecycle stages of contacts and companies, in order. `other` closes the list but is
+ * no step of the progression: sync (R11) neither moves a company to it nor moves one away from it.
+ */
+export const LIFECYCLE_STAGES = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'] as const;
+export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
+
+/** The place of a stage in the progression, or undefined for `other`, unknown and empty values. */
+export function lifecycleRank(stage: string | null | undefined): number | undefined {
+  if (!stage) return undefined;
+  const i = LIFECYCLE_STAGES.indexOf(stage.trim().toLowerCase() as LifecycleStage);
+  return i < 0 || LIFECYCLE_STAGES[i] === 'other' ? undefined : i;
+}
