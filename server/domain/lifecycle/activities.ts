@@ -1,0 +1,121 @@
+import { sql } from 'drizzle-orm';
+import { hubspotDefaultType, hubspotPrimaryType } from '../../../shared/association-types.ts';
+import type { ActivityReason, AssociationRefusal } from '../../../shared/lifecycle.ts';
+import { COMPANY, DEAL, TICKET } from '../../../shared/objects.ts';
+import type { PropertiesInput } from '../../../shared/records.ts';
+import type { WorkspaceSettings } from '../../../shared/workspace.ts';
+import { type Db, rowsOf, type Tx } from '../../db/client.ts';
+import type { Actor } from '../../env.ts';
+import { ApiError } from '../../errors.ts';
+import { associate, type WriteContext } from '../associations.ts';
+import type { ObjectType } from '../object-types.ts';
+import { createRecord, getRecord, type RecordRow } from '../records.ts';
+import { typeName } from './reassociate.ts';
+
+/** A deal is open until it is won or lost (HubSpot's default pipeline stages). */
+export function isOpenDeal(props: Record<string, string | null>): boolean {
+  const stage = props.dealstage?.trim().toLowerCase();
+  return stage !== 'closedwon' && stage !== 'closedlost';
+}
+
+/** A ticket is open until its pipeline stage is closed (`4` in HubSpot's default support pipeline). */
+export function isOpenTicket(props: Record<string, string | null>): boolean {
+  const stage = props.hs_pipeline_stage?.trim().toLowerCase();
+  return stage !== '4' && stage !== 'closed';
+}
+
+export interface LoggedAssociation {
+  toObjectType: string;
+  toObjectId: number;
+  reason: ActivityReason;
+  source: Actor['source'];
+}
+
+export interface ActivityOutcome {
+  activity: RecordRow;
+  associations: LoggedAssociation[];
+  associationsRefused: AssociationRefusal[];
+}
+
+/** A deal or ticket of the record, newest first. */
+interface Linked {
+  id: number;
+  properties: Record<string, string | null>;
+}
+
+/** The records a logging goes to besides the one it was logged on: primary company (R10) and rule targets (B5). */
+async function relatedOf(tx: Tx, workspaceId: string, record: RecordRow): Promise<{ primaryCompany: number | null; deals: Linked[]; tickets: Linked[] }> {
+  const primary = hubspotPrimaryType(record.typeId, COMPANY);
+  // rules follow the standard pairs (a custom record's deals are not looked up)
+  const dealType = record.typeId === DEAL ? undefined : hubspotDefaultType(record.typeId, DEAL);
+  const ticketType = record.typeId === TICKET ? undefined : hubspotDefaultType(record.typeId, TICKET);
+  const typeIds = [primary?.typeId, dealType?.typeId, ticketType?.typeId].filter((id): id is number => id !== undefined);
+  if (typeIds.length === 0) return { primaryCompany: null, deals: [], tickets: [] };
+  const rows = rowsOf<{ to_id: number; to_type: string; type_id: number; properties: Record<string, string | null> }>(
+    await tx.execute(sql`
+      select a.to_id, a.to_type, a.type_id, r.properties from associations a
+      join records r on r.workspace_id = a.workspace_id and r.id = a.to_id
+      where a.workspace_id = ${workspaceId} and a.from_id = ${record.id} and a.type_id in (${sql.join(typeIds.map((id) => sql`${id}::int`), sql`, `)})
+        and a.to_type in (${COMPANY}, ${DEAL}, ${TICKET})
+      order by r.created_at desc, a.to_id desc`),
+  );
+  const linked = (r: (typeof rows)[number]) => ({ id: Number(r.to_id), properties: r.properties });
+  return {
+    primaryCompany: rows.find((r) => primary && r.to_type === COMPANY && Number(r.type_id) === primary.typeId)?.to_id ?? null,
+    deals: rows.filter((r) => r.to_type === DEAL && Number(r.type_id) === dealType?.typeId).map(linked),
+    tickets: rows.filter((r) => r.to_type === TICKET && Number(r.type_id) === ticketType?.typeId).map(linked),
+  };
+}
+
+/**
+ * Logs an activity (email, call, meeting, note, task: R3) on a record: the activity is created and
+ * associated with that record and with only that record's primary company, not its other
+ * companies (R10), both as the caller's change (source User or API): the automatic company is part
+ * of the caller's action. Workspace rules then add the record's open deals, or its newest open
+ * deal, and its open tickets (B5), each recorded with source Job; a rule that cannot apply (a limit)
+ * is reported and the activity stays logged. Other companies can be associated by hand (v4 API).
+ */
+export async function logActivity(
+  db: Db,
+  ctx: WriteContext,
+  settings: WorkspaceSettings,
+  on: { type: ObjectType; id: string },
+  activityType: ObjectType,
+  properties: PropertiesInput,
+): Promise<ActivityOutcome> {
+  if (on.type.activity) {
+    throw new ApiError('VALIDATION_ERROR', `Activities are logged on records, not on ${on.type.name}`, { errors: [{ message: 'not a record type for activities', in: 'path:objectType' }] });
+  }
+  return db.transaction(async (tx) => {
+    const record = await getRecord(tx, ctx.workspaceId, on.type, on.id);
+    const activity = await createRecord(tx, ctx, activityType, { properties: { hs_timestamp: new Date().toISOString(), ...properties } });
+    const associations: LoggedAssociation[] = [];
+    const associationsRefused: AssociationRefusal[] = [];
+    const link = async (on: Tx, writer: WriteContext, toType: string, toId: number, reason: ActivityReason) => {
+      await associate(on, writer, { fromType: activityType.typeId, fromId: activity.id, toType, toId, typeIds: [] });
+      associations.push({ toObjectType: await typeName(tx, ctx.workspaceId, toType), toObjectId: toId, reason, source: writer.actor.source });
+    };
+    await link(tx, ctx, record.typeId, record.id, 'logged_on');
+    const related = await relatedOf(tx, ctx.workspaceId, record);
+    if (related.primaryCompany !== null) await link(tx, ctx, COMPANY, Number(related.primaryCompany), 'primary_company');
+
+    // B5: rule-based extras, each in its own savepoint: a refusal leaves the logging in place
+    const rules: Array<{ toType: string; toId: number; reason: ActivityReason; rule: string }> = [];
+    const openDeals = related.deals.filter((d) => isOpenDeal(d.properties));
+    if (settings.activityAutoAssociate === 'open_deals') for (const d of openDeals) rules.push({ toType: DEAL, toId: d.id, reason: 'open_deal', rule: 'activityAutoAssociate=open_deals' });
+    if (settings.activityAutoAssociate === 'newest_open_deal' && openDeals[0]) rules.push({ toType: DEAL, toId: openDeals[0].id, reason: 'newest_open_deal', rule: 'activityAutoAssociate=newest_open_deal' });
+    if (settings.activityAutoAssociateTickets) {
+      for (const t of related.tickets.filter((x) => isOpenTicket(x.properties))) rules.push({ toType: TICKET, toId: t.id, reason: 'open_ticket', rule: 'activityAutoAssociateTickets' });
+    }
+    for (const r of rules) {
+      const job: WriteContext = { ...ctx, actor: { source: 'JOB', sourceId: r.rule } };
+      try {
+        await tx.transaction((sp) => link(sp as Tx, job, r.toType, r.toId, r.reason));
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        associationsRefused.push({ toObjectType: await typeName(tx, ctx.workspaceId, r.toType), toObjectId: r.toId, code: err.code, message: err.message });
+      }
+    }
+    return { activity, associations, associationsRefused };
+  });
+}
