@@ -19,9 +19,10 @@ import {
 } from '../../shared/records.ts';
 import type { DbOrTx } from '../db/client.ts';
 import type { WriteContext } from '../domain/associations.ts';
+import { batchUpdateWithStageSync, stageSyncHeader, updateWithStageSync } from '../domain/lifecycle/lifecycle-stage.ts';
 import { type ObjectType, resolveObjectType } from '../domain/object-types.ts';
-import { batchArchive, batchCreate, batchRead, batchUpdate, type BatchOutcome } from '../domain/record-batch.ts';
-import { archiveRecords, associationsForRead, createRecord, getRecord, listRecords, publicObject, type RecordRow, updateRecord } from '../domain/records.ts';
+import { batchArchive, batchCreate, batchRead, type BatchOutcome } from '../domain/record-batch.ts';
+import { archiveRecords, associationsForRead, createRecord, getRecord, listRecords, publicObject, type RecordRow } from '../domain/records.ts';
 import { searchRecords } from '../domain/search.ts';
 import { actorOf, type AppEnv, type Auth } from '../env.ts';
 import { ApiError } from '../errors.ts';
@@ -177,7 +178,8 @@ export function objectRoutes() {
         const startedAt = new Date();
         const auth = c.get('auth');
         const type = await resolveObjectType(c.get('db'), auth.workspaceId, c.req.valid('param').objectType);
-        const outcome = await batchUpdate(c.get('db'), writeContext(auth), type, c.req.valid('json').inputs);
+        const outcome = await batchUpdateWithStageSync(c.get('db'), writeContext(auth), auth.settings, type, c.req.valid('json').inputs);
+        if (outcome.stageSyncs.length > 0) c.header('x-lifecycle-stage-sync', stageSyncHeader(outcome.stageSyncs));
         return batchAnswer(c, outcome, startedAt, 200);
       },
     )
@@ -219,7 +221,8 @@ export function objectRoutes() {
         const db = c.get('db');
         const { objectType, id } = c.req.valid('param');
         const type = await resolveObjectType(db, auth.workspaceId, objectType);
-        const row = await db.transaction((tx) => updateRecord(tx, writeContext(auth), type, id, c.req.valid('json').properties, { idProperty: c.req.valid('query').idProperty }));
+        const { row, stageSync } = await db.transaction((tx) => updateWithStageSync(tx, writeContext(auth), auth.settings, type, id, c.req.valid('json').properties, { idProperty: c.req.valid('query').idProperty }));
+        if (stageSync) c.header('x-lifecycle-stage-sync', stageSyncHeader([stageSync]));
         return c.json(publicObject(row));
       },
     )
