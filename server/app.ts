@@ -6,6 +6,7 @@ import { bearerAuth, TokenCache } from './middleware/auth.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { associationRoutes, associationSchemaRoutes } from './routes/associations.ts';
 import { docsRoutes } from './routes/docs.ts';
+import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { objectRoutes } from './routes/objects.ts';
 import { recommendationRoutes } from './routes/recommendations.ts';
 import { schemaRoutes } from './routes/schemas.ts';
@@ -31,6 +32,7 @@ export function createApp(options: AppOptions) {
     .route('/api', recommendationRoutes())
     .route('/api', viewRoutes())
     .route('/crm/v3/objects', objectRoutes())
+    .route('/', lifecycleRoutes())
     .route('/crm/v3/schemas', schemaRoutes())
     .route('/crm-object-schemas/v3/schemas', schemaRoutes())
     .route('/crm/v4', associationRoutes())

@@ -1,0 +1,116 @@
+import { Hono } from 'hono';
+import { describeRoute, resolver } from 'hono-openapi';
+import { activityBody, activityResponse, mergeBody, mergePath, recordPath, restoreResponse, undoMergeResponse } from '../../shared/lifecycle.ts';
+import { objectTypeParam, simplePublicObject } from '../../shared/records.ts';
+import type { WorkspaceSettings } from '../../shared/workspace.ts';
+import type { WriteContext } from '../domain/associations.ts';
+import { logActivity } from '../domain/lifecycle/activities.ts';
+import { mergeRecords, undoMerge } from '../domain/lifecycle/merge.ts';
+import { restoreRecord } from '../domain/lifecycle/restore.ts';
+import { resolveObjectType } from '../domain/object-types.ts';
+import { publicObject } from '../domain/records.ts';
+import { actorOf, type AppEnv, type Auth } from '../env.ts';
+import { validate } from '../validate.ts';
+
+const tags = ['Record lifecycle'];
+
+function writeContext(auth: Auth): WriteContext {
+  return { workspaceId: auth.workspaceId, plan: auth.plan, actor: actorOf(auth) };
+}
+
+const json = (schema: Parameters<typeof resolver>[0], description: string) => ({ description, content: { 'application/json': { schema: resolver(schema) } } });
+
+/**
+ * Restore, merge and its undo, and logging activities (R3, R10, B1, B5). Mounted at `/`: the merge
+ * lives at HubSpot's path under /crm/v3/objects, the rest under /api.
+ */
+export function lifecycleRoutes() {
+  return new Hono<AppEnv>()
+    .post(
+      '/api/objects/:objectType/:id/restore',
+      describeRoute({
+        summary: 'Restore a deleted record with the associations it had (within 90 days)',
+        description:
+          'The record comes back with the associations it had when it was deleted, rebuilt from its history and recorded with source OBJECT_RESTORE. Limits and the primary rules still hold: a primary company comes back only where the other record has none now, and an association that cannot come back (a limit, a record deleted since) is listed in `associationsRefused`. Past 90 days: 410 RESTORE_EXPIRED; purged: 410 RECORD_PURGED; a merged record: 409 RECORD_MERGED; a live one: 409 RECORD_NOT_ARCHIVED.',
+        tags,
+        responses: { 200: json(restoreResponse, 'The restored record and what happened to its associations') },
+      }),
+      validate('param', recordPath),
+      async (c) => {
+        const auth = c.get('auth');
+        const db = c.get('db');
+        const { objectType, id } = c.req.valid('param');
+        const type = await resolveObjectType(db, auth.workspaceId, objectType);
+        const outcome = await restoreRecord(db, writeContext(auth), type, Number(id));
+        return c.json({ restored: publicObject(outcome.row), associationsRestored: outcome.associationsRestored, associationsRefused: outcome.associationsRefused }, 200);
+      },
+    )
+    .post(
+      '/api/objects/:objectType/:id/activities',
+      describeRoute({
+        summary: 'Log an activity (email, call, meeting, note, task) on a record',
+        description:
+          "Creates the activity and associates it with the record and with only the record's primary company (R10), as the caller's change. Workspace settings `activityAutoAssociate` (open deals or the newest open deal) and `activityAutoAssociateTickets` add the record's open deals and tickets with source JOB (B5); one that cannot be made is listed in `associationsRefused`.",
+        tags,
+        responses: { 201: json(activityResponse, 'The activity and every association made, with its reason and source') },
+      }),
+      validate('param', recordPath),
+      validate('json', activityBody),
+      async (c) => {
+        const auth = c.get('auth');
+        const db = c.get('db');
+        const { objectType, id } = c.req.valid('param');
+        const body = c.req.valid('json');
+        const type = await resolveObjectType(db, auth.workspaceId, objectType);
+        const activityType = await resolveObjectType(db, auth.workspaceId, body.type);
+        const outcome = await logActivity(db, writeContext(auth), auth.settings as WorkspaceSettings, { type, id }, activityType, body.properties);
+        return c.json({ activity: publicObject(outcome.activity), associations: outcome.associations, associationsRefused: outcome.associationsRefused }, 201);
+      },
+    )
+    .post(
+      '/api/merges/:mergeId/undo',
+      describeRoute({
+        summary: 'Undo a merge (B1)',
+        description:
+          "`mergeId` is the `x-merge-id` header of the merge's answer (also the `sourceId` of its history entries). The survivor gives back the associations it took over, the merged record is live again with the associations it had, recorded with source OBJECT_RESTORE. Only a record's latest merge, and only while the survivor is live: 409 MERGE_NOT_UNDOABLE otherwise.",
+        tags,
+        responses: { 200: json(undoMergeResponse, 'Both records and what happened to the associations') },
+      }),
+      validate('param', mergePath),
+      async (c) => {
+        const auth = c.get('auth');
+        const outcome = await undoMerge(c.get('db'), writeContext(auth), c.req.valid('param').mergeId);
+        return c.json(
+          {
+            survivor: publicObject(outcome.survivor),
+            restored: publicObject(outcome.restored),
+            associationsRemoved: outcome.associationsRemoved,
+            associationsRestored: outcome.associationsRestored,
+            associationsRefused: outcome.associationsRefused,
+            ...(outcome.emailCleared ? { emailCleared: outcome.emailCleared } : {}),
+          },
+          200,
+        );
+      },
+    )
+    .post(
+      '/crm/v3/objects/:objectType/merge',
+      describeRoute({
+        summary: 'Merge two records of a type (HubSpot\'s merge): `objectIdToMerge` into `primaryObjectId`',
+        description:
+          "The survivor takes the merged record's associations (history source OBJECT_MERGE: old edges deleted, new ones created); duplicates collapse; the survivor's primary company wins. The merged id keeps answering the survivor on reads. A merge that would pass a limit is refused whole. The answer's `x-merge-id` header names the merge for undo.",
+        tags: ['Objects'],
+        responses: { 200: json(simplePublicObject, 'The surviving record') },
+      }),
+      validate('param', objectTypeParam),
+      validate('json', mergeBody),
+      async (c) => {
+        const auth = c.get('auth');
+        const db = c.get('db');
+        const type = await resolveObjectType(db, auth.workspaceId, c.req.valid('param').objectType);
+        const { survivor, mergeId } = await mergeRecords(db, writeContext(auth), type, c.req.valid('json'));
+        c.header('x-merge-id', mergeId);
+        return c.json(publicObject(survivor), 200);
+      },
+    );
+}
