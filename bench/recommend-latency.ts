@@ -49,7 +49,7 @@ interface Request {
 }
 
 /** A fixed mix of requests: record recommendations of several pairs, search, and threads. */
-function requests(ws: Workspace, count: number): { record: Request[]; thread: Request[] } {
+function requests(ws: Workspace, count: number): { record: Request[]; thread: Request[]; hubs: Request[] } {
   const rand = prng(99);
   const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
   const ofType = (type: string) => ws.records.filter((r) => r.type === type);
@@ -83,7 +83,16 @@ function requests(ws: Workspace, count: number): { record: Request[]; thread: Re
     const deal = company.deals.length > 0 && rand() < 0.5 ? ws.byId.get(pick(company.deals))!.props.dealname : 'Quick question';
     thread.push({ kind: 'thread', method: 'POST', path: '/api/recommendations/thread', body: { participants, subject: `Re: ${deal}`, ownAddresses: ['rep@our-company.example'] } });
   }
-  return { record, thread };
+  // worst cases, measured apart: the 20 accounts with the most contacts, their contacts and deals
+  const largest = [...ws.companies].sort((a, b) => b.contacts.length - a.contacts.length).slice(0, 20);
+  const hubs: Request[] = [];
+  for (let i = 0; i < 5; i++) {
+    for (const c of largest) {
+      hubs.push({ kind: 'largest accounts: company → contacts', method: 'GET', path: `/api/objects/companies/${c.id}/recommendations?toObjectType=contacts` });
+      hubs.push({ kind: 'largest accounts: company → deals', method: 'GET', path: `/api/objects/companies/${c.id}/recommendations?toObjectType=deals` });
+    }
+  }
+  return { record, thread, hubs };
 }
 
 async function run(kind: 'pglite' | 'postgres', ws: Workspace, count: number): Promise<Array<[string, Summary]>> {
@@ -133,7 +142,7 @@ async function run(kind: 'pglite' | 'postgres', ws: Workspace, count: number): P
       if (res.status !== 200) throw new Error(`${r.method} ${r.path}: ${res.status} ${JSON.stringify(body)}`);
       return elapsed;
     };
-    const { record, thread } = requests(ws, count);
+    const { record, thread, hubs } = requests(ws, count);
     for (const r of [...record.slice(0, 60), ...thread.slice(0, 30)]) await send(r); // warm-up
     const byKind = new Map<string, number[]>();
     const all = { record: [] as number[], thread: [] as number[] };
@@ -145,10 +154,13 @@ async function run(kind: 'pglite' | 'postgres', ws: Workspace, count: number): P
         (r.kind === 'thread' ? all.thread : all.record).push(t);
       }
     }
+    const hubTimes = new Map<string, number[]>();
+    for (const r of hubs) hubTimes.set(r.kind, [...(hubTimes.get(r.kind) ?? []), await send(r)]);
     return [
       ['record recommendations (all kinds)', summarize(all.record)],
       ...[...byKind].filter(([k]) => k !== 'thread').map(([k, v]) => [`  ${k}`, summarize(v)] as [string, Summary]),
       ['thread recommendations', summarize(all.thread)],
+      ...[...hubTimes].map(([k, v]) => [`  ${k} (worst case, apart)`, summarize(v)] as [string, Summary]),
     ];
   } finally {
     await cleanup();

@@ -43,19 +43,12 @@ export function ageWords(days: number): string {
 }
 
 function sharedDetail(row: CandidateRow): string {
-  const counts = row.shared_counts ?? {};
-  const names = new Map<string, string[]>();
-  for (const v of row.via_names ?? []) {
-    const n = nameOrId(v.t, v.p);
-    if (n) names.set(v.t, [...(names.get(v.t) ?? []), n]);
-  }
-  return Object.entries(counts)
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .map(([type, n]) => {
-      const known = names.get(type) ?? [];
-      const more = n - Math.min(known.length, 2);
-      const who = known.length > 0 ? `: ${known.slice(0, 2).join(', ')}${more > 0 ? ` and ${more} more` : ''}` : '';
-      return `${n} shared ${noun(type, n)}${who}`;
+  return (row.shared_detail ?? [])
+    .map(({ t, n, names }) => {
+      const known = (names ?? []).map((p) => nameOrId(t, p)).filter((x): x is string => Boolean(x)).slice(0, 2);
+      const more = n - known.length;
+      const who = known.length > 0 ? `: ${known.join(', ')}${more > 0 ? ` and ${more} more` : ''}` : '';
+      return `${n} shared ${noun(t, n)}${who}`;
     })
     .join(' · ');
 }

@@ -52,12 +52,14 @@ export const WEIGHTS = {
 
 export const CAPS = {
   /** Source's associated records looked through (newest first). */
-  neighbours: 500,
+  neighbours: 200,
   /** A shared record with more targets than this says nothing: it is skipped. */
-  fanOut: 200,
+  fanOut: 100,
   /** A name token carried by more targets than this says nothing. */
   tokenHits: 50,
   tokens: 8,
+  /** Candidates read and scored, the best by evidence (status and recency only reorder them). */
+  candidates: 300,
   /** Records matching the search text considered before ranking. */
   queryHits: 200,
   /** Other deals (tickets) of a candidate contact counted for engagement; this many is full weight. */

@@ -44,9 +44,9 @@ function lit(typeId: string): SQL {
   return sql.raw(`'${typeId}'`);
 }
 
-/** `1 / log2(2 + n)`: how much one shared record (or name token) carried by n candidates says. */
+/** `1 / log2(2 + n)` in float8 (numeric logarithms are slow): what one shared record or token carried by n candidates says. */
 function specificity(n: SQL | string): SQL {
-  return sql`(ln(2.0) / ln(2.0 + ${typeof n === 'string' ? sql.raw(n) : n}))`;
+  return sql`(0.6931471805599453::float8 / ln(2::float8 + ${typeof n === 'string' ? sql.raw(n) : n}))`;
 }
 
 /** True when a deal or ticket under `alias` is open; null for types without a status. */
@@ -80,11 +80,11 @@ function tokenHits(scope: Scope, tok: string, target: string, excludeId: number 
 /** Status and recency weights of a candidate row `r` with evidence `e` (a column name). */
 function statusRecency(target: string, now: string): SQL {
   const open = openSql(target, 'r');
-  const decay = sql`power(0.5, greatest(0, extract(epoch from (${now}::timestamptz - r.updated_at)) / 86400.0) / ${num(WEIGHTS.recencyHalfLifeDays)})`;
+  const decay = sql`power(0.5::float8, greatest(0, extract(epoch from (${now}::timestamptz - r.updated_at))::float8 / 86400) / ${num(WEIGHTS.recencyHalfLifeDays)})`;
   return sql`
     ${open ? sql`case when ${open} then (case when e > 0 then e * ${num(WEIGHTS.open)} else ${num(WEIGHTS.fill / 2)} end) else 0 end` : sql`0`}::float8 as w_status,
     ((case when e > 0 then e * ${num(WEIGHTS.recency)} else ${num(WEIGHTS.fill)} end) * ${decay})::float8 as w_recency,
-    (extract(epoch from (${now}::timestamptz - r.updated_at)) / 86400.0)::float8 as age_days,
+    (extract(epoch from (${now}::timestamptz - r.updated_at))::float8 / 86400) as age_days,
     ${open ?? sql`null`} as open`;
 }
 
@@ -118,8 +118,8 @@ export interface CandidateRow {
   type_id: string;
   properties: Record<string, string | null>;
   w_shared: number;
-  shared_counts: Record<string, number> | null;
-  via_names: Array<{ t: string; p: Record<string, string | null> }> | null;
+  /** Per type of shared record: how many, and the properties of the two most specific. */
+  shared_detail: Array<{ t: string; n: number; names: Array<Record<string, string | null>> | null }> | null;
   w_participants: number;
   participant_emails: string[] | null;
   primary_of: string[] | null;
@@ -217,15 +217,23 @@ function sharedCtes(scope: Scope, s: string, nb: string, target: string, exclude
         select distinct b.to_id as id from associations b
         where b.workspace_id = ${ws} and b.from_id = n.id and b.to_type = ${lit(target)}
         limit ${int(CAPS.fanOut + 1)}) x)`,
-    sql`${t('shared_t')} as materialized (
-      select cand as id, via_type, count(*)::int as n, sum(${specificity('fan')}) as spec,
-        array_agg(via order by fan, via desc) as vias
-      from ${t('hop')} where fan <= ${int(CAPS.fanOut)} ${excludeId === null ? sql`` : sql`and cand <> ${excludeId}`} group by cand, via_type)`,
     sql`${t('shared')} as materialized (
-      select id, (sum(spec) * ${num(WEIGHTS.shared)})::float8 as w, json_object_agg(via_type, n) as counts,
-        (array_agg(vias[1] order by spec desc) || array_agg(vias[2] order by spec desc)) as vias
-      from ${t('shared_t')} group by id)`,
+      select cand as id, (sum(${specificity('fan')}) * ${num(WEIGHTS.shared)})::float8 as w
+      from ${t('hop')} where fan <= ${int(CAPS.fanOut)} ${excludeId === null ? sql`` : sql`and cand <> ${excludeId}`} group by cand)`,
   ];
+}
+
+/**
+ * What a recommended record shares, for its reason only (so computed for the top rows alone):
+ * per type of shared record, how many, and the two most specific ones' properties.
+ */
+function sharedDetail(scope: Scope, hop: string, id: SQL): SQL {
+  return sql`(select json_agg(json_build_object('t', x.via_type, 'n', x.n, 'names',
+        (select json_agg(v.properties order by array_position(x.ids, v.id)) from records v
+          where v.workspace_id = ${scope.workspaceId} and v.id = any(x.ids) and ${visible(scope, 'v')})) order by x.n desc, x.via_type)
+      from (
+        select h.via_type, count(*)::int as n, (array_agg(h.via order by h.fan, h.via desc))[1:2] as ids
+        from ${sql.raw(hop)} h where h.cand = ${id} and h.fan <= ${int(CAPS.fanOut)} group by h.via_type) x)`;
 }
 
 /** The one statement that ranks records of `target` for a record (R5, B7). */
@@ -271,10 +279,17 @@ export function recordStatement(scope: Scope, q: RecordQuery): SQL {
   if (dom) sources.push(sql`select id from dom`);
   if (named) sources.push(sql`select id from nm`);
   sources.push(searching ? sql`select id from qh` : sql`select id from fill`);
-  ctes.push(sql`cand as materialized (${sql.join(sources, sql` union `)})`);
+  // the best candidates by evidence only go on to be read and scored (hub neighbourhoods reach thousands)
+  ctes.push(sql`cand as materialized (
+    select u.id from (${sql.join(sources, sql` union `)}) u
+    left join shared s on s.id = u.id
+    ${dom ? sql`left join dom d on d.id = u.id` : sql``}
+    ${named ? sql`left join nm m on m.id = u.id` : sql``}
+    order by coalesce(s.w, 0) ${dom ? sql`+ coalesce(d.w, 0)` : sql``} ${named ? sql`+ coalesce(m.w, 0)` : sql``} desc, u.id desc
+    limit ${int(CAPS.candidates)})`);
   ctes.push(sql`ev as materialized (
     select r.id, r.type_id, r.properties, r.updated_at,
-      coalesce(s.w, 0)::float8 as w_shared, s.counts as shared_counts, s.vias,
+      coalesce(s.w, 0)::float8 as w_shared,
       ${dom ? sql`coalesce(d.w, 0)::float8` : sql`0::float8`} as w_domain,
       ${dom ? sql`d.domain, d.src as domain_from, d.exact as domain_exact, d.via as domain_via` : sql`null::text as domain, null::text as domain_from, null::boolean as domain_exact, null::jsonb as domain_via`},
       ${named ? sql`coalesce(m.w, 0)::float8 as w_name, m.tokens as name_tokens` : sql`0::float8 as w_name, null::text[] as name_tokens`},
@@ -298,7 +313,7 @@ export function recordStatement(scope: Scope, q: RecordQuery): SQL {
     ctes.push(sql`top as materialized (
       select *, (e + w_status + w_recency + w_engagement)::float8 as score from (
         select pre.*, g.n as engaged,
-          (case when pre.e > 0 and g.n > 0 then pre.e * ${num(WEIGHTS.engagement)} * least(1.0, ln(1.0 + g.n) / ln(${num(1 + CAPS.engagement)})) else 0 end)::float8 as w_engagement
+          (case when pre.e > 0 and g.n > 0 then pre.e * ${num(WEIGHTS.engagement)} * least(1::float8, ln(1::float8 + g.n) / ln(${num(1 + CAPS.engagement)})) else 0 end)::float8 as w_engagement
         from pre cross join lateral (
           select count(*)::int as n from (
             select distinct x.to_id from associations x
@@ -311,9 +326,7 @@ export function recordStatement(scope: Scope, q: RecordQuery): SQL {
       order by e + w_status + w_recency desc, id desc limit ${q.limit})`);
   }
   return sql`with ${sql.join(ctes, sql`, `)}
-    select top.id, top.type_id, top.properties, top.w_shared, top.shared_counts,
-      (select json_agg(json_build_object('t', v.type_id, 'p', v.properties) order by array_position(top.vias, v.id))
-        from records v where v.workspace_id = ${ws} and v.id = any(top.vias[1:6]) and ${visible(scope, 'v')}) as via_names,
+    select top.id, top.type_id, top.properties, top.w_shared, ${sharedDetail(scope, 'hop', sql`top.id`)} as shared_detail,
       0::float8 as w_participants, null::json as participant_emails, null::json as primary_of,
       top.w_domain, top.domain, top.domain_from, top.domain_exact, top.domain_via,
       top.w_name, to_json(top.name_tokens) as name_tokens, 0::float8 as w_subject, null::json as subject_tokens,
@@ -426,13 +439,21 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
     }
     const shared = target !== COMPANY;
     const subj = subject && hasNameIndex(target);
+    ctes.push(sql`${t('cand')} as materialized (
+      select u.id from (${sql.join(sources, sql` union `)}) u
+      left join direct p on p.id = u.id and p.type = ${lit(target)}
+      ${shared ? sql`left join ${t('shared')} s on s.id = u.id` : sql``}
+      ${dom ? sql`left join ${t('dom')} d on d.id = u.id` : sql``}
+      ${subj ? sql`left join ${t('sj')} j on j.id = u.id` : sql``}
+      order by coalesce(p.w, 0) ${shared ? sql`+ coalesce(s.w, 0)` : sql``} ${dom ? sql`+ coalesce(d.w, 0)` : sql``} ${subj ? sql`+ coalesce(j.w, 0)` : sql``} desc, u.id desc
+      limit ${int(CAPS.candidates)})`);
     ctes.push(sql`${t('ev')} as materialized (
       select r.id, r.type_id, r.properties, r.updated_at,
         coalesce(p.w, 0)::float8 as w_participants, p.emails as participant_emails, p.primary_of,
-        ${shared ? sql`coalesce(s.w, 0)::float8 as w_shared, s.counts as shared_counts, s.vias` : sql`0::float8 as w_shared, null::json as shared_counts, null::bigint[] as vias`},
+        ${shared ? sql`coalesce(s.w, 0)::float8 as w_shared` : sql`0::float8 as w_shared`},
         ${dom ? sql`coalesce(d.w, 0)::float8 as w_domain, d.domain, d.src as domain_from, d.exact as domain_exact, d.via as domain_via` : sql`0::float8 as w_domain, null::text as domain, null::text as domain_from, null::boolean as domain_exact, null::jsonb as domain_via`},
         ${subj ? sql`coalesce(j.w, 0)::float8 as w_subject, j.tokens as subject_tokens` : sql`0::float8 as w_subject, null::text[] as subject_tokens`}
-      from (${sql.join(sources, sql` union `)}) c
+      from ${t('cand')} c
       cross join lateral (select * from records r where r.workspace_id = ${ws} and r.id = c.id and r.type_id = ${lit(target)} limit 1) r
       left join direct p on p.id = c.id and p.type = ${lit(target)}
       ${shared ? sql`left join ${t('shared')} s on s.id = c.id` : sql``}
@@ -443,6 +464,11 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
       from (select ev.*, (w_participants + w_shared + w_domain + w_subject) as e from ${t('ev')} ev) r`);
   }
   ctes.push(sql`scored as materialized (${sql.join(perType, sql` union all `)})`);
+  const hopTargets = q.targets.filter((t) => t !== COMPANY);
+  const threadSharedDetail =
+    hopTargets.length === 0
+      ? sql`null::json`
+      : sql`(case top.type_id ${sql.join(hopTargets.map((t) => sql`when ${lit(t)} then ${sharedDetail(scope, `hop_${t.replace('-', '_')}`, sql`top.id`)}`), sql` `)} end)`;
   ctes.push(sql`top as materialized (
     select *, (e + w_status + w_recency)::float8 as score from scored where e > 0
     order by e + w_status + w_recency desc, id desc limit ${q.limit})`);
@@ -456,9 +482,8 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
       (select json_agg(json_build_object('key', k.exact, 'domain', dc.domain, 'exact', dc.exact, 'id', dc.id, 'properties', dc.props) order by dc.exact desc, dc.id)
         from dc join sd k on dc.domain = k.exact or dc.domain = k.registrable) as domain_companies,
       (select json_agg(x order by x.score desc, x.id desc) from (
-        select top.id, top.type_id, top.properties, top.w_shared, top.shared_counts,
-          (select json_agg(json_build_object('t', v.type_id, 'p', v.properties) order by array_position(top.vias, v.id))
-            from records v where v.workspace_id = ${ws} and v.id = any(top.vias[1:6]) and ${visible(scope, 'v')}) as via_names,
+        select top.id, top.type_id, top.properties, top.w_shared,
+          ${threadSharedDetail} as shared_detail,
           top.w_participants, top.participant_emails, top.primary_of,
           top.w_domain, top.domain, top.domain_from, top.domain_exact, top.domain_via,
           0::float8 as w_name, null::json as name_tokens, top.w_subject, to_json(top.subject_tokens) as subject_tokens,
