@@ -53,7 +53,7 @@ export const WEIGHTS = {
 export const CAPS = {
   /** Source's associated records looked through (newest first). */
   neighbours: 200,
-  /** A shared record with more targets than this says nothing: it is skipped. */
+  /** Of a shared record with more targets than this (a hub), only the newest this many count. */
   fanOut: 100,
   /** A name token carried by more targets than this says nothing. */
   tokenHits: 50,

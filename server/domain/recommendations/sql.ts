@@ -159,8 +159,8 @@ function domainCte(scope: Scope, target: string, sourceId: number | null, neighb
       from sd cross join lateral (
         select c.id, count(*) over ()::int as n from records c
         where c.workspace_id = ${ws} and c.type_id = ${lit(CONTACT)} and lower(split_part(c.properties->>'email', '@', 2)) = sd.exact and ${visible(scope, 'c')}
-        limit ${int(CAPS.fanOut + 1)}) x
-      where x.n <= ${int(CAPS.fanOut)} ${sourceId === null ? sql`` : sql`and x.id <> ${sourceId}`}
+        order by c.id desc limit ${int(CAPS.fanOut)}) x
+      where true ${sourceId === null ? sql`` : sql`and x.id <> ${sourceId}`}
         -- a colleague already reached through a shared record is counted there, not twice
         ${shared ? sql`and (sd.src = 'company' or not exists (select 1 from ${sql.raw(shared)} s where s.id = x.id))` : sql``}
       group by x.id`;
@@ -171,8 +171,9 @@ function domainCte(scope: Scope, target: string, sourceId: number | null, neighb
     from dc cross join lateral (
       select y.id, count(*) over ()::int as fan from (
         select distinct b.to_id as id from associations b
-        where b.workspace_id = ${ws} and b.from_id = dc.id and b.to_type = ${lit(target)} limit ${int(CAPS.fanOut + 1)}) y) x
-    where x.fan <= ${int(CAPS.fanOut)} and dc.src = 'email' ${notNeighbour}
+        where b.workspace_id = ${ws} and b.from_id = dc.id and b.to_type = ${lit(target)}
+        order by b.to_id desc limit ${int(CAPS.fanOut)}) y) x
+    where dc.src = 'email' ${notNeighbour}
     group by x.id`;
 }
 
@@ -204,8 +205,9 @@ function domainCompanies(scope: Scope): SQL {
 
 /**
  * Two hops from the records in `nb(id, type)`: every record of `target` associated with one of them,
- * weighted per path by the specificity of the shared record. Hubs (more than CAPS.fanOut targets) are
- * skipped. Makes `hop<s>`, `shared_t<s>` and `shared<s>(id, w, counts, vias)`.
+ * weighted per path by the specificity of the shared record. Of a hub (an account with hundreds of
+ * tickets) only the newest CAPS.fanOut targets count, at the hub's low specificity.
+ * Makes `hop<s>` and `shared<s>(id, w)`.
  */
 function sharedCtes(scope: Scope, s: string, nb: string, target: string, excludeId: number | null): SQL[] {
   const ws = scope.workspaceId;
@@ -216,10 +218,10 @@ function sharedCtes(scope: Scope, s: string, nb: string, target: string, exclude
       from ${sql.raw(nb)} n cross join lateral (
         select distinct b.to_id as id from associations b
         where b.workspace_id = ${ws} and b.from_id = n.id and b.to_type = ${lit(target)}
-        limit ${int(CAPS.fanOut + 1)}) x)`,
+        order by b.to_id desc limit ${int(CAPS.fanOut)}) x)`,
     sql`${t('shared')} as materialized (
       select cand as id, (sum(${specificity('fan')}) * ${num(WEIGHTS.shared)})::float8 as w
-      from ${t('hop')} where fan <= ${int(CAPS.fanOut)} ${excludeId === null ? sql`` : sql`and cand <> ${excludeId}`} group by cand)`,
+      from ${t('hop')} ${excludeId === null ? sql`` : sql`where cand <> ${excludeId}`} group by cand)`,
   ];
 }
 
@@ -233,7 +235,7 @@ function sharedDetail(scope: Scope, hop: string, id: SQL): SQL {
           where v.workspace_id = ${scope.workspaceId} and v.id = any(x.ids) and ${visible(scope, 'v')})) order by x.n desc, x.via_type)
       from (
         select h.via_type, count(*)::int as n, (array_agg(h.via order by h.fan, h.via desc))[1:2] as ids
-        from ${sql.raw(hop)} h where h.cand = ${id} and h.fan <= ${int(CAPS.fanOut)} group by h.via_type) x)`;
+        from ${sql.raw(hop)} h where h.cand = ${id} group by h.via_type) x)`;
 }
 
 /** The one statement that ranks records of `target` for a record (R5, B7). */
@@ -247,7 +249,7 @@ export function recordStatement(scope: Scope, q: RecordQuery): SQL {
     sql`nb as materialized (
       select a.to_id as id, min(a.to_type) as type from associations a
       where a.workspace_id = ${ws} and a.from_id = ${src}
-      group by a.to_id order by a.to_id desc limit ${int(CAPS.neighbours)})`,
+      group by a.to_id order by min(a.to_type) = ${lit(COMPANY)} desc, a.to_id desc limit ${int(CAPS.neighbours)})`,
     sql`assoc as materialized (
       select distinct a.to_id as id from associations a
       where a.workspace_id = ${ws} and a.from_id = ${src} and a.to_type = ${lit(q.target)})`,
