@@ -272,12 +272,17 @@ function recordIds(filter: SearchFilter, where: string): number[] {
   });
 }
 
-/** HAS_PROPERTY / EQ / IN (and their negations) on "associated with": which records, or any. */
-function associatedWith(filter: SearchFilter, where: string, exists: (cond: SQL) => SQL, toId: SQL): SQL {
+/**
+ * HAS_PROPERTY / EQ / IN (and their negations) on "associated with". `any` asks for an association
+ * of the record; `these(ids)` for one with the given records, read from THEIR side (R2 keeps both
+ * directions): the key of the associations table then starts with the few ids asked, not with
+ * every record searched.
+ */
+function associatedWith(filter: SearchFilter, where: string, any: SQL, these: (ids: SQL) => SQL): SQL {
   const positive = NEGATED[filter.operator] ?? filter.operator;
   let cond: SQL;
-  if (positive === 'HAS_PROPERTY') cond = exists(sql`true`);
-  else if (positive === 'EQ' || positive === 'IN') cond = exists(sql`${toId} in (${sql.join(recordIds(filter, where).map((id) => sql`${id}::bigint`), sql`, `)})`);
+  if (positive === 'HAS_PROPERTY') cond = any;
+  else if (positive === 'EQ' || positive === 'IN') cond = these(sql.join(recordIds(filter, where).map((id) => sql`${id}::bigint`), sql`, `));
   else {
     throw bad(`${filter.propertyName} takes HAS_PROPERTY, NOT_HAS_PROPERTY, EQ, NEQ, IN or NOT_IN (record ids), not ${filter.operator}`, `${where}.operator`);
   }
@@ -287,29 +292,46 @@ function associatedWith(filter: SearchFilter, where: string, exists: (cond: SQL)
 function associationFilterSql(filter: SearchFilter, scope: FilterScope, where: string): SQL {
   const ref = associationRef(filter.propertyName);
   const ws = scope.workspaceId;
+  const self = scope.type.typeId;
   if (!ref) {
     throw bad(`${filter.propertyName} is not an association filter: use associations.<objectType>, associations.company.primary or associations.company.primary.<property>`, `${where}.propertyName`, 'PROPERTY_INVALID');
   }
   if (ref.kind === 'any') {
-    const to = scope.associated.get(ref.objectType)!;
-    const exists = (cond: SQL) => sql`exists (select 1 from associations ha where ha.workspace_id = ${ws} and ha.from_id = ${records.id} and ha.to_type = ${to.typeId} and ${cond})`;
-    return associatedWith(filter, where, exists, sql.raw('ha.to_id'));
+    const to = scope.associated.get(ref.objectType)!.typeId;
+    return associatedWith(
+      filter,
+      where,
+      sql`exists (select 1 from associations ha where ha.workspace_id = ${ws} and ha.from_id = ${records.id} and ha.to_type = ${to})`,
+      (ids) => sql`exists (select 1 from associations hb where hb.workspace_id = ${ws} and hb.from_id in (${ids}) and hb.to_type = ${self} and hb.to_id = ${records.id})`,
+    );
   }
-  const primary = hubspotPrimaryType(scope.type.typeId, COMPANY);
+  const primary = hubspotPrimaryType(self, COMPANY);
   if (!primary) {
     throw bad(`${scope.type.name} have no primary company; associations.company.primary filters are for contacts, deals and tickets`, `${where}.propertyName`, 'PROPERTY_INVALID');
   }
-  // at most one primary company: "it matches" is "one exists that matches" (R12)
-  const exists = (cond: SQL) => sql`exists (select 1 from associations pa join records pc on pc.workspace_id = pa.workspace_id and pc.id = pa.to_id
-    where pa.workspace_id = ${ws} and pa.from_id = ${records.id} and pa.to_type = ${COMPANY} and pa.type_id = ${primary.typeId} and ${cond})`;
-  if (ref.property === undefined) return associatedWith(filter, where, exists, sql.raw('pa.to_id'));
+  if (ref.property === undefined) {
+    return associatedWith(
+      filter,
+      where,
+      sql`exists (select 1 from associations pa where pa.workspace_id = ${ws} and pa.from_id = ${records.id} and pa.to_type = ${COMPANY} and pa.type_id = ${primary.typeId})`,
+      (ids) => sql`exists (select 1 from associations pb where pb.workspace_id = ${ws} and pb.from_id in (${ids}) and pb.to_type = ${self} and pb.to_id = ${records.id} and pb.type_id = ${primary.inverseTypeId})`,
+    );
+  }
   const name = ref.property;
   const op = operand(name, PRIMARY_COMPANY);
   if (op.kind === 'text' && !PROPERTY_NAME.test(name)) throw bad(`${name} is not a property name`, `${where}.propertyName`, 'PROPERTY_INVALID');
-  // A negation holds for records without a primary company too, as it holds for records without the property.
+  // At most one primary company: "it matches" is "one exists that matches" (R12). A negation holds
+  // for records without a primary company too, as it holds for records without the property.
   const positive = NEGATED[filter.operator];
-  const cond = exists(conditionSql(op, positive ? { ...filter, operator: positive } : filter, where));
-  return positive ? sql`not ${cond}` : cond;
+  const cond = conditionSql(op, positive ? { ...filter, operator: positive } : filter, where);
+  // Both directions of the primary edge are joined, so the planner may start from the searched
+  // record (pa, by its key) or, for a selective condition, from the companies (an index such as
+  // records_company_domain, then pb by its key).
+  const exists = sql`exists (select 1 from associations pa
+    join records pc on pc.workspace_id = pa.workspace_id and pc.id = pa.to_id and pc.type_id = ${COMPANY}
+    join associations pb on pb.workspace_id = pc.workspace_id and pb.from_id = pc.id and pb.to_type = ${self} and pb.to_id = pa.from_id and pb.type_id = ${primary.inverseTypeId}
+    where pa.workspace_id = ${ws} and pa.from_id = ${records.id} and pa.to_type = ${COMPANY} and pa.type_id = ${primary.typeId} and ${cond})`;
+  return positive ? sql`not ${exists}` : exists;
 }
 
 function querySql(body: SearchBody, type: ObjectType): SQL | undefined {
