@@ -224,15 +224,13 @@ function afterCursor(keys: SortKey[], cursor: Cursor): SQL {
 
 function cellSql(ws: string, column: Resolved): SQL | null {
   if (column.kind === 'associations') {
+    // one pass over the row's edges in key order: the count, and names for the first few only
+    // (an aggregate's FILTER is checked before its arguments are computed)
     const to = column.to;
-    const edges = sql`from associations a where a.workspace_id = ${ws} and a.from_id = p.id and a.to_type = ${to.typeId} and a.type_id = ${column.typeId}`;
-    return sql`json_build_object(
-      'count', (select count(*)::int ${edges}),
-      'first', (select coalesce(json_agg(json_build_object('id', f.id::text, 'name', f.name) order by f.id), '[]'::json) from (
-        select t.id, ${nameSql(to.typeId, to.definition, 't')} as name
-        from associations a join records t on t.workspace_id = a.workspace_id and t.id = a.to_id
-        where a.workspace_id = ${ws} and a.from_id = p.id and a.to_type = ${to.typeId} and a.type_id = ${column.typeId}
-        order by a.to_id limit ${INDEX_LIMITS.firstShown}) f))`;
+    return sql`(select json_build_object('count', count(*)::int, 'first', coalesce(json_agg(json_build_object('id', x.to_id::text, 'name',
+        (select ${nameSql(to.typeId, to.definition, 't')} from records t where t.workspace_id = ${ws} and t.id = x.to_id)) order by x.to_id) filter (where x.n <= ${INDEX_LIMITS.firstShown}), '[]'::json))
+      from (select a.to_id, row_number() over (order by a.to_id) as n from associations a
+        where a.workspace_id = ${ws} and a.from_id = p.id and a.to_type = ${to.typeId} and a.type_id = ${column.typeId}) x)`;
   }
   if (column.kind === 'primaryCompany') {
     return sql`(select json_build_object('id', t.id::text, 'name', ${nameSql(COMPANY, undefined, 't')})
