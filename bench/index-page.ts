@@ -1,0 +1,373 @@
+/**
+ * Index pages (R19, issue 3): p50/p99 of a page of 50 rows with 4 association columns on the
+ * 200k-record / 1M-association-pair graph, on PGlite (on disk) and PostgreSQL, through the real
+ * app in process (`app.request`: bearer token, validation, the one statement, JSON) and for the
+ * query alone (`indexPage()`). Pages start at random rows (keyset cursors), so every request reads
+ * other records. A benchmark reports; it never fails a test run.
+ *
+ *   npm run bench:index-page -- [--db pglite|postgres|both] [--records 200000] [--pairs 1000000]
+ *                               [--requests 400] [--warmup 40] [--wait-idle SECONDS] [--explain] [--keep]
+ *
+ * The machine is shared: each scenario reports the CPU other processes used meanwhile ("other
+ * CPU", % of one core; the benchmark's own PostgreSQL backends are not counted as other), and
+ * --wait-idle waits (up to SECONDS) for a quiet machine before each one.
+ * PostgreSQL runs on DATABASE_URL (or the local server) in a database of its own
+ * (crm_bench_index_page), dropped at the end. PGlite loads into a temporary directory.
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import pg from 'pg';
+import { COMPANY, CONTACT, DEAL } from '../shared/objects.ts';
+import { indexQuery } from '../shared/views.ts';
+import { createApp } from '../server/app.ts';
+import { type Database, type Db, openDatabase, rowsOf } from '../server/db/client.ts';
+import * as schema from '../server/db/schema/index.ts';
+import { encodeCursor, indexPage } from '../server/domain/index-page.ts';
+import { resolveObjectType } from '../server/domain/object-types.ts';
+import { bootstrapInstance } from '../server/domain/workspaces.ts';
+import { buildGraph, type Graph, type Loader, type LoadReport, loadGraph, pgliteLoader, postgresLoader, prng } from './graph.ts';
+import { int, markdownTable, ms, type Summary, summarize } from './stats.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    db: { type: 'string' },
+    records: { type: 'string', default: '200000' },
+    pairs: { type: 'string', default: '1000000' },
+    requests: { type: 'string', default: '400' },
+    warmup: { type: 'string', default: '40' },
+    explain: { type: 'boolean', default: false },
+    'wait-idle': { type: 'string', default: '0' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+
+type DbKind = 'pglite' | 'postgres';
+const PG_ADMIN_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const PG_BENCH_DB = 'crm_bench_index_page';
+const REQUESTS = Number(args.requests);
+const WARMUP = Number(args.warmup);
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+function dbsToRun(): DbKind[] {
+  const choice = args.db ?? 'both';
+  if (choice === 'both') return ['pglite', 'postgres'];
+  if (choice === 'pglite' || choice === 'postgres') return [choice];
+  throw new Error(`--db must be pglite, postgres or both (got ${choice})`);
+}
+
+// ---- databases ---------------------------------------------------------------------------------
+
+interface Prepared {
+  kind: DbKind;
+  label: string;
+  database: Database;
+  loader: Loader;
+  cleanup(): Promise<void>;
+}
+
+async function prepare(kind: DbKind): Promise<Prepared> {
+  if (kind === 'postgres') {
+    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await admin.connect();
+    await admin.query(`drop database if exists ${PG_BENCH_DB} with (force)`);
+    await admin.query(`create database ${PG_BENCH_DB}`);
+    await admin.end();
+    const url = new URL(PG_ADMIN_URL);
+    url.pathname = `/${PG_BENCH_DB}`;
+    const database = await openDatabase({ databaseUrl: url.toString(), poolSize: 10 });
+    const loader = await postgresLoader(url.toString());
+    return {
+      kind,
+      label: 'PostgreSQL',
+      database,
+      loader,
+      cleanup: async () => {
+        await loader.close();
+        await database.close();
+        if (args.keep) {
+          log(`kept database ${url.toString()}`);
+          return;
+        }
+        const dropper = new pg.Client({ connectionString: PG_ADMIN_URL });
+        await dropper.connect();
+        await dropper.query(`drop database if exists ${PG_BENCH_DB} with (force)`);
+        await dropper.end();
+      },
+    };
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'crm-bench-index-'));
+  // reads only: durability does not change them, and the load is faster without flushes
+  const database = await openDatabase({ dataDir: dir, durable: false });
+  const client = (database.db as unknown as { $client: PGlite }).$client;
+  return {
+    kind,
+    label: 'PGlite (on disk)',
+    database,
+    loader: pgliteLoader(client),
+    cleanup: async () => {
+      await database.close();
+      if (args.keep) {
+        log(`kept data directory ${dir}`);
+        return;
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The same database through a drizzle instance that hands every statement to `onQuery` (for EXPLAIN). */
+function loggingDb(database: Database, onQuery: (query: string, params: unknown[]) => void): Db {
+  const client = (database.db as unknown as { $client: never }).$client;
+  const logger = { logQuery: onQuery };
+  return (database.kind === 'pglite' ? drizzlePglite(client, { schema, logger }) : drizzlePg(client, { schema, logger })) as unknown as Db;
+}
+
+// ---- noise -------------------------------------------------------------------------------------
+
+/** Busy and total CPU seconds of the machine (/proc/stat, 100 ticks a second). */
+function machineCpu(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = fields[3]! + fields[4]!;
+  const total = fields.reduce((a, b) => a + b, 0);
+  return { busy: (total - idle) / 100, total: total / 100 };
+}
+
+/** CPU seconds of the PostgreSQL backends serving the benchmark's database (they work for us). */
+function ourPostgresCpu(): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').includes(` ${PG_BENCH_DB} `)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks / 100;
+}
+
+/** Starts counting; the answer is the CPU others used meanwhile, in % of one core. */
+function otherCpu(): () => number {
+  const m = machineCpu();
+  const own = process.cpuUsage();
+  const pgCpu = ourPostgresCpu();
+  const t0 = performance.now();
+  return () => {
+    const wall = (performance.now() - t0) / 1000;
+    const mine = (process.cpuUsage(own).user + process.cpuUsage(own).system) / 1e6 + (ourPostgresCpu() - pgCpu);
+    return Math.max(0, ((machineCpu().busy - m.busy - mine) / wall) * 100);
+  };
+}
+
+async function waitIdle(seconds: number): Promise<void> {
+  if (seconds <= 0) return;
+  const until = Date.now() + seconds * 1000;
+  let quiet = 0;
+  while (Date.now() < until && quiet < 2) {
+    const before = machineCpu();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const after = machineCpu();
+    quiet = (after.busy - before.busy) / (after.total - before.total) < 0.25 ? quiet + 1 : 0;
+  }
+  if (quiet < 2) log(`the machine did not get quiet within ${seconds} s; measuring anyway`);
+}
+
+// ---- scenarios ---------------------------------------------------------------------------------
+
+interface Scenario {
+  name: string;
+  /** The query string of request i (without `?`). */
+  query(i: number): string;
+  /** Fewer requests for the heavy ones. */
+  share?: number;
+}
+
+const CONTACT_COLUMNS = 'firstname,lastname,email,assoc:companies,assoc:deals,assoc:tickets,primary:company';
+const DEAL_COLUMNS = 'dealname,amount,assoc:contacts,assoc:companies,assoc:tickets,primary:company';
+const COMPANY_COLUMNS = 'name,domain,assoc:contacts,assoc:deals,assoc:tickets,assoc:companies';
+
+function scenarios(graph: Graph): Array<{ type: string; s: Scenario }> {
+  const rand = prng(4242);
+  const idAt = (type: string, skew = 1) => graph.ids[type]!.first + Math.floor(graph.ids[type]!.count * rand() ** skew);
+  const randomPage = (type: string) => `&after=${encodeCursor({ s: '', k: [], id: idAt(type) - 1 })}`;
+  const busiestCompanies = graph.ids[COMPANY]!;
+  const domainOf = (companyId: number) => {
+    // bench/graph.ts names company i `<word><i>.example.com`, words in a fixed cycle of 12
+    const i = companyId - busiestCompanies.first;
+    const words = ['acme', 'globex', 'initech', 'umbrella', 'stark', 'wayne', 'hooli', 'vandelay', 'wonka', 'tyrell', 'cyberdyne', 'soylent'];
+    return `${words[i % words.length]}${i}.example.com`;
+  };
+  const lastNames = ['Smith', 'Garcia', 'Müller', 'Rossi', 'Dubois', 'Novak', 'Silva', 'Tanaka', 'Okafor', 'Larsen', 'Kowalski', 'Nguyen'];
+  return [
+    { type: 'contacts', s: { name: 'contacts, id order, random page', query: () => `columns=${CONTACT_COLUMNS}&limit=50${randomPage(CONTACT)}` } },
+    { type: 'deals', s: { name: 'deals, id order, random page', query: () => `columns=${DEAL_COLUMNS}&limit=50${randomPage(DEAL)}` } },
+    { type: 'companies', s: { name: 'companies, id order, random page', query: () => `columns=${COMPANY_COLUMNS}&limit=50${randomPage(COMPANY)}` } },
+    // the graph's company picks are skewed to low ids: the first page holds the busiest companies
+    { type: 'companies', s: { name: 'companies, first page (busiest rows)', query: () => `columns=${COMPANY_COLUMNS}&limit=50` } },
+    {
+      type: 'contacts',
+      s: {
+        name: 'contacts, filter primary company domain',
+        query: () => `columns=${CONTACT_COLUMNS}&limit=50&filter=${encodeURIComponent(`associations.company.primary.domain:eq:${domainOf(idAt(COMPANY, 2))}`)}`,
+        share: 0.25,
+      },
+    },
+    {
+      type: 'contacts',
+      s: {
+        name: 'contacts, sort=lastname, random depth',
+        query: () => {
+          const name = lastNames[Math.floor(rand() * lastNames.length)]!;
+          return `columns=${CONTACT_COLUMNS}&limit=50&sort=lastname&after=${encodeCursor({ s: 'lastname', k: [null, name], id: idAt(CONTACT) })}`;
+        },
+        share: 0.1,
+      },
+    },
+  ];
+}
+
+interface Measured {
+  scenario: string;
+  requests: number;
+  rowsPerPage: number;
+  request: Summary;
+  queryOnly: Summary;
+  /** CPU other processes used while this scenario ran, % of one core. */
+  otherCpuPercent: number;
+}
+
+async function measure(database: Database, token: string, workspaceId: string, graph: Graph): Promise<Measured[]> {
+  const app = createApp({ db: database.db, tokenCacheMs: 600_000 });
+  const out: Measured[] = [];
+  for (const { type: typeRef, s } of scenarios(graph)) {
+    const n = Math.max(20, Math.round(REQUESTS * (s.share ?? 1)));
+    const warm = Math.max(5, Math.round(WARMUP * (s.share ?? 1)));
+    const type = await resolveObjectType(database.db, workspaceId, typeRef);
+    await waitIdle(Number(args['wait-idle']));
+    const others = otherCpu();
+    const requestTimes: number[] = [];
+    const queryTimes: number[] = [];
+    let rows = 0;
+    for (let i = 0; i < warm + n; i++) {
+      const query = s.query(i);
+      // through the app
+      let t0 = performance.now();
+      const res = await app.request(`/api/objects/${typeRef}/index?${query}`, { headers: { authorization: `Bearer ${token}` } });
+      const body = (await res.json()) as { results?: unknown[]; message?: string };
+      const requestMs = performance.now() - t0;
+      if (res.status !== 200) throw new Error(`${s.name}: ${res.status} ${body.message}`);
+      // the query alone, same page
+      const parsed = indexQuery.parse(Object.fromEntries(new URLSearchParams(query)));
+      t0 = performance.now();
+      await indexPage(database.db, workspaceId, type, { columns: parsed.columns, filters: parsed.filter, sorts: parsed.sort, after: parsed.after, limit: parsed.limit });
+      const queryMs = performance.now() - t0;
+      if (i >= warm) {
+        requestTimes.push(requestMs);
+        queryTimes.push(queryMs);
+        rows += body.results?.length ?? 0;
+      }
+    }
+    const m = { scenario: s.name, requests: n, rowsPerPage: rows / n, request: summarize(requestTimes), queryOnly: summarize(queryTimes), otherCpuPercent: others() };
+    log(`${s.name}: p50 ${ms(m.request.p50)} ms, p99 ${ms(m.request.p99)} ms (query alone p50 ${ms(m.queryOnly.p50)}, p99 ${ms(m.queryOnly.p99)}; other CPU ${m.otherCpuPercent.toFixed(0)}%)`);
+    out.push(m);
+  }
+  return out;
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of one page of each id-order scenario, for the report. */
+async function explain(database: Database, workspaceId: string, graph: Graph): Promise<string[]> {
+  const plans: string[] = [];
+  for (const { type: typeRef, s } of scenarios(graph)) {
+    let captured: { query: string; params: unknown[] } | undefined;
+    const db = loggingDb(database, (query, params) => (captured = { query, params }));
+    const parsed = indexQuery.parse(Object.fromEntries(new URLSearchParams(s.query(0))));
+    const type = await resolveObjectType(db, workspaceId, typeRef);
+    await indexPage(db, workspaceId, type, { columns: parsed.columns, filters: parsed.filter, sorts: parsed.sort, after: parsed.after, limit: parsed.limit });
+    const client = (database.db as unknown as { $client: { query(text: string, params: unknown[]): Promise<{ rows: Array<Record<string, string>> }> } }).$client;
+    const result = await client.query(`explain (analyze, buffers, costs off) ${captured!.query}`, captured!.params);
+    plans.push(`### ${s.name}\n\n\`\`\`\n${result.rows.map((r) => Object.values(r)[0]).join('\n')}\n\`\`\``);
+  }
+  return plans;
+}
+
+interface RunResult {
+  db: DbKind;
+  label: string;
+  load: LoadReport;
+  settings: Record<string, string>;
+  measured: Measured[];
+  plans: string[];
+}
+
+async function runOne(kind: DbKind): Promise<RunResult> {
+  log(`${kind}: preparing`);
+  const prepared = await prepare(kind);
+  const { database } = prepared;
+  try {
+    const boot = await bootstrapInstance(database.db, { plan: 'enterprise' });
+    if (!boot) throw new Error('the benchmark database was not empty');
+    const [first] = rowsOf<{ id: number }>(await database.db.execute(sql`select nextval('record_ids')::bigint as id`));
+    const graph = buildGraph({ workspaceId: boot.workspaceId, firstId: Number(first!.id), records: Number(args.records), pairs: Number(args.pairs) });
+    log(`${kind}: loading ${int(graph.recordCount)} records, ${int(graph.associationRows)} association rows`);
+    const load = await loadGraph(prepared.loader, graph, (l) => log(`${kind}: ${l}`));
+    const settings: Record<string, string> = {};
+    for (const name of ['server_version', 'shared_buffers', 'work_mem']) {
+      settings[name] = String(rowsOf<Record<string, string>>(await database.db.execute(sql.raw(`show ${name}`)))[0]?.[name]);
+    }
+    const measured = await measure(database, boot.token, boot.workspaceId, graph);
+    const plans = args.explain ? await explain(database, boot.workspaceId, graph) : [];
+    return { db: kind, label: prepared.label, load, settings, measured, plans };
+  } finally {
+    await prepared.cleanup();
+  }
+}
+
+function report(results: RunResult[]): string {
+  const out: string[] = ['# Index page benchmark (R19): 50 rows, 4 association columns', ''];
+  out.push(`Machine: ${cpus().length} CPUs, Node ${process.version}. Graph: ${int(results[0]!.load.records)} records, ${int(results[0]!.load.associationRows)} association rows (${int(Number(args.pairs))} pairs).`);
+  out.push('"request" is `app.request()` in process (token, validation, the one statement, JSON); "query" is `indexPage()` alone. Milliseconds.', '');
+  out.push(
+    markdownTable(
+      ['Database', 'Scenario', 'n', 'rows', 'request p50', 'request p99', 'query p50', 'query p99', 'other CPU %'],
+      results.flatMap((r) => r.measured.map((m) => [r.label, m.scenario, m.requests, m.rowsPerPage.toFixed(0), ms(m.request.p50), ms(m.request.p99), ms(m.queryOnly.p50), ms(m.queryOnly.p99), m.otherCpuPercent.toFixed(0)])),
+    ),
+    '',
+  );
+  const pglite = results.find((r) => r.db === 'pglite');
+  const postgres = results.find((r) => r.db === 'postgres');
+  if (pglite && postgres) {
+    out.push('PGlite compared with PostgreSQL (request times; > 1 means PGlite is slower):', '');
+    out.push(
+      markdownTable(
+        ['Scenario', 'PGlite p50', 'PostgreSQL p50', 'ratio p50', 'PGlite p99', 'PostgreSQL p99', 'ratio p99'],
+        pglite.measured.map((m) => {
+          const o = postgres.measured.find((x) => x.scenario === m.scenario)!;
+          return [m.scenario, ms(m.request.p50), ms(o.request.p50), `${(m.request.p50 / o.request.p50).toFixed(2)}×`, ms(m.request.p99), ms(o.request.p99), `${(m.request.p99 / o.request.p99).toFixed(2)}×`];
+        }),
+      ),
+      '',
+    );
+  }
+  for (const r of results) if (r.plans.length > 0) out.push(`## Plans on ${r.label}`, '', ...r.plans, '');
+  return out.join('\n');
+}
+
+async function main(): Promise<void> {
+  const results: RunResult[] = [];
+  for (const kind of dbsToRun()) results.push(await runOne(kind));
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  for (const r of results) writeFileSync(new URL(`./results/index-page-${r.db}.json`, import.meta.url), `${JSON.stringify({ ...r, options: args, startedAt: new Date().toISOString() }, null, 2)}\n`);
+  process.stdout.write(`${report(results)}\n`);
+}
+
+await main();
