@@ -7,9 +7,9 @@ import { useTestApp } from './helpers/app.ts';
 import { allEdges, seedRecords } from './helpers/records.ts';
 
 /**
- * R2, R4, R8, R20: random sequences of associate / label / set-primary / remove / archive
- * through the public API; after every step the invariants hold and history replays to the
- * live state.
+ * R2, R4, R8, R20: random sequences of associate / label / set-primary / remove / archive /
+ * restore / merge / undo of a merge through the public API; after every step the invariants hold
+ * and history replays to the live state.
  */
 const t = useTestApp({ plan: 'professional' });
 const LIMIT_CONTACT_DEALS = 3;
@@ -38,7 +38,8 @@ async function checkInvariants() {
   // R2: every edge has its reverse
   for (const e of edges) expect(set.has(key(Number(e.to_id), Number(e.from_id), inverse(Number(e.type_id))!)), `reverse of ${key(e.from_id, e.to_id, e.type_id)}`).toBe(true);
   // every labeled or primary edge sits on an unlabeled association
-  const records = rowsOf<{ id: number; type_id: string; archived: boolean }>(await t.db.db.execute(sql`select id, type_id, archived_at is not null as archived from records where workspace_id = ${ws}`));
+  // archived and merged records have no associations left
+  const records = rowsOf<{ id: number; type_id: string; archived: boolean }>(await t.db.db.execute(sql`select id, type_id, (archived_at is not null or merged_into is not null) as archived from records where workspace_id = ${ws}`));
   const typeOf = new Map(records.map((r) => [Number(r.id), r]));
   for (const e of edges) {
     expect(typeOf.get(Number(e.to_id))?.archived, `edge to archived ${e.to_id}`).toBe(false);
@@ -76,7 +77,10 @@ type Op =
   | { kind: 'removeDeal'; contact: number; deal: number }
   | { kind: 'unlabel'; contact: number; deal: number }
   | { kind: 'unprimary'; contact: number; company: number; successor: number }
-  | { kind: 'archive'; which: 'company' | 'deal' | 'contact'; index: number };
+  | { kind: 'archive'; which: 'company' | 'deal' | 'contact'; index: number }
+  | { kind: 'restore'; back: number }
+  | { kind: 'merge'; which: 'company' | 'deal' | 'contact'; keep: number; merge: number }
+  | { kind: 'undoMerge'; back: number };
 
 const idx = fc.integer({ min: 0, max: 3 });
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -87,16 +91,24 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('unlabel' as const), contact: idx, deal: idx }),
   fc.record({ kind: fc.constant('unprimary' as const), contact: idx, company: idx, successor: idx }),
   fc.record({ kind: fc.constant('archive' as const), which: fc.constantFrom('company' as const, 'deal' as const, 'contact' as const), index: idx }),
+  fc.record({ kind: fc.constant('restore' as const), back: idx }),
+  fc.record({ kind: fc.constant('merge' as const), which: fc.constantFrom('company' as const, 'deal' as const, 'contact' as const), keep: idx, merge: idx }),
+  fc.record({ kind: fc.constant('undoMerge' as const), back: idx }),
 );
+const plural = { company: 'companies', deal: 'deals', contact: 'contacts' } as const;
 
 describe('invariants under random operations', () => {
-  it('R2, R4, R8, R15, R20: every step keeps reverse edges, one primary, limits and a replayable history', { timeout: 240_000 }, async () => {
+  it('R2, R4, R8, R15, R20, B1: every step keeps reverse edges, one primary, limits and a replayable history', { timeout: 240_000 }, async () => {
     const tally = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 18 }), async (ops) => {
         const contacts = await seedRecords(t.db.db, t.workspaceId, '0-1', [0, 1, 2, 3].map((i) => ({ email: `c${i}-${Math.random()}@x.com` })));
         const companies = await seedRecords(t.db.db, t.workspaceId, '0-2', [0, 1, 2, 3].map((i) => ({ name: `Co ${i}` })));
         const deals = await seedRecords(t.db.db, t.workspaceId, '0-3', [0, 1, 2, 3].map((i) => ({ dealname: `Deal ${i}` })));
+        const pools = { company: companies, deal: deals, contact: contacts };
+        // what was archived and merged in this run, newest last: restore and undo pick from them
+        const archived: string[] = [];
+        const merges: string[] = [];
         for (const o of ops) {
           let r: { status: number };
           switch (o.kind) {
@@ -123,9 +135,29 @@ describe('invariants under random operations', () => {
                 inputs: [{ from: { id: contacts[o.contact] }, to: { id: companies[o.company] }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 1 }], newPrimaryCompanyId: companies[o.successor] }],
               });
               break;
-            case 'archive': {
-              const pool = o.which === 'company' ? companies : o.which === 'deal' ? deals : contacts;
-              r = await t.call('DELETE', `/crm/v3/objects/${o.which === 'company' ? 'companies' : `${o.which}s`}/${pool[o.index]}`);
+            case 'archive':
+              r = await t.call('DELETE', `/crm/v3/objects/${plural[o.which]}/${pools[o.which][o.index]}`);
+              if (r.status === 204) archived.push(`${plural[o.which]}/${pools[o.which][o.index]}`);
+              break;
+            case 'restore': {
+              const record = archived[archived.length - 1 - (o.back % Math.max(archived.length, 1))];
+              r = record ? await t.call('POST', `/api/objects/${record}/restore`) : { status: 404 };
+              break;
+            }
+            case 'merge': {
+              const pool = pools[o.which];
+              const res = await t.app.request(`/crm/v3/objects/${plural[o.which]}/merge`, {
+                method: 'POST',
+                headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' },
+                body: JSON.stringify({ primaryObjectId: String(pool[o.keep]), objectIdToMerge: String(pool[o.merge]) }),
+              });
+              r = { status: res.status };
+              if (res.ok) merges.push(res.headers.get('x-merge-id')!);
+              break;
+            }
+            case 'undoMerge': {
+              const mergeId = merges[merges.length - 1 - (o.back % Math.max(merges.length, 1))];
+              r = mergeId ? await t.call('POST', `/api/merges/${mergeId}/undo`) : { status: 409 };
               break;
             }
           }
@@ -138,9 +170,10 @@ describe('invariants under random operations', () => {
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 40), endOnFailure: true },
     );
     // the runs must really have exercised every operation, both accepted and (where possible) refused
-    for (const kind of ['associate', 'company', 'removeCompany', 'removeDeal', 'unlabel', 'unprimary', 'archive']) {
+    for (const kind of ['associate', 'company', 'removeCompany', 'removeDeal', 'unlabel', 'unprimary', 'archive', 'restore', 'merge', 'undoMerge']) {
       expect(tally.get(`${kind}:ok`) ?? 0, `${kind} accepted`).toBeGreaterThan(0);
     }
     expect((tally.get('associate:refused') ?? 0) + (tally.get('unprimary:refused') ?? 0), 'limits and primary rules refused something').toBeGreaterThan(0);
+    expect(tally.get('merge:refused') ?? 0, 'merges refused (same record, merged, deleted or over a limit)').toBeGreaterThan(0);
   });
 });
