@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { errorCode } from './errors.ts';
-import { recordIdInput, simplePublicObject } from './records.ts';
+import { STANDARD_OBJECTS, type StandardObject } from './objects.ts';
+import { propertiesInput, recordIdInput, recordParam, simplePublicObject } from './records.ts';
 
 // Record lifecycle: restore, merge and its undo, activities, lifecycle stages (R3, R10, R11, B1, B5).
 
@@ -16,7 +17,7 @@ export const associationRefusal = z.object({
 });
 export type AssociationRefusal = z.infer<typeof associationRefusal>;
 
-export const recordPath = z.object({ objectType: z.string().min(1).max(100), id: z.string().regex(/^\d{1,15}$/, 'must be a record id') });
+export const recordPath = recordParam.extend({ id: z.string().regex(/^\d{1,15}$/, 'must be a record id') });
 
 export const restoreResponse = z.object({
   restored: simplePublicObject,
@@ -43,11 +44,10 @@ export const undoMergeResponse = z.object({
 });
 export type UndoMergeResponse = z.infer<typeof undoMergeResponse>;
 
-export const ACTIVITY_TYPES = ['emails', 'calls', 'meetings', 'notes', 'tasks'] as const;
-export const activityBody = z.object({
-  type: z.enum(ACTIVITY_TYPES),
-  properties: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
-});
+type ActivityName = Extract<StandardObject, { activity: true }>['name'];
+/** HubSpot's engagement types, which are objects too (R3): emails, calls, meetings, notes, tasks. */
+export const ACTIVITY_TYPES = STANDARD_OBJECTS.filter((o) => o.activity).map((o) => o.name) as [ActivityName, ...ActivityName[]];
+export const activityBody = z.object({ type: z.enum(ACTIVITY_TYPES), properties: propertiesInput.default({}) });
 
 /** Why an activity went to a record: the one it was logged on, that record's primary company (R10), or a rule (B5). */
 export const activityReason = z.enum(['logged_on', 'primary_company', 'open_deal', 'newest_open_deal', 'open_ticket']);
