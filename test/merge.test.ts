@@ -110,12 +110,31 @@ describe('merge (HubSpot POST /crm/v3/objects/{objectType}/merge)', () => {
   });
 });
 
+describe('merge under concurrency (R2, R8)', () => {
+  it('R2: one record merged into two survivors at once: one merge wins, the other finds it gone; no edge is left on it', async () => {
+    const [a, b, dupe] = await seedRecords(t.db.db, t.workspaceId, '0-1', [{ email: 'race-a@x.com' }, { email: 'race-b@x.com' }, { email: 'race-dupe@x.com' }]);
+    const [co] = await seedRecords(t.db.db, t.workspaceId, '0-2', [{ name: 'Race Co' }]);
+    await put('contacts', dupe!, 'companies', co!);
+    const results = await Promise.all([merge('contacts', a!, dupe!), merge('contacts', b!, dupe!)]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
+    expect(results.find((r) => r.status === 400)?.body).toMatchObject({ subCategory: 'MERGE_INVALID', message: expect.stringContaining('already merged') });
+    const winner = results[0]!.status === 200 ? a! : b!;
+    const loser = winner === a ? b! : a!;
+    expect(await typesOf('contacts', winner, 'companies')).toEqual({ [co!]: [1, 279] });
+    expect(await typesOf('contacts', loser, 'companies')).toEqual({});
+    expect(await typesOf('companies', co!, 'contacts')).toEqual({ [winner]: [2, 280] });
+  });
+});
+
 describe('merge errors and security', () => {
   it('the same record, an already merged one, unknown ids and bad bodies are refused with a clear error', async () => {
     const [a, b, c] = await seedRecords(t.db.db, t.workspaceId, '0-2', [{ name: 'A' }, { name: 'B' }, { name: 'C' }]);
     expect(await merge('companies', a!, a!)).toMatchObject({ status: 400, body: { subCategory: 'MERGE_INVALID' } });
     expect((await merge('companies', a!, b!)).status).toBe(200);
-    expect(await merge('companies', a!, b!)).toMatchObject({ status: 400, body: { subCategory: 'MERGE_INVALID', message: expect.stringContaining('already merged') } });
+    expect(await merge('companies', a!, b!)).toMatchObject({ status: 400, body: { subCategory: 'MERGE_INVALID', message: expect.stringContaining('already merged'), context: { mergedInto: [String(a)] } } });
+    expect(await merge('companies', c!, b!)).toMatchObject({ status: 400, body: { subCategory: 'MERGE_INVALID' } });
+    // a merged id as the survivor stands for its own survivor
+    expect(await merge('companies', b!, c!)).toMatchObject({ status: 200, body: { id: String(a) } });
     expect(await merge('companies', a!, 987654321)).toMatchObject({ status: 404, body: { errors: [{ in: 'body:objectIdToMerge' }] } });
     expect(await merge('companies', 987654321, c!)).toMatchObject({ status: 404, body: { errors: [{ in: 'body:primaryObjectId' }] } });
     expect(await merge('contacts', a!, c!)).toMatchObject({ status: 404 });

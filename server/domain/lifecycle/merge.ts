@@ -55,6 +55,10 @@ function mergedIds(props: Record<string, string | null>): string[] {
   return (props[MERGED_IDS] ?? '').split(';').map((s) => s.trim()).filter(Boolean);
 }
 
+function alreadyMerged(type: ObjectType, id: number, into: number): ApiError {
+  return new ApiError('MERGE_INVALID', `${type.singular} ${id} was already merged into ${into}`, { errors: [{ message: 'already merged', in: 'body:objectIdToMerge' }], context: { mergedInto: [String(into)] } });
+}
+
 export interface MergeOutcome {
   survivor: RecordRow;
   mergeId: string;
@@ -85,15 +89,19 @@ export async function mergeRecords(db: Db, ctx: WriteContext, type: ObjectType, 
     for (const [field, key] of Object.entries(keys)) {
       if (!found.has(key!)) throw new ApiError('NOT_FOUND', `No ${type.name} record with id ${key}`, { errors: [{ message: 'record not found', in: `body:${field}` }] });
     }
+    // a merged id answers its survivor, which may survive again; but the record to merge must be itself
     const S = found.get(keys.primaryObjectId!)!.id;
-    const M = found.get(keys.objectIdToMerge!)!.id;
-    if (S === M) {
-      throw new ApiError('MERGE_INVALID', `${type.singular} ${keys.objectIdToMerge} was already merged into ${S}`, { errors: [{ message: 'already merged', in: 'body:objectIdToMerge' }] });
-    }
+    const M = Number(keys.objectIdToMerge);
+    if (found.get(keys.objectIdToMerge!)!.id !== M) throw alreadyMerged(type, M, found.get(keys.objectIdToMerge!)!.id);
     const { locked, around } = await lockWithNeighbours(tx, ws, S, M);
     const survivor = locked.get(S);
     const merged = locked.get(M);
-    if (!survivor || !merged) throw new ApiError('NOT_FOUND', `The ${type.singular} was deleted meanwhile`);
+    if (!survivor || !merged) {
+      // merged or deleted by a concurrent request since it was read
+      const [now] = await tx.select({ mergedInto: records.mergedInto }).from(records).where(and(eq(records.workspaceId, ws), eq(records.id, M)));
+      if (merged === undefined && now?.mergedInto != null) throw alreadyMerged(type, M, now.mergedInto);
+      throw new ApiError('NOT_FOUND', `The ${type.singular} ${survivor ? M : S} was deleted meanwhile`, { errors: [{ message: 'record not found', in: `body:${survivor ? 'objectIdToMerge' : 'primaryObjectId'}` }] });
+    }
     // the merge's id names the merged record, the survivor and the merge's time, which also
     // becomes the merged record's updated_at: undo checks that it is still that record's latest merge
     const [now] = rowsOf<{ at: string }>(await tx.execute(sql`select (extract(epoch from now()) * 1000000)::bigint::text as at`));
