@@ -98,8 +98,8 @@ export async function mergeRecords(db: Db, ctx: WriteContext, type: ObjectType, 
     const merged = locked.get(M);
     if (!survivor || !merged) {
       // merged or deleted by a concurrent request since it was read
-      const [now] = await tx.select({ mergedInto: records.mergedInto }).from(records).where(and(eq(records.workspaceId, ws), eq(records.id, M)));
-      if (merged === undefined && now?.mergedInto != null) throw alreadyMerged(type, M, now.mergedInto);
+      const [current] = await tx.select({ mergedInto: records.mergedInto }).from(records).where(and(eq(records.workspaceId, ws), eq(records.id, M)));
+      if (merged === undefined && current?.mergedInto != null) throw alreadyMerged(type, M, current.mergedInto);
       throw new ApiError('NOT_FOUND', `The ${type.singular} ${survivor ? M : S} was deleted meanwhile`, { errors: [{ message: 'record not found', in: `body:${survivor ? 'objectIdToMerge' : 'primaryObjectId'}` }] });
     }
     // the merge's id names the merged record, the survivor and the merge's time, which also
@@ -147,13 +147,13 @@ export async function mergeRecords(db: Db, ctx: WriteContext, type: ObjectType, 
     const exclusiveOfS = new Map(edgesOfS.filter((e) => e.toId !== M).map((e) => [e.typeId, e.toId] as const));
     const added = new Map<string, number>();
     for (const toId of others) {
-      const list = (byOther.get(toId) ?? []).sort((a, b) => a.typeId - b.typeId);
+      const list = byOther.get(toId) ?? [];
       if (list.length === 0) continue;
       const toType = list[0]!.toType;
       const has = new Set(edgesOfS.filter((e) => e.toId === toId).map((e) => e.typeId));
       const def = await defaultType(tx, ws, type.typeId, toType);
       // the unlabeled edge first, so every label sits on an association in history too
-      list.sort((a, b) => Number(b.typeId === def.typeId) - Number(a.typeId === def.typeId));
+      list.sort((a, b) => Number(b.typeId === def.typeId) - Number(a.typeId === def.typeId) || a.typeId - b.typeId);
       for (const e of list) {
         if (has.has(e.typeId)) continue;
         const t = await typeOf(tx, ws, e.typeId);
@@ -227,9 +227,9 @@ export async function undoMerge(db: Db, ctx: WriteContext, mergeId: string): Pro
   const at = match[3]!;
   const ws = ctx.workspaceId;
   return db.transaction(async (tx) => {
-    const [m] = rowsOf<{ type_id: string; merged_into: number | null; archived: boolean; at: string; properties: Record<string, string | null> }>(
+    const [m] = rowsOf<{ type_id: string; merged_into: number | null; at: string; properties: Record<string, string | null> }>(
       await tx.execute(sql`
-        select type_id, merged_into, archived_at is not null as archived, (extract(epoch from updated_at) * 1000000)::bigint::text as at, properties
+        select type_id, merged_into, (extract(epoch from updated_at) * 1000000)::bigint::text as at, properties
         from records where workspace_id = ${ws} and id = ${M} for update`),
     );
     if (!m) throw unknown();
