@@ -157,9 +157,13 @@ function domainCte(scope: Scope, target: string, sourceId: number | null, neighb
     return sql`select x.id, max(case when sd.src = 'company' then ${num(WEIGHTS.domainContact)} else ${num(WEIGHTS.domainColleague)} * ${specificity('x.n')} end)::float8 as w,
         (array_agg(sd.exact))[1] as domain, (array_agg(sd.src order by sd.src))[1] as src, true as exact, null::jsonb as via
       from sd cross join lateral (
-        select c.id, count(*) over ()::int as n from records c
-        where c.workspace_id = ${ws} and c.type_id = ${lit(CONTACT)} and lower(split_part(c.properties->>'email', '@', 2)) = sd.exact and ${visible(scope, 'c')}
-        order by c.id desc limit ${int(CAPS.fanOut)}) x
+        -- offset 0 keeps the lookup on the email-domain index: a cached plan must never walk
+        -- every contact newest-first looking for this domain
+        select z.id, z.n from (
+          select c.id, count(*) over ()::int as n from records c
+          where c.workspace_id = ${ws} and c.type_id = ${lit(CONTACT)} and lower(split_part(c.properties->>'email', '@', 2)) = sd.exact and ${visible(scope, 'c')}
+          offset 0) z
+        order by z.id desc limit ${int(CAPS.fanOut)}) x
       where true ${sourceId === null ? sql`` : sql`and x.id <> ${sourceId}`}
         -- a colleague already reached through a shared record is counted there, not twice
         ${shared ? sql`and (sd.src = 'company' or not exists (select 1 from ${sql.raw(shared)} s where s.id = x.id))` : sql``}
@@ -180,7 +184,8 @@ function domainCte(scope: Scope, target: string, sourceId: number | null, neighb
 /** The source domains as a table `sd(exact, registrable, src)`. */
 function sdCte(domains: SourceDomain[]): SQL {
   const rows = domains.map((d) => ({ exact: d.exact, registrable: d.registrable, src: d.from }));
-  return sql`sd as materialized (select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as d(exact text, registrable text, src text))`;
+  // the limit also tells the planner how short the list is (a set-returning function counts as 100 rows)
+  return sql`sd as materialized (select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as d(exact text, registrable text, src text) limit ${int(CAPS.sourceDomains)})`;
 }
 
 /** Companies carrying the source domains `sd`: the exact domain, else its registrable one. */
@@ -497,6 +502,7 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
 
 const dialect = new PgDialect();
 const preparedOn = new WeakMap<PGlite, Set<string>>();
+const jitOff = new WeakSet<pg.PoolClient>();
 
 /** A value as an SQL literal for EXECUTE: escaped whatever standard_conforming_strings says. */
 function literal(value: unknown): string {
@@ -536,6 +542,19 @@ export async function runStatement<T>(db: DbOrTx, statement: SQL): Promise<T[]> 
     const args = q.params.length > 0 ? `(${q.params.map(literal).join(', ')})` : '';
     return (await client.query<T>(`execute ${name}${args}`)).rows;
   }
-  if (client instanceof pg.Pool) return (await client.query({ name, text: q.sql, values: q.params as unknown[] })).rows as T[];
+  if (client instanceof pg.Pool) {
+    const conn = await client.connect();
+    try {
+      // JIT compiling these statements (their cost estimates pass jit_above_cost) took 70 ms to
+      // save nothing: a connection that runs recommendations runs without it
+      if (!jitOff.has(conn)) {
+        await conn.query('set jit = off');
+        jitOff.add(conn);
+      }
+      return (await conn.query({ name, text: q.sql, values: q.params as unknown[] })).rows as T[];
+    } finally {
+      conn.release();
+    }
+  }
   return rowsOf<T>(await db.execute(statement));
 }
