@@ -7,7 +7,7 @@
  *   node bench/recommend-latency.ts [--db pglite|postgres|both] [--requests 500] [--companies 24000] [--pairs 1000000]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -172,12 +172,15 @@ async function main() {
   const count = Number(arg('requests', '500'));
   const companies = Number(arg('companies', '24000'));
   const pairs = Number(arg('pairs', '1000000'));
+  const startLoad = loadavg().map((x) => x.toFixed(1)).join(' / ');
   const t = performance.now();
   const ws = generateWorkspace({ companies, seed: SEED, pairsTarget: pairs });
   console.log(`# Recommendation latency\n\nworkspace: seed ${SEED}, ${ws.records.length.toLocaleString('en-US')} records, ${pairCount(ws).toLocaleString('en-US')} association pairs (${(2 * pairCount(ws)).toLocaleString('en-US')} rows), generated in ${((performance.now() - t) / 1000).toFixed(1)} s; ${count} record and ${count} thread requests after warm-up, one at a time, through app.request\n`);
   const kinds = (which === 'both' ? ['pglite', 'postgres'] : [which]) as Array<'pglite' | 'postgres'>;
   const results: Array<[string, string, Summary]> = [];
   for (const kind of kinds) for (const [name, s] of await run(kind, ws, count)) results.push([kind, name, s]);
+  // the machine may be shared: say how busy it was, since latency follows it
+  console.log(`\nload average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min) on ${cpus().length} cores; at the start: ${startLoad}`);
   console.log('\n| database | requests | n | p50 ms | p90 ms | p99 ms | max ms |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const [db, name, s] of results) console.log(`| ${db} | ${name} | ${s.n} | ${ms(s.p50)} | ${ms(s.p90)} | ${ms(s.p99)} | ${ms(s.max)} |`);
