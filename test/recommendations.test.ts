@@ -219,6 +219,19 @@ describe('what a recommendation says (B7)', () => {
     expect(ids(road, [linked!, unlinked!, other!])).toEqual([linked, other]);
   });
 
+  it('R5: typing finds a matching record even when hundreds of others have evidence', async () => {
+    const [c] = await contacts([{ email: 'xavi@gmail.com', firstname: 'Xavi' }]);
+    const [co] = await companies([{ name: 'Crowded' }]);
+    const many = await deals(Array.from({ length: 320 }, (_, i) => ({ dealname: `Crowd ${i}` })));
+    const [wanted] = await deals([{ dealname: 'Quixotic venture' }]);
+    await link('contacts', c!, 'companies', [co!]);
+    // straight into the graph (both directions), to keep the test fast: this is about reading it
+    const rows = many.flatMap((d) => [sql`(${t.workspaceId}::uuid, ${co!}::bigint, '0-3', ${d}::bigint, 342, '0-2')`, sql`(${t.workspaceId}::uuid, ${d}::bigint, '0-2', ${co!}::bigint, 341, '0-3')`]);
+    await t.db.db.execute(sql`insert into associations (workspace_id, from_id, to_type, to_id, type_id, from_type) values ${sql.join(rows, sql`, `)}`);
+    const recs = await ranked('contacts', c!, 'toObjectType=deals&q=quix');
+    expect(recs.map((r) => r.id)).toEqual([String(wanted)]);
+  });
+
   it('R5: without any evidence the newest records fill the empty state, far below real suggestions', async () => {
     const [c] = await contacts([{ email: 'zoe@gmail.com', firstname: 'Zoe', lastname: 'Quirrel' }]);
     const recs = await ranked('contacts', c!, 'toObjectType=tickets&limit=3');

@@ -286,13 +286,16 @@ export function recordStatement(scope: Scope, q: RecordQuery): SQL {
   if (dom) sources.push(sql`select id from dom`);
   if (named) sources.push(sql`select id from nm`);
   sources.push(searching ? sql`select id from qh` : sql`select id from fill`);
-  // the best candidates by evidence only go on to be read and scored (hub neighbourhoods reach thousands)
+  // the best candidates by evidence only go on to be read and scored (hub neighbourhoods reach
+  // thousands); when searching, the records that match the text first
   ctes.push(sql`cand as materialized (
     select u.id from (${sql.join(sources, sql` union `)}) u
     left join shared s on s.id = u.id
     ${dom ? sql`left join dom d on d.id = u.id` : sql``}
     ${named ? sql`left join nm m on m.id = u.id` : sql``}
-    order by coalesce(s.w, 0) ${dom ? sql`+ coalesce(d.w, 0)` : sql``} ${named ? sql`+ coalesce(m.w, 0)` : sql``} desc, u.id desc
+    ${searching ? sql`left join qh on qh.id = u.id` : sql``}
+    order by ${searching ? sql`(qh.id is not null) desc,` : sql``}
+      coalesce(s.w, 0) ${dom ? sql`+ coalesce(d.w, 0)` : sql``} ${named ? sql`+ coalesce(m.w, 0)` : sql``} desc, u.id desc
     limit ${int(CAPS.candidates)})`);
   ctes.push(sql`ev as materialized (
     select r.id, r.type_id, r.properties, r.updated_at,
