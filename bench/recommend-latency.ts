@@ -4,7 +4,7 @@
  * validation, JSON), on PGlite (on disk, as `npm start` runs it) and on PostgreSQL when
  * DATABASE_URL is set. Target: p99 under 25 ms on PGlite.
  *
- *   node bench/recommend-latency.ts [--db pglite|postgres|both] [--requests 500] [--companies 24000] [--pairs 1000000]
+ *   node bench/recommend-latency.ts [--db pglite|postgres|both] [--requests 500] [--companies 24000] [--pairs 1000000] [--wait-idle 0]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -95,6 +95,14 @@ function requests(ws: Workspace, count: number): { record: Request[]; thread: Re
   return { record, thread, hubs };
 }
 
+/** On a shared machine: wait (at most `seconds`) until the 1-minute load is below the core count. */
+async function waitIdle(seconds: number, log: (s: string) => void): Promise<void> {
+  if (seconds <= 0) return;
+  const until = Date.now() + seconds * 1000;
+  while (loadavg()[0]! >= cpus().length && Date.now() < until) await new Promise((r) => setTimeout(r, 2000));
+  log(`load average before measuring: ${loadavg()[0]!.toFixed(1)}`);
+}
+
 async function run(kind: 'pglite' | 'postgres', ws: Workspace, count: number): Promise<Array<[string, Summary]>> {
   let database: Database;
   let cleanup: () => Promise<void>;
@@ -143,6 +151,7 @@ async function run(kind: 'pglite' | 'postgres', ws: Workspace, count: number): P
       return elapsed;
     };
     const { record, thread, hubs } = requests(ws, count);
+    await waitIdle(Number(arg('wait-idle', '0')), log);
     for (const r of [...record.slice(0, 60), ...thread.slice(0, 30)]) await send(r); // warm-up
     const byKind = new Map<string, number[]>();
     const all = { record: [] as number[], thread: [] as number[] };
