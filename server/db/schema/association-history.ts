@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { currentTxKey } from './change-commits.ts';
 
 /**
  * Every change to an association, one row per direction, written in the same transaction as the
@@ -29,9 +30,12 @@ export const associationHistory = pgTable(
     typeId: integer('type_id').notNull(),
     label: text('label'),
     detail: text('detail'),
+    /** The writing transaction: its commit position is in change_commits (B2, B3). */
+    txKey: bigint('tx_key', { mode: 'number' }).notNull().default(currentTxKey),
   },
   (t) => [
     primaryKey({ columns: [t.workspaceId, t.id] }),
     index('association_history_record').on(t.workspaceId, t.fromId, t.id),
+    index('association_history_tx').on(t.workspaceId, t.txKey, t.id),
   ],
 );

@@ -7,3 +7,5 @@ export * from './records.ts';
 export * from './association-types.ts';
 export * from './associations.ts';
 export * from './association-history.ts';
+export * from './change-commits.ts';
+export * from './record-changes.ts';

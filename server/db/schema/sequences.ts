@@ -10,3 +10,7 @@ export const associationTypeIds = pgSequence('association_type_ids', { startWith
 export const objectTypeNumbers = pgSequence('object_type_numbers', { startWith: 1001 });
 /** History entries, in the order they were written. */
 export const historyIds = pgSequence('history_ids', { startWith: 1 });
+/** One key per writing transaction, for the change feed (see change-commits.ts). */
+export const changeTxKeys = pgSequence('change_tx_keys', { startWith: 1 });
+/** Commit positions of the change feed, drawn as a transaction commits (see change-commits.ts). */
+export const changeSeqs = pgSequence('change_seqs', { startWith: 1 });

@@ -1,0 +1,26 @@
+import { sql } from 'drizzle-orm';
+import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { currentTxKey } from './change-commits.ts';
+
+/**
+ * What happened to records, for the change feed (B2): one row per record per change, with its
+ * properties as they were after the change (created, updated, restored). Written in the same
+ * transaction as the change (server/domain/history/changes.ts `recordChanged`). Append-only.
+ * Ids come from `history_ids`, so within one transaction record and association events keep the
+ * order they were written in.
+ */
+export const recordChanges = pgTable(
+  'record_changes',
+  {
+    workspaceId: uuid('workspace_id').notNull(),
+    id: bigint('id', { mode: 'number' }).notNull().default(sql`nextval('history_ids')`),
+    txKey: bigint('tx_key', { mode: 'number' }).notNull().default(currentTxKey),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
+    action: text('action', { enum: ['CREATED', 'UPDATED', 'ARCHIVED', 'RESTORED', 'MERGED'] }).notNull(),
+    objectType: text('object_type').notNull(),
+    objectId: bigint('object_id', { mode: 'number' }).notNull(),
+    properties: jsonb('properties').$type<Record<string, string | null>>(),
+    mergedInto: bigint('merged_into', { mode: 'number' }),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('record_changes_tx').on(t.workspaceId, t.txKey, t.id)],
+);
