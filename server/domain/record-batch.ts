@@ -7,6 +7,7 @@ import { type Db, rowsOf, type Tx } from '../db/client.ts';
 import { records } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
 import type { WriteContext } from './associations.ts';
+import { recordChanged } from './history/changes.ts';
 import type { ObjectType } from './object-types.ts';
 import {
   archiveRecords,
@@ -159,6 +160,7 @@ async function insertMany(tx: Tx, workspaceId: string, type: ObjectType, list: A
     .insert(records)
     .values(list.map((properties, i) => ({ workspaceId, id: ids[i]!, typeId: type.typeId, properties })))
     .returning();
+  await recordChanged(tx, workspaceId, 'CREATED', ids);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.map((id) => byId.get(id)!);
 }
@@ -260,6 +262,7 @@ async function updateMany(tx: Tx, workspaceId: string, list: Array<{ id: number;
     update ${records} set properties = v.properties, updated_at = now()
     from jsonb_to_recordset(${JSON.stringify(list)}::jsonb) as v(id bigint, properties jsonb)
     where ${records.workspaceId} = ${workspaceId} and ${records.id} = v.id`);
+  await recordChanged(tx, workspaceId, 'UPDATED', list.map((x) => x.id));
   const rows = await tx
     .select()
     .from(records)

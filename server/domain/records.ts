@@ -6,6 +6,7 @@ import type { DbOrTx, Tx } from '../db/client.ts';
 import { associations, records } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
 import { associate, dropAssociationsOfArchived, type WriteContext } from './associations.ts';
+import { recordChanged } from './history/changes.ts';
 import type { ObjectType } from './object-types.ts';
 import { applyChanges, checkComplete, checkProperties } from './record-properties.ts';
 
@@ -227,6 +228,7 @@ export async function createRecord(tx: Tx, ctx: WriteContext, type: ObjectType, 
       throw isUniqueViolation(err) ? duplicateContact('(created concurrently)', where) : err;
     });
   if (!row) throw new Error('insert returned no row');
+  await recordChanged(tx, ctx.workspaceId, 'CREATED', [row.id]);
   await associateNew(tx, ctx, type, row.id, input.associations ?? [], where);
   return row;
 }
@@ -276,6 +278,7 @@ export async function updateRecord(tx: Tx, ctx: WriteContext, type: ObjectType, 
       .set({ properties, updatedAt: sql`now()` })
       .where(and(eq(records.workspaceId, ctx.workspaceId), eq(records.id, current.id)))
       .returning();
+    await recordChanged(tx, ctx.workspaceId, 'UPDATED', [current.id]);
     return row!;
   } catch (err) {
     if (isUniqueViolation(err)) throw duplicateContact('(created concurrently)', '');
@@ -296,6 +299,7 @@ export async function archiveRecords(db: DbOrTx, workspaceId: string, type: Obje
       .set({ archivedAt: sql`now()` })
       .where(and(eq(records.workspaceId, workspaceId), eq(records.typeId, type.typeId), inArray(records.id, ids), isNull(records.archivedAt), isNull(records.mergedInto)))
       .returning({ id: records.id });
+    await recordChanged(tx, workspaceId, 'ARCHIVED', rows.map((r) => r.id));
     await dropAssociationsOfArchived(tx as Tx, workspaceId, rows.map((r) => ({ id: r.id, type: type.typeId })));
     return rows.map((r) => r.id);
   });
