@@ -6,6 +6,7 @@ import { bearerAuth, TokenCache } from './middleware/auth.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { associationRoutes, associationSchemaRoutes } from './routes/associations.ts';
 import { docsRoutes } from './routes/docs.ts';
+import { historyRoutes } from './routes/history.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { objectRoutes } from './routes/objects.ts';
 import { recommendationRoutes } from './routes/recommendations.ts';
@@ -30,6 +31,7 @@ export function createApp(options: AppOptions) {
     .use('/crm-object-schemas/*', auth)
     .route('/api', adminRoutes(cache))
     .route('/api', recommendationRoutes())
+    .route('/api', historyRoutes())
     .route('/api', viewRoutes())
     .route('/crm/v3/objects', objectRoutes())
     .route('/', lifecycleRoutes())
