@@ -78,22 +78,24 @@ type Op =
   | { kind: 'unlabel'; contact: number; deal: number }
   | { kind: 'unprimary'; contact: number; company: number; successor: number }
   | { kind: 'archive'; which: 'company' | 'deal' | 'contact'; index: number }
-  | { kind: 'restore'; back: number }
+  | { kind: 'restore'; which: 'company' | 'deal' | 'contact'; index: number; back: number }
   | { kind: 'merge'; which: 'company' | 'deal' | 'contact'; keep: number; merge: number }
-  | { kind: 'undoMerge'; back: number };
+  | { kind: 'undoMerge'; which: 'company' | 'deal' | 'contact'; keep: number; merge: number; back: number };
 
 const idx = fc.integer({ min: 0, max: 3 });
+// associating weighs more (the contact-deal limit must be reached now and then among ten kinds),
+// and so do restore and undo, which archive or merge first when the run has nothing to bring back
 const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant('associate' as const), a: idx, b: idx, labeled: fc.boolean() }),
+  { arbitrary: fc.record({ kind: fc.constant('associate' as const), a: idx, b: idx, labeled: fc.boolean() }), weight: 3 },
   fc.record({ kind: fc.constant('company' as const), contact: idx, company: idx, primary: fc.boolean() }),
   fc.record({ kind: fc.constant('removeCompany' as const), contact: idx, company: idx, successor: idx }),
   fc.record({ kind: fc.constant('removeDeal' as const), contact: idx, deal: idx }),
   fc.record({ kind: fc.constant('unlabel' as const), contact: idx, deal: idx }),
   fc.record({ kind: fc.constant('unprimary' as const), contact: idx, company: idx, successor: idx }),
   fc.record({ kind: fc.constant('archive' as const), which: fc.constantFrom('company' as const, 'deal' as const, 'contact' as const), index: idx }),
-  fc.record({ kind: fc.constant('restore' as const), back: idx }),
+  { arbitrary: fc.record({ kind: fc.constant('restore' as const), which: fc.constantFrom('company' as const, 'deal' as const, 'contact' as const), index: idx, back: idx }), weight: 2 },
   fc.record({ kind: fc.constant('merge' as const), which: fc.constantFrom('company' as const, 'deal' as const, 'contact' as const), keep: idx, merge: idx }),
-  fc.record({ kind: fc.constant('undoMerge' as const), back: idx }),
+  { arbitrary: fc.record({ kind: fc.constant('undoMerge' as const), which: fc.constantFrom('company' as const, 'deal' as const, 'contact' as const), keep: idx, merge: idx, back: idx }), weight: 2 },
 );
 const plural = { company: 'companies', deal: 'deals', contact: 'contacts' } as const;
 
@@ -106,9 +108,25 @@ describe('invariants under random operations', () => {
         const companies = await seedRecords(t.db.db, t.workspaceId, '0-2', [0, 1, 2, 3].map((i) => ({ name: `Co ${i}` })));
         const deals = await seedRecords(t.db.db, t.workspaceId, '0-3', [0, 1, 2, 3].map((i) => ({ dealname: `Deal ${i}` })));
         const pools = { company: companies, deal: deals, contact: contacts };
-        // what was archived and merged in this run, newest last: restore and undo pick from them
+        // what was archived and merged in this run and not brought back yet: restore and undo pick
+        // from them, or first archive or merge when there is nothing to pick
         const archived: string[] = [];
         const merges: string[] = [];
+        const pick = (list: string[], back: number) => list.splice(list.length - 1 - (back % Math.max(list.length, 1)), 1)[0];
+        const archive = async (which: 'company' | 'deal' | 'contact', index: number) => {
+          const res = await t.call('DELETE', `/crm/v3/objects/${plural[which]}/${pools[which][index]}`);
+          if (res.status === 204) archived.push(`${plural[which]}/${pools[which][index]}`);
+          return res;
+        };
+        const merge = async (which: 'company' | 'deal' | 'contact', keep: number, merged: number) => {
+          const res = await t.app.request(`/crm/v3/objects/${plural[which]}/merge`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ primaryObjectId: String(pools[which][keep]), objectIdToMerge: String(pools[which][merged]) }),
+          });
+          if (res.ok) merges.push(res.headers.get('x-merge-id')!);
+          return { status: res.status };
+        };
         for (const o of ops) {
           let r: { status: number };
           switch (o.kind) {
@@ -136,33 +154,33 @@ describe('invariants under random operations', () => {
               });
               break;
             case 'archive':
-              r = await t.call('DELETE', `/crm/v3/objects/${plural[o.which]}/${pools[o.which][o.index]}`);
-              if (r.status === 204) archived.push(`${plural[o.which]}/${pools[o.which][o.index]}`);
+              r = await archive(o.which, o.index);
               break;
             case 'restore': {
-              const record = archived[archived.length - 1 - (o.back % Math.max(archived.length, 1))];
+              let record = pick(archived, o.back);
+              if (!record && (await archive(o.which, o.index)).status === 204) {
+                await checkInvariants();
+                record = archived.pop();
+              }
               r = record ? await t.call('POST', `/api/objects/${record}/restore`) : { status: 404 };
               break;
             }
-            case 'merge': {
-              const pool = pools[o.which];
-              const res = await t.app.request(`/crm/v3/objects/${plural[o.which]}/merge`, {
-                method: 'POST',
-                headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' },
-                body: JSON.stringify({ primaryObjectId: String(pool[o.keep]), objectIdToMerge: String(pool[o.merge]) }),
-              });
-              r = { status: res.status };
-              if (res.ok) merges.push(res.headers.get('x-merge-id')!);
+            case 'merge':
+              r = await merge(o.which, o.keep, o.merge);
               break;
-            }
             case 'undoMerge': {
-              const mergeId = merges[merges.length - 1 - (o.back % Math.max(merges.length, 1))];
+              let mergeId = pick(merges, o.back);
+              if (!mergeId && (await merge(o.which, o.keep, o.merge)).status === 200) {
+                await checkInvariants();
+                mergeId = merges.pop();
+              }
               r = mergeId ? await t.call('POST', `/api/merges/${mergeId}/undo`) : { status: 409 };
               break;
             }
           }
           expect(r.status, JSON.stringify(o)).toBeLessThan(500);
-          const outcome = `${o.kind}:${r.status < 300 ? 'ok' : 'refused'}`;
+          // a batch's 207 refused its one input
+          const outcome = `${o.kind}:${r.status < 300 && r.status !== 207 ? 'ok' : 'refused'}`;
           tally.set(outcome, (tally.get(outcome) ?? 0) + 1);
           await checkInvariants();
         }
