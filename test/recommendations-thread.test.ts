@@ -162,6 +162,20 @@ describe('thread: bad input and security', () => {
     expect((types.body as any).errors[0].in).toBe('body:objectTypes[0]');
   });
 
+  it('security: quotes, backslashes and SQL in names, subjects and search text are data, never SQL', async () => {
+    const hostile = "O'Brien \\'); drop table records; -- \\\\ $$ E'x'";
+    const [p] = await seed('0-1', [{ email: 'obrien@quote-co.io', firstname: hostile }]);
+    const [d] = await seed('0-3', [{ dealname: `${hostile} renovation` }]);
+    await link('contacts', p!, 'deals', [d!]);
+    const r = await ok({ participants: [{ email: 'obrien@quote-co.io', name: hostile }], subject: hostile });
+    expect(r.participants[0]!.name).toBe(hostile);
+    expect(find(r.recommendations, d)?.name).toBe(`${hostile} renovation`);
+    const search = await t.call('GET', `/api/objects/deals/${d}/recommendations?toObjectType=contacts&q=${encodeURIComponent(hostile)}`);
+    expect(search.status).toBe(200);
+    const still = await t.call('GET', `/api/objects/contacts/${p}/recommendations?toObjectType=deals`);
+    expect(still.status).toBe(200);
+  });
+
   it("security: another workspace's contacts, companies and deals are unknown to the thread", async () => {
     const ws = await newWorkspace('Thread other tenant');
     const [theirContact] = await seed('0-1', [{ email: 'max@tenant-b.io', firstname: 'Max' }], ws.id);

@@ -7,7 +7,8 @@ import type { Scope } from './access.ts';
 import { companyDomainKey } from './domains.ts';
 import { rank } from './ranking.ts';
 import { CAPS, nameTextOf } from './signals.ts';
-import { type CandidateRow, recordStatement, runStatement, type SourceDomain, sourceStatement } from './sql.ts';
+import { runStatement } from './run.ts';
+import { type CandidateRow, recordStatement, type SourceDomain, sourceStatement } from './sql.ts';
 
 export interface RecordRecommendationParams {
   source: ObjectType;

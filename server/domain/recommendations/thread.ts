@@ -5,7 +5,8 @@ import { displayName } from '../object-types.ts';
 import type { Scope } from './access.ts';
 import { companyDomainKey, companyNameForDomain, emailDomain, onDomains } from './domains.ts';
 import { rank } from './ranking.ts';
-import { runStatement, type ThreadParticipantInput, type ThreadRow, threadStatement } from './sql.ts';
+import { runStatement } from './run.ts';
+import { type ThreadParticipantInput, type ThreadRow, threadStatement } from './sql.ts';
 
 export interface ThreadParams extends ThreadRecommendationsBody {
   /** Clock of the recency signal (tests fix it). */
