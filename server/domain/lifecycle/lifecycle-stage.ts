@@ -6,6 +6,7 @@ import type { PropertiesInput } from '../../../shared/records.ts';
 import { type Db, rowsOf, type Tx } from '../../db/client.ts';
 import { records } from '../../db/schema/index.ts';
 import type { WriteContext } from '../associations.ts';
+import { recordChanged } from '../history/changes.ts';
 import type { ObjectType } from '../object-types.ts';
 import { batchUpdate, type BatchOutcome } from '../record-batch.ts';
 import { findRecords, getRecord, lookupKey, type RecordRow, updateRecord } from '../records.ts';
@@ -57,6 +58,7 @@ export async function syncLifecycleStage(tx: Tx, workspaceId: string, settings: 
     .update(records)
     .set({ properties: sql`${records.properties} || ${JSON.stringify({ [STAGE]: stage!.trim().toLowerCase() })}::jsonb`, updatedAt: sql`now()` })
     .where(and(eq(records.workspaceId, workspaceId), eq(records.id, companyId)));
+  await recordChanged(tx, workspaceId, 'UPDATED', [companyId]);
   return { companyId, from: company.stage, to: stage!.trim().toLowerCase(), source: 'JOB' };
 }
 

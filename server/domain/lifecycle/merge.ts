@@ -8,6 +8,7 @@ import { records } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
 import { defaultType, findType, isExclusive } from '../association-types.ts';
 import { type Action, type Edge, type HistoryRow, lockRecords, nameOf, type WriteContext, writeEdges } from '../associations.ts';
+import { recordChanged } from '../history/changes.ts';
 import { effectiveLimit, limitsForPair } from '../limits.ts';
 import { objectTypeById, type ObjectType } from '../object-types.ts';
 import { contactsByEmail, findRecords, lookupKey, type RecordRow, requireWritable } from '../records.ts';
@@ -192,6 +193,8 @@ export async function mergeRecords(db: Db, ctx: WriteContext, type: ObjectType, 
       .set({ properties: sql`${records.properties} || ${JSON.stringify({ [MERGED_IDS]: ids.join(';') })}::jsonb`, updatedAt: sql`now()` })
       .where(and(eq(records.workspaceId, ws), eq(records.id, S)))
       .returning();
+    await recordChanged(tx, ws, 'MERGED', [M]);
+    await recordChanged(tx, ws, 'UPDATED', [S]);
     return { survivor: row!, mergeId };
   });
 }
@@ -306,6 +309,7 @@ export async function undoMerge(db: Db, ctx: WriteContext, mergeId: string): Pro
       .set({ mergedInto: null, properties: properties as Record<string, string>, updatedAt: sql`now()` })
       .where(and(eq(records.workspaceId, ws), eq(records.id, M)))
       .returning();
+    await recordChanged(tx, ws, 'RESTORED', [M]);
 
     // 3. with the associations it had, where they can come back
     const outcome = await reassociate(tx, undoCtx, { id: M, type: type.typeId }, pairs);
@@ -322,6 +326,7 @@ export async function undoMerge(db: Db, ctx: WriteContext, mergeId: string): Pro
       })
       .where(and(eq(records.workspaceId, ws), eq(records.id, S)))
       .returning();
+    await recordChanged(tx, ws, 'UPDATED', [S]);
     return {
       survivor: row!,
       restored: restored!,

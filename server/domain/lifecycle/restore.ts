@@ -6,6 +6,7 @@ import { type Db, rowsOf, type Tx } from '../../db/client.ts';
 import { records } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
 import type { WriteContext } from '../associations.ts';
+import { recordChanged } from '../history/changes.ts';
 import type { ObjectType } from '../object-types.ts';
 import { contactsByEmail, duplicateContact, isUniqueViolation, type RecordRow, requireWritable } from '../records.ts';
 import { ensurePrimaryCompanies, reassociate } from './reassociate.ts';
@@ -68,6 +69,7 @@ export async function restoreRecord(db: Db, ctx: WriteContext, type: ObjectType,
       .catch((err: unknown) => {
         throw isUniqueViolation(err) ? duplicateContact('(created concurrently)', '') : err;
       });
+    await recordChanged(tx, ws, 'RESTORED', [id]);
     const self = { id, type: type.typeId };
     const pairs = snapshotAtArchive(await historyFrom(tx, ws, id), self);
     const restoreCtx: WriteContext = { ...ctx, actor: { source: 'OBJECT_RESTORE', sourceId: `${type.typeId} ${id}` } };
