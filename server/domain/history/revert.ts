@@ -82,14 +82,6 @@ export async function revertEntry(tx: Tx, ctx: WriteContext, entryId: number, op
   const entry = numeric(found);
   const A = { id: entry.from_id, type: entry.from_type };
   const B = { id: entry.to_id, type: entry.to_type };
-  // everything the revert reads below stays true until it writes: the records are locked
-  const locked = await lockRecords(tx, ws, [A.id, B.id]);
-  for (const r of [A, B]) {
-    if (!locked.has(r.id)) throw conflict(entry, `record ${r.id} (${r.type}) is archived or merged; restore it first`);
-  }
-  const rows = await pairRows(tx, ws, A.id, B.type, B.id);
-  const live = await liveTypes(tx, ws, A.id, B.type, B.id);
-  const def = await defaultType(tx, ws, A.type, B.type);
   // what the same change did elsewhere: a primary or exclusive label that moved, a successor
   const sameChange = rowsOf<Row>(
     await tx.execute(sql`
@@ -98,6 +90,16 @@ export async function revertEntry(tx: Tx, ctx: WriteContext, entryId: number, op
         and not (h.from_id in (${A.id}, ${B.id}) and h.to_id in (${A.id}, ${B.id}))
       order by h.id`),
   ).map(numeric);
+  // everything the revert reads below stays true until it writes: every record it may touch is
+  // locked, at once and in id order like every writer does
+  const touched = [A.id, B.id, ...sameChange.flatMap((r) => [r.from_id, r.to_id]), ...(options.newPrimaryCompanyId !== undefined ? [options.newPrimaryCompanyId] : [])];
+  const locked = await lockRecords(tx, ws, touched);
+  for (const r of [A, B]) {
+    if (!locked.has(r.id)) throw conflict(entry, `record ${r.id} (${r.type}) is archived or merged; restore it first`);
+  }
+  const rows = await pairRows(tx, ws, A.id, B.type, B.id);
+  const live = await liveTypes(tx, ws, A.id, B.type, B.id);
+  const def = await defaultType(tx, ws, A.type, B.type);
   const ref = { fromType: A.type, fromId: A.id, toType: B.type, toId: B.id };
 
   switch (entry.action) {
