@@ -97,6 +97,8 @@ function valueOf(op: Operand, raw: string | number | boolean | undefined, where:
 
 function equals(op: Operand, v: Value): SQL {
   if (v.kind === 'date') return sql`${op.numeric} = ${v.sql}`;
+  // a whole id compares as bigint, so the record key answers it (bigint = numeric would scan every record)
+  if (v.kind === 'number' && op.kind === 'id' && /^\s*\d{1,15}\s*$/.test(v.text)) return sql`${op.numeric} = ${v.text.trim()}::bigint`;
   if (v.kind === 'number') return op.kind === 'id' ? sql`${op.numeric} = ${v.sql}` : sql`(${op.numeric} = ${v.sql} or lower(${op.text}) = lower(${v.text}::text))`;
   return sql`lower(${op.text}) = lower(${v.text}::text)`;
 }
