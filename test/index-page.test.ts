@@ -300,6 +300,10 @@ describe('custom objects', () => {
     expect(contacts.columns[0].label).toBe('Contact → Boats');
     // ada was created before grace: id order
     expect(contacts.results.map((r: { values: Record<string, unknown> }) => r.values['assoc:boats'])).toEqual([{ count: 0, first: [] }, { count: 1, first: [{ id: boat, name: 'Nautilus' }] }]);
+    // a number property sorts by number, a string property by text
+    const raft = await create('boats', { boat_name: 'raft', length: '9' });
+    expect((await page('boats', 'columns=boat_name&sort=length')).results.map((r: { id: string }) => r.id)).toEqual([raft, boat, dinghy]);
+    expect((await page('boats', 'columns=boat_name&sort=-boat_name')).results.map((r: { name: string }) => r.name)).toEqual(['raft', 'Nautilus', 'Dinghy']);
     expect((await index('boats', 'columns=sails')).body).toMatchObject({ subCategory: 'PROPERTY_INVALID', errors: [{ in: 'query:columns[0]' }] });
     expect((await index('boats', 'columns=boat_name,primary:company')).status).toBe(400);
   });

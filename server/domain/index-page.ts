@@ -153,16 +153,35 @@ interface SortKey {
   descending: boolean;
 }
 
-/** The keys of the sorts, as search orders: a text property by its number first, then its text; empty values last. */
+/**
+ * Standard properties that hold words, never amounts: they sort as text alone. Telling numbers
+ * apart costs a regular expression per record, two thirds of a sorted page's time on 120k
+ * contacts (PGlite: 210 → 70 ms by lastname).
+ */
+const TEXT_PROPERTIES = new Set([
+  'firstname', 'lastname', 'email', 'phone', 'mobilephone', 'jobtitle', 'company', 'website', 'address', 'city', 'state', 'country',
+  'lifecyclestage', 'hs_lead_status', 'name', 'domain', 'industry', 'dealname', 'dealstage', 'pipeline', 'dealtype', 'subject', 'content',
+  'hs_ticket_priority', 'hs_email_subject', 'hs_call_title', 'hs_meeting_title', 'hs_note_body', 'hs_task_subject',
+]);
+const TEXT_TYPES = new Set(['string', 'enumeration', 'bool']);
+
+/**
+ * The keys of the sorts, as search orders: a property by its number first, then its text (text
+ * alone for properties that hold words: see TEXT_PROPERTIES and custom string, enumeration and bool
+ * properties); empty values last in both directions.
+ */
 function sortKeys(type: ObjectType, sorts: IndexSort[]): SortKey[] {
   const keys: SortKey[] = [];
   for (const [i, s] of sorts.entries()) {
     const name = s.propertyName;
     const op = operand(name);
-    if (op.kind === 'text' && (!PROPERTY_NAME.test(name) || (type.definition && !type.definition.properties.some((p) => p.name === name)))) {
+    const defined = type.definition?.properties.find((p) => p.name === name);
+    if (op.kind === 'text' && (!PROPERTY_NAME.test(name) || (type.definition && !defined))) {
       throw bad(`Cannot sort by ${name}: not a property of ${type.name}`, `query:sort[${i}]`, 'PROPERTY_INVALID');
     }
-    if (op.kind === 'text') keys.push({ expr: op.numeric, cast: 'numeric', descending: s.descending }, { expr: op.text, cast: 'text', descending: s.descending });
+    const words = defined ? TEXT_TYPES.has(defined.type) : TEXT_PROPERTIES.has(name);
+    if (op.kind === 'text' && !words) keys.push({ expr: op.numeric, cast: 'numeric', descending: s.descending });
+    if (op.kind === 'text') keys.push({ expr: op.text, cast: 'text', descending: s.descending });
     else keys.push({ expr: op.numeric, cast: op.kind === 'id' ? 'bigint' : 'timestamptz', descending: s.descending });
   }
   return keys;
@@ -224,13 +243,18 @@ function afterCursor(keys: SortKey[], cursor: Cursor): SQL {
 
 function cellSql(ws: string, column: Resolved): SQL | null {
   if (column.kind === 'associations') {
-    // one pass over the row's edges in key order: the count, and names for the first few only
-    // (an aggregate's FILTER is checked before its arguments are computed)
+    // the count from the key alone (index-only), names for the first few only; one pass computing
+    // both (row_number + a filtered json_agg) measured no faster on ordinary rows and 1.8× slower
+    // on the busiest ones (hundreds of edges), so these are two subqueries
     const to = column.to;
-    return sql`(select json_build_object('count', count(*)::int, 'first', coalesce(json_agg(json_build_object('id', x.to_id::text, 'name',
-        (select ${nameSql(to.typeId, to.definition, 't')} from records t where t.workspace_id = ${ws} and t.id = x.to_id)) order by x.to_id) filter (where x.n <= ${INDEX_LIMITS.firstShown}), '[]'::json))
-      from (select a.to_id, row_number() over (order by a.to_id) as n from associations a
-        where a.workspace_id = ${ws} and a.from_id = p.id and a.to_type = ${to.typeId} and a.type_id = ${column.typeId}) x)`;
+    const edges = sql`from associations a where a.workspace_id = ${ws} and a.from_id = p.id and a.to_type = ${to.typeId} and a.type_id = ${column.typeId}`;
+    return sql`json_build_object(
+      'count', (select count(*)::int ${edges}),
+      'first', (select coalesce(json_agg(json_build_object('id', f.id::text, 'name', f.name) order by f.id), '[]'::json) from (
+        select t.id, ${nameSql(to.typeId, to.definition, 't')} as name
+        from associations a join records t on t.workspace_id = a.workspace_id and t.id = a.to_id
+        where a.workspace_id = ${ws} and a.from_id = p.id and a.to_type = ${to.typeId} and a.type_id = ${column.typeId}
+        order by a.to_id limit ${INDEX_LIMITS.firstShown}) f))`;
   }
   if (column.kind === 'primaryCompany') {
     return sql`(select json_build_object('id', t.id::text, 'name', ${nameSql(COMPANY, undefined, 't')})
