@@ -108,6 +108,10 @@ describe('invariants under random operations', () => {
         const companies = await seedRecords(t.db.db, t.workspaceId, '0-2', [0, 1, 2, 3].map((i) => ({ name: `Co ${i}` })));
         const deals = await seedRecords(t.db.db, t.workspaceId, '0-3', [0, 1, 2, 3].map((i) => ({ dealname: `Deal ${i}` })));
         const pools = { company: companies, deal: deals, contact: contacts };
+        // two contacts start at their deal limit, so limits are met (and merged, archived, restored) in most runs
+        for (const c of contacts.slice(0, 2)) {
+          for (const d of deals.slice(0, LIMIT_CONTACT_DEALS)) expect((await t.call('PUT', `/crm/v4/objects/contacts/${c}/associations/default/deals/${d}`)).status).toBe(200);
+        }
         // what was archived and merged in this run and not brought back yet: restore and undo pick
         // from them, or first archive or merge when there is nothing to pick
         const archived: string[] = [];
