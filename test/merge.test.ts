@@ -51,6 +51,8 @@ describe('merge (HubSpot POST /crm/v3/objects/{objectType}/merge)', () => {
     // the merged id answers the survivor on reads
     const read = await t.call('GET', `/crm/v3/objects/contacts/${dupe}`);
     expect(read).toMatchObject({ status: 200, body: { id: String(keep) } });
+    // so do the v4 association reads
+    expect(await typesOf('contacts', dupe!, 'companies')).toEqual(await typesOf('contacts', keep!, 'companies'));
     const batch = await t.call('POST', '/crm/v3/objects/contacts/batch/read', { inputs: [{ id: String(dupe) }] });
     expect(batch.body.results.map((x: { id: string }) => x.id)).toEqual([String(keep)]);
     // and the merged contact's email is free again

@@ -512,12 +512,21 @@ export async function listAssociations(
   toType: string,
   page: { limit: number; after?: number },
 ): Promise<{ results: AssociatedRecord[]; next?: number }> {
-  const exists = rowsOf(await tx.execute(sql`select 1 from records where workspace_id = ${workspaceId} and id = ${from.id} and type_id = ${from.type} and archived_at is null and merged_into is null`));
-  if (exists.length === 0) throw new ApiError('NOT_FOUND', `No ${from.type} record with id ${from.id}`, { errors: [{ message: 'record not found', in: 'path:objectId' }] });
+  // a merged record's id reads as its survivor's (merges may chain)
+  const [found] = rowsOf<{ id: number }>(
+    await tx.execute(sql`
+      with recursive chain(id, merged_into, archived_at, depth) as (
+        select id, merged_into, archived_at, 0 from records where workspace_id = ${workspaceId} and id = ${from.id} and type_id = ${from.type}
+        union all
+        select r.id, r.merged_into, r.archived_at, c.depth + 1 from records r join chain c on r.workspace_id = ${workspaceId} and r.id = c.merged_into where c.depth < 20)
+      select id from chain where merged_into is null and archived_at is null limit 1`),
+  );
+  if (!found) throw new ApiError('NOT_FOUND', `No ${from.type} record with id ${from.id}`, { errors: [{ message: 'record not found', in: 'path:objectId' }] });
+  const fromId = Number(found.id);
   const rows = rowsOf<{ to_id: number; type_ids: number[] }>(
     await tx.execute(sql`
       select to_id, json_agg(type_id order by type_id) as type_ids from associations
-      where workspace_id = ${workspaceId} and from_id = ${from.id} and to_type = ${toType} and to_id > ${page.after ?? 0}
+      where workspace_id = ${workspaceId} and from_id = ${fromId} and to_type = ${toType} and to_id > ${page.after ?? 0}
       group by to_id order by to_id limit ${page.limit + 1}`),
   );
   const more = rows.length > page.limit;
