@@ -2,13 +2,26 @@
 /** The `crm` command. It reads the same environment as the server (DATA_DIR, DATABASE_URL, ...). */
 import { sql } from 'drizzle-orm';
 import { loadConfigOrExit } from '../config.ts';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Plan } from '../../shared/plans.ts';
 import { type Database, InstanceLockedError, openDatabase, rowsOf } from '../db/client.ts';
+import { backfillHistory, migrateAssociations } from '../domain/data-migration.ts';
 
 const USAGE = `Usage: crm <command>
 
 Commands:
   migrate     Apply the database migrations that are not applied yet, then exit.
               (The server applies them at start too.)
+  data-migration associations <file.csv> [--workspace <id>] [--id <migration id>]
+              Bring associations over from another system: one per line,
+              fromObjectType,fromObjectId,toObjectType,toObjectId,associationTypeIds
+              (type ids separated by ';', empty for the default). Every line goes through
+              the same rules as the API; history records source MIGRATION with the id.
+              Refused lines are listed with their number and reason; the good ones land.
+  backfill-history [--workspace <id>]
+              Give associations that have no history (bulk-loaded, restored from an old
+              dump) history entries for what they hold now, with source UNKNOWN.
 
 Options:
   -h, --help  Show this help.
@@ -34,6 +47,51 @@ async function migrate(): Promise<void> {
   process.stdout.write(`${where}: applied ${total - already} new migration(s), ${total} in all.\n`);
 }
 
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** The workspace a data command works on: the one named, or the only one there is. */
+async function pickWorkspace(database: Database, named: string | undefined): Promise<{ workspaceId: string; plan: Plan }> {
+  const rows = rowsOf<{ workspace_id: string; plan: Plan }>(await database.db.execute(sql`select workspace_id, plan from workspaces order by created_at`));
+  const found = named ? rows.find((r) => r.workspace_id === named) : rows.length === 1 ? rows[0] : undefined;
+  if (!found) throw new Error(named ? `no workspace ${named}` : `${rows.length} workspaces: name one with --workspace <id> (${rows.map((r) => r.workspace_id).join(', ')})`);
+  return { workspaceId: found.workspace_id, plan: found.plan };
+}
+
+async function openConfigured(): Promise<Database> {
+  const config = loadConfigOrExit();
+  return openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
+}
+
+async function dataMigration(file: string, args: string[]): Promise<number> {
+  const database = await openConfigured();
+  try {
+    const ws = await pickWorkspace(database, option(args, '--workspace'));
+    const migrationId = option(args, '--id') ?? `migration-${new Date().toISOString()}`;
+    const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+    const result = await migrateAssociations(database.db, { ...ws, migrationId }, lines);
+    process.stdout.write(`${migrationId}: ${result.applied} association(s) applied, ${result.refused.length} line(s) refused.\n`);
+    for (const r of result.refused) process.stdout.write(`  line ${r.line}: ${r.code}: ${r.message}\n`);
+    return result.refused.length > 0 ? 1 : 0;
+  } finally {
+    await database.close();
+  }
+}
+
+async function backfill(args: string[]): Promise<number> {
+  const database = await openConfigured();
+  try {
+    const ws = await pickWorkspace(database, option(args, '--workspace'));
+    const n = await backfillHistory(database.db, ws.workspaceId);
+    process.stdout.write(`${n} history entr${n === 1 ? 'y' : 'ies'} written with source UNKNOWN.\n`);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
@@ -48,6 +106,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (command === 'data-migration' && rest[0] === 'associations' && rest[1] && !rest[1].startsWith('-')) {
+    return dataMigration(rest[1], rest.slice(2));
+  }
+  if (command === 'backfill-history') return backfill(rest);
   process.stderr.write(`crm: unknown command or argument: ${argv.join(' ')}\n\n${USAGE}`);
   return 2;
 }
