@@ -122,6 +122,8 @@ export const recordChange = changeBase.extend({
   objectId: z.string(),
   properties: z.record(z.string(), z.string().nullable()).optional(),
   mergedIntoObjectId: z.string().optional(),
+  /** Set when the change was not the caller's own write, e.g. JOB for the lifecycle-stage sync (R11). */
+  source: z.string().optional(),
 });
 export const changeEvent = z.discriminatedUnion('kind', [associationChange, recordChange]);
 export type ChangeEvent = z.infer<typeof changeEvent>;

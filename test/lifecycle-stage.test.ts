@@ -103,3 +103,23 @@ describe('lifecycle stage sync (R11)', () => {
     expect((await t.call('PATCH', `/crm/v3/objects/contacts/${theirs}`, { properties: { lifecyclestage: 'customer' } })).status).toBe(404);
   });
 });
+
+describe('lifecycle stage sync in the change feed (R11, B2)', () => {
+  it('R11: the primary company\'s move appears in the change feed with source JOB; the contact\'s own update has none', async () => {
+    await settings({ lifecycleStageSync: true });
+    const r = await contactWithCompanies('lead', 'subscriber');
+    let after: string | undefined;
+    for (let page = 0; page < 50; page++) {
+      const feed = await t.call('GET', `/api/changes?limit=1000${after ? `&after=${after}` : ''}`);
+      after = feed.body.paging.next.after;
+      if (!feed.body.hasMore) break;
+    }
+    await setStage(r.contact, 'customer');
+    const feed = await t.call('GET', `/api/changes?limit=1000&after=${after}`);
+    const updates = feed.body.results.filter((e: { kind: string; action: string }) => e.kind === 'record' && e.action === 'UPDATED');
+    expect(updates.map((e: { objectType: string; objectId: string; source?: string }) => `${e.objectType}/${e.objectId}:${e.source ?? 'caller'}`)).toEqual([
+      `contacts/${r.contact}:caller`,
+      `companies/${r.primary}:JOB`,
+    ]);
+  });
+});

@@ -21,6 +21,8 @@ export const recordChanges = pgTable(
     objectId: bigint('object_id', { mode: 'number' }).notNull(),
     properties: jsonb('properties').$type<Record<string, string | null>>(),
     mergedInto: bigint('merged_into', { mode: 'number' }),
+    /** Who changed it when it was not the caller's own write: JOB for rule-based updates (R11). */
+    source: text('source', { enum: ['JOB', 'OBJECT_MERGE', 'OBJECT_RESTORE', 'IMPORT', 'MIGRATION'] }),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('record_changes_tx').on(t.workspaceId, t.txKey, t.id)],
 );

@@ -10,12 +10,18 @@ import { type EntryRow, entryJsonSql, toEntry, typeNameSql } from './entries.ts'
  * transaction (properties for CREATED, UPDATED and RESTORED; the survivor for MERGED). Its
  * transaction then gets its commit position like any history write (see change-commits.ts).
  */
-export async function recordChanged(tx: DbOrTx, workspaceId: string, action: RecordAction, ids: readonly number[]): Promise<void> {
+export async function recordChanged(
+  tx: DbOrTx,
+  workspaceId: string,
+  action: RecordAction,
+  ids: readonly number[],
+  source: 'JOB' | 'OBJECT_MERGE' | 'OBJECT_RESTORE' | 'IMPORT' | 'MIGRATION' | null = null,
+): Promise<void> {
   if (ids.length === 0) return;
   const withProperties = action === 'CREATED' || action === 'UPDATED' || action === 'RESTORED';
   await tx.execute(sql`
-    insert into record_changes (workspace_id, action, object_type, object_id, properties, merged_into)
-    select workspace_id, ${action}, type_id, id, ${withProperties ? sql`properties` : sql`null::jsonb`}, merged_into from records
+    insert into record_changes (workspace_id, action, object_type, object_id, properties, merged_into, source)
+    select workspace_id, ${action}, type_id, id, ${withProperties ? sql`properties` : sql`null::jsonb`}, merged_into, ${source}::text from records
     where workspace_id = ${workspaceId} and id in (${sql.join(ids.map((id) => sql`${id}::bigint`), sql`, `)})
     order by id`);
 }
@@ -65,7 +71,7 @@ interface PageRow {
     committed_at: string | null;
     kind: 'association' | 'record';
     entry: EntryRow | null;
-    record: { action: RecordAction; occurred_at: string; object_type_name: string; object_id: number; properties: Record<string, string | null> | null; merged_into: number | null } | null;
+    record: { action: RecordAction; occurred_at: string; object_type_name: string; object_id: number; properties: Record<string, string | null> | null; merged_into: number | null; source: string | null } | null;
   }> | null;
 }
 
@@ -93,7 +99,7 @@ async function readPage(db: DbOrTx, workspaceId: string, after: ChangeCursor, li
           'entry', case when k.kind = 'association' then (select ${entryJsonSql(ws)} from association_history h where h.workspace_id = ${ws} and h.id = k.id) end,
           'record', case when k.kind = 'record' then (select json_build_object(
             'action', r.action, 'occurred_at', r.occurred_at, 'object_type_name', ${typeNameSql(ws, sql`r.object_type`)},
-            'object_id', r.object_id, 'properties', r.properties, 'merged_into', r.merged_into)
+            'object_id', r.object_id, 'properties', r.properties, 'merged_into', r.merged_into, 'source', r.source)
             from record_changes r where r.workspace_id = ${ws} and r.id = k.id) end)
           order by k.seq, k.id)
         from k) as events`),
@@ -115,6 +121,7 @@ function toEvent(e: NonNullable<PageRow['events']>[number]): ChangeEvent {
     objectId: String(r.object_id),
     ...(r.properties !== null ? { properties: r.properties } : {}),
     ...(r.merged_into !== null ? { mergedIntoObjectId: String(r.merged_into) } : {}),
+    ...(r.source !== null ? { source: r.source } : {}),
   };
 }
 

@@ -58,7 +58,7 @@ export async function syncLifecycleStage(tx: Tx, workspaceId: string, settings: 
     .update(records)
     .set({ properties: sql`${records.properties} || ${JSON.stringify({ [STAGE]: stage!.trim().toLowerCase() })}::jsonb`, updatedAt: sql`now()` })
     .where(and(eq(records.workspaceId, workspaceId), eq(records.id, companyId)));
-  await recordChanged(tx, workspaceId, 'UPDATED', [companyId]);
+  await recordChanged(tx, workspaceId, 'UPDATED', [companyId], 'JOB');
   return { companyId, from: company.stage, to: stage!.trim().toLowerCase(), source: 'JOB' };
 }
 
