@@ -189,7 +189,9 @@ describe('invariants under random operations', () => {
           await checkInvariants();
         }
       }),
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? 40), endOnFailure: true },
+      // a fixed seed keeps CI repeatable (the tally checks below need the runs to hit every case);
+      // PROPERTY_SEED=random explores new sequences, PROPERTY_SEED=<n> replays one
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 40), endOnFailure: true, ...(process.env.PROPERTY_SEED !== 'random' ? { seed: Number(process.env.PROPERTY_SEED ?? 20261127) } : {}) },
     );
     // the runs must really have exercised every operation, both accepted and (where possible) refused
     for (const kind of ['associate', 'company', 'removeCompany', 'removeDeal', 'unlabel', 'unprimary', 'archive', 'restore', 'merge', 'undoMerge']) {

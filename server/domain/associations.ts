@@ -1,4 +1,4 @@
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { AssociationTypeDef } from '../../shared/association-types.ts';
 import { hubspotPrimaryType } from '../../shared/association-types.ts';
 import { COMPANY, CONTACT } from '../../shared/objects.ts';
@@ -102,9 +102,6 @@ function actionOf(t: AssociationTypeDef, defaultTypeId: number, adding: boolean)
   return adding ? 'LABEL_ADDED' : 'LABEL_REMOVED';
 }
 
-function values(rows: SQL[]): SQL {
-  return sql.join(rows, sql`, `);
-}
 
 /**
  * Removes and adds edges and writes their history, all in one statement. Callers pass both
@@ -112,31 +109,14 @@ function values(rows: SQL[]): SQL {
  */
 export async function writeEdges(tx: Tx, ctx: WriteContext, removes: Edge[], adds: Edge[], history: HistoryRow[]): Promise<void> {
   if (removes.length === 0 && adds.length === 0 && history.length === 0) return;
-  const ws = ctx.workspaceId;
   const a = ctx.actor;
   const userId = a.source === 'USER' ? a.userId : null;
   const userName = a.source === 'USER' ? a.userName : null;
   const sourceId = a.source === 'USER' ? null : (a.sourceId ?? null);
-  const parts: SQL[] = [];
-  if (removes.length > 0) {
-    parts.push(sql`d as (
-      delete from associations where workspace_id = ${ws}
-        and (from_id, to_type, to_id, type_id) in (${values(removes.map((e) => sql`(${e.fromId}::bigint, ${e.toType}::text, ${e.toId}::bigint, ${e.typeId}::int)`))})
-      returning 1)`);
-  }
-  if (adds.length > 0) {
-    parts.push(sql`i as (
-      insert into associations (workspace_id, from_id, to_type, to_id, type_id, from_type)
-      values ${values(adds.map((e) => sql`(${ws}, ${e.fromId}, ${e.toType}, ${e.toId}, ${e.typeId}, ${e.fromType})`))}
-      on conflict do nothing returning 1)`);
-  }
-  if (history.length > 0) {
-    parts.push(sql`h as (
-      insert into association_history (workspace_id, action, source, source_user_id, source_user_name, source_id, from_type, from_id, to_type, to_id, to_name, type_id, label, detail)
-      values ${values(history.map((h) => sql`(${ws}, ${h.action}, ${a.source}, ${userId}, ${userName}, ${sourceId}, ${h.fromType}, ${h.fromId}, ${h.toType}, ${h.toId}, ${h.toName}, ${h.typeId}, ${h.label}, ${h.detail ?? null})`))}
-      returning 1)`);
-  }
-  await tx.execute(sql`with ${sql.join(parts, sql`, `)} select 1`);
+  const edgeJson = (e: Edge) => ({ from_id: e.fromId, from_type: e.fromType, to_id: e.toId, to_type: e.toType, type_id: e.typeId });
+  const historyJson = history.map((h) => ({ ...edgeJson(h), action: h.action, to_name: h.toName, label: h.label, detail: h.detail ?? null }));
+  await tx.execute(sql`select crm_write_edges(${ctx.workspaceId}::uuid, ${JSON.stringify(removes.map(edgeJson))}::json, ${JSON.stringify(adds.map(edgeJson))}::json,
+    ${JSON.stringify(historyJson)}::json, ${a.source}::text, ${userId}::bigint, ${userName}::text, ${sourceId}::text)`);
 }
 
 /** What the database holds around a pair of records, read in one round trip after locking them. */
@@ -151,7 +131,17 @@ interface PairState {
   limits: LimitRow[];
 }
 
-async function readPairState(
+/** An int[] parameter as a literal both drivers pass through unchanged. */
+function intArray(ids: number[]): string {
+  return `{${ids.map((id) => Math.trunc(id)).join(',')}}`;
+}
+
+/**
+ * Locks two records (in id order) and reads what the rules need about the pair, in one call of
+ * `crm_lock_pair_state` (migration 0005): its statements keep their plans for the session, and
+ * the reads run after the lock with a fresh snapshot, so limits hold under concurrency.
+ */
+async function lockPairState(
   tx: Tx,
   workspaceId: string,
   a: { id: number; type: string },
@@ -160,34 +150,30 @@ async function readPairState(
   countTypesB: number[],
   exclusiveA: number[],
   exclusiveB: number[],
-): Promise<PairState> {
-  const list = (ids: number[]) => (ids.length > 0 ? sql.join(ids.map((i) => sql`${i}::int`), sql`, `) : sql`null::int`);
-  const [row] = rowsOf<{ existing: number[] | null; counts_a: Record<string, number> | null; counts_b: Record<string, number> | null; holders: PairState['holders'] | null; limits: Array<{ from_type: string; to_type: string; type_id: number; max: number }> | null }>(
-    await tx.execute(sql`
-      select
-        (select json_agg(type_id) from associations
-          where workspace_id = ${workspaceId} and from_id = ${a.id} and to_type = ${b.type} and to_id = ${b.id}) as existing,
-        (select json_object_agg(type_id, n) from (select type_id, count(*)::int as n from associations
-          where workspace_id = ${workspaceId} and from_id = ${a.id} and to_type = ${b.type} and type_id in (${list(countTypesA)})
-          group by type_id) c) as counts_a,
-        (select json_object_agg(type_id, n) from (select type_id, count(*)::int as n from associations
-          where workspace_id = ${workspaceId} and from_id = ${b.id} and to_type = ${a.type} and type_id in (${list(countTypesB)})
-          group by type_id) c) as counts_b,
-        (select json_agg(json_build_object('from_id', x.from_id, 'type_id', x.type_id, 'to_id', x.to_id, 'to_type', x.to_type, 'properties', r.properties))
-          from associations x join records r on r.workspace_id = x.workspace_id and r.id = x.to_id
-          where x.workspace_id = ${workspaceId} and (
-            (x.from_id = ${a.id} and x.to_type = ${b.type} and x.type_id in (${list(exclusiveA)}) and x.to_id <> ${b.id})
-            or (x.from_id = ${b.id} and x.to_type = ${a.type} and x.type_id in (${list(exclusiveB)}) and x.to_id <> ${a.id}))) as holders,
-        (select json_agg(json_build_object('from_type', from_type, 'to_type', to_type, 'type_id', type_id, 'max', max_to_object_ids))
-          from association_limits where workspace_id = ${workspaceId}
-            and ((from_type = ${a.type} and to_type = ${b.type}) or (from_type = ${b.type} and to_type = ${a.type}))) as limits`),
+): Promise<{ records: Map<number, RecordRow>; state: PairState }> {
+  type Raw = {
+    records: RecordRow[] | null;
+    existing: number[] | null;
+    counts_a: Record<string, number> | null;
+    counts_b: Record<string, number> | null;
+    holders: PairState['holders'] | null;
+    limits: Array<{ from_type: string; to_type: string; type_id: number; max: number }> | null;
+  };
+  const [row] = rowsOf<{ s: Raw }>(
+    await tx.execute(sql`select crm_lock_pair_state(${workspaceId}::uuid, ${a.id}::bigint, ${a.type}::text, ${b.id}::bigint, ${b.type}::text,
+      ${intArray(countTypesA)}::int[], ${intArray(countTypesB)}::int[], ${intArray(exclusiveA)}::int[], ${intArray(exclusiveB)}::int[]) as s`),
   );
+  const raw = row!.s;
+  const records = new Map((raw.records ?? []).map((r) => [Number(r.id), { ...r, id: Number(r.id) }]));
   return {
-    existing: (row?.existing ?? []).map(Number),
-    countsA: row?.counts_a ?? {},
-    countsB: row?.counts_b ?? {},
-    holders: (row?.holders ?? []).map((h) => ({ ...h, from_id: Number(h.from_id), to_id: Number(h.to_id), type_id: Number(h.type_id) })),
-    limits: (row?.limits ?? []).map((l) => ({ fromType: l.from_type, toType: l.to_type, typeId: Number(l.type_id), max: Number(l.max) })),
+    records,
+    state: {
+      existing: (raw.existing ?? []).map(Number),
+      countsA: raw.counts_a ?? {},
+      countsB: raw.counts_b ?? {},
+      holders: (raw.holders ?? []).map((h) => ({ ...h, from_id: Number(h.from_id), to_id: Number(h.to_id), type_id: Number(h.type_id) })),
+      limits: (raw.limits ?? []).map((l) => ({ fromType: l.from_type, toType: l.to_type, typeId: Number(l.type_id), max: Number(l.max) })),
+    },
   };
 }
 
@@ -231,11 +217,9 @@ export async function associate(tx: Tx, ctx: WriteContext, input: AssociateInput
   for (const t of requested) requirePlanFor(ctx, t);
   const defAB = await defaultType(tx, ws, input.fromType, toType);
   const defBA = await defaultType(tx, ws, toType, input.fromType);
-  const records = await lockRecords(tx, ws, [input.fromId, input.toId]);
-  const recA = requireRecord(records, input.fromId, input.fromType, 'from.id');
-  const recB = requireRecord(records, input.toId, toType, 'to.id');
-  const A = { id: recA.id, type: input.fromType };
-  const B = { id: recB.id, type: toType };
+  // Known before touching the records: A is the `from` record, B the `to` record.
+  const A = { id: input.fromId, type: input.fromType };
+  const B = { id: input.toId, type: toType };
 
   // The side types of the requested set: A→B types and their inverses B→A.
   const wantAB = new Map<number, AssociationTypeDef>([[defAB.typeId, defAB], ...requested.map((t) => [t.typeId, t] as const)]);
@@ -257,7 +241,10 @@ export async function associate(tx: Tx, ctx: WriteContext, input: AssociateInput
   const countTypesA = [...wantAB.keys()];
   const countTypesB = [...inverses.values()].map((t) => t.typeId);
 
-  const state = await readPairState(tx, ws, A, B, countTypesA, countTypesB, exclusiveA, exclusiveB);
+  // One round trip: lock both records, then read the pair's state under the locks.
+  const { records, state } = await lockPairState(tx, ws, A, B, countTypesA, countTypesB, exclusiveA, exclusiveB);
+  const recA = requireRecord(records, input.fromId, input.fromType, 'from.id');
+  const recB = requireRecord(records, input.toId, toType, 'to.id');
   const existing = new Set(state.existing);
   const isNew = !existing.has(defAB.typeId);
 
