@@ -31,6 +31,11 @@ import { ApiError, toApiError } from '../errors.ts';
 import { requireAdmin } from '../middleware/auth.ts';
 import { validate } from '../validate.ts';
 
+/** The two object types a route names (`fromType`, `toType`), resolved for the workspace. */
+async function pairOf(db: DbOrTx, workspaceId: string, p: { fromType: string; toType: string }) {
+  return { from: await resolveObjectType(db, workspaceId, p.fromType), to: await resolveObjectType(db, workspaceId, p.toType) };
+}
+
 function writeContext(auth: Auth): WriteContext {
   return { workspaceId: auth.workspaceId, plan: auth.plan, actor: actorOf(auth) };
 }
@@ -101,8 +106,7 @@ export function associationRoutes() {
         const auth = c.get('auth');
         const db = c.get('db');
         const p = c.req.valid('param');
-        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
-        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const { from, to } = await pairOf(db, auth.workspaceId, p);
         const r = await db.transaction((tx) => associate(tx as Tx, writeContext(auth), { fromType: from.typeId, fromId: p.fromId, toType: to.typeId, toId: p.toId, typeIds: [] }));
         const results = [];
         for (const id of r.typeIds) {
@@ -123,8 +127,7 @@ export function associationRoutes() {
         const auth = c.get('auth');
         const db = c.get('db');
         const p = c.req.valid('param');
-        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
-        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const { from, to } = await pairOf(db, auth.workspaceId, p);
         const typeIds = await typeIdsOf(db, auth.workspaceId, from.typeId, c.req.valid('json'), 'body');
         const r = await db.transaction((tx) => associate(tx as Tx, writeContext(auth), { fromType: from.typeId, fromId: p.fromId, toType: to.typeId, toId: p.toId, typeIds }));
         return c.json({ fromObjectTypeId: r.fromObjectTypeId, fromObjectId: r.fromObjectId, toObjectTypeId: r.toObjectTypeId, toObjectId: r.toObjectId, labels: r.labels }, 201);
@@ -140,8 +143,7 @@ export function associationRoutes() {
         const db = c.get('db');
         const p = c.req.valid('param');
         const q = c.req.valid('query');
-        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
-        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const { from, to } = await pairOf(db, auth.workspaceId, p);
         await db.transaction((tx) =>
           removeAssociation(tx as Tx, writeContext(auth), { fromType: from.typeId, fromId: p.fromId, toType: to.typeId, toId: p.toId, ...(q.newPrimaryCompanyId !== undefined ? { newPrimaryCompanyId: q.newPrimaryCompanyId } : {}) }),
         );
@@ -158,8 +160,7 @@ export function associationRoutes() {
         const db = c.get('db');
         const p = c.req.valid('param');
         const q = c.req.valid('query');
-        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
-        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const { from, to } = await pairOf(db, auth.workspaceId, p);
         const page = await listAssociations(db, auth.workspaceId, { type: from.typeId, id: p.fromId }, to.typeId, { limit: q.limit, ...(q.after ? { after: Number(q.after) } : {}) });
         const next = page.next !== undefined ? { paging: { next: { after: String(page.next), link: `${new URL(c.req.url).pathname}?after=${page.next}&limit=${q.limit}` } } } : {};
         return c.json({ results: page.results, ...next });
@@ -175,8 +176,7 @@ export function associationRoutes() {
         const auth = c.get('auth');
         const db = c.get('db');
         const p = c.req.valid('param');
-        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
-        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const { from, to } = await pairOf(db, auth.workspaceId, p);
         const ctx = writeContext(auth);
         const { results, errors } = await eachInput(
           db,
@@ -208,8 +208,7 @@ export function associationRoutes() {
         const auth = c.get('auth');
         const db = c.get('db');
         const p = c.req.valid('param');
-        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
-        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const { from, to } = await pairOf(db, auth.workspaceId, p);
         const ctx = writeContext(auth);
         const { results, errors } = await eachInput(
           db,
@@ -234,8 +233,7 @@ export function associationRoutes() {
         const auth = c.get('auth');
         const db = c.get('db');
         const p = c.req.valid('param');
-        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
-        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const { from, to } = await pairOf(db, auth.workspaceId, p);
         const results = [];
         const errors: Array<{ error: ApiError; context: Record<string, string[]> }> = [];
         for (const input of c.req.valid('json').inputs) {
@@ -259,8 +257,7 @@ export function associationRoutes() {
         const auth = c.get('auth');
         const db = c.get('db');
         const p = c.req.valid('param');
-        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
-        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const { from, to } = await pairOf(db, auth.workspaceId, p);
         const ctx = writeContext(auth);
         const pairs = c.req.valid('json').inputs.flatMap((input) => input.to.map((t) => ({ fromId: input.from.id, toId: t.id, newPrimaryCompanyId: input.newPrimaryCompanyId })));
         const { errors } = await eachInput(
@@ -286,8 +283,7 @@ export function associationRoutes() {
         const auth = c.get('auth');
         const db = c.get('db');
         const p = c.req.valid('param');
-        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
-        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const { from, to } = await pairOf(db, auth.workspaceId, p);
         const ctx = writeContext(auth);
         const { errors } = await eachInput(
           db,
@@ -320,8 +316,7 @@ export function associationSchemaRoutes() {
         const auth = c.get('auth');
         const db = c.get('db');
         const p = c.req.valid('param');
-        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
-        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const { from, to } = await pairOf(db, auth.workspaceId, p);
         return c.json({ results: await listLimits(db, auth.workspaceId, { fromType: from.typeId, toType: to.typeId }) });
       },
     )
@@ -336,8 +331,7 @@ export function associationSchemaRoutes() {
         requireAdmin(auth);
         const db = c.get('db');
         const p = c.req.valid('param');
-        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
-        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const { from, to } = await pairOf(db, auth.workspaceId, p);
         const { applied, errors } = await db.transaction((tx) => setLimits(tx as Tx, auth.workspaceId, auth.plan, from.typeId, to.typeId, c.req.valid('json').inputs));
         return c.json(batchResponse(applied, errors.map((e) => ({ error: e.error, context: { inputIndex: [String(e.index)] } })), startedAt), errors.length ? 207 : 201);
       },
@@ -353,8 +347,7 @@ export function associationSchemaRoutes() {
         requireAdmin(auth);
         const db = c.get('db');
         const p = c.req.valid('param');
-        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
-        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const { from, to } = await pairOf(db, auth.workspaceId, p);
         const { applied, errors } = await db.transaction((tx) => setLimits(tx as Tx, auth.workspaceId, auth.plan, from.typeId, to.typeId, c.req.valid('json').inputs));
         const results = applied.map((a) => ({ typeId: a.typeId, category: a.category, maxToObjectIds: a.userEnforcedMaxToObjectIds }));
         return c.json(batchResponse(results, errors.map((e) => ({ error: e.error, context: { inputIndex: [String(e.index)] } })), startedAt), errors.length ? 207 : 200);
@@ -370,8 +363,7 @@ export function associationSchemaRoutes() {
         requireAdmin(auth);
         const db = c.get('db');
         const p = c.req.valid('param');
-        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
-        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const { from, to } = await pairOf(db, auth.workspaceId, p);
         await purgeLimits(db, auth.workspaceId, from.typeId, to.typeId, c.req.valid('json').inputs.map((i) => i.typeId));
         return c.body(null, 204);
       },
@@ -380,8 +372,7 @@ export function associationSchemaRoutes() {
       const auth = c.get('auth');
       const db = c.get('db');
       const p = c.req.valid('param');
-      const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
-      const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+      const { from, to } = await pairOf(db, auth.workspaceId, p);
       return c.json({ results: await listLabels(db, auth.workspaceId, from.typeId, to.typeId) });
     })
     .post(
@@ -394,8 +385,7 @@ export function associationSchemaRoutes() {
         requireAdmin(auth);
         const db = c.get('db');
         const p = c.req.valid('param');
-        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
-        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const { from, to } = await pairOf(db, auth.workspaceId, p);
         const created = await db.transaction((tx) => createLabel(tx as Tx, writeContext(auth), from.typeId, to.typeId, c.req.valid('json')));
         return c.json({ results: created }, 200);
       },
@@ -410,8 +400,7 @@ export function associationSchemaRoutes() {
         requireAdmin(auth);
         const db = c.get('db');
         const p = c.req.valid('param');
-        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
-        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const { from, to } = await pairOf(db, auth.workspaceId, p);
         await updateLabel(db, writeContext(auth), from.typeId, to.typeId, c.req.valid('json'));
         return c.body(null, 204);
       },
@@ -425,8 +414,7 @@ export function associationSchemaRoutes() {
         requireAdmin(auth);
         const db = c.get('db');
         const p = c.req.valid('param');
-        const from = await resolveObjectType(db, auth.workspaceId, p.fromType);
-        const to = await resolveObjectType(db, auth.workspaceId, p.toType);
+        const { from, to } = await pairOf(db, auth.workspaceId, p);
         await db.transaction((tx) => deleteLabel(tx as Tx, writeContext(auth), from.typeId, to.typeId, p.typeId));
         return c.body(null, 204);
       },
