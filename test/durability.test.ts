@@ -26,6 +26,7 @@ async function showFsync(dataDir: string, durable?: boolean): Promise<string> {
   }
 }
 
+// PGlite's durability only: with PostgreSQL, durability is the server's own (the postgres project skips this)
 describe.skipIf(process.env.TEST_DB === 'postgres')('durability of the embedded database', () => {
   it('every write confirmed before a SIGKILL is there after a restart on the same directory, whose stale lock is taken over', { timeout: SLOW }, async () => {
     const dir = await tempDir('durable');
