@@ -1,9 +1,7 @@
-import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { applyChange, type ChangeEvent, emptySyncedState, type SyncedState } from '../shared/history.ts';
-import { rowsOf } from '../server/db/client.ts';
-import { typeNameSql } from '../server/domain/history/entries.ts';
 import { useTestApp } from './helpers/app.ts';
+import { plain, serverState } from './helpers/sync-state.ts';
 
 /** B2 with the record lifecycle: a client following the change feed ends with the server's state. */
 const t = useTestApp();
@@ -24,33 +22,7 @@ async function followAll(token: string): Promise<{ state: SyncedState; events: C
   }
 }
 
-async function serverState(workspaceId: string): Promise<SyncedState> {
-  const state = emptySyncedState();
-  const records = rowsOf<{ id: number; type_name: string; properties: Record<string, string | null>; archived: boolean; merged_into: number | null }>(
-    await t.db.db.execute(sql`select id, ${typeNameSql(workspaceId, sql`type_id`)} as type_name, properties, archived_at is not null as archived, merged_into from records where workspace_id = ${workspaceId}`),
-  );
-  for (const r of records) {
-    state.records.set(String(r.id), {
-      objectType: r.type_name,
-      properties: r.properties,
-      status: r.merged_into !== null ? 'merged' : r.archived ? 'archived' : 'live',
-      ...(r.merged_into !== null ? { mergedIntoObjectId: String(r.merged_into) } : {}),
-    });
-  }
-  const edges = rowsOf<{ from_id: number; to_name: string; to_id: number; type_id: number }>(
-    await t.db.db.execute(sql`select from_id, ${typeNameSql(workspaceId, sql`to_type`)} as to_name, to_id, type_id from associations where workspace_id = ${workspaceId}`),
-  );
-  for (const e of edges) {
-    const key = `${e.from_id}>${e.to_name}:${e.to_id}`;
-    state.associations.set(key, (state.associations.get(key) ?? new Set<number>()).add(Number(e.type_id)));
-  }
-  return state;
-}
 
-const plain = (s: SyncedState) => ({
-  records: Object.fromEntries([...s.records].sort(([a], [b]) => a.localeCompare(b))),
-  associations: Object.fromEntries([...s.associations].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, [...v].sort((a, b) => a - b)])),
-});
 
 describe('the change feed follows restore, merge, undo, activities and lifecycle sync (B2)', () => {
   it('B2, B1, R11: a follower of the feed holds exactly the server\'s records and associations after every lifecycle operation', async () => {
@@ -71,7 +43,7 @@ describe('the change feed follows restore, merge, undo, activities and lifecycle
     const merged = await t.app.request('/crm/v3/objects/contacts/merge', { method: 'POST', headers, body: JSON.stringify({ primaryObjectId: String(keep), objectIdToMerge: String(dupe) }) });
     expect(merged.status).toBe(200);
     const midway = await followAll(token);
-    expect(plain(midway.state)).toEqual(plain(await serverState(ws.body.id)));
+    expect(plain(midway.state)).toEqual(plain(await serverState(t, ws.body.id)));
     expect(midway.events.filter((e) => e.kind === 'record').map((e) => `${e.action}:${e.objectId}`)).toEqual(expect.arrayContaining([`RESTORED:${acme}`, `MERGED:${dupe}`, `UPDATED:${keep}`]));
 
     expect((await call('POST', `/api/merges/${merged.headers.get('x-merge-id')}/undo`)).status).toBe(200);
@@ -80,7 +52,7 @@ describe('the change feed follows restore, merge, undo, activities and lifecycle
     expect(patched.headers.get('x-lifecycle-stage-sync')).toBe(`companies/${acme} subscriber->customer`);
 
     const end = await followAll(token);
-    expect(plain(end.state)).toEqual(plain(await serverState(ws.body.id)));
+    expect(plain(end.state)).toEqual(plain(await serverState(t, ws.body.id)));
     expect(end.state.records.get(String(acme))?.properties.lifecyclestage).toBe('customer');
     expect(end.state.records.get(String(dupe))?.status).toBe('live');
   });
