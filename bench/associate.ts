@@ -562,13 +562,10 @@ function report(results: RunResult[]): string {
       '',
     );
     out.push(markdownTable(['EXPLAIN ANALYZE: pair', 'Statement', 'Planning ms', 'Execution ms'], r.probe.explain.map((e) => [e.pair, e.step, e.planningMs.toFixed(3), e.executionMs.toFixed(3)])), '');
-    out.push(
-      markdownTable(
-        ['Statement (one connection, 200×)', 'as sent p50 ms', 'as sent p99 ms', 'prepared p50 ms', 'prepared p99 ms'],
-        r.probe.prepared.map((p) => [p.step, ms(p.asSent.p50), ms(p.asSent.p99), ms(p.prepared.p50), ms(p.prepared.p99)]),
-      ),
-      '',
-    );
+    if (r.probe.prepared.length > 0) {
+      const rows = r.probe.prepared.map((p) => [p.step, ms(p.asSent.p50), ms(p.asSent.p99), ms(p.prepared.p50), ms(p.prepared.p99)]);
+      out.push(markdownTable(['Statement (one connection, 200×)', 'as sent p50 ms', 'as sent p99 ms', 'prepared p50 ms', 'prepared p99 ms'], rows), '');
+    }
   }
   for (const r of results) {
     const s = r.settings;

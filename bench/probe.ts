@@ -51,9 +51,12 @@ export interface ProbeReport {
   prepared: Array<{ step: string; asSent: Summary; prepared: Summary }>;
 }
 
+/** The statements associate() sends, by what they do (the PL/pgSQL calls of migration 0005, or the plain SQL before it). */
 const STEP_NAMES: Array<[RegExp, string]> = [
+  [/crm_lock_pair_state/, 'lock + pair state: select crm_lock_pair_state(…)'],
   [/for update/i, 'lock records (select … for update)'],
   [/json_agg\(type_id\)/i, 'read pair state (existing, counts, holders, limits)'],
+  [/crm_write_edges/, 'write edges + history: select crm_write_edges(…)'],
   [/insert into associations/i, 'write edges + history (one CTE)'],
 ];
 
@@ -285,7 +288,8 @@ async function preparedVsPlain(database: Database, statements: Traced[]): Promis
   try {
     for (const s of statements) {
       const step = stepOf(s.text);
-      if (step.startsWith('write') || step.startsWith('other')) continue;
+      // the reads (the write cannot run twice)
+      if (!step.startsWith('lock') && !step.startsWith('read')) continue;
       const q = dialect.sqlToQuery(s.query);
       const name = `probe_${out.length}`;
       await run(`prepare ${name} as ${q.sql}`);
