@@ -96,8 +96,9 @@ export async function nameOf(tx: Tx, workspaceId: string, r: { type_id: string; 
   return displayName(r.type_id, r.properties, type?.definition);
 }
 
-function actionOf(t: AssociationTypeDef, defaultTypeId: number, adding: boolean): Action {
-  if (t.typeId === defaultTypeId) return adding ? 'CREATED' : 'DELETED';
+/** The history action of adding or removing one type: the unlabeled type is the association itself. */
+export function actionOf(t: AssociationTypeDef, adding: boolean): Action {
+  if (t.label === null) return adding ? 'CREATED' : 'DELETED';
   if (t.primary) return adding ? 'PRIMARY_SET' : 'PRIMARY_UNSET';
   return adding ? 'LABEL_ADDED' : 'LABEL_REMOVED';
 }
@@ -246,7 +247,6 @@ export async function associate(tx: Tx, ctx: WriteContext, input: AssociateInput
   const recA = requireRecord(records, input.fromId, input.fromType, 'from.id');
   const recB = requireRecord(records, input.toId, toType, 'to.id');
   const existing = new Set(state.existing);
-  const isNew = !existing.has(defAB.typeId);
 
   // Automatic primary: R8 (a contact's first company), R7 (a company added while creating).
   if (recordSide) {
@@ -276,8 +276,8 @@ export async function associate(tx: Tx, ctx: WriteContext, input: AssociateInput
     const inv = inverses.get(t.typeId)!;
     adds.push(edge(A, B, t.typeId), edge(B, A, inv.typeId));
     history.push(
-      { ...edge(A, B, t.typeId), action: actionOf(t, defAB.typeId, true), toName: nameB, label: t.label },
-      { ...edge(B, A, inv.typeId), action: actionOf(inv, defBA.typeId, true), toName: nameA, label: inv.label },
+      { ...edge(A, B, t.typeId), action: actionOf(t, true), toName: nameB, label: t.label },
+      { ...edge(B, A, inv.typeId), action: actionOf(inv, true), toName: nameA, label: inv.label },
     );
     // An exclusive type moves: the record that held it loses it but stays associated (R6).
     for (const [side, other, typeOnSide] of [[A, B, t], [B, A, inv]] as const) {
@@ -292,8 +292,8 @@ export async function associate(tx: Tx, ctx: WriteContext, input: AssociateInput
         const invType = holderInv === typeOnSide.typeId ? typeOnSide : (await findType(tx, ws, holderInv))!;
         const detail = `replaced by ${other.type} ${other.id}`;
         history.push(
-          { ...edge(side, holder, typeOnSide.typeId), action: actionOf(typeOnSide, -1, false), toName: holderName, label: typeOnSide.label, detail },
-          { ...edge(holder, side, holderInv), action: actionOf(invType, -1, false), toName: sideName ?? (await nameOf(tx, ws, sideRec)), label: invType.label, detail },
+          { ...edge(side, holder, typeOnSide.typeId), action: actionOf(typeOnSide, false), toName: holderName, label: typeOnSide.label, detail },
+          { ...edge(holder, side, holderInv), action: actionOf(invType, false), toName: sideName ?? (await nameOf(tx, ws, sideRec)), label: invType.label, detail },
         );
       }
     }
@@ -320,10 +320,10 @@ export async function associate(tx: Tx, ctx: WriteContext, input: AssociateInput
   const finalTypes = [...new Set([...existing, ...adds.filter((e) => e.fromId === A.id && e.toId === B.id).map((e) => e.typeId)])].filter(
     (id) => !removes.some((r) => r.fromId === A.id && r.toId === B.id && r.typeId === id),
   );
-  return resultOf(tx, ws, A, B, finalTypes, isNew);
+  return resultOf(tx, ws, A, B, finalTypes);
 }
 
-async function resultOf(tx: DbOrTx, ws: string, A: { id: number; type: string }, B: { id: number; type: string }, typeIds: number[], _created: boolean): Promise<AssociationResult> {
+async function resultOf(tx: DbOrTx, ws: string, A: { id: number; type: string }, B: { id: number; type: string }, typeIds: number[]): Promise<AssociationResult> {
   const labels: string[] = [];
   for (const id of typeIds) {
     const t = await findType(tx, ws, id);
@@ -471,8 +471,8 @@ export async function removeLabels(tx: Tx, ctx: WriteContext, input: RemoveInput
     const inv = t.inverseTypeId === t.typeId ? t : (await findType(tx, ws, t.inverseTypeId))!;
     removes.push({ fromId: A.id, fromType: A.type, toId: B.id, toType: B.type, typeId: t.typeId }, { fromId: B.id, fromType: B.type, toId: A.id, toType: A.type, typeId: inv.typeId });
     history.push(
-      { fromId: A.id, fromType: A.type, toId: B.id, toType: B.type, typeId: t.typeId, action: actionOf(t, defAB.typeId, false), toName: nameB, label: t.label },
-      { fromId: B.id, fromType: B.type, toId: A.id, toType: A.type, typeId: inv.typeId, action: actionOf(inv, -1, false), toName: nameA, label: inv.label },
+      { fromId: A.id, fromType: A.type, toId: B.id, toType: B.type, typeId: t.typeId, action: actionOf(t, false), toName: nameB, label: t.label },
+      { fromId: B.id, fromType: B.type, toId: A.id, toType: A.type, typeId: inv.typeId, action: actionOf(inv, false), toName: nameA, label: inv.label },
     );
     if (t.primary) {
       const recordSide = B.type === COMPANY ? A : B;
@@ -483,7 +483,7 @@ export async function removeLabels(tx: Tx, ctx: WriteContext, input: RemoveInput
     }
   }
   await writeEdges(tx, ctx, removes, adds, history);
-  return resultOf(tx, ws, A, B, existing.filter((id) => !removes.some((r) => r.fromId === A.id && r.typeId === id)), false);
+  return resultOf(tx, ws, A, B, existing.filter((id) => !removes.some((r) => r.fromId === A.id && r.typeId === id)));
 }
 
 export interface AssociatedRecord {

@@ -20,8 +20,9 @@ import {
   pairPath,
 } from '../../shared/associations.ts';
 import { errorCategory } from '../../shared/errors.ts';
+import { LIMITS } from '../../shared/plans.ts';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
-import { associate, listAssociations, removeAssociation, removeLabels, type WriteContext } from '../domain/associations.ts';
+import { associate, type AssociationResult, listAssociations, removeAssociation, removeLabels, type WriteContext } from '../domain/associations.ts';
 import { findType } from '../domain/association-types.ts';
 import { createLabel, deleteLabel, listLabels, updateLabel } from '../domain/labels.ts';
 import { listLimits, purgeLimits, setLimits } from '../domain/limits.ts';
@@ -50,6 +51,19 @@ async function typeIdsOf(db: DbOrTx, ws: string, fromType: string, specs: Associ
       });
     }
     out.push(s.associationTypeId);
+  }
+  return out;
+}
+
+/** HubSpot's PublicDefaultAssociation results: the unlabeled type between two records, both directions. */
+async function defaultAssociationsOf(db: DbOrTx, ws: string, r: AssociationResult) {
+  const out = [];
+  for (const id of r.typeIds) {
+    const t = await findType(db, ws, id);
+    if (!t || t.label !== null) continue;
+    const spec = (typeId: number) => ({ associationCategory: t.category, associationTypeId: typeId });
+    out.push({ from: { id: String(r.fromObjectId) }, to: { id: String(r.toObjectId) }, associationSpec: spec(t.typeId) });
+    out.push({ from: { id: String(r.toObjectId) }, to: { id: String(r.fromObjectId) }, associationSpec: spec(t.inverseTypeId) });
   }
   return out;
 }
@@ -108,14 +122,7 @@ export function associationRoutes() {
         const p = c.req.valid('param');
         const { from, to } = await pairOf(db, auth.workspaceId, p);
         const r = await db.transaction((tx) => associate(tx as Tx, writeContext(auth), { fromType: from.typeId, fromId: p.fromId, toType: to.typeId, toId: p.toId, typeIds: [] }));
-        const results = [];
-        for (const id of r.typeIds) {
-          const t = await findType(db, auth.workspaceId, id);
-          if (!t || t.label !== null) continue;
-          results.push({ from: { id: String(p.fromId) }, to: { id: String(p.toId) }, associationSpec: { associationCategory: t.category, associationTypeId: t.typeId } });
-          results.push({ from: { id: String(p.toId) }, to: { id: String(p.fromId) }, associationSpec: { associationCategory: t.category, associationTypeId: t.inverseTypeId } });
-        }
-        return c.json(batchResponse(results, [], startedAt), 200);
+        return c.json(batchResponse(await defaultAssociationsOf(db, auth.workspaceId, r), [], startedAt), 200);
       },
     )
     .put(
@@ -183,15 +190,7 @@ export function associationRoutes() {
           c.req.valid('json').inputs,
           async (tx, input) => {
             const r = await associate(tx, ctx, { fromType: from.typeId, fromId: input.from.id, toType: to.typeId, toId: input.to.id, typeIds: [] });
-            const unlabeled = [];
-            for (const id of r.typeIds) {
-              const t = await findType(tx, auth.workspaceId, id);
-              if (t && t.label === null) unlabeled.push(t);
-            }
-            return unlabeled.flatMap((t) => [
-              { from: { id: String(input.from.id) }, to: { id: String(input.to.id) }, associationSpec: { associationCategory: t.category, associationTypeId: t.typeId } },
-              { from: { id: String(input.to.id) }, to: { id: String(input.from.id) }, associationSpec: { associationCategory: t.category, associationTypeId: t.inverseTypeId } },
-            ]);
+            return defaultAssociationsOf(tx, auth.workspaceId, r);
           },
           (input) => ({ fromObjectId: [String(input.from.id)], toObjectId: [String(input.to.id)] }),
         );
@@ -238,7 +237,7 @@ export function associationRoutes() {
         const errors: Array<{ error: ApiError; context: Record<string, string[]> }> = [];
         for (const input of c.req.valid('json').inputs) {
           try {
-            const page = await listAssociations(db, auth.workspaceId, { type: from.typeId, id: input.id }, to.typeId, { limit: 500, ...(input.after ? { after: Number(input.after) } : {}) });
+            const page = await listAssociations(db, auth.workspaceId, { type: from.typeId, id: input.id }, to.typeId, { limit: LIMITS.associationsPerPage, ...(input.after ? { after: Number(input.after) } : {}) });
             results.push({ from: { id: String(input.id) }, to: page.results, ...(page.next !== undefined ? { paging: { next: { after: String(page.next) } } } : {}) });
           } catch (err) {
             errors.push({ error: toApiError(err), context: { fromObjectId: [String(input.id)] } });

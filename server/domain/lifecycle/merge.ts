@@ -7,7 +7,7 @@ import { type Db, rowsOf, type Tx } from '../../db/client.ts';
 import { records } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
 import { defaultType, findType, isExclusive } from '../association-types.ts';
-import { type Action, type Edge, type HistoryRow, lockRecords, nameOf, type WriteContext, writeEdges } from '../associations.ts';
+import { actionOf, type Edge, type HistoryRow, lockRecords, nameOf, type WriteContext, writeEdges } from '../associations.ts';
 import { recordChanged } from '../history/changes.ts';
 import { effectiveLimit, limitsForPair } from '../limits.ts';
 import { objectTypeById, type ObjectType } from '../object-types.ts';
@@ -19,12 +19,6 @@ import { historyFrom, snapshotAtMerge } from './snapshot.ts';
 const MERGED_IDS = 'hs_merged_object_ids';
 
 type Locked = Awaited<ReturnType<typeof lockRecords>>;
-
-function actionOf(t: AssociationTypeDef, adding: boolean): Action {
-  if (t.label === null) return adding ? 'CREATED' : 'DELETED';
-  if (t.primary) return adding ? 'PRIMARY_SET' : 'PRIMARY_UNSET';
-  return adding ? 'LABEL_ADDED' : 'LABEL_REMOVED';
-}
 
 async function typeOf(tx: Tx, ws: string, typeId: number): Promise<AssociationTypeDef> {
   const t = await findType(tx, ws, typeId);
