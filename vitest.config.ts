@@ -1,7 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 // The server suite runs on PGlite always and, when DATABASE_URL is set, on PostgreSQL as well.
+// The extension's own tests run in a DOM (happy-dom, fake-indexeddb); the end-to-end tests load the
+// built extension into Chromium once, against a server on PGlite.
 const dbTests = ['server/**/*.test.ts', 'test/**/*.test.ts'];
+const e2eTests = ['test/e2e/**/*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -10,10 +13,15 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: [
       { extends: true, test: { name: 'unit', include: ['shared/**/*.test.ts'] } },
-      { extends: true, test: { name: 'pglite', include: dbTests, env: { TEST_DB: 'pglite' } } },
+      {
+        extends: true,
+        test: { name: 'extension', include: ['extension/**/*.test.{ts,tsx}'], environment: 'happy-dom', env: { TEST_DB: 'pglite' } },
+      },
+      { extends: true, test: { name: 'pglite', include: dbTests, exclude: e2eTests, env: { TEST_DB: 'pglite' } } },
       ...(process.env.DATABASE_URL
-        ? [{ extends: true, test: { name: 'postgres', include: dbTests, env: { TEST_DB: 'postgres' } } }]
+        ? [{ extends: true, test: { name: 'postgres', include: dbTests, exclude: e2eTests, env: { TEST_DB: 'postgres' } } }]
         : []),
+      { extends: true, test: { name: 'e2e', include: e2eTests, env: { TEST_DB: 'pglite' }, testTimeout: 120_000, hookTimeout: 300_000 } },
     ],
   },
 });

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+/**
+ * A change the rep makes in the companion (X4). The UI never calls the server for a write: it
+ * hands an Operation to the background, which keeps it in the outbox until the server confirms it
+ * and sends it with `Idempotency-Key: <opId>`, so a retry can never apply it twice.
+ *
+ * A record the rep created in the companion but the server has not confirmed yet is referred to
+ * as `pending:<opId of its createContact>`; the outbox swaps in the real id once it is known.
+ */
+
+export const PENDING_PREFIX = 'pending:';
+
+export const recordRef = z.object({
+  /** Plural API name: `contacts`, `companies`, `deals`, `tickets`, or a custom object's name. */
+  objectType: z.string().min(1),
+  /** The server's record id, or `pending:<opId>` for a record created by an operation still queued. */
+  id: z.string().min(1),
+});
+export type RecordRef = z.infer<typeof recordRef>;
+
+const labelRef = z.object({
+  associationCategory: z.enum(['HUBSPOT_DEFINED', 'USER_DEFINED']),
+  associationTypeId: z.number().int(),
+});
+
+const base = {
+  /** Made by the client (crypto.randomUUID()); the Idempotency-Key of every request the operation sends. */
+  opId: z.string().min(8).max(200),
+  /** Epoch milliseconds when the rep acted; the outbox sends in this order. */
+  createdAt: z.number(),
+};
+
+export const operation = z.discriminatedUnion('kind', [
+  /** Create a contact; with auto-association by domain on, the server brings its company (R18) as primary (R8). */
+  z.object({ ...base, kind: z.literal('createContact'), email: z.string(), firstname: z.string().optional(), lastname: z.string().optional() }),
+  /** Associate two records: default (unlabeled) when `labels` is absent, else with those labels. */
+  z.object({ ...base, kind: z.literal('associate'), from: recordRef, to: recordRef, labels: z.array(labelRef).optional() }),
+  /** Make a company the contact's primary (HubSpot's type id 1); the old primary stays associated (R8). */
+  z.object({ ...base, kind: z.literal('setPrimary'), contact: recordRef, company: recordRef }),
+  /** Remove labels from an association, keeping the association. */
+  z.object({ ...base, kind: z.literal('removeLabels'), from: recordRef, to: recordRef, labels: z.array(labelRef).min(1) }),
+  /** Remove an association altogether. */
+  z.object({ ...base, kind: z.literal('remove'), from: recordRef, to: recordRef, newPrimaryCompanyId: z.string().optional() }),
+  /** Log an email as an activity on a record; the server adds the primary company (R10). `alsoAssociate` are further chosen records. */
+  z.object({
+    ...base,
+    kind: z.literal('logEmail'),
+    on: recordRef,
+    alsoAssociate: z.array(recordRef).default([]),
+    subject: z.string(),
+    body: z.string().optional(),
+    threadId: z.string().optional(),
+    messageIds: z.array(z.string()).default([]),
+    sentAt: z.string().optional(),
+  }),
+]);
+export type Operation = z.infer<typeof operation>;
+export type OperationKind = Operation['kind'];
+
+/**
+ * What sending an operation came to. `confirmed`: the server applied it (or had already: a repeat
+ * answers with the first response). `refused`: the server will never accept it as it is (limit,
+ * plan, record gone, primary rule): it stays visible with the reason until the rep fixes or
+ * dismisses it. `retry`: offline, timeout, 5xx or 429: send again later.
+ */
+export type SendResult =
+  | { outcome: 'confirmed'; status: number; body: unknown; createdId?: string }
+  | { outcome: 'refused'; status: number; code: string; message: string }
+  | { outcome: 'retry'; reason: string };
