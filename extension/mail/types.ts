@@ -1,0 +1,49 @@
+/**
+ * What the rest of the companion knows of a webmail page (X1): typed events, never DOM nodes.
+ * Only the adapters under mail/<provider>/ know a webmail's markup.
+ */
+
+export type MailProvider = 'gmail' | 'outlook' | 'generic';
+export type ParticipantRole = 'from' | 'to' | 'cc' | 'bcc';
+
+export interface Participant {
+  /** Lowercased, trimmed. */
+  email: string;
+  /** The display name as the page shows it; '' when none. */
+  name: string;
+  /** Every role the address has anywhere in the thread, in from/to/cc/bcc order. */
+  roles: ParticipantRole[];
+}
+
+export interface MailThread {
+  provider: MailProvider;
+  /** The webmail's own id of the conversation (stable while it stays open). */
+  threadId: string;
+  subject: string;
+  /** The webmail's ids of the messages on the page, oldest first. */
+  messageIds: string[];
+  /** Deduplicated, the rep's own addresses and internal domains left out. */
+  participants: Participant[];
+}
+
+export type MailEvent =
+  | { type: 'threadOpened'; thread: MailThread }
+  /** Same thread, something changed: a reply arrived, a collapsed message expanded. */
+  | { type: 'threadUpdated'; thread: MailThread }
+  | { type: 'threadClosed'; threadId: string };
+
+export interface WatchOptions {
+  document: Document;
+  /** The rep's own addresses from the options page; the signed-in account is added by the adapter. */
+  ownAddresses: readonly string[];
+  /** Domains whose addresses are colleagues, never participants (`acme.com` also covers `mail.acme.com`). */
+  internalDomains: readonly string[];
+  onEvent: (event: MailEvent) => void;
+}
+
+export interface MailWatcher {
+  /** The signed-in account's address, when the page shows it. */
+  readonly account: string | null;
+  /** Disconnects every observer and listener; nothing keeps running. */
+  stop(): void;
+}
