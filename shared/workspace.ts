@@ -1,11 +1,16 @@
 import { z } from 'zod';
 import { planSchema } from './plans.ts';
+import { normalizeDomain } from './records.ts';
 
 /** Workspace settings an admin may change. Unknown keys are refused, not silently kept. */
 export const workspaceSettings = z
   .object({
     autoAssociateCompaniesByDomain: z.boolean().describe('R18: associate contacts with the company of their email domain'),
     autoCreateCompaniesByDomain: z.boolean().describe('R18: create that company first when none exists'),
+    autoAssociateExcludedDomains: z
+      .array(z.string().max(253).refine((d) => normalizeDomain(d) !== null, 'must be a domain name such as acme.com'))
+      .max(1000)
+      .describe('R18: email domains (and their subdomains) that never match or create a company; at most 1,000'),
     lifecycleStageSync: z.boolean().describe('R11: a contact moving forward moves its primary company'),
     activityAutoAssociate: z
       .enum(['none', 'open_deals', 'newest_open_deal'])

@@ -9,3 +9,7 @@ export * from './associations.ts';
 export * from './association-history.ts';
 export * from './change-commits.ts';
 export * from './record-changes.ts';
+export * from './import-jobs.ts';
+export * from './import-chunks.ts';
+export * from './import-records.ts';
+export * from './import-errors.ts';

@@ -1,0 +1,18 @@
+import { bigint, integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+
+/**
+ * The records an import created or updated, with the content hash of the last row that wrote each:
+ * undo archives the created ones, and a later row with the same content is DUPLICATE_ROW_CONTENT.
+ */
+export const importRecords = pgTable(
+  'import_records',
+  {
+    workspaceId: uuid('workspace_id').notNull(),
+    importId: uuid('import_id').notNull(),
+    recordId: bigint('record_id', { mode: 'number' }).notNull(),
+    action: text('action', { enum: ['CREATED', 'UPDATED'] }).notNull(),
+    row: integer('row').notNull(),
+    rowHash: text('row_hash').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.importId, t.recordId] })],
+);
