@@ -1,10 +1,12 @@
 import { Hono } from 'hono';
+import { extensionCors } from './cors.ts';
 import type { Db } from './db/client.ts';
 import type { AppEnv } from './env.ts';
 import { onError } from './errors.ts';
 import { bearerAuth, TokenCache } from './middleware/auth.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { associationRoutes, associationSchemaRoutes } from './routes/associations.ts';
+import { companionRoutes } from './routes/companion.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { historyRoutes } from './routes/history.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
@@ -25,6 +27,8 @@ export function createApp(options: AppOptions) {
   const auth = bearerAuth({ db, cache });
 
   const api = new Hono<AppEnv>()
+    // before auth: a preflight carries no token, and a refused origin gets nothing else
+    .use('*', extensionCors())
     .get('/health', (c) => c.json({ status: 'ok' as const }))
     .use('/api/*', auth)
     .use('/crm/*', auth)
@@ -33,6 +37,7 @@ export function createApp(options: AppOptions) {
     .route('/api', recommendationRoutes())
     .route('/api', historyRoutes())
     .route('/api', viewRoutes())
+    .route('/api', companionRoutes())
     .route('/crm/v3/objects', objectRoutes())
     .route('/', lifecycleRoutes())
     .route('/crm/v3/schemas', schemaRoutes())

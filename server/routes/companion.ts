@@ -1,0 +1,47 @@
+import { Hono } from 'hono';
+import { describeRoute, resolver } from 'hono-openapi';
+import { companionThreadBody, companionThreadResponse, contactSummariesBody, contactSummariesResponse } from '../../shared/companion.ts';
+import { contactSummaries } from '../domain/companion.ts';
+import { scopeOf } from '../domain/recommendations/access.ts';
+import { recommendForThread } from '../domain/recommendations/thread.ts';
+import type { AppEnv } from '../env.ts';
+import { validate } from '../validate.ts';
+
+const tags = ['Companion'];
+
+/** /api/companion: what the browser companion's sidebar shows, in one request each (X2). */
+export function companionRoutes() {
+  return new Hono<AppEnv>()
+    .post(
+      '/companion/contacts',
+      describeRoute({
+        summary: 'Summaries of contacts: primary company, counts, newest open deals and tickets',
+        description: 'Ids that are no live contact of the workspace are left out of `results`.',
+        tags,
+        responses: { 200: { description: 'One summary per live contact, by id', content: { 'application/json': { schema: resolver(contactSummariesResponse) } } } },
+      }),
+      validate('json', contactSummariesBody),
+      async (c) => {
+        const auth = c.get('auth');
+        return c.json({ results: await contactSummaries(c.get('db'), auth.workspaceId, c.req.valid('json').ids) }, 200);
+      },
+    )
+    .post(
+      '/companion/thread',
+      describeRoute({
+        summary: "An email thread as the sidebar shows it: the thread's recommendations plus a summary of every participant that is a contact",
+        description: 'The body and answer of `POST /api/recommendations/thread`, plus `summaries` keyed by contact id.',
+        tags,
+        responses: { 200: { description: 'Participants, recommendations, log defaults and contact summaries', content: { 'application/json': { schema: resolver(companionThreadResponse) } } } },
+      }),
+      validate('json', companionThreadBody),
+      async (c) => {
+        const auth = c.get('auth');
+        const db = c.get('db');
+        const thread = await recommendForThread(db, scopeOf(auth), c.req.valid('json'));
+        const ids = thread.participants.flatMap((p) => (p.contact ? [p.contact.id] : []));
+        const summaries = await contactSummaries(db, auth.workspaceId, ids);
+        return c.json({ ...thread, summaries: Object.fromEntries(summaries.map((s) => [s.id, s])) }, 200);
+      },
+    );
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { threadRecommendationsBody, threadRecommendationsResponse } from './recommendations.ts';
+
+/**
+ * What the companion's sidebar shows of an email thread in one request (X2): the thread's
+ * participants and recommendations (the recommendations API), plus for every known contact a
+ * summary: primary company, counts of associated records, the top open deals and tickets.
+ */
+
+export const COMPANION_LIMITS = { topOpen: 3, maxContacts: 100 } as const;
+
+const named = z.object({ id: z.string(), name: z.string() });
+
+export const contactSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string().nullable(),
+  primaryCompany: named.nullable(),
+  /** How many live records of each type the contact is associated with. */
+  counts: z.object({ companies: z.number().int(), deals: z.number().int(), tickets: z.number().int() }),
+  /** Open deals and tickets, newest first, at most `COMPANION_LIMITS.topOpen` of each. */
+  openDeals: z.array(named.extend({ stage: z.string().nullable() })),
+  openTickets: z.array(named.extend({ stage: z.string().nullable() })),
+});
+export type ContactSummary = z.infer<typeof contactSummary>;
+
+export const contactSummariesBody = z.object({
+  ids: z.array(z.string().regex(/^\d{1,18}$/, 'must be a record id')).min(1, 'at least one id').max(COMPANION_LIMITS.maxContacts),
+});
+export const contactSummariesResponse = z.object({ results: z.array(contactSummary) });
+
+export const companionThreadBody = threadRecommendationsBody;
+export const companionThreadResponse = threadRecommendationsResponse.extend({
+  /** Summaries of the participants that are contacts, keyed by contact id. */
+  summaries: z.record(z.string(), contactSummary),
+});
+export type CompanionThreadResponse = z.infer<typeof companionThreadResponse>;
