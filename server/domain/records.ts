@@ -6,6 +6,7 @@ import type { DbOrTx, Tx } from '../db/client.ts';
 import { associations, records } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
 import { associate, dropAssociationsOfArchived, type WriteContext } from './associations.ts';
+import { autoAssociateOnWrite } from './auto-domain.ts';
 import { recordChanged } from './history/changes.ts';
 import type { ObjectType } from './object-types.ts';
 import { applyChanges, checkComplete, checkProperties } from './record-properties.ts';
@@ -230,6 +231,8 @@ export async function createRecord(tx: Tx, ctx: WriteContext, type: ObjectType, 
   if (!row) throw new Error('insert returned no row');
   await recordChanged(tx, ctx.workspaceId, 'CREATED', [row.id]);
   await associateNew(tx, ctx, type, row.id, input.associations ?? [], where);
+  // R18: the company of the email's domain, after the companies the caller named
+  if (type.typeId === CONTACT) await autoAssociateOnWrite(tx, ctx, { id: row.id, email: properties.email });
   return row;
 }
 
@@ -279,6 +282,10 @@ export async function updateRecord(tx: Tx, ctx: WriteContext, type: ObjectType, 
       .where(and(eq(records.workspaceId, ctx.workspaceId), eq(records.id, current.id)))
       .returning();
     await recordChanged(tx, ctx.workspaceId, 'UPDATED', [current.id]);
+    // R18: a new email domain may point at a company
+    if (type.typeId === CONTACT && properties.email && properties.email !== current.properties.email) {
+      await autoAssociateOnWrite(tx, ctx, { id: current.id, email: properties.email });
+    }
     return row!;
   } catch (err) {
     if (isUniqueViolation(err)) throw duplicateContact('(created concurrently)', '');

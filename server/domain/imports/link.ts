@@ -1,0 +1,128 @@
+import { sql } from 'drizzle-orm';
+import { hubspotPrimaryType } from '../../../shared/association-types.ts';
+import { COMPANY, CONTACT } from '../../../shared/objects.ts';
+import { rowsOf, type Tx } from '../../db/client.ts';
+import { ApiError } from '../../errors.ts';
+import { defaultType } from '../association-types.ts';
+import { type Edge, type HistoryRow, lockRecords, nameOf, type WriteContext, writeEdges } from '../associations.ts';
+import { effectiveLimit, type LimitRow, limitsForPair } from '../limits.ts';
+
+/** One end of an unlabeled association to make. */
+export interface LinkEnd {
+  id: number;
+  type: string;
+  /** Created by the caller in this transaction: a company it gets becomes its primary (R7). */
+  created?: boolean;
+}
+
+export interface LinkPair {
+  a: LinkEnd;
+  b: LinkEnd;
+  /** Said in both history rows (why this association was made). */
+  detail?: string;
+}
+
+export type LinkOutcome = { ok: true; made: boolean } | { ok: false; error: ApiError };
+
+/**
+ * Makes many unlabeled associations in one go, with the same rules as `associate` for that case:
+ * both directions (R2), a contact's first company and a new record's company become primary
+ * (R7, R8), per-record limits of both sides (R4), history for every edge (R20) with the context's
+ * source. The records are locked in id order first, so the counts read after are current. Pairs
+ * already associated are left as they are. Answers one outcome per pair, in order.
+ */
+export async function linkUnlabeled(tx: Tx, ctx: WriteContext, pairs: LinkPair[]): Promise<LinkOutcome[]> {
+  const ws = ctx.workspaceId;
+  if (pairs.length === 0) return [];
+  const ids = [...new Set(pairs.flatMap((p) => [p.a.id, p.b.id]))];
+  const records = await lockRecords(tx, ws, ids);
+  const idList = sql.join(ids.map((id) => sql`${id}::bigint`), sql`, `);
+  const edges = rowsOf<{ from_id: number; to_id: number; to_type: string; type_id: number }>(
+    await tx.execute(sql`select from_id, to_id, to_type, type_id from associations where workspace_id = ${ws} and from_id in (${idList}) and to_id in (${idList})`),
+  );
+  const existing = new Set(edges.map((e) => `${Number(e.from_id)}>${Number(e.to_id)}#${Number(e.type_id)}`));
+  const counted = rowsOf<{ from_id: number; to_type: string; type_id: number; n: number }>(
+    await tx.execute(sql`select from_id, to_type, type_id, count(*)::int as n from associations where workspace_id = ${ws} and from_id in (${idList}) group by 1, 2, 3`),
+  );
+  const counts = new Map(counted.map((c) => [`${Number(c.from_id)}>${c.to_type}#${Number(c.type_id)}`, Number(c.n)]));
+  const countOf = (id: number, toType: string, typeId: number) => counts.get(`${id}>${toType}#${typeId}`) ?? 0;
+  const bump = (id: number, toType: string, typeId: number) => counts.set(`${id}>${toType}#${typeId}`, countOf(id, toType, typeId) + 1);
+
+  const limitCache = new Map<string, LimitRow[]>();
+  const limitsOf = async (x: string, y: string) => {
+    const key = [x, y].sort().join('|');
+    let rows = limitCache.get(key);
+    if (!rows) limitCache.set(key, (rows = await limitsForPair(tx, ws, x, y)));
+    return rows;
+  };
+  const names = new Map<number, string | null>();
+  const nameFor = async (id: number) => {
+    if (!names.has(id)) names.set(id, await nameOf(tx, ws, records.get(id)!));
+    return names.get(id)!;
+  };
+
+  const adds: Edge[] = [];
+  const history: HistoryRow[] = [];
+  const outcomes: LinkOutcome[] = [];
+  const edge = (from: LinkEnd, to: LinkEnd, typeId: number): Edge => ({ fromId: from.id, fromType: from.type, toId: to.id, toType: to.type, typeId });
+  for (const { a, b, detail } of pairs) {
+    if (a.id === b.id) {
+      outcomes.push({ ok: false, error: new ApiError('SELF_ASSOCIATION', `A record cannot be associated with itself (${a.id})`) });
+      continue;
+    }
+    const missing = [a, b].find((end) => records.get(end.id)?.type_id !== end.type);
+    if (missing) {
+      outcomes.push({ ok: false, error: new ApiError('NOT_FOUND', `No ${missing.type} record with id ${missing.id}`) });
+      continue;
+    }
+    const defAB = await defaultType(tx, ws, a.type, b.type);
+    const defBA = await defaultType(tx, ws, b.type, a.type);
+    if (existing.has(`${a.id}>${b.id}#${defAB.typeId}`)) {
+      outcomes.push({ ok: true, made: false });
+      continue;
+    }
+    const limits = await limitsOf(a.type, b.type);
+    const maxA = effectiveLimit(limits, ctx.plan, a.type, b.type, defAB.typeId, defAB.typeId);
+    const maxB = effectiveLimit(limits, ctx.plan, b.type, a.type, defBA.typeId, defBA.typeId);
+    const full = countOf(a.id, b.type, defAB.typeId) >= maxA ? a : countOf(b.id, a.type, defBA.typeId) >= maxB ? b : null;
+    if (full) {
+      const max = full === a ? maxA : maxB;
+      const other = full === a ? b : a;
+      outcomes.push({ ok: false, error: new ApiError('ASSOCIATION_LIMIT_EXCEEDED', `Record ${full.id} already has ${max} associations with ${other.type} records, its limit`) });
+      continue;
+    }
+    const nameA = await nameFor(a.id);
+    const nameB = await nameFor(b.id);
+    const extra = detail ? { detail } : {};
+    adds.push(edge(a, b, defAB.typeId), edge(b, a, defBA.typeId));
+    history.push(
+      { ...edge(a, b, defAB.typeId), action: 'CREATED', toName: nameB, label: null, ...extra },
+      { ...edge(b, a, defBA.typeId), action: 'CREATED', toName: nameA, label: null, ...extra },
+    );
+    existing.add(`${a.id}>${b.id}#${defAB.typeId}`);
+    // R7, R8: the company of a contact without companies, or of a record just created, is primary
+    const record = b.type === COMPANY && hubspotPrimaryType(a.type, COMPANY) ? a : a.type === COMPANY && hubspotPrimaryType(b.type, COMPANY) ? b : null;
+    if (record) {
+      const company = record === a ? b : a;
+      const primary = hubspotPrimaryType(record.type, COMPANY)!;
+      const def = record === a ? defAB : defBA;
+      const hasPrimary = countOf(record.id, COMPANY, primary.typeId) > 0;
+      const firstCompany = record.type === CONTACT && countOf(record.id, COMPANY, def.typeId) === 0;
+      if (!hasPrimary && (firstCompany || record.created === true)) {
+        const recordName = record === a ? nameA : nameB;
+        const companyName = record === a ? nameB : nameA;
+        adds.push(edge(record, company, primary.typeId), edge(company, record, primary.inverseTypeId));
+        history.push(
+          { ...edge(record, company, primary.typeId), action: 'PRIMARY_SET', toName: companyName, label: primary.label, ...extra },
+          { ...edge(company, record, primary.inverseTypeId), action: 'PRIMARY_SET', toName: recordName, label: primary.label, ...extra },
+        );
+        bump(record.id, COMPANY, primary.typeId);
+      }
+    }
+    bump(a.id, b.type, defAB.typeId);
+    bump(b.id, a.type, defBA.typeId);
+    outcomes.push({ ok: true, made: true });
+  }
+  await writeEdges(tx, ctx, [], adds, history);
+  return outcomes;
+}
