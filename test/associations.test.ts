@@ -24,6 +24,38 @@ describe('two-way associations (R2)', () => {
     expect(await typesOf('0-3', deal!, '0-1')).toEqual({ [contact!]: [3] });
   });
 
+  it('R2, R20: the one-call default path (contacts, deals, tickets) writes the same edges and history as the full path', async () => {
+    const contacts = await seedRecords(t.db.db, t.workspaceId, '0-1', [
+      { email: 'both@acme.com', firstname: 'Anna', lastname: 'Bos' },
+      { email: 'only-mail@acme.com', firstname: '' },
+    ]);
+    const [deal] = await seedRecords(t.db.db, t.workspaceId, '0-3', [{ dealname: 'Bos renewal' }]);
+    const [ticket] = await seedRecords(t.db.db, t.workspaceId, '0-5', [{ subject: '', content: 'Printer on fire' }]);
+    // one click (one call) for the first pair; the batch endpoint (full path) for the same kind of pair
+    expect((await t.call('PUT', `/crm/v4/objects/contacts/${contacts[0]}/associations/default/deals/${deal}`)).status).toBe(200);
+    const batch = await t.call('POST', '/crm/v4/associations/contacts/deals/batch/associate/default', { inputs: [{ from: { id: String(contacts[1]) }, to: { id: String(deal) } }] });
+    expect(batch.status).toBe(200);
+    expect((await t.call('PUT', `/crm/v4/objects/tickets/${ticket}/associations/default/contacts/${contacts[1]}`)).status).toBe(200);
+    const shape = (h: Awaited<ReturnType<typeof historyOf>>[number]) => ({ action: h.action, source: h.source, type_id: h.type_id, label: h.label, user: h.source_user_name });
+    const fast = await historyOf(t.db.db, t.workspaceId, contacts[0]!);
+    const full = await historyOf(t.db.db, t.workspaceId, contacts[1]!);
+    expect(fast.map(shape)).toEqual([full.map(shape)[0]]);
+    expect(fast[0]).toMatchObject({ to_name: 'Bos renewal', to_id: deal });
+    const dealSide = await historyOf(t.db.db, t.workspaceId, deal!);
+    // names as displayName() spells them: first + last, else the email
+    expect(dealSide.map((h) => h.to_name)).toEqual(['Anna Bos', 'only-mail@acme.com']);
+    expect((await historyOf(t.db.db, t.workspaceId, contacts[1]!)).at(-1)).toMatchObject({ to_name: 'Printer on fire', to_id: ticket });
+    // a repeat is a no-op that answers the same, and writes no history
+    const again = await t.call('PUT', `/crm/v4/objects/contacts/${contacts[0]}/associations/default/deals/${deal}`);
+    expect(again.body.results).toHaveLength(2);
+    expect(await historyOf(t.db.db, t.workspaceId, contacts[0]!)).toHaveLength(1);
+    // missing records: the side that is missing is named, nothing is written
+    const missing = await t.call('PUT', `/crm/v4/objects/contacts/${contacts[0]}/associations/default/deals/999999`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.errors[0].in).toBe('to.id');
+    expect(await historyOf(t.db.db, t.workspaceId, contacts[0]!)).toHaveLength(1);
+  });
+
   it('R2: deleting from one side removes both directions, and history records both (R20, R21 User)', async () => {
     const [contact] = await seedRecords(t.db.db, t.workspaceId, '0-1', [{ email: 'del@acme.com' }]);
     const [ticket] = await seedRecords(t.db.db, t.workspaceId, '0-5', [{ subject: 'Broken login' }]);

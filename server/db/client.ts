@@ -108,6 +108,14 @@ class SyncingNodeFS extends NodeFS {
   }
 }
 
+/** Databases that run one statement at a time on one connection (PGlite): writers never overlap. */
+const serialDatabases = new WeakSet<object>();
+
+/** True for a PGlite database (not a transaction on it): its writers need no row locks against each other. */
+export function writesAreSerial(db: DbOrTx): boolean {
+  return serialDatabases.has(db);
+}
+
 export async function openDatabase(options: OpenOptions = {}): Promise<Database> {
   const runMigrations = options.migrate ?? true;
   if (options.databaseUrl) {
@@ -139,6 +147,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
     });
     const db = drizzlePglite(client, { schema }) as unknown as Db;
     if (runMigrations) await migratePglite(db as never, { migrationsFolder });
+    serialDatabases.add(db);
     return {
       db,
       kind: 'pglite',

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import type { AssociationTypeDef } from '../../shared/association-types.ts';
 import { hubspotPrimaryType } from '../../shared/association-types.ts';
-import { COMPANY, CONTACT } from '../../shared/objects.ts';
-import { type Plan, planAllows } from '../../shared/plans.ts';
-import { type DbOrTx, rowsOf, type Tx } from '../db/client.ts';
+import { COMPANY, CONTACT, DEAL, TICKET } from '../../shared/objects.ts';
+import { defaultPairLimit, type Plan, planAllows } from '../../shared/plans.ts';
+import { type DbOrTx, rowsOf, type Tx, writesAreSerial } from '../db/client.ts';
 import type { Actor } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { defaultType, findType, isExclusive } from './association-types.ts';
@@ -321,6 +321,51 @@ export async function associate(tx: Tx, ctx: WriteContext, input: AssociateInput
     (id) => !removes.some((r) => r.fromId === A.id && r.toId === B.id && r.typeId === id),
   );
   return resultOf(tx, ws, A, B, finalTypes);
+}
+
+/** Types whose default association no primary rule touches and whose names the database can spell (migration 0006). */
+const ONE_CALL_TYPES = new Set<string>([CONTACT, DEAL, TICKET]);
+
+/**
+ * The one-click default association (no labels). Between contacts, deals and tickets no primary
+ * rule applies, so the checks (records, pair, both limits), both directions and their history are
+ * one call of `crm_associate_default`, which commits on its own when `db` is not a transaction.
+ * Every other pair goes through associate() in a transaction. Same answers, same errors.
+ */
+export async function associateDefault(db: DbOrTx, ctx: WriteContext, input: { fromType: string; fromId: number; toType: string; toId: number }): Promise<AssociationResult> {
+  if (!ONE_CALL_TYPES.has(input.fromType) || !ONE_CALL_TYPES.has(input.toType) || input.fromId === input.toId) {
+    return db.transaction((tx) => associate(tx as Tx, ctx, { ...input, typeIds: [] }));
+  }
+  const ws = ctx.workspaceId;
+  const defAB = await defaultType(db, ws, input.fromType, input.toType);
+  const a = ctx.actor;
+  type Outcome =
+    | { outcome: 'created' | 'exists'; type_ids: number[] }
+    | { outcome: 'not_found'; side: 'from' | 'to' }
+    | { outcome: 'limit'; side: 'from' | 'to'; count: number; max: number };
+  const [row] = rowsOf<{ r: Outcome }>(
+    await db.execute(sql`select crm_associate_default(${ws}::uuid, ${input.fromId}::bigint, ${input.fromType}::text, ${input.toId}::bigint, ${input.toType}::text,
+      ${defAB.typeId}::int, ${defAB.inverseTypeId}::int, ${defaultPairLimit(ctx.plan, false)}::int, ${!writesAreSerial(db)}::boolean,
+      ${a.source}::text, ${a.source === 'USER' ? a.userId : null}::bigint, ${a.source === 'USER' ? a.userName : null}::text,
+      ${a.source === 'USER' ? null : (a.sourceId ?? null)}::text) as r`),
+  );
+  const r = row!.r;
+  const A = { id: input.fromId, type: input.fromType };
+  const B = { id: input.toId, type: input.toType };
+  switch (r.outcome) {
+    case 'not_found': {
+      const [id, type] = r.side === 'from' ? [A.id, A.type] : [B.id, B.type];
+      throw new ApiError('NOT_FOUND', `No ${type} record with id ${id}`, { errors: [{ message: `record ${id} not found`, in: `${r.side}.id` }] });
+    }
+    case 'limit': {
+      const [side, other] = r.side === 'from' ? [A, B] : [B, A];
+      throw new ApiError('ASSOCIATION_LIMIT_EXCEEDED', `Record ${side.id} (${side.type}) already has ${r.count} associated records of type ${other.type}; the limit is ${r.max}`, {
+        errors: [{ message: 'limit reached', in: `${r.side}.id`, context: { limit: [String(r.max)], recordId: [String(side.id)] } }],
+      });
+    }
+    default:
+      return resultOf(db, ws, A, B, r.type_ids.map(Number));
+  }
 }
 
 async function resultOf(tx: DbOrTx, ws: string, A: { id: number; type: string }, B: { id: number; type: string }, typeIds: number[]): Promise<AssociationResult> {

@@ -22,7 +22,7 @@ import {
 import { errorCategory } from '../../shared/errors.ts';
 import { LIMITS } from '../../shared/plans.ts';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
-import { associate, type AssociationResult, listAssociations, removeAssociation, removeLabels, type WriteContext } from '../domain/associations.ts';
+import { associate, associateDefault, type AssociationResult, listAssociations, removeAssociation, removeLabels, type WriteContext } from '../domain/associations.ts';
 import { findType } from '../domain/association-types.ts';
 import { createLabel, deleteLabel, listLabels, updateLabel } from '../domain/labels.ts';
 import { listLimits, purgeLimits, setLimits } from '../domain/limits.ts';
@@ -121,7 +121,7 @@ export function associationRoutes() {
         const db = c.get('db');
         const p = c.req.valid('param');
         const { from, to } = await pairOf(db, auth.workspaceId, p);
-        const r = await db.transaction((tx) => associate(tx as Tx, writeContext(auth), { fromType: from.typeId, fromId: p.fromId, toType: to.typeId, toId: p.toId, typeIds: [] }));
+        const r = await associateDefault(db, writeContext(auth), { fromType: from.typeId, fromId: p.fromId, toType: to.typeId, toId: p.toId });
         return c.json(batchResponse(await defaultAssociationsOf(db, auth.workspaceId, r), [], startedAt), 200);
       },
     )
