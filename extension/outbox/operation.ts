@@ -67,4 +67,4 @@ export type OperationKind = Operation['kind'];
 export type SendResult =
   | { outcome: 'confirmed'; status: number; body: unknown; createdId?: string }
   | { outcome: 'refused'; status: number; code: string; message: string }
-  | { outcome: 'retry'; reason: string };
+  | { outcome: 'retry'; reason: string; /** The server's Retry-After (429, 503), in milliseconds. */ retryAfterMs?: number };

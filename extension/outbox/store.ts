@@ -1,0 +1,60 @@
+import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { Operation } from './operation.ts';
+
+/** Where an operation stands. `sending` left behind by a worker that died is sent again as is. */
+export type EntryState = 'pending' | 'sending' | 'refused';
+
+/** The server's refusal, kept until the rep retries or dismisses the operation. */
+export interface Refusal {
+  status: number;
+  /** The server's error code (`ASSOCIATION_LIMIT_EXCEEDED`, ...) or a local one (`DEPENDS_ON_REFUSED`). */
+  code: string;
+  message: string;
+}
+
+/** One operation in the outbox, as stored. */
+export interface OutboxEntry {
+  opId: string;
+  /** The order of submission among operations with the same createdAt. */
+  seq: number;
+  createdAt: number;
+  op: Operation;
+  state: EntryState;
+  /** Sends started so far (a send cut off by a dying worker counts). */
+  attempts: number;
+  /** Epoch ms before which the operation is not sent again. */
+  nextTryAt: number;
+  /** Why the last attempt did not confirm (offline, 503, ...). */
+  lastError?: string;
+  refusal?: Refusal;
+}
+
+/** A `pending:<opId>` reference whose createContact the server confirmed. */
+export interface ResolvedRef {
+  opId: string;
+  id: string;
+}
+
+export interface OutboxSchema extends DBSchema {
+  ops: { key: string; value: OutboxEntry; indexes: { byOrder: [number, number] } };
+  resolved: { key: string; value: ResolvedRef };
+  meta: { key: string; value: number };
+}
+
+export type OutboxDb = IDBPDatabase<OutboxSchema>;
+
+/** Schema versions of the outbox database; each step upgrades from the one before. */
+const VERSION = 1;
+
+export function openOutboxDb(name: string): Promise<OutboxDb> {
+  return openDB<OutboxSchema>(name, VERSION, {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        const ops = db.createObjectStore('ops', { keyPath: 'opId' });
+        ops.createIndex('byOrder', ['createdAt', 'seq']);
+        db.createObjectStore('resolved', { keyPath: 'opId' });
+        db.createObjectStore('meta');
+      }
+    },
+  });
+}
