@@ -46,6 +46,7 @@ export const errorCode = z.enum([
   'FILE_TOO_LARGE',
   'IMPORT_NOT_UNDOABLE',
   'IMPORT_INTERRUPTED',
+  'IDEMPOTENCY_KEY_REUSED',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof errorCode>;
@@ -96,6 +97,7 @@ export const errorCategory: Record<ErrorCode, string> = {
   FILE_TOO_LARGE: 'VALIDATION_ERROR',
   IMPORT_NOT_UNDOABLE: 'CONFLICT',
   IMPORT_INTERRUPTED: 'INTERNAL_ERROR',
+  IDEMPOTENCY_KEY_REUSED: 'VALIDATION_ERROR',
   INTERNAL: 'INTERNAL_ERROR',
 };
 
@@ -148,6 +150,8 @@ export const errorStatus: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 410 | 
   FILE_TOO_LARGE: 413,
   IMPORT_NOT_UNDOABLE: 409,
   IMPORT_INTERRUPTED: 500,
+  /** The Idempotency-Key was first used for another request (shared/idempotency.ts). */
+  IDEMPOTENCY_KEY_REUSED: 422,
   INTERNAL: 500,
 };
 
