@@ -13,3 +13,4 @@ export * from './import-jobs.ts';
 export * from './import-chunks.ts';
 export * from './import-records.ts';
 export * from './import-errors.ts';
+export * from './idempotency-keys.ts';
