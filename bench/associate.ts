@@ -410,7 +410,7 @@ async function runOne(kind: DbKind, generator: LoadGenerator): Promise<RunResult
 
     let probe: ProbeReport | undefined;
     if (!args['no-probe']) {
-      log(`${kind}: probing the hot path (associate() without HTTP, prototypes, EXPLAIN ANALYZE)`);
+      log(`${kind}: probing the hot path (associate() and associateDefault() without HTTP, EXPLAIN ANALYZE)`);
       const [owner] = rowsOf<{ id: number; name: string }>(await database.db.execute(sql`select id, name from users where workspace_id = ${boot.workspaceId} and instance_owner`));
       const ctx = { workspaceId: boot.workspaceId, plan: 'enterprise' as const, actor: { source: 'USER' as const, userId: Number(owner!.id), userName: owner!.name } };
       probe = await probeAssociate(database, ctx, fresh.slice(used, used + PROBE_CALLS), explainPairs(graph, fresh[used + PROBE_CALLS]!));
@@ -554,9 +554,7 @@ function report(results: RunResult[]): string {
           ...r.probe.steps.map((s) => [s.step, s.perCall.toFixed(1), ms(s.latency.mean), ms(s.latency.p50), ms(s.latency.p99)]),
           ['floor: both edges + history as one autocommit statement', '1.0', ms(r.probe.floor.mean), ms(r.probe.floor.p50), ms(r.probe.floor.p99)],
           ['floor: `select 1` (any statement)', '1.0', ms(r.probe.roundTrip.mean), ms(r.probe.roundTrip.p50), ms(r.probe.roundTrip.p99)],
-          ['prototype: BEGIN, lock, checks + write in one statement, COMMIT', '1.0', ms(r.probe.prototypeLocked.mean), ms(r.probe.prototypeLocked.p50), ms(r.probe.prototypeLocked.p99)],
-          ['prototype: checks + write as one autocommit statement', '1.0', ms(r.probe.prototypeSingle.mean), ms(r.probe.prototypeSingle.p50), ms(r.probe.prototypeSingle.p99)],
-          ['prototype: the same, prepared once (EXECUTE)', '1.0', ms(r.probe.prototypeSinglePrepared.mean), ms(r.probe.prototypeSinglePrepared.p50), ms(r.probe.prototypeSinglePrepared.p99)],
+          ['one call: associateDefault(), the route\'s path for contact–deal (autocommit)', '1.0', ms(r.probe.oneCall.mean), ms(r.probe.oneCall.p50), ms(r.probe.oneCall.p99)],
         ],
       ),
       '',

@@ -3,9 +3,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { CONTACT, DEAL } from '../shared/objects.ts';
 import { type Database, rowsOf, type Tx } from '../server/db/client.ts';
-import { associate, type WriteContext } from '../server/domain/associations.ts';
-import { defaultPairLimit } from '../shared/plans.ts';
-import { lockSql, oneClickSql } from './one-click.ts';
+import { associate, associateDefault, type WriteContext } from '../server/domain/associations.ts';
 import { type Summary, summarize } from './stats.ts';
 
 /**
@@ -40,12 +38,8 @@ export interface ProbeReport {
   floor: Summary;
   /** `select 1` through the same handle: the cost of any statement at all. */
   roundTrip: Summary;
-  /** bench/one-click.ts: lock, then checks + write as one statement, in a transaction (safe on both). */
-  prototypeLocked: Summary;
-  /** bench/one-click.ts: checks + write as one autocommit statement (safe where writers are serialized: PGlite). */
-  prototypeSingle: Summary;
-  /** The same statement prepared once (PREPARE) and run with EXECUTE: no planning per call. */
-  prototypeSinglePrepared: Summary;
+  /** associateDefault(): the path the one-click route takes for a contact and a deal (one call of crm_associate_default, autocommit). */
+  oneCall: Summary;
   explain: Array<{ pair: string; step: string; planningMs: number; executionMs: number; plan: string }>;
   /** The read statements of a typical association, sent as the engine sends them and as prepared statements. */
   prepared: Array<{ step: string; asSent: Summary; prepared: Summary }>;
@@ -100,7 +94,7 @@ export async function probeAssociate(database: Database, ctx: WriteContext, pair
   const { db } = database;
   const per = new Map<string, number[]>();
   const add = (step: string, ms: number) => (per.get(step) ?? per.set(step, []).get(step)!).push(ms);
-  // a third each: associate(), the floor, the prototypes
+  // a third each: associate() (the full path), the floor, associateDefault() (the route's one call)
   const third = Math.floor(pairs.length / 3);
 
   let lastTypical: Traced[] = [];
@@ -166,7 +160,7 @@ export async function probeAssociate(database: Database, ctx: WriteContext, pair
     floor.push(performance.now() - started);
   }
 
-  const prototypes = await measurePrototypes(database, ctx, pairs.slice(2 * third));
+  const oneCall = await measureOneCall(database, ctx, pairs.slice(2 * third));
 
   const roundTrip: number[] = [];
   for (let i = 0; i < 300; i++) {
@@ -203,53 +197,19 @@ export async function probeAssociate(database: Database, ctx: WriteContext, pair
   const steps = [...per.entries()]
     .sort(([a], [b]) => (order.indexOf(a) === -1 ? 50 : order.indexOf(a)) - (order.indexOf(b) === -1 ? 50 : order.indexOf(b)))
     .map(([step, values]) => ({ step, perCall: values.length / calls, latency: summarize(values) }));
-  return { calls, ...(database.kind === 'postgres' ? { roundTrips: queries / calls } : {}), walBytesPerCall: Number(wal!.bytes) / calls, otherCpuPercent, steps, floor: summarize(floor), roundTrip: summarize(roundTrip), ...prototypes, explain, prepared };
+  return { calls, ...(database.kind === 'postgres' ? { roundTrips: queries / calls } : {}), walBytesPerCall: Number(wal!.bytes) / calls, otherCpuPercent, steps, floor: summarize(floor), roundTrip: summarize(roundTrip), oneCall, explain, prepared };
 }
 
-/**
- * bench/one-click.ts on fresh pairs, a third each: lock then the one statement in a transaction;
- * the one statement alone (autocommit); the same prepared once and run with EXECUTE. Every call
- * must write both directions.
- */
-async function measurePrototypes(database: Database, ctx: WriteContext, pairs: Array<[number, number]>): Promise<Pick<ProbeReport, 'prototypeLocked' | 'prototypeSingle' | 'prototypeSinglePrepared'>> {
-  const { db } = database;
-  const dialect = (db as unknown as { dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } } }).dialect;
-  const times: number[][] = [[], [], []];
-  const raw = await rawConnection(database);
-  let prepared = false;
-  try {
-    for (const [i, [contactId, dealId]] of pairs.entries()) {
-      const q = oneClickSql(ctx, { id: contactId, type: CONTACT }, { id: dealId, type: DEAL }, { ab: 4, ba: 3 }, defaultPairLimit(ctx.plan, false));
-      const variant = i % 3;
-      let rows: unknown[];
-      let started = performance.now();
-      if (variant === 0) {
-        let result: unknown;
-        await db.transaction(async (tx) => {
-          await tx.execute(lockSql(ctx.workspaceId, [contactId, dealId]));
-          result = await tx.execute(q);
-        });
-        rows = rowsOf(result);
-      } else if (variant === 1) {
-        rows = rowsOf(await db.execute(q));
-      } else {
-        const { sql: text, params } = dialect.sqlToQuery(q);
-        if (!prepared) {
-          await raw.run(`prepare one_click as ${text}`);
-          prepared = true;
-          started = performance.now();
-        }
-        rows = await raw.run(`execute one_click(${params.map(literal).join(', ')})`);
-      }
-      times[variant]!.push(performance.now() - started);
-      const row = rows[0] as { inserted?: number } | undefined;
-      if (Number(row?.inserted) !== 2) throw new Error(`prototype did not write ${contactId}–${dealId}: ${JSON.stringify(row)}`);
-    }
-    if (prepared) await raw.run('deallocate one_click');
-  } finally {
-    await raw.release();
+/** associateDefault() on fresh pairs, as the one-click route calls it; every call must write both directions. */
+async function measureOneCall(database: Database, ctx: WriteContext, pairs: Array<[number, number]>): Promise<Summary> {
+  const times: number[] = [];
+  for (const [contactId, dealId] of pairs) {
+    const started = performance.now();
+    const r = await associateDefault(database.db, ctx, { fromType: CONTACT, fromId: contactId, toType: DEAL, toId: dealId });
+    times.push(performance.now() - started);
+    if (!r.typeIds.includes(4)) throw new Error(`associateDefault did not associate ${contactId}–${dealId}: ${JSON.stringify(r)}`);
   }
-  return { prototypeLocked: summarize(times[0]!), prototypeSingle: summarize(times[1]!), prototypeSinglePrepared: summarize(times[2]!) };
+  return summarize(times);
 }
 
 /** Busy CPU seconds of the whole machine, from /proc/stat (100 ticks a second). */
