@@ -1,0 +1,109 @@
+/**
+ * Gmail (mail.google.com): reads the open conversation from the page. Works with conversation view
+ * on (one subject, many messages) and off (one message per view), collapsed and hidden messages, and
+ * the reading pane, because all of them share the subject heading and the message elements.
+ */
+import { addressesIn, type Sighting } from '../address.ts';
+import { isShown, queryAll, queryFirst, textOf } from '../selector.ts';
+import type { ParticipantRole } from '../types.ts';
+import type { Adapter, ThreadReading } from '../watch.ts';
+import { gmailSelectors as s } from './selectors.ts';
+
+const ROLE_LABELS: Record<string, ParticipantRole> = { from: 'from', to: 'to', cc: 'cc', bcc: 'bcc' };
+
+export const gmailAdapter: Adapter = {
+  provider: 'gmail',
+  readThread: readGmailThread,
+  readAccount: readGmailAccount,
+};
+
+export function readGmailThread(document: Document): ThreadReading | null {
+  const subject = queryAllShown(document, s.subject)[0];
+  if (!subject) return null;
+  const root = subject.closest(s.main.fallbacks.join(', ')) ?? document;
+
+  const messageIds: string[] = [];
+  const sightings: Sighting[] = [];
+  for (const message of queryAllShown(root, s.message)) {
+    const id = messageIdOf(message);
+    if (id && !messageIds.includes(id)) messageIds.push(id);
+    sightings.push(...messageSightings(message));
+  }
+  return {
+    threadId: threadIdOf(subject, root, document) ?? `subject:${subjectText(subject)}`,
+    subject: subjectText(subject),
+    messageIds,
+    sightings,
+  };
+}
+
+export function readGmailAccount(document: Document): string | null {
+  const button = queryFirst(document, s.account);
+  const fromButton = addressesIn(button?.getAttribute('aria-label') ?? '')[0];
+  if (fromButton) return fromButton;
+  // The window title reads "Inbox (3) - jane@acme.com - Gmail" or "<subject> - jane@acme.com - Gmail".
+  const title = /([^\s]+@[^\s]+) - Gmail\s*$/.exec(document.title);
+  return title ? (addressesIn(title[1]!)[0] ?? null) : null;
+}
+
+function queryAllShown(root: ParentNode, selector: typeof s.subject): Element[] {
+  return queryAll(root, selector).filter(isShown);
+}
+
+/** Gmail writes `#msg-f:1790…` in data-message-id; the legacy id is hex. */
+function messageIdOf(message: Element): string | null {
+  const id = message.getAttribute('data-message-id')?.replace(/^#/, '');
+  if (id) return id;
+  return message.getAttribute('data-legacy-message-id') || null;
+}
+
+function threadIdOf(subject: Element, root: ParentNode, document: Document): string | null {
+  for (const holder of [subject, queryFirst(root, s.threadIds)]) {
+    const perm = holder?.getAttribute('data-thread-perm-id')?.replace(/^#/, '');
+    if (perm && perm !== 'undefined') return perm;
+    const legacy = holder?.getAttribute('data-legacy-thread-id');
+    if (legacy) return legacy;
+  }
+  // "#inbox/FMfcgz…", "#label/Clients/FMfcgz…", "#search/acme/FMfcgz…": the last segment is the thread.
+  const segments = document.location.hash.replace(/^#/, '').split(/[/?]/);
+  const last = segments.length > 1 ? segments.at(-1) : undefined;
+  return last ? decodeURIComponent(last) : null;
+}
+
+/** The subject as shown, with emoji images (`img[data-emoji]`) put back as text. */
+function subjectText(subject: Element): string {
+  if (!subject.querySelector('img[data-emoji], img[alt]')) return textOf(subject);
+  let text = '';
+  for (const node of Array.from(subject.childNodes)) {
+    if (node.nodeType === 3) text += node.textContent ?? '';
+    else if (node instanceof subject.ownerDocument.defaultView!.HTMLImageElement) text += node.getAttribute('data-emoji') ?? node.alt;
+    else text += node.textContent ?? '';
+  }
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function messageSightings(message: Element): Sighting[] {
+  const sightings: Sighting[] = [];
+  const sender = queryFirst(message, s.sender);
+  if (sender) sightings.push(sighting(sender, 'from'));
+
+  // The details table says who was to, cc and bcc; without it (collapsed, not yet rendered) the
+  // line under the sender lists the recipients without telling them apart.
+  const rows = queryAll(message, s.detailRows);
+  let fromDetails = false;
+  for (const row of rows) {
+    const label = textOf(queryFirst(row, s.detailLabel)).toLowerCase().replace(/[:：]\s*$/, '');
+    const role = ROLE_LABELS[label];
+    if (!role) continue;
+    fromDetails = true;
+    for (const el of queryAll(row, s.addressed)) sightings.push(sighting(el, role));
+  }
+  if (!fromDetails) {
+    for (const el of queryAll(message, s.recipients)) if (el !== sender) sightings.push(sighting(el, 'to'));
+  }
+  return sightings;
+}
+
+function sighting(element: Element, role: ParticipantRole): Sighting {
+  return { email: element.getAttribute('email') ?? '', name: element.getAttribute('name') ?? textOf(element), role };
+}

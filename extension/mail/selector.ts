@@ -1,0 +1,59 @@
+/**
+ * Named selectors with ordered fallbacks. Webmails rename their classes without notice; each
+ * selector lists what to try, most specific (today's markup) first, and the adapters only ever
+ * query through these helpers, so a broken selector is fixed in one place.
+ */
+
+export interface Selector {
+  /** What the selector finds, for people reading the registry and for diagnostics. */
+  readonly name: string;
+  /** CSS selectors tried in order; the first that matches anything wins. */
+  readonly fallbacks: readonly string[];
+}
+
+export function selector(name: string, ...fallbacks: string[]): Selector {
+  if (fallbacks.length === 0) throw new Error(`selector "${name}" needs at least one CSS selector`);
+  return { name, fallbacks };
+}
+
+/** The first element the earliest matching fallback finds inside `root`, or null. */
+export function queryFirst(root: ParentNode, s: Selector): Element | null {
+  for (const css of s.fallbacks) {
+    const found = root.querySelector(css);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** Every element of the earliest fallback that matches anything inside `root` (document order). */
+export function queryAll(root: ParentNode, s: Selector): Element[] {
+  for (const css of s.fallbacks) {
+    const found = root.querySelectorAll(css);
+    if (found.length > 0) return Array.from(found);
+  }
+  return [];
+}
+
+/** Which fallback of `s` currently matches inside `root` (its index), or -1: for tests and diagnostics. */
+export function matchingFallback(root: ParentNode, s: Selector): number {
+  return s.fallbacks.findIndex((css) => root.querySelector(css) !== null);
+}
+
+/**
+ * Whether the page shows `element`: webmails keep views they navigated away from in the DOM and
+ * hide them. Uses the browser's own answer when it has one, else the `hidden` attribute and inline
+ * `display: none` of the element and its ancestors.
+ */
+export function isShown(element: Element): boolean {
+  for (let el: Element | null = element; el; el = el.parentElement) {
+    if (el.hasAttribute('hidden') || el.getAttribute('aria-hidden') === 'true') return false;
+    const style = (el as HTMLElement).style as CSSStyleDeclaration | undefined;
+    if (style?.display === 'none') return false;
+  }
+  return true;
+}
+
+/** Text content with runs of whitespace collapsed. */
+export function textOf(element: Element | null): string {
+  return (element?.textContent ?? '').replace(/\s+/g, ' ').trim();
+}
