@@ -1,12 +1,23 @@
 import { defineConfig } from 'wxt';
+import { GECKO_ID, MANIFEST_KEY } from './extension/manifest-key.ts';
 
-// The browser companion (SPEC section 1). A placeholder for now: one empty background worker.
+const WEBMAIL = ['https://mail.google.com/*', 'https://outlook.office.com/*', 'https://outlook.office365.com/*', 'https://outlook.live.com/*'];
+
+// The browser companion (SPEC section 3): a Manifest V3 extension for Chrome, and the same code for
+// Firefox (`wxt build -b firefox`). Preact's JSX comes from tsconfig (jsxImportSource), no plugin.
 export default defineConfig({
   srcDir: 'extension',
   // import every name explicitly (STYLE: no auto-imports that hide where a name comes from)
   imports: false,
-  manifest: {
+  // tests and fixtures beside the code are no entry points and never ship
+  manifest: ({ browser }) => ({
     name: 'CRM associations',
     description: 'Shows what the CRM knows about the people in an email thread and associates them in one click.',
-  },
+    permissions: ['storage'],
+    // the webmail pages, and a server on this machine (so the connect link signs in without a prompt)
+    host_permissions: [...WEBMAIL, 'http://127.0.0.1/*', 'http://localhost/*'],
+    // a remote server's origin is asked for at sign-in, never held for every site
+    optional_host_permissions: ['https://*/*', 'http://*/*'],
+    ...(browser === 'firefox' ? { browser_specific_settings: { gecko: { id: GECKO_ID, strict_min_version: '128.0' } } } : { key: MANIFEST_KEY }),
+  }),
 });

@@ -1,0 +1,132 @@
+import { type FetchLike, read } from '../api/client.ts';
+import { sendOperation } from '../api/operations.ts';
+import { fetchThreadView, searchAll } from '../api/reads.ts';
+import type { PendingChange, Status, TabMessage } from '../messaging.ts';
+import type { Handlers } from './requests.ts';
+import { createOutbox, type Outbox, type OutboxEntry } from '../outbox/index.ts';
+import { connectionOf, isLoopback, loadSettings, type LocalStorage, normaliseServer, originPattern, saveSettings } from '../settings.ts';
+
+export interface CompanionDeps {
+  storage: LocalStorage;
+  /** Tells every webmail tab that the outbox changed (the background's tabs.sendMessage to each). */
+  broadcast(message: TabMessage): void;
+  /**
+   * Whether the extension may reach a remote server (permissions.contains). The options page asks
+   * for it (permissions.request needs the rep's click); loopback is declared in the manifest.
+   */
+  hasHostPermission(pattern: string): Promise<boolean>;
+  fetch?: FetchLike;
+  /** The outbox's IndexedDB name (tests give each their own). */
+  outboxName?: string;
+}
+
+export interface Companion {
+  handlers: Handlers;
+  outbox: Outbox;
+  close(): Promise<void>;
+}
+
+export function changeOf(entry: OutboxEntry): PendingChange {
+  const message = entry.refusal?.message ?? entry.lastError;
+  return { opId: entry.opId, op: entry.op, state: entry.state, ...(message ? { message } : {}) };
+}
+
+/**
+ * The background's work (thin entry point: entrypoints/background.ts): answers the UI's
+ * messages, reads from the server with the rep's token, and puts every change into the outbox,
+ * which sends it with its Idempotency-Key until the server confirms or refuses it.
+ */
+export function createCompanion(deps: CompanionDeps): Companion {
+  const fetchImpl = deps.fetch;
+  const outbox = createOutbox({
+    ...(deps.outboxName ? { dbName: deps.outboxName } : {}),
+    async send(op) {
+      const connection = connectionOf(await loadSettings(deps.storage));
+      if (!connection) return { outcome: 'retry', reason: 'Not signed in: open the options page and connect to a server' };
+      return sendOperation(op, connection, fetchImpl);
+    },
+  });
+  const unsubscribe = outbox.subscribe((entries) => deps.broadcast({ type: 'changesUpdated', changes: entries.map(changeOf) }));
+
+  async function connection() {
+    const c = connectionOf(await loadSettings(deps.storage));
+    if (!c) throw new Error('Not signed in: open the companion\'s options and connect to your CRM server');
+    return c;
+  }
+
+  const handlers: Handlers = {
+    async status(request) {
+      const settings = await loadSettings(deps.storage);
+      const entries = await outbox.entries();
+      const signedIn = connectionOf(settings) !== null;
+      let reachable: boolean | null = null;
+      let problem: string | null = signedIn ? null : 'Not signed in';
+      if (signedIn && request.probe) {
+        try {
+          await read(connectionOf(settings)!, 'GET', '/api/workspace', { timeoutMs: 3_000, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
+          reachable = true;
+        } catch (err) {
+          reachable = false;
+          problem = err instanceof Error ? err.message : String(err);
+        }
+      }
+      const status: Status = {
+        signedIn,
+        server: settings.server || null,
+        reachable,
+        problem,
+        pending: entries.filter((e) => e.state !== 'refused').length,
+        changes: entries.map(changeOf),
+        ownAddresses: settings.ownAddresses,
+        internalDomains: settings.internalDomains,
+        neverLog: settings.neverLog,
+      };
+      return status;
+    },
+    async connect(request) {
+      const server = normaliseServer(request.server);
+      const token = request.token.trim();
+      if (!isLoopback(server) && !(await deps.hasHostPermission(originPattern(server)))) {
+        throw new Error(`The companion has no permission to reach ${server}: allow it on the options page`);
+      }
+      let workspace: { name: string };
+      try {
+        workspace = await read<{ name: string }>({ server, token }, 'GET', '/api/workspace', fetchImpl ? { fetch: fetchImpl } : {});
+      } catch (err) {
+        throw new Error(`Could not sign in to ${server}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      await saveSettings(deps.storage, { server, token });
+      void outbox.drain();
+      return { server, workspace: workspace.name };
+    },
+    async signOut() {
+      await saveSettings(deps.storage, { token: '' });
+      return { signedIn: false };
+    },
+    async threadView(request) {
+      const settings = await loadSettings(deps.storage);
+      return fetchThreadView(await connection(), request.thread, settings.ownAddresses, fetchImpl);
+    },
+    async search(request) {
+      return searchAll(await connection(), request.q, 5, fetchImpl);
+    },
+    async submit(request) {
+      return changeOf(await outbox.submit(request.operation));
+    },
+    async dismiss(request) {
+      return { dismissed: await outbox.dismiss(request.opId) };
+    },
+    async retry(request) {
+      return { retried: await outbox.retry(request.opId) };
+    },
+  };
+
+  return {
+    handlers,
+    outbox,
+    async close() {
+      unsubscribe();
+      await outbox.close();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { render } from 'preact';
+import { browser } from 'wxt/browser';
+import { createShadowRootUi } from 'wxt/utils/content-script-ui/shadow-root';
+import { defineContentScript } from 'wxt/utils/define-content-script';
+import { watchMail } from '../../mail/index.ts';
+import { ask } from '../../messaging.ts';
+import { App } from '../../ui/App.tsx';
+import { createThreadSession } from '../../ui/session.ts';
+import { SIDEBAR_CSS } from '../../ui/styles.ts';
+import { listenToTab } from '../../ui/tab-listener.ts';
+
+/** Gmail and Outlook on the web: the adapter for the page is chosen by host (mail/index.ts). */
+export default defineContentScript({
+  matches: ['https://mail.google.com/*', 'https://outlook.office.com/*', 'https://outlook.office365.com/*', 'https://outlook.live.com/*'],
+  runAt: 'document_idle',
+  async main(ctx) {
+    const status = await ask(browser.runtime, { type: 'status' });
+    const session = createThreadSession((request) => ask(browser.runtime, request), { changes: status.changes, neverLog: status.neverLog });
+    const ui = await createShadowRootUi(ctx, {
+      name: 'crm-companion',
+      position: 'inline',
+      anchor: 'body',
+      append: 'last',
+      css: SIDEBAR_CSS,
+      onMount: (container) => render(<App session={session} />, container),
+      onRemove: (container) => container && render(null, container),
+    });
+    ui.mount();
+    const watcher = watchMail({ document, ownAddresses: status.ownAddresses, internalDomains: status.internalDomains, onEvent: session.onMailEvent });
+    const stopListening = listenToTab(browser.runtime.onMessage, session);
+    ctx.onInvalidated(() => {
+      watcher.stop();
+      stopListening();
+      ui.remove();
+    });
+  },
+});

@@ -1,0 +1,21 @@
+import { render } from 'preact';
+import { browser } from 'wxt/browser';
+import { ask, askTab } from '../../messaging.ts';
+import { Popup } from '../../ui/Popup.tsx';
+import '../../ui/page.css';
+
+/** The tab the popup acts on: the active one, or `?tab=<id>` when the popup is opened as a page. */
+async function currentTabId(): Promise<number | undefined> {
+  const fromUrl = Number(new URLSearchParams(location.search).get('tab'));
+  if (Number.isInteger(fromUrl) && fromUrl > 0) return fromUrl;
+  const [tab] = await browser.tabs.query({ active: true, lastFocusedWindow: true });
+  return tab?.id;
+}
+
+async function start(): Promise<void> {
+  const tabId = await currentTabId();
+  const tabThread = tabId === undefined ? null : await askTab(browser.tabs, tabId);
+  render(<Popup ask={(request) => ask(browser.runtime, request)} tabThread={tabThread} openOptions={() => void browser.runtime.openOptionsPage()} />, document.getElementById('app')!);
+}
+
+void start();

@@ -1,0 +1,85 @@
+/**
+ * Every message between the companion's parts, typed here; the background checks each request
+ * against its schema (background/requests.ts, kept apart so the content script ships without zod).
+ * Content scripts, popup and options talk to the background with `ask()`. The popup asks a
+ * webmail tab for its thread with `askTab()`; the background tells the tabs that the outbox
+ * changed with a `TabMessage`.
+ */
+import type { CompanionThreadResponse } from '../shared/companion.ts';
+import type { SearchHit } from './api/reads.ts';
+import type { CompanionRequest } from './background/requests.ts';
+import type { MailThread } from './mail/types.ts';
+import type { Operation } from './outbox/operation.ts';
+
+export type { CompanionRequest } from './background/requests.ts';
+
+/** An outbox entry as the UI shows it. */
+export interface PendingChange {
+  opId: string;
+  op: Operation;
+  state: 'pending' | 'sending' | 'refused';
+  /** Why it was refused, or why the last attempt failed. */
+  message?: string;
+}
+
+export interface Status {
+  signedIn: boolean;
+  server: string | null;
+  /** From `probe`: whether the server answered and took the token; null when not probed or not signed in. */
+  reachable: boolean | null;
+  problem: string | null;
+  /** Changes the server has not confirmed yet (not refused ones). */
+  pending: number;
+  changes: PendingChange[];
+  ownAddresses: string[];
+  internalDomains: string[];
+  neverLog: string[];
+}
+
+export interface Replies {
+  status: Status;
+  connect: { server: string; workspace: string };
+  signOut: { signedIn: false };
+  threadView: CompanionThreadResponse;
+  search: SearchHit[];
+  submit: PendingChange;
+  dismiss: { dismissed: boolean };
+  retry: { retried: boolean };
+}
+
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** What a part of the extension can send a message with (`browser.runtime`, or WXT's fake browser in tests). */
+export interface MessageSender {
+  sendMessage(message: unknown): Promise<unknown>;
+}
+
+/** Asks the background; throws an Error with the background's reason when it fails. */
+export async function ask<T extends CompanionRequest>(runtime: MessageSender, message: T): Promise<Replies[T['type']]> {
+  const reply = (await runtime.sendMessage(message)) as Reply<Replies[T['type']]> | undefined;
+  if (!reply) throw new Error('The companion did not answer');
+  if (!reply.ok) throw new Error(reply.error);
+  return reply.value;
+}
+
+/** Messages the background and popup send to a webmail tab's content script. */
+export type TabMessage = { type: 'changesUpdated'; changes: PendingChange[] } | { type: 'currentThread' };
+
+/** A webmail tab's answer to `currentThread`. */
+export interface TabThread {
+  thread: MailThread | null;
+  view: CompanionThreadResponse | null;
+}
+
+export interface TabMessenger {
+  sendMessage(tabId: number, message: unknown): Promise<unknown>;
+}
+
+/** Asks a webmail tab for its open thread; null when the tab has no companion (not a webmail page). */
+export async function askTab(tabs: TabMessenger, tabId: number): Promise<TabThread | null> {
+  try {
+    return ((await tabs.sendMessage(tabId, { type: 'currentThread' } satisfies TabMessage)) as TabThread | undefined) ?? null;
+  } catch {
+    return null;
+  }
+}

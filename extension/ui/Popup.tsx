@@ -1,0 +1,126 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { Recommendation } from '../../shared/recommendations.ts';
+import type { SearchHit } from '../api/reads.ts';
+import type { Status, TabThread } from '../messaging.ts';
+import type { Operation, RecordRef } from '../outbox/operation.ts';
+import { makeOp, refKey } from './model.ts';
+import type { Ask } from './session.ts';
+
+export interface PopupProps {
+  ask: Ask;
+  /** The current tab's thread (from its content script), null when the tab is no webmail thread. */
+  tabThread: TabThread | null;
+  /** Opens the options page. */
+  openOptions(): void;
+  /** How long typing must pause before a search is sent (ms). */
+  debounceMs?: number;
+}
+
+type Item = { objectType: string; id: string; name: string; detail: string | null };
+
+const KIND: Record<string, string> = { contacts: 'Contact', companies: 'Company', deals: 'Deal', tickets: 'Ticket' };
+
+const fromRecommendation = (r: Recommendation): Item => ({ objectType: r.objectType, id: r.id, name: r.name, detail: r.reasons[0]?.detail ?? null });
+const fromHit = (h: SearchHit): Item => h;
+
+/** The toolbar popup (X3): search, associate with the people on the current tab, connection and pending changes. */
+export function Popup({ ask, tabThread, openOptions, debounceMs = 200 }: PopupProps) {
+  const [status, setStatus] = useState<Status | null>(null);
+  const [q, setQ] = useState('');
+  const [hits, setHits] = useState<SearchHit[] | null>(null);
+  const [searchError, setSearchError] = useState<string | null>(null);
+  const [submitted, setSubmitted] = useState<ReadonlySet<string>>(new Set());
+
+  const refreshStatus = () =>
+    ask({ type: 'status', probe: true }).then(setStatus, (err: Error) => {
+      setStatus(null);
+      setSearchError(err.message);
+    });
+  useEffect(() => {
+    void refreshStatus();
+  }, []);
+
+  useEffect(() => {
+    const text = q.trim();
+    if (!text) {
+      setHits(null);
+      setSearchError(null);
+      return;
+    }
+    let live = true;
+    const timer = setTimeout(() => {
+      ask({ type: 'search', q: text }).then(
+        (found) => live && (setHits(found), setSearchError(null)),
+        (err: Error) => live && setSearchError(err.message),
+      );
+    }, debounceMs);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [q]);
+
+  const people: Array<{ ref: RecordRef; name: string }> = (tabThread?.view?.participants ?? []).flatMap((p) => (p.contact ? [{ ref: { objectType: 'contacts', id: p.contact.id }, name: p.contact.name }] : []));
+  const items: Item[] = hits ? hits.map(fromHit) : (tabThread?.view?.recommendations ?? []).map(fromRecommendation);
+
+  const associate = async (item: Item) => {
+    const ops: Operation[] = people.map((p) => makeOp<'associate'>({ kind: 'associate', from: p.ref, to: { objectType: item.objectType, id: item.id } }));
+    setSubmitted((s) => new Set([...s, refKey(item)]));
+    for (const op of ops) await ask({ type: 'submit', operation: op }).catch((err: Error) => setSearchError(err.message));
+    void refreshStatus();
+  };
+
+  return (
+    <main class="crm-popup">
+      <header class="crm-popup-head">
+        <ConnectionState status={status} openOptions={openOptions} />
+        {status ? (
+          <p class="crm-pending-count" data-testid="pending-count">
+            {status.pending === 0 ? 'All changes confirmed' : `${status.pending} ${status.pending === 1 ? 'change' : 'changes'} not yet confirmed`}
+          </p>
+        ) : null}
+      </header>
+      <input class="crm-search" type="search" placeholder="Search contacts, companies, deals, tickets" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} autoFocus />
+      {searchError ? <p class="crm-error" role="alert">{searchError}</p> : null}
+      <p class="crm-muted">
+        {hits ? `${hits.length} found` : tabThread?.thread ? `Recommended for “${tabThread.thread.subject}”` : 'Open an email thread to see recommendations'}
+      </p>
+      <ul class="crm-results">
+        {items.map((item) => (
+          <li key={refKey(item)} class="crm-result" data-result={refKey(item)}>
+            <span class="crm-kind">{KIND[item.objectType] ?? item.objectType}</span> <span class="crm-name">{item.name}</span>
+            {item.detail ? <span class="crm-muted"> · {item.detail}</span> : null}
+            {item.objectType !== 'contacts' && people.length > 0 ? (
+              submitted.has(refKey(item)) ? (
+                <span class="crm-done"> Associated</span>
+              ) : (
+                <button type="button" class="crm-button" onClick={() => void associate(item)}>
+                  Associate with {people.length === 1 ? people[0]!.name : `${people.length} people`}
+                </button>
+              )
+            ) : null}
+          </li>
+        ))}
+      </ul>
+    </main>
+  );
+}
+
+function ConnectionState({ status, openOptions }: { status: Status | null; openOptions(): void }) {
+  if (!status) return <p class="crm-muted">Checking connection…</p>;
+  if (!status.signedIn) {
+    return (
+      <p class="crm-error" data-testid="connection">
+        Not signed in.{' '}
+        <button type="button" class="crm-link" onClick={openOptions}>
+          Connect
+        </button>
+      </p>
+    );
+  }
+  return (
+    <p class={status.reachable === false ? 'crm-error' : 'crm-done'} data-testid="connection" title={status.problem ?? undefined}>
+      {status.reachable === false ? `Offline: cannot reach ${status.server}` : `Connected to ${status.server}`}
+    </p>
+  );
+}

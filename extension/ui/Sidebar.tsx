@@ -1,0 +1,153 @@
+import type { Recommendation } from '../../shared/recommendations.ts';
+import { isNeverLogged } from '../settings.ts';
+import type { Operation, RecordRef } from '../outbox/operation.ts';
+import { type LogChoice, LogEmail } from './LogEmail.tsx';
+import { contactRefs, creationOf, makeOp, refKey, splitName } from './model.ts';
+import { ParticipantCard } from './ParticipantCard.tsx';
+import { RecommendationList } from './RecommendationList.tsx';
+import type { SessionState } from './session.ts';
+
+export interface SidebarProps {
+  state: SessionState;
+  submit(op: Operation): void;
+  dismiss(opId: string): void;
+  retry(opId: string): void;
+  toggle(): void;
+}
+
+/** Records "log this email" offers: the thread's contacts, what the server proposes (logDefaults), then the recommendations. */
+function logChoices(state: SessionState, contacts: Map<string, RecordRef>): LogChoice[] {
+  const { view, thread } = state;
+  const names = new Map<string, string>();
+  for (const p of view?.participants ?? []) {
+    if (p.contact) names.set(`contacts:${p.contact.id}`, p.contact.name);
+    if (p.contact?.primaryCompany) names.set(`companies:${p.contact.primaryCompany.id}`, p.contact.primaryCompany.name);
+  }
+  for (const s of Object.values(view?.summaries ?? {})) {
+    for (const d of s.openDeals) names.set(`deals:${d.id}`, d.name);
+    for (const t of s.openTickets) names.set(`tickets:${t.id}`, t.name);
+  }
+  for (const r of view?.recommendations ?? []) names.set(`${r.objectType}:${r.id}`, r.name);
+  const out = new Map<string, LogChoice>();
+  for (const p of thread?.participants ?? []) {
+    const ref = contacts.get(p.email);
+    if (ref) out.set(refKey(ref), { ref, name: p.name || p.email, preselected: true });
+  }
+  for (const d of view?.logDefaults ?? []) {
+    const key = refKey(d);
+    if (!out.has(key)) out.set(key, { ref: d, name: names.get(key) ?? key, preselected: true });
+  }
+  for (const r of (view?.recommendations ?? []).slice(0, 5)) {
+    const key = refKey(r);
+    if (!out.has(key)) out.set(key, { ref: { objectType: r.objectType, id: r.id }, name: r.name, preselected: false });
+  }
+  return [...out.values()];
+}
+
+/** The companion's sidebar beside an open thread (X2). Everything shown is text: Preact escapes it. */
+export function Sidebar({ state, submit, dismiss, retry, toggle }: SidebarProps) {
+  const { thread, view, changes, confirmed } = state;
+  if (!thread) return null;
+  const contacts = contactRefs(thread.participants, view, changes);
+  const contactList = [...contacts.values()];
+  const blocked = thread.participants.find((p) => isNeverLogged(p.email, state.neverLog));
+  const threadLogs = changes.filter((c) => c.op.kind === 'logEmail' && c.op.threadId === thread.threadId);
+
+  const createContact = (email: string, name: string) => submit(makeOp<'createContact'>({ kind: 'createContact', email, ...splitName(name) }));
+  const associate = (rec: Recommendation) => {
+    for (const from of contactList) submit(makeOp<'associate'>({ kind: 'associate', from, to: { objectType: rec.objectType, id: rec.id } }));
+  };
+  const log = (chosen: RecordRef[]) => {
+    const on = chosen.find((r) => r.objectType === 'contacts') ?? chosen[0]!;
+    submit(
+      makeOp<'logEmail'>({
+        kind: 'logEmail',
+        on,
+        alsoAssociate: chosen.filter((r) => refKey(r) !== refKey(on)),
+        subject: thread.subject,
+        threadId: thread.threadId,
+        messageIds: thread.messageIds,
+      }),
+    );
+  };
+  const refused = changes.filter((c) => c.state === 'refused');
+
+  return (
+    <aside class="crm-sidebar" data-testid="crm-sidebar" data-loading={state.loading ? 'true' : 'false'} data-ready={view ? 'true' : 'false'}>
+      <header class="crm-header">
+        <span class="crm-title">CRM</span>
+        <span class="crm-subject" title={thread.subject}>
+          {thread.subject}
+        </span>
+        <button type="button" class="crm-toggle" aria-expanded={!state.collapsed} onClick={toggle}>
+          {state.collapsed ? 'Show' : 'Hide'}
+        </button>
+      </header>
+      {state.collapsed ? null : (
+        <div class="crm-body">
+          {state.error ? (
+            <p class="crm-error" role="alert">
+              {state.error}
+            </p>
+          ) : null}
+          {state.loading && !view ? <p class="crm-muted">Loading…</p> : null}
+          <section>
+            <h2>People</h2>
+            {thread.participants.length === 0 ? <p class="crm-muted">Nobody outside your team in this thread.</p> : null}
+            <ul class="crm-people">
+              {thread.participants.map((p) => {
+                const known = view?.participants.find((vp) => vp.email === p.email) ?? null;
+                const id = known?.contact?.id;
+                return (
+                  <ParticipantCard
+                    key={p.email}
+                    participant={p}
+                    known={known}
+                    summary={id ? (view?.summaries[id] ?? null) : null}
+                    creation={creationOf(p.email, changes)}
+                    created={confirmed.some((op) => op.kind === 'createContact' && op.email === p.email)}
+                    onCreate={() => createContact(p.email, p.name || known?.name || '')}
+                  />
+                );
+              })}
+            </ul>
+          </section>
+          {view ? (
+            <section>
+              <h2>Recommended</h2>
+              <RecommendationList recommendations={view.recommendations} contacts={contactList} changes={changes} confirmed={confirmed} onAssociate={associate} />
+            </section>
+          ) : null}
+          {view ? (
+            <LogEmail
+              key={thread.threadId}
+              choices={logChoices(state, contacts)}
+              blockedBy={blocked ? `Not logged: ${blocked.email} is on your never-log list.` : null}
+              changes={threadLogs}
+              confirmed={confirmed}
+              onLog={log}
+            />
+          ) : null}
+          {refused.length > 0 ? (
+            <section class="crm-changes">
+              <h2>Refused changes</h2>
+              <ul>
+                {refused.map((c) => (
+                  <li key={c.opId}>
+                    <span>{c.message ?? 'Refused'}</span>
+                    <button type="button" class="crm-link" onClick={() => retry(c.opId)}>
+                      Retry
+                    </button>
+                    <button type="button" class="crm-link" onClick={() => dismiss(c.opId)}>
+                      Dismiss
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          ) : null}
+        </div>
+      )}
+    </aside>
+  );
+}

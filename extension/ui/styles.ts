@@ -1,0 +1,40 @@
+/**
+ * The sidebar's styles, inside its shadow root: the page's CSS cannot reach them and they cannot
+ * reach the page. Pixel sizes only (rem would follow the page's root font size).
+ */
+export const SIDEBAR_CSS = `
+:host { all: initial; position: fixed; top: 72px; right: 16px; z-index: 2147483000; }
+.crm-sidebar { box-sizing: border-box; width: 320px; max-height: calc(100vh - 96px); overflow: auto; background: #fff; color: #1f2328;
+  border: 1px solid #d0d7de; border-radius: 8px; box-shadow: 0 4px 16px rgba(0,0,0,.12);
+  font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+.crm-sidebar * { box-sizing: border-box; }
+.crm-header { display: flex; align-items: center; gap: 8px; padding: 8px 12px; border-bottom: 1px solid #d0d7de; position: sticky; top: 0; background: #f6f8fa; }
+.crm-title { font-weight: 700; color: #0b5cad; }
+.crm-subject { flex: 1; min-width: 0; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; color: #57606a; }
+.crm-body { padding: 8px 12px 12px; }
+h2 { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: #57606a; margin: 12px 0 6px; }
+ul { list-style: none; margin: 0; padding: 0; }
+p { margin: 4px 0; }
+.crm-person, .crm-rec { padding: 8px; border: 1px solid #eaeef2; border-radius: 6px; margin-bottom: 6px; }
+.crm-person-head, .crm-rec-head { display: flex; flex-direction: column; }
+.crm-name { font-weight: 600; overflow-wrap: anywhere; }
+.crm-email, .crm-muted, .crm-hint { color: #57606a; overflow-wrap: anywhere; }
+.crm-hint { font-size: 12px; margin-left: 6px; }
+.crm-company { font-weight: 500; }
+.crm-counts { color: #57606a; font-size: 12px; }
+.crm-records li { font-size: 12px; padding: 2px 0; overflow-wrap: anywhere; }
+.crm-kind { display: inline-block; font-size: 11px; color: #0b5cad; background: #ddf4ff; border-radius: 4px; padding: 0 4px; margin-right: 4px; }
+.crm-reasons li { font-size: 12px; color: #57606a; }
+.crm-reasons li::before { content: "• "; }
+.crm-button { font: inherit; font-size: 12px; padding: 4px 10px; margin-top: 6px; border: 1px solid #d0d7de; border-radius: 6px; background: #f6f8fa; color: #1f2328; cursor: pointer; }
+.crm-button:hover:not(:disabled) { background: #eaeef2; }
+.crm-button:disabled { opacity: .5; cursor: default; }
+.crm-primary { background: #0b5cad; border-color: #0b5cad; color: #fff; }
+.crm-primary:hover:not(:disabled) { background: #094c8f; }
+.crm-toggle, .crm-link { font: inherit; font-size: 12px; background: none; border: none; color: #0b5cad; cursor: pointer; padding: 0 4px; }
+.crm-pending { color: #9a6700; font-style: italic; }
+.crm-done { color: #1a7f37; font-weight: 600; }
+.crm-refused, .crm-error { color: #cf222e; overflow-wrap: anywhere; }
+.crm-choices label { display: block; padding: 2px 0; cursor: pointer; overflow-wrap: anywhere; }
+.crm-changes li { font-size: 12px; padding: 4px 0; }
+`;

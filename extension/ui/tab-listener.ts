@@ -1,0 +1,28 @@
+import type { TabMessage, TabThread } from '../messaging.ts';
+import type { ThreadSession } from './session.ts';
+
+type Listener = (message: unknown, sender: unknown, sendResponse: (response: unknown) => void) => boolean | undefined;
+
+export interface MessageEvent {
+  addListener(listener: Listener): void;
+  removeListener(listener: Listener): void;
+}
+
+/** The content script's side of TabMessage: outbox news for the session, the open thread for the popup. */
+export function listenToTab(onMessage: MessageEvent, session: ThreadSession): () => void {
+  const listener: Listener = (message, _sender, sendResponse) => {
+    const m = message as TabMessage | null;
+    if (m?.type === 'changesUpdated') {
+      session.onChanges(m.changes);
+      return false;
+    }
+    if (m?.type === 'currentThread') {
+      const { thread, view } = session.getState();
+      sendResponse({ thread, view } satisfies TabThread);
+      return false;
+    }
+    return undefined;
+  };
+  onMessage.addListener(listener);
+  return () => onMessage.removeListener(listener);
+}
