@@ -4,6 +4,7 @@ import type { Db } from './db/client.ts';
 import type { AppEnv } from './env.ts';
 import { onError } from './errors.ts';
 import { bearerAuth, TokenCache } from './middleware/auth.ts';
+import { idempotency } from './middleware/idempotency.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { associationRoutes, associationSchemaRoutes } from './routes/associations.ts';
 import { companionRoutes } from './routes/companion.ts';
@@ -25,6 +26,7 @@ export function createApp(options: AppOptions) {
   const { db } = options;
   const cache = new TokenCache(options.tokenCacheMs ?? 5_000);
   const auth = bearerAuth({ db, cache });
+  const keys = idempotency();
 
   const api = new Hono<AppEnv>()
     // before auth: a preflight carries no token, and a refused origin gets nothing else
@@ -33,6 +35,10 @@ export function createApp(options: AppOptions) {
     .use('/api/*', auth)
     .use('/crm/*', auth)
     .use('/crm-object-schemas/*', auth)
+    // after auth: keys are per workspace
+    .use('/api/*', keys)
+    .use('/crm/*', keys)
+    .use('/crm-object-schemas/*', keys)
     .route('/api', adminRoutes(cache))
     .route('/api', recommendationRoutes())
     .route('/api', historyRoutes())

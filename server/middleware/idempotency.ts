@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { MiddlewareHandler } from 'hono';
+import { IDEMPOTENCY_HEADER, IDEMPOTENCY_TTL_MS, IDEMPOTENT_REPLAYED_HEADER, idempotencyKey } from '../../shared/idempotency.ts';
+import { type Db, type DbOrTx, rowsOf, type Tx } from '../db/client.ts';
+import type { AppEnv } from '../env.ts';
+import { ApiError } from '../errors.ts';
+
+export interface IdempotencyOptions {
+  /** How long a key is remembered (ms). */
+  ttlMs?: number;
+  /** At most how often this process deletes expired keys (ms). */
+  purgeEveryMs?: number;
+}
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+interface StoredKey {
+  fingerprint: string;
+  method: string;
+  path: string;
+  status: number | null;
+  content_type: string | null;
+  body: string | null;
+}
+
+/** Thrown inside the transaction to roll back a write that answered 5xx; its response stands. */
+const ROLLBACK = Symbol('rollback');
+
+/** Responses a retry must get again. 5xx and 429 are not kept: a retry runs again. */
+function keeps(status: number): boolean {
+  return status < 500 && status !== 429;
+}
+
+/**
+ * Claims the key for this request, or reads what it holds. A key that is new (or expired) is
+ * inserted and so locked until this transaction ends: a concurrent request with the same key waits
+ * on it, then finds the stored response. Answers null when claimed.
+ */
+async function claimKey(tx: Tx, workspaceId: string, key: string, request: { fingerprint: string; method: string; path: string }, ttlMs: number): Promise<StoredKey | null> {
+  const claimed = rowsOf<{ claimed: number }>(
+    await tx.execute(sql`
+      insert into idempotency_keys (workspace_id, key, fingerprint, method, path)
+      values (${workspaceId}, ${key}, ${request.fingerprint}, ${request.method}, ${request.path})
+      on conflict (workspace_id, key) do update
+        set fingerprint = excluded.fingerprint, method = excluded.method, path = excluded.path, status = null, content_type = null, body = null, created_at = now()
+        where idempotency_keys.created_at < now() - make_interval(secs => ${ttlMs / 1000}::double precision)
+      returning 1 as claimed`),
+  );
+  if (claimed.length > 0) return null;
+  const [stored] = rowsOf<StoredKey>(
+    await tx.execute(sql`select fingerprint, method, path, status, content_type, body from idempotency_keys where workspace_id = ${workspaceId} and key = ${key}`),
+  );
+  return stored!;
+}
+
+/** Deletes the keys older than the TTL, in every workspace. Answers how many went. */
+export async function purgeExpiredKeys(db: DbOrTx, ttlMs: number = IDEMPOTENCY_TTL_MS): Promise<number> {
+  const rows = rowsOf<{ n: number }>(
+    await db.execute(sql`with gone as (delete from idempotency_keys where created_at < now() - make_interval(secs => ${ttlMs / 1000}::double precision) returning 1) select count(*)::int as n from gone`),
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * The Idempotency-Key contract (shared/idempotency.ts) for every write behind it. Needs `auth`
+ * (keys are per workspace). With a key, the request runs in one transaction that holds the key's
+ * row: the route gets that transaction as its `db` (its own transactions become savepoints), so the
+ * change and the stored response commit together or not at all. Without a key, nothing changes.
+ */
+export function idempotency(options: IdempotencyOptions = {}): MiddlewareHandler<AppEnv> {
+  const ttlMs = options.ttlMs ?? IDEMPOTENCY_TTL_MS;
+  const purgeEveryMs = options.purgeEveryMs ?? 10 * 60_000;
+  let lastPurge = 0;
+  return async function idempotencyMiddleware(c, next) {
+    const raw = c.req.header(IDEMPOTENCY_HEADER);
+    if (raw === undefined || !WRITES.has(c.req.method)) return next();
+    const parsed = idempotencyKey.safeParse(raw);
+    if (!parsed.success) {
+      throw new ApiError('VALIDATION_ERROR', `The ${IDEMPOTENCY_HEADER} header must be 1 to 200 visible ASCII characters (a UUID, say), got ${JSON.stringify(raw.slice(0, 40))}`, {
+        errors: [{ message: parsed.error.issues[0]?.message ?? 'invalid key', in: `header:${IDEMPOTENCY_HEADER.toLowerCase()}` }],
+      });
+    }
+    const key = parsed.data;
+    const auth = c.get('auth');
+    const db = c.get('db');
+    if (Date.now() - lastPurge > purgeEveryMs) {
+      lastPurge = Date.now();
+      await purgeExpiredKeys(db, ttlMs);
+    }
+    const url = new URL(c.req.url);
+    const path = `${url.pathname}${url.search}`;
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    const fingerprint = createHash('sha256').update(`${c.req.method}\n${path}\n`).update(body).digest('hex');
+
+    const found: { replay?: StoredKey } = {};
+    try {
+      await db.transaction(async (tx) => {
+        const stored = await claimKey(tx as Tx, auth.workspaceId, key, { fingerprint, method: c.req.method, path }, ttlMs);
+        if (stored) {
+          if (stored.fingerprint !== fingerprint) {
+            throw new ApiError('IDEMPOTENCY_KEY_REUSED', `The ${IDEMPOTENCY_HEADER} "${key}" was already used for ${stored.method} ${stored.path} with a different request; send a new key for a new request`, {
+              errors: [{ message: `key first used for ${stored.method} ${stored.path}`, in: `header:${IDEMPOTENCY_HEADER.toLowerCase()}`, code: 'IDEMPOTENCY_KEY_REUSED' }],
+            });
+          }
+          found.replay = stored;
+          return;
+        }
+        c.set('db', tx as unknown as Db);
+        try {
+          await next();
+        } finally {
+          c.set('db', db);
+        }
+        const res = c.res;
+        if (!keeps(res.status)) throw ROLLBACK;
+        const text = await res.clone().text();
+        await tx.execute(sql`
+          update idempotency_keys set status = ${res.status}, content_type = ${res.headers.get('content-type')}, body = ${text}
+          where workspace_id = ${auth.workspaceId} and key = ${key}`);
+      });
+    } catch (err) {
+      if (err !== ROLLBACK) throw err;
+    }
+    const stored = found.replay;
+    if (!stored) return;
+    const headers: Record<string, string> = { [IDEMPOTENT_REPLAYED_HEADER]: 'true' };
+    if (stored.content_type) headers['content-type'] = stored.content_type;
+    return new Response(stored.status === 204 || stored.status === 304 ? null : (stored.body ?? ''), { status: stored.status ?? 409, headers });
+  };
+}
