@@ -7,6 +7,7 @@ import { bearerAuth, TokenCache } from './middleware/auth.ts';
 import { idempotency } from './middleware/idempotency.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { associationRoutes, associationSchemaRoutes } from './routes/associations.ts';
+import { changeNotifier, changeStreamRoutes } from './routes/changes-stream.ts';
 import { companionRoutes } from './routes/companion.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { historyRoutes } from './routes/history.ts';
@@ -31,6 +32,8 @@ export function createApp(options: AppOptions) {
   const api = new Hono<AppEnv>()
     // before auth: a preflight carries no token, and a refused origin gets nothing else
     .use('*', extensionCors())
+    // outermost of the writes: wakes the live change streams once a write has committed
+    .use('*', changeNotifier())
     .get('/health', (c) => c.json({ status: 'ok' as const }))
     .use('/api/*', auth)
     .use('/crm/*', auth)
@@ -42,6 +45,7 @@ export function createApp(options: AppOptions) {
     .route('/api', adminRoutes(cache))
     .route('/api', recommendationRoutes())
     .route('/api', historyRoutes())
+    .route('/api', changeStreamRoutes())
     .route('/api', viewRoutes())
     .route('/api', companionRoutes())
     .route('/crm/v3/objects', objectRoutes())

@@ -1,0 +1,128 @@
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { describeRoute } from 'hono-openapi';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import { changesQuery } from '../../shared/history.ts';
+import { type ChangeCursor, formatCursor, parseCursor, readChanges } from '../domain/history/changes.ts';
+import type { AppEnv } from '../env.ts';
+import { validate } from '../validate.ts';
+
+/**
+ * Wakes the live streams of a workspace when a write of this process has finished (committed or
+ * not: a stream that wakes for nothing reads an empty page). Writes of other processes (another
+ * server on the same PostgreSQL, the command line) are found by the streams' polling instead.
+ */
+const waiting = new Map<string, Set<() => void>>();
+
+function wake(workspaceId: string): void {
+  const set = waiting.get(workspaceId);
+  if (!set) return;
+  waiting.delete(workspaceId);
+  for (const resolve of set) resolve();
+}
+
+/** Resolves at the next write of the workspace in this process, or after `ms`, or when one of `aborts` is called. */
+function nextWrite(workspaceId: string, ms: number, aborts: Set<() => void>): Promise<void> {
+  return new Promise((resolve) => {
+    let set = waiting.get(workspaceId);
+    if (!set) waiting.set(workspaceId, (set = new Set()));
+    const done = () => {
+      clearTimeout(timer);
+      waiting.get(workspaceId)?.delete(done);
+      aborts.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    set.add(done);
+    aborts.add(done);
+  });
+}
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Mount before authentication and before the idempotency middleware (whose transaction commits
+ * when its `next()` returns): after each write request of an authenticated caller, the live
+ * streams of its workspace read on.
+ */
+export function changeNotifier(): MiddlewareHandler<AppEnv> {
+  return async function changeNotifierMiddleware(c, next) {
+    await next();
+    if (!WRITES.has(c.req.method)) return;
+    const auth = c.get('auth') as AppEnv['Variables']['auth'] | undefined;
+    if (auth && c.res.status < 500) wake(auth.workspaceId);
+  };
+}
+
+export interface ChangeStreamOptions {
+  /** A comment line this often keeps proxies and the client's idle timers from closing the stream (ms). */
+  heartbeatMs?: number;
+  /** Without a write of this process, read the feed again this often anyway (ms). */
+  pollMs?: number;
+  /** The `retry:` the client's EventSource waits before reconnecting (ms). */
+  retryMs?: number;
+}
+
+const streamQuery = changesQuery.extend({ limit: z.coerce.number().int().min(1).max(1000).default(500) });
+
+/** Where a stream starts: the Last-Event-ID of a reconnecting client wins over `after`. */
+function startCursor(c: Context<AppEnv>, after: string | undefined): ChangeCursor {
+  const lastEventId = c.req.header('last-event-id');
+  return parseCursor(lastEventId !== undefined && lastEventId !== '' ? lastEventId : after);
+}
+
+/**
+ * /api/changes/stream: the change feed (B2) live, as server-sent events. The same events and
+ * cursors as GET /api/changes: each event is `event: change`, `id: <cursor>`, `data: <the event
+ * as JSON>`. It needs the bearer token in the Authorization header like every route (the
+ * extension reads it with fetch streaming; an EventSource cannot send headers).
+ */
+export function changeStreamRoutes(options: ChangeStreamOptions = {}) {
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const pollMs = options.pollMs ?? 2_000;
+  const retryMs = options.retryMs ?? 1_000;
+  return new Hono<AppEnv>().get(
+    '/changes/stream',
+    describeRoute({
+      summary: 'The change feed, live (server-sent events)',
+      description:
+        'Server-sent events of the change feed (B2), from `after` or, when reconnecting, from the `Last-Event-ID` header: first `event: ready` with the starting cursor, then one `event: change` per change (its `id` is the event\'s cursor, its `data` the same JSON as in GET /api/changes), in commit order, as they commit. A comment line every 15 s keeps the connection open. Needs `Authorization: Bearer <token>`.',
+      tags: ['History'],
+      responses: { 200: { description: 'A text/event-stream of change events', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+    }),
+    validate('query', streamQuery),
+    async (c) => {
+      const auth = c.get('auth');
+      const db = c.get('db');
+      const q = c.req.valid('query');
+      let cursor = startCursor(c, q.after);
+      return streamSSE(c, async (stream) => {
+        const aborts = new Set<() => void>();
+        stream.onAbort(() => {
+          for (const f of [...aborts]) f();
+        });
+        const heartbeat = setInterval(() => {
+          if (!stream.aborted && !stream.closed) void stream.write(': heartbeat\n\n').catch(() => {});
+        }, heartbeatMs);
+        try {
+          await stream.writeSSE({ event: 'ready', data: JSON.stringify({ after: formatCursor(cursor) }), id: formatCursor(cursor), retry: retryMs });
+          while (!stream.aborted && !stream.closed) {
+            // armed before reading: a write that lands while the page is read still wakes the next wait
+            const woken = nextWrite(auth.workspaceId, pollMs, aborts);
+            const page = await readChanges(db, auth.workspaceId, cursor, q.limit);
+            for (const event of page.results) {
+              if (stream.aborted) break;
+              await stream.writeSSE({ event: 'change', id: event.cursor, data: JSON.stringify(event) });
+            }
+            cursor = page.next;
+            if (page.hasMore) continue;
+            await woken;
+          }
+        } finally {
+          clearInterval(heartbeat);
+          for (const f of [...aborts]) f();
+        }
+      });
+    },
+  );
+}
