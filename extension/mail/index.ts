@@ -4,12 +4,13 @@
  */
 import { genericAdapter } from './generic/adapter.ts';
 import { gmailAdapter } from './gmail/adapter.ts';
+import { outlookAdapter } from './outlook/adapter.ts';
 import type { MailProvider, MailWatcher, WatchOptions } from './types.ts';
 import { watch, type Adapter } from './watch.ts';
 
 export type { MailEvent, MailProvider, MailThread, MailWatcher, Participant, ParticipantRole, WatchOptions } from './types.ts';
 
-const ADAPTERS: Partial<Record<MailProvider, Adapter>> = { gmail: gmailAdapter, generic: genericAdapter };
+const ADAPTERS: Record<MailProvider, Adapter> = { gmail: gmailAdapter, outlook: outlookAdapter, generic: genericAdapter };
 
 const HOSTS: Record<string, MailProvider> = {
   'mail.google.com': 'gmail',
@@ -25,6 +26,5 @@ export function providerFor(hostname: string): MailProvider {
 
 export function watchMail(options: WatchOptions): MailWatcher {
   const provider = providerFor(options.document.location.hostname);
-  const adapter = ADAPTERS[provider] ?? genericAdapter;
-  return watch(adapter, options);
+  return watch(ADAPTERS[provider], options);
 }

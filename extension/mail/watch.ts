@@ -89,8 +89,8 @@ export function watch(adapter: Adapter, options: WatchOptions): MailWatcher {
     characterData: true,
     attributes: true,
     // what the adapters read: ids, addresses, collapsed/expanded state, hidden views
-    attributeFilter: ['class', 'hidden', 'style', 'aria-hidden', 'aria-expanded', 'aria-label', 'title', 'email', 'name', 'href',
-      'data-message-id', 'data-legacy-message-id', 'data-thread-perm-id', 'data-legacy-thread-id', 'data-convid', 'data-itemid'],
+    attributeFilter: ['class', 'id', 'hidden', 'style', 'aria-hidden', 'aria-expanded', 'aria-label', 'title', 'email', 'name', 'href',
+      'data-message-id', 'data-legacy-message-id', 'data-thread-perm-id', 'data-legacy-thread-id', 'data-convid', 'data-itemid', 'aria-selected'],
   });
   view?.addEventListener('hashchange', schedule);
   view?.addEventListener('popstate', schedule);

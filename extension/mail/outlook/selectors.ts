@@ -1,0 +1,53 @@
+/**
+ * Outlook on the web's markup, as far as the companion reads it. Outlook's class names are generated
+ * per build, so the selectors lean on ids, ARIA and `data-app-section` hooks first, with the
+ * long-lived generated classes (OZZZK sender, IovuJ recipients) as fallbacks.
+ */
+import { selector } from '../selector.ts';
+
+export const outlookSelectors = {
+  /** The reading pane (beside the list, or full width when the list is hidden). */
+  readingPane: selector(
+    'reading pane',
+    '#ReadingPaneContainerId',
+    '[data-app-section="MailReadCompose"]',
+    'main[aria-label="Reading Pane"]',
+    '[role="main"][aria-label="Reading Pane"]',
+  ),
+  /** The conversation's subject heading; its id embeds the conversation id (CONV_<id>_SUBJECT). */
+  subject: selector(
+    'conversation subject',
+    '[id^="CONV_"][id$="_SUBJECT"]',
+    '[data-app-section="SubjectLine"]',
+    '[role="heading"][aria-level="2"]',
+    '[role="heading"][aria-level="1"]',
+  ),
+  /** An element carrying the conversation id. */
+  conversationId: selector('conversation id', '[data-convid]'),
+  /** The selected row of the message list, which also carries the conversation id. */
+  selectedRow: selector('selected list row', '[role="option"][aria-selected="true"][data-convid]', '[role="listbox"] [aria-selected="true"][data-convid]'),
+  /** One message of the conversation, expanded or collapsed. */
+  message: selector(
+    'message',
+    '[data-app-section="ConversationContainer"] [data-itemid]',
+    '[data-itemid]',
+    '[aria-label="Email message"]',
+    '[data-app-section="ConversationContainer"] [role="listitem"]',
+  ),
+  /** A message's sender: the persona's title holds the address (or "Name <address>"). */
+  sender: selector(
+    'message sender',
+    '[data-app-section="MessageHeader"] .OZZZK[title]',
+    '[aria-label^="From:"] [title*="@"]',
+    '[aria-label^="From:"]',
+    '[data-automationid="From"]',
+  ),
+  /** A recipients line of an expanded message; its aria-label starts with To:, Cc: or Bcc:. */
+  recipientLine: selector('message recipients line', '[aria-label^="To:"], [aria-label^="Cc:"], [aria-label^="Bcc:"]', '.IovuJ'),
+  /** A person inside a recipients line. */
+  recipient: selector('recipient', 'span[title*="@"]', '[title*="@"]', 'a[href^="mailto:"]'),
+  /** When a message was sent; its title or text is a date. */
+  sentTime: selector('message time', '[data-testid="SentReceivedSavedTime"]', '[aria-label^="Sent:"]'),
+  /** The signed-in account (the account manager). */
+  account: selector('account manager', '#mectrl_currentAccount_secondary', '#mectrl_main_trigger[aria-label*="@"]', '[data-app-section="MeControl"] [title*="@"]'),
+} as const;
