@@ -7,9 +7,10 @@ const WEBMAIL = ['https://mail.google.com/*', 'https://outlook.office.com/*', 'h
 // Firefox (`wxt build -b firefox`). Preact's JSX comes from tsconfig (jsxImportSource), no plugin.
 export default defineConfig({
   srcDir: 'extension',
+  // the end-to-end tests build into a folder of their own (parallel runs never share one)
+  ...(process.env.CRM_EXTENSION_OUT_DIR ? { outDir: process.env.CRM_EXTENSION_OUT_DIR } : {}),
   // import every name explicitly (STYLE: no auto-imports that hide where a name comes from)
   imports: false,
-  // tests and fixtures beside the code are no entry points and never ship
   manifest: ({ browser }) => ({
     name: 'CRM associations',
     description: 'Shows what the CRM knows about the people in an email thread and associates them in one click.',

@@ -16,7 +16,7 @@ h2 { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: #
 ul { list-style: none; margin: 0; padding: 0; }
 p { margin: 4px 0; }
 .crm-person, .crm-rec { padding: 8px; border: 1px solid #eaeef2; border-radius: 6px; margin-bottom: 6px; }
-.crm-person-head, .crm-rec-head { display: flex; flex-direction: column; }
+.crm-person-head, .crm-rec-head { display: flex; flex-direction: column; align-items: flex-start; }
 .crm-name { font-weight: 600; overflow-wrap: anywhere; }
 .crm-email, .crm-muted, .crm-hint { color: #57606a; overflow-wrap: anywhere; }
 .crm-hint { font-size: 12px; margin-left: 6px; }

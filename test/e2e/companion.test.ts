@@ -1,0 +1,204 @@
+/**
+ * The companion end to end (X1–X3, R8, R10, R18): the built extension in Debian's Chromium, the
+ * real server on a fresh PGlite directory, Gmail served from the fixture pages at its real URL.
+ * A rep signs in with the connect link, opens a thread, sees who is known, creates a contact,
+ * accepts a recommendation, logs the email and associates from the popup; then the server's
+ * state is read back through the API.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROME_EXTENSION_ID } from '../../extension/manifest-key.ts';
+import { type ListeningServer, request, startServerProcess } from '../helpers/server-process.ts';
+import { buildExtension, type CompanionBrowser, ensureArtifacts, fixtureHtml, launchWithExtension } from './helpers/companion.ts';
+
+const THREAD_URL = 'https://mail.google.com/mail/u/0/#inbox/FMfcgzQXJRenewalQ3Northwind';
+
+let work: string;
+let server: ListeningServer;
+let token: string;
+let browser: CompanionBrowser;
+let gmail: Page;
+let artifacts: string;
+const ids: Record<string, string> = {};
+
+async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+  const r = await request<T>(server.url, method, path, token, body);
+  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+async function create(type: string, properties: Record<string, string>): Promise<string> {
+  return (await api<{ id: string }>('POST', `/crm/v3/objects/${type}`, { properties })).id;
+}
+
+async function associated(fromType: string, fromId: string, toType: string): Promise<string[]> {
+  const page = await api<{ results: Array<{ toObjectId: number | string }> }>('GET', `/crm/v4/objects/${fromType}/${fromId}/associations/${toType}`);
+  return page.results.map((r) => String(r.toObjectId)).sort();
+}
+
+async function historyOf(type: string, id: string) {
+  return (await api<{ results: Array<{ action: string; source: string; sourceUserName?: string; toObjectType: string; toObjectId: string; labels: string[] }> }>('GET', `/api/objects/${type}/${id}/association-history`)).results;
+}
+
+const sidebar = () => gmail.locator('[data-testid="crm-sidebar"]');
+const person = (email: string) => sidebar().locator(`li.crm-person[data-email="${email}"]`);
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'crm-e2e-companion-'));
+  artifacts = await ensureArtifacts();
+  const [extensionDir, started] = await Promise.all([buildExtension(join(work, 'build')), startServerProcess({ DATA_DIR: join(work, 'data'), HOST: '127.0.0.1' })]);
+  server = started;
+  token = server.printedToken!;
+  expect(token).toBeTruthy();
+
+  await api('PATCH', '/api/workspace', { settings: { autoAssociateCompaniesByDomain: true, autoCreateCompaniesByDomain: true } });
+  ids.northwind = await create('companies', { name: 'Northwind Traders', domain: 'northwind.example' });
+  ids.contoso = await create('companies', { name: 'Contoso', domain: 'contoso.example' });
+  ids.alice = await create('contacts', { email: 'alice.chen@northwind.example', firstname: 'Alice', lastname: 'Chen' });
+  ids.renewal = await create('deals', { dealname: 'Northwind Q3 renewal', dealstage: 'appointmentscheduled' });
+  ids.expansion = await create('deals', { dealname: 'Contoso expansion', dealstage: 'qualifiedtobuy' });
+  ids.ticket = await create('tickets', { subject: 'Contoso onboarding blocked', hs_pipeline_stage: '1' });
+  await api('PUT', `/crm/v4/objects/contacts/${ids.alice}/associations/default/deals/${ids.renewal}`);
+  await api('PUT', `/crm/v4/objects/companies/${ids.contoso}/associations/default/deals/${ids.expansion}`);
+
+  browser = await launchWithExtension(extensionDir, join(work, 'profile'));
+  const html = await fixtureHtml('gmail/fixtures/conversation.html');
+  await browser.context.route('https://mail.google.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('the companion in Chromium (X1–X3)', () => {
+  it('X3: the manifest key fixes the extension id, so the printed connect link works', () => {
+    expect(browser.extensionId).toBe(CHROME_EXTENSION_ID);
+  });
+
+  it('X3: the connect link signs in without a prompt; internal domains are saved on the options page', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`chrome-extension://${browser.extensionId}/options.html?server=${encodeURIComponent(server.url)}&token=${encodeURIComponent(token)}`);
+    await expect.poll(() => page.getByTestId('signed-in').textContent(), { timeout: 15_000 }).toBe(`Signed in to ${server.url}`);
+    // the token does not stay in the address bar
+    expect(page.url()).not.toContain(token);
+    await page.locator('textarea[name="internalDomains"]').fill('acme.com');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('message').textContent()).toBe('Saved');
+    await page.close();
+  });
+
+  it('X1, X2: a Gmail thread shows its known and unknown participants with what the CRM knows', async () => {
+    gmail = await browser.context.newPage();
+    const opened = Date.now();
+    await gmail.goto(THREAD_URL);
+    await sidebar().and(gmail.locator('[data-ready="true"]')).waitFor({ timeout: 20_000 });
+    console.log(`thread opened → sidebar with server data: ${Date.now() - opened} ms (page load included)`);
+    const emails = await sidebar().locator('li.crm-person').evaluateAll((els) => els.map((e) => e.getAttribute('data-email')));
+    // the rep and colleagues (acme.com, eu.acme.com) are no participants
+    expect(emails.sort()).toEqual(['alice.chen@northwind.example', 'bob.smith@contoso.example', 'carol@fabrikam.example', 'frank@notacme.example']);
+    await expect.poll(() => person('alice.chen@northwind.example').getAttribute('data-state')).toBe('contact');
+    const alice = (await person('alice.chen@northwind.example').textContent())!;
+    expect(alice).toContain('Northwind Traders'); // R18 brought the company by domain, R8 made it primary
+    expect(alice).toContain('Northwind Q3 renewal');
+    expect(alice).toContain('1 company · 1 deal · 0 tickets');
+    expect(await person('bob.smith@contoso.example').getAttribute('data-state')).toBe('unknown');
+    expect(await person('bob.smith@contoso.example').textContent()).toContain('with company Contoso (primary)');
+  });
+
+  it('X2, R18, R8: one click creates the contact, which brings its company by domain as primary', async () => {
+    await person('bob.smith@contoso.example').getByRole('button', { name: 'Create contact' }).click();
+    await expect.poll(() => person('bob.smith@contoso.example').getAttribute('data-state'), { timeout: 15_000 }).toBe('contact');
+    expect(await person('bob.smith@contoso.example').textContent()).toContain('Contoso');
+    const found = await api<{ results: Array<{ id: string; properties: Record<string, string> }> }>('POST', '/crm/v3/objects/contacts/search', {
+      filterGroups: [{ filters: [{ propertyName: 'email', operator: 'EQ', value: 'bob.smith@contoso.example' }] }],
+      properties: ['email', 'firstname', 'lastname'],
+    });
+    expect(found.results).toHaveLength(1);
+    ids.bob = found.results[0]!.id;
+    expect(found.results[0]!.properties).toMatchObject({ firstname: 'Bob', lastname: 'Smith' });
+    expect(await associated('contacts', ids.bob, 'companies')).toEqual([ids.contoso]);
+  });
+
+  it('X2: a recommendation is associated in one click with the thread\'s contacts', async () => {
+    const rec = sidebar().locator(`li.crm-rec[data-rec="deals:${ids.expansion}"]`);
+    await rec.waitFor({ timeout: 15_000 });
+    expect(await rec.locator('.crm-reasons').textContent()).not.toBe('');
+    await rec.getByRole('button').click();
+    await expect.poll(() => rec.getAttribute('data-state'), { timeout: 15_000 }).toBe('associated');
+    expect(await associated('deals', ids.expansion, 'contacts')).toEqual([ids.alice, ids.bob].sort());
+  });
+
+  it('X2, R10: "log this email" makes an email activity on the chosen records and the primary company', async () => {
+    const log = sidebar().locator('section.crm-log');
+    await log.getByRole('button', { name: 'Log this email' }).click();
+    await expect.poll(() => log.getAttribute('data-state'), { timeout: 15_000 }).toBe('logged');
+    const emails = await associated('contacts', ids.alice, 'emails');
+    expect(emails).toHaveLength(1);
+    ids.email = emails[0]!;
+    const email = await api<{ properties: Record<string, string> }>('GET', `/crm/v3/objects/emails/${ids.email}?properties=hs_email_subject`);
+    expect(email.properties.hs_email_subject).toBe('Q3 renewal — Northwind & Contoso');
+    expect(await associated('emails', ids.email, 'contacts')).toEqual([ids.alice, ids.bob].sort());
+    // Alice's primary company automatically (R10); Bob's because the sidebar proposed it (logDefaults)
+    expect(await associated('emails', ids.email, 'companies')).toEqual([ids.northwind, ids.contoso].sort());
+    await gmail.setViewportSize({ width: 1280, height: 1000 });
+    await sidebar().evaluate((el) => el.scrollTo(0, 0));
+    await gmail.evaluate(() => window.scrollTo(0, 0));
+    await sidebar().screenshot({ path: join(artifacts, 'companion-sidebar.png') });
+    await gmail.screenshot({ path: join(artifacts, 'companion-gmail-thread.png') });
+  });
+
+  it('X3: the popup searches, associates a result with the people on the tab, and shows the connection and pending changes', async () => {
+    const tabId = await browser.worker.evaluate(async () => {
+      const [tab] = await chrome.tabs.query({ url: 'https://mail.google.com/*' });
+      return tab?.id;
+    });
+    expect(tabId).toBeTypeOf('number');
+    const popup = await browser.context.newPage();
+    await popup.setViewportSize({ width: 380, height: 600 });
+    await popup.goto(`chrome-extension://${browser.extensionId}/popup.html?tab=${tabId}`);
+    await expect.poll(() => popup.getByTestId('connection').textContent(), { timeout: 15_000 }).toBe(`Connected to ${server.url}`);
+    expect(await popup.getByTestId('pending-count').textContent()).toBe('All changes confirmed');
+    // empty search: the thread's recommendations
+    expect(await popup.locator('.crm-muted').first().textContent()).toContain('Recommended for');
+    expect(await popup.locator('li.crm-result').count()).toBeGreaterThan(0);
+
+    await popup.getByRole('searchbox').fill('onboarding');
+    await expect.poll(() => popup.locator('.crm-muted').first().textContent(), { timeout: 15_000 }).toMatch(/^\d+ found$/);
+    const hit = popup.locator(`li.crm-result[data-result="tickets:${ids.ticket}"]`);
+    await hit.waitFor({ timeout: 15_000 });
+    await popup.screenshot({ path: join(artifacts, 'companion-popup.png') });
+    await hit.getByRole('button', { name: /Associate with/ }).click();
+    await expect.poll(() => associated('tickets', ids.ticket, 'contacts'), { timeout: 15_000 }).toEqual([ids.alice, ids.bob].sort());
+    await expect.poll(async () => {
+      await popup.reload();
+      return popup.getByTestId('pending-count').textContent();
+    }, { timeout: 15_000 }).toBe('All changes confirmed');
+    await popup.close();
+  });
+
+  it('R20, R21: every association the rep made is in history with source User; the company by domain with its own source', async () => {
+    const user = (entries: Awaited<ReturnType<typeof historyOf>>, toType: string, toId: string) => entries.filter((e) => e.toObjectType === toType && e.toObjectId === toId && e.action === 'CREATED');
+    const deal = await historyOf('deals', ids.expansion);
+    for (const contact of [ids.alice!, ids.bob!]) {
+      const made = user(deal, 'contacts', contact);
+      expect(made.length, `deal → contact ${contact}`).toBeGreaterThan(0);
+      expect(made.every((e) => e.source === 'USER' && e.sourceUserName)).toBe(true);
+    }
+    const ticket = await historyOf('tickets', ids.ticket);
+    for (const contact of [ids.alice!, ids.bob!]) expect(user(ticket, 'contacts', contact).map((e) => e.source)).toContain('USER');
+    const email = await historyOf('emails', ids.email!);
+    for (const [type, id] of [['contacts', ids.alice], ['contacts', ids.bob], ['companies', ids.northwind], ['companies', ids.contoso]] as const) {
+      const made = user(email, type, id!);
+      expect(made.length, `email → ${type} ${id}`).toBeGreaterThan(0);
+      expect(made.every((e) => e.source === 'USER')).toBe(true);
+    }
+    // Bob's company came from the domain rule, not from the rep's click (R18, R21)
+    const bob = await historyOf('contacts', ids.bob!);
+    expect(user(bob, 'companies', ids.contoso!).map((e) => e.source)).toContain('AUTO_DOMAIN');
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * The built companion in real Chromium (Debian's), for end-to-end tests: build once into a folder
+ * of the test's own, launch a persistent context with only that extension, find its worker.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { type BrowserContext, chromium, type Worker } from 'playwright-core';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+export const CHROMIUM = '/usr/bin/chromium';
+export const ARTIFACTS = join(root, 'test-results');
+
+/** `wxt build` (Chrome, MV3) into `outDir`; answers the unpacked extension's folder. */
+export async function buildExtension(outDir: string): Promise<string> {
+  await promisify(execFile)(process.execPath, [join(root, 'node_modules/wxt/bin/wxt.mjs'), 'build'], {
+    cwd: root,
+    env: { ...process.env, CRM_EXTENSION_OUT_DIR: outDir },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const dir = join(outDir, 'chrome-mv3');
+  if (!existsSync(join(dir, 'manifest.json'))) throw new Error(`wxt build wrote no manifest into ${dir}`);
+  return dir;
+}
+
+export interface CompanionBrowser {
+  context: BrowserContext;
+  worker: Worker;
+  extensionId: string;
+  close(): Promise<void>;
+}
+
+/** Chromium (new headless) with the unpacked extension loaded and nothing else. */
+export async function launchWithExtension(extensionDir: string, userDataDir: string): Promise<CompanionBrowser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: [
+      `--disable-extensions-except=${extensionDir}`,
+      `--load-extension=${extensionDir}`,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  // the worker often registers before anyone waits for it
+  const worker = context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://')) ?? (await context.waitForEvent('serviceworker', { timeout: 30_000 }));
+  const extensionId = new URL(worker.url()).host;
+  return { context, worker, extensionId, close: () => context.close() };
+}
+
+export async function ensureArtifacts(): Promise<string> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  return ARTIFACTS;
+}
+
+export function fixtureHtml(path: string): Promise<string> {
+  return readFile(join(root, 'extension/mail', path), 'utf8');
+}
