@@ -602,27 +602,47 @@ export async function dropAssociationsOfArchived(tx: Tx, workspaceId: string, ar
     const cause = byId.get(archivedIds.has(g.from_id) ? g.from_id : g.to_id)!;
     history.push({ fromId: g.from_id, fromType: g.from_type, toId: g.to_id, toType: g.to_type, typeId: g.type_id, action: 'DELETED', toName: g.name, label: null, detail: `${cause.type} ${cause.id} archived` });
   }
-  // contacts (still live) that lost their primary company to this archive
-  const primaryId = hubspotPrimaryType(CONTACT, COMPANY)!.typeId;
-  const orphans = gone.filter((g) => g.from_type === CONTACT && archivedIds.has(g.to_id) && !archivedIds.has(g.from_id) && g.type_id === primaryId);
-  const adds: Edge[] = [];
-  for (const o of orphans) {
-    const [next] = rowsOf<{ to_id: number; name: string | null; contact_name: string | null }>(
-      await tx.execute(sql`
-        select a.to_id, ${recordNameSql('r')} as name, (select ${recordNameSql('c')} from records c where c.workspace_id = ${ws} and c.id = ${o.from_id}) as contact_name
-        from associations a join records r on r.workspace_id = a.workspace_id and r.id = a.to_id
-        where a.workspace_id = ${ws} and a.from_id = ${o.from_id} and a.to_type = ${COMPANY} and a.type_id = 279
-        order by a.created_at desc, a.to_id desc limit 1`),
-    );
-    if (!next) continue;
-    const companyId = Number(next.to_id);
-    const e1: Edge = { fromId: o.from_id, fromType: CONTACT, toId: companyId, toType: COMPANY, typeId: primaryId };
-    const e2: Edge = { fromId: companyId, fromType: COMPANY, toId: o.from_id, toType: CONTACT, typeId: hubspotPrimaryType(COMPANY, CONTACT)!.typeId };
-    adds.push(e1, e2);
-    const detail = `primary company ${o.to_id} archived`;
-    history.push({ ...e1, action: 'PRIMARY_SET', toName: next.name, label: 'Primary', detail }, { ...e2, action: 'PRIMARY_SET', toName: next.contact_name, label: 'Primary', detail });
-  }
   // plan is not consulted when history is written
-  await writeEdges(tx, { workspaceId: ws, plan: 'enterprise', actor: { source: 'OBJECT_DELETION' } }, [], adds, history);
+  const ctx: WriteContext = { workspaceId: ws, plan: 'enterprise', actor: { source: 'OBJECT_DELETION' } };
+  await writeEdges(tx, ctx, [], [], history);
+  // contacts (still live) that lost their primary company to this archive: the newest company left becomes primary
+  const primaryId = hubspotPrimaryType(CONTACT, COMPANY)!.typeId;
+  const lostPrimary = new Map(gone.filter((g) => g.from_type === CONTACT && archivedIds.has(g.to_id) && !archivedIds.has(g.from_id) && g.type_id === primaryId).map((g) => [g.from_id, g.to_id]));
+  await ensurePrimaryCompanies(tx, ctx, [...lostPrimary.keys()], (contactId) => `primary company ${lostPrimary.get(contactId)} archived`);
   return gone.length;
+}
+
+/**
+ * R8 after records came back or went: every contact among `ids` that has companies but no primary
+ * gets its most recently associated company as primary, recorded with the caller's source and
+ * `detail(contactId)` as the history entry's detail.
+ */
+export async function ensurePrimaryCompanies(tx: Tx, ctx: WriteContext, ids: number[], detail: (contactId: number) => string = () => 'newest company becomes primary (R8)'): Promise<void> {
+  if (ids.length === 0) return;
+  const primary = hubspotPrimaryType(CONTACT, COMPANY)!;
+  const def = await defaultType(tx, ctx.workspaceId, CONTACT, COMPANY);
+  const ws = ctx.workspaceId;
+  const rows = rowsOf<{ contact_id: number; company_id: number; company_name: string | null; contact_name: string | null }>(
+    await tx.execute(sql`
+      select c.id as contact_id, n.to_id as company_id, ${recordNameSql('co')} as company_name, ${recordNameSql('c')} as contact_name
+      from records c
+      cross join lateral (
+        select a.to_id from associations a where a.workspace_id = ${ws} and a.from_id = c.id and a.to_type = ${COMPANY} and a.type_id = ${def.typeId}
+        order by a.created_at desc, a.to_id desc limit 1) n
+      join records co on co.workspace_id = ${ws} and co.id = n.to_id
+      where c.workspace_id = ${ws} and c.type_id = ${CONTACT} and c.id in (${sql.join([...new Set(ids)].map((id) => sql`${id}::bigint`), sql`, `)})
+        and not exists (select 1 from associations p where p.workspace_id = ${ws} and p.from_id = c.id and p.type_id = ${primary.typeId})`),
+  );
+  const adds: Edge[] = [];
+  const history: HistoryRow[] = [];
+  for (const r of rows) {
+    const contactId = Number(r.contact_id);
+    const companyId = Number(r.company_id);
+    const e1: Edge = { fromId: contactId, fromType: CONTACT, toId: companyId, toType: COMPANY, typeId: primary.typeId };
+    const e2: Edge = { fromId: companyId, fromType: COMPANY, toId: contactId, toType: CONTACT, typeId: primary.inverseTypeId };
+    adds.push(e1, e2);
+    const why = detail(contactId);
+    history.push({ ...e1, action: 'PRIMARY_SET', toName: r.company_name, label: primary.label, detail: why }, { ...e2, action: 'PRIMARY_SET', toName: r.contact_name, label: primary.label, detail: why });
+  }
+  await writeEdges(tx, ctx, [], adds, history);
 }

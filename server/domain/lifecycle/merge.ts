@@ -7,12 +7,12 @@ import { type Db, rowsOf, type Tx } from '../../db/client.ts';
 import { records } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
 import { defaultType, findType, isExclusive } from '../association-types.ts';
-import { actionOf, type Edge, type HistoryRow, lockRecords, nameOf, type WriteContext, writeEdges } from '../associations.ts';
+import { actionOf, type Edge, ensurePrimaryCompanies, type HistoryRow, lockRecords, nameOf, type WriteContext, writeEdges } from '../associations.ts';
 import { recordChanged } from '../history/changes.ts';
 import { effectiveLimit, limitsForPair } from '../limits.ts';
 import { objectTypeById, type ObjectType } from '../object-types.ts';
 import { contactsByEmail, findRecords, lookupKey, type RecordRow, requireWritable } from '../records.ts';
-import { ensurePrimaryCompanies, reassociate } from './reassociate.ts';
+import { reassociate } from './reassociate.ts';
 import { historyFrom, snapshotAtMerge } from './snapshot.ts';
 
 /** HubSpot's property on a survivor: the ids merged into it, `;`-separated. */

@@ -1,13 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { hubspotPrimaryType } from '../../../shared/association-types.ts';
 import type { ErrorCode } from '../../../shared/errors.ts';
 import type { AssociationRefusal } from '../../../shared/lifecycle.ts';
-import { COMPANY, CONTACT } from '../../../shared/objects.ts';
 import { rowsOf, type Tx } from '../../db/client.ts';
 import { ApiError } from '../../errors.ts';
 import { defaultType, findType, isExclusive } from '../association-types.ts';
-import { associate, type Edge, type HistoryRow, type WriteContext, writeEdges } from '../associations.ts';
-import { recordNameSql } from '../labels.ts';
+import { associate, type WriteContext } from '../associations.ts';
 import { objectTypeById } from '../object-types.ts';
 import type { PairSnapshot } from './snapshot.ts';
 
@@ -151,38 +148,4 @@ export async function reassociate(tx: Tx, ctx: WriteContext, from: { id: number;
     }
   }
   return outcome;
-}
-
-/**
- * R8 after records came back or went: every contact among `ids` that has companies but no primary
- * gets its most recently associated company as primary, recorded with the caller's source.
- */
-export async function ensurePrimaryCompanies(tx: Tx, ctx: WriteContext, ids: number[]): Promise<void> {
-  if (ids.length === 0) return;
-  const primary = hubspotPrimaryType(CONTACT, COMPANY)!;
-  const def = await defaultType(tx, ctx.workspaceId, CONTACT, COMPANY);
-  const ws = ctx.workspaceId;
-  const rows = rowsOf<{ contact_id: number; company_id: number; company_name: string | null; contact_name: string | null }>(
-    await tx.execute(sql`
-      select c.id as contact_id, n.to_id as company_id, ${recordNameSql('co')} as company_name, ${recordNameSql('c')} as contact_name
-      from records c
-      cross join lateral (
-        select a.to_id from associations a where a.workspace_id = ${ws} and a.from_id = c.id and a.to_type = ${COMPANY} and a.type_id = ${def.typeId}
-        order by a.created_at desc, a.to_id desc limit 1) n
-      join records co on co.workspace_id = ${ws} and co.id = n.to_id
-      where c.workspace_id = ${ws} and c.type_id = ${CONTACT} and c.id in (${sql.join([...new Set(ids)].map((id) => sql`${id}::bigint`), sql`, `)})
-        and not exists (select 1 from associations p where p.workspace_id = ${ws} and p.from_id = c.id and p.type_id = ${primary.typeId})`),
-  );
-  const adds: Edge[] = [];
-  const history: HistoryRow[] = [];
-  for (const r of rows) {
-    const contactId = Number(r.contact_id);
-    const companyId = Number(r.company_id);
-    const e1: Edge = { fromId: contactId, fromType: CONTACT, toId: companyId, toType: COMPANY, typeId: primary.typeId };
-    const e2: Edge = { fromId: companyId, fromType: COMPANY, toId: contactId, toType: CONTACT, typeId: primary.inverseTypeId };
-    adds.push(e1, e2);
-    const detail = 'newest company becomes primary (R8)';
-    history.push({ ...e1, action: 'PRIMARY_SET', toName: r.company_name, label: primary.label, detail }, { ...e2, action: 'PRIMARY_SET', toName: r.contact_name, label: primary.label, detail });
-  }
-  await writeEdges(tx, ctx, [], adds, history);
 }

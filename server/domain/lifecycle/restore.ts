@@ -5,11 +5,11 @@ import { CONTACT } from '../../../shared/objects.ts';
 import { type Db, rowsOf, type Tx } from '../../db/client.ts';
 import { records } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
-import type { WriteContext } from '../associations.ts';
+import { ensurePrimaryCompanies, type WriteContext } from '../associations.ts';
 import { recordChanged } from '../history/changes.ts';
 import type { ObjectType } from '../object-types.ts';
 import { contactsByEmail, duplicateContact, isUniqueViolation, type RecordRow, requireWritable } from '../records.ts';
-import { ensurePrimaryCompanies, reassociate } from './reassociate.ts';
+import { reassociate } from './reassociate.ts';
 import { historyFrom, snapshotAtArchive } from './snapshot.ts';
 
 export interface RestoreOutcome {
