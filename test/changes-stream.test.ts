@@ -119,6 +119,18 @@ describe('GET /api/changes/stream (B2, X4)', () => {
     }
   });
 
+  it('B2: /api/changes/latest is the end of the feed: from there only what comes next', async () => {
+    await newContact('old@stream.example');
+    const latest = await t.call('GET', '/api/changes/latest');
+    expect(latest.status).toBe(200);
+    expect(latest.body.after).toMatch(/^\d+$/);
+    expect((await t.call('GET', `/api/changes?after=${latest.body.after}`)).body.results).toEqual([]);
+    const id = await newContact('next@stream.example');
+    const after = (await t.call('GET', `/api/changes?after=${latest.body.after}`)).body.results;
+    expect(after.map((e: { objectId?: string }) => e.objectId)).toEqual([id]);
+    expect((await t.call('GET', '/api/changes/latest', undefined, null)).status).toBe(401);
+  });
+
   it('B2: heartbeats keep an idle stream open', async () => {
     const cache = new TokenCache(0);
     const app = new Hono<AppEnv>().use('*', bearerAuth({ db: t.db.db, cache })).route('/api', changeStreamRoutes({ heartbeatMs: 30, pollMs: 50 }));

@@ -1,8 +1,10 @@
+import { sql } from 'drizzle-orm';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
-import { describeRoute } from 'hono-openapi';
+import { describeRoute, resolver } from 'hono-openapi';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { changesQuery } from '../../shared/history.ts';
+import { rowsOf } from '../db/client.ts';
 import { type ChangeCursor, formatCursor, parseCursor, readChanges } from '../domain/history/changes.ts';
 import type { AppEnv } from '../env.ts';
 import { validate } from '../validate.ts';
@@ -63,6 +65,8 @@ export interface ChangeStreamOptions {
   retryMs?: number;
 }
 
+const latestCursor = z.object({ after: z.string() });
+
 const streamQuery = changesQuery.extend({ limit: z.coerce.number().int().min(1).max(1000).default(500) });
 
 /** Where a stream starts: the Last-Event-ID of a reconnecting client wins over `after`. */
@@ -81,48 +85,64 @@ export function changeStreamRoutes(options: ChangeStreamOptions = {}) {
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const pollMs = options.pollMs ?? 2_000;
   const retryMs = options.retryMs ?? 1_000;
-  return new Hono<AppEnv>().get(
-    '/changes/stream',
-    describeRoute({
-      summary: 'The change feed, live (server-sent events)',
-      description:
-        'Server-sent events of the change feed (B2), from `after` or, when reconnecting, from the `Last-Event-ID` header: first `event: ready` with the starting cursor, then one `event: change` per change (its `id` is the event\'s cursor, its `data` the same JSON as in GET /api/changes), in commit order, as they commit. A comment line every 15 s keeps the connection open. Needs `Authorization: Bearer <token>`.',
-      tags: ['History'],
-      responses: { 200: { description: 'A text/event-stream of change events', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
-    }),
-    validate('query', streamQuery),
-    async (c) => {
-      const auth = c.get('auth');
-      const db = c.get('db');
-      const q = c.req.valid('query');
-      let cursor = startCursor(c, q.after);
-      return streamSSE(c, async (stream) => {
-        const aborts = new Set<() => void>();
-        stream.onAbort(() => {
-          for (const f of [...aborts]) f();
-        });
-        const heartbeat = setInterval(() => {
-          if (!stream.aborted && !stream.closed) void stream.write(': heartbeat\n\n').catch(() => {});
-        }, heartbeatMs);
-        try {
-          await stream.writeSSE({ event: 'ready', data: JSON.stringify({ after: formatCursor(cursor) }), id: formatCursor(cursor), retry: retryMs });
-          while (!stream.aborted && !stream.closed) {
-            // armed before reading: a write that lands while the page is read still wakes the next wait
-            const woken = nextWrite(auth.workspaceId, pollMs, aborts);
-            const page = await readChanges(db, auth.workspaceId, cursor, q.limit);
-            for (const event of page.results) {
-              if (stream.aborted) break;
-              await stream.writeSSE({ event: 'change', id: event.cursor, data: JSON.stringify(event) });
+  return new Hono<AppEnv>()
+    .get(
+      '/changes/latest',
+      describeRoute({
+        summary: "The change feed's end now",
+        description: 'A cursor after every change committed so far: a client that has just read the state it needs follows the feed (GET /api/changes, /api/changes/stream) from here and skips the history before.',
+        tags: ['History'],
+        responses: { 200: { description: 'The cursor', content: { 'application/json': { schema: resolver(latestCursor) } } } },
+      }),
+      async (c) => {
+        const auth = c.get('auth');
+        // as a statement of its own: the watermark's lock is held to the end of its transaction
+        const [row] = rowsOf<{ w: number | string | null }>(await c.get('db').execute(sql`select change_feed_watermark(${auth.workspaceId}) as w`));
+        return c.json({ after: formatCursor({ seq: Number(row?.w ?? 0), id: null }) }, 200);
+      },
+    )
+    .get(
+      '/changes/stream',
+      describeRoute({
+        summary: 'The change feed, live (server-sent events)',
+        description:
+          'Server-sent events of the change feed (B2), from `after` or, when reconnecting, from the `Last-Event-ID` header: first `event: ready` with the starting cursor, then one `event: change` per change (its `id` is the event\'s cursor, its `data` the same JSON as in GET /api/changes), in commit order, as they commit. A comment line every 15 s keeps the connection open. Needs `Authorization: Bearer <token>`.',
+        tags: ['History'],
+        responses: { 200: { description: 'A text/event-stream of change events', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+      }),
+      validate('query', streamQuery),
+      async (c) => {
+        const auth = c.get('auth');
+        const db = c.get('db');
+        const q = c.req.valid('query');
+        let cursor = startCursor(c, q.after);
+        return streamSSE(c, async (stream) => {
+          const aborts = new Set<() => void>();
+          stream.onAbort(() => {
+            for (const f of [...aborts]) f();
+          });
+          const heartbeat = setInterval(() => {
+            if (!stream.aborted && !stream.closed) void stream.write(': heartbeat\n\n').catch(() => {});
+          }, heartbeatMs);
+          try {
+            await stream.writeSSE({ event: 'ready', data: JSON.stringify({ after: formatCursor(cursor) }), id: formatCursor(cursor), retry: retryMs });
+            while (!stream.aborted && !stream.closed) {
+              // armed before reading: a write that lands while the page is read still wakes the next wait
+              const woken = nextWrite(auth.workspaceId, pollMs, aborts);
+              const page = await readChanges(db, auth.workspaceId, cursor, q.limit);
+              for (const event of page.results) {
+                if (stream.aborted) break;
+                await stream.writeSSE({ event: 'change', id: event.cursor, data: JSON.stringify(event) });
+              }
+              cursor = page.next;
+              if (page.hasMore) continue;
+              await woken;
             }
-            cursor = page.next;
-            if (page.hasMore) continue;
-            await woken;
+          } finally {
+            clearInterval(heartbeat);
+            for (const f of [...aborts]) f();
           }
-        } finally {
-          clearInterval(heartbeat);
-          for (const f of [...aborts]) f();
-        }
-      });
-    },
-  );
+        });
+      },
+    );
 }
