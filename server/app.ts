@@ -11,6 +11,7 @@ import { changeNotifier, changeStreamRoutes } from './routes/changes-stream.ts';
 import { companionRoutes } from './routes/companion.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { historyRoutes } from './routes/history.ts';
+import { importRoutes, type JobWaker } from './routes/imports.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { objectRoutes } from './routes/objects.ts';
 import { recommendationRoutes } from './routes/recommendations.ts';
@@ -21,6 +22,8 @@ export interface AppOptions {
   db: Db;
   /** How long a verified token is trusted before the database is asked again (ms). */
   tokenCacheMs?: number;
+  /** The background job runner, woken when an import is queued (without it, jobs wait for a poll). */
+  jobs?: JobWaker;
 }
 
 export function createApp(options: AppOptions) {
@@ -48,6 +51,7 @@ export function createApp(options: AppOptions) {
     .route('/api', changeStreamRoutes())
     .route('/api', viewRoutes())
     .route('/api', companionRoutes())
+    .route('/api', importRoutes(options.jobs))
     .route('/crm/v3/objects', objectRoutes())
     .route('/', lifecycleRoutes())
     .route('/crm/v3/schemas', schemaRoutes())

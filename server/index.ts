@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import { createApp } from './app.ts';
 import { type Config, loadConfigOrExit } from './config.ts';
 import { type Database, InstanceLockedError, openDatabase, rowsOf } from './db/client.ts';
+import { JobRunner } from './domain/imports/runner.ts';
 import { bootstrapInstance } from './domain/workspaces.ts';
 
 export interface RunningServer {
@@ -42,9 +43,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   try {
     const boot = await bootstrapInstance(database.db, { plan: config.plan, ...(config.adminToken ? { adminToken: config.adminToken } : {}) });
     const description = await describeDatabase(database, config);
-    const app = createApp({ db: database.db, ...(options.tokenCacheMs !== undefined ? { tokenCacheMs: options.tokenCacheMs } : {}) });
+    // imports and auto-domain jobs run in the background; jobs a stopped server left running resume
+    const jobs = new JobRunner(database.db);
+    const app = createApp({ db: database.db, jobs, ...(options.tokenCacheMs !== undefined ? { tokenCacheMs: options.tokenCacheMs } : {}) });
     server = await listen(app.fetch, config.port, config.host);
-    const stop = shutdown(server, database, options.drainMs ?? 5_000);
+    jobs.start({ exclusive: database.kind === 'pglite' });
+    const stop = shutdown(server, database, options.drainMs ?? 5_000, jobs);
     return {
       url: urlOf(server.address() as AddressInfo),
       database: description,
@@ -71,7 +75,7 @@ function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, hostn
 }
 
 /** A `close()` that runs once however often it is called. */
-function shutdown(server: Server, database: Database, drainMs: number): () => Promise<void> {
+function shutdown(server: Server, database: Database, drainMs: number, jobs: JobRunner): () => Promise<void> {
   let closing: Promise<void> | undefined;
   return () => {
     closing ??= (async () => {
@@ -80,6 +84,8 @@ function shutdown(server: Server, database: Database, drainMs: number): () => Pr
       const cut = setTimeout(() => server.closeAllConnections(), drainMs);
       await closed;
       clearTimeout(cut);
+      // the batch in progress commits; its job resumes at the next start
+      await jobs.stop();
       await database.close();
     })();
     return closing;

@@ -1,0 +1,537 @@
+import { createHash } from 'node:crypto';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { AssociationTypeDef } from '../../../shared/association-types.ts';
+import type { ImportMode } from '../../../shared/imports.ts';
+import { COMPANY, CONTACT } from '../../../shared/objects.ts';
+import { type Plan, planAllows } from '../../../shared/plans.ts';
+import { normalizeDomain, normalizeEmail } from '../../../shared/records.ts';
+import { rowsOf, type Tx } from '../../db/client.ts';
+import { importRecords, records } from '../../db/schema/index.ts';
+import { ApiError } from '../../errors.ts';
+import { associate, type WriteContext } from '../associations.ts';
+import { typesBetween } from '../association-types.ts';
+import { type AutoDomainSettings, autoAssociateContact } from '../auto-domain.ts';
+import { recordChanged } from '../history/changes.ts';
+import type { ObjectType } from '../object-types.ts';
+import { applyChanges, checkComplete, checkProperties } from '../record-properties.ts';
+import { findRecords, isUniqueViolation, parseRecordId, type RecordRow } from '../records.ts';
+import type { CsvRecord } from './csv.ts';
+import { keysOf } from './mapping.ts';
+import { type LinkPair, linkUnlabeled } from './link.ts';
+
+/** Everything a batch of rows needs to know about its import. */
+export interface ImportContext {
+  workspaceId: string;
+  plan: Plan;
+  importId: string;
+  mode: ImportMode;
+  header: string[];
+  columns: Array<string | null>;
+  main: ObjectType;
+  second: ObjectType | undefined;
+  /** Object types of association columns, by type id. */
+  linked: Map<string, ObjectType>;
+  autoDomain: AutoDomainSettings;
+}
+
+export interface RowError {
+  row: number;
+  column: string | null;
+  code: string;
+  message: string;
+}
+
+export interface BatchResult {
+  created: Record<string, number>;
+  updated: Record<string, number>;
+  associations: number;
+  errors: RowError[];
+}
+
+type KeyBy = 'hs_object_id' | 'email' | 'domain';
+
+interface Part {
+  type: ObjectType;
+  set: Record<string, string>;
+  key: { by: KeyBy; value: string; column: number } | null;
+  columnOf: Map<string, number>;
+}
+
+interface Link {
+  type: ObjectType;
+  by: KeyBy;
+  value: string;
+  column: number;
+}
+
+interface RowPlan {
+  row: number;
+  hash: string;
+  main: Part;
+  second: Part | undefined;
+  links: Link[];
+  labels: string[];
+  labelColumn: number;
+}
+
+/** A row refused while its batch was being written: the batch is redone row by row. */
+class RowFailure extends Error {
+  readonly error: RowError;
+  constructor(error: RowError) {
+    super(error.message);
+    this.error = error;
+  }
+}
+
+function columnName(ctx: ImportContext, i: number | undefined): string | null {
+  return i === undefined ? null : (ctx.header[i] ?? `column ${i + 1}`);
+}
+
+function rowError(ctx: ImportContext, row: number, column: number | undefined, code: string, message: string): RowError {
+  return { row, column: columnName(ctx, column), code, message };
+}
+
+/** A CSV record → what it asks for, or why it is refused (checks that need no database). */
+export function planRow(ctx: ImportContext, rec: CsvRecord): RowPlan | RowError {
+  if (rec.problem) return rowError(ctx, rec.row, rec.problem.column, rec.problem.code, rec.problem.message);
+  const extra = rec.fields.slice(ctx.header.length).findIndex((f) => f.trim() !== '');
+  if (extra >= 0) return rowError(ctx, rec.row, undefined, 'INVALID_CSV', `The row has ${rec.fields.length} fields; the header has ${ctx.header.length}`);
+  const part = (type: ObjectType): Part => ({ type, set: {}, key: null, columnOf: new Map() });
+  const main = part(ctx.main);
+  const second = ctx.second ? part(ctx.second) : undefined;
+  const links: Link[] = [];
+  let labels: string[] = [];
+  let labelColumn = -1;
+  for (const [i, target] of ctx.columns.entries()) {
+    if (target === null) continue;
+    const value = (rec.fields[i] ?? '').trim();
+    if (value === '') continue;
+    if (target === 'label') {
+      labels = value.split(';').map((l) => l.trim()).filter(Boolean);
+      labelColumn = i;
+      continue;
+    }
+    const [kind, typeId, name] = target.split(':') as [string, string, string];
+    if (kind === 'assoc') {
+      for (const v of value.split(';').map((x) => x.trim()).filter(Boolean)) {
+        const key = keyValue(name as KeyBy, v);
+        if (key === null) return rowError(ctx, rec.row, i, name === 'email' ? 'INVALID_EMAIL' : name === 'domain' ? 'INVALID_DOMAIN' : 'UNKNOWN_ASSOCIATION_RECORD_ID', `"${v}" is not a valid ${name === 'hs_object_id' ? 'record ID' : name}`);
+        links.push({ type: ctx.linked.get(typeId)!, by: name as KeyBy, value: key, column: i });
+      }
+      continue;
+    }
+    const p = typeId === ctx.main.typeId ? main : second!;
+    p.columnOf.set(name, i);
+    if (name === 'hs_object_id') {
+      const id = parseRecordId(value);
+      if (id === null) return rowError(ctx, rec.row, i, 'PROPERTY_INVALID', `"${value}" is not a record ID`);
+      p.key = { by: 'hs_object_id', value: String(id), column: i };
+    } else {
+      p.set[name] = rec.fields[i]!;
+    }
+  }
+  for (const p of second ? [main, second] : [main]) {
+    try {
+      const changes = checkProperties(p.type, p.set, '');
+      p.set = changes.set;
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      const first = err.errors[0];
+      const property = first?.in?.replace(/^properties\./, '');
+      const code = (first?.code as string | undefined) && first?.code !== 'INVALID_VALUE' ? first!.code! : err.code;
+      return rowError(ctx, rec.row, property === undefined ? undefined : p.columnOf.get(property), code, first?.message ?? err.message);
+    }
+    if (!p.key) {
+      for (const by of keysOf(p.type.typeId)) {
+        const v = p.set[by];
+        if (by !== 'hs_object_id' && v) {
+          p.key = { by, value: v, column: p.columnOf.get(by)! };
+          break;
+        }
+      }
+    }
+  }
+  // a row of a two-object file may leave the second object out
+  const other = second && (Object.keys(second.set).length > 0 || second.key) ? second : undefined;
+  if (labels.length > 0 && !other && links.length === 0) return rowError(ctx, rec.row, labelColumn, 'ASSOCIATION_LABEL_NOT_FOUND', 'An association label needs a record to associate with on the same row');
+  return { row: rec.row, hash: hashOf(rec.fields), main, second: other, links, labels, labelColumn };
+}
+
+function keyValue(by: KeyBy, raw: string): string | null {
+  if (by === 'hs_object_id') {
+    const id = parseRecordId(raw);
+    return id === null ? null : String(id);
+  }
+  return by === 'email' ? normalizeEmail(raw) : normalizeDomain(raw);
+}
+
+function hashOf(fields: string[]): string {
+  return createHash('sha1').update(fields.map((f) => f.trim()).join('\u001f')).digest('base64url');
+}
+
+/** Where a row's object goes: a record created in this batch, or one that exists. */
+interface NewRecord {
+  kind: 'new';
+  type: ObjectType;
+  properties: Record<string, string>;
+  row: number;
+  hash: string;
+  id?: number;
+}
+interface Existing {
+  kind: 'existing';
+  type: ObjectType;
+  record: RecordRow;
+  /** Properties after this batch's rows; undefined while unchanged. */
+  properties?: Record<string, string>;
+  row?: number;
+  hash?: string;
+  /** Created by this import in an earlier batch. */
+  imported: boolean;
+}
+type Target = NewRecord | Existing;
+
+/** Records the rows of a batch may match, read in a few queries. */
+class Lookups {
+  byId = new Map<string, Map<string, RecordRow>>();
+  byEmail = new Map<string, RecordRow>();
+  byDomain = new Map<string, RecordRow[]>();
+  imported = new Map<number, { action: string; row: number; hash: string }>();
+
+  static async read(tx: Tx, ctx: ImportContext, plans: RowPlan[]): Promise<Lookups> {
+    const l = new Lookups();
+    const ids = new Map<string, { type: ObjectType; keys: Set<string> }>();
+    const emails = new Set<string>();
+    const domains = new Set<string>();
+    const want = (type: ObjectType, by: KeyBy, value: string) => {
+      if (by === 'hs_object_id') {
+        const entry = ids.get(type.typeId) ?? { type, keys: new Set<string>() };
+        entry.keys.add(value);
+        ids.set(type.typeId, entry);
+      } else if (by === 'email') emails.add(value);
+      else domains.add(value);
+    };
+    for (const p of plans) {
+      for (const part of p.second ? [p.main, p.second] : [p.main]) {
+        if (part.key) want(part.type, part.key.by, part.key.value);
+        if (part.type.typeId === CONTACT && part.set.email) emails.add(part.set.email);
+      }
+      for (const link of p.links) want(link.type, link.by, link.value);
+    }
+    const ws = ctx.workspaceId;
+    for (const { type, keys } of ids.values()) l.byId.set(type.typeId, await findRecords(tx, ws, type, [...keys]));
+    const live = and(eq(records.workspaceId, ws), isNull(records.archivedAt), isNull(records.mergedInto));
+    if (emails.size > 0) {
+      const rows = await tx.select().from(records).where(and(live, eq(records.typeId, CONTACT), inArray(sql`lower(${records.properties}->>'email')`, [...emails])));
+      for (const r of rows) l.byEmail.set(r.properties.email!.toLowerCase(), r);
+    }
+    if (domains.size > 0) {
+      const rows = await tx
+        .select()
+        .from(records)
+        .where(and(live, eq(records.typeId, COMPANY), inArray(sql`lower(${records.properties}->>'domain')`, [...domains])))
+        .orderBy(records.createdAt, records.id);
+      for (const r of rows) {
+        const d = r.properties.domain!.toLowerCase();
+        l.byDomain.set(d, [...(l.byDomain.get(d) ?? []), r]);
+      }
+    }
+    const found = [...[...l.byId.values()].flatMap((m) => [...m.values()]), ...l.byEmail.values(), ...[...l.byDomain.values()].flat()].map((r) => r.id);
+    if (found.length > 0) {
+      const rows = await tx
+        .select({ recordId: importRecords.recordId, action: importRecords.action, row: importRecords.row, hash: importRecords.rowHash })
+        .from(importRecords)
+        .where(and(eq(importRecords.workspaceId, ws), eq(importRecords.importId, ctx.importId), inArray(importRecords.recordId, [...new Set(found)])));
+      for (const r of rows) l.imported.set(r.recordId, { action: r.action, row: r.row, hash: r.hash });
+    }
+    return l;
+  }
+
+  find(type: ObjectType, by: KeyBy, value: string): RecordRow[] {
+    if (by === 'hs_object_id') {
+      const r = this.byId.get(type.typeId)?.get(value);
+      return r ? [r] : [];
+    }
+    if (by === 'email') {
+      const r = this.byEmail.get(value);
+      return r ? [r] : [];
+    }
+    return this.byDomain.get(value) ?? [];
+  }
+}
+
+/** Label name → type id seen from `main`, for one pair (names match either side of a paired label). */
+async function labelTypes(tx: Tx, ctx: ImportContext, other: ObjectType): Promise<Map<string, AssociationTypeDef>> {
+  const out = new Map<string, AssociationTypeDef>();
+  const forward = await typesBetween(tx, ctx.workspaceId, ctx.main.typeId, other.typeId);
+  const backward = await typesBetween(tx, ctx.workspaceId, other.typeId, ctx.main.typeId);
+  for (const t of backward) {
+    const inv = forward.find((f) => f.typeId === t.inverseTypeId);
+    if (t.label && inv) out.set(t.label.toLowerCase(), inv);
+  }
+  for (const t of forward) if (t.label) out.set(t.label.toLowerCase(), t);
+  return out;
+}
+
+function add(counts: Record<string, number>, key: string, n = 1): void {
+  counts[key] = (counts[key] ?? 0) + n;
+}
+
+/**
+ * Writes a batch of planned rows in the caller's transaction: matching (R17: contacts by email,
+ * companies by domain, any object by record ID; rows of one record collapse into it), records
+ * created and updated in a few statements, associations (labels by name, R14) with source IMPORT.
+ * A refusal found before writing is answered as a row error; one found while writing throws
+ * RowFailure, and the caller redoes the batch row by row.
+ */
+async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[]): Promise<BatchResult> {
+  const ws = ctx.workspaceId;
+  const result: BatchResult = { created: {}, updated: {}, associations: 0, errors: [] };
+  const look = await Lookups.read(tx, ctx, plans);
+  const batchKeys = new Map<string, Target>();
+  const keyOf = (type: ObjectType, by: KeyBy, value: string) => `${type.typeId}|${by}|${value}`;
+  const labelCache = new Map<string, Map<string, AssociationTypeDef>>();
+  const accepted: Array<{ plan: RowPlan; main: Target; second: Target | undefined; links: Array<{ link: Link; record: RecordRow }>; labelTypes: number[] }> = [];
+
+  const resolve = (part: Part, role: 'main' | 'second', plan: RowPlan): Target | RowError => {
+    const mode = role === 'main' ? ctx.mode : ctx.mode === 'update' ? 'update' : 'create_and_update';
+    const key = part.key;
+    if (key) {
+      const known = batchKeys.get(keyOf(part.type, key.by, key.value));
+      if (known) return known;
+      const found = look.find(part.type, key.by, key.value);
+      if (found.length > 1) {
+        return rowError(ctx, plan.row, key.column, 'MULTIPLE_COMPANIES_WITH_THIS_DOMAIN', `${found.length} companies have the domain ${key.value} (${found.map((r) => r.id).join(', ')}): import them by Record ID`);
+      }
+      const record = found[0];
+      if (record) {
+        const imported = look.imported.has(record.id);
+        if (!imported && role === 'main' && ctx.mode === 'create') {
+          return rowError(ctx, plan.row, key.column, 'RECORD_ALREADY_EXISTS', `A ${part.type.singular} with ${key.by} ${key.value} exists already (id ${record.id}); this import only creates`);
+        }
+        return { kind: 'existing', type: part.type, record, imported };
+      }
+      if (key.by === 'hs_object_id') return rowError(ctx, plan.row, key.column, 'NOT_FOUND', `No ${part.type.singular} with record ID ${key.value}`);
+    }
+    if (mode === 'update') {
+      return rowError(ctx, plan.row, key?.column, 'NOT_FOUND', key ? `No ${part.type.singular} with ${key.by} ${key.value} to update` : `Updating needs a ${keysOf(part.type.typeId).join(' or ')} value`);
+    }
+    return { kind: 'new', type: part.type, properties: {}, row: plan.row, hash: plan.hash };
+  };
+
+  for (const plan of plans) {
+    const main = resolve(plan.main, 'main', plan);
+    if ('code' in main) {
+      result.errors.push(main);
+      continue;
+    }
+    const second = plan.second ? resolve(plan.second, 'second', plan) : undefined;
+    if (second && 'code' in second) {
+      result.errors.push(second);
+      continue;
+    }
+    // the same content again for the same record
+    const lastHash = main.kind === 'new' ? (main.row !== plan.row ? main.hash : undefined) : (main.hash ?? (main.imported ? look.imported.get(main.record.id)?.hash : undefined));
+    if (lastHash === plan.hash) {
+      const earlier = main.kind === 'new' ? main.row : (main.row ?? look.imported.get(main.record.id)?.row);
+      result.errors.push(rowError(ctx, plan.row, undefined, 'DUPLICATE_ROW_CONTENT', `The row repeats row ${earlier} exactly; it was not applied again`));
+      continue;
+    }
+    const links: Array<{ link: Link; record: RecordRow }> = [];
+    let refused: RowError | undefined;
+    for (const link of plan.links) {
+      const found = look.find(link.type, link.by, link.value);
+      if (found.length > 1) refused ??= rowError(ctx, plan.row, link.column, 'MULTIPLE_COMPANIES_WITH_THIS_DOMAIN', `${found.length} companies have the domain ${link.value}: associate by Record ID`);
+      else if (found.length === 0) refused ??= rowError(ctx, plan.row, link.column, 'UNKNOWN_ASSOCIATION_RECORD_ID', `No ${link.type.singular} with ${link.by === 'hs_object_id' ? 'record ID' : link.by} ${link.value} to associate with`);
+      else links.push({ link, record: found[0]! });
+    }
+    const typeIds: number[] = [];
+    const labelTarget = plan.second?.type ?? plan.links[0]?.type;
+    if (!refused && plan.labels.length > 0 && labelTarget) {
+      let names = labelCache.get(labelTarget.typeId);
+      if (!names) labelCache.set(labelTarget.typeId, (names = await labelTypes(tx, ctx, labelTarget)));
+      for (const label of plan.labels) {
+        const t = names.get(label.toLowerCase());
+        if (!t) refused ??= rowError(ctx, plan.row, plan.labelColumn, 'ASSOCIATION_LABEL_NOT_FOUND', `No association label "${label}" between ${ctx.main.name} and ${labelTarget.name}`);
+        else if (t.category !== 'HUBSPOT_DEFINED' && !planAllows(ctx.plan, 'labels')) refused ??= rowError(ctx, plan.row, plan.labelColumn, 'PLAN_REQUIRED', `Association labels need the Professional or Enterprise plan; this workspace is on ${ctx.plan}`);
+        else typeIds.push(t.typeId);
+      }
+    }
+    // an email may belong to one contact only
+    for (const [part, target] of [[plan.main, main], [plan.second, second]] as const) {
+      const email = part?.type.typeId === CONTACT ? part.set.email : undefined;
+      if (!email || !target) continue;
+      const owner = look.byEmail.get(email);
+      const claimed = batchKeys.get(keyOf(part!.type, 'email', email));
+      const self = target.kind === 'existing' ? target.record.id : undefined;
+      if ((owner && owner.id !== self) || (claimed && claimed !== target)) {
+        refused ??= rowError(ctx, plan.row, part!.columnOf.get('email'), 'CONFLICT', `The email ${email} belongs to another contact${owner ? ` (id ${owner.id})` : ' of this file'}`);
+      }
+    }
+    if (refused) {
+      result.errors.push(refused);
+      continue;
+    }
+    // accepted: the row's values go to its records, and its keys now point at them
+    for (const [part, target, role] of [[plan.main, main, 'main'], [plan.second, second, 'second']] as const) {
+      if (!part || !target) continue;
+      if (target.kind === 'new') Object.assign(target.properties, part.set);
+      else if (role === 'main' || ctx.mode !== 'create' || target.imported) {
+        target.properties = applyChanges(target.properties ?? target.record.properties, { set: part.set, clear: [] });
+        target.row = plan.row;
+        target.hash = plan.hash;
+      }
+      if (target.kind === 'new') target.hash = plan.hash;
+      if (part.key) batchKeys.set(keyOf(part.type, part.key.by, part.key.value), target);
+      for (const by of keysOf(part.type.typeId)) if (by !== 'hs_object_id' && part.set[by]) batchKeys.set(keyOf(part.type, by, part.set[by]!), target);
+    }
+    if (main.kind === 'new') main.row = main.row ?? plan.row;
+    accepted.push({ plan, main, second, links, labelTypes: typeIds });
+  }
+
+  // records: create, then update
+  const targets = new Set<Target>(accepted.flatMap((a) => (a.second ? [a.main, a.second] : [a.main])));
+  const news = [...targets].filter((t): t is NewRecord => t.kind === 'new');
+  const changed = [...targets].filter((t): t is Existing => t.kind === 'existing' && t.properties !== undefined);
+  const rowOf = (t: Target) => accepted.find((a) => a.main === t || a.second === t)!.plan.row;
+  for (const t of [...news, ...changed]) {
+    try {
+      checkComplete(t.type, t.kind === 'new' ? t.properties : t.properties!, '');
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      throw new RowFailure(rowError(ctx, rowOf(t), undefined, err.code === 'PROPERTY_INVALID' && /required/.test(err.message) ? 'MISSING_REQUIRED_PROPERTY' : err.code, err.message));
+    }
+  }
+  try {
+    if (news.length > 0) {
+      const ids = rowsOf<{ id: number | string }>(await tx.execute(sql`select nextval('record_ids') as id from generate_series(1, ${news.length})`)).map((r) => Number(r.id));
+      news.forEach((t, i) => (t.id = ids[i]!));
+      await tx.insert(records).values(news.map((t) => ({ workspaceId: ws, id: t.id!, typeId: t.type.typeId, properties: t.properties })));
+      await recordChanged(tx, ws, 'CREATED', ids, 'IMPORT');
+      for (const t of news) add(result.created, t.type.name);
+    }
+    if (changed.length > 0) {
+      const list = changed.map((t) => ({ id: t.record.id, properties: t.properties }));
+      await tx.execute(sql`
+        update records set properties = v.properties, updated_at = now()
+        from jsonb_to_recordset(${JSON.stringify(list)}::jsonb) as v(id bigint, properties jsonb)
+        where records.workspace_id = ${ws} and records.id = v.id`);
+      await recordChanged(tx, ws, 'UPDATED', list.map((x) => x.id), 'IMPORT');
+      for (const t of changed) if (!t.imported || look.imported.get(t.record.id)?.action !== 'CREATED') add(result.updated, t.type.name);
+    }
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new RowFailure(rowError(ctx, accepted[0]?.plan.row ?? 0, undefined, 'CONFLICT', 'A record with the same email was written at the same time'));
+    throw err;
+  }
+  const idOf = (t: Target) => (t.kind === 'new' ? t.id! : t.record.id);
+  const touched = [...news, ...changed];
+  if (touched.length > 0) {
+    const values = touched.map((t) => ({
+      workspaceId: ws,
+      importId: ctx.importId,
+      recordId: idOf(t),
+      action: t.kind === 'new' ? ('CREATED' as const) : ('UPDATED' as const),
+      row: t.kind === 'new' ? t.row : t.row!,
+      rowHash: t.hash!,
+    }));
+    await tx
+      .insert(importRecords)
+      .values(values)
+      .onConflictDoUpdate({ target: [importRecords.workspaceId, importRecords.importId, importRecords.recordId], set: { row: sql`excluded.row`, rowHash: sql`excluded.row_hash` } });
+  }
+
+  // associations: unlabeled ones together, labeled ones through the full rules
+  const write: WriteContext = { workspaceId: ws, plan: ctx.plan, actor: { source: 'IMPORT', sourceId: ctx.importId } };
+  const unlabeled: Array<{ pair: LinkPair; row: number; column: number | undefined }> = [];
+  const labeled: Array<{ toType: string; toId: number; creating: boolean; fromId: number; row: number; typeIds: number[] }> = [];
+  for (const a of accepted) {
+    const fromId = idOf(a.main);
+    const others: Array<{ type: string; id: number; created: boolean; column: number | undefined; labels: boolean }> = [];
+    if (a.second) others.push({ type: a.second.type.typeId, id: idOf(a.second), created: a.second.kind === 'new', column: a.plan.second?.key?.column, labels: true });
+    for (const { link, record } of a.links) others.push({ type: record.typeId, id: record.id, created: false, column: link.column, labels: !a.second });
+    for (const o of others) {
+      if (o.labels && a.labelTypes.length > 0) labeled.push({ toType: o.type, toId: o.id, creating: a.main.kind === 'new', fromId, row: a.plan.row, typeIds: a.labelTypes });
+      else unlabeled.push({ pair: { a: { id: fromId, type: a.main.type.typeId, created: a.main.kind === 'new' }, b: { id: o.id, type: o.type, created: o.created } }, row: a.plan.row, column: o.column });
+    }
+  }
+  const outcomes = await linkUnlabeled(tx, write, unlabeled.map((u) => u.pair));
+  outcomes.forEach((o, i) => {
+    const u = unlabeled[i]!;
+    if (!o.ok) {
+      const code = o.error.code === 'NOT_FOUND' ? 'UNKNOWN_ASSOCIATION_RECORD_ID' : o.error.code;
+      throw new RowFailure(rowError(ctx, u.row, u.column, code, o.error.message));
+    }
+    if (o.made) result.associations++;
+  });
+  for (const l of labeled) {
+    try {
+      await associate(tx, write, { fromType: ctx.main.typeId, fromId: l.fromId, toType: l.toType, toId: l.toId, typeIds: l.typeIds, creating: l.creating });
+      result.associations++;
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      throw new RowFailure(rowError(ctx, l.row, undefined, err.code === 'NOT_FOUND' ? 'UNKNOWN_ASSOCIATION_RECORD_ID' : err.code, err.message));
+    }
+  }
+
+  // R18: new contacts, and contacts whose email changed, get the company of their domain
+  if (ctx.autoDomain.associate) {
+    const contacts = [...targets].filter((t) => t.type.typeId === CONTACT && (t.kind === 'new' ? t.properties.email : t.properties?.email && t.properties.email !== t.record.properties.email));
+    for (const t of contacts) {
+      const email = t.kind === 'new' ? t.properties.email : t.properties!.email;
+      try {
+        const done = await tx.transaction((sp) => autoAssociateContact(sp as Tx, { workspaceId: ws, plan: ctx.plan, actor: { source: 'AUTO_DOMAIN', sourceId: ctx.importId } }, { id: idOf(t), email }, ctx.autoDomain));
+        if (done?.associated) result.associations++;
+        if (done?.createdCompany) {
+          add(result.created, 'companies');
+          // undo archives it with the import's own records
+          await tx.insert(importRecords).values({ workspaceId: ws, importId: ctx.importId, recordId: done.companyId, action: 'CREATED', row: rowOf(t), rowHash: '' }).onConflictDoNothing();
+        }
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        // the contact itself is fine; its company by domain is refused (a limit): say so
+        result.errors.push(rowError(ctx, rowOf(t), undefined, err.code, `Automatic association by domain: ${err.message}`));
+      }
+    }
+  }
+  return result;
+}
+
+function merge(into: BatchResult, from: BatchResult): void {
+  for (const [k, v] of Object.entries(from.created)) add(into.created, k, v);
+  for (const [k, v] of Object.entries(from.updated)) add(into.updated, k, v);
+  into.associations += from.associations;
+  into.errors.push(...from.errors);
+}
+
+/**
+ * One batch of CSV records, in the caller's transaction: all rows at once in a savepoint; should
+ * one be refused while writing, the savepoint is rolled back and every row runs alone in its own,
+ * so a refused row writes nothing and the good ones land (R17). Errors come back in row order.
+ */
+export async function applyBatch(tx: Tx, ctx: ImportContext, batch: CsvRecord[]): Promise<BatchResult> {
+  const result: BatchResult = { created: {}, updated: {}, associations: 0, errors: [] };
+  const plans: RowPlan[] = [];
+  for (const rec of batch) {
+    const p = planRow(ctx, rec);
+    if ('code' in p) result.errors.push(p);
+    else plans.push(p);
+  }
+  if (plans.length > 0) {
+    try {
+      merge(result, await tx.transaction((sp) => writeRows(sp as Tx, ctx, plans)));
+    } catch (err) {
+      if (!(err instanceof RowFailure)) throw err;
+      for (const plan of plans) {
+        try {
+          merge(result, await tx.transaction((sp) => writeRows(sp as Tx, ctx, [plan])));
+        } catch (e) {
+          if (e instanceof RowFailure) result.errors.push(e.error);
+          else if (isUniqueViolation(e)) result.errors.push(rowError(ctx, plan.row, undefined, 'CONFLICT', 'A record with the same email was written at the same time'));
+          else throw e;
+        }
+      }
+    }
+  }
+  result.errors.sort((a, b) => a.row - b.row);
+  return result;
+}

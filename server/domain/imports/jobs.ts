@@ -1,0 +1,262 @@
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import type { autoDomainJobView, ImportView } from '../../../shared/imports.ts';
+import type { ImportError, ImportOptions } from '../../../shared/imports.ts';
+import { LIMITS } from '../../../shared/plans.ts';
+import { type Db, type DbOrTx, rowsOf } from '../../db/client.ts';
+import { type ImportJobOptions, importChunks, importErrors, importJobs } from '../../db/schema/index.ts';
+import type { Actor } from '../../env.ts';
+import { ApiError } from '../../errors.ts';
+import { objectTypeById } from '../object-types.ts';
+import { CsvReader, type CsvRecord, csvRecords, sniffDelimiter } from './csv.ts';
+import { resolveColumns } from './mapping.ts';
+
+/** Limits of one import (every one is enforced). */
+export const IMPORT_LIMITS = {
+  /** The uploaded file. */
+  fileBytes: 512 * 1024 * 1024,
+  /** Data rows in one file. */
+  rows: 1_000_000,
+  /** A field, as a property value may be. */
+  field: LIMITS.propertyValueLength,
+  columns: LIMITS.propertiesPerObject,
+  /** Errors listed in the job's JSON (errors.csv has them all). */
+  errorsShown: 10_000,
+} as const;
+
+const CHUNK_BYTES = 1024 * 1024;
+export const csvLimits = { maxField: IMPORT_LIMITS.field, maxFields: IMPORT_LIMITS.columns };
+
+export type JobRow = typeof importJobs.$inferSelect;
+
+/**
+ * Stores an uploaded CSV file as a queued import job: the header is read and every column resolved
+ * first (a bad header refuses the file with 400 and stores nothing), then the file goes into the
+ * database in pieces of 1 MiB while its rows are counted. Streams: memory does not grow with the file.
+ */
+export async function createImport(
+  db: Db,
+  params: { workspaceId: string; actor: Actor; fileName: string | null; options: ImportOptions },
+  file: AsyncIterable<Uint8Array>,
+): Promise<{ id: string }> {
+  const id = crypto.randomUUID();
+  const ws = params.workspaceId;
+  let seq = 0;
+  let bytes = 0;
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let reader: CsvReader | undefined;
+  let header: string[] | undefined;
+  let delimiter: ',' | ';' = ',';
+  let rows = 0;
+  let head = '';
+  const decoder = new TextDecoder('utf-8');
+  const flush = async () => {
+    if (pendingBytes === 0) return;
+    const data = Buffer.concat(pending);
+    pending = [];
+    pendingBytes = 0;
+    await db.insert(importChunks).values({ workspaceId: ws, importId: id, seq: seq++, data });
+  };
+  const count = (records: CsvRecord[]) => {
+    for (const r of records) {
+      if (!header) header = r.fields.map((f) => f.trim());
+      else rows++;
+    }
+    if (rows > IMPORT_LIMITS.rows) throw new ApiError('FILE_TOO_LARGE', `The file has more than ${IMPORT_LIMITS.rows.toLocaleString('en')} rows; split it`, { errors: [{ message: 'too many rows', in: 'file' }] });
+  };
+  let resolved: Awaited<ReturnType<typeof resolveColumns>> | undefined;
+  try {
+    for await (const chunk of file) {
+      bytes += chunk.byteLength;
+      if (bytes > IMPORT_LIMITS.fileBytes) throw new ApiError('FILE_TOO_LARGE', `The file is larger than ${IMPORT_LIMITS.fileBytes / 1024 / 1024} MiB; split it`, { errors: [{ message: 'file too large', in: 'file' }] });
+      const text = decoder.decode(chunk, { stream: true });
+      if (!reader) {
+        head += text;
+        if (!/[\r\n]/.test(head) && head.length < 1_000_000) {
+          pending.push(chunk);
+          pendingBytes += chunk.byteLength;
+          continue;
+        }
+        delimiter = sniffDelimiter(head);
+        reader = new CsvReader(delimiter, csvLimits);
+        count(reader.push(head));
+        head = '';
+      } else count(reader.push(text));
+      if (header && !resolved) resolved = await resolveHeader(db, ws, header, params.options);
+      pending.push(chunk);
+      pendingBytes += chunk.byteLength;
+      if (pendingBytes >= CHUNK_BYTES) await flush();
+    }
+    const rest = decoder.decode();
+    if (!reader) {
+      delimiter = sniffDelimiter(head);
+      reader = new CsvReader(delimiter, csvLimits);
+    }
+    count(reader.push(head + rest));
+    count(reader.end());
+    if (!header || header.every((h) => h === '')) throw new ApiError('VALIDATION_ERROR', 'The file is empty: the first row must name the columns', { errors: [{ message: 'no header row', in: 'file' }] });
+    resolved ??= await resolveHeader(db, ws, header, params.options);
+    await flush();
+    const options: ImportJobOptions = { objectType: resolved.main.typeId, mode: params.options.mode, columns: resolved.columns, header, delimiter };
+    const actor = params.actor;
+    await db.insert(importJobs).values({
+      workspaceId: ws,
+      id,
+      kind: 'import',
+      options,
+      fileName: params.fileName,
+      fileBytes: bytes,
+      rowsTotal: rows,
+      startedBy: actor.source === 'USER' ? { source: 'USER', userId: actor.userId, userName: actor.userName } : { source: actor.source },
+    });
+    return { id };
+  } catch (err) {
+    await db.delete(importChunks).where(and(eq(importChunks.workspaceId, ws), eq(importChunks.importId, id)));
+    throw err;
+  }
+}
+
+async function resolveHeader(db: DbOrTx, ws: string, header: string[], options: ImportOptions) {
+  if (header.length > IMPORT_LIMITS.columns) throw new ApiError('VALIDATION_ERROR', `The file has ${header.length} columns; at most ${IMPORT_LIMITS.columns}`, { errors: [{ message: 'too many columns', in: 'header' }] });
+  return resolveColumns(db, ws, header, options);
+}
+
+/** The stored file, piece by piece. */
+export async function* fileChunks(db: DbOrTx, workspaceId: string, importId: string): AsyncGenerator<Uint8Array> {
+  for (let seq = 0; ; seq++) {
+    const [row] = await db
+      .select({ data: importChunks.data })
+      .from(importChunks)
+      .where(and(eq(importChunks.workspaceId, workspaceId), eq(importChunks.importId, importId), eq(importChunks.seq, seq)));
+    if (!row) return;
+    yield row.data;
+  }
+}
+
+/** The data records of a stored file (the header left out), from the `skip`-th on. */
+export async function* dataRecords(db: DbOrTx, job: JobRow, skip = 0): AsyncGenerator<CsvRecord> {
+  const options = job.options as ImportJobOptions;
+  let n = -1;
+  for await (const rec of csvRecords(fileChunks(db, job.workspaceId, job.id), csvLimits, options.delimiter)) {
+    n++;
+    if (n === 0) continue;
+    if (n <= skip) continue;
+    yield rec;
+  }
+}
+
+export async function getJob(db: DbOrTx, workspaceId: string, id: string, kind: JobRow['kind']): Promise<JobRow> {
+  const [job] = await db.select().from(importJobs).where(and(eq(importJobs.workspaceId, workspaceId), eq(importJobs.id, id)));
+  if (!job || job.kind !== kind) throw new ApiError('NOT_FOUND', `No ${kind === 'import' ? 'import' : 'automatic association job'} with id ${id}`, { errors: [{ message: 'job not found', in: 'path:id' }] });
+  return job;
+}
+
+/** A stored target as the API names it: `contacts.email`, `associations.companies.domain`, `association_label`. */
+async function targetName(db: DbOrTx, ws: string, target: string | null): Promise<string | null> {
+  if (target === null) return null;
+  if (target === 'label') return 'association_label';
+  const [kind, typeId, name] = target.split(':') as [string, string, string];
+  const type = await objectTypeById(db, ws, typeId);
+  return kind === 'assoc' ? `associations.${type.name}.${name}` : `${type.name}.${name}`;
+}
+
+export async function importView(db: DbOrTx, workspaceId: string, id: string): Promise<ImportView> {
+  const job = await getJob(db, workspaceId, id, 'import');
+  const options = job.options as ImportJobOptions;
+  const errors = await db
+    .select({ row: importErrors.row, column: importErrors.column, code: importErrors.code, message: importErrors.message })
+    .from(importErrors)
+    .where(and(eq(importErrors.workspaceId, workspaceId), eq(importErrors.importId, id)))
+    .orderBy(asc(importErrors.seq))
+    .limit(IMPORT_LIMITS.errorsShown);
+  const type = await objectTypeById(db, workspaceId, options.objectType);
+  const columns = [];
+  for (const [i, header] of options.header.entries()) columns.push({ header, target: await targetName(db, workspaceId, options.columns[i] ?? null) });
+  return {
+    id: job.id,
+    state: job.state,
+    objectType: type.name,
+    mode: options.mode,
+    fileName: job.fileName,
+    rowsTotal: job.rowsTotal,
+    rowsDone: job.rowsDone,
+    created: job.created,
+    updated: job.updated,
+    associations: job.associations,
+    errorCount: job.errorCount,
+    errors: errors as ImportError[],
+    columns,
+    ...(job.failure ? { failure: job.failure } : {}),
+    createdAt: job.createdAt.toISOString(),
+    ...(job.finishedAt ? { finishedAt: job.finishedAt.toISOString() } : {}),
+    ...(job.undoneAt ? { undoneAt: job.undoneAt.toISOString() } : {}),
+  };
+}
+
+export function autoDomainView(job: JobRow): z.infer<typeof autoDomainJobView> {
+  return {
+    id: job.id,
+    state: job.state,
+    contactsTotal: job.rowsTotal,
+    contactsDone: job.rowsDone,
+    associations: job.associations,
+    companiesCreated: job.created.companies ?? 0,
+    errorCount: job.errorCount,
+    createdAt: job.createdAt.toISOString(),
+    ...(job.finishedAt ? { finishedAt: job.finishedAt.toISOString() } : {}),
+  };
+}
+
+/** A cell of the error file: quoted when needed, and never read as a formula by a spreadsheet. */
+export function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n;]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/**
+ * The error file: one line per refused row, `Row, Column, Error code, Message`, then the row's own
+ * values under the file's header. Every cell is escaped against formula injection. Streams: the
+ * stored file is read again alongside the errors, in row order.
+ */
+export async function* errorsCsv(db: DbOrTx, workspaceId: string, id: string): AsyncGenerator<string> {
+  const job = await getJob(db, workspaceId, id, 'import');
+  const options = job.options as ImportJobOptions;
+  yield `${['Row', 'Column', 'Error code', 'Message', ...options.header].map(csvCell).join(',')}\r\n`;
+  let after = -1;
+  const page = async () =>
+    db
+      .select()
+      .from(importErrors)
+      .where(and(eq(importErrors.workspaceId, workspaceId), eq(importErrors.importId, id), gt(importErrors.seq, after)))
+      .orderBy(asc(importErrors.seq))
+      .limit(1000);
+  let errors = await page();
+  if (errors.length === 0) return;
+  for await (const rec of csvRecords(fileChunks(db, workspaceId, id), csvLimits, options.delimiter)) {
+    while (errors.length > 0 && errors[0]!.row <= rec.row) {
+      const e = errors.shift()!;
+      after = e.seq;
+      const values = e.row === rec.row ? rec.fields : [];
+      yield `${[String(e.row), e.column ?? '', e.code, e.message, ...values].map(csvCell).join(',')}\r\n`;
+      if (errors.length === 0) errors = await page();
+    }
+    if (errors.length === 0) return;
+  }
+  // errors of rows past the file's end (none expected): listed without values
+  while (errors.length > 0) {
+    for (const e of errors) {
+      after = e.seq;
+      yield `${[String(e.row), e.column ?? '', e.code, e.message].map(csvCell).join(',')}\r\n`;
+    }
+    errors = await page();
+  }
+}
+
+/** Jobs of a workspace, newest first (for listings). */
+export async function listImports(db: DbOrTx, workspaceId: string): Promise<Array<{ id: string; state: string; fileName: string | null; createdAt: string }>> {
+  const rows = rowsOf<{ id: string; state: string; file_name: string | null; created_at: string | Date }>(
+    await db.execute(sql`select id, state, file_name, created_at from import_jobs where workspace_id = ${workspaceId} and kind = 'import' order by created_at desc limit 100`),
+  );
+  return rows.map((r) => ({ id: r.id, state: r.state, fileName: r.file_name, createdAt: new Date(r.created_at).toISOString() }));
+}

@@ -1,0 +1,89 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { COMPANY } from '../../../shared/objects.ts';
+import type { Plan } from '../../../shared/plans.ts';
+import { type Db, rowsOf, type Tx } from '../../db/client.ts';
+import { importJobs } from '../../db/schema/index.ts';
+import { ApiError } from '../../errors.ts';
+import { removeAssociation, removeLabels, type WriteContext } from '../associations.ts';
+import { objectTypeById } from '../object-types.ts';
+import { archiveRecords } from '../records.ts';
+
+interface Entry {
+  action: string;
+  from_type: string;
+  from_id: number;
+  to_type: string;
+  to_id: number;
+  type_id: number;
+}
+
+/**
+ * Undoes an import (B1), in one transaction: associations it made between records that were there
+ * before are removed, labels it added to associations that were there before are taken off (both
+ * recorded with source IMPORT and the import's id), and the records it created are archived (their
+ * associations go with source Object deletion, and they stay restorable for 90 days). A contact
+ * that loses its primary company this way gets back the one the import replaced, or its oldest
+ * remaining company (R8). Property values the import changed on existing records stay.
+ */
+export async function undoImport(db: Db, params: { workspaceId: string; plan: Plan }, id: string): Promise<void> {
+  const ws = params.workspaceId;
+  await db.transaction(async (tx) => {
+    const [job] = await tx.select().from(importJobs).where(and(eq(importJobs.workspaceId, ws), eq(importJobs.id, id))).for('update');
+    if (!job || job.kind !== 'import') throw new ApiError('NOT_FOUND', `No import with id ${id}`, { errors: [{ message: 'import not found', in: 'path:id' }] });
+    if (job.state !== 'done' && job.state !== 'failed') {
+      throw new ApiError('IMPORT_NOT_UNDOABLE', job.state === 'undone' ? `Import ${id} was undone already` : `Import ${id} is ${job.state}: undo it once it is done`, { errors: [{ message: `state ${job.state}`, in: 'path:id' }] });
+    }
+    const ctx: WriteContext = { workspaceId: ws, plan: params.plan, actor: { source: 'IMPORT', sourceId: id } };
+    const created = rowsOf<{ id: number; type_id: string }>(
+      await tx.execute(sql`select r.id, r.type_id from import_records i join records r on r.workspace_id = i.workspace_id and r.id = i.record_id
+        where i.workspace_id = ${ws} and i.import_id = ${id} and i.action = 'CREATED' order by r.id`),
+    ).map((r) => ({ ...r, id: Number(r.id) }));
+    const createdIds = new Set(created.map((r) => r.id));
+    const entries = rowsOf<Entry>(
+      await tx.execute(sql`select action, from_type, from_id, to_type, to_id, type_id from association_history
+        where workspace_id = ${ws} and source_id = ${id} and source in ('IMPORT', 'AUTO_DOMAIN') order by id`),
+    ).map((e) => ({ ...e, from_id: Number(e.from_id), to_id: Number(e.to_id), type_id: Number(e.type_id) }));
+    const ofKept = entries.filter((e) => !createdIds.has(e.from_id) && !createdIds.has(e.to_id));
+    const pairKey = (e: Entry) => (e.from_id < e.to_id ? `${e.from_id}:${e.to_id}` : `${e.to_id}:${e.from_id}`);
+    const made = new Map<string, Entry>();
+    for (const e of ofKept) if (e.action === 'CREATED' && !made.has(pairKey(e))) made.set(pairKey(e), e.to_type === COMPANY || e.from_type !== COMPANY ? e : { ...e, from_id: e.to_id, from_type: e.to_type, to_id: e.from_id, to_type: e.from_type });
+    // primaries the import took away: they come back when the new one goes
+    const replaced = new Map<number, number>();
+    for (const e of ofKept) if (e.action === 'PRIMARY_UNSET' && e.to_type === COMPANY) replaced.set(e.from_id, e.to_id);
+
+    for (const e of made.values()) {
+      const still = rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from associations where workspace_id = ${ws} and from_id = ${e.from_id} and to_id = ${e.to_id}`))[0]!;
+      if (Number(still.n) === 0) continue;
+      await removeWithSuccessor(tx as Tx, ctx, e, replaced.get(e.from_id));
+    }
+    for (const e of ofKept) {
+      if (e.action !== 'LABEL_ADDED' || made.has(pairKey(e))) continue;
+      const still = rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from associations where workspace_id = ${ws} and from_id = ${e.from_id} and to_id = ${e.to_id} and type_id = ${e.type_id}`))[0]!;
+      if (Number(still.n) === 0) continue;
+      await removeLabels(tx as Tx, ctx, { fromType: e.from_type, fromId: e.from_id, toType: e.to_type, toId: e.to_id, typeIds: [e.type_id] });
+    }
+    const byType = Map.groupBy(created, (r) => r.type_id);
+    for (const [typeId, rows] of byType) {
+      const type = await objectTypeById(tx, ws, typeId);
+      await archiveRecords(tx, ws, type, rows.map((r) => r.id));
+    }
+    await tx.update(importJobs).set({ state: 'undone', undoneAt: sql`now()` }).where(and(eq(importJobs.workspaceId, ws), eq(importJobs.id, id)));
+  });
+}
+
+/** Removes one association; a primary company that goes hands over to `previous` or the oldest other company. */
+async function removeWithSuccessor(tx: Tx, ctx: WriteContext, e: Entry, previous: number | undefined): Promise<void> {
+  try {
+    await tx.transaction((sp) => removeAssociation(sp as Tx, ctx, { fromType: e.from_type, fromId: e.from_id, toType: e.to_type, toId: e.to_id }));
+    return;
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== 'PRIMARY_COMPANY_REQUIRED') throw err;
+  }
+  const others = rowsOf<{ to_id: number }>(
+    await tx.execute(sql`select a.to_id from associations a join records r on r.workspace_id = a.workspace_id and r.id = a.to_id
+      where a.workspace_id = ${ctx.workspaceId} and a.from_id = ${e.from_id} and a.to_type = ${COMPANY} and a.to_id <> ${e.to_id}
+      group by a.to_id, r.created_at order by (a.to_id = ${previous ?? 0}) desc, r.created_at, a.to_id limit 1`),
+  );
+  const next = others[0] ? Number(others[0].to_id) : undefined;
+  await removeAssociation(tx, ctx, { fromType: e.from_type, fromId: e.from_id, toType: e.to_type, toId: e.to_id, ...(next !== undefined ? { newPrimaryCompanyId: next } : {}) });
+}
