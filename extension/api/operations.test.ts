@@ -1,0 +1,117 @@
+// @vitest-environment node
+// (the server under test resolves its files from file: URLs, which the DOM environment's URL does not)
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../../test/helpers/app.ts';
+import { seedRecords } from '../../test/helpers/records.ts';
+import type { Operation, SendResult } from '../outbox/operation.ts';
+import type { FetchLike } from './client.ts';
+import { sendOperation } from './operations.ts';
+
+const t = useTestApp();
+const SERVER = 'http://127.0.0.1:4998';
+const requests: Array<{ method: string; path: string; key: string | null }> = [];
+const appFetch: FetchLike = async (input, init) => {
+  const url = new URL(input);
+  requests.push({ method: init?.method ?? 'GET', path: `${url.pathname}${url.search}`, key: new Headers(init?.headers).get('idempotency-key') });
+  return t.app.request(`${url.pathname}${url.search}`, init);
+};
+const conn = () => ({ server: SERVER, token: t.token });
+const base = () => ({ opId: crypto.randomUUID(), createdAt: Date.now() });
+const send = (op: Operation, fetchImpl: FetchLike = appFetch) => sendOperation(op, conn(), fetchImpl);
+const seed = (type: string, props: Array<Record<string, string>>) => seedRecords(t.db.db, t.workspaceId, type, props);
+
+async function companiesOf(contactId: number | string) {
+  const r = await t.call('GET', `/crm/v4/objects/contacts/${contactId}/associations/companies`);
+  return r.body.results as Array<{ toObjectId: number; associationTypes: Array<{ typeId: number }> }>;
+}
+
+describe('sendOperation: every operation against the real server (X4)', () => {
+  it('X4: createContact answers the new id; every request carries the opId as Idempotency-Key', async () => {
+    requests.length = 0;
+    const op: Operation = { ...base(), kind: 'createContact', email: 'op.create@ops.example', firstname: 'Op', lastname: 'Create' };
+    const r = await send(op);
+    expect(r).toMatchObject({ outcome: 'confirmed', status: 201, createdId: expect.stringMatching(/^\d+$/) });
+    expect(requests).toEqual([{ method: 'POST', path: '/crm/v3/objects/contacts', key: op.opId }]);
+  });
+
+  it('X4: a contact that already exists (a retry whose answer was lost) confirms with its id', async () => {
+    const [existing] = await seed('0-1', [{ email: 'twice@ops.example' }]);
+    const r = await send({ ...base(), kind: 'createContact', email: 'twice@ops.example' });
+    expect(r).toMatchObject({ outcome: 'confirmed', createdId: String(existing) });
+  });
+
+  it('R8: associate (default) makes the first company primary; setPrimary moves it, the old one stays', async () => {
+    const [contact] = await seed('0-1', [{ email: 'prim@ops.example' }]);
+    const [first, second] = await seed('0-2', [{ name: 'First' }, { name: 'Second' }]);
+    const c = { objectType: 'contacts', id: String(contact) };
+    expect((await send({ ...base(), kind: 'associate', from: c, to: { objectType: 'companies', id: String(first) } })).outcome).toBe('confirmed');
+    expect((await send({ ...base(), kind: 'associate', from: c, to: { objectType: 'companies', id: String(second) } })).outcome).toBe('confirmed');
+    const primaryOf = async () => (await companiesOf(contact!)).filter((a) => a.associationTypes.some((x) => x.typeId === 1)).map((a) => a.toObjectId);
+    expect(await primaryOf()).toEqual([first]);
+    expect((await send({ ...base(), kind: 'setPrimary', contact: c, company: { objectType: 'companies', id: String(second) } })).outcome).toBe('confirmed');
+    expect(await primaryOf()).toEqual([second]);
+    expect((await companiesOf(contact!)).map((a) => a.toObjectId).sort()).toEqual([first, second].sort());
+  });
+
+  it('R15: remove with a new primary; the association is gone', async () => {
+    const [contact] = await seed('0-1', [{ email: 'remove@ops.example' }]);
+    const [a, b] = await seed('0-2', [{ name: 'A' }, { name: 'B' }]);
+    const c = { objectType: 'contacts', id: String(contact) };
+    for (const id of [a, b]) await send({ ...base(), kind: 'associate', from: c, to: { objectType: 'companies', id: String(id) } });
+    const r = await send({ ...base(), kind: 'remove', from: c, to: { objectType: 'companies', id: String(a) }, newPrimaryCompanyId: String(b) });
+    expect(r.outcome).toBe('confirmed');
+    expect((await companiesOf(contact!)).map((x) => x.toObjectId)).toEqual([b]);
+  });
+
+  it('R10: logEmail logs on the record, the server adds the primary company, the rest follows with its own keys', async () => {
+    const [contact] = await seed('0-1', [{ email: 'log@ops.example' }]);
+    const [primary, other] = await seed('0-2', [{ name: 'Primary Co' }, { name: 'Other Co' }]);
+    const [deal] = await seed('0-3', [{ dealname: 'Logged deal' }]);
+    const c = { objectType: 'contacts', id: String(contact) };
+    await send({ ...base(), kind: 'associate', from: c, to: { objectType: 'companies', id: String(primary) } });
+    await send({ ...base(), kind: 'associate', from: c, to: { objectType: 'companies', id: String(other) } });
+    requests.length = 0;
+    const op: Operation = {
+      ...base(),
+      kind: 'logEmail',
+      on: c,
+      alsoAssociate: [{ objectType: 'deals', id: String(deal) }, { objectType: 'companies', id: String(primary) }],
+      subject: 'Re: pricing',
+      threadId: 'thread-f:9',
+      messageIds: ['msg-f:1', 'msg-f:2'],
+    };
+    const r = await send(op);
+    expect(r).toMatchObject({ outcome: 'confirmed', createdId: expect.stringMatching(/^\d+$/) });
+    const emailId = (r as Extract<SendResult, { outcome: 'confirmed' }>).createdId!;
+    // the primary company came with the activity: only the deal needed a request of its own
+    expect(requests.map((x) => [x.method, x.key])).toEqual([
+      ['POST', op.opId],
+      ['PUT', `${op.opId}:1`],
+    ]);
+    const companies = (await t.call('GET', `/crm/v4/objects/emails/${emailId}/associations/companies`)).body.results.map((a: any) => a.toObjectId);
+    expect(companies).toEqual([primary]); // R10: not the other company
+    expect((await t.call('GET', `/crm/v4/objects/emails/${emailId}/associations/deals`)).body.results.map((a: any) => a.toObjectId)).toEqual([deal]);
+    const email = await t.call('GET', `/crm/v3/objects/emails/${emailId}?properties=hs_email_subject,hs_email_thread_id`);
+    expect(email.body.properties).toMatchObject({ hs_email_subject: 'Re: pricing', hs_email_thread_id: 'thread-f:9' });
+  });
+
+  it('X4: refused: a record that does not exist, with the server\'s code and message', async () => {
+    const r = await send({ ...base(), kind: 'associate', from: { objectType: 'contacts', id: '999999991' }, to: { objectType: 'companies', id: '999999992' } });
+    expect(r).toMatchObject({ outcome: 'refused', status: 404, code: expect.any(String), message: expect.stringContaining('999999991') });
+  });
+
+  it('X4: an unreachable server, 5xx, 429 and a revoked token are retried later, with Retry-After', async () => {
+    const op: Operation = { ...base(), kind: 'createContact', email: 'retry@ops.example' };
+    const offline: FetchLike = async () => {
+      throw new TypeError('fetch failed');
+    };
+    expect(await send(op, offline)).toEqual({ outcome: 'retry', reason: expect.stringContaining('fetch failed') });
+    const busy: FetchLike = async () => new Response(JSON.stringify({ message: 'busy', category: 'RATE_LIMITS' }), { status: 429, headers: { 'retry-after': '7' } });
+    expect(await send(op, busy)).toEqual({ outcome: 'retry', reason: expect.stringContaining('429'), retryAfterMs: 7000 });
+    const down: FetchLike = async () => new Response('bad gateway', { status: 502 });
+    expect((await send(op, down)).outcome).toBe('retry');
+    const revoked = await sendOperation(op, { server: SERVER, token: 'crm_revoked' }, appFetch);
+    expect(revoked).toMatchObject({ outcome: 'retry', reason: expect.stringContaining('401') });
+    expect((await t.call('POST', '/crm/v3/objects/contacts/search', { query: 'retry@ops.example' })).body.total).toBe(0);
+  });
+});

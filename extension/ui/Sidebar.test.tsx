@@ -1,0 +1,154 @@
+import { cleanup, fireEvent, render, screen } from '@testing-library/preact';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CompanionThreadResponse } from '../../shared/companion.ts';
+import type { MailThread } from '../mail/types.ts';
+import type { PendingChange } from '../messaging.ts';
+import type { Operation } from '../outbox/operation.ts';
+import type { SessionState } from './session.ts';
+import { Sidebar } from './Sidebar.tsx';
+
+afterEach(cleanup);
+
+const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+
+const thread: MailThread = {
+  provider: 'gmail',
+  threadId: 'thread-f:1',
+  subject: 'Renewal',
+  messageIds: ['msg-f:1', 'msg-f:2'],
+  participants: [
+    { email: 'ann@known.example', name: 'Ann Known', roles: ['from'] },
+    { email: 'bo@new.example', name: 'Bo van Nieuw', roles: ['to'] },
+  ],
+};
+
+const view: CompanionThreadResponse = {
+  participants: [
+    { email: 'ann@known.example', name: 'Ann Known', contact: { id: '11', name: 'Ann Known', primaryCompany: { id: '21', name: 'Known Co' } }, proposedCompany: null },
+    { email: 'bo@new.example', name: 'Bo van Nieuw', contact: null, proposedCompany: { id: '22', name: 'New Co', domain: 'new.example' } },
+  ],
+  summaries: {
+    '11': {
+      id: '11',
+      name: 'Ann Known',
+      email: 'ann@known.example',
+      primaryCompany: { id: '21', name: 'Known Co' },
+      counts: { companies: 2, deals: 3, tickets: 1 },
+      openDeals: [{ id: '31', name: 'Big renewal', stage: 'qualifiedtobuy' }],
+      openTickets: [{ id: '41', name: 'Login broken', stage: '1' }],
+    },
+  },
+  recommendations: [{ objectType: 'deals', id: '32', name: 'Expansion', score: 0.8, reasons: [{ kind: 'participants', detail: 'linked to 1 participant: ann@known.example', weight: 0.8 }] }],
+  logDefaults: [
+    { objectType: 'contacts', id: '11' },
+    { objectType: 'companies', id: '21' },
+    { objectType: 'deals', id: '31' },
+  ],
+};
+
+function state(patch: Partial<SessionState> = {}): SessionState {
+  return { thread, view, loading: false, error: null, changes: [], confirmed: [], neverLog: [], collapsed: false, ...patch };
+}
+
+function renderSidebar(s: SessionState) {
+  const submitted: Operation[] = [];
+  const toggles: number[] = [];
+  const utils = render(<Sidebar state={s} submit={(op) => submitted.push(op)} dismiss={() => {}} retry={() => {}} toggle={() => toggles.push(1)} />);
+  return { ...utils, submitted, toggles };
+}
+
+const person = (container: HTMLElement, email: string) => container.querySelector(`li.crm-person[data-email="${email}"]`)!;
+
+describe('Sidebar (X2)', () => {
+  it('X2: a known contact shows primary company, counts, open deals and tickets; an unknown one offers to be created', () => {
+    const { container } = renderSidebar(state());
+    const ann = person(container, 'ann@known.example');
+    expect(ann.getAttribute('data-state')).toBe('contact');
+    expect(ann.textContent).toContain('Known Co');
+    expect(ann.textContent).toContain('2 companies · 3 deals · 1 ticket');
+    expect(ann.textContent).toContain('Big renewal');
+    expect(ann.textContent).toContain('Login broken');
+    const bo = person(container, 'bo@new.example');
+    expect(bo.getAttribute('data-state')).toBe('unknown');
+    expect(bo.textContent).toContain('with company New Co (primary)');
+  });
+
+  it('X2, R18: "Create contact" submits one createContact with the split name', () => {
+    const { container, submitted } = renderSidebar(state());
+    fireEvent.click(person(container, 'bo@new.example').querySelector('button')!);
+    expect(submitted).toEqual([{ opId: expect.any(String), createdAt: expect.any(Number), kind: 'createContact', email: 'bo@new.example', firstname: 'Bo van', lastname: 'Nieuw' }]);
+  });
+
+  it('X2: a change shows at once as pending, a refused one with its reason', () => {
+    const creation: PendingChange = { opId: 'op-create-1', op: { opId: 'op-create-1', createdAt: 1, kind: 'createContact', email: 'bo@new.example' }, state: 'pending' };
+    const assoc: PendingChange = { opId: 'op-assoc-1', op: { opId: 'op-assoc-1', createdAt: 2, kind: 'associate', from: { objectType: 'contacts', id: '11' }, to: { objectType: 'deals', id: '32' } }, state: 'refused', message: 'Limit of 1 deals reached' };
+    const { container } = renderSidebar(state({ changes: [creation, assoc] }));
+    expect(person(container, 'bo@new.example').textContent).toContain('Creating contact…');
+    const rec = container.querySelector('li.crm-rec[data-rec="deals:32"]')!;
+    expect(rec.getAttribute('data-state')).toBe('refused');
+    expect(rec.textContent).toContain('Limit of 1 deals reached');
+    expect(screen.getByText('Refused changes')).toBeTruthy();
+  });
+
+  it('X2: "Associate" links the recommendation to every contact of the thread, one being created included', () => {
+    const creation: PendingChange = { opId: 'op-create-2', op: { opId: 'op-create-2', createdAt: 1, kind: 'createContact', email: 'bo@new.example' }, state: 'pending' };
+    const { container, submitted } = renderSidebar(state({ changes: [creation] }));
+    const rec = container.querySelector('li.crm-rec[data-rec="deals:32"]')!;
+    expect(rec.textContent).toContain('linked to 1 participant');
+    fireEvent.click(rec.querySelector('button')!);
+    expect(submitted.map((op) => (op.kind === 'associate' ? `${op.from.id}→${op.to.objectType}:${op.to.id}` : op.kind))).toEqual(['11→deals:32', 'pending:op-create-2→deals:32']);
+  });
+
+  it('X2, R10: "Log this email" logs on the contact with the chosen records; unticking leaves one out', () => {
+    const { container, submitted } = renderSidebar(state());
+    const log = container.querySelector('section.crm-log')!;
+    expect(log.textContent).toContain('primary company is added automatically');
+    const box = Array.from(log.querySelectorAll('label')).find((l) => l.textContent?.includes('Big renewal'))!.querySelector('input')!;
+    fireEvent.click(box);
+    fireEvent.click(screen.getByRole('button', { name: 'Log this email' }));
+    expect(submitted).toHaveLength(1);
+    const op = submitted[0] as Extract<Operation, { kind: 'logEmail' }>;
+    expect(op).toMatchObject({ kind: 'logEmail', on: { objectType: 'contacts', id: '11' }, subject: 'Renewal', threadId: 'thread-f:1', messageIds: ['msg-f:1', 'msg-f:2'] });
+    expect(op.alsoAssociate).toEqual([{ objectType: 'companies', id: '21' }]);
+  });
+
+  it('B8: a participant on the never-log list blocks logging, saying who', () => {
+    const { container } = renderSidebar(state({ neverLog: ['new.example'] }));
+    const log = container.querySelector('section.crm-log')!;
+    expect(log.textContent).toContain('bo@new.example is on your never-log list');
+    expect(log.querySelector('button')).toBeNull();
+  });
+
+  it('X2: collapsible: the header toggles, a collapsed sidebar shows only its header', () => {
+    const open = renderSidebar(state());
+    fireEvent.click(screen.getByRole('button', { name: 'Hide' }));
+    expect(open.toggles).toHaveLength(1);
+    open.unmount();
+    const { container } = renderSidebar(state({ collapsed: true }));
+    expect(container.querySelector('.crm-body')).toBeNull();
+    expect(screen.getByRole('button', { name: 'Show' }).getAttribute('aria-expanded')).toBe('false');
+  });
+
+  it('X2, security: hostile names, subjects, reasons and errors render as text, never as HTML', () => {
+    const w = window as unknown as { __pwned?: number };
+    delete w.__pwned;
+    const evilThread: MailThread = { ...thread, subject: HOSTILE, participants: [{ email: 'evil@x.example', name: HOSTILE, roles: ['from'] }] };
+    const evilView: CompanionThreadResponse = {
+      participants: [{ email: 'evil@x.example', name: HOSTILE, contact: { id: '9', name: HOSTILE, primaryCompany: { id: '8', name: HOSTILE } }, proposedCompany: null }],
+      summaries: { '9': { id: '9', name: HOSTILE, email: 'evil@x.example', primaryCompany: { id: '8', name: HOSTILE }, counts: { companies: 1, deals: 1, tickets: 0 }, openDeals: [{ id: '7', name: HOSTILE, stage: HOSTILE }], openTickets: [] } },
+      recommendations: [{ objectType: 'deals', id: '7', name: HOSTILE, score: 1, reasons: [{ kind: 'name', detail: HOSTILE, weight: 1 }] }],
+      logDefaults: [{ objectType: 'deals', id: '7' }],
+    };
+    const { container } = renderSidebar(state({ thread: evilThread, view: evilView, error: HOSTILE }));
+    expect(container.querySelector('img, script')).toBeNull();
+    expect(w.__pwned).toBeUndefined();
+    const text = container.textContent ?? '';
+    // every place shows the raw text: subject, person, company, deal, recommendation, reason, error
+    expect(text.split(HOSTILE).length - 1).toBeGreaterThanOrEqual(7);
+  });
+
+  it('nothing is rendered while no thread is open', () => {
+    const { container } = renderSidebar(state({ thread: null, view: null }));
+    expect(container.innerHTML).toBe('');
+  });
+});

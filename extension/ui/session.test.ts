@@ -1,0 +1,125 @@
+// @vitest-environment node
+// (the session needs no DOM; the server under test resolves its files from file: URLs, which the DOM environment's URL does not)
+import 'fake-indexeddb/auto';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useTestApp } from '../../test/helpers/app.ts';
+import type { FetchLike } from '../api/client.ts';
+import { type Companion, createCompanion } from '../background/companion.ts';
+import { serve } from '../background/requests.ts';
+import type { MailThread } from '../mail/types.ts';
+import type { CompanionRequest, Replies } from '../messaging.ts';
+import { makeOp } from './model.ts';
+import { createThreadSession, type SessionState, type ThreadSession } from './session.ts';
+
+const t = useTestApp();
+const appFetch: FetchLike = async (input, init) => {
+  const url = new URL(input);
+  return t.app.request(`${url.pathname}${url.search}`, init);
+};
+
+let companion: Companion;
+let session: ThreadSession;
+let n = 0;
+
+/** The session talks to the real background logic, which talks to the real app. */
+async function ask<T extends CompanionRequest>(request: T): Promise<Replies[T['type']]> {
+  const reply = await serve(companion.handlers, request, {});
+  if (!reply?.ok) throw new Error(reply ? reply.error : 'no answer');
+  return reply.value as Replies[T['type']];
+}
+
+function until(predicate: (s: SessionState) => boolean, timeoutMs = 10_000): Promise<SessionState> {
+  return new Promise((resolve, reject) => {
+    if (predicate(session.getState())) return resolve(session.getState());
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`timed out; state: ${JSON.stringify(session.getState())}`));
+    }, timeoutMs);
+    const stop = session.subscribe((s) => {
+      if (!predicate(s)) return;
+      clearTimeout(timer);
+      stop();
+      resolve(s);
+    });
+  });
+}
+
+const thread = (id: string, emails: string[]): MailThread => ({
+  provider: 'gmail',
+  threadId: id,
+  subject: `Subject of ${id}`,
+  messageIds: [`msg-${id}`],
+  participants: emails.map((email) => ({ email, name: '', roles: ['to'] })),
+});
+
+beforeAll(async () => {
+  fakeBrowser.reset();
+  companion = createCompanion({
+    storage: fakeBrowser.storage.local,
+    broadcast: (m) => m.type === 'changesUpdated' && session?.onChanges(m.changes),
+    hasHostPermission: async () => false,
+    fetch: appFetch,
+    outboxName: `session-test-${++n}`,
+  });
+  await ask({ type: 'connect', server: 'http://127.0.0.1:4997', token: t.token });
+});
+afterEach(() => {
+  session = undefined as unknown as ThreadSession;
+});
+afterAll(async () => {
+  await companion.close();
+  fakeBrowser.reset();
+});
+
+describe('thread session (X2)', () => {
+  it('X2: an opened thread loads its view; a created contact shows pending at once, then as the contact the server made', async () => {
+    session = createThreadSession(ask);
+    session.onMailEvent({ type: 'threadOpened', thread: thread('t1', ['fresh@session.example']) });
+    expect(session.getState().loading).toBe(true);
+    const loaded = await until((s) => s.view !== null);
+    expect(loaded.view!.participants[0]!.contact).toBeNull();
+
+    const op = makeOp<'createContact'>({ kind: 'createContact', email: 'fresh@session.example', firstname: 'Fresh' });
+    const submitting = session.submit(op);
+    // before the background has even stored it
+    expect(session.getState().changes.map((c) => [c.opId, c.state])).toEqual([[op.opId, 'pending']]);
+    await submitting;
+    const done = await until((s) => s.view?.participants[0]?.contact !== null && s.changes.length === 0);
+    expect(done.view!.participants[0]!.contact!.name).toBe('Fresh');
+    expect(done.confirmed.map((o) => o.opId)).toEqual([op.opId]);
+  });
+
+  it('X1, X2: moving to another thread drops the old view; a late answer for the old thread is ignored', async () => {
+    session = createThreadSession(ask);
+    session.onMailEvent({ type: 'threadOpened', thread: thread('a', ['a@session.example']) });
+    session.onMailEvent({ type: 'threadClosed', threadId: 'a' });
+    session.onMailEvent({ type: 'threadOpened', thread: thread('b', ['b@session.example']) });
+    const s = await until((x) => x.view !== null && !x.loading);
+    expect(s.thread!.threadId).toBe('b');
+    expect(s.view!.participants.map((p) => p.email)).toEqual(['b@session.example']);
+    session.onMailEvent({ type: 'threadClosed', threadId: 'b' });
+    expect(session.getState()).toMatchObject({ thread: null, view: null });
+  });
+
+  it('X2: an update with the same people (a message expanded) reads nothing again; a new person does', async () => {
+    session = createThreadSession(ask);
+    session.onMailEvent({ type: 'threadOpened', thread: thread('c', ['c@session.example']) });
+    await until((x) => x.view !== null);
+    session.onMailEvent({ type: 'threadUpdated', thread: { ...thread('c', ['c@session.example']), messageIds: ['m1', 'm2'] } });
+    expect(session.getState().loading).toBe(false);
+    session.onMailEvent({ type: 'threadUpdated', thread: thread('c', ['c@session.example', 'd@session.example']) });
+    expect(session.getState().loading).toBe(true);
+    const s = await until((x) => !x.loading && x.view?.participants.length === 2);
+    expect(s.view!.participants.map((p) => p.email)).toEqual(['c@session.example', 'd@session.example']);
+  });
+
+  it('X2: a read that fails shows the reason', async () => {
+    session = createThreadSession(ask);
+    await ask({ type: 'signOut' });
+    session.onMailEvent({ type: 'threadOpened', thread: thread('e', ['e@session.example']) });
+    const s = await until((x) => x.error !== null);
+    expect(s.error).toContain('Not signed in');
+    await ask({ type: 'connect', server: 'http://127.0.0.1:4997', token: t.token });
+  });
+});
