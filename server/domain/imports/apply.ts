@@ -16,7 +16,7 @@ import type { ObjectType } from '../object-types.ts';
 import { applyChanges, checkComplete, checkProperties } from '../record-properties.ts';
 import { findRecords, isUniqueViolation, parseRecordId, type RecordRow } from '../records.ts';
 import type { CsvRecord } from './csv.ts';
-import { keysOf } from './mapping.ts';
+import { creationColumns, keysOf } from './mapping.ts';
 import { type LinkPair, linkUnlabeled } from './link.ts';
 
 /** Everything a batch of rows needs to know about its import. */
@@ -88,7 +88,9 @@ function columnName(ctx: ImportContext, i: number | undefined): string | null {
 }
 
 function rowError(ctx: ImportContext, row: number, column: number | undefined, code: string, message: string): RowError {
-  return { row, column: columnName(ctx, column), code, message };
+  // a message quoting a huge value says so instead of repeating it
+  const text = message.length > 300 ? `${message.slice(0, 120)}… (${message.length} characters)` : message;
+  return { row, column: columnName(ctx, column), code, message: text };
 }
 
 /** A CSV record → what it asks for, or why it is refused (checks that need no database). */
@@ -315,6 +317,10 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[]): Promise<
     }
     if (mode === 'update') {
       return rowError(ctx, plan.row, key?.column, 'NOT_FOUND', key ? `No ${part.type.singular} with ${key.by} ${key.value} to update` : `Updating needs a ${keysOf(part.type.typeId).join(' or ')} value`);
+    }
+    const missing = creationColumns(part.type).find((group) => !group.some((p) => part.set[p] !== undefined));
+    if (missing) {
+      return rowError(ctx, plan.row, part.columnOf.get(missing[0]!), 'MISSING_REQUIRED_PROPERTY', `A new ${part.type.singular} needs a value for ${missing.join(' or ')}`);
     }
     return { kind: 'new', type: part.type, properties: {}, row: plan.row, hash: plan.hash };
   };

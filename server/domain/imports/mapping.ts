@@ -69,7 +69,7 @@ export function keysOf(typeId: string): Array<'hs_object_id' | 'email' | 'domain
 }
 
 /** Columns a new record of a type needs one of (HubSpot's import requirements). */
-function creationColumns(type: ObjectType): string[][] {
+export function creationColumns(type: ObjectType): string[][] {
   switch (type.typeId) {
     case CONTACT:
       return [['email', 'firstname', 'lastname']];
