@@ -1,0 +1,174 @@
+import type { ChangeEvent } from '../../shared/history.ts';
+import type { Cache } from '../cache/index.ts';
+import type { Connection } from '../settings.ts';
+import { createSseParser } from './sse.ts';
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface FeedFollowerOptions {
+  cache: Cache;
+  /** The server and the rep's token, or null while the companion is not set up. */
+  connection: () => Connection | null | Promise<Connection | null>;
+  fetch?: FetchLike;
+  /** Events per page of GET /api/changes. */
+  pageSize?: number;
+  /** First delay before the live stream reconnects (ms); doubles up to `maxReconnectMs`. */
+  reconnectMs?: number;
+  maxReconnectMs?: number;
+}
+
+/** Called with the events applied and the ids of the cached records they touched. */
+export type FeedListener = (events: ChangeEvent[], touched: string[]) => void;
+
+export interface FeedFollower {
+  /** Applies pages of GET /api/changes from the stored cursor until caught up; answers how many events it read. */
+  pull(): Promise<number>;
+  /** Follows the live stream (server-sent events) until `stop()`, reconnecting from the stored cursor. */
+  start(): void;
+  stop(): Promise<void>;
+  /** True while the live stream is connected. */
+  live(): boolean;
+  subscribe(listener: FeedListener): () => void;
+}
+
+export class FeedError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'FeedError';
+    this.status = status;
+  }
+}
+
+interface ChangesPage {
+  results: ChangeEvent[];
+  hasMore: boolean;
+  paging: { next: { after: string } };
+}
+
+/**
+ * Keeps the cache fresh from the server's change feed (B2). The cursor lives in the cache's
+ * IndexedDB, written with the changes it covers, so a service worker that dies resumes where the
+ * last applied change left off. A cache that never followed the feed starts at the feed's end
+ * (GET /api/changes/latest): what it holds was read from the server after that point.
+ */
+export function createFeedFollower(options: FeedFollowerOptions): FeedFollower {
+  const doFetch: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+  const pageSize = options.pageSize ?? 500;
+  const reconnectMs = options.reconnectMs ?? 1_000;
+  const maxReconnectMs = options.maxReconnectMs ?? 30_000;
+  const listeners = new Set<FeedListener>();
+  let controller: AbortController | null = null;
+  let loop: Promise<void> | null = null;
+  let connected = false;
+
+  async function get<T>(connection: Connection, path: string, signal?: AbortSignal): Promise<T> {
+    const res = await doFetch(`${connection.server}${path}`, { headers: { authorization: `Bearer ${connection.token}`, accept: 'application/json' }, ...(signal ? { signal } : {}) });
+    if (!res.ok) throw new FeedError(res.status, `GET ${path} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+    return (await res.json()) as T;
+  }
+
+  async function startCursor(connection: Connection, signal?: AbortSignal): Promise<string> {
+    const stored = await options.cache.cursor();
+    if (stored !== undefined) return stored;
+    const { after } = await get<{ after: string }>(connection, '/api/changes/latest', signal);
+    await options.cache.applyChanges([], after);
+    return after;
+  }
+
+  async function apply(events: ChangeEvent[], cursor: string): Promise<void> {
+    const touched = await options.cache.applyChanges(events, cursor);
+    if (events.length === 0) return;
+    for (const listener of listeners) {
+      try {
+        listener(events, touched);
+      } catch (err) {
+        console.error('feed listener failed', err);
+      }
+    }
+  }
+
+  async function pull(): Promise<number> {
+    const connection = await options.connection();
+    if (!connection) return 0;
+    let after = await startCursor(connection);
+    let read = 0;
+    for (;;) {
+      const page = await get<ChangesPage>(connection, `/api/changes?after=${encodeURIComponent(after)}&limit=${pageSize}`);
+      after = page.paging.next.after;
+      await apply(page.results, after);
+      read += page.results.length;
+      if (!page.hasMore) return read;
+    }
+  }
+
+  /** One connection of the live stream; returns when it ends. */
+  async function follow(connection: Connection, signal: AbortSignal, onOpen: () => void): Promise<void> {
+    const after = await startCursor(connection, signal);
+    const res = await doFetch(`${connection.server}/api/changes/stream?after=${encodeURIComponent(after)}`, {
+      headers: { authorization: `Bearer ${connection.token}`, accept: 'text/event-stream' },
+      signal,
+    });
+    if (!res.ok || !res.body) throw new FeedError(res.status, `The change stream answered ${res.status}`);
+    connected = true;
+    onOpen();
+    // events are applied one after another, in order, each with its own cursor
+    let queue: Promise<void> = Promise.resolve();
+    const parser = createSseParser((e) => {
+      if (e.event !== 'change' || e.id === undefined) return;
+      const event = JSON.parse(e.data) as ChangeEvent;
+      const cursor = e.id;
+      queue = queue.then(() => apply([event], cursor));
+    });
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parser.push(decoder.decode(value, { stream: true }));
+      }
+    } finally {
+      connected = false;
+      await queue;
+    }
+  }
+
+  return {
+    pull,
+    start() {
+      if (loop) return;
+      const ctrl = new AbortController();
+      controller = ctrl;
+      loop = (async () => {
+        let delay = reconnectMs;
+        while (!ctrl.signal.aborted) {
+          try {
+            const connection = await options.connection();
+            if (connection) await follow(connection, ctrl.signal, () => (delay = reconnectMs));
+          } catch (err) {
+            if (ctrl.signal.aborted) break;
+            if (err instanceof FeedError && (err.status === 401 || err.status === 403)) console.warn(`change stream: ${err.message}`);
+          }
+          if (ctrl.signal.aborted) break;
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, delay);
+            ctrl.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+          });
+          delay = Math.min(maxReconnectMs, delay * 2);
+        }
+      })();
+    },
+    async stop() {
+      controller?.abort();
+      await loop;
+      loop = null;
+      controller = null;
+    },
+    live: () => connected,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
