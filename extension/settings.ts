@@ -66,6 +66,9 @@ export async function saveSettings(storage: LocalStorage, patch: Partial<Setting
  */
 export function normaliseServer(input: string): string {
   const text = input.trim();
+  // a scheme of its own (`ftp:`, `javascript:`), not a host with a port (`localhost:3000`)
+  const scheme = /^([a-z][a-z0-9+.-]*):(?!\d)/i.exec(text)?.[1]?.toLowerCase();
+  if (scheme && scheme !== 'http' && scheme !== 'https') throw new TypeError(`Server address "${input}" must start with http:// or https://`);
   let url: URL;
   try {
     url = new URL(/^[a-z]+:\/\//i.test(text) ? text : `http://${text}`);
