@@ -1,0 +1,139 @@
+// @vitest-environment node
+// The real server over HTTP: happy-dom's fetch would apply a web page's CORS rules to it.
+import 'fake-indexeddb/auto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCache } from '../cache/index.ts';
+import { createFeedFollower } from './feed.ts';
+import { startTestServer, type TestServer } from './test-server.ts';
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 5_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`waited ${ms} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function contact(email: string, firstname?: string): Promise<{ id: string; properties: Record<string, string | null> }> {
+  const r = await server.call('POST', '/crm/v3/objects/contacts', { properties: { email, ...(firstname ? { firstname } : {}) } });
+  expect(r.status).toBe(201);
+  return r.body;
+}
+
+describe('change feed follower (B2, X4)', () => {
+  it('B2: a fresh cache starts at the feed\'s end, then each pull applies what changed and stores the cursor', async () => {
+    const cache = createCache({ dbName: 'feed-pull-1' });
+    const follower = createFeedFollower({ cache, connection: () => server.connection });
+    try {
+      const ada = await contact('ada@pull.example', 'Ada');
+      expect(await follower.pull()).toBe(0);
+      const start = await cache.cursor();
+      expect(start).toMatch(/^\d+$/);
+      // the sidebar read Ada from the server
+      await cache.putRecords([{ objectType: 'contacts', id: ada.id, properties: ada.properties }]);
+      await cache.putAssociations(ada.id, []);
+      expect((await server.call('PATCH', `/crm/v3/objects/contacts/${ada.id}`, { properties: { firstname: 'Ada L.' } })).status).toBe(200);
+      const deal = await server.call('POST', '/crm/v3/objects/deals', { properties: { dealname: 'Pulled deal' } });
+      expect((await server.call('PUT', `/crm/v4/objects/contacts/${ada.id}/associations/default/deals/${deal.body.id}`)).status).toBe(200);
+      const seen: string[][] = [];
+      follower.subscribe((_events, touched) => seen.push(touched));
+      expect(await follower.pull()).toBeGreaterThanOrEqual(3);
+      expect((await cache.getRecord(ada.id))?.properties.firstname).toBe('Ada L.');
+      expect(await cache.associationsOf(ada.id)).toEqual([{ fromId: ada.id, toType: 'deals', toId: String(deal.body.id), typeIds: [4] }]);
+      expect(seen.flat()).toContain(ada.id);
+      expect(await cache.cursor()).not.toBe(start);
+      expect(await follower.pull()).toBe(0);
+    } finally {
+      cache.close();
+    }
+  });
+
+  it('B2: the live stream brings another client\'s change into the cache in well under a second', async () => {
+    const cache = createCache({ dbName: 'feed-live-1' });
+    const follower = createFeedFollower({ cache, connection: () => server.connection });
+    try {
+      const bo = await contact('bo@live.example', 'Bo');
+      await follower.pull();
+      await cache.putRecords([{ objectType: 'contacts', id: bo.id, properties: bo.properties }]);
+      await cache.putAssociations(bo.id, []);
+      expect(await cache.contactByEmail('cy@live.example')).toBeUndefined();
+      follower.start();
+      await until('the stream to connect', async () => follower.live());
+
+      const latencies: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const company = await server.call('POST', '/crm/v3/objects/companies', { properties: { name: `Live ${i}` } });
+        const started = performance.now();
+        expect((await server.call('PUT', `/crm/v4/objects/contacts/${bo.id}/associations/default/companies/${company.body.id}`)).status).toBe(200);
+        await until('the association in the cache', async () => (await cache.associationsOf(bo.id))?.some((a) => a.toId === String(company.body.id)));
+        latencies.push(performance.now() - started);
+      }
+      latencies.sort((a, b) => a - b);
+      console.log(`feed: write → other client's cache, loopback, ms: median ${latencies[2]!.toFixed(1)}, max ${latencies[4]!.toFixed(1)}`);
+      expect(latencies[4]).toBeLessThan(1_000);
+      // the first company is primary (R8): the cache has both type ids for it
+      const first = (await cache.associationsOf(bo.id))!.find((a) => a.typeIds.includes(1));
+      expect(first?.typeIds).toEqual([1, 279]);
+
+      // a contact created elsewhere for an address the rep looked up arrives by itself
+      const cy = await contact('cy@live.example', 'Cy');
+      const cached = await until('the new contact in the cache', () => cache.contactByEmail('cy@live.example'));
+      expect(cached.id).toBe(cy.id);
+    } finally {
+      await follower.stop();
+      cache.close();
+    }
+    expect(follower.live()).toBe(false);
+  });
+
+  it('X4: a worker that dies while following resumes from the stored cursor and misses nothing', async () => {
+    const dbName = 'feed-restart-1';
+    const dee = await contact('dee@restart.example', 'Dee');
+    const first = createCache({ dbName });
+    const firstFollower = createFeedFollower({ cache: first, connection: () => server.connection });
+    await firstFollower.pull();
+    await first.putRecords([{ objectType: 'contacts', id: dee.id, properties: dee.properties }]);
+    firstFollower.start();
+    await until('the stream to connect', async () => firstFollower.live());
+    await firstFollower.stop();
+    first.close();
+
+    // changes while no worker runs
+    for (const name of ['Dee 1', 'Dee 2', 'Dee 3']) {
+      expect((await server.call('PATCH', `/crm/v3/objects/contacts/${dee.id}`, { properties: { firstname: name } })).status).toBe(200);
+    }
+    const second = createCache({ dbName });
+    const follower = createFeedFollower({ cache: second, connection: () => server.connection });
+    try {
+      expect((await second.getRecord(dee.id))?.properties.firstname).toBe('Dee');
+      follower.start();
+      await until('the last change', async () => (await second.getRecord(dee.id))?.properties.firstname === 'Dee 3');
+    } finally {
+      await follower.stop();
+      second.close();
+    }
+  });
+
+  it('X4: without a connection the follower does nothing; a bad token is an error, not an endless success', async () => {
+    const cache = createCache({ dbName: 'feed-none-1' });
+    try {
+      expect(await createFeedFollower({ cache, connection: () => null }).pull()).toBe(0);
+      expect(await cache.cursor()).toBeUndefined();
+      const denied = createFeedFollower({ cache, connection: () => ({ ...server.connection, token: 'crm_not_a_real_token_at_all' }) });
+      await expect(denied.pull()).rejects.toThrow(/answered 401/);
+    } finally {
+      cache.close();
+    }
+  });
+});
