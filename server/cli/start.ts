@@ -6,18 +6,47 @@
  * `npm start` can still show one, this entry (and only this one) keeps the owner token in
  * DATA_DIR/owner-token, readable by its owner only.
  */
-import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { connectLink } from '../../extension/manifest-key.ts';
 import { loadConfigOrExit } from '../config.ts';
 import { closeOnSignals, startLines, startServerOrExit } from '../index.ts';
 
 export const OWNER_TOKEN_FILE = 'owner-token';
 
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
 /**
- * Where the browser extension will be built (`wxt build`) so that `npm start` hands the rep a
- * ready extension. The extension is a placeholder for now: there is nothing to build yet.
+ * Builds the browser companion for Chrome (`wxt build` into `.output/chrome-mv3`, or
+ * CRM_EXTENSION_OUT_DIR) so that `npm start` hands the rep a ready extension. Answers the
+ * folder to load, or the reason it could not be built: the server starts either way.
  */
-async function buildExtension(): Promise<void> {}
+async function buildExtension(): Promise<{ dir: string } | { error: string }> {
+  const outDir = resolve(root, process.env.CRM_EXTENSION_OUT_DIR ?? '.output');
+  try {
+    await promisify(execFile)(process.execPath, [join(root, 'node_modules/wxt/bin/wxt.mjs'), 'build'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    return { error: (e.stderr?.trim() || e.message).split('\n').slice(-5).join('\n') };
+  }
+  const dir = join(outDir, 'chrome-mv3');
+  return existsSync(join(dir, 'manifest.json')) ? { dir } : { error: `the build wrote no manifest.json into ${dir}` };
+}
+
+function extensionLines(build: { dir: string } | { error: string }, url: string, token: string | undefined): { out: string[]; err: string[] } {
+  if ('error' in build) return { out: [], err: [`WARNING: the browser extension was not built: ${build.error}`] };
+  return {
+    out: [
+      `Browser extension (Chrome): ${build.dir}`,
+      '  load it once: chrome://extensions → Developer mode → Load unpacked → that folder (Firefox: see README)',
+      ...(token ? [`  then sign it in with this link (paste it into Chrome's address bar): ${connectLink(url, token)}`] : []),
+    ],
+    err: [],
+  };
+}
 
 function saveOwnerToken(path: string, token: string): void {
   const partial = `${path}.partial`;
@@ -40,7 +69,8 @@ async function main(): Promise<void> {
   if (databaseUrl) {
     process.stderr.write('npm start runs on the embedded database in DATA_DIR and ignores DATABASE_URL; use `npm run server` for PostgreSQL.\n');
   }
-  await buildExtension();
+  // built while the database opens; the server does not wait for it to listen
+  const building = buildExtension();
   const running = await startServerOrExit(config);
   // before anything is printed: whoever reads the address may signal at once
   closeOnSignals(running);
@@ -63,6 +93,9 @@ async function main(): Promise<void> {
       process.stdout.write(`Sign-in token (instance owner${tokenPath ? `; kept in ${tokenPath}` : ''}): ${token}\n`);
     }
   }
+  const extension = extensionLines(await building, running.url, token);
+  for (const line of extension.err) process.stderr.write(`${line}\n`);
+  for (const line of extension.out) process.stdout.write(`${line}\n`);
   process.stdout.write(`Listening on ${running.url}\n`);
 }
 
