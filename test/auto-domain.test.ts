@@ -111,3 +111,56 @@ describe('automatic association by domain (R18)', () => {
     expect(await companiesOf(c)).toHaveLength(2);
   });
 });
+
+describe('automatic association by domain: existing contacts and imports (R18)', () => {
+  it('R18: turned on later, a background job associates every existing contact, with progress visible; source AUTO_DOMAIN with the job id', async () => {
+    await settings({ autoAssociateCompaniesByDomain: false, autoCreateCompaniesByDomain: false });
+    const [co] = await seedRecords(t.db.db, t.workspaceId, '0-2', [{ name: 'Later', domain: 'later-job.com' }]);
+    const people = await seedRecords(t.db.db, t.workspaceId, '0-1', Array.from({ length: 7 }, (_, i) => ({ email: `p${i}@later-job.com` })));
+    await settings({ autoAssociateCompaniesByDomain: true });
+    const rep = await t.call('POST', '/api/users', { name: 'Rep', email: 'rep@auto.example', role: 'rep' });
+    expect((await t.call('POST', '/api/auto-domain/jobs', undefined, rep.body.token)).status).toBe(403);
+    const start = await t.call('POST', '/api/auto-domain/jobs');
+    expect(start.status).toBe(202);
+    const queued = await t.call('GET', `/api/auto-domain/jobs/${start.body.id}`);
+    expect(queued.body).toMatchObject({ id: start.body.id, state: 'queued', contactsDone: 0, associations: 0 });
+    expect(queued.body.contactsTotal).toBeGreaterThanOrEqual(7);
+    const { claimJob, runJob } = await import('../server/domain/imports/runner.ts');
+    const seen: number[] = [];
+    await runJob(t.db.db, (await claimJob(t.db.db, t.workspaceId, start.body.id))!, { batchSize: 3, onProgress: (j) => seen.push(j.rowsDone) });
+    expect(seen.length).toBeGreaterThan(2);
+    const done = await t.call('GET', `/api/auto-domain/jobs/${start.body.id}`);
+    expect(done.body).toMatchObject({ state: 'done', contactsDone: queued.body.contactsTotal, errorCount: 0 });
+    expect(done.body.associations).toBeGreaterThanOrEqual(7);
+    for (const p of people) expect(await companiesOf(p)).toEqual([{ id: co, types: [1, 279] }]);
+    const h = await historyOf(t.db.db, t.workspaceId, people[0]!);
+    expect(h[0]).toMatchObject({ action: 'CREATED', source: 'AUTO_DOMAIN' });
+    const api = await t.call('GET', `/api/objects/contacts/${people[0]}/association-history`);
+    expect(api.body.results[0]).toMatchObject({ source: 'AUTO_DOMAIN', sourceId: start.body.id });
+  });
+
+  it('R18: contacts created by an import get the company of their domain too (created when enabled), and undoing the import takes it back', async () => {
+    await settings({ autoAssociateCompaniesByDomain: true, autoCreateCompaniesByDomain: true });
+    const { importCsv } = await import('./fixtures/imports/upload.ts');
+    const view = await importCsv(t, 'Email,First Name\nimp1@imported-domain.com,I\nimp2@gmail.com,G', { objectType: 'contacts', mode: 'create' });
+    expect(view).toMatchObject({ state: 'done', created: { contacts: 2, companies: 1 }, associations: 1, errors: [] });
+    const [company] = await companyByDomain('imported-domain.com');
+    const r = await t.call('POST', '/crm/v3/objects/contacts/search', { filterGroups: [{ filters: [{ propertyName: 'email', operator: 'EQ', value: 'imp1@imported-domain.com' }] }] });
+    const contactId = Number(r.body.results[0].id);
+    expect(await companiesOf(contactId)).toEqual([{ id: Number(company!.id), types: [1, 279] }]);
+    expect((await historyOf(t.db.db, t.workspaceId, contactId))[0]).toMatchObject({ source: 'AUTO_DOMAIN' });
+    expect((await t.call('POST', `/api/imports/${view.id}/undo`)).status).toBe(200);
+    expect(await companyByDomain('imported-domain.com')).toEqual([]);
+    await settings({ autoCreateCompaniesByDomain: false });
+  });
+});
+
+describe('import labels on Starter (R14, plans)', () => {
+  const s = useTestApp({ plan: 'starter' });
+  it('R14: on Starter the built-in Primary label imports, other label names are refused (Starter has none); rows without labels land', async () => {
+    const { importCsv } = await import('./fixtures/imports/upload.ts');
+    const view = await importCsv(s, 'Email,Company Domain Name,Association Label\nst1@starter-co.com,starter-co.com,\nst2@starter-co.com,starter-co.com,Primary\nst3@starter-co.com,starter-co.com,Advisor', { objectType: 'contacts', mode: 'create' });
+    expect(view.created).toEqual({ contacts: 2, companies: 1 });
+    expect(view.errors.map((e: { row: number; code: string }) => `${e.row}:${e.code}`)).toEqual(['4:ASSOCIATION_LABEL_NOT_FOUND']);
+  });
+});

@@ -110,6 +110,8 @@ export async function runJob(db: Db, claimed: JobRow, options: RunOptions = {}):
       if (!next) break;
       job = next;
       options.onProgress?.(job);
+      // let requests waiting for the database in (PGlite runs one statement at a time)
+      await new Promise((resolve) => setImmediate(resolve));
     }
     const [finished] = await db
       .update(importJobs)
