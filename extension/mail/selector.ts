@@ -34,9 +34,27 @@ export function queryAll(root: ParentNode, s: Selector): Element[] {
   return [];
 }
 
+/** The nearest ancestor-or-self of `element` that the earliest possible fallback of `s` finds, or null. */
+export function closestOf(element: Element, s: Selector): Element | null {
+  for (const css of s.fallbacks) {
+    const found = element.closest(css);
+    if (found) return found;
+  }
+  return null;
+}
+
+/**
+ * The fallback of `s` that finds something inside `root` (the earliest), or null: to test many
+ * elements against one selector with `matches`/`closest`, decide once which fallback is in use.
+ */
+export function activeFallback(root: ParentNode, s: Selector): string | null {
+  return s.fallbacks.find((css) => root.querySelector(css) !== null) ?? null;
+}
+
 /** Which fallback of `s` currently matches inside `root` (its index), or -1: for tests and diagnostics. */
 export function matchingFallback(root: ParentNode, s: Selector): number {
-  return s.fallbacks.findIndex((css) => root.querySelector(css) !== null);
+  const css = activeFallback(root, s);
+  return css === null ? -1 : s.fallbacks.indexOf(css);
 }
 
 /**

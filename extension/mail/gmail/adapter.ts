@@ -4,7 +4,7 @@
  * the reading pane, because all of them share the subject heading and the message elements.
  */
 import { addressesIn, type Sighting } from '../address.ts';
-import { isShown, queryAll, queryFirst, textOf } from '../selector.ts';
+import { activeFallback, closestOf, isShown, queryAll, queryFirst, textOf } from '../selector.ts';
 import type { ParticipantRole } from '../types.ts';
 import type { Adapter, ThreadReading } from '../watch.ts';
 import { gmailSelectors as s } from './selectors.ts';
@@ -20,20 +20,18 @@ export const gmailAdapter: Adapter = {
 export function readGmailThread(document: Document): ThreadReading | null {
   const subject = queryAllShown(document, s.subject)[0];
   if (!subject) return null;
-  const root = subject.closest(s.main.fallbacks.join(', ')) ?? document;
-
+  const root = closestOf(subject, s.main) ?? document;
+  const messages = queryAllShown(root, s.message);
   const messageIds: string[] = [];
-  const sightings: Sighting[] = [];
-  for (const message of queryAllShown(root, s.message)) {
+  for (const message of messages) {
     const id = messageIdOf(message);
     if (id && !messageIds.includes(id)) messageIds.push(id);
-    sightings.push(...messageSightings(message));
   }
   return {
     threadId: threadIdOf(subject, root, document) ?? `subject:${subjectText(subject)}`,
     subject: subjectText(subject),
     messageIds,
-    sightings,
+    sightings: sightingsOf(root, messages),
   };
 }
 
@@ -82,26 +80,46 @@ function subjectText(subject: Element): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-function messageSightings(message: Element): Sighting[] {
-  const sightings: Sighting[] = [];
-  const sender = queryFirst(message, s.sender);
-  if (sender) sightings.push(sighting(sender, 'from'));
+/** What one message shows: its sender, and its recipients from the details table or the short line. */
+interface MessageAddresses {
+  from: Sighting[];
+  details: Sighting[];
+  line: Sighting[];
+}
 
-  // The details table says who was to, cc and bcc; without it (collapsed, not yet rendered) the
-  // line under the sender lists the recipients without telling them apart.
-  const rows = queryAll(message, s.detailRows);
-  let fromDetails = false;
-  for (const row of rows) {
-    const label = textOf(queryFirst(row, s.detailLabel)).toLowerCase().replace(/[:：]\s*$/, '');
-    const role = ROLE_LABELS[label];
-    if (!role) continue;
-    fromDetails = true;
-    for (const el of queryAll(row, s.addressed)) sightings.push(sighting(el, role));
+/**
+ * One query for every address element of the view, each assigned to its message and classified:
+ * a details row gives its label's role; the header's sender is `from`; the short line under the
+ * sender lists recipients without telling to from cc, so it only counts when the message shows no
+ * details table (collapsed, not yet rendered). Address elements outside the messages (the inbox
+ * list, hovercards) are ignored.
+ */
+function sightingsOf(root: ParentNode, messages: Element[]): Sighting[] {
+  const byMessage = new Map<Element, MessageAddresses>(messages.map((m) => [m, { from: [], details: [], line: [] }]));
+  const messageCss = s.message.fallbacks.find((css) => messages[0]?.matches(css));
+  if (!messageCss) return [];
+  const rowCss = activeFallback(root, s.detailRow);
+  const senderCss = activeFallback(root, s.sender);
+  const recipientCss = activeFallback(root, s.recipient);
+  for (const el of queryAll(root, s.addressed)) {
+    const message = el.closest(messageCss);
+    const addresses = message && byMessage.get(message);
+    if (!addresses) continue;
+    const row = rowCss ? el.closest(rowCss) : null;
+    if (row && message.contains(row)) {
+      const label = textOf(queryFirst(row, s.detailLabel)).toLowerCase().replace(/[:：]\s*$/, '');
+      const role = ROLE_LABELS[label];
+      if (role) addresses.details.push(sighting(el, role));
+    } else if (senderCss && el.matches(senderCss)) {
+      addresses.from.push(sighting(el, 'from'));
+    } else if (recipientCss && el.matches(recipientCss)) {
+      addresses.line.push(sighting(el, 'to'));
+    }
   }
-  if (!fromDetails) {
-    for (const el of queryAll(message, s.recipients)) if (el !== sender) sightings.push(sighting(el, 'to'));
-  }
-  return sightings;
+  return messages.flatMap((m) => {
+    const { from, details, line } = byMessage.get(m)!;
+    return [...from.slice(0, 1), ...(details.length > 0 ? details : line)];
+  });
 }
 
 function sighting(element: Element, role: ParticipantRole): Sighting {

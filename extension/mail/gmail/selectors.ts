@@ -12,22 +12,18 @@ export const gmailSelectors = {
   /** The region of the page that holds the open view. */
   main: selector('main view', 'div[role="main"]', '.nH.bkK', '.AO'),
   /** One message of the conversation, whatever its state; carries the message ids. */
-  message: selector('message', 'div.adn[data-message-id], div.adf[data-message-id]', '[data-message-id]', '[data-legacy-message-id]', 'div.adn'),
-  /** The list item around a message; its class says expanded (h7), collapsed (kv) or hidden (kQ, kx). */
-  messageItem: selector('message list item', '[role="listitem"]', '.h7, .kv, .kQ, .kx'),
-  /** The sender in a message's header (first in document order: the header comes before the details). */
-  sender: selector('message sender', 'h3.iw span[email]', 'span.gD[email]', 'td.gF span[email]'),
-  /** The details table (from/to/cc/bcc rows) of an expanded message. */
-  detailRows: selector('message details rows', 'table.ajB tr.ajv', '.ajA tr', 'table.ajC tr'),
+  message: selector('message', '[data-message-id]', '[data-legacy-message-id]', 'div.adn, div.adf'),
+  /** Every element naming an address through Gmail's `email` attribute (one query per read). */
+  addressed: selector('address element', 'span[email]', '[email]'),
+  /** An address element that is a message's sender (header line; also the details' from row). */
+  sender: selector('message sender', 'span.gD', 'h3.iw [email]', 'td.gF [email]'),
+  /** An address element in the line under the sender ("to me, Bob"): recipients, to and cc mixed. */
+  recipient: selector('message recipient', 'span.g2', 'span.hb [email]', '.ajw [email]'),
+  /** A row of an expanded message's details table (from/to/cc/bcc/date/mailed-by…). */
+  detailRow: selector('message details row', 'tr.ajv', 'table.ajB tr', '.ajA tr'),
   /** The label cell of a details row ("from:", "to:", "cc:", "bcc:"). */
   detailLabel: selector('message details label', 'td.gG', 'td:first-child'),
-  /** Recipients in the short line under the sender ("to me, Bob"). */
-  recipients: selector('message recipients', 'span.hb span[email]', 'span.g2[email]', '.ajw span[email]'),
-  /** Any element naming an address through Gmail's `email` attribute. */
-  addressed: selector('address element', 'span[email]', '[email]'),
   /** The signed-in account: the account button's aria-label names it. */
   account: selector('account button', 'a[aria-label^="Google Account:"]', 'header a[aria-label*="@"]', 'a.gb_A[aria-label*="@"], a.gb_d[aria-label*="@"]'),
 } as const;
 
-/** Class names of a message list item per state (InboxSDK: kQ/kx hidden, kv collapsed, h7 expanded). */
-export const gmailMessageState = { hidden: ['kQ', 'kx'], collapsed: ['kv'], expanded: ['h7'] } as const;

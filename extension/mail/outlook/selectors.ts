@@ -29,7 +29,6 @@ export const outlookSelectors = {
   /** One message of the conversation, expanded or collapsed. */
   message: selector(
     'message',
-    '[data-app-section="ConversationContainer"] [data-itemid]',
     '[data-itemid]',
     '[aria-label="Email message"]',
     '[data-app-section="ConversationContainer"] [role="listitem"]',
@@ -37,13 +36,13 @@ export const outlookSelectors = {
   /** A message's sender: the persona's title holds the address (or "Name <address>"). */
   sender: selector(
     'message sender',
-    '[data-app-section="MessageHeader"] .OZZZK[title]',
+    '.OZZZK[title]',
     '[aria-label^="From:"] [title*="@"]',
     '[aria-label^="From:"]',
     '[data-automationid="From"]',
   ),
   /** A recipients line of an expanded message; its aria-label starts with To:, Cc: or Bcc:. */
-  recipientLine: selector('message recipients line', '[aria-label^="To:"], [aria-label^="Cc:"], [aria-label^="Bcc:"]', '.IovuJ'),
+  recipientLine: selector('message recipients line', '.IovuJ', '[aria-label^="To:"], [aria-label^="Cc:"], [aria-label^="Bcc:"]'),
   /** A person inside a recipients line. */
   recipient: selector('recipient', 'span[title*="@"]', '[title*="@"]', 'a[href^="mailto:"]'),
   /** When a message was sent; its title or text is a date. */
