@@ -1,0 +1,197 @@
+/**
+ * Benchmark of the browser companion (X2), in Debian's Chromium with the built extension:
+ *  - sidebar: from the webmail swapping in a thread (the fixture's `openThread`, as Gmail does) to
+ *    the sidebar showing that thread's server data (participants, summaries, recommendations), with
+ *    the server warm on loopback (PGlite). Measured in the page, for the 4-message renewal thread
+ *    and the 52-message pilot thread, alternating with another thread each time.
+ *  - baseline, in the same run: the same `POST /api/companion/thread` from Node over loopback HTTP,
+ *    the part of the sidebar's time the server and the network take.
+ *  - bundle sizes, gzip, of every entry point (its own files plus the shared chunks it loads).
+ * A benchmark reports; it never fails a run.
+ *
+ *   npm run bench:companion -- [--runs 30] [--warmup 5]
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import type { Page } from 'playwright-core';
+import { buildExtension, fixtureHtml, launchWithExtension } from '../test/e2e/helpers/companion.ts';
+import { request, startServerProcess } from '../test/helpers/server-process.ts';
+import { int, markdownTable, ms, summarize } from './stats.ts';
+
+const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '30' }, warmup: { type: 'string', default: '5' } } });
+const RUNS = Number(args.runs);
+const WARMUP = Number(args.warmup);
+const TARGET_MS = 150;
+const CONTENT_SCRIPT_TARGET_KB = 40;
+
+interface Fixture {
+  file: string;
+  url: string;
+  /** The thread measured, and the one opened in between. */
+  measured: string;
+  other: string;
+}
+
+const FIXTURES: Record<string, Fixture> = {
+  'renewal, 4 messages': { file: 'gmail/fixtures/conversation.html', url: 'https://mail.google.com/mail/u/0/#inbox', measured: 'FMfcgzQXJRenewalQ3Northwind', other: 'FMfcgzQXJOnboardingErin' },
+  'pilot, 52 messages': { file: 'gmail/fixtures/long-thread.html', url: 'https://mail.google.com/mail/u/0/#inbox', measured: 'FMfcgzQXJPilotLongThread', other: 'FMfcgzQXJRenewalQ3Northwind' },
+};
+
+/** In the page: open a thread, wait until the sidebar shows its server data; answers when it showed the thread, and its data (ms). */
+function openAndWait(page: Page, id: string): Promise<{ thread: number; data: number }> {
+  return page.evaluate(async (threadId) => {
+    const w = window as unknown as { __fixture: { threads(): Array<{ threadId: string; hashId: string; subject: string }>; openThread(id: string): void } };
+    const subject = w.__fixture.threads().find((t) => t.hashId === threadId || t.threadId === threadId)!.subject;
+    const root = document.querySelector('crm-companion')!.shadowRoot!;
+    const shown = () => {
+      const bar = root.querySelector<HTMLElement>('.crm-sidebar');
+      return bar?.dataset.ready === 'true' && bar.dataset.loading === 'false' && root.querySelector('.crm-subject')?.textContent === subject;
+    };
+    let thread = Number.NaN;
+    const t0 = performance.now();
+    w.__fixture.openThread(threadId);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`sidebar did not show ${threadId} within 10 s`)), 10_000);
+      const observer = new MutationObserver(() => {
+        if (Number.isNaN(thread) && root.querySelector('.crm-subject')?.textContent === subject) thread = performance.now() - t0;
+        if (!shown()) return;
+        observer.disconnect();
+        clearTimeout(timer);
+        resolve();
+      });
+      observer.observe(root, { subtree: true, childList: true, attributes: true, characterData: true });
+    });
+    return { thread, data: performance.now() - t0 };
+  }, id);
+}
+
+/** Every file an HTML page loads (scripts, preloaded chunks, styles). */
+function pageFiles(dir: string, html: string): string[] {
+  const text = readFileSync(join(dir, html), 'utf8');
+  return [html, ...[...text.matchAll(/(?:src|href)="\/?([^"]+\.(?:js|css))"/g)].map((m) => m[1]!)];
+}
+
+function gz(dir: string, files: string[]): { raw: number; gzip: number } {
+  let raw = 0;
+  let gzip = 0;
+  for (const f of files) {
+    const bytes = readFileSync(join(dir, f));
+    raw += bytes.length;
+    gzip += gzipSync(bytes, { level: 9 }).length;
+  }
+  return { raw, gzip };
+}
+
+function walk(dir: string, base = dir): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path, base) : [relative(base, path)];
+  });
+}
+
+async function main(): Promise<void> {
+  console.log(`bench:companion  runs ${RUNS}, warmup ${WARMUP}; ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const work = await mkdtemp(join(tmpdir(), 'crm-bench-companion-'));
+  const server = await startServerProcess({ DATA_DIR: join(work, 'data'), HOST: '127.0.0.1' });
+  const token = server.printedToken!;
+  const api = async (method: string, path: string, body?: unknown) => {
+    const r = await request(server.url, method, path, token, body);
+    if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  try {
+    const extensionDir = await buildExtension(join(work, 'build'));
+
+    // a small CRM the threads' people belong to: contacts with companies, deals and tickets
+    await api('PATCH', '/api/workspace', { settings: { autoAssociateCompaniesByDomain: true, autoCreateCompaniesByDomain: true } });
+    for (const [name, domain] of [['Northwind Traders', 'northwind.example'], ['Contoso', 'contoso.example'], ['Fabrikam', 'fabrikam.example'], ['Tailspin', 'tailspin.example']]) {
+      await api('POST', '/crm/v3/objects/companies', { properties: { name: name!, domain: domain! } });
+    }
+    for (const email of ['alice.chen@northwind.example', 'bob.smith@contoso.example', 'dave.kim@northwind.example', 'erin@tailspin.example']) {
+      const contact = (await api('POST', '/crm/v3/objects/contacts', { properties: { email } })) as { id: string };
+      for (let i = 0; i < 3; i++) {
+        const deal = (await api('POST', '/crm/v3/objects/deals', { properties: { dealname: `${email.split('@')[0]} deal ${i}`, dealstage: 'qualifiedtobuy' } })) as { id: string };
+        await api('PUT', `/crm/v4/objects/contacts/${contact.id}/associations/default/deals/${deal.id}`);
+      }
+      const ticket = (await api('POST', '/crm/v3/objects/tickets', { properties: { subject: `${email.split('@')[0]} ticket`, hs_pipeline_stage: '1' } })) as { id: string };
+      await api('PUT', `/crm/v4/objects/contacts/${contact.id}/associations/default/tickets/${ticket.id}`);
+    }
+
+    const browser = await launchWithExtension(extensionDir, join(work, 'profile'));
+    try {
+      const signIn = await browser.context.newPage();
+      await signIn.goto(`chrome-extension://${browser.extensionId}/options.html?server=${encodeURIComponent(server.url)}&token=${encodeURIComponent(token)}`);
+      await signIn.getByTestId('signed-in').filter({ hasText: 'Signed in to' }).waitFor({ timeout: 20_000 });
+      await signIn.locator('textarea[name="internalDomains"]').fill('acme.com');
+      await signIn.getByRole('button', { name: 'Save' }).click();
+      await signIn.getByTestId('message').filter({ hasText: 'Saved' }).waitFor();
+      await signIn.close();
+
+      const rows: Array<Array<string | number>> = [];
+      for (const [label, fixture] of Object.entries(FIXTURES)) {
+        const html = await fixtureHtml(fixture.file);
+        await browser.context.unrouteAll();
+        await browser.context.route('https://mail.google.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
+        const page = await browser.context.newPage();
+        await page.goto(fixture.url);
+        await page.waitForFunction(() => document.querySelector('crm-companion')?.shadowRoot !== null && document.querySelector('crm-companion') !== null, null, { timeout: 20_000 });
+        const times: number[] = [];
+        const detected: number[] = [];
+        for (let i = 0; i < WARMUP + RUNS; i++) {
+          await openAndWait(page, fixture.other);
+          const t = await openAndWait(page, fixture.measured);
+          if (i >= WARMUP) {
+            times.push(t.data);
+            detected.push(t.thread);
+          }
+        }
+        await page.close();
+        const s = summarize(times);
+        const d = summarize(detected);
+        rows.push([label, ms(d.p50), ms(s.p50), ms(s.p90), ms(s.max), s.p90 < TARGET_MS ? `p90 < ${TARGET_MS} ms` : `p90 ≥ ${TARGET_MS} ms`]);
+      }
+
+      // baseline: the sidebar's one request alone, from Node over loopback
+      const participants = ['alice.chen@northwind.example', 'bob.smith@contoso.example', 'carol@fabrikam.example', 'frank@notacme.example'].map((email) => ({ email }));
+      const base: number[] = [];
+      for (let i = 0; i < WARMUP + RUNS; i++) {
+        const t0 = performance.now();
+        await api('POST', '/api/companion/thread', { participants, subject: 'Q3 renewal — Northwind & Contoso', ownAddresses: [] });
+        if (i >= WARMUP) base.push(performance.now() - t0);
+      }
+      const b = summarize(base);
+      rows.push(['baseline: POST /api/companion/thread alone', '', ms(b.p50), ms(b.p90), ms(b.max), '']);
+      console.log('\nThread opened → sidebar showing server data (ms, in Chromium, server warm on loopback, PGlite)\n');
+      console.log(markdownTable(['thread', 'thread shown p50', 'data shown p50', 'p90', 'max', `target ${TARGET_MS} ms`], rows));
+    } finally {
+      await browser.close();
+    }
+
+    // bundle sizes of every entry point
+    const files = walk(extensionDir);
+    const entries: Array<[string, string[]]> = [
+      ['content script (Gmail, Outlook)', files.filter((f) => f.startsWith('content-scripts/'))],
+      ['background (service worker)', ['background.js']],
+      ['popup', pageFiles(extensionDir, 'popup.html')],
+      ['options', pageFiles(extensionDir, 'options.html')],
+    ];
+    const sizeRows = entries.map(([name, list]) => {
+      const { raw, gzip } = gz(extensionDir, list);
+      const note = name.startsWith('content') ? (gzip / 1024 < CONTENT_SCRIPT_TARGET_KB ? `< ${CONTENT_SCRIPT_TARGET_KB} KB target` : `≥ ${CONTENT_SCRIPT_TARGET_KB} KB target`) : '';
+      return [name, (raw / 1024).toFixed(1), (gzip / 1024).toFixed(1), note];
+    });
+    const all = gz(extensionDir, files);
+    sizeRows.push(['whole extension (every file)', (all.raw / 1024).toFixed(1), (all.gzip / 1024).toFixed(1), `${int(files.length)} files`]);
+    console.log('\nBundle sizes (KB; an entry point counts the shared chunks it loads)\n');
+    console.log(markdownTable(['entry point', 'raw', 'gzip', ''], sizeRows));
+  } finally {
+    await server.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();
