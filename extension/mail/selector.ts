@@ -59,16 +59,16 @@ export function matchingFallback(root: ParentNode, s: Selector): number {
 
 /**
  * Whether the page shows `element`: webmails keep views they navigated away from in the DOM and
- * hide them. Uses the browser's own answer when it has one, else the `hidden` attribute and inline
- * `display: none` of the element and its ancestors.
+ * hide them. The `hidden` attribute and inline `display: none` on the element or an ancestor, then
+ * the browser's own answer (`checkVisibility`, which also sees stylesheets) where there is one.
  */
 export function isShown(element: Element): boolean {
   for (let el: Element | null = element; el; el = el.parentElement) {
-    if (el.hasAttribute('hidden') || el.getAttribute('aria-hidden') === 'true') return false;
+    if (el.hasAttribute('hidden')) return false;
     const style = (el as HTMLElement).style as CSSStyleDeclaration | undefined;
     if (style?.display === 'none') return false;
   }
-  return true;
+  return typeof element.checkVisibility === 'function' ? element.checkVisibility() : true;
 }
 
 /** Text content with runs of whitespace collapsed. */

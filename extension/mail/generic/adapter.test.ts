@@ -23,6 +23,7 @@ const MAIL = `
 <div>Cc: support@umbrella.example; colleague@eu.acme.com</div>
 <div style="display: none">hidden@secret.example</div>
 <div hidden>also-hidden@secret.example</div>
+<style>.offscreen { display: none }</style><span class="offscreen">styled-away@secret.example</span>
 <script>var x = "script@secret.example";</script>
 <textarea>draft@secret.example</textarea>
 <p>Thanks. ann.lee@globex.example</p>`;
@@ -42,7 +43,7 @@ describe('providerFor', () => {
 });
 
 describe('generic fallback', () => {
-  it('X1: visible addresses and mailto: links, lowercased and deduplicated, hidden text and scripts left out', () => {
+  it('X1: visible addresses and mailto: links, lowercased and deduplicated, hidden text (attribute, inline or stylesheet) and scripts left out', () => {
     page('https://webmail.example.org/read?id=7#msg', MAIL);
     const reading = readGenericThread(document)!;
     expect(reading.threadId).toBe('https://webmail.example.org/read#msg');

@@ -122,6 +122,18 @@ describe('Gmail, the single-page app', () => {
     expect(events.map((e) => e.type)).toEqual(['threadOpened', 'threadClosed', 'threadOpened']);
   });
 
+  it('X1: a thread view Gmail keeps hidden beside the open one adds nothing to it', () => {
+    loadFixture('gmail/fixtures/conversation.html', `${GMAIL}#inbox/${renewal.hashId}`);
+    const kept = document.createElement('div');
+    kept.style.display = 'none';
+    kept.append(document.querySelector<HTMLTemplateElement>(`template[data-hash-id="${onboarding.hashId}"]`)!.content.cloneNode(true));
+    document.querySelector('[role="main"]')!.prepend(kept);
+    const reading = readGmailThread(document)!;
+    expect(reading.threadId).toBe(`thread-f:${renewal.n}`);
+    expect(reading.messageIds).toEqual(ids(renewal));
+    expect(reading.sightings.map((s) => s.email)).not.toContain(erin.email);
+  });
+
   it('X1: a page served at the inbox shows no thread until a row is clicked', async () => {
     const { events } = start('conversation.html', '#inbox');
     await settle();

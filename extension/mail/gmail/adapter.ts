@@ -20,8 +20,8 @@ export const gmailAdapter: Adapter = {
 export function readGmailThread(document: Document): ThreadReading | null {
   const subject = queryAllShown(document, s.subject)[0];
   if (!subject) return null;
-  const root = closestOf(subject, s.main) ?? document;
-  const messages = queryAllShown(root, s.message);
+  const root = threadViewOf(subject) ?? closestOf(subject, s.main) ?? document;
+  const messages = queryAll(root, s.message);
   const messageIds: string[] = [];
   for (const message of messages) {
     const id = messageIdOf(message);
@@ -46,6 +46,15 @@ export function readGmailAccount(document: Document): string | null {
 
 function queryAllShown(root: ParentNode, selector: typeof s.subject): Element[] {
   return queryAll(root, selector).filter(isShown);
+}
+
+/**
+ * The thread view around the subject: its nearest ancestor that holds messages. Gmail keeps the
+ * views it left in the page (hidden), so the messages are looked for beside the shown subject only.
+ */
+function threadViewOf(subject: Element): Element | null {
+  for (let el = subject.parentElement; el; el = el.parentElement) if (queryFirst(el, s.message)) return el;
+  return null;
 }
 
 /** Gmail writes `#msg-f:1790…` in data-message-id; the legacy id is hex. */

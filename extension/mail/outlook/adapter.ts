@@ -23,7 +23,7 @@ export function readOutlookThread(document: Document): ThreadReading | null {
   const subject = queryAll(pane, s.subject).find(isShown);
   if (!subject) return null; // the empty reading pane ("Select an item to read")
 
-  const messages = inSentOrder(queryAll(pane, s.message).filter(isShown));
+  const messages = inSentOrder(queryAll(pane, s.message));
   const messageIds: string[] = [];
   const sightings: Sighting[] = [];
   for (const message of messages) {
