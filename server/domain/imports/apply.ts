@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { AssociationTypeDef } from '../../../shared/association-types.ts';
 import type { ImportMode } from '../../../shared/imports.ts';
 import { COMPANY, CONTACT } from '../../../shared/objects.ts';
@@ -159,6 +159,14 @@ export function planRow(ctx: ImportContext, rec: CsvRecord): RowPlan | RowError 
   return { row: rec.row, hash: hashOf(rec.fields), main, second: other, links, labels, labelColumn };
 }
 
+/** Arrays as one parameter each (a literal both drivers pass through unchanged). */
+function bigintArray(ids: number[]) {
+  return sql`${`{${ids.map((id) => Math.trunc(id)).join(',')}}`}::bigint[]`;
+}
+function textArray(values: string[]) {
+  return sql`array(select json_array_elements_text(${JSON.stringify(values)}::json))`;
+}
+
 function keyValue(by: KeyBy, raw: string): string | null {
   if (by === 'hs_object_id') {
     const id = parseRecordId(raw);
@@ -224,14 +232,18 @@ class Lookups {
     for (const { type, keys } of ids.values()) l.byId.set(type.typeId, await findRecords(tx, ws, type, [...keys]));
     const live = and(eq(records.workspaceId, ws), isNull(records.archivedAt), isNull(records.mergedInto));
     if (emails.size > 0) {
-      const rows = await tx.select().from(records).where(and(live, eq(records.typeId, CONTACT), inArray(sql`lower(${records.properties}->>'email')`, [...emails])));
+      // the `is not null` lets the planner use the unique email index (a partial one)
+      const rows = await tx
+        .select()
+        .from(records)
+        .where(and(live, eq(records.typeId, CONTACT), sql`${records.properties}->>'email' is not null`, sql`lower(${records.properties}->>'email') = any(${textArray([...emails])})`));
       for (const r of rows) l.byEmail.set(r.properties.email!.toLowerCase(), r);
     }
     if (domains.size > 0) {
       const rows = await tx
         .select()
         .from(records)
-        .where(and(live, eq(records.typeId, COMPANY), inArray(sql`lower(${records.properties}->>'domain')`, [...domains])))
+        .where(and(live, eq(records.typeId, COMPANY), sql`lower(${records.properties}->>'domain') = any(${textArray([...domains])})`))
         .orderBy(records.createdAt, records.id);
       for (const r of rows) {
         const d = r.properties.domain!.toLowerCase();
@@ -243,7 +255,7 @@ class Lookups {
       const rows = await tx
         .select({ recordId: importRecords.recordId, action: importRecords.action, row: importRecords.row, hash: importRecords.rowHash })
         .from(importRecords)
-        .where(and(eq(importRecords.workspaceId, ws), eq(importRecords.importId, ctx.importId), inArray(importRecords.recordId, [...new Set(found)])));
+        .where(and(eq(importRecords.workspaceId, ws), eq(importRecords.importId, ctx.importId), sql`${importRecords.recordId} = any(${bigintArray([...new Set(found)])})`));
       for (const r of rows) l.imported.set(r.recordId, { action: r.action, row: r.row, hash: r.hash });
     }
     return l;
@@ -412,7 +424,10 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[]): Promise<
     if (news.length > 0) {
       const ids = rowsOf<{ id: number | string }>(await tx.execute(sql`select nextval('record_ids') as id from generate_series(1, ${news.length})`)).map((r) => Number(r.id));
       news.forEach((t, i) => (t.id = ids[i]!));
-      await tx.insert(records).values(news.map((t) => ({ workspaceId: ws, id: t.id!, typeId: t.type.typeId, properties: t.properties })));
+      // one JSON parameter rather than four per row: much cheaper to send and plan
+      const list = news.map((t) => ({ id: t.id!, type_id: t.type.typeId, properties: t.properties }));
+      await tx.execute(sql`insert into records (workspace_id, id, type_id, properties)
+        select ${ws}::uuid, x.id, x.type_id, x.properties from json_to_recordset(${JSON.stringify(list)}::json) as x(id bigint, type_id text, properties jsonb)`);
       await recordChanged(tx, ws, 'CREATED', ids, 'IMPORT');
       for (const t of news) add(result.created, t.type.name);
     }
@@ -432,18 +447,10 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[]): Promise<
   const idOf = (t: Target) => (t.kind === 'new' ? t.id! : t.record.id);
   const touched = [...news, ...changed];
   if (touched.length > 0) {
-    const values = touched.map((t) => ({
-      workspaceId: ws,
-      importId: ctx.importId,
-      recordId: idOf(t),
-      action: t.kind === 'new' ? ('CREATED' as const) : ('UPDATED' as const),
-      row: t.kind === 'new' ? t.row : t.row!,
-      rowHash: t.hash!,
-    }));
-    await tx
-      .insert(importRecords)
-      .values(values)
-      .onConflictDoUpdate({ target: [importRecords.workspaceId, importRecords.importId, importRecords.recordId], set: { row: sql`excluded.row`, rowHash: sql`excluded.row_hash` } });
+    const values = touched.map((t) => ({ record_id: idOf(t), action: t.kind === 'new' ? 'CREATED' : 'UPDATED', row: t.row!, row_hash: t.hash! }));
+    await tx.execute(sql`insert into import_records (workspace_id, import_id, record_id, action, row, row_hash)
+      select ${ws}::uuid, ${ctx.importId}::uuid, x.record_id, x.action, x.row, x.row_hash from json_to_recordset(${JSON.stringify(values)}::json) as x(record_id bigint, action text, row int, row_hash text)
+      on conflict (workspace_id, import_id, record_id) do update set row = excluded.row, row_hash = excluded.row_hash`);
   }
 
   // associations: unlabeled ones together, labeled ones through the full rules

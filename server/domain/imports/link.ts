@@ -4,7 +4,7 @@ import { COMPANY, CONTACT } from '../../../shared/objects.ts';
 import { rowsOf, type Tx } from '../../db/client.ts';
 import { ApiError } from '../../errors.ts';
 import { defaultType } from '../association-types.ts';
-import { type Edge, type HistoryRow, lockRecords, nameOf, type WriteContext, writeEdges } from '../associations.ts';
+import { type Edge, type HistoryRow, nameOf, type WriteContext, writeEdges } from '../associations.ts';
 import { effectiveLimit, type LimitRow, limitsForPair } from '../limits.ts';
 
 /** One end of an unlabeled association to make. */
@@ -35,14 +35,19 @@ export async function linkUnlabeled(tx: Tx, ctx: WriteContext, pairs: LinkPair[]
   const ws = ctx.workspaceId;
   if (pairs.length === 0) return [];
   const ids = [...new Set(pairs.flatMap((p) => [p.a.id, p.b.id]))];
-  const records = await lockRecords(tx, ws, ids);
-  const idList = sql.join(ids.map((id) => sql`${id}::bigint`), sql`, `);
+  // lock in id order (as every writer does), one array parameter for all ids
+  const idArray = sql`${`{${ids.map((id) => Math.trunc(id)).join(',')}}`}::bigint[]`;
+  const locked = rowsOf<{ id: number; type_id: string; properties: Record<string, string | null> }>(
+    await tx.execute(sql`select id, type_id, properties from records where workspace_id = ${ws} and id = any(${idArray})
+      and archived_at is null and merged_into is null order by id for update`),
+  );
+  const records = new Map(locked.map((r) => [Number(r.id), { ...r, id: Number(r.id) }]));
   const edges = rowsOf<{ from_id: number; to_id: number; to_type: string; type_id: number }>(
-    await tx.execute(sql`select from_id, to_id, to_type, type_id from associations where workspace_id = ${ws} and from_id in (${idList}) and to_id in (${idList})`),
+    await tx.execute(sql`select from_id, to_id, to_type, type_id from associations where workspace_id = ${ws} and from_id = any(${idArray}) and to_id = any(${idArray})`),
   );
   const existing = new Set(edges.map((e) => `${Number(e.from_id)}>${Number(e.to_id)}#${Number(e.type_id)}`));
   const counted = rowsOf<{ from_id: number; to_type: string; type_id: number; n: number }>(
-    await tx.execute(sql`select from_id, to_type, type_id, count(*)::int as n from associations where workspace_id = ${ws} and from_id in (${idList}) group by 1, 2, 3`),
+    await tx.execute(sql`select from_id, to_type, type_id, count(*)::int as n from associations where workspace_id = ${ws} and from_id = any(${idArray}) group by 1, 2, 3`),
   );
   const counts = new Map(counted.map((c) => [`${Number(c.from_id)}>${c.to_type}#${Number(c.type_id)}`, Number(c.n)]));
   const countOf = (id: number, toType: string, typeId: number) => counts.get(`${id}>${toType}#${typeId}`) ?? 0;
