@@ -57,7 +57,7 @@ function renderSidebar(s: SessionState) {
   return { ...utils, submitted, toggles };
 }
 
-const person = (container: HTMLElement, email: string) => container.querySelector(`li.crm-person[data-email="${email}"]`)!;
+const person = (container: Element, email: string) => container.querySelector(`li.crm-person[data-email="${email}"]`)!;
 
 describe('Sidebar (X2)', () => {
   it('X2: a known contact shows primary company, counts, open deals and tickets; an unknown one offers to be created', () => {

@@ -7,7 +7,7 @@
  * DATA_DIR/owner-token, readable by its owner only.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -19,28 +19,48 @@ export const OWNER_TOKEN_FILE = 'owner-token';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+/** The newest modification time of the extension's sources (and the files its build reads). */
+function newestSource(): number {
+  let newest = 0;
+  const visit = (path: string) => {
+    const st = statSync(path);
+    if (st.isDirectory()) {
+      for (const name of readdirSync(path)) if (name !== 'node_modules') visit(join(path, name));
+    } else if (!/\.test\.tsx?$/.test(path)) newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const p of ['extension', 'shared', 'wxt.config.ts', 'package.json']) if (existsSync(join(root, p))) visit(join(root, p));
+  return newest;
+}
+
 /**
  * Builds the browser companion for Chrome (`wxt build` into `.output/chrome-mv3`, or
- * CRM_EXTENSION_OUT_DIR) so that `npm start` hands the rep a ready extension. Answers the
- * folder to load, or the reason it could not be built: the server starts either way.
+ * CRM_EXTENSION_OUT_DIR) so that `npm start` hands the rep a ready extension; a build newer than
+ * every source is used as it is. Answers the folder to load, or why it could not be built: the
+ * server runs either way. A build still running when the server stops is stopped with it.
  */
-async function buildExtension(): Promise<{ dir: string } | { error: string }> {
-  const outDir = resolve(root, process.env.CRM_EXTENSION_OUT_DIR ?? '.output');
+async function buildExtension(): Promise<{ dir: string; built: boolean } | { error: string }> {
+  const dir = join(resolve(root, process.env.CRM_EXTENSION_OUT_DIR ?? '.output'), 'chrome-mv3');
+  const manifest = join(dir, 'manifest.json');
+  if (existsSync(manifest) && statSync(manifest).mtimeMs > newestSource()) return { dir, built: false };
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('exit', stop);
   try {
-    await promisify(execFile)(process.execPath, [join(root, 'node_modules/wxt/bin/wxt.mjs'), 'build'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+    await promisify(execFile)(process.execPath, [join(root, 'node_modules/wxt/bin/wxt.mjs'), 'build'], { cwd: root, maxBuffer: 16 * 1024 * 1024, signal: abort.signal });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     return { error: (e.stderr?.trim() || e.message).split('\n').slice(-5).join('\n') };
+  } finally {
+    process.off('exit', stop);
   }
-  const dir = join(outDir, 'chrome-mv3');
-  return existsSync(join(dir, 'manifest.json')) ? { dir } : { error: `the build wrote no manifest.json into ${dir}` };
+  return existsSync(manifest) ? { dir, built: true } : { error: `the build wrote no manifest.json into ${dir}` };
 }
 
-function extensionLines(build: { dir: string } | { error: string }, url: string, token: string | undefined): { out: string[]; err: string[] } {
+function extensionLines(build: { dir: string; built: boolean } | { error: string }, url: string, token: string | undefined): { out: string[]; err: string[] } {
   if ('error' in build) return { out: [], err: [`WARNING: the browser extension was not built: ${build.error}`] };
   return {
     out: [
-      `Browser extension (Chrome): ${build.dir}`,
+      `Browser extension (Chrome${build.built ? ', just built' : ', up to date'}): ${build.dir}`,
       '  load it once: chrome://extensions → Developer mode → Load unpacked → that folder (Firefox: see README)',
       ...(token ? [`  then sign it in with this link (paste it into Chrome's address bar): ${connectLink(url, token)}`] : []),
     ],
@@ -69,7 +89,7 @@ async function main(): Promise<void> {
   if (databaseUrl) {
     process.stderr.write('npm start runs on the embedded database in DATA_DIR and ignores DATABASE_URL; use `npm run server` for PostgreSQL.\n');
   }
-  // built while the database opens; the server does not wait for it to listen
+  // built while the database opens; the server listens without waiting for it
   const building = buildExtension();
   const running = await startServerOrExit(config);
   // before anything is printed: whoever reads the address may signal at once
@@ -79,6 +99,7 @@ async function main(): Promise<void> {
   if (running.ownerToken && tokenPath) saveOwnerToken(tokenPath, running.ownerToken);
   const token = tokenPath ? readOwnerToken(tokenPath) : running.ownerToken;
 
+  let signInToken: string | undefined;
   const lines = startLines(running);
   for (const line of lines.err) process.stderr.write(`${line}\n`);
   for (const line of lines.out) process.stdout.write(`${line}\n`);
@@ -90,13 +111,14 @@ async function main(): Promise<void> {
     if (check.status === 401) {
       process.stdout.write(`The token stored in ${tokenPath} no longer signs in (revoked?).\n`);
     } else {
+      signInToken = token;
       process.stdout.write(`Sign-in token (instance owner${tokenPath ? `; kept in ${tokenPath}` : ''}): ${token}\n`);
     }
   }
-  const extension = extensionLines(await building, running.url, token);
+  process.stdout.write(`Listening on ${running.url}\n`);
+  const extension = extensionLines(await building, running.url, signInToken);
   for (const line of extension.err) process.stderr.write(`${line}\n`);
   for (const line of extension.out) process.stdout.write(`${line}\n`);
-  process.stdout.write(`Listening on ${running.url}\n`);
 }
 
 if (import.meta.main) await main();

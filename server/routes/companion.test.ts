@@ -13,7 +13,7 @@ async function link(fromType: string, fromId: number, toType: string, toIds: num
 }
 
 async function summaries(ids: unknown, token?: string | null) {
-  return t.call<{ results: ContactSummary[] }>('POST', '/api/companion/contacts', { ids }, token);
+  return t.call<{ results: ContactSummary[]; errors?: unknown }>('POST', '/api/companion/contacts', { ids }, token);
 }
 
 describe('companion contact summaries (X2)', () => {

@@ -22,7 +22,7 @@ let token: string;
 let browser: CompanionBrowser;
 let gmail: Page;
 let artifacts: string;
-const ids: Record<string, string> = {};
+const ids = {} as Record<'northwind' | 'contoso' | 'alice' | 'bob' | 'renewal' | 'expansion' | 'ticket' | 'email', string>;
 
 async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
   const r = await request<T>(server.url, method, path, token, body);
@@ -154,7 +154,8 @@ describe('the companion in Chromium (X1–X3)', () => {
 
   it('X3: the popup searches, associates a result with the people on the tab, and shows the connection and pending changes', async () => {
     const tabId = await browser.worker.evaluate(async () => {
-      const [tab] = await chrome.tabs.query({ url: 'https://mail.google.com/*' });
+      const tabs = (globalThis as unknown as { chrome: { tabs: { query(q: object): Promise<Array<{ id?: number }>> } } }).chrome.tabs;
+      const [tab] = await tabs.query({ url: 'https://mail.google.com/*' });
       return tab?.id;
     });
     expect(tabId).toBeTypeOf('number');
@@ -184,21 +185,21 @@ describe('the companion in Chromium (X1–X3)', () => {
   it('R20, R21: every association the rep made is in history with source User; the company by domain with its own source', async () => {
     const user = (entries: Awaited<ReturnType<typeof historyOf>>, toType: string, toId: string) => entries.filter((e) => e.toObjectType === toType && e.toObjectId === toId && e.action === 'CREATED');
     const deal = await historyOf('deals', ids.expansion);
-    for (const contact of [ids.alice!, ids.bob!]) {
+    for (const contact of [ids.alice, ids.bob]) {
       const made = user(deal, 'contacts', contact);
       expect(made.length, `deal → contact ${contact}`).toBeGreaterThan(0);
       expect(made.every((e) => e.source === 'USER' && e.sourceUserName)).toBe(true);
     }
     const ticket = await historyOf('tickets', ids.ticket);
-    for (const contact of [ids.alice!, ids.bob!]) expect(user(ticket, 'contacts', contact).map((e) => e.source)).toContain('USER');
-    const email = await historyOf('emails', ids.email!);
+    for (const contact of [ids.alice, ids.bob]) expect(user(ticket, 'contacts', contact).map((e) => e.source)).toContain('USER');
+    const email = await historyOf('emails', ids.email);
     for (const [type, id] of [['contacts', ids.alice], ['contacts', ids.bob], ['companies', ids.northwind], ['companies', ids.contoso]] as const) {
-      const made = user(email, type, id!);
+      const made = user(email, type, id);
       expect(made.length, `email → ${type} ${id}`).toBeGreaterThan(0);
       expect(made.every((e) => e.source === 'USER')).toBe(true);
     }
     // Bob's company came from the domain rule, not from the rep's click (R18, R21)
-    const bob = await historyOf('contacts', ids.bob!);
-    expect(user(bob, 'companies', ids.contoso!).map((e) => e.source)).toContain('AUTO_DOMAIN');
+    const bob = await historyOf('contacts', ids.bob);
+    expect(user(bob, 'companies', ids.contoso).map((e) => e.source)).toContain('AUTO_DOMAIN');
   });
 });
