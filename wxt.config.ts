@@ -11,14 +11,15 @@ export default defineConfig({
   ...(process.env.CRM_EXTENSION_OUT_DIR ? { outDir: process.env.CRM_EXTENSION_OUT_DIR } : {}),
   // import every name explicitly (STYLE: no auto-imports that hide where a name comes from)
   imports: false,
-  manifest: ({ browser }) => ({
+  manifest: ({ browser, manifestVersion }) => ({
     name: 'CRM associations',
     description: 'Shows what the CRM knows about the people in an email thread and associates them in one click.',
     permissions: ['storage'],
     // the webmail pages, and a server on this machine (so the connect link signs in without a prompt)
     host_permissions: [...WEBMAIL, 'http://127.0.0.1/*', 'http://localhost/*'],
-    // a remote server's origin is asked for at sign-in, never held for every site
-    optional_host_permissions: ['https://*/*', 'http://*/*'],
+    // a remote server's origin is asked for at sign-in, never held for every site (MV2, Firefox's
+    // default: optional origins are optional permissions)
+    ...(manifestVersion === 3 ? { optional_host_permissions: ['https://*/*', 'http://*/*'] } : { optional_permissions: ['https://*/*', 'http://*/*'] }),
     ...(browser === 'firefox' ? { browser_specific_settings: { gecko: { id: GECKO_ID, strict_min_version: '128.0' } } } : { key: MANIFEST_KEY }),
   }),
 });

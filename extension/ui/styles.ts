@@ -3,8 +3,8 @@
  * reach the page. Pixel sizes only (rem would follow the page's root font size).
  */
 export const SIDEBAR_CSS = `
-:host { all: initial; position: fixed; top: 72px; right: 16px; z-index: 2147483000; }
-.crm-sidebar { box-sizing: border-box; width: 320px; max-height: calc(100vh - 96px); overflow: auto; background: #fff; color: #1f2328;
+:host { all: initial; }
+.crm-sidebar { position: fixed; top: 72px; right: 16px; z-index: 2147483000; box-sizing: border-box; width: 320px; max-height: calc(100vh - 96px); overflow: auto; background: #fff; color: #1f2328;
   border: 1px solid #d0d7de; border-radius: 8px; box-shadow: 0 4px 16px rgba(0,0,0,.12);
   font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 .crm-sidebar * { box-sizing: border-box; }
