@@ -182,6 +182,17 @@ describe('Gmail, the single-page app', () => {
     expect(events.map((e) => e.type)).toEqual(['threadOpened', 'threadUpdated']);
   });
 
+  it('X1: the URL changing before Gmail swaps the view gives no event until the view changes', async () => {
+    const { fixture, events } = start('conversation.html', `#inbox/${renewal.hashId}`);
+    await settle();
+    location.hash = `#inbox/${onboarding.hashId}`;
+    await settle();
+    expect(events.map((e) => e.type)).toEqual(['threadOpened']);
+    fixture.openThread(onboarding.hashId);
+    await settle();
+    expect(events.map((e) => e.type)).toEqual(['threadOpened', 'threadClosed', 'threadOpened']);
+  });
+
   it('X1: the page changing in ways the thread does not show (the sidebar mounting) gives no event', async () => {
     const { events } = start('conversation.html', `#inbox/${renewal.hashId}`);
     await settle();
