@@ -89,7 +89,7 @@ export function watch(adapter: Adapter, options: WatchOptions): MailWatcher {
     characterData: true,
     attributes: true,
     // what the adapters read: ids, addresses, collapsed/expanded state, hidden views
-    attributeFilter: ['class', 'id', 'hidden', 'style', 'aria-hidden', 'aria-expanded', 'aria-label', 'title', 'email', 'name', 'href',
+    attributeFilter: ['class', 'id', 'hidden', 'style', 'aria-expanded', 'aria-label', 'title', 'email', 'name', 'href',
       'data-message-id', 'data-legacy-message-id', 'data-thread-perm-id', 'data-legacy-thread-id', 'data-convid', 'data-itemid', 'aria-selected'],
   });
   view?.addEventListener('hashchange', schedule);

@@ -134,6 +134,19 @@ describe('Gmail, the single-page app', () => {
     expect(reading.sightings.map((s) => s.email)).not.toContain(erin.email);
   });
 
+  it('X1: a thread whose messages have not rendered yet has none, not those of a hidden view', () => {
+    loadFixture('gmail/fixtures/conversation.html', `${GMAIL}#inbox/${renewal.hashId}`);
+    const kept = document.createElement('div');
+    kept.style.display = 'none';
+    kept.append(document.querySelector<HTMLTemplateElement>(`template[data-hash-id="${onboarding.hashId}"]`)!.content.cloneNode(true));
+    document.querySelector('[role="main"]')!.prepend(kept);
+    document.querySelector('[data-fixture-thread] [data-fixture-messages]')!.replaceChildren();
+    const reading = readGmailThread(document)!;
+    expect(reading.threadId).toBe(`thread-f:${renewal.n}`);
+    expect(reading.messageIds).toEqual([]);
+    expect(reading.sightings).toEqual([]);
+  });
+
   it('X1: a page served at the inbox shows no thread until a row is clicked', async () => {
     const { events } = start('conversation.html', '#inbox');
     await settle();

@@ -4,7 +4,7 @@
  * the reading pane, because all of them share the subject heading and the message elements.
  */
 import { addressesIn, type Sighting } from '../address.ts';
-import { activeFallback, closestOf, isShown, queryAll, queryFirst, textOf } from '../selector.ts';
+import { activeFallback, isShown, queryAll, queryFirst, textOf, type Selector } from '../selector.ts';
 import type { ParticipantRole } from '../types.ts';
 import type { Adapter, ThreadReading } from '../watch.ts';
 import { gmailSelectors as s } from './selectors.ts';
@@ -20,7 +20,7 @@ export const gmailAdapter: Adapter = {
 export function readGmailThread(document: Document): ThreadReading | null {
   const subject = queryAllShown(document, s.subject)[0];
   if (!subject) return null;
-  const root = threadViewOf(subject) ?? closestOf(subject, s.main) ?? document;
+  const root = threadViewOf(subject);
   const messages = queryAll(root, s.message);
   const messageIds: string[] = [];
   for (const message of messages) {
@@ -44,17 +44,23 @@ export function readGmailAccount(document: Document): string | null {
   return title ? (addressesIn(title[1]!)[0] ?? null) : null;
 }
 
-function queryAllShown(root: ParentNode, selector: typeof s.subject): Element[] {
+function queryAllShown(root: ParentNode, selector: Selector): Element[] {
   return queryAll(root, selector).filter(isShown);
 }
 
 /**
- * The thread view around the subject: its nearest ancestor that holds messages. Gmail keeps the
- * views it left in the page (hidden), so the messages are looked for beside the shown subject only.
+ * The thread view around the subject: its nearest ancestor that holds messages, never one that also
+ * holds another view's subject. Gmail keeps the views it left in the page (hidden), so messages are
+ * only looked for beside the shown subject.
  */
-function threadViewOf(subject: Element): Element | null {
-  for (let el = subject.parentElement; el; el = el.parentElement) if (queryFirst(el, s.message)) return el;
-  return null;
+function threadViewOf(subject: Element): Element {
+  let view = subject;
+  for (let el = subject.parentElement; el; el = el.parentElement) {
+    if (queryAll(el, s.subject).length > 1) return view;
+    if (queryFirst(el, s.message)) return el;
+    view = el;
+  }
+  return view;
 }
 
 /** Gmail writes `#msg-f:1790…` in data-message-id; the legacy id is hex. */
@@ -64,7 +70,7 @@ function messageIdOf(message: Element): string | null {
   return message.getAttribute('data-legacy-message-id') || null;
 }
 
-function threadIdOf(subject: Element, root: ParentNode, document: Document): string | null {
+function threadIdOf(subject: Element, root: Element, document: Document): string | null {
   for (const holder of [subject, queryFirst(root, s.threadIds)]) {
     const perm = holder?.getAttribute('data-thread-perm-id')?.replace(/^#/, '');
     if (perm && perm !== 'undefined') return perm;

@@ -9,8 +9,6 @@ export const gmailSelectors = {
   subject: selector('thread subject', 'h2.hP', '.ha h2', 'h2[data-thread-perm-id]', 'h2[data-legacy-thread-id]'),
   /** An element carrying the thread's ids, when the subject does not. */
   threadIds: selector('thread ids', '[data-thread-perm-id]', '[data-legacy-thread-id]'),
-  /** The region of the page that holds the open view. */
-  main: selector('main view', 'div[role="main"]', '.nH.bkK', '.AO'),
   /** One message of the conversation, whatever its state; carries the message ids. */
   message: selector('message', '[data-message-id]', '[data-legacy-message-id]', 'div.adn, div.adf'),
   /** Every element naming an address through Gmail's `email` attribute (one query per read). */
