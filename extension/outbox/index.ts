@@ -33,8 +33,12 @@ export type OutboxListener = (entries: OutboxEntry[]) => void;
 export interface Outbox {
   /** Stores the operation (an opId already there is kept as it is), then starts a drain. Resolves once stored. */
   submit(op: Operation): Promise<OutboxEntry>;
-  /** Sends what is due, in createdAt order, until the outbox is empty or the head must wait. */
-  drain(): Promise<void>;
+  /**
+   * Sends what is due, in createdAt order, until the outbox is empty or the head must wait. With
+   * `now`, a head waiting for its backoff is tried at once (the server's Retry-After still holds):
+   * for moments that say the server may be back (the browser is online again, a read succeeded).
+   */
+  drain(options?: { now?: boolean }): Promise<void>;
   /** Operations not confirmed yet and not refused. */
   pendingCount(): Promise<number>;
   /** Every operation still in the outbox (pending, sending, refused), in order. */
@@ -80,6 +84,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   let again = false;
   let closed = false;
   let inFlight: string | null = null;
+  let tryNow = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   async function entries(): Promise<OutboxEntry[]> {
@@ -189,7 +194,9 @@ export function createOutbox(options: OutboxOptions): Outbox {
     const entry = await head();
     if (!entry) return 'stop';
     const t = now();
-    if (entry.nextTryAt > t) {
+    const force = tryNow && (entry.serverNotBefore ?? 0) <= t;
+    tryNow = false;
+    if (entry.nextTryAt > t && !force) {
       schedule(entry.nextTryAt);
       return 'stop';
     }
@@ -226,16 +233,21 @@ export function createOutbox(options: OutboxOptions): Outbox {
       await changed();
       return 'continue';
     }
-    const delay = Math.max(backoffDelay(sending.attempts, random, options.backoff), result.retryAfterMs ?? 0);
-    const nextTryAt = now() + delay;
-    await update(entry.opId, (e) => ({ ...e, state: 'pending', nextTryAt, lastError: result.reason }));
+    const t2 = now();
+    const nextTryAt = t2 + Math.max(backoffDelay(sending.attempts, random, options.backoff), result.retryAfterMs ?? 0);
+    const serverNotBefore = result.retryAfterMs !== undefined ? t2 + result.retryAfterMs : undefined;
+    await update(entry.opId, (e) => {
+      const { serverNotBefore: _old, ...rest } = e;
+      return { ...rest, state: 'pending', nextTryAt, lastError: result.reason, ...(serverNotBefore !== undefined ? { serverNotBefore } : {}) };
+    });
     await changed();
     schedule(nextTryAt);
     return 'stop';
   }
 
-  function drain(): Promise<void> {
+  function drain(drainOptions: { now?: boolean } = {}): Promise<void> {
     if (closed) return Promise.resolve();
+    if (drainOptions.now) tryNow = true;
     if (running) {
       again = true;
       return running;
@@ -253,8 +265,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
     return running;
   }
 
-  function kick(): void {
-    drain().catch((err) => console.error('outbox drain failed', err));
+  function kick(drainOptions: { now?: boolean } = {}): void {
+    drain(drainOptions).catch((err) => console.error('outbox drain failed', err));
   }
 
   const outbox: Outbox = {
@@ -282,7 +294,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
       }
       await tx.done;
       if (!existing) await changed();
-      kick();
+      // the rep acting is a good moment to try a waiting head again
+      kick({ now: true });
       return entry;
     },
     drain,
@@ -326,6 +339,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       (await opened).close();
     },
   };
-  kick();
+  // a new instance is a worker (re)started: what waits is tried at once
+  kick({ now: true });
   return outbox;
 }

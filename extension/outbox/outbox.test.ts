@@ -129,6 +129,42 @@ describe('outbox (X4)', () => {
     expect((await limited.entries())[0]!.nextTryAt - t.now()).toBe(30_000);
   });
 
+  it('X4: a rep\'s new click, drain({ now }) and a restarted worker try a waiting head at once; a Retry-After still holds', async () => {
+    const dbName = `outbox-now-${++dbCounter}`;
+    const t = clock();
+    let answer: SendResult = { outcome: 'retry', reason: 'offline' };
+    const outbox = outboxFor({ now: t.now, send: async () => answer }, dbName);
+    const attempts = async () => (await outbox.entries())[0]!.attempts;
+    await outbox.submit(associate('op-now-1', 1));
+    await outbox.drain();
+    expect(await attempts()).toBe(1);
+    // waiting for its backoff: a plain drain does nothing, the clock has not moved
+    await outbox.drain();
+    expect(await attempts()).toBe(1);
+    await outbox.submit(associate('op-now-2', 2, '3'));
+    await outbox.drain();
+    expect(await attempts()).toBe(2);
+    await outbox.drain({ now: true });
+    expect(await attempts()).toBe(3);
+    // the server asked for 60 s: `now` does not override that
+    answer = { outcome: 'retry', reason: 'HTTP 429', retryAfterMs: 60_000 };
+    await outbox.drain({ now: true });
+    expect(await attempts()).toBe(4);
+    await outbox.drain({ now: true });
+    expect(await attempts()).toBe(4);
+    t.advance(60_000);
+    answer = { outcome: 'retry', reason: 'offline' };
+    await outbox.drain({ now: true });
+    expect(await attempts()).toBe(5);
+    await outbox.close();
+
+    // a new instance on the same database (the worker started again) sends at once
+    answer = ok;
+    const restarted = outboxFor({ now: t.now, send: async () => answer }, dbName);
+    await restarted.drain();
+    expect(await restarted.pendingCount()).toBe(0);
+  });
+
   it('X4: jitter spreads the delay over the upper half of the exponential step', () => {
     for (const attempts of [1, 2, 5, 12, 40]) {
       const cap = Math.min(300_000, 1_000 * 2 ** (attempts - 1));

@@ -24,6 +24,8 @@ export interface OutboxEntry {
   attempts: number;
   /** Epoch ms before which the operation is not sent again. */
   nextTryAt: number;
+  /** Epoch ms before which the server asked not to be asked again (Retry-After), whatever else happens. */
+  serverNotBefore?: number;
   /** Why the last attempt did not confirm (offline, 503, ...). */
   lastError?: string;
   refusal?: Refusal;
