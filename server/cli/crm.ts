@@ -7,8 +7,11 @@ import { createInterface } from 'node:readline';
 import type { Plan } from '../../shared/plans.ts';
 import { type Database, InstanceLockedError, openDatabase, rowsOf } from '../db/client.ts';
 import { backfillHistory, migrateAssociations } from '../domain/data-migration.ts';
+import { bootstrapInstance } from '../domain/workspaces.ts';
+import { EXPORT_USAGE, exportCommand } from './export.ts';
+import { type CliContext, IMPORT_USAGE, importCommand } from './import.ts';
 
-const USAGE = `Usage: crm <command>
+const USAGE = () => `Usage: crm <command>
 
 Commands:
   migrate     Apply the database migrations that are not applied yet, then exit.
@@ -22,7 +25,7 @@ Commands:
   backfill-history [--workspace <id>]
               Give associations that have no history (bulk-loaded, restored from an old
               dump) history entries for what they hold now, with source UNKNOWN.
-
+${IMPORT_USAGE}${EXPORT_USAGE}
 Options:
   -h, --help  Show this help.
 
@@ -60,6 +63,12 @@ async function pickWorkspace(database: Database, named: string | undefined): Pro
   return { workspaceId: found.workspace_id, plan: found.plan };
 }
 
+/** A database nobody started a server on yet: the first workspace, as the server's first start makes it. */
+async function setUp(database: Database): Promise<void> {
+  const boot = await bootstrapInstance(database.db, { plan: loadConfigOrExit().plan });
+  if (boot) process.stderr.write(`Set up the instance: first workspace ${boot.workspaceId}; owner token (shown only this once, keep it): ${boot.token}\n`);
+}
+
 async function openConfigured(): Promise<Database> {
   const config = loadConfigOrExit();
   return openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
@@ -95,7 +104,7 @@ async function backfill(args: string[]): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-    (command === undefined ? process.stderr : process.stdout).write(USAGE);
+    (command === undefined ? process.stderr : process.stdout).write(USAGE());
     return command === undefined ? 2 : 0;
   }
   if (command === 'migrate' && rest.length === 0) {
@@ -103,14 +112,17 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'migrate' && (rest[0] === '-h' || rest[0] === '--help')) {
-    process.stdout.write(USAGE);
+    process.stdout.write(USAGE());
     return 0;
   }
   if (command === 'data-migration' && rest[0] === 'associations' && rest[1] && !rest[1].startsWith('-')) {
     return dataMigration(rest[1], rest.slice(2));
   }
   if (command === 'backfill-history') return backfill(rest);
-  process.stderr.write(`crm: unknown command or argument: ${argv.join(' ')}\n\n${USAGE}`);
+  const cli: CliContext = { openConfigured, pickWorkspace, option, setUp };
+  if (command === 'import' && rest[0] && !rest[0].startsWith('-')) return importCommand(rest[0], rest.slice(1), cli);
+  if (command === 'export') return exportCommand(rest, cli);
+  process.stderr.write(`crm: unknown command or argument: ${argv.join(' ')}\n\n${USAGE()}`);
   return 2;
 }
 

@@ -476,7 +476,17 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[]): Promise<
     }
     if (o.made) result.associations++;
   });
+  // labeled pairs that already carry every label they ask for are left as they are
+  const present = new Set<string>();
+  if (labeled.length > 0) {
+    const rows = rowsOf<{ from_id: number; to_id: number; type_id: number }>(
+      await tx.execute(sql`select from_id, to_id, type_id from associations where workspace_id = ${ws}
+        and from_id = any(${bigintArray(labeled.map((l) => l.fromId))}) and to_id = any(${bigintArray(labeled.map((l) => l.toId))})`),
+    );
+    for (const r of rows) present.add(`${Number(r.from_id)}>${Number(r.to_id)}#${Number(r.type_id)}`);
+  }
   for (const l of labeled) {
+    if (l.typeIds.every((id) => present.has(`${l.fromId}>${l.toId}#${id}`))) continue;
     try {
       await associate(tx, write, { fromType: ctx.main.typeId, fromId: l.fromId, toType: l.toType, toId: l.toId, typeIds: l.typeIds, creating: l.creating });
       result.associations++;

@@ -1,0 +1,222 @@
+/**
+ * Benchmark of the CSV import (R16, R17): a file of contacts with their companies (about one
+ * company per 5 contacts; each contact associated with its company, both directions, plus the
+ * primary), imported by the same job runner the server uses, on PGlite (on disk, durable commits)
+ * and on PostgreSQL. Beside it, in the same run, the same rows loaded by PostgreSQL's COPY into
+ * bare tables (no keys, no rules): the ceiling. Resident memory is sampled during every import; a
+ * smaller file is imported too, to show memory does not grow with the file (it is streamed).
+ *
+ *   npm run bench:import -- [--rows 100000] [--db pglite|postgres|both] [--batch 500]
+ *
+ * PostgreSQL runs on DATABASE_URL (or the local server) in a database of its own, dropped at the end.
+ * A benchmark reports; it never fails a test run.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { type Database, openDatabase } from '../server/db/client.ts';
+import { createImport } from '../server/domain/imports/jobs.ts';
+import { claimJob, runJob } from '../server/domain/imports/runner.ts';
+import { bootstrapInstance } from '../server/domain/workspaces.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '100000' },
+    db: { type: 'string' },
+    batch: { type: 'string', default: '500' },
+  },
+});
+const ROWS = Number(args.rows);
+const BATCH = Number(args.batch);
+const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const kinds = (args.db ?? (process.env.DATABASE_URL ? 'both' : 'pglite')) === 'both' ? ['pglite', 'postgres'] : [args.db ?? 'pglite'];
+
+const company = (i: number) => Math.floor(i / 5);
+function line(i: number): string {
+  const c = company(i);
+  return `person${i}@bench-${c}.example,First${i},Last${i},Bench Company ${c},bench-${c}.example\n`;
+}
+
+async function writeFile(path: string, rows: number): Promise<number> {
+  const out = createWriteStream(path);
+  out.write('Email,First Name,Last Name,Company Name,Company Domain Name\n');
+  for (let i = 0; i < rows; i++) if (!out.write(line(i))) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
+  return rows;
+}
+
+/** Peak resident memory while `run` runs, sampled every 50 ms. */
+async function withPeakRss<T>(run: () => Promise<T>): Promise<{ value: T; baseMb: number; peakMb: number }> {
+  const baseMb = process.memoryUsage().rss / 1024 / 1024;
+  let peakMb = baseMb;
+  const timer = setInterval(() => (peakMb = Math.max(peakMb, process.memoryUsage().rss / 1024 / 1024)), 50);
+  try {
+    const value = await run();
+    peakMb = Math.max(peakMb, process.memoryUsage().rss / 1024 / 1024);
+    return { value, baseMb, peakMb };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+interface ImportRun {
+  db: string;
+  rows: number;
+  uploadS: number;
+  runS: number;
+  rowsPerS: number;
+  created: Record<string, number>;
+  associations: number;
+  errors: number;
+  baseMb: number;
+  peakMb: number;
+}
+
+async function importOnce(kind: string, file: string, rows: number): Promise<ImportRun> {
+  let database: Database;
+  let cleanup: () => Promise<void>;
+  if (kind === 'pglite') {
+    const dir = await mkdtemp(join(tmpdir(), 'crm-bench-import-'));
+    database = await openDatabase({ dataDir: dir });
+    cleanup = async () => {
+      await database.close();
+      await rm(dir, { recursive: true, force: true });
+    };
+  } else {
+    const name = `crm_bench_import_${process.pid}`;
+    const admin = new pg.Client({ connectionString: BASE_URL });
+    await admin.connect();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const url = new URL(BASE_URL);
+    url.pathname = `/${name}`;
+    database = await openDatabase({ databaseUrl: url.toString() });
+    cleanup = async () => {
+      await database.close();
+      const dropper = new pg.Client({ connectionString: BASE_URL });
+      await dropper.connect();
+      await dropper.query(`drop database if exists ${name} with (force)`);
+      await dropper.end();
+    };
+  }
+  try {
+    const boot = (await bootstrapInstance(database.db, { plan: 'professional' }))!;
+    const measured = await withPeakRss(async () => {
+      const t0 = performance.now();
+      const { id } = await createImport(
+        database.db,
+        { workspaceId: boot.workspaceId, actor: { source: 'API', sourceId: 'bench' }, fileName: 'bench.csv', options: { objectType: 'contacts', mode: 'create' } },
+        createReadStream(file, { highWaterMark: 256 * 1024 }),
+      );
+      const t1 = performance.now();
+      const job = await runJob(database.db, (await claimJob(database.db, boot.workspaceId, id))!, {
+        batchSize: BATCH,
+        onProgress: (j) => {
+          if (j.rowsDone % 20_000 === 0) process.stderr.write(`  ${kind}: ${j.rowsDone}/${j.rowsTotal} rows, ${((performance.now() - t1) / 1000).toFixed(1)} s\n`);
+        },
+      });
+      return { job, uploadS: (t1 - t0) / 1000, runS: (performance.now() - t1) / 1000 };
+    });
+    const { job, uploadS, runS } = measured.value;
+    return { db: kind, rows, uploadS, runS, rowsPerS: rows / (uploadS + runS), created: job.created, associations: job.associations, errors: job.errorCount, baseMb: measured.baseMb, peakMb: measured.peakMb };
+  } finally {
+    await cleanup();
+  }
+}
+
+/** The ceiling: the same contacts, companies and association rows by COPY into bare tables. */
+async function copyCeiling(rows: number): Promise<{ seconds: number; rowsPerS: number }> {
+  const name = `crm_bench_copy_${process.pid}`;
+  const admin = new pg.Client({ connectionString: BASE_URL });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(BASE_URL);
+  url.pathname = `/${name}`;
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query('create table contacts (id bigint, email text, firstname text, lastname text)');
+    await client.query('create table companies (id bigint, name text, domain text)');
+    await client.query('create table associations (from_id bigint, to_id bigint, type_id int)');
+    const companies = Math.ceil(rows / 5);
+    function* contactRows() {
+      for (let i = 0; i < rows; i += 10_000) {
+        let chunk = '';
+        for (let j = i; j < Math.min(rows, i + 10_000); j++) chunk += `${j}\tperson${j}@bench-${company(j)}.example\tFirst${j}\tLast${j}\n`;
+        yield chunk;
+      }
+    }
+    function* companyRows() {
+      let chunk = '';
+      for (let c = 0; c < companies; c++) chunk += `${rows + c}\tBench Company ${c}\tbench-${c}.example\n`;
+      yield chunk;
+    }
+    function* associationRows() {
+      for (let i = 0; i < rows; i += 10_000) {
+        let chunk = '';
+        for (let j = i; j < Math.min(rows, i + 10_000); j++) {
+          const c = rows + company(j);
+          chunk += `${j}\t${c}\t279\n${c}\t${j}\t280\n${j}\t${c}\t1\n${c}\t${j}\t2\n`;
+        }
+        yield chunk;
+      }
+    }
+    const t0 = performance.now();
+    await pipeline(Readable.from(contactRows()), client.query(copyFrom('copy contacts from stdin')));
+    await pipeline(Readable.from(companyRows()), client.query(copyFrom('copy companies from stdin')));
+    await pipeline(Readable.from(associationRows()), client.query(copyFrom('copy associations from stdin')));
+    const seconds = (performance.now() - t0) / 1000;
+    return { seconds, rowsPerS: rows / seconds };
+  } finally {
+    await client.end();
+    const dropper = new pg.Client({ connectionString: BASE_URL });
+    await dropper.connect();
+    await dropper.query(`drop database if exists ${name} with (force)`);
+    await dropper.end();
+  }
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'crm-bench-import-file-'));
+try {
+  const big = join(dir, 'big.csv');
+  const small = join(dir, 'small.csv');
+  await writeFile(big, ROWS);
+  await writeFile(small, Math.max(1000, Math.floor(ROWS / 5)));
+  console.log(`Import of ${ROWS.toLocaleString('en')} contacts with ${Math.ceil(ROWS / 5).toLocaleString('en')} companies (batches of ${BATCH}); machine load ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  const runs: ImportRun[] = [];
+  for (const kind of kinds) {
+    runs.push(await importOnce(kind, small, Math.max(1000, Math.floor(ROWS / 5))));
+    runs.push(await importOnce(kind, big, ROWS));
+  }
+  console.log('\n| database | rows | upload s | import s | rows/s | created | associations | refused | RSS before → peak (MB) |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const r of runs) {
+    console.log(`| ${r.db} | ${r.rows.toLocaleString('en')} | ${r.uploadS.toFixed(1)} | ${r.runS.toFixed(1)} | ${Math.round(r.rowsPerS).toLocaleString('en')} | ${Object.entries(r.created).map(([k, v]) => `${v} ${k}`).join(', ')} | ${r.associations.toLocaleString('en')} | ${r.errors} | ${Math.round(r.baseMb)} → ${Math.round(r.peakMb)} |`);
+  }
+  const pgBig = runs.find((r) => r.db === 'postgres' && r.rows === ROWS);
+  if (pgBig) {
+    const copy = await copyCeiling(ROWS);
+    const ratio = pgBig.rowsPerS / copy.rowsPerS;
+    console.log(`\nPostgreSQL COPY of the same rows into bare tables: ${copy.seconds.toFixed(2)} s, ${Math.round(copy.rowsPerS).toLocaleString('en')} contacts/s`);
+    console.log(`Import / COPY: ${ratio.toFixed(3)} (target at least 0.333: ${ratio >= 1 / 3 ? 'met' : 'not met'})`);
+  }
+  const pgliteBig = runs.find((r) => r.db === 'pglite' && r.rows === ROWS);
+  if (pgliteBig) console.log(`PGlite: ${ROWS.toLocaleString('en')} rows in ${(pgliteBig.uploadS + pgliteBig.runS).toFixed(1)} s (target under 60 s: ${pgliteBig.uploadS + pgliteBig.runS < 60 ? 'met' : 'not met'})`);
+  for (const kind of kinds) {
+    const [s, b] = [runs.find((r) => r.db === kind && r.rows !== ROWS), runs.find((r) => r.db === kind && r.rows === ROWS)];
+    if (s && b) console.log(`${kind}: peak RSS growth ${Math.round(s.peakMb - s.baseMb)} MB for ${s.rows.toLocaleString('en')} rows, ${Math.round(b.peakMb - b.baseMb)} MB for ${b.rows.toLocaleString('en')} rows`);
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

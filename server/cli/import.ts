@@ -1,0 +1,149 @@
+import { createReadStream, createWriteStream, openAsBlob } from 'node:fs';
+import { basename } from 'node:path';
+import { once } from 'node:events';
+import type { ImportMode, ImportView } from '../../shared/imports.ts';
+import type { Plan } from '../../shared/plans.ts';
+import type { Database } from '../db/client.ts';
+import { createImport, errorsCsv, importView, type JobRow } from '../domain/imports/jobs.ts';
+import { claimJob, runJob } from '../domain/imports/runner.ts';
+
+/** What the import and export commands need from the `crm` command. */
+export interface CliContext {
+  openConfigured(): Promise<Database>;
+  pickWorkspace(database: Database, named: string | undefined): Promise<{ workspaceId: string; plan: Plan }>;
+  option(args: string[], name: string): string | undefined;
+  /** Creates the first workspace when the database has none (a server was never started on it). */
+  setUp(database: Database): Promise<void>;
+}
+
+export const IMPORT_USAGE = `  import <file.csv> --object <type> [--with <type>] [--mode create|update|create_and_update]
+         [--mapping <mapping.json>] [--errors <path>] [--workspace <id>]
+         [--server <url> --token <token>]
+              Import a CSV file (HubSpot's headers, or objectType.property). Against the
+              configured database, or a running server with --server and --token. Shows
+              progress, a summary, and writes refused rows to an error file
+              (default <file>.errors.csv). Exit code 1 when some rows were refused.
+`;
+
+const MODES = ['create', 'update', 'create_and_update'];
+
+/** A progress line: a bar on a terminal, plain lines (at most one a second) otherwise. */
+function progress(out: NodeJS.WriteStream) {
+  let last = 0;
+  return {
+    show(done: number, total: number, final = false) {
+      const pct = total === 0 ? 100 : Math.floor((done / total) * 100);
+      if (out.isTTY) {
+        const width = 30;
+        const full = Math.round((pct / 100) * width);
+        out.write(`\r[${'#'.repeat(full)}${'-'.repeat(width - full)}] ${String(pct).padStart(3)}% ${done.toLocaleString('en')}/${total.toLocaleString('en')} rows${final ? '\n' : ''}`);
+        return;
+      }
+      const now = Date.now();
+      if (!final && now - last < 1000) return;
+      last = now;
+      out.write(`progress: ${done}/${total} rows (${pct}%)\n`);
+    },
+  };
+}
+
+function summary(view: Pick<ImportView, 'id' | 'state' | 'rowsDone' | 'rowsTotal' | 'created' | 'updated' | 'associations' | 'errorCount'> & { failure?: string | undefined }): string {
+  const list = (counts: Record<string, number>) => Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
+  return [
+    `Import ${view.id}: ${view.state}${view.failure ? ` (${view.failure})` : ''}`,
+    `  rows:         ${view.rowsDone} of ${view.rowsTotal}`,
+    `  created:      ${list(view.created)}`,
+    `  updated:      ${list(view.updated)}`,
+    `  associations: ${view.associations}`,
+    `  refused rows: ${view.errorCount}`,
+  ].join('\n');
+}
+
+async function writeLines(path: string, lines: AsyncIterable<string>): Promise<void> {
+  const file = createWriteStream(path);
+  for await (const line of lines) if (!file.write(line)) await once(file, 'drain');
+  file.end();
+  await once(file, 'finish');
+}
+
+async function readMapping(path: string | undefined): Promise<Record<string, string | null> | undefined> {
+  if (!path) return undefined;
+  const { readFile } = await import('node:fs/promises');
+  return JSON.parse(await readFile(path, 'utf8')) as Record<string, string | null>;
+}
+
+export async function importCommand(file: string, args: string[], cli: CliContext): Promise<number> {
+  const objectType = cli.option(args, '--object');
+  const mode = (cli.option(args, '--mode') ?? 'create_and_update') as ImportMode;
+  if (!objectType) {
+    process.stderr.write('crm import: --object <type> is required (contacts, companies, deals, tickets or a custom object)\n');
+    return 2;
+  }
+  if (!MODES.includes(mode)) {
+    process.stderr.write(`crm import: --mode must be one of ${MODES.join(', ')}, got ${mode}\n`);
+    return 2;
+  }
+  const withType = cli.option(args, '--with');
+  const options = { objectType, mode, ...(withType ? { withObjectType: withType } : {}), ...(await readMapping(cli.option(args, '--mapping')).then((m) => (m ? { columnMapping: m } : {}))) };
+  const errorsPath = cli.option(args, '--errors') ?? `${file}.errors.csv`;
+  const server = cli.option(args, '--server');
+  const bar = progress(process.stderr);
+  if (server) {
+    const token = cli.option(args, '--token') ?? process.env.CRM_TOKEN;
+    if (!token) {
+      process.stderr.write('crm import: --server needs --token <token> (or CRM_TOKEN)\n');
+      return 2;
+    }
+    return importThroughServer(server.replace(/\/$/, ''), token, file, options, errorsPath, bar);
+  }
+  const database = await cli.openConfigured();
+  try {
+    await cli.setUp(database);
+    const ws = await cli.pickWorkspace(database, cli.option(args, '--workspace'));
+    const { id } = await createImport(database.db, { workspaceId: ws.workspaceId, actor: { source: 'API', sourceId: 'cli' }, fileName: basename(file), options }, createReadStream(file));
+    const claimed = await claimJob(database.db, ws.workspaceId, id);
+    if (!claimed) throw new Error(`import ${id} was taken by another process`);
+    bar.show(0, claimed.rowsTotal);
+    const job: JobRow = await runJob(database.db, claimed, { onProgress: (j) => bar.show(j.rowsDone, j.rowsTotal) });
+    bar.show(job.rowsDone, job.rowsTotal, true);
+    const view = await importView(database.db, ws.workspaceId, id);
+    process.stdout.write(`${summary(view)}\n`);
+    if (view.errorCount > 0) {
+      await writeLines(errorsPath, errorsCsv(database.db, ws.workspaceId, id));
+      process.stdout.write(`  error file:   ${errorsPath}\n`);
+    }
+    return view.state !== 'done' ? 1 : view.errorCount > 0 ? 1 : 0;
+  } finally {
+    await database.close();
+  }
+}
+
+async function importThroughServer(server: string, token: string, file: string, options: Record<string, unknown>, errorsPath: string, bar: ReturnType<typeof progress>): Promise<number> {
+  const auth = { authorization: `Bearer ${token}` };
+  const form = new FormData();
+  form.set('file', await openAsBlob(file), basename(file));
+  form.set('options', JSON.stringify(options));
+  const res = await fetch(`${server}/api/imports`, { method: 'POST', headers: auth, body: form });
+  const body = (await res.json()) as { id?: string; message?: string };
+  if (res.status !== 202 || !body.id) {
+    process.stderr.write(`crm import: the server refused the file (${res.status}): ${body.message ?? JSON.stringify(body)}\n`);
+    return 1;
+  }
+  let view: ImportView;
+  for (;;) {
+    const r = await fetch(`${server}/api/imports/${body.id}`, { headers: auth });
+    view = (await r.json()) as ImportView;
+    if (r.status !== 200) throw new Error(`GET /api/imports/${body.id} answered ${r.status}`);
+    bar.show(view.rowsDone, view.rowsTotal, view.state !== 'queued' && view.state !== 'running');
+    if (view.state !== 'queued' && view.state !== 'running') break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  process.stdout.write(`${summary(view)}\n`);
+  if (view.errorCount > 0) {
+    const r = await fetch(`${server}/api/imports/${body.id}/errors.csv`, { headers: auth });
+    const text = await r.text();
+    await writeLines(errorsPath, (async function* () { yield text; })());
+    process.stdout.write(`  error file:   ${errorsPath}\n`);
+  }
+  return view.state !== 'done' ? 1 : view.errorCount > 0 ? 1 : 0;
+}
