@@ -41,7 +41,7 @@ function hitOf(objectType: SearchType, id: string, p: Record<string, string | nu
     case 'deals':
       return { objectType, id, name: p.dealname || id, detail: p.dealstage ?? null };
     case 'tickets':
-      return { objectType, id, name: p.subject || id, detail: p.hs_pipeline_stage ?? null };
+      return { objectType, id, name: p.subject || id, detail: p.hs_pipeline_stage ? `stage ${p.hs_pipeline_stage}` : null };
   }
 }
 

@@ -30,6 +30,8 @@ export interface ThreadSession {
   retry(opId: string): Promise<void>;
   toggle(): void;
   refresh(): Promise<void>;
+  /** The rep changed the never-log list on the options page. */
+  setNeverLog(neverLog: string[]): void;
 }
 
 /**
@@ -129,5 +131,8 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
       set({ collapsed: !state.collapsed });
     },
     refresh: () => (state.thread ? load(state.thread) : Promise.resolve()),
+    setNeverLog(neverLog) {
+      set({ neverLog });
+    },
   };
 }

@@ -202,4 +202,38 @@ describe('the companion in Chromium (X1–X3)', () => {
     const bob = await historyOf('contacts', ids.bob);
     expect(user(bob, 'companies', ids.contoso).map((e) => e.source)).toContain('AUTO_DOMAIN');
   });
+
+  it('X1: the sidebar follows the single-page app: another thread, a reply arriving, back to the inbox', async () => {
+    const fixture = (call: string) => gmail.evaluate((c) => (window as unknown as { __fixture: Record<string, (...a: string[]) => unknown> }).__fixture[c.split(':')[0]!]!(...c.split(':').slice(1).join(':').split(',').filter(Boolean)), call);
+    const people = () => sidebar().locator('li.crm-person').evaluateAll((els) => els.map((e) => e.getAttribute('data-email')).sort());
+    await fixture('openThread:FMfcgzQXJOnboardingErin');
+    await expect.poll(() => sidebar().locator('.crm-subject').textContent(), { timeout: 15_000 }).toBe('Onboarding kickoff');
+    await expect.poll(people).toEqual(['carol@fabrikam.example', 'erin@tailspin.example']);
+    await fixture('openThread:FMfcgzQXJRenewalQ3Northwind');
+    await expect.poll(people, { timeout: 15_000 }).toEqual(['alice.chen@northwind.example', 'bob.smith@contoso.example', 'carol@fabrikam.example', 'frank@notacme.example']);
+    await fixture('receiveReply');
+    await expect.poll(people, { timeout: 15_000 }).toEqual(['alice.chen@northwind.example', 'bob.smith@contoso.example', 'carol@fabrikam.example', 'dave.kim@northwind.example', 'erin@tailspin.example', 'frank@notacme.example']);
+    await sidebar().and(gmail.locator('[data-ready="true"]')).waitFor({ timeout: 15_000 });
+    await fixture('backToInbox');
+    await expect.poll(() => sidebar().count(), { timeout: 15_000 }).toBe(0);
+  });
+
+  it('X1, X2: Outlook on the web gets the same sidebar', async () => {
+    const html = await fixtureHtml('outlook/fixtures/reading-pane.html');
+    await browser.context.route('https://outlook.office.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
+    const outlook = await browser.context.newPage();
+    await outlook.goto('https://outlook.office.com/mail/inbox');
+    // the rep clicks the renewal conversation in the list
+    await outlook.evaluate(() => {
+      const f = (window as unknown as { __fixture: { threads(): Array<{ hashId: string; subject: string }>; openThread(id: string): void } }).__fixture;
+      f.openThread(f.threads().find((t) => t.subject.startsWith('Q3 renewal'))!.hashId);
+    });
+    const bar = outlook.locator('[data-testid="crm-sidebar"][data-ready="true"]');
+    await bar.waitFor({ timeout: 20_000 });
+    const emails = await bar.locator('li.crm-person').evaluateAll((els) => els.map((e) => e.getAttribute('data-email')).sort());
+    expect(emails).toEqual(['alice.chen@northwind.example', 'bob.smith@contoso.example', 'carol@fabrikam.example', 'frank@notacme.example']);
+    // the contacts made from Gmail are known here too
+    await expect.poll(() => bar.locator('li.crm-person[data-email="bob.smith@contoso.example"]').getAttribute('data-state')).toBe('contact');
+    await outlook.close();
+  });
 });

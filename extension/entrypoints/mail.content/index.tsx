@@ -2,8 +2,9 @@ import { render } from 'preact';
 import { browser } from 'wxt/browser';
 import { createShadowRootUi } from 'wxt/utils/content-script-ui/shadow-root';
 import { defineContentScript } from 'wxt/utils/define-content-script';
-import { watchMail } from '../../mail/index.ts';
-import { ask } from '../../messaging.ts';
+import { type MailWatcher, watchMail } from '../../mail/index.ts';
+import { ask, type Status } from '../../messaging.ts';
+import { SETTINGS_KEY } from '../../settings.ts';
 import { App } from '../../ui/App.tsx';
 import { createThreadSession } from '../../ui/session.ts';
 import { SIDEBAR_CSS } from '../../ui/styles.ts';
@@ -26,10 +27,22 @@ export default defineContentScript({
       onRemove: (container) => container && render(null, container),
     });
     ui.mount();
-    const watcher = watchMail({ document, ownAddresses: status.ownAddresses, internalDomains: status.internalDomains, onEvent: session.onMailEvent });
+    const watch = (s: Status): MailWatcher => watchMail({ document, ownAddresses: s.ownAddresses, internalDomains: s.internalDomains, onEvent: session.onMailEvent });
+    let watcher = watch(status);
+    // new own addresses or internal domains on the options page: read the thread again with them
+    const onSettings = (changes: Record<string, unknown>, area: string) => {
+      if (area !== 'local' || !(SETTINGS_KEY in changes)) return;
+      void ask(browser.runtime, { type: 'status' }).then((next) => {
+        watcher.stop();
+        session.setNeverLog(next.neverLog);
+        watcher = watch(next);
+      });
+    };
+    browser.storage.onChanged.addListener(onSettings);
     const stopListening = listenToTab(browser.runtime.onMessage, session);
     ctx.onInvalidated(() => {
       watcher.stop();
+      browser.storage.onChanged.removeListener(onSettings);
       stopListening();
       ui.remove();
     });
