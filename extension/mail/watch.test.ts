@@ -1,0 +1,139 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { settle } from './fixture-page.ts';
+import type { MailEvent, MailWatcher } from './types.ts';
+import { watch, type Adapter, type ThreadReading } from './watch.ts';
+
+/** An adapter whose page is a variable: it shows what the test says and counts how often it is read. */
+function scriptedAdapter() {
+  const state = { thread: null as ThreadReading | null, account: null as string | null, reads: 0 };
+  const adapter: Adapter = {
+    provider: 'generic',
+    readThread: () => {
+      state.reads++;
+      return state.thread && structuredClone(state.thread);
+    },
+    readAccount: () => state.account,
+  };
+  return { state, adapter };
+}
+
+const reading = (threadId: string, emails: string[], messageIds = ['m1']): ThreadReading => ({
+  threadId,
+  subject: `subject ${threadId}`,
+  messageIds,
+  sightings: emails.map((email) => ({ email, name: '', role: 'to' as const })),
+});
+
+let watcher: MailWatcher | undefined;
+let events: MailEvent[];
+let page: ReturnType<typeof scriptedAdapter>;
+
+beforeEach(() => {
+  document.body.replaceChildren();
+  events = [];
+  page = scriptedAdapter();
+});
+afterEach(() => watcher?.stop());
+
+function start(options: { ownAddresses?: string[]; internalDomains?: string[] } = {}) {
+  watcher = watch(page.adapter, { document, ownAddresses: [], internalDomains: [], ...options, onEvent: (e) => events.push(e) });
+  return watcher;
+}
+
+/** Changes the page the way a webmail would: the DOM moves, so the observer fires. */
+function pageShows(thread: ThreadReading | null) {
+  page.state.thread = thread;
+  document.body.append(document.createElement('div'));
+}
+
+describe('watch: events from what the page shows', () => {
+  it('X1: opened, updated only when something reported changed, closed, and another opened', async () => {
+    start();
+    await settle();
+    expect(events).toEqual([]);
+    pageShows(reading('a', ['x@one.example']));
+    await settle();
+    pageShows(reading('a', ['x@one.example']));
+    await settle();
+    pageShows(reading('a', ['x@one.example'], ['m1', 'm2']));
+    await settle();
+    pageShows(reading('b', ['y@two.example']));
+    await settle();
+    pageShows(null);
+    await settle();
+    expect(events.map((e) => (e.type === 'threadClosed' ? `threadClosed ${e.threadId}` : `${e.type} ${e.thread.threadId}`))).toEqual([
+      'threadOpened a',
+      'threadUpdated a',
+      'threadClosed a',
+      'threadOpened b',
+      'threadClosed b',
+    ]);
+  });
+
+  it('X1: the signed-in account appearing later is left out from then on', async () => {
+    page.state.thread = reading('a', ['rep@acme.example', 'x@one.example']);
+    const w = start();
+    await settle();
+    expect(w.account).toBeNull();
+    page.state.account = 'Rep@Acme.example';
+    pageShows(page.state.thread);
+    await settle();
+    expect(w.account).toBe('rep@acme.example');
+    expect(events.map((e) => (e.type === 'threadClosed' ? [] : e.thread.participants.map((p) => p.email)))).toEqual([
+      ['rep@acme.example', 'x@one.example'],
+      ['x@one.example'],
+    ]);
+  });
+});
+
+describe('watch: coalescing and stopping', () => {
+  it('X1: a burst of mutations and a hash change in one task are read once', async () => {
+    start();
+    await settle();
+    const before = page.state.reads;
+    for (let i = 0; i < 100; i++) document.body.append(document.createElement('span'));
+    document.body.setAttribute('class', 'busy');
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    await settle();
+    expect(page.state.reads - before).toBe(1);
+  });
+
+  it('X1: after stop() nothing reads the page any more: no observer, no listeners', async () => {
+    const w = start();
+    await settle();
+    const before = page.state.reads;
+    w.stop();
+    pageShows(reading('a', ['x@one.example']));
+    document.body.setAttribute('class', 'changed');
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    window.dispatchEvent(new PopStateEvent('popstate'));
+    await settle();
+    expect(page.state.reads).toBe(before);
+    expect(events).toEqual([]);
+  });
+
+  it('X1: stop() disconnects the one observer it started', () => {
+    const Platform = window.MutationObserver;
+    let live = 0;
+    class Counted extends Platform {
+      override observe(target: Node, options?: MutationObserverInit) {
+        live++;
+        super.observe(target, options);
+      }
+      override disconnect() {
+        live--;
+        super.disconnect();
+      }
+    }
+    window.MutationObserver = Counted;
+    try {
+      const w = start();
+      expect(live).toBe(1);
+      w.stop();
+      w.stop();
+      expect(live).toBe(0);
+    } finally {
+      window.MutationObserver = Platform;
+    }
+  });
+});
