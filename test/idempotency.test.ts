@@ -176,6 +176,24 @@ describe('Idempotency-Key (X4)', () => {
     expect(theirs.body.id).not.toBe(mine.body.id);
   });
 
+  it('X4 security: an answer holding a new token is kept sealed: the table never has it in clear, and only its caller gets it replayed', async () => {
+    const first = await send('POST', '/api/tokens', 'key-token-1', { name: 'Sealed app' });
+    expect(first.status).toBe(201);
+    const secret: string = first.body.token;
+    expect(secret).toMatch(/^crm_/);
+    const again = await send('POST', '/api/tokens', 'key-token-1', { name: 'Sealed app' });
+    expect(again).toEqual({ status: 201, body: first.body, replayed: true });
+    expect(await count(sql`select count(*)::int as n from api_tokens where workspace_id = ${t.workspaceId} and name = 'Sealed app'`)).toBe(1);
+    const [row] = rowsOf<{ body: string }>(await t.db.db.execute(sql`select body from idempotency_keys where workspace_id = ${t.workspaceId} and key = 'key-token-1'`));
+    expect(row!.body).not.toContain(secret);
+    expect(row!.body).not.toContain('Sealed app');
+    // another caller of the same workspace (the new app token itself) cannot have it replayed
+    const other = await send('POST', '/api/tokens', 'key-token-1', { name: 'Sealed app' }, secret);
+    expect(other.status).toBe(422);
+    expect(other.body.subCategory).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(JSON.stringify(other.body)).not.toContain(secret);
+  });
+
   it('X4 security: without a token a keyed write is refused before the key is looked at', async () => {
     const r = await t.call('POST', '/crm/v3/objects/companies', { properties: { name: 'No token' } }, null);
     expect(r.status).toBe(401);

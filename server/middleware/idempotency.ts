@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { MiddlewareHandler } from 'hono';
 import { IDEMPOTENCY_HEADER, IDEMPOTENCY_TTL_MS, IDEMPOTENT_REPLAYED_HEADER, idempotencyKey } from '../../shared/idempotency.ts';
@@ -11,6 +11,38 @@ export interface IdempotencyOptions {
   ttlMs?: number;
   /** At most how often this process deletes expired keys (ms). */
   purgeEveryMs?: number;
+  /**
+   * Writes whose answer holds a secret (a new token): the stored answer is encrypted with a key
+   * made from the caller's bearer token, so the table never holds the secret in clear and only
+   * that caller can have it replayed.
+   */
+  secretAnswers?: RegExp;
+}
+
+const SECRET_ANSWERS = /^\/api\/(?:workspaces|users|tokens)$/;
+const SEALED = 'sealed:v1:';
+
+function sealKey(bearer: string, key: string): Buffer {
+  return createHash('sha256').update(`crm-idempotency\0${bearer}\0${key}`).digest();
+}
+
+function seal(text: string, bearer: string, key: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', sealKey(bearer, key), iv);
+  const data = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+  return `${SEALED}${iv.toString('base64')}:${cipher.getAuthTag().toString('base64')}:${data.toString('base64')}`;
+}
+
+/** The sealed answer in clear, or null when this bearer token cannot open it. */
+function unseal(stored: string, bearer: string, key: string): string | null {
+  const [iv, tag, data] = stored.slice(SEALED.length).split(':');
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', sealKey(bearer, key), Buffer.from(iv!, 'base64'));
+    decipher.setAuthTag(Buffer.from(tag!, 'base64'));
+    return Buffer.concat([decipher.update(Buffer.from(data!, 'base64')), decipher.final()]).toString('utf8');
+  } catch {
+    return null;
+  }
 }
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -26,6 +58,10 @@ interface StoredKey {
 
 /** Thrown inside the transaction to roll back a write that answered 5xx; its response stands. */
 const ROLLBACK = Symbol('rollback');
+
+function bearerOf(header: string | undefined): string {
+  return /^Bearer\s+(\S+)/i.exec(header ?? '')?.[1] ?? '';
+}
 
 /** Responses a retry must get again. 5xx and 429 are not kept: a retry runs again. */
 function keeps(status: number): boolean {
@@ -71,6 +107,7 @@ export async function purgeExpiredKeys(db: DbOrTx, ttlMs: number = IDEMPOTENCY_T
 export function idempotency(options: IdempotencyOptions = {}): MiddlewareHandler<AppEnv> {
   const ttlMs = options.ttlMs ?? IDEMPOTENCY_TTL_MS;
   const purgeEveryMs = options.purgeEveryMs ?? 10 * 60_000;
+  const secretAnswers = options.secretAnswers ?? SECRET_ANSWERS;
   let lastPurge = 0;
   return async function idempotencyMiddleware(c, next) {
     const raw = c.req.header(IDEMPOTENCY_HEADER);
@@ -114,7 +151,8 @@ export function idempotency(options: IdempotencyOptions = {}): MiddlewareHandler
         }
         const res = c.res;
         if (!keeps(res.status)) throw ROLLBACK;
-        const text = await res.clone().text();
+        const answer = await res.clone().text();
+        const text = secretAnswers.test(url.pathname) ? seal(answer, bearerOf(c.req.header('authorization')), key) : answer;
         await tx.execute(sql`
           update idempotency_keys set status = ${res.status}, content_type = ${res.headers.get('content-type')}, body = ${text}
           where workspace_id = ${auth.workspaceId} and key = ${key}`);
@@ -124,8 +162,18 @@ export function idempotency(options: IdempotencyOptions = {}): MiddlewareHandler
     }
     const stored = found.replay;
     if (!stored) return;
+    let answer = stored.body ?? '';
+    if (answer.startsWith(SEALED)) {
+      const opened = unseal(answer, bearerOf(c.req.header('authorization')), key);
+      if (opened === null) {
+        throw new ApiError('IDEMPOTENCY_KEY_REUSED', `The ${IDEMPOTENCY_HEADER} "${key}" was used by another caller, and its answer is theirs alone; send a new key`, {
+          errors: [{ message: 'key used with another token', in: `header:${IDEMPOTENCY_HEADER.toLowerCase()}`, code: 'IDEMPOTENCY_KEY_REUSED' }],
+        });
+      }
+      answer = opened;
+    }
     const headers: Record<string, string> = { [IDEMPOTENT_REPLAYED_HEADER]: 'true' };
     if (stored.content_type) headers['content-type'] = stored.content_type;
-    return new Response(stored.status === 204 || stored.status === 304 ? null : (stored.body ?? ''), { status: stored.status ?? 409, headers });
+    return new Response(stored.status === 204 || stored.status === 304 ? null : answer, { status: stored.status ?? 409, headers });
   };
 }
