@@ -63,6 +63,3 @@ export function stateOf(changes: readonly PendingChange[]): { state: 'pending' |
   if (refused) return { state: 'refused', ...(refused.message ? { message: refused.message } : {}) };
   return changes.length ? { state: 'pending' } : null;
 }
-
-/** Whether an address is on the never-log list (an address, or a domain and its subdomains). */
-export { isNeverLogged } from '../settings.ts';
