@@ -138,7 +138,7 @@ describe('offline, then back (X4)', () => {
     // a new worker did the sending: the old one's memory is gone
     const worker = browser.context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${browser.extensionId}/`))!;
     expect(await worker.evaluate(() => (globalThis as { crmMarker?: number }).crmMarker)).toBeUndefined();
-    console.log(`offline: server back → 4 changes confirmed in ${Date.now() - started} ms (the head's backoff included)`);
+    console.log(`offline: server back → 4 changes confirmed in ${Date.now() - started} ms (the popup's polling included)`);
     await again.close();
 
     // each landed once: the API and history agree
