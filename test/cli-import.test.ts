@@ -108,7 +108,9 @@ describe('crm import and crm export', () => {
   });
 
   it('R16: crm import --server --token sends the file to a running server and follows the job to its end', { timeout: 300_000 }, async () => {
-    const serverEnv: Record<string, string> = onPostgres ? { DATABASE_URL: env.DATABASE_URL! } : { DATA_DIR: join(dir.path, 'server-data') };
+    // a database of its own: the server's first start sets its owner token
+    const pg = onPostgres ? await freshPostgres() : undefined;
+    const serverEnv: Record<string, string> = pg ? { DATABASE_URL: pg.url } : { DATA_DIR: join(dir.path, 'server-data') };
     const server = await startServerProcess({ ...serverEnv, CRM_ADMIN_TOKEN: 'crm_cli_server_token_0123456789' });
     try {
       const file = join(dir.path, 'remote.csv');
@@ -124,6 +126,7 @@ describe('crm import and crm export', () => {
       expect(denied.stderr).toContain('401');
     } finally {
       await server.stop();
+      await pg?.drop();
     }
   });
 });
