@@ -22,7 +22,11 @@ export const importOptions = z
   .object({
     objectType: objectTypeRef.describe('The object each row is: contacts, companies, deals, tickets or a custom object'),
     mode: importMode.default('create_and_update').describe('create: only new records; update: only existing ones; create_and_update: both'),
-    columnMapping: z.record(z.string().max(1000), columnTarget).optional().describe('Header → target, for headers that do not map by themselves'),
+    columnMapping: z
+      .record(z.string().max(1000), columnTarget)
+      .refine((m) => Object.keys(m).length <= 1000, 'at most 1,000 columns')
+      .optional()
+      .describe('Header → target, for headers that do not map by themselves (at most 1,000)'),
     withObjectType: objectTypeRef.optional().describe('The second object of a two-object file (e.g. companies in a contacts file); found from the headers when left out'),
   })
   .strict();

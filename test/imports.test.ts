@@ -185,5 +185,13 @@ describe('CSV import: the job API (R16, R17)', () => {
     expect((await t.call('GET', `/api/imports/${up.body.id}`, undefined, other.body.adminToken)).status).toBe(404);
     expect((await t.call('GET', `/api/imports/${up.body.id}`, undefined, null)).status).toBe(401);
     expect((await t.call('GET', '/api/imports/not-a-uuid')).status).toBe(400);
+    // a record of another workspace is no record here
+    const foreign = await t.call('POST', '/crm/v3/objects/companies', { properties: { name: 'Foreign', domain: 'foreign-ws.com' } }, other.body.adminToken);
+    expect(foreign.status).toBe(201);
+    const view = await importCsv(t, `Email,Associated Company IDs\nlocal@foreign-ws.com,${foreign.body.id}`, { objectType: 'contacts', mode: 'create' });
+    expect(view.created).toEqual({});
+    expect(view.errors).toEqual([{ row: 2, column: 'Associated Company IDs', code: 'UNKNOWN_ASSOCIATION_RECORD_ID', message: expect.any(String) }]);
+    const tooMany = await upload(t, 'Email\nx@y.com', { objectType: 'contacts', mode: 'create', columnMapping: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`h${i}`, null])) });
+    expect(tooMany.status).toBe(400);
   });
 });
