@@ -11,7 +11,7 @@ import { bootstrapInstance } from '../domain/workspaces.ts';
 import { EXPORT_USAGE, exportCommand } from './export.ts';
 import { type CliContext, IMPORT_USAGE, importCommand } from './import.ts';
 
-const USAGE = () => `Usage: crm <command>
+const USAGE = `Usage: crm <command>
 
 Commands:
   migrate     Apply the database migrations that are not applied yet, then exit.
@@ -104,7 +104,7 @@ async function backfill(args: string[]): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-    (command === undefined ? process.stderr : process.stdout).write(USAGE());
+    (command === undefined ? process.stderr : process.stdout).write(USAGE);
     return command === undefined ? 2 : 0;
   }
   if (command === 'migrate' && rest.length === 0) {
@@ -112,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'migrate' && (rest[0] === '-h' || rest[0] === '--help')) {
-    process.stdout.write(USAGE());
+    process.stdout.write(USAGE);
     return 0;
   }
   if (command === 'data-migration' && rest[0] === 'associations' && rest[1] && !rest[1].startsWith('-')) {
@@ -122,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
   const cli: CliContext = { openConfigured, pickWorkspace, option, setUp };
   if (command === 'import' && rest[0] && !rest[0].startsWith('-')) return importCommand(rest[0], rest.slice(1), cli);
   if (command === 'export') return exportCommand(rest, cli);
-  process.stderr.write(`crm: unknown command or argument: ${argv.join(' ')}\n\n${USAGE()}`);
+  process.stderr.write(`crm: unknown command or argument: ${argv.join(' ')}\n\n${USAGE}`);
   return 2;
 }
 
