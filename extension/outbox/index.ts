@@ -22,6 +22,8 @@ export interface OutboxOptions {
    * merged record's survivor, from the cache). Pending references never reach it.
    */
   resolveRef?: (ref: RecordRef) => RecordRef | Promise<RecordRef>;
+  /** At most this many operations are kept (pending and refused); a submit beyond is refused with an error. */
+  maxEntries?: number;
   /** Schedule the next attempt with a timer (default true). A service worker also sets an alarm from `nextAttemptAt()`. */
   timers?: boolean;
   now?: () => number;
@@ -55,6 +57,7 @@ export interface Outbox {
 }
 
 const DEFAULT_BASE_MS = 1_000;
+const DEFAULT_MAX_ENTRIES = 5_000;
 const DEFAULT_MAX_MS = 5 * 60_000;
 
 /**
@@ -78,6 +81,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const useTimers = options.timers ?? true;
+  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
   const opened: Promise<OutboxDb> = openOutboxDb(options.dbName ?? 'crm-outbox');
   const listeners = new Set<OutboxListener>();
   let running: Promise<void> | null = null;
@@ -286,6 +290,11 @@ export function createOutbox(options: OutboxOptions): Outbox {
       const tx = db.transaction(['ops', 'meta'], 'readwrite');
       const existing = await tx.objectStore('ops').get(op.opId);
       let entry = existing;
+      if (!entry && (await tx.objectStore('ops').count()) >= maxEntries) {
+        tx.abort();
+        await tx.done.catch(() => {});
+        throw new RangeError(`The outbox is full: ${maxEntries} changes wait for the server or for the rep (refused ones); dismiss refused changes or reconnect before making more`);
+      }
       if (!entry) {
         const seq = ((await tx.objectStore('meta').get('seq')) ?? 0) + 1;
         await tx.objectStore('meta').put(seq, 'seq');

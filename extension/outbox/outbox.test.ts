@@ -320,6 +320,19 @@ describe('outbox (X4)', () => {
     expect(await outbox.entries()).toEqual([]);
   });
 
+  it('X4: the outbox is bounded: past maxEntries a submit is refused with why, and nothing is lost', async () => {
+    const outbox = outboxFor({ maxEntries: 2, send: async () => ({ outcome: 'retry', reason: 'offline' }) });
+    await outbox.submit(associate('op-full-1', 1));
+    await outbox.submit(associate('op-full-2', 2, '3'));
+    await expect(outbox.submit(associate('op-full-3', 3, '4'))).rejects.toThrow(/The outbox is full: 2 changes/);
+    expect((await outbox.entries()).map((e) => e.opId)).toEqual(['op-full-1', 'op-full-2']);
+    // a repeat of a stored one is still fine, and room comes back when one goes
+    await outbox.submit(associate('op-full-2', 2, '3'));
+    expect(await outbox.dismiss('op-full-1')).toBe(true);
+    await outbox.submit(associate('op-full-3', 3, '4'));
+    expect(await outbox.pendingCount()).toBe(2);
+  });
+
   it('X4: submitting the same opId twice keeps one operation', async () => {
     const outbox = outboxFor({ send: async () => ({ outcome: 'retry', reason: 'offline' }) });
     await outbox.submit(associate('op-twice-1', 1));
