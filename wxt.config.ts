@@ -14,7 +14,8 @@ export default defineConfig({
   manifest: ({ browser, manifestVersion }) => ({
     name: 'CRM associations',
     description: 'Shows what the CRM knows about the people in an email thread and associates them in one click.',
-    permissions: ['storage'],
+    // storage: settings and the outbox; alarms: wake the worker when a waiting change is due
+    permissions: ['storage', 'alarms'],
     // the webmail pages, and a server on this machine (so the connect link signs in without a prompt)
     host_permissions: [...WEBMAIL, 'http://127.0.0.1/*', 'http://localhost/*'],
     // a remote server's origin is asked for at sign-in, never held for every site (MV2, Firefox's

@@ -1,5 +1,4 @@
 import type { CompanionThreadResponse } from '../../shared/companion.ts';
-import type { Recommendation } from '../../shared/recommendations.ts';
 import type { MailThread } from '../mail/types.ts';
 import type { Connection } from '../settings.ts';
 import { type FetchLike, read } from './client.ts';
@@ -57,12 +56,4 @@ export async function searchAll(connection: Connection, q: string, limit = 5, fe
     ),
   );
   return pages.flat();
-}
-
-/** Records of `toObjectType` recommended for a record (R5: what search shows before the rep types). */
-export async function fetchRecordRecommendations(connection: Connection, objectType: string, id: string, toObjectType: string, q?: string, fetchImpl?: FetchLike): Promise<Recommendation[]> {
-  const params = new URLSearchParams({ toObjectType, limit: '5' });
-  if (q) params.set('q', q);
-  const page = await read<{ recommendations: Recommendation[] }>(connection, 'GET', `/api/objects/${encodeURIComponent(objectType)}/${encodeURIComponent(id)}/recommendations?${params}`, fetchImpl ? { fetch: fetchImpl } : {});
-  return page.recommendations;
 }

@@ -26,12 +26,15 @@ const appFetch: FetchLike = async (input, init) => {
 let companion: Companion;
 let broadcasts: TabMessage[];
 let permitted: string[];
+let wakeups: Array<number | null>;
 let n = 0;
 
 function start(): Companion {
   broadcasts = [];
   permitted = [];
+  wakeups = [];
   return createCompanion({
+    wakeAt: (when) => wakeups.push(when),
     storage: fakeBrowser.storage.local,
     broadcast: (m) => broadcasts.push(m),
     hasHostPermission: async (pattern) => permitted.includes(pattern),
@@ -166,15 +169,18 @@ describe('reads and writes through the background (X2, X3, X4)', () => {
     expect(await settled()).toEqual([]);
   });
 
-  it('X4: signed out, changes wait in the outbox and are sent after the next sign-in', async () => {
+  it('X4: signed out, changes wait in the outbox (a wake-up set for their retry) and are sent after the next sign-in', async () => {
     await ok({ type: 'signOut' });
     const op: Operation = { opId: crypto.randomUUID(), createdAt: Date.now(), kind: 'createContact', email: 'later@bg-test.example' };
     await ok({ type: 'submit', operation: op });
     await companion.outbox.drain();
     expect((await ok({ type: 'status' })).changes).toMatchObject([{ opId: op.opId, state: 'pending', message: expect.stringContaining('Not signed in') }]);
+    // the worker may be stopped before its timer fires: it asked for a wake-up when the change is due
+    await expect.poll(() => wakeups.at(-1)).toBeTypeOf('number');
     await ok({ type: 'connect', server: SERVER, token: t.token });
     await companion.outbox.retry(op.opId);
     expect(await settled()).toEqual([]);
+    await expect.poll(() => wakeups.at(-1)).toBeNull();
     expect((await t.call('POST', '/crm/v3/objects/contacts/search', { query: 'later@bg-test.example' })).body.total).toBe(1);
   });
 });

@@ -15,6 +15,11 @@ export interface CompanionDeps {
    * for it (permissions.request needs the rep's click); loopback is declared in the manifest.
    */
   hasHostPermission(pattern: string): Promise<boolean>;
+  /**
+   * When the outbox next has something due (epoch ms), or null: a service worker may be stopped
+   * before its timer fires, so the entry point sets an alarm that wakes it (browser.alarms).
+   */
+  wakeAt?(when: number | null): void;
   fetch?: FetchLike;
   /** The outbox's IndexedDB name (tests give each their own). */
   outboxName?: string;
@@ -46,7 +51,10 @@ export function createCompanion(deps: CompanionDeps): Companion {
       return sendOperation(op, connection, fetchImpl);
     },
   });
-  const unsubscribe = outbox.subscribe((entries) => deps.broadcast({ type: 'changesUpdated', changes: entries.map(changeOf) }));
+  const unsubscribe = outbox.subscribe((entries) => {
+    deps.broadcast({ type: 'changesUpdated', changes: entries.map(changeOf) });
+    if (deps.wakeAt) void outbox.nextAttemptAt().then(deps.wakeAt, () => {});
+  });
 
   async function connection() {
     const c = connectionOf(await loadSettings(deps.storage));

@@ -4,6 +4,7 @@ import { createCompanion } from '../background/companion.ts';
 import { isCompanionMessage, serve } from '../background/requests.ts';
 import type { TabMessage } from '../messaging.ts';
 
+const OUTBOX_ALARM = 'outbox';
 const WEBMAIL_TABS = ['https://mail.google.com/*', 'https://outlook.office.com/*', 'https://outlook.office365.com/*', 'https://outlook.live.com/*'];
 
 export default defineBackground(() => {
@@ -15,6 +16,14 @@ export default defineBackground(() => {
       });
     },
     hasHostPermission: (pattern) => browser.permissions.contains({ origins: [pattern] }),
+    wakeAt(when) {
+      if (when === null) void browser.alarms.clear(OUTBOX_ALARM);
+      else void browser.alarms.create(OUTBOX_ALARM, { when: Math.max(when, Date.now() + 30_000) });
+    },
+  });
+  // a worker stopped while changes waited for their retry: the alarm starts it again, and it sends them
+  browser.alarms.onAlarm.addListener((alarm) => {
+    if (alarm.name === OUTBOX_ALARM) void companion.outbox.drain();
   });
   browser.runtime.onMessage.addListener((message, sender, sendResponse) => {
     if (!isCompanionMessage(companion.handlers, message)) return false;
