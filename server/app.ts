@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
-import { extensionCors } from './cors.ts';
 import type { Db } from './db/client.ts';
 import type { AppEnv } from './env.ts';
 import { onError } from './errors.ts';
 import { bearerAuth, TokenCache } from './middleware/auth.ts';
+import { extensionCors } from './middleware/cors.ts';
 import { idempotency } from './middleware/idempotency.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { associationRoutes, associationSchemaRoutes } from './routes/associations.ts';
