@@ -95,6 +95,20 @@ describe('sendOperation: every operation against the real server (X4)', () => {
     expect(email.body.properties).toMatchObject({ hs_email_subject: 'Re: pricing', hs_email_thread_id: 'thread-f:9' });
   });
 
+  it('X4: an operation sent twice (its answer lost) is applied once: one email, one association', async () => {
+    const [contact] = await seed('0-1', [{ email: 'twice.log@ops.example' }]);
+    const [deal] = await seed('0-3', [{ dealname: 'Once deal' }]);
+    const op: Operation = { ...base(), kind: 'logEmail', on: { objectType: 'contacts', id: String(contact) }, alsoAssociate: [{ objectType: 'deals', id: String(deal) }], subject: 'Once', messageIds: [] };
+    const first = await send(op);
+    const second = await send(op);
+    expect(first.outcome).toBe('confirmed');
+    expect(second).toMatchObject({ outcome: 'confirmed', createdId: (first as Extract<SendResult, { outcome: 'confirmed' }>).createdId });
+    const emails = (await t.call('GET', `/crm/v4/objects/contacts/${contact}/associations/emails`)).body.results;
+    expect(emails).toHaveLength(1);
+    const history = (await t.call('GET', `/api/objects/deals/${deal}/association-history`)).body.results.filter((e: any) => e.toObjectType === 'emails' && e.action === 'CREATED');
+    expect(history).toHaveLength(1);
+  });
+
   it('X4: refused: a record that does not exist, with the server\'s code and message', async () => {
     const r = await send({ ...base(), kind: 'associate', from: { objectType: 'contacts', id: '999999991' }, to: { objectType: 'companies', id: '999999992' } });
     expect(r).toMatchObject({ outcome: 'refused', status: 404, code: expect.any(String), message: expect.stringContaining('999999991') });
