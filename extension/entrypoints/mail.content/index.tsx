@@ -15,7 +15,8 @@ export default defineContentScript({
   matches: ['https://mail.google.com/*', 'https://outlook.office.com/*', 'https://outlook.office365.com/*', 'https://outlook.live.com/*'],
   runAt: 'document_idle',
   async main(ctx) {
-    const status = await ask(browser.runtime, { type: 'status' });
+    // a background that cannot answer yet still gets the page watched; the sidebar shows why reads fail
+    const status: Pick<Status, 'changes' | 'neverLog' | 'ownAddresses' | 'internalDomains'> = await ask(browser.runtime, { type: 'status' }).catch(() => ({ changes: [], neverLog: [], ownAddresses: [], internalDomains: [] }));
     const session = createThreadSession((request) => ask(browser.runtime, request), { changes: status.changes, neverLog: status.neverLog });
     const ui = await createShadowRootUi(ctx, {
       name: 'crm-companion',
@@ -27,7 +28,7 @@ export default defineContentScript({
       onRemove: (container) => container && render(null, container),
     });
     ui.mount();
-    const watch = (s: Status): MailWatcher => watchMail({ document, ownAddresses: s.ownAddresses, internalDomains: s.internalDomains, onEvent: session.onMailEvent });
+    const watch = (s: Pick<Status, 'ownAddresses' | 'internalDomains'>): MailWatcher => watchMail({ document, ownAddresses: s.ownAddresses, internalDomains: s.internalDomains, onEvent: session.onMailEvent });
     let watcher = watch(status);
     // new own addresses or internal domains on the options page: read the thread again with them
     const onSettings = (changes: Record<string, unknown>, area: string) => {
