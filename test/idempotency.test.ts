@@ -262,12 +262,14 @@ describe('Idempotency-Key: one transaction with the write (X4)', () => {
     expect(await keyRows('tx-key-503')).toBe(0);
   });
 
-  it('X4: a success commits the write and the key together; the repeat runs nothing', async () => {
+  it('X4: a success commits the write and the key together; a repeat is rolled back whole and answers the first answer', async () => {
     const before = calls;
     const first = await post('ok', 'tx-key-ok');
     const again = await post('ok', 'tx-key-ok');
-    expect(await first.json()).toEqual(await again.json());
-    expect(calls - before).toBe(1);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await again.json()).toEqual(await first.json());
+    // the repeat ran (its write was rolled back): one row
+    expect(calls - before).toBe(2);
     expect(await rows('tx ok %')).toBe(1);
     expect(await keyRows('tx-key-ok')).toBe(1);
   });

@@ -56,7 +56,7 @@ interface StoredKey {
   body: string | null;
 }
 
-/** Thrown inside the transaction to roll back a write that answered 5xx; its response stands. */
+/** Thrown inside the transaction to roll it back (a 5xx, or a repeat whose key is taken). */
 const ROLLBACK = Symbol('rollback');
 
 function bearerOf(header: string | undefined): string {
@@ -69,25 +69,31 @@ function keeps(status: number): boolean {
 }
 
 /**
- * Claims the key for this request, or reads what it holds. A key that is new (or expired) is
- * inserted and so locked until this transaction ends: a concurrent request with the same key waits
- * on it, then finds the stored response. Answers null when claimed.
+ * Stores the answer under the key, in the write's transaction. A key that is taken (and not
+ * expired) is left alone: answers false. On PostgreSQL a concurrent request with the same key
+ * waits here for the first one's transaction, then finds the key taken.
  */
-async function claimKey(tx: Tx, workspaceId: string, key: string, request: { fingerprint: string; method: string; path: string }, ttlMs: number): Promise<StoredKey | null> {
-  const claimed = rowsOf<{ claimed: number }>(
+async function storeAnswer(tx: Tx, workspaceId: string, key: string, request: { fingerprint: string; method: string; path: string }, answer: { status: number; contentType: string | null; body: string }, ttlMs: number): Promise<boolean> {
+  const rows = rowsOf<{ stored: number }>(
     await tx.execute(sql`
-      insert into idempotency_keys (workspace_id, key, fingerprint, method, path)
-      values (${workspaceId}, ${key}, ${request.fingerprint}, ${request.method}, ${request.path})
+      insert into idempotency_keys (workspace_id, key, fingerprint, method, path, status, content_type, body)
+      values (${workspaceId}, ${key}, ${request.fingerprint}, ${request.method}, ${request.path}, ${answer.status}, ${answer.contentType}, ${answer.body})
       on conflict (workspace_id, key) do update
-        set fingerprint = excluded.fingerprint, method = excluded.method, path = excluded.path, status = null, content_type = null, body = null, created_at = now()
+        set fingerprint = excluded.fingerprint, method = excluded.method, path = excluded.path, status = excluded.status,
+          content_type = excluded.content_type, body = excluded.body, created_at = now()
         where idempotency_keys.created_at < now() - make_interval(secs => ${ttlMs / 1000}::double precision)
-      returning 1 as claimed`),
+      returning 1 as stored`),
   );
-  if (claimed.length > 0) return null;
-  const [stored] = rowsOf<StoredKey>(
-    await tx.execute(sql`select fingerprint, method, path, status, content_type, body from idempotency_keys where workspace_id = ${workspaceId} and key = ${key}`),
+  return rows.length > 0;
+}
+
+/** What a key holds, unless it expired. */
+async function storedAnswer(db: DbOrTx, workspaceId: string, key: string, ttlMs: number): Promise<StoredKey | undefined> {
+  const [row] = rowsOf<StoredKey>(
+    await db.execute(sql`select fingerprint, method, path, status, content_type, body from idempotency_keys
+      where workspace_id = ${workspaceId} and key = ${key} and created_at >= now() - make_interval(secs => ${ttlMs / 1000}::double precision)`),
   );
-  return stored!;
+  return row;
 }
 
 /** Deletes the keys older than the TTL, in every workspace. Answers how many went. */
@@ -100,9 +106,9 @@ export async function purgeExpiredKeys(db: DbOrTx, ttlMs: number = IDEMPOTENCY_T
 
 /**
  * The Idempotency-Key contract (shared/idempotency.ts) for every write behind it. Needs `auth`
- * (keys are per workspace). With a key, the request runs in one transaction that holds the key's
- * row: the route gets that transaction as its `db` (its own transactions become savepoints), so the
- * change and the stored response commit together or not at all. Without a key, nothing changes.
+ * (keys are per workspace). With a key, the request runs in one transaction: the route gets that
+ * transaction as its `db` (its own transactions become savepoints), so the change and the stored
+ * answer commit together or not at all. Without a key, nothing changes.
  */
 export function idempotency(options: IdempotencyOptions = {}): MiddlewareHandler<AppEnv> {
   const ttlMs = options.ttlMs ?? IDEMPOTENCY_TTL_MS;
@@ -130,19 +136,13 @@ export function idempotency(options: IdempotencyOptions = {}): MiddlewareHandler
     const body = new Uint8Array(await c.req.arrayBuffer());
     const fingerprint = createHash('sha256').update(`${c.req.method}\n${path}\n`).update(body).digest('hex');
 
-    const found: { replay?: StoredKey } = {};
+    // The write and its key commit together or not at all. The key is written last: a first
+    // request pays one statement for it. A repeat runs the route too, finds the key taken at the
+    // end, and is rolled back whole, so nothing of it is applied; its answer is the stored one.
+    const request = { fingerprint, method: c.req.method, path };
+    let taken = false;
     try {
       await db.transaction(async (tx) => {
-        const stored = await claimKey(tx as Tx, auth.workspaceId, key, { fingerprint, method: c.req.method, path }, ttlMs);
-        if (stored) {
-          if (stored.fingerprint !== fingerprint) {
-            throw new ApiError('IDEMPOTENCY_KEY_REUSED', `The ${IDEMPOTENCY_HEADER} "${key}" was already used for ${stored.method} ${stored.path} with a different request; send a new key for a new request`, {
-              errors: [{ message: `key first used for ${stored.method} ${stored.path}`, in: `header:${IDEMPOTENCY_HEADER.toLowerCase()}`, code: 'IDEMPOTENCY_KEY_REUSED' }],
-            });
-          }
-          found.replay = stored;
-          return;
-        }
         c.set('db', tx as unknown as Db);
         try {
           await next();
@@ -152,16 +152,25 @@ export function idempotency(options: IdempotencyOptions = {}): MiddlewareHandler
         const res = c.res;
         if (!keeps(res.status)) throw ROLLBACK;
         const answer = await res.clone().text();
-        const text = secretAnswers.test(url.pathname) ? seal(answer, bearerOf(c.req.header('authorization')), key) : answer;
-        await tx.execute(sql`
-          update idempotency_keys set status = ${res.status}, content_type = ${res.headers.get('content-type')}, body = ${text}
-          where workspace_id = ${auth.workspaceId} and key = ${key}`);
+        const body = secretAnswers.test(url.pathname) ? seal(answer, bearerOf(c.req.header('authorization')), key) : answer;
+        if (!(await storeAnswer(tx as Tx, auth.workspaceId, key, request, { status: res.status, contentType: res.headers.get('content-type'), body }, ttlMs))) {
+          taken = true;
+          throw ROLLBACK;
+        }
       });
     } catch (err) {
       if (err !== ROLLBACK) throw err;
     }
-    const stored = found.replay;
+    // a 5xx may be a repeat of a request that went through: its answer stands then
+    const stored = taken || !keeps(c.res.status) ? await storedAnswer(db, auth.workspaceId, key, ttlMs) : undefined;
     if (!stored) return;
+    // the rolled-back answer goes whole: none of its headers may reach the replay or the refusal
+    c.res = undefined;
+    if (stored.fingerprint !== fingerprint) {
+      throw new ApiError('IDEMPOTENCY_KEY_REUSED', `The ${IDEMPOTENCY_HEADER} "${key}" was already used for ${stored.method} ${stored.path} with a different request; send a new key for a new request`, {
+        errors: [{ message: `key first used for ${stored.method} ${stored.path}`, in: `header:${IDEMPOTENCY_HEADER.toLowerCase()}`, code: 'IDEMPOTENCY_KEY_REUSED' }],
+      });
+    }
     let answer = stored.body ?? '';
     if (answer.startsWith(SEALED)) {
       const opened = unseal(answer, bearerOf(c.req.header('authorization')), key);
@@ -174,6 +183,6 @@ export function idempotency(options: IdempotencyOptions = {}): MiddlewareHandler
     }
     const headers: Record<string, string> = { [IDEMPOTENT_REPLAYED_HEADER]: 'true' };
     if (stored.content_type) headers['content-type'] = stored.content_type;
-    return new Response(stored.status === 204 || stored.status === 304 ? null : answer, { status: stored.status ?? 409, headers });
+    c.res = new Response(stored.status === 204 || stored.status === 304 ? null : answer, { status: stored.status ?? 409, headers });
   };
 }
