@@ -78,6 +78,11 @@ export async function runJob(db: Db, claimed: JobRow, options: RunOptions = {}):
   const lease = sql`now() + ${`${options.leaseMs ?? DEFAULT_LEASE_MS} milliseconds`}::interval`;
   try {
     const { plan, settings } = await workspacePlan(db, job.workspaceId);
+    // tables a big import fills need fresh planner statistics, or lookups by email and domain
+    // turn into scans of the whole workspace (PGlite never analyzes by itself): at 1,000 rows done,
+    // then at every fourfold
+    let analyzeAt = 1000;
+    while (analyzeAt <= job.rowsDone) analyzeAt *= 4;
     const step = job.kind === 'import' ? await importSteps(db, job, plan, settings, options.batchSize ?? DEFAULT_BATCH) : autoDomainSteps(db, job, plan, settings, options.batchSize ?? 200);
     for (;;) {
       if (options.shouldStop?.()) {
@@ -110,6 +115,10 @@ export async function runJob(db: Db, claimed: JobRow, options: RunOptions = {}):
       if (!next) break;
       job = next;
       options.onProgress?.(job);
+      if (job.rowsDone >= analyzeAt) {
+        for (const table of ['records', 'associations', 'import_records']) await db.execute(sql.raw(`analyze ${table}`));
+        while (analyzeAt <= job.rowsDone) analyzeAt *= 4;
+      }
       // let requests waiting for the database in (PGlite runs one statement at a time)
       await new Promise((resolve) => setImmediate(resolve));
     }
