@@ -63,6 +63,8 @@ export interface ChangeStreamOptions {
   pollMs?: number;
   /** The `retry:` the client's EventSource waits before reconnecting (ms). */
   retryMs?: number;
+  /** At least this long between two reads of one stream (ms): a burst of writes is read as one page. */
+  minGapMs?: number;
 }
 
 const latestCursor = z.object({ after: z.string() });
@@ -85,6 +87,7 @@ export function changeStreamRoutes(options: ChangeStreamOptions = {}) {
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const pollMs = options.pollMs ?? 2_000;
   const retryMs = options.retryMs ?? 1_000;
+  const minGapMs = options.minGapMs ?? 50;
   return new Hono<AppEnv>()
     .get(
       '/changes/latest',
@@ -130,6 +133,7 @@ export function changeStreamRoutes(options: ChangeStreamOptions = {}) {
               // armed before reading: a write that lands while the page is read still wakes the next wait
               const woken = nextWrite(auth.workspaceId, pollMs, aborts);
               const page = await readChanges(db, auth.workspaceId, cursor, q.limit);
+              const readAt = Date.now();
               for (const event of page.results) {
                 if (stream.aborted) break;
                 await stream.writeSSE({ event: 'change', id: event.cursor, data: JSON.stringify(event) });
@@ -137,6 +141,8 @@ export function changeStreamRoutes(options: ChangeStreamOptions = {}) {
               cursor = page.next;
               if (page.hasMore) continue;
               await woken;
+              const gap = minGapMs - (Date.now() - readAt);
+              if (gap > 0 && !stream.aborted) await stream.sleep(gap);
             }
           } finally {
             clearInterval(heartbeat);
