@@ -113,19 +113,28 @@ export async function autoAssociateContact(
 }
 
 /**
- * The hook of contact writes (create, email change): called in the writing transaction, after
- * the write. Reads the workspace's settings; does nothing when automatic association is off.
+ * The hook of contact writes (create, email change; batch create and update use the many form): called in the
+ * writing transaction, after the write. Reads the workspace's settings once for all the contacts
+ * and does nothing more when automatic association is off; contacts without a company-like email
+ * domain cost no query. Each association runs in its own savepoint: a company at its contact limit
+ * does not stop the contact's own write nor the other contacts'.
  */
 export async function autoAssociateOnWrite(tx: Tx, ctx: WriteContext, contact: { id: number; email: string | null | undefined }): Promise<void> {
-  if (!contact.email) return;
-  const settings = await readAutoDomainSettings(tx, ctx.workspaceId);
-  if (!settings.associate) return;
-  try {
-    await tx.transaction((sp) => autoAssociateContact(sp as Tx, { workspaceId: ctx.workspaceId, plan: ctx.plan }, contact, settings));
-  } catch (err) {
-    // a company at its contact limit does not stop the contact's own write
-    if (err instanceof ApiError && err.code === 'ASSOCIATION_LIMIT_EXCEEDED') return;
-    throw err;
-  }
+  await autoAssociateManyOnWrite(tx, ctx, [contact]);
 }
 
+/** autoAssociateOnWrite for the contacts of one batch write. */
+export async function autoAssociateManyOnWrite(tx: Tx, ctx: WriteContext, contacts: ReadonlyArray<{ id: number; email: string | null | undefined }>): Promise<void> {
+  const candidates = contacts.filter((c) => companyDomainKey(c.email) !== null);
+  if (candidates.length === 0) return;
+  const settings = await readAutoDomainSettings(tx, ctx.workspaceId);
+  if (!settings.associate) return;
+  for (const contact of candidates) {
+    try {
+      await tx.transaction((sp) => autoAssociateContact(sp as Tx, { workspaceId: ctx.workspaceId, plan: ctx.plan }, contact, settings));
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'ASSOCIATION_LIMIT_EXCEEDED') continue;
+      throw err;
+    }
+  }
+}

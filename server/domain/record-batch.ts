@@ -7,6 +7,7 @@ import { type Db, rowsOf, type Tx } from '../db/client.ts';
 import { records } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
 import type { WriteContext } from './associations.ts';
+import { autoAssociateManyOnWrite } from './auto-domain.ts';
 import { recordChanged } from './history/changes.ts';
 import type { ObjectType } from './object-types.ts';
 import {
@@ -129,10 +130,13 @@ export async function batchCreate(db: Db, ctx: WriteContext, type: ObjectType, i
   await db.transaction(async (tx) => {
     const plain = pending.filter((p) => !p.item.associations?.length);
     const linked = pending.filter((p) => p.item.associations?.length);
+    // contacts inserted here (not through createRecord, which applies R18 itself) get their company below
+    const inserted: RecordRow[] = [];
     if (plain.length > 0) {
       try {
         const rows = await tx.transaction((sp) => insertMany(sp, ctx.workspaceId, type, plain.map((p) => p.properties)));
         plain.forEach((p, i) => created.set(p.index, rows[i]!));
+        inserted.push(...rows);
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
         await oneByOne(tx, plain, (sp, p) => createRecord(sp, ctx, type, p.item, p.where), created, errors);
@@ -144,11 +148,14 @@ export async function batchCreate(db: Db, ctx: WriteContext, type: ObjectType, i
       async (sp, p) => {
         const [row] = await insertMany(sp, ctx.workspaceId, type, [p.properties]);
         await associateNew(sp, ctx, type, row!.id, p.item.associations ?? [], p.where);
+        inserted.push(row!);
         return row!;
       },
       created,
       errors,
     );
+    // R18: the company of each new contact's email domain, after the companies the caller named
+    if (type.typeId === CONTACT) await autoAssociateManyOnWrite(tx, ctx, inserted.map((r) => ({ id: r.id, email: r.properties.email })));
   });
   return { rows: [...created.entries()].sort((a, b) => a[0] - b[0]).map(([, row]) => row), errors: sortByIndex(errors) };
 }
@@ -250,7 +257,14 @@ export async function batchUpdate(db: Db, ctx: WriteContext, type: ObjectType, i
       for (const p of pending) updated.set(p.index, rows.get(p.target.id)!);
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
+      // updateRecord applies R18 itself
       await oneByOne(tx, pending, (sp, p) => updateRecord(sp, ctx, type, p.target.id, p.item.properties), updated, errors);
+      return;
+    }
+    // R18: a new email domain may point at a company
+    if (type.typeId === CONTACT) {
+      const changed = pending.filter((p) => p.properties.email && p.properties.email !== p.target.properties.email);
+      await autoAssociateManyOnWrite(tx, ctx, changed.map((p) => ({ id: p.target.id, email: p.properties.email })));
     }
   });
   return { rows: [...updated.entries()].sort((a, b) => a[0] - b[0]).map(([, row]) => row), errors: sortByIndex(errors) };
