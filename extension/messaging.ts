@@ -41,6 +41,7 @@ export interface Replies {
   connect: { server: string; workspace: string };
   signOut: { signedIn: false };
   threadView: CompanionThreadResponse;
+  cachedThreadView: CompanionThreadResponse | null;
   search: SearchHit[];
   submit: PendingChange;
   dismiss: { dismissed: boolean };
@@ -62,8 +63,17 @@ export async function ask<T extends CompanionRequest>(runtime: MessageSender, me
   return reply.value;
 }
 
-/** Messages the background and popup send to a webmail tab's content script. */
-export type TabMessage = { type: 'changesUpdated'; changes: PendingChange[] } | { type: 'currentThread' };
+/**
+ * Messages the background and popup send to a webmail tab's content script. `feedChanged`: the
+ * change feed brought news of these records (and of contacts with these emails).
+ */
+export type TabMessage =
+  | { type: 'changesUpdated'; changes: PendingChange[] }
+  | { type: 'currentThread' }
+  | { type: 'feedChanged'; ids: string[]; emails: string[] };
+
+/** The port a webmail tab holds open while its thread session is active: the background follows the live feed meanwhile. */
+export const FEED_PORT = 'crm-feed';
 
 /** A webmail tab's answer to `currentThread`. */
 export interface TabThread {

@@ -1,9 +1,13 @@
 import { type FetchLike, read } from '../api/client.ts';
 import { sendOperation } from '../api/operations.ts';
 import { fetchThreadView, searchAll } from '../api/reads.ts';
+import type { ChangeEvent } from '../../shared/history.ts';
+import { type Cache, createCache } from '../cache/index.ts';
 import type { PendingChange, Status, TabMessage } from '../messaging.ts';
 import type { Handlers } from './requests.ts';
 import { createOutbox, type Outbox, type OutboxEntry } from '../outbox/index.ts';
+import { createFeedFollower, type FeedFollower } from '../sync/feed.ts';
+import { cachedThreadView, storeThreadView } from './thread-cache.ts';
 import { connectionOf, isLoopback, loadSettings, type LocalStorage, normaliseServer, originPattern, saveSettings } from '../settings.ts';
 
 export interface CompanionDeps {
@@ -23,12 +27,43 @@ export interface CompanionDeps {
   fetch?: FetchLike;
   /** The outbox's IndexedDB name (tests give each their own). */
   outboxName?: string;
+  /** The cache's IndexedDB name (tests give each their own). */
+  cacheName?: string;
+  /** First delay before the live change stream reconnects (ms). */
+  reconnectMs?: number;
 }
 
 export interface Companion {
   handlers: Handlers;
   outbox: Outbox;
+  cache: Cache;
+  feed: FeedFollower;
+  /**
+   * A webmail tab's thread session is open (its port connected): the live change stream runs
+   * while at least one is. Answers the function to call when it closes.
+   */
+  watch(): () => void;
+  /** Resolves when the cache writes under way (after thread reads) are done. */
+  flush(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The ids and contact emails a batch of change events is about: a sidebar showing any of them reads again. */
+export function feedNews(events: readonly ChangeEvent[], touched: readonly string[]): Extract<TabMessage, { type: 'feedChanged' }> {
+  const ids = new Set(touched);
+  const emails = new Set<string>();
+  for (const e of events) {
+    if (e.kind === 'record') {
+      ids.add(e.objectId);
+      if (e.mergedIntoObjectId !== undefined) ids.add(e.mergedIntoObjectId);
+      const email = e.objectType === 'contacts' ? e.properties?.email?.trim().toLowerCase() : undefined;
+      if (email) emails.add(email);
+    } else {
+      ids.add(e.fromObjectId);
+      ids.add(e.toObjectId);
+    }
+  }
+  return { type: 'feedChanged', ids: [...ids], emails: [...emails] };
 }
 
 export function changeOf(entry: OutboxEntry): PendingChange {
@@ -43,8 +78,24 @@ export function changeOf(entry: OutboxEntry): PendingChange {
  */
 export function createCompanion(deps: CompanionDeps): Companion {
   const fetchImpl = deps.fetch;
+  const cache = createCache(deps.cacheName ? { dbName: deps.cacheName } : {});
+  const feed = createFeedFollower({
+    cache,
+    connection: async () => connectionOf(await loadSettings(deps.storage)),
+    ...(fetchImpl ? { fetch: fetchImpl } : {}),
+    ...(deps.reconnectMs !== undefined ? { reconnectMs: deps.reconnectMs } : {}),
+  });
+  const unfollow = feed.subscribe((events, touched) => deps.broadcast(feedNews(events, touched)));
+  let watchers = 0;
+  const writes = new Set<Promise<void>>();
+  async function flush(): Promise<void> {
+    while (writes.size > 0) await Promise.all(writes);
+  }
+  let stopping: Promise<void> = Promise.resolve();
   const outbox = createOutbox({
     ...(deps.outboxName ? { dbName: deps.outboxName } : {}),
+    // an operation on a record merged meanwhile goes to the survivor
+    resolveRef: (ref) => cache.resolve(ref),
     async send(op) {
       const connection = connectionOf(await loadSettings(deps.storage));
       if (!connection) return { outcome: 'retry', reason: 'Not signed in: open the options page and connect to a server' };
@@ -73,6 +124,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
         try {
           await read(connectionOf(settings)!, 'GET', '/api/workspace', { timeoutMs: 3_000, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
           reachable = true;
+          void outbox.drain({ now: true });
         } catch (err) {
           reachable = false;
           problem = err instanceof Error ? err.message : String(err);
@@ -105,15 +157,27 @@ export function createCompanion(deps: CompanionDeps): Companion {
       }
       await saveSettings(deps.storage, { server, token });
       void outbox.drain();
+      void feed.pull().catch(() => {});
       return { server, workspace: workspace.name };
     },
     async signOut() {
       await saveSettings(deps.storage, { token: '' });
       return { signedIn: false };
     },
+    async cachedThreadView(request) {
+      const settings = await loadSettings(deps.storage);
+      return cachedThreadView(cache, request.thread, settings.ownAddresses);
+    },
     async threadView(request) {
       const settings = await loadSettings(deps.storage);
-      return fetchThreadView(await connection(), request.thread, settings.ownAddresses, fetchImpl);
+      const c = await connection();
+      const view = await fetchThreadView(c, request.thread, settings.ownAddresses, fetchImpl);
+      // what the server showed goes into the cache (after the answer): the next read answers from it first
+      const write = storeThreadView(cache, c, view, fetchImpl)
+        .catch((err) => console.warn('companion: the thread could not be cached', err))
+        .finally(() => writes.delete(write));
+      writes.add(write);
+      return view;
     },
     async search(request) {
       return searchAll(await connection(), request.q, 5, fetchImpl);
@@ -132,9 +196,26 @@ export function createCompanion(deps: CompanionDeps): Companion {
   return {
     handlers,
     outbox,
+    cache,
+    feed,
+    watch() {
+      // a stream still stopping is stopped first, then started again
+      if (++watchers === 1) void stopping.then(() => watchers > 0 && feed.start());
+      let open = true;
+      return () => {
+        if (!open) return;
+        open = false;
+        if (--watchers === 0) stopping = feed.stop();
+      };
+    },
+    flush,
     async close() {
       unsubscribe();
+      await flush();
+      unfollow();
+      await feed.stop();
       await outbox.close();
+      cache.close();
     },
   };
 }

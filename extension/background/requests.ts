@@ -22,6 +22,8 @@ export const companionRequest = z.discriminatedUnion('type', [
   z.object({ type: z.literal('signOut') }),
   /** What the CRM knows of a thread (participants, summaries, recommendations). */
   z.object({ type: z.literal('threadView'), thread: mailThreadSchema }),
+  /** The same from the companion's cache alone (null when it cannot answer for every participant): shown until the server's answer. */
+  z.object({ type: z.literal('cachedThreadView'), thread: mailThreadSchema }),
   z.object({ type: z.literal('search'), q: z.string().max(200) }),
   /** A change the rep makes: into the outbox, sent when the server can be reached. */
   z.object({ type: z.literal('submit'), operation }),

@@ -2,7 +2,7 @@ import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
 import { createCompanion } from '../background/companion.ts';
 import { isCompanionMessage, serve } from '../background/requests.ts';
-import type { TabMessage } from '../messaging.ts';
+import { FEED_PORT, type TabMessage } from '../messaging.ts';
 
 const OUTBOX_ALARM = 'outbox';
 const WEBMAIL_TABS = ['https://mail.google.com/*', 'https://outlook.office.com/*', 'https://outlook.office365.com/*', 'https://outlook.live.com/*'];
@@ -32,4 +32,14 @@ export default defineBackground(() => {
   });
   // a worker woken by the browser sends what the outbox still holds
   browser.runtime.onStartup.addListener(() => void companion.outbox.drain());
+  // back online: what waited for its retry goes now
+  globalThis.addEventListener('online', () => void companion.outbox.drain({ now: true }));
+  // every start of the worker catches the cache up with the change feed from its stored cursor
+  void companion.feed.pull().catch((err) => console.warn('change feed: could not catch up', err));
+  // the live stream runs while a webmail tab's thread session holds its port open
+  browser.runtime.onConnect.addListener((port) => {
+    if (port.name !== FEED_PORT) return;
+    const release = companion.watch();
+    port.onDisconnect.addListener(release);
+  });
 });

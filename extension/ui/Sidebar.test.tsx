@@ -47,7 +47,7 @@ const view: CompanionThreadResponse = {
 };
 
 function state(patch: Partial<SessionState> = {}): SessionState {
-  return { thread, view, loading: false, error: null, changes: [], confirmed: [], neverLog: [], collapsed: false, ...patch };
+  return { thread, view, cached: false, loading: false, error: null, changes: [], confirmed: [], neverLog: [], collapsed: false, ...patch };
 }
 
 function renderSidebar(s: SessionState) {

@@ -73,7 +73,7 @@ export function Sidebar({ state, submit, dismiss, retry, toggle }: SidebarProps)
   const refused = changes.filter((c) => c.state === 'refused');
 
   return (
-    <aside class="crm-sidebar" data-testid="crm-sidebar" data-loading={state.loading ? 'true' : 'false'} data-ready={view ? 'true' : 'false'}>
+    <aside class="crm-sidebar" data-testid="crm-sidebar" data-loading={state.loading ? 'true' : 'false'} data-ready={view && !state.cached ? 'true' : 'false'} data-source={view ? (state.cached ? 'cache' : 'server') : 'none'}>
       <header class="crm-header">
         <span class="crm-title">CRM</span>
         <span class="crm-subject" title={thread.subject}>

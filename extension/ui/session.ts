@@ -8,6 +8,8 @@ export type Ask = <T extends CompanionRequest>(request: T) => Promise<Replies[T[
 export interface SessionState {
   thread: MailThread | null;
   view: CompanionThreadResponse | null;
+  /** The view shown is the cache's answer; the server's is still being read (or could not be). */
+  cached: boolean;
   /** A read of the view is under way (first load or refresh). */
   loading: boolean;
   error: string | null;
@@ -25,6 +27,8 @@ export interface ThreadSession {
   onMailEvent(event: MailEvent): void;
   /** The background's news: the outbox changed. A change of ours that left it was confirmed (or dismissed): read again. */
   onChanges(changes: PendingChange[]): void;
+  /** The change feed brought news of these records and contact emails: read again when the view shows any of them. */
+  onFeed(ids: readonly string[], emails: readonly string[]): void;
   submit(op: Operation): Promise<void>;
   dismiss(opId: string): Promise<void>;
   retry(opId: string): Promise<void>;
@@ -40,7 +44,7 @@ export interface ThreadSession {
  * until the outbox reports it confirmed, then reads the server's state again.
  */
 export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState, 'changes' | 'neverLog' | 'collapsed'>> = {}): ThreadSession {
-  let state: SessionState = { thread: null, view: null, loading: false, error: null, changes: [], confirmed: [], neverLog: [], collapsed: false, ...initial };
+  let state: SessionState = { thread: null, view: null, cached: false, loading: false, error: null, changes: [], confirmed: [], neverLog: [], collapsed: false, ...initial };
   const listeners = new Set<(s: SessionState) => void>();
   /** Operations submitted from this page, stored in the outbox and not yet seen leaving it. */
   const mine = new Map<string, Operation>();
@@ -56,11 +60,23 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
   async function load(thread: MailThread): Promise<void> {
     const seq = ++readSeq;
     set({ loading: true });
+    // the cache answers first (when it knows everyone); the server's answer replaces it
+    const server = ask({ type: 'threadView', thread });
+    let answered = false;
+    if (!state.view) {
+      void ask({ type: 'cachedThreadView', thread })
+        .then((view) => {
+          if (view && seq === readSeq && !answered) set({ view, cached: true });
+        })
+        .catch(() => {});
+    }
     try {
-      const view = await ask({ type: 'threadView', thread });
+      const view = await server;
+      answered = true;
       if (seq !== readSeq) return; // another thread opened meanwhile
-      set({ view, loading: false, error: null });
+      set({ view, cached: false, loading: false, error: null });
     } catch (err) {
+      answered = true;
       if (seq !== readSeq) return;
       set({ loading: false, error: err instanceof Error ? err.message : String(err) });
     }
@@ -89,17 +105,34 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
     onMailEvent(event) {
       if (event.type === 'threadClosed') {
         readSeq++;
-        set({ thread: null, view: null, loading: false, error: null, confirmed: [] });
+        set({ thread: null, view: null, cached: false, loading: false, error: null, confirmed: [] });
         return;
       }
       const sameThread = state.thread?.threadId === event.thread.threadId;
       const before = state.thread;
-      set({ thread: event.thread, ...(sameThread ? {} : { view: null, error: null, confirmed: [] }) });
+      set({ thread: event.thread, ...(sameThread ? {} : { view: null, cached: false, error: null, confirmed: [] }) });
       // an update that brings nobody new (a message expanded) needs no new read
       const samePeople = sameThread && before && JSON.stringify(before.participants) === JSON.stringify(event.thread.participants) && before.subject === event.thread.subject;
       if (!samePeople) void load(event.thread);
     },
     onChanges,
+    onFeed(ids, emails) {
+      const { thread, view } = state;
+      if (!thread) return;
+      const shown = new Set<string>();
+      for (const p of view?.participants ?? []) {
+        shown.add(p.email.toLowerCase());
+        if (p.contact) shown.add(p.contact.id);
+        if (p.contact?.primaryCompany) shown.add(p.contact.primaryCompany.id);
+        if (p.proposedCompany?.id) shown.add(p.proposedCompany.id);
+      }
+      for (const p of thread.participants) shown.add(p.email.toLowerCase());
+      for (const r of view?.recommendations ?? []) shown.add(r.id);
+      for (const s of Object.values(view?.summaries ?? {})) {
+        for (const d of [...s.openDeals, ...s.openTickets]) shown.add(d.id);
+      }
+      if (ids.some((id) => shown.has(id)) || emails.some((e) => shown.has(e.toLowerCase()))) void load(thread);
+    },
     async submit(op) {
       mine.set(op.opId, op);
       storing.add(op.opId);

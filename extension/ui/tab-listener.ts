@@ -8,12 +8,16 @@ export interface MessageEvent {
   removeListener(listener: Listener): void;
 }
 
-/** The content script's side of TabMessage: outbox news for the session, the open thread for the popup. */
+/** The content script's side of TabMessage: outbox and feed news for the session, the open thread for the popup. */
 export function listenToTab(onMessage: MessageEvent, session: ThreadSession): () => void {
   const listener: Listener = (message, _sender, sendResponse) => {
     const m = message as TabMessage | null;
     if (m?.type === 'changesUpdated') {
       session.onChanges(m.changes);
+      return false;
+    }
+    if (m?.type === 'feedChanged') {
+      session.onFeed(m.ids, m.emails);
       return false;
     }
     if (m?.type === 'currentThread') {

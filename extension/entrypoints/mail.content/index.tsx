@@ -6,6 +6,7 @@ import { type MailWatcher, watchMail } from '../../mail/index.ts';
 import { ask, type Status } from '../../messaging.ts';
 import { SETTINGS_KEY } from '../../settings.ts';
 import { App } from '../../ui/App.tsx';
+import { holdFeedPort } from '../../ui/feed-port.ts';
 import { createThreadSession } from '../../ui/session.ts';
 import { SIDEBAR_CSS } from '../../ui/styles.ts';
 import { listenToTab } from '../../ui/tab-listener.ts';
@@ -41,10 +42,12 @@ export default defineContentScript({
     };
     browser.storage.onChanged.addListener(onSettings);
     const stopListening = listenToTab(browser.runtime.onMessage, session);
+    const releaseFeed = holdFeedPort(browser.runtime, session);
     ctx.onInvalidated(() => {
       watcher.stop();
       browser.storage.onChanged.removeListener(onSettings);
       stopListening();
+      releaseFeed();
       ui.remove();
     });
   },

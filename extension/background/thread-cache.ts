@@ -1,0 +1,118 @@
+import type { CompanionThreadResponse, ContactSummary } from '../../shared/companion.ts';
+import { type FetchLike, read } from '../api/client.ts';
+import type { Cache, CachedAssociation, CachedRecord, RecordInput } from '../cache/index.ts';
+import type { MailThread } from '../mail/types.ts';
+import type { Connection } from '../settings.ts';
+
+/** HubSpot's association type id of a contact's primary company. */
+const PRIMARY_COMPANY = 1;
+const ASSOCIATED_TYPES = ['companies', 'deals', 'tickets'] as const;
+const CLOSED_DEAL_STAGES = new Set(['closedwon', 'closedlost']);
+const TOP_OPEN = 3;
+
+const contactName = (r: CachedRecord) => [r.properties.firstname, r.properties.lastname].filter(Boolean).join(' ') || r.properties.email || r.id;
+
+/**
+ * The sidebar's answer from the cache alone (X4: cache first, server second), or null when the
+ * cache cannot answer for every participant: only when each one is a cached live contact whose
+ * associations were loaded, so it never shows a known person as unknown. Recommendations need the
+ * server; the cached answer has none, and the server's answer follows it.
+ */
+export async function cachedThreadView(cache: Cache, thread: MailThread, ownAddresses: readonly string[]): Promise<CompanionThreadResponse | null> {
+  const own = new Set(ownAddresses.map((a) => a.toLowerCase()));
+  const people = thread.participants.filter((p) => !own.has(p.email.toLowerCase()));
+  if (people.length === 0) return null;
+  const participants: CompanionThreadResponse['participants'] = [];
+  const summaries: Record<string, ContactSummary> = {};
+  const logDefaults: CompanionThreadResponse['logDefaults'] = [];
+  for (const p of people) {
+    const contact = await cache.contactByEmail(p.email);
+    if (!contact) return null;
+    const associations = await cache.associationsOf(contact.id);
+    if (!associations) return null;
+    const summary = await summaryOf(cache, contact, associations);
+    summaries[contact.id] = summary;
+    participants.push({ email: p.email, name: p.name || null, contact: { id: contact.id, name: summary.name, primaryCompany: summary.primaryCompany }, proposedCompany: null });
+    logDefaults.push({ objectType: 'contacts', id: contact.id });
+    if (summary.primaryCompany && !logDefaults.some((d) => d.id === summary.primaryCompany!.id)) logDefaults.push({ objectType: 'companies', id: summary.primaryCompany.id });
+  }
+  return { recommendations: [], participants, logDefaults, summaries };
+}
+
+async function summaryOf(cache: Cache, contact: CachedRecord, associations: CachedAssociation[]): Promise<ContactSummary> {
+  const of = (type: string) => associations.filter((a) => a.toType === type);
+  const primary = of('companies').find((a) => a.typeIds.includes(PRIMARY_COMPANY));
+  const primaryRecord = primary ? await cache.getRecord(primary.toId) : undefined;
+  const open = async (type: 'deals' | 'tickets') => {
+    const found: Array<{ id: string; name: string; stage: string | null }> = [];
+    for (const a of of(type)) {
+      const r = await cache.getRecord(a.toId);
+      if (!r || r.status !== 'live') continue;
+      const stage = (type === 'deals' ? r.properties.dealstage : r.properties.hs_pipeline_stage) ?? null;
+      if (type === 'deals' && stage && CLOSED_DEAL_STAGES.has(stage)) continue;
+      found.push({ id: r.id, name: (type === 'deals' ? r.properties.dealname : r.properties.subject) || r.id, stage });
+    }
+    return found.slice(0, TOP_OPEN);
+  };
+  return {
+    id: contact.id,
+    name: contactName(contact),
+    email: contact.email ?? null,
+    primaryCompany: primary ? { id: primary.toId, name: primaryRecord?.properties.name || primaryRecord?.properties.domain || primary.toId } : null,
+    counts: { companies: of('companies').length, deals: of('deals').length, tickets: of('tickets').length },
+    openDeals: await open('deals'),
+    openTickets: await open('tickets'),
+  };
+}
+
+interface BatchRead<T> {
+  results: T[];
+}
+type AssociationsOfOne = { from: { id: string }; to: Array<{ toObjectId: string | number; associationTypes: Array<{ typeId: number }> }>; paging?: unknown };
+
+/**
+ * Stores what a server read of a thread showed: its contacts (properties read in one batch), the
+ * named companies, open deals and tickets, and each contact's associations (one batch read per
+ * type). A contact whose associations did not fit one page keeps them unloaded, so the cache
+ * never claims to know all of them.
+ */
+export async function storeThreadView(cache: Cache, connection: Connection, view: CompanionThreadResponse, fetchImpl?: FetchLike): Promise<void> {
+  const ids = Object.keys(view.summaries);
+  if (ids.length === 0) return;
+  const options = fetchImpl ? { fetch: fetchImpl } : {};
+  const contacts = await read<BatchRead<{ id: string; properties: Record<string, string | null> }>>(connection, 'POST', '/crm/v3/objects/contacts/batch/read', {
+    body: { inputs: ids.map((id) => ({ id })), properties: ['email', 'firstname', 'lastname'] },
+    ...options,
+  });
+  const records: RecordInput[] = contacts.results.map((r) => ({ objectType: 'contacts', id: String(r.id), properties: r.properties }));
+  for (const s of Object.values(view.summaries)) {
+    if (s.primaryCompany) records.push({ objectType: 'companies', id: s.primaryCompany.id, properties: { name: s.primaryCompany.name } });
+    for (const d of s.openDeals) records.push({ objectType: 'deals', id: d.id, properties: { dealname: d.name, dealstage: d.stage } });
+    for (const t of s.openTickets) records.push({ objectType: 'tickets', id: t.id, properties: { subject: t.name, hs_pipeline_stage: t.stage } });
+  }
+  // a record read in full stays as it is: only records the cache does not hold take these partial properties
+  const fresh: RecordInput[] = [];
+  for (const r of records) if (r.objectType === 'contacts' || !(await cache.getRecord(r.id))) fresh.push(r);
+  await cache.putRecords(fresh);
+
+  const pages = await Promise.all(
+    ASSOCIATED_TYPES.map((type) =>
+      read<BatchRead<AssociationsOfOne>>(connection, 'POST', `/crm/v4/associations/contacts/${type}/batch/read`, { body: { inputs: ids.map((id) => ({ id })) }, ...options }).then((page) => ({ type, page })),
+    ),
+  );
+  const byContact = new Map<string, Array<Omit<CachedAssociation, 'fromId'>>>();
+  const incomplete = new Set<string>();
+  for (const id of contacts.results.map((r) => String(r.id))) byContact.set(id, []);
+  for (const { type, page } of pages) {
+    // a contact this type's read did not answer for (an error in a 207) is not known in full
+    const answered = new Set(page.results.map((one) => String(one.from.id)));
+    for (const id of byContact.keys()) if (!answered.has(id)) incomplete.add(id);
+    for (const one of page.results) {
+      const list = byContact.get(String(one.from.id));
+      if (!list) continue;
+      if (one.paging) incomplete.add(String(one.from.id));
+      for (const to of one.to) list.push({ toType: type, toId: String(to.toObjectId), typeIds: to.associationTypes.map((t) => t.typeId) });
+    }
+  }
+  for (const [id, list] of byContact) if (!incomplete.has(id)) await cache.putAssociations(id, list);
+}
