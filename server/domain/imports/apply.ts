@@ -32,6 +32,15 @@ export interface ImportContext {
   /** Object types of association columns, by type id. */
   linked: Map<string, ObjectType>;
   autoDomain: AutoDomainSettings;
+  /**
+   * Rows without a key (no record ID, email or domain for the main object) that created a record,
+   * by the digest of their mapped content → row number: a later row with the same content is
+   * DUPLICATE_ROW_CONTENT. Only committed batches are in it; it holds at most one entry
+   * (a 16-byte digest and a number) per record the import created, so its size is bounded by the
+   * file's row count (IMPORT_LIMITS), not by the file's bytes. A resumed import refills it from
+   * import_records.
+   */
+  keyless: Map<string, number>;
 }
 
 export interface RowError {
@@ -46,6 +55,8 @@ export interface BatchResult {
   updated: Record<string, number>;
   associations: number;
   errors: RowError[];
+  /** Keyless rows this batch created a record for: [content digest, row]. */
+  keyless: Array<[string, number]>;
 }
 
 type KeyBy = 'hs_object_id' | 'email' | 'domain';
@@ -156,7 +167,7 @@ export function planRow(ctx: ImportContext, rec: CsvRecord): RowPlan | RowError 
   // a row of a two-object file may leave the second object out
   const other = second && (Object.keys(second.set).length > 0 || second.key) ? second : undefined;
   if (labels.length > 0 && !other && links.length === 0) return rowError(ctx, rec.row, labelColumn, 'ASSOCIATION_LABEL_NOT_FOUND', 'An association label needs a record to associate with on the same row');
-  return { row: rec.row, hash: hashOf(rec.fields), main, second: other, links, labels, labelColumn };
+  return { row: rec.row, hash: hashOf(ctx, rec.fields), main, second: other, links, labels, labelColumn };
 }
 
 /** Arrays as one parameter each (a literal both drivers pass through unchanged). */
@@ -175,8 +186,10 @@ function keyValue(by: KeyBy, raw: string): string | null {
   return by === 'email' ? normalizeEmail(raw) : normalizeDomain(raw);
 }
 
-function hashOf(fields: string[]): string {
-  return createHash('sha1').update(fields.map((f) => f.trim()).join('\u001f')).digest('base64url');
+/** A row's mapped content (the trimmed values of the mapped columns), as a 16-byte digest. */
+function hashOf(ctx: ImportContext, fields: string[]): string {
+  const mapped = ctx.columns.map((c, i) => (c === null ? '' : (fields[i] ?? '').trim()));
+  return createHash('sha256').update(mapped.join('\u001f')).digest().subarray(0, 16).toString('base64url');
 }
 
 /** Where a row's object goes: a record created in this batch, or one that exists. */
@@ -298,9 +311,11 @@ function add(counts: Record<string, number>, key: string, n = 1): void {
  * A refusal found before writing is answered as a row error; one found while writing throws
  * RowFailure, and the caller redoes the batch row by row.
  */
-async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[]): Promise<BatchResult> {
+async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: ReadonlyMap<string, number>): Promise<BatchResult> {
   const ws = ctx.workspaceId;
-  const result: BatchResult = { created: {}, updated: {}, associations: 0, errors: [] };
+  const result: BatchResult = { created: {}, updated: {}, associations: 0, errors: [], keyless: [] };
+  // keyless rows accepted in this call (`prior`: earlier calls of this batch; ctx.keyless: earlier batches)
+  const keyless = new Map<string, number>();
   const look = await Lookups.read(tx, ctx, plans);
   const batchKeys = new Map<string, Target>();
   const keyOf = (type: ObjectType, by: KeyBy, value: string) => `${type.typeId}|${by}|${value}`;
@@ -341,6 +356,12 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[]): Promise<
     const main = resolve(plan.main, 'main', plan);
     if ('code' in main) {
       result.errors.push(main);
+      continue;
+    }
+    // a row without a key that repeats an earlier keyless row's content would create its record again
+    const earlierKeyless = main.kind === 'new' && !plan.main.key ? (keyless.get(plan.hash) ?? prior.get(plan.hash) ?? ctx.keyless.get(plan.hash)) : undefined;
+    if (earlierKeyless !== undefined) {
+      result.errors.push(rowError(ctx, plan.row, undefined, 'DUPLICATE_ROW_CONTENT', `The row repeats row ${earlierKeyless} exactly and has no ${keysOf(ctx.main.typeId).map((k) => (k === 'hs_object_id' ? 'Record ID' : k)).join(' or ')} to tell them apart; it was not applied again`));
       continue;
     }
     const second = plan.second ? resolve(plan.second, 'second', plan) : undefined;
@@ -404,6 +425,7 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[]): Promise<
       for (const by of keysOf(part.type.typeId)) if (by !== 'hs_object_id' && part.set[by]) batchKeys.set(keyOf(part.type, by, part.set[by]!), target);
     }
     if (main.kind === 'new') main.row = main.row ?? plan.row;
+    if (main.kind === 'new' && !plan.main.key) keyless.set(plan.hash, plan.row);
     accepted.push({ plan, main, second, links, labelTypes: typeIds });
   }
 
@@ -516,6 +538,7 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[]): Promise<
       }
     }
   }
+  result.keyless = [...keyless];
   return result;
 }
 
@@ -524,6 +547,7 @@ function merge(into: BatchResult, from: BatchResult): void {
   for (const [k, v] of Object.entries(from.updated)) add(into.updated, k, v);
   into.associations += from.associations;
   into.errors.push(...from.errors);
+  into.keyless.push(...from.keyless);
 }
 
 /**
@@ -532,7 +556,7 @@ function merge(into: BatchResult, from: BatchResult): void {
  * so a refused row writes nothing and the good ones land (R17). Errors come back in row order.
  */
 export async function applyBatch(tx: Tx, ctx: ImportContext, batch: CsvRecord[]): Promise<BatchResult> {
-  const result: BatchResult = { created: {}, updated: {}, associations: 0, errors: [] };
+  const result: BatchResult = { created: {}, updated: {}, associations: 0, errors: [], keyless: [] };
   const plans: RowPlan[] = [];
   for (const rec of batch) {
     const p = planRow(ctx, rec);
@@ -541,12 +565,15 @@ export async function applyBatch(tx: Tx, ctx: ImportContext, batch: CsvRecord[])
   }
   if (plans.length > 0) {
     try {
-      merge(result, await tx.transaction((sp) => writeRows(sp as Tx, ctx, plans)));
+      merge(result, await tx.transaction((sp) => writeRows(sp as Tx, ctx, plans, new Map())));
     } catch (err) {
       if (!(err instanceof RowFailure)) throw err;
+      const prior = new Map<string, number>();
       for (const plan of plans) {
         try {
-          merge(result, await tx.transaction((sp) => writeRows(sp as Tx, ctx, [plan])));
+          const one = await tx.transaction((sp) => writeRows(sp as Tx, ctx, [plan], prior));
+          for (const [hash, row] of one.keyless) prior.set(hash, row);
+          merge(result, one);
         } catch (e) {
           if (e instanceof RowFailure) result.errors.push(e.error);
           else if (isUniqueViolation(e)) result.errors.push(rowError(ctx, plan.row, undefined, 'CONFLICT', 'A record with the same email was written at the same time'));

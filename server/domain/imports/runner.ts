@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { CONTACT } from '../../../shared/objects.ts';
 import type { Plan } from '../../../shared/plans.ts';
 import { type Db, rowsOf, type Tx } from '../../db/client.ts';
-import { type ImportJobOptions, importErrors, importJobs, workspaces } from '../../db/schema/index.ts';
+import { type ImportJobOptions, importErrors, importJobs, importRecords, workspaces } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
 import { autoAssociateContact, autoDomainSettings } from '../auto-domain.ts';
 import { objectTypeById } from '../object-types.ts';
@@ -183,7 +183,17 @@ async function importSteps(db: Db, job: JobRow, plan: Plan, settings: Record<str
     second: secondId ? await objectTypeById(db, job.workspaceId, secondId) : undefined,
     linked,
     autoDomain: autoDomainSettings(settings),
+    keyless: new Map(),
   };
+  if (job.rowsDone > 0) {
+    // resumed: the rows before rowsDone still count for DUPLICATE_ROW_CONTENT (the hashes of the
+    // records they created; a keyed row's hash never equals a keyless row's, their key column differs)
+    const done = await db
+      .select({ row: importRecords.row, hash: importRecords.rowHash })
+      .from(importRecords)
+      .where(and(eq(importRecords.workspaceId, job.workspaceId), eq(importRecords.importId, job.id), eq(importRecords.action, 'CREATED'), sql`${importRecords.rowHash} <> ''`));
+    for (const r of done) if (!ctx.keyless.has(r.hash)) ctx.keyless.set(r.hash, r.row);
+  }
   // the file is read once, from the first record not done yet; reads run outside the batch's transaction
   const records = dataRecords(db, job, job.rowsDone)[Symbol.asyncIterator]();
   return {
@@ -198,7 +208,9 @@ async function importSteps(db: Db, job: JobRow, plan: Plan, settings: Record<str
     },
     apply: async (tx, _job, batch) => {
       const list = batch as CsvRecord[];
-      const r = await applyBatch(tx, ctx, list);
+      const { keyless, ...r } = await applyBatch(tx, ctx, list);
+      // the batch commits with the job's progress, or the runner lets go of the job (and of ctx)
+      for (const [hash, row] of keyless) ctx.keyless.set(hash, row);
       return { rows: list.length, ...r };
     },
   };
