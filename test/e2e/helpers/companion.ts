@@ -66,3 +66,17 @@ export async function ensureArtifacts(): Promise<string> {
 export function fixtureHtml(path: string): Promise<string> {
   return readFile(join(root, 'extension/mail', path), 'utf8');
 }
+
+/** Serves a Gmail fixture page at Gmail's real address, in this browser only. */
+export async function serveGmailFixture(browser: CompanionBrowser, fixture = 'gmail/fixtures/conversation.html'): Promise<void> {
+  const html = await fixtureHtml(fixture);
+  await browser.context.route('https://mail.google.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
+}
+
+/** Signs the companion in with the printed connect link (options page), as a rep would. */
+export async function signIn(browser: CompanionBrowser, serverUrl: string, token: string): Promise<void> {
+  const options = await browser.context.newPage();
+  await options.goto(`chrome-extension://${browser.extensionId}/options.html?server=${encodeURIComponent(serverUrl)}&token=${encodeURIComponent(token)}`);
+  await options.getByTestId('signed-in').filter({ hasText: `Signed in to ${serverUrl}` }).waitFor({ timeout: 15_000 });
+  await options.close();
+}

@@ -1,0 +1,117 @@
+/**
+ * The live change feed end to end (B2, X4): two browser profiles (two Chromium instances, each
+ * with its own user-data directory and the built companion, signed in to the same workspace) have
+ * the same Gmail thread open. What the rep does in profile A reaches profile B's sidebar through
+ * the server's change stream, without a reload. The time from A's click to B's sidebar showing it
+ * is printed (the README's number); only what appears is asserted.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ListeningServer, request, startServerProcess } from '../helpers/server-process.ts';
+import { buildExtension, type CompanionBrowser, launchWithExtension, serveGmailFixture, signIn } from './helpers/companion.ts';
+
+const THREAD_URL = 'https://mail.google.com/mail/u/0/#inbox/FMfcgzQXJRenewalQ3Northwind';
+
+let work: string;
+let server: ListeningServer;
+let token: string;
+const profiles: CompanionBrowser[] = [];
+let gmailA: Page;
+let gmailB: Page;
+const ids: Record<string, string> = {};
+
+async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+  const r = await request<T>(server.url, method, path, token, body);
+  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+async function create(type: string, properties: Record<string, string>): Promise<string> {
+  return (await api<{ id: string }>('POST', `/crm/v3/objects/${type}`, { properties })).id;
+}
+
+const sidebar = (page: Page) => page.locator('[data-testid="crm-sidebar"]');
+const person = (page: Page, email: string) => sidebar(page).locator(`li.crm-person[data-email="${email}"]`);
+
+async function openThread(browser: CompanionBrowser): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.goto(THREAD_URL);
+  await sidebar(page).and(page.locator('[data-ready="true"]')).waitFor({ timeout: 20_000 });
+  // set on the page: still there later means the page was not loaded again
+  await page.evaluate(() => ((globalThis as { feedTestMarker?: number }).feedTestMarker = 1));
+  return page;
+}
+
+const notReloaded = (page: Page) => page.evaluate(() => (globalThis as { feedTestMarker?: number }).feedTestMarker === 1);
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'crm-e2e-feed-'));
+  const [extensionDir, started] = await Promise.all([buildExtension(join(work, 'build')), startServerProcess({ DATA_DIR: join(work, 'data'), HOST: '127.0.0.1' })]);
+  server = started;
+  token = server.printedToken!;
+  expect(token).toBeTruthy();
+  await api('PATCH', '/api/workspace', { settings: { autoAssociateCompaniesByDomain: true, autoCreateCompaniesByDomain: true } });
+  ids.northwind = await create('companies', { name: 'Northwind Traders', domain: 'northwind.example' });
+  ids.contoso = await create('companies', { name: 'Contoso', domain: 'contoso.example' });
+  ids.alice = await create('contacts', { email: 'alice.chen@northwind.example', firstname: 'Alice', lastname: 'Chen' });
+
+  for (const name of ['profile-a', 'profile-b']) {
+    const browser = await launchWithExtension(extensionDir, join(work, name));
+    profiles.push(browser);
+    await serveGmailFixture(browser);
+    await signIn(browser, server.url, token);
+  }
+}, 300_000);
+
+afterAll(async () => {
+  for (const browser of profiles) await browser.close();
+  await server?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('a change in one profile reaches the other through the live feed (B2, X4)', () => {
+  it('B2: both profiles show the same thread from the server', async () => {
+    gmailA = await openThread(profiles[0]!);
+    gmailB = await openThread(profiles[1]!);
+    for (const page of [gmailA, gmailB]) {
+      expect(await person(page, 'alice.chen@northwind.example').getAttribute('data-state')).toBe('contact');
+      expect(await person(page, 'bob.smith@contoso.example').getAttribute('data-state')).toBe('unknown');
+    }
+  });
+
+  it('B2: a company renamed through the API shows its new name in both sidebars, without a reload', async () => {
+    await api('PATCH', `/crm/v3/objects/companies/${ids.northwind}`, { properties: { name: 'Northwind Traders Ltd' } });
+    for (const page of [gmailA, gmailB]) {
+      await expect.poll(() => person(page, 'alice.chen@northwind.example').textContent(), { timeout: 15_000 }).toContain('Northwind Traders Ltd');
+      expect(await notReloaded(page)).toBe(true);
+    }
+  });
+
+  it('B2, X4: a contact created with a click in profile A appears in profile B\'s sidebar through the live feed', async () => {
+    const clicked = Date.now();
+    await person(gmailA, 'bob.smith@contoso.example').getByRole('button', { name: 'Create contact' }).click();
+    const inA = person(gmailA, 'bob.smith@contoso.example').and(gmailA.locator('[data-state="contact"]')).waitFor({ timeout: 15_000 }).then(() => Date.now());
+    const inB = person(gmailB, 'bob.smith@contoso.example').and(gmailB.locator('[data-state="contact"]')).waitFor({ timeout: 15_000 }).then(() => Date.now());
+    const [shownInA, shownInB] = await Promise.all([inA, inB]);
+    console.log(`profile A's click → contact shown in profile A: ${shownInA - clicked} ms; in profile B (live feed): ${shownInB - clicked} ms`);
+    expect(await person(gmailB, 'bob.smith@contoso.example').textContent()).toContain('Contoso');
+    expect(await notReloaded(gmailB)).toBe(true);
+    const found = await api<{ total: number }>('POST', '/crm/v3/objects/contacts/search', {
+      filterGroups: [{ filters: [{ propertyName: 'email', operator: 'EQ', value: 'bob.smith@contoso.example' }] }],
+    });
+    expect(found.total).toBe(1);
+  });
+
+  it('B2: further changes (contacts for carol and frank) reach profile B the same way', async () => {
+    for (const email of ['carol@fabrikam.example', 'frank@notacme.example']) {
+      const clicked = Date.now();
+      await person(gmailA, email).getByRole('button', { name: 'Create contact' }).click();
+      await person(gmailB, email).and(gmailB.locator('[data-state="contact"]')).waitFor({ timeout: 15_000 });
+      console.log(`profile A's click → contact shown in profile B (live feed): ${Date.now() - clicked} ms`);
+    }
+    expect(await notReloaded(gmailB)).toBe(true);
+  });
+});
