@@ -24,6 +24,8 @@ export interface AppOptions {
   tokenCacheMs?: number;
   /** The background job runner, woken when an import is queued (without it, jobs wait for a poll). */
   jobs?: JobWaker;
+  /** Imports: the largest CSV file accepted (default 512 MiB). */
+  importFileBytes?: number;
 }
 
 export function createApp(options: AppOptions) {
@@ -51,7 +53,7 @@ export function createApp(options: AppOptions) {
     .route('/api', changeStreamRoutes())
     .route('/api', viewRoutes())
     .route('/api', companionRoutes())
-    .route('/api', importRoutes(options.jobs))
+    .route('/api', importRoutes(options.jobs, { maxFileBytes: options.importFileBytes }))
     .route('/crm/v3/objects', objectRoutes())
     .route('/', lifecycleRoutes())
     .route('/crm/v3/schemas', schemaRoutes())

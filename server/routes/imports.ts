@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { stream } from 'hono/streaming';
 import { describeRoute, resolver } from 'hono-openapi';
 import { autoDomainJobView, importIdParam, importOptions, importView } from '../../shared/imports.ts';
 import type { Db } from '../db/client.ts';
-import { autoDomainView, createImport, errorsCsv, getJob, IMPORT_LIMITS, importView as viewOf, listImports } from '../domain/imports/jobs.ts';
+import { autoDomainView, createImport, errorsCsv, fileSize, getJob, IMPORT_LIMITS, importView as viewOf, listImports } from '../domain/imports/jobs.ts';
+import { type MultipartPart, MultipartReader, multipartBoundary } from '../domain/imports/multipart.ts';
 import { startAutoDomainJob } from '../domain/imports/runner.ts';
 import { undoImport } from '../domain/imports/undo.ts';
 import { actorOf, type AppEnv } from '../env.ts';
@@ -18,6 +18,15 @@ const json = (schema: Parameters<typeof resolver>[0], description: string) => ({
 /** Whoever runs jobs in this process: told when one is queued. */
 export interface JobWaker {
   wake(): void;
+}
+
+/** The `options` field's size limit: a column mapping of 1,000 columns fits many times over. */
+const OPTIONS_BYTES = 1024 * 1024;
+/** What a form may hold besides the file: the options, part headers, boundaries. */
+const FORM_OVERHEAD_BYTES = OPTIONS_BYTES + 64 * 1024;
+
+function fileTooLarge(maxFileBytes: number): ApiError {
+  return new ApiError('FILE_TOO_LARGE', `The file is larger than ${fileSize(maxFileBytes)}; split it`, { errors: [{ message: 'file too large', in: 'body:file' }] });
 }
 
 /** The `options` field: JSON, checked like a body, errors naming `options.<field>`. */
@@ -37,8 +46,23 @@ function parseOptions(raw: unknown) {
   return parsed.data;
 }
 
+/** The next part named `name`, skipping any other field; null when the form ends first. */
+async function partNamed(form: MultipartReader, name: string): Promise<MultipartPart | null> {
+  for (let part = await form.next(); part; part = await form.next()) if (part.name === name) return part;
+  return null;
+}
+
+const missingOptions = () => new ApiError('VALIDATION_ERROR', 'The form field `options` is required: JSON {objectType, mode, columnMapping?}', { errors: [{ message: 'missing', in: 'body:options' }] });
+const missingFile = () => new ApiError('VALIDATION_ERROR', 'The form field `file` must be the CSV file', { errors: [{ message: 'missing file', in: 'body:file' }] });
+
+export interface ImportRouteOptions {
+  /** The largest CSV file accepted (default IMPORT_LIMITS.fileBytes). */
+  maxFileBytes?: number;
+}
+
 /** CSV imports (R16, R17, B1) and the auto-domain job (R18). Mounted at /api. */
-export function importRoutes(runner?: JobWaker) {
+export function importRoutes(runner?: JobWaker, routeOptions: ImportRouteOptions = {}) {
+  const maxFileBytes = routeOptions.maxFileBytes ?? IMPORT_LIMITS.fileBytes;
   return new Hono<AppEnv>()
     .post(
       '/imports',
@@ -60,22 +84,39 @@ export function importRoutes(runner?: JobWaker) {
         },
         responses: { 202: json(importIdParam, 'The import job, queued'), 400: { description: 'Bad options or header' }, 413: { description: 'The file is too large' } },
       }),
-      bodyLimit({
-        maxSize: IMPORT_LIMITS.fileBytes + 1024 * 1024,
-        onError: () => {
-          throw new ApiError('FILE_TOO_LARGE', `The file is larger than ${IMPORT_LIMITS.fileBytes / 1024 / 1024} MiB; split it`, { errors: [{ message: 'file too large', in: 'body:file' }] });
-        },
-      }),
       async (c) => {
         const auth = c.get('auth');
-        if (!(c.req.header('content-type') ?? '').startsWith('multipart/form-data')) {
+        const boundary = multipartBoundary(c.req.header('content-type'));
+        if (!boundary) {
           throw new ApiError('VALIDATION_ERROR', 'Send the file as multipart/form-data with the fields `file` and `options`', { errors: [{ message: 'not multipart', in: 'header:content-type' }] });
         }
-        const form = await c.req.parseBody();
-        const options = parseOptions(form.options);
-        const file = form.file;
-        if (!(file instanceof File)) throw new ApiError('VALIDATION_ERROR', 'The form field `file` must be the CSV file', { errors: [{ message: 'missing file', in: 'body:file' }] });
-        const { id } = await createImport(c.get('db'), { workspaceId: auth.workspaceId, actor: actorOf(auth), fileName: file.name || null, options }, file.stream() as unknown as AsyncIterable<Uint8Array>);
+        // a declared size says at once what streaming would find out late
+        const declared = Number(c.req.header('content-length') ?? Number.NaN);
+        if (declared > maxFileBytes + FORM_OVERHEAD_BYTES) throw fileTooLarge(maxFileBytes);
+        const body = c.req.raw.body;
+        if (!body) throw missingFile();
+        // read from the request as it arrives, never whole: the file goes to the database in pieces
+        const form = new MultipartReader(body as unknown as AsyncIterable<Uint8Array>, boundary, maxFileBytes + FORM_OVERHEAD_BYTES);
+        let options: ReturnType<typeof parseOptions> | undefined;
+        let file: MultipartPart | null = null;
+        while (!file) {
+          const part = await form.next();
+          if (!part) break;
+          if (part.name === 'options' && options === undefined) options = parseOptions(await part.text(OPTIONS_BYTES));
+          else if (part.name === 'file') file = part;
+        }
+        if (!file || file.fileName === undefined) throw missingFile();
+        const later = async () => {
+          // options after the file: only that field is read, and the rest of the form after it
+          const part = await partNamed(form, 'options');
+          if (!part) throw missingOptions();
+          return parseOptions(await part.text(OPTIONS_BYTES));
+        };
+        const { id } = await createImport(
+          c.get('db'),
+          { workspaceId: auth.workspaceId, actor: actorOf(auth), fileName: file.fileName || null, options: options ?? later, maxFileBytes },
+          file.content(),
+        );
         runner?.wake();
         return c.json({ id }, 202);
       },

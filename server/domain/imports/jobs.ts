@@ -25,6 +25,13 @@ export const IMPORT_LIMITS = {
 } as const;
 
 const CHUNK_BYTES = 1024 * 1024;
+
+/** A byte count for a message: `512 MiB`, `64 KiB`, `100 bytes`. */
+export function fileSize(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / 1024 / 1024} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
 export const csvLimits = { maxField: IMPORT_LIMITS.field, maxFields: IMPORT_LIMITS.columns };
 
 export type JobRow = typeof importJobs.$inferSelect;
@@ -33,14 +40,19 @@ export type JobRow = typeof importJobs.$inferSelect;
  * Stores an uploaded CSV file as a queued import job: the header is read and every column resolved
  * first (a bad header refuses the file with 400 and stores nothing), then the file goes into the
  * database in pieces of 1 MiB while its rows are counted. Streams: memory does not grow with the file.
+ * `options` may be a function when they are only known after the file (a form whose `options`
+ * field follows the file): the header is then resolved once the file is stored, and a refusal
+ * still deletes it. `maxFileBytes` (default IMPORT_LIMITS.fileBytes) is checked as pieces arrive.
  */
 export async function createImport(
   db: Db,
-  params: { workspaceId: string; actor: Actor; fileName: string | null; options: ImportOptions },
+  params: { workspaceId: string; actor: Actor; fileName: string | null; options: ImportOptions | (() => Promise<ImportOptions>); maxFileBytes?: number },
   file: AsyncIterable<Uint8Array>,
 ): Promise<{ id: string }> {
   const id = crypto.randomUUID();
   const ws = params.workspaceId;
+  const maxFileBytes = params.maxFileBytes ?? IMPORT_LIMITS.fileBytes;
+  let importOptions = typeof params.options === 'function' ? undefined : params.options;
   let seq = 0;
   let bytes = 0;
   let pending: Uint8Array[] = [];
@@ -69,7 +81,7 @@ export async function createImport(
   try {
     for await (const chunk of file) {
       bytes += chunk.byteLength;
-      if (bytes > IMPORT_LIMITS.fileBytes) throw new ApiError('FILE_TOO_LARGE', `The file is larger than ${IMPORT_LIMITS.fileBytes / 1024 / 1024} MiB; split it`, { errors: [{ message: 'file too large', in: 'file' }] });
+      if (bytes > maxFileBytes) throw new ApiError('FILE_TOO_LARGE', `The file is larger than ${fileSize(maxFileBytes)}; split it`, { errors: [{ message: 'file too large', in: 'file' }] });
       const text = decoder.decode(chunk, { stream: true });
       if (!reader) {
         head += text;
@@ -83,7 +95,7 @@ export async function createImport(
         count(reader.push(head));
         head = '';
       } else count(reader.push(text));
-      if (header && !resolved) resolved = await resolveHeader(db, ws, header, params.options);
+      if (header && !resolved && importOptions) resolved = await resolveHeader(db, ws, header, importOptions);
       pending.push(chunk);
       pendingBytes += chunk.byteLength;
       if (pendingBytes >= CHUNK_BYTES) await flush();
@@ -96,9 +108,10 @@ export async function createImport(
     count(reader.push(head + rest));
     count(reader.end());
     if (!header || header.every((h) => h === '')) throw new ApiError('VALIDATION_ERROR', 'The file is empty: the first row must name the columns', { errors: [{ message: 'no header row', in: 'file' }] });
-    resolved ??= await resolveHeader(db, ws, header, params.options);
+    importOptions ??= await (params.options as () => Promise<ImportOptions>)();
+    resolved ??= await resolveHeader(db, ws, header, importOptions);
     await flush();
-    const options: ImportJobOptions = { objectType: resolved.main.typeId, mode: params.options.mode, columns: resolved.columns, header, delimiter };
+    const options: ImportJobOptions = { objectType: resolved.main.typeId, mode: importOptions.mode, columns: resolved.columns, header, delimiter };
     const actor = params.actor;
     await db.insert(importJobs).values({
       workspaceId: ws,
