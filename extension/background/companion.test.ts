@@ -195,4 +195,17 @@ describe('reads and writes through the background (X2, X3, X4)', () => {
     await expect.poll(() => wakeups.at(-1)).toBeNull();
     expect((await t.call('POST', '/crm/v3/objects/contacts/search', { query: 'later@bg-test.example' })).body.total).toBe(1);
   });
+  it('X4: the cache is emptied on sign-out and when signing in to another server or account, never mixed across them', async () => {
+    await ok({ type: 'connect', server: SERVER, token: t.token });
+    await companion.cache.putRecords([{ id: '1', objectType: 'contacts', properties: { email: 'kept@bg-test.example' } }]);
+    // the same server and token again: what the cache knows stays
+    await ok({ type: 'connect', server: SERVER, token: t.token });
+    expect(await companion.cache.recordCount()).toBe(1);
+    await ok({ type: 'signOut' });
+    expect(await companion.cache.recordCount()).toBe(0);
+    expect(await companion.cache.cursor()).toBeUndefined();
+    await companion.cache.putRecords([{ id: '2', objectType: 'contacts', properties: { email: 'other@bg-test.example' } }]);
+    await ok({ type: 'connect', server: 'http://localhost:4999', token: t.token });
+    expect(await companion.cache.recordCount()).toBe(0);
+  });
 });

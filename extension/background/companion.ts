@@ -155,6 +155,9 @@ export function createCompanion(deps: CompanionDeps): Companion {
       } catch (err) {
         throw new Error(`Could not sign in to ${server}: ${err instanceof Error ? err.message : String(err)}`);
       }
+      const before = await loadSettings(deps.storage);
+      // another server or account sees other records: start the cache and its feed cursor afresh
+      if (before.server !== server || before.token !== token) await cache.clear();
       await saveSettings(deps.storage, { server, token });
       void outbox.drain();
       void feed.pull().catch(() => {});
@@ -162,6 +165,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
     },
     async signOut() {
       await saveSettings(deps.storage, { token: '' });
+      await cache.clear();
       return { signedIn: false };
     },
     async cachedThreadView(request) {

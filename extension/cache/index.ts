@@ -42,6 +42,8 @@ export interface Cache {
   /** The change feed cursor the cache is at, or undefined when it never followed the feed. */
   cursor(): Promise<string | undefined>;
   recordCount(): Promise<number>;
+  /** Forgets everything, cursor included: what one account on one server may see is not another's. */
+  clear(): Promise<void>;
   close(): void;
 }
 
@@ -245,6 +247,12 @@ export function createCache(options: CacheOptions = {}): Cache {
 
     async recordCount() {
       return (await opened).count('records');
+    },
+
+    async clear() {
+      const db = await opened;
+      const tx = db.transaction(['records', 'associations', 'watched', 'meta'], 'readwrite');
+      await Promise.all([tx.objectStore('records').clear(), tx.objectStore('associations').clear(), tx.objectStore('watched').clear(), tx.objectStore('meta').clear(), tx.done]);
     },
 
     close() {
