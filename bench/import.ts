@@ -6,7 +6,11 @@
  * bare tables (no keys, no rules): the ceiling. Resident memory is sampled during every import; a
  * smaller file is imported too, to show memory does not grow with the file (it is streamed).
  *
- *   npm run bench:import -- [--rows 100000] [--db pglite|postgres|both] [--batch 500]
+ * Then the HTTP upload alone: a real server process (PGlite) receives POST /api/imports with a
+ * 50 MB file (and a 5 MB one, the baseline), streamed by the client, and the server's resident
+ * memory is sampled from /proc while it stores the file: its growth should not follow the file.
+ *
+ *   npm run bench:import -- [--rows 100000] [--db pglite|postgres|both] [--batch 500] [--upload-mb 50] [--upload-only]
  *
  * PostgreSQL runs on DATABASE_URL (or the local server) in a database of its own, dropped at the end.
  * A benchmark reports; it never fails a test run.
@@ -25,12 +29,16 @@ import { type Database, openDatabase } from '../server/db/client.ts';
 import { createImport } from '../server/domain/imports/jobs.ts';
 import { claimJob, runJob } from '../server/domain/imports/runner.ts';
 import { bootstrapInstance } from '../server/domain/workspaces.ts';
+import { readFile } from 'node:fs/promises';
+import { freshPostgres, startServerProcess, tempDir } from '../test/helpers/server-process.ts';
 
 const { values: args } = parseArgs({
   options: {
     rows: { type: 'string', default: '100000' },
     db: { type: 'string' },
     batch: { type: 'string', default: '500' },
+    'upload-mb': { type: 'string', default: '50' },
+    'upload-only': { type: 'boolean', default: false },
   },
 });
 const ROWS = Number(args.rows);
@@ -187,8 +195,78 @@ async function copyCeiling(rows: number): Promise<{ seconds: number; rowsPerS: n
   }
 }
 
+/** A contacts file of about `mb` megabytes (a row of a big file is about 97 bytes). */
+async function writeFileOfSize(path: string, mb: number): Promise<number> {
+  return writeFile(path, Math.ceil((mb * 1e6) / 97));
+}
+
+/** A process's resident memory in MB, from /proc (Linux). */
+async function rssOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]) / 1024;
+}
+
+/** POSTs a file to a fresh server process as a streamed multipart body; answers the server's RSS growth. */
+async function uploadOnce(kind: string, file: string): Promise<{ mb: number; seconds: number; status: number; baseMb: number; peakMb: number }> {
+  const token = 'crm_bench_upload_token_0123456789abcdef';
+  const data = kind === 'pglite' ? await tempDir('bench-upload') : undefined;
+  const pgDb = kind === 'postgres' ? await freshPostgres() : undefined;
+  const server = await startServerProcess({ ...(data ? { DATA_DIR: data.path } : { DATABASE_URL: pgDb!.url }), CRM_ADMIN_TOKEN: token });
+  const pid = server.child.pid!;
+  try {
+    const boundary = '----crm-bench-upload';
+    const head = `--${boundary}\r\nContent-Disposition: form-data; name="options"\r\n\r\n${JSON.stringify({ objectType: 'contacts', mode: 'create' })}\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="upload.csv"\r\nContent-Type: text/csv\r\n\r\n`;
+    async function* body() {
+      yield new TextEncoder().encode(head);
+      for await (const chunk of createReadStream(file, { highWaterMark: 64 * 1024 })) yield chunk as Uint8Array;
+      yield new TextEncoder().encode(`\r\n--${boundary}--\r\n`);
+    }
+    // let the fresh server settle before the baseline is taken
+    await new Promise((r) => setTimeout(r, 1000));
+    const baseMb = await rssOf(pid);
+    let peakMb = baseMb;
+    const timer = setInterval(() => void rssOf(pid).then((mb) => (peakMb = Math.max(peakMb, mb)), () => {}), 20);
+    const t0 = performance.now();
+    const res = await fetch(`${server.url}/api/imports`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body: ReadableStream.from(body()),
+      duplex: 'half',
+    } as RequestInit);
+    await res.text();
+    const seconds = (performance.now() - t0) / 1000;
+    clearInterval(timer);
+    peakMb = Math.max(peakMb, await rssOf(pid));
+    const { size } = await import('node:fs/promises').then((fs) => fs.stat(file));
+    return { mb: size / 1e6, seconds, status: res.status, baseMb, peakMb };
+  } finally {
+    // the queued job is not wanted: the server goes before its runner gets far
+    await server.stop('SIGKILL');
+    await data?.remove();
+    await pgDb?.drop();
+  }
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'crm-bench-import-file-'));
 try {
+  const uploadMb = Number(args['upload-mb']);
+  if (uploadMb > 0) {
+    const bigUpload = join(dir, 'upload-big.csv');
+    const smallUpload = join(dir, 'upload-small.csv');
+    await writeFileOfSize(bigUpload, uploadMb);
+    await writeFileOfSize(smallUpload, uploadMb / 10);
+    console.log('HTTP upload (POST /api/imports, streamed multipart) to a server process:');
+    console.log('| database | file MB | seconds | status | server RSS before → peak (MB) | growth MB |');
+    console.log('|---|---|---|---|---|---|');
+    for (const kind of kinds) {
+      for (const f of [smallUpload, bigUpload]) {
+        const u = await uploadOnce(kind, f);
+        console.log(`| ${kind} | ${u.mb.toFixed(1)} | ${u.seconds.toFixed(1)} | ${u.status} | ${Math.round(u.baseMb)} → ${Math.round(u.peakMb)} | ${Math.round(u.peakMb - u.baseMb)} |`);
+      }
+    }
+    console.log('');
+  }
+  if (args['upload-only']) process.exit(0);
   const big = join(dir, 'big.csv');
   const small = join(dir, 'small.csv');
   await writeFile(big, ROWS);
