@@ -230,7 +230,7 @@ async function uploadOnce(kind: string, file: string): Promise<{ mb: number; sec
     const res = await fetch(`${server.url}/api/imports`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
-      body: ReadableStream.from(body()),
+      body: Readable.toWeb(Readable.from(body())) as unknown as BodyInit,
       duplex: 'half',
     } as RequestInit);
     await res.text();
