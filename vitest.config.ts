@@ -9,6 +9,9 @@ const e2eTests = ['test/e2e/**/*.test.ts'];
 export default defineConfig({
   test: {
     globalSetup: ['./test/global-setup.ts'],
+    // Two files at a time even on 2 cores (vitest's default there is one): many tests spend their
+    // time waiting on child processes, Chromium, fsync or PostgreSQL rather than on the CPU.
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
