@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROME_EXTENSION_ID } from '../../extension/manifest-key.ts';
-import { type ListeningServer, request, startServerProcess } from '../helpers/server-process.ts';
-import { buildExtension, type CompanionBrowser, ensureArtifacts, fixtureHtml, launchWithExtension } from './helpers/companion.ts';
+import { type ListeningServer, startServerProcess } from '../helpers/server-process.ts';
+import { buildExtension, type CompanionBrowser, ensureArtifacts, fixtureHtml, launchWithExtension, serverApi } from './helpers/companion.ts';
 
 const THREAD_URL = 'https://mail.google.com/mail/u/0/#inbox/FMfcgzQXJRenewalQ3Northwind';
 
@@ -24,20 +24,7 @@ let gmail: Page;
 let artifacts: string;
 const ids = {} as Record<'northwind' | 'contoso' | 'alice' | 'bob' | 'renewal' | 'expansion' | 'ticket' | 'email', string>;
 
-async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-  const r = await request<T>(server.url, method, path, token, body);
-  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-
-async function create(type: string, properties: Record<string, string>): Promise<string> {
-  return (await api<{ id: string }>('POST', `/crm/v3/objects/${type}`, { properties })).id;
-}
-
-async function associated(fromType: string, fromId: string, toType: string): Promise<string[]> {
-  const page = await api<{ results: Array<{ toObjectId: number | string }> }>('GET', `/crm/v4/objects/${fromType}/${fromId}/associations/${toType}`);
-  return page.results.map((r) => String(r.toObjectId)).sort();
-}
+const { api, create, associated } = serverApi(() => ({ url: server.url, token }));
 
 async function historyOf(type: string, id: string) {
   return (await api<{ results: Array<{ action: string; source: string; sourceUserName?: string; toObjectType: string; toObjectId: string; labels: string[] }> }>('GET', `/api/objects/${type}/${id}/association-history`)).results;

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ListeningServer, request, startServerProcess } from '../helpers/server-process.ts';
-import { buildExtension, type CompanionBrowser, launchWithExtension, serveGmailFixture, signIn } from './helpers/companion.ts';
+import { type ListeningServer, startServerProcess } from '../helpers/server-process.ts';
+import { buildExtension, type CompanionBrowser, launchWithExtension, serveGmailFixture, serverApi, signIn } from './helpers/companion.ts';
 
 const THREAD_URL = 'https://mail.google.com/mail/u/0/#inbox/FMfcgzQXJRenewalQ3Northwind';
 
@@ -23,15 +23,7 @@ let gmailA: Page;
 let gmailB: Page;
 const ids: Record<string, string> = {};
 
-async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-  const r = await request<T>(server.url, method, path, token, body);
-  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-
-async function create(type: string, properties: Record<string, string>): Promise<string> {
-  return (await api<{ id: string }>('POST', `/crm/v3/objects/${type}`, { properties })).id;
-}
+const { api, create } = serverApi(() => ({ url: server.url, token }));
 
 const sidebar = (page: Page) => page.locator('[data-testid="crm-sidebar"]');
 const person = (page: Page, email: string) => sidebar(page).locator(`li.crm-person[data-email="${email}"]`);

@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Operation } from '../../extension/outbox/operation.ts';
-import { type ListeningServer, request, startServerProcess } from '../helpers/server-process.ts';
-import { buildExtension, type CompanionBrowser, fixtureHtml, launchWithExtension } from './helpers/companion.ts';
+import { type ListeningServer, startServerProcess } from '../helpers/server-process.ts';
+import { buildExtension, type CompanionBrowser, fixtureHtml, launchWithExtension, serverApi } from './helpers/companion.ts';
 
 const THREAD_URL = 'https://mail.google.com/mail/u/0/#inbox/FMfcgzQXJRenewalQ3Northwind';
 const TOKEN = `crm_e2e_offline_${'k'.repeat(24)}`;
@@ -39,20 +39,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-  const r = await request<T>(server!.url, method, path, TOKEN, body);
-  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-
-async function create(type: string, properties: Record<string, string>): Promise<string> {
-  return (await api<{ id: string }>('POST', `/crm/v3/objects/${type}`, { properties })).id;
-}
-
-async function associated(fromType: string, fromId: string, toType: string): Promise<string[]> {
-  const page = await api<{ results: Array<{ toObjectId: number | string }> }>('GET', `/crm/v4/objects/${fromType}/${fromId}/associations/${toType}`);
-  return page.results.map((r) => String(r.toObjectId)).sort();
-}
+const { api, create, associated } = serverApi(() => ({ url: server!.url, token: TOKEN }));
 
 /** `chrome.runtime.sendMessage` in an extension page (the page's global, untyped here). */
 function sendFromPage(message: unknown): Promise<any> {

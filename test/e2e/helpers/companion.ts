@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type BrowserContext, chromium, type Worker } from 'playwright-core';
+import { request } from '../../helpers/server-process.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 export const CHROMIUM = '/usr/bin/chromium';
@@ -79,4 +80,29 @@ export async function signIn(browser: CompanionBrowser, serverUrl: string, token
   await options.goto(`chrome-extension://${browser.extensionId}/options.html?server=${encodeURIComponent(serverUrl)}&token=${encodeURIComponent(token)}`);
   await options.getByTestId('signed-in').filter({ hasText: `Signed in to ${serverUrl}` }).waitFor({ timeout: 15_000 });
   await options.close();
+}
+
+/**
+ * The server's API as one token sees it, for checks around the browser: every call throws on an
+ * answer other than 2xx. `where` is read at each call, so it may be set up after this is made.
+ */
+export function serverApi(where: () => { url: string; token: string }) {
+  async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+    const { url, token } = where();
+    const r = await request<T>(url, method, path, token, body);
+    if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  }
+  return {
+    api,
+    /** Creates a record; answers its id. */
+    async create(type: string, properties: Record<string, string>): Promise<string> {
+      return (await api<{ id: string }>('POST', `/crm/v3/objects/${type}`, { properties })).id;
+    },
+    /** The ids a record is associated with in `toType`, sorted. */
+    async associated(fromType: string, fromId: string, toType: string): Promise<string[]> {
+      const page = await api<{ results: Array<{ toObjectId: number | string }> }>('GET', `/crm/v4/objects/${fromType}/${fromId}/associations/${toType}`);
+      return page.results.map((r) => String(r.toObjectId)).sort();
+    },
+  };
 }
