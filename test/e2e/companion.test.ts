@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROME_EXTENSION_ID } from '../../extension/manifest-key.ts';
 import { type ListeningServer, startServerProcess } from '../helpers/server-process.ts';
-import { buildExtension, type CompanionBrowser, ensureArtifacts, fixtureHtml, launchWithExtension, serverApi } from './helpers/companion.ts';
+import { buildExtension, type CompanionBrowser, ensureArtifacts, fixtureHtml, launchWithExtension, serveGmailFixture, serverApi } from './helpers/companion.ts';
 
 const THREAD_URL = 'https://mail.google.com/mail/u/0/#inbox/FMfcgzQXJRenewalQ3Northwind';
 
@@ -52,8 +52,7 @@ beforeAll(async () => {
   await api('PUT', `/crm/v4/objects/companies/${ids.contoso}/associations/default/deals/${ids.expansion}`);
 
   browser = await launchWithExtension(extensionDir, join(work, 'profile'));
-  const html = await fixtureHtml('gmail/fixtures/conversation.html');
-  await browser.context.route('https://mail.google.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
+  await serveGmailFixture(browser);
 }, 300_000);
 
 afterAll(async () => {

@@ -17,7 +17,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Operation } from '../../extension/outbox/operation.ts';
 import { type ListeningServer, startServerProcess } from '../helpers/server-process.ts';
-import { buildExtension, type CompanionBrowser, fixtureHtml, launchWithExtension, serverApi } from './helpers/companion.ts';
+import { buildExtension, type CompanionBrowser, launchWithExtension, serveGmailFixture, serverApi, signIn } from './helpers/companion.ts';
 
 const THREAD_URL = 'https://mail.google.com/mail/u/0/#inbox/FMfcgzQXJRenewalQ3Northwind';
 const TOKEN = `crm_e2e_offline_${'k'.repeat(24)}`;
@@ -64,12 +64,8 @@ beforeAll(async () => {
   ids.ticket = await create('tickets', { subject: 'Offline ticket', hs_pipeline_stage: '1' });
 
   browser = await launchWithExtension(extensionDir, join(work, 'profile'));
-  const html = await fixtureHtml('gmail/fixtures/conversation.html');
-  await browser.context.route('https://mail.google.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
-  const options = await browser.context.newPage();
-  await options.goto(`chrome-extension://${browser.extensionId}/options.html?server=${encodeURIComponent(server.url)}&token=${encodeURIComponent(TOKEN)}`);
-  await options.getByTestId('signed-in').filter({ hasText: `Signed in to ${server.url}` }).waitFor({ timeout: 15_000 });
-  await options.close();
+  await serveGmailFixture(browser);
+  await signIn(browser, server.url, TOKEN);
 }, 300_000);
 
 afterAll(async () => {
