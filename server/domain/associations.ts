@@ -83,12 +83,22 @@ export async function lockRecords(tx: Tx, workspaceId: string, ids: number[]): P
   return new Map(rows.map((r) => [Number(r.id), { ...r, id: Number(r.id) }]));
 }
 
+function recordNotFound(id: number, typeId: string | undefined, where: string): ApiError {
+  return new ApiError('NOT_FOUND', `No ${typeId ? `${typeId} ` : ''}record with id ${id}`, { errors: [{ message: `record ${id} not found`, in: where }] });
+}
+
 function requireRecord(records: Map<number, RecordRow>, id: number, typeId: string | undefined, where: string): RecordRow {
   const r = records.get(id);
-  if (!r || (typeId !== undefined && r.type_id !== typeId)) {
-    throw new ApiError('NOT_FOUND', `No ${typeId ? `${typeId} ` : ''}record with id ${id}`, { errors: [{ message: `record ${id} not found`, in: where }] });
-  }
+  if (!r || (typeId !== undefined && r.type_id !== typeId)) throw recordNotFound(id, typeId, where);
   return r;
+}
+
+/** R4: the record `from` already holds `count` records of `toType` (with `label`, or any when null), and `max` is its limit. */
+function limitExceeded(from: { id: number; type: string }, toType: string, label: string | null, count: number, max: number, where: string): ApiError {
+  const what = label === null ? 'associated records' : `records with the label "${label}"`;
+  return new ApiError(label === null ? 'ASSOCIATION_LIMIT_EXCEEDED' : 'LABEL_LIMIT_EXCEEDED', `Record ${from.id} (${from.type}) already has ${count} ${what} of type ${toType}; the limit is ${max}`, {
+    errors: [{ message: 'limit reached', in: where, context: { limit: [String(max)], recordId: [String(from.id)] } }],
+  });
 }
 
 export async function nameOf(tx: Tx, workspaceId: string, r: { type_id: string; properties: Record<string, string | null> }): Promise<string | null> {
@@ -308,12 +318,7 @@ export async function associate(tx: Tx, ctx: WriteContext, input: AssociateInput
     const def = onA ? defAB : defBA;
     const count = (onA ? state.countsA : state.countsB)[String(e.typeId)] ?? 0;
     const max = effectiveLimit(state.limits, ctx.plan, e.fromType, e.toType, e.typeId, def.typeId);
-    if (count + 1 > max) {
-      const what = t.typeId === def.typeId ? 'associated records' : `records with the label "${t.label}"`;
-      throw new ApiError(t.typeId === def.typeId ? 'ASSOCIATION_LIMIT_EXCEEDED' : 'LABEL_LIMIT_EXCEEDED', `Record ${e.fromId} (${e.fromType}) already has ${count} ${what} of type ${e.toType}; the limit is ${max}`, {
-        errors: [{ message: 'limit reached', in: onA ? 'from.id' : 'to.id', context: { limit: [String(max)], recordId: [String(e.fromId)] } }],
-      });
-    }
+    if (count + 1 > max) throw limitExceeded({ id: e.fromId, type: e.fromType }, e.toType, t.typeId === def.typeId ? null : t.label, count, max, onA ? 'from.id' : 'to.id');
   }
 
   await writeEdges(tx, ctx, removes, adds, history);
@@ -354,14 +359,12 @@ export async function associateDefault(db: DbOrTx, ctx: WriteContext, input: { f
   const B = { id: input.toId, type: input.toType };
   switch (r.outcome) {
     case 'not_found': {
-      const [id, type] = r.side === 'from' ? [A.id, A.type] : [B.id, B.type];
-      throw new ApiError('NOT_FOUND', `No ${type} record with id ${id}`, { errors: [{ message: `record ${id} not found`, in: `${r.side}.id` }] });
+      const missing = r.side === 'from' ? A : B;
+      throw recordNotFound(missing.id, missing.type, `${r.side}.id`);
     }
     case 'limit': {
       const [side, other] = r.side === 'from' ? [A, B] : [B, A];
-      throw new ApiError('ASSOCIATION_LIMIT_EXCEEDED', `Record ${side.id} (${side.type}) already has ${r.count} associated records of type ${other.type}; the limit is ${r.max}`, {
-        errors: [{ message: 'limit reached', in: `${r.side}.id`, context: { limit: [String(r.max)], recordId: [String(side.id)] } }],
-      });
+      throw limitExceeded(side, other.type, null, r.count, r.max, `${r.side}.id`);
     }
     default:
       return resultOf(db, ws, A, B, r.type_ids.map(Number));
