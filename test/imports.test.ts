@@ -156,6 +156,26 @@ describe('CSV import: the job API (R16, R17)', () => {
     expect(linked.body.results).toHaveLength(2);
   });
 
+  it('R4: a company the import creates counts its associations from this file: the row past its limit is refused; the created records are in the change feed once each', async () => {
+    const set = await t.call('POST', '/crm/v4/associations/definitions/configurations/companies/contacts/batch/create', { inputs: [{ category: 'HUBSPOT_DEFINED', typeId: 280, maxToObjectIds: 2 }] });
+    expect(set.status).toBeLessThan(300);
+    const csv = ['Email,Company Name,Company Domain Name', 'n1@new-limit.com,New Limit,new-limit.com', 'n2@new-limit.com,New Limit,new-limit.com', 'n3@new-limit.com,New Limit,new-limit.com'].join('\n');
+    const view = await importCsv(t, csv, { objectType: 'contacts', mode: 'create' });
+    expect(view.created).toEqual({ contacts: 2, companies: 1 });
+    expect(view.errors).toEqual([{ row: 4, column: 'Company Domain Name', code: 'ASSOCIATION_LIMIT_EXCEEDED', message: expect.any(String) }]);
+    const [co] = await companiesByDomain('new-limit.com');
+    const linked = await t.call('GET', `/crm/v4/objects/companies/${co!.id}/associations/contacts`);
+    expect(linked.body.results).toHaveLength(2);
+    const contacts = await contactsByEmail(['n1@new-limit.com', 'n2@new-limit.com', 'n3@new-limit.com']);
+    expect(contacts.map((c) => c.email)).toEqual(['n1@new-limit.com', 'n2@new-limit.com']);
+    for (const c of contacts) expect(await companiesOf(c.id)).toEqual([{ id: co!.id, types: [1, 279] }]);
+    const feed = rowsOf<{ object_id: number; action: string; source: string }>(
+      await t.db.db.execute(sql`select object_id, action, source from record_changes where workspace_id = ${t.workspaceId}
+        and object_id in (${sql.join([co!.id, ...contacts.map((c) => c.id)].map((id) => sql`${id}::bigint`), sql`, `)}) order by object_id`),
+    );
+    expect(feed.map((f) => [Number(f.object_id), f.action, f.source])).toEqual([...contacts.map((c) => c.id), co!.id].sort((a, b) => a - b).map((id) => [id, 'CREATED', 'IMPORT']));
+  });
+
   it('R17: every refused row is in errors.csv with row, column and code, after the file\'s own values; formula-like cells are escaped', async () => {
     const csv = ['Email,First Name', 'not-an-email,"=HYPERLINK(""http://evil.example"",""click"")"', 'ok@csv-err.com,Fine', '@bad@,+cmd'].join('\n');
     const view = await importCsv(t, csv, { objectType: 'contacts', mode: 'create' });

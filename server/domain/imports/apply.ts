@@ -192,6 +192,11 @@ function hashOf(ctx: ImportContext, fields: string[]): string {
   return createHash('sha256').update(mapped.join('\u001f')).digest().subarray(0, 16).toString('base64url');
 }
 
+function sameValues(a: Record<string, string | null>, b: Record<string, string | null>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
+
 /** Where a row's object goes: a record created in this batch, or one that exists. */
 interface NewRecord {
   kind: 'new';
@@ -446,20 +451,28 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Re
     if (news.length > 0) {
       const ids = rowsOf<{ id: number | string }>(await tx.execute(sql`select nextval('record_ids') as id from generate_series(1, ${news.length})`)).map((r) => Number(r.id));
       news.forEach((t, i) => (t.id = ids[i]!));
-      // one JSON parameter rather than four per row: much cheaper to send and plan
-      const list = news.map((t) => ({ id: t.id!, type_id: t.type.typeId, properties: t.properties }));
-      await tx.execute(sql`insert into records (workspace_id, id, type_id, properties)
-        select ${ws}::uuid, x.id, x.type_id, x.properties from json_to_recordset(${JSON.stringify(list)}::json) as x(id bigint, type_id text, properties jsonb)`);
-      await recordChanged(tx, ws, 'CREATED', ids, 'IMPORT');
+      // one statement and one JSON parameter: the records, their change-feed rows (as recordChanged
+      // writes them) and the import's own rows (for undo and dedupe)
+      const list = news.map((t) => ({ id: t.id!, type_id: t.type.typeId, properties: t.properties, row: t.row!, row_hash: t.hash! }));
+      await tx.execute(sql`
+        with x as (select * from json_to_recordset(${JSON.stringify(list)}::json) as x(id bigint, type_id text, properties jsonb, row int, row_hash text)),
+        made as (insert into records (workspace_id, id, type_id, properties) select ${ws}::uuid, x.id, x.type_id, x.properties from x returning id, type_id, properties),
+        feed as (insert into record_changes (workspace_id, action, object_type, object_id, properties, merged_into, source)
+          select ${ws}::uuid, 'CREATED', made.type_id, made.id, made.properties, null, 'IMPORT' from made order by made.id)
+        insert into import_records (workspace_id, import_id, record_id, action, row, row_hash)
+        select ${ws}::uuid, ${ctx.importId}::uuid, x.id, 'CREATED', x.row, x.row_hash from x`);
       for (const t of news) add(result.created, t.type.name);
     }
-    if (changed.length > 0) {
-      const list = changed.map((t) => ({ id: t.record.id, properties: t.properties }));
+    // a row that gives a record the values it has changes nothing: no write, no change event
+    const list = changed.filter((t) => !sameValues(t.properties!, t.record.properties)).map((t) => ({ id: t.record.id, properties: t.properties }));
+    if (list.length > 0) {
       await tx.execute(sql`
         update records set properties = v.properties, updated_at = now()
         from jsonb_to_recordset(${JSON.stringify(list)}::jsonb) as v(id bigint, properties jsonb)
         where records.workspace_id = ${ws} and records.id = v.id`);
       await recordChanged(tx, ws, 'UPDATED', list.map((x) => x.id), 'IMPORT');
+    }
+    if (changed.length > 0) {
       for (const t of changed) if (!t.imported || look.imported.get(t.record.id)?.action !== 'CREATED') add(result.updated, t.type.name);
     }
   } catch (err) {
@@ -467,9 +480,10 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Re
     throw err;
   }
   const idOf = (t: Target) => (t.kind === 'new' ? t.id! : t.record.id);
-  const touched = [...news, ...changed];
-  if (touched.length > 0) {
-    const values = touched.map((t) => ({ record_id: idOf(t), action: t.kind === 'new' ? 'CREATED' : 'UPDATED', row: t.row!, row_hash: t.hash! }));
+  // records created just now have no associations before the unlabeled ones below
+  const freshOf = (t: Target) => (t.kind === 'new' ? { fresh: t.properties } : {});
+  if (changed.length > 0) {
+    const values = changed.map((t) => ({ record_id: idOf(t), action: 'UPDATED', row: t.row!, row_hash: t.hash! }));
     await tx.execute(sql`insert into import_records (workspace_id, import_id, record_id, action, row, row_hash)
       select ${ws}::uuid, ${ctx.importId}::uuid, x.record_id, x.action, x.row, x.row_hash from json_to_recordset(${JSON.stringify(values)}::json) as x(record_id bigint, action text, row int, row_hash text)
       on conflict (workspace_id, import_id, record_id) do update set row = excluded.row, row_hash = excluded.row_hash`);
@@ -481,12 +495,12 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Re
   const labeled: Array<{ toType: string; toId: number; creating: boolean; fromId: number; row: number; typeIds: number[] }> = [];
   for (const a of accepted) {
     const fromId = idOf(a.main);
-    const others: Array<{ type: string; id: number; created: boolean; column: number | undefined; labels: boolean }> = [];
-    if (a.second) others.push({ type: a.second.type.typeId, id: idOf(a.second), created: a.second.kind === 'new', column: a.plan.second?.key?.column, labels: true });
+    const others: Array<{ type: string; id: number; created: boolean; fresh?: Record<string, string>; column: number | undefined; labels: boolean }> = [];
+    if (a.second) others.push({ type: a.second.type.typeId, id: idOf(a.second), created: a.second.kind === 'new', ...freshOf(a.second), column: a.plan.second?.key?.column, labels: true });
     for (const { link, record } of a.links) others.push({ type: record.typeId, id: record.id, created: false, column: link.column, labels: !a.second });
     for (const o of others) {
       if (o.labels && a.labelTypes.length > 0) labeled.push({ toType: o.type, toId: o.id, creating: a.main.kind === 'new', fromId, row: a.plan.row, typeIds: a.labelTypes });
-      else unlabeled.push({ pair: { a: { id: fromId, type: a.main.type.typeId, created: a.main.kind === 'new' }, b: { id: o.id, type: o.type, created: o.created } }, row: a.plan.row, column: o.column });
+      else unlabeled.push({ pair: { a: { id: fromId, type: a.main.type.typeId, created: a.main.kind === 'new', ...freshOf(a.main) }, b: { id: o.id, type: o.type, created: o.created, ...(o.fresh ? { fresh: o.fresh } : {}) } }, row: a.plan.row, column: o.column });
     }
   }
   const outcomes = await linkUnlabeled(tx, write, unlabeled.map((u) => u.pair));

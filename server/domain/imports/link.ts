@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { hubspotPrimaryType } from '../../../shared/association-types.ts';
+import { type AssociationTypeDef, hubspotPrimaryType } from '../../../shared/association-types.ts';
 import { COMPANY, CONTACT } from '../../../shared/objects.ts';
 import { rowsOf, type Tx } from '../../db/client.ts';
 import { ApiError } from '../../errors.ts';
@@ -13,6 +13,12 @@ export interface LinkEnd {
   type: string;
   /** Created by the caller in this transaction: a company it gets becomes its primary (R7). */
   created?: boolean;
+  /**
+   * The properties of a record the caller created in this transaction and has not associated yet
+   * (so `created` too). Such a record is not read, locked or counted: no other transaction can see
+   * it, and it has no associations but those this call makes.
+   */
+  fresh?: Record<string, string | null>;
 }
 
 export interface LinkPair {
@@ -34,22 +40,29 @@ export type LinkOutcome = { ok: true; made: boolean } | { ok: false; error: ApiE
 export async function linkUnlabeled(tx: Tx, ctx: WriteContext, pairs: LinkPair[]): Promise<LinkOutcome[]> {
   const ws = ctx.workspaceId;
   if (pairs.length === 0) return [];
-  const ids = [...new Set(pairs.flatMap((p) => [p.a.id, p.b.id]))];
-  // lock in id order (as every writer does), one array parameter for all ids
-  const idArray = sql`${`{${ids.map((id) => Math.trunc(id)).join(',')}}`}::bigint[]`;
-  const locked = rowsOf<{ id: number; type_id: string; properties: Record<string, string | null> }>(
-    await tx.execute(sql`select id, type_id, properties from records where workspace_id = ${ws} and id = any(${idArray})
-      and archived_at is null and merged_into is null order by id for update`),
-  );
-  const records = new Map(locked.map((r) => [Number(r.id), { ...r, id: Number(r.id) }]));
-  const edges = rowsOf<{ from_id: number; to_id: number; to_type: string; type_id: number }>(
-    await tx.execute(sql`select from_id, to_id, to_type, type_id from associations where workspace_id = ${ws} and from_id = any(${idArray}) and to_id = any(${idArray})`),
-  );
-  const existing = new Set(edges.map((e) => `${Number(e.from_id)}>${Number(e.to_id)}#${Number(e.type_id)}`));
-  const counted = rowsOf<{ from_id: number; to_type: string; type_id: number; n: number }>(
-    await tx.execute(sql`select from_id, to_type, type_id, count(*)::int as n from associations where workspace_id = ${ws} and from_id = any(${idArray}) group by 1, 2, 3`),
-  );
-  const counts = new Map(counted.map((c) => [`${Number(c.from_id)}>${c.to_type}#${Number(c.type_id)}`, Number(c.n)]));
+  const records = new Map<number, { id: number; type_id: string; properties: Record<string, string | null> }>();
+  for (const end of pairs.flatMap((p) => [p.a, p.b])) if (end.fresh) records.set(end.id, { id: end.id, type_id: end.type, properties: end.fresh });
+  const ids = [...new Set(pairs.flatMap((p) => [p.a.id, p.b.id]))].filter((id) => !records.has(id));
+  const existing = new Set<string>();
+  const counts = new Map<string, number>();
+  if (ids.length > 0) {
+    // lock in id order (as every writer does), one array parameter for all ids
+    const idArray = sql`${`{${ids.map((id) => Math.trunc(id)).join(',')}}`}::bigint[]`;
+    const locked = rowsOf<{ id: number; type_id: string; properties: Record<string, string | null> }>(
+      await tx.execute(sql`select id, type_id, properties from records where workspace_id = ${ws} and id = any(${idArray})
+        and archived_at is null and merged_into is null order by id for update`),
+    );
+    for (const r of locked) records.set(Number(r.id), { ...r, id: Number(r.id) });
+    // a fresh record has no edges yet, so only pairs of two records read here can exist already
+    const edges = rowsOf<{ from_id: number; to_id: number; type_id: number }>(
+      await tx.execute(sql`select from_id, to_id, type_id from associations where workspace_id = ${ws} and from_id = any(${idArray}) and to_id = any(${idArray})`),
+    );
+    for (const e of edges) existing.add(`${Number(e.from_id)}>${Number(e.to_id)}#${Number(e.type_id)}`);
+    const counted = rowsOf<{ from_id: number; to_type: string; type_id: number; n: number }>(
+      await tx.execute(sql`select from_id, to_type, type_id, count(*)::int as n from associations where workspace_id = ${ws} and from_id = any(${idArray}) group by 1, 2, 3`),
+    );
+    for (const c of counted) counts.set(`${Number(c.from_id)}>${c.to_type}#${Number(c.type_id)}`, Number(c.n));
+  }
   const countOf = (id: number, toType: string, typeId: number) => counts.get(`${id}>${toType}#${typeId}`) ?? 0;
   const bump = (id: number, toType: string, typeId: number) => counts.set(`${id}>${toType}#${typeId}`, countOf(id, toType, typeId) + 1);
 
@@ -59,6 +72,13 @@ export async function linkUnlabeled(tx: Tx, ctx: WriteContext, pairs: LinkPair[]
     let rows = limitCache.get(key);
     if (!rows) limitCache.set(key, (rows = await limitsForPair(tx, ws, x, y)));
     return rows;
+  };
+  const defaults = new Map<string, AssociationTypeDef>();
+  const defaultOf = async (from: string, to: string) => {
+    const key = `${from}>${to}`;
+    let t = defaults.get(key);
+    if (!t) defaults.set(key, (t = await defaultType(tx, ws, from, to)));
+    return t;
   };
   const names = new Map<number, string | null>();
   const nameFor = async (id: number) => {
@@ -80,8 +100,8 @@ export async function linkUnlabeled(tx: Tx, ctx: WriteContext, pairs: LinkPair[]
       outcomes.push({ ok: false, error: new ApiError('NOT_FOUND', `No ${missing.type} record with id ${missing.id}`) });
       continue;
     }
-    const defAB = await defaultType(tx, ws, a.type, b.type);
-    const defBA = await defaultType(tx, ws, b.type, a.type);
+    const defAB = await defaultOf(a.type, b.type);
+    const defBA = await defaultOf(b.type, a.type);
     if (existing.has(`${a.id}>${b.id}#${defAB.typeId}`)) {
       outcomes.push({ ok: true, made: false });
       continue;
@@ -113,7 +133,7 @@ export async function linkUnlabeled(tx: Tx, ctx: WriteContext, pairs: LinkPair[]
       const def = record === a ? defAB : defBA;
       const hasPrimary = countOf(record.id, COMPANY, primary.typeId) > 0;
       const firstCompany = record.type === CONTACT && countOf(record.id, COMPANY, def.typeId) === 0;
-      if (!hasPrimary && (firstCompany || record.created === true)) {
+      if (!hasPrimary && (firstCompany || record.created === true || record.fresh !== undefined)) {
         const recordName = record === a ? nameA : nameB;
         const companyName = record === a ? nameB : nameA;
         adds.push(edge(record, company, primary.typeId), edge(company, record, primary.inverseTypeId));
