@@ -10,6 +10,13 @@ const t = useTestApp({ plan: 'professional' });
 const live = async (ids: number[]) =>
   rowsOf<{ id: number }>(await t.db.db.execute(sql`select id from records where workspace_id = ${t.workspaceId} and archived_at is null and id in (${sql.join(ids.map((i) => sql`${i}`), sql`, `)})`)).map((r) => Number(r.id));
 
+const propertiesOf = async (id: number) =>
+  rowsOf<{ properties: Record<string, string> }>(await t.db.db.execute(sql`select properties from records where workspace_id = ${t.workspaceId} and id = ${id}`))[0]!.properties;
+const feedOf = async (id: number) =>
+  rowsOf<{ action: string; source: string | null; properties: Record<string, string> }>(
+    await t.db.db.execute(sql`select action, source, properties from record_changes where workspace_id = ${t.workspaceId} and object_id = ${id} order by id`),
+  );
+
 describe('import undo (B1)', () => {
   it('B1: undo archives the records an import created and removes the associations it made between existing records, recorded in history; a second undo is refused', async () => {
     const [oldContact] = await seedRecords(t.db.db, t.workspaceId, '0-1', [{ email: 'old@undo.com' }]);
@@ -51,6 +58,40 @@ describe('import undo (B1)', () => {
     const left = await t.call('GET', `/crm/v4/objects/contacts/${c}/associations/companies`);
     expect(left.body.results.map((r: { toObjectId: number; associationTypes: Array<{ typeId: number }> }) => [Number(r.toObjectId), r.associationTypes.map((x) => x.typeId).sort((x, y) => x - y)])).toEqual([[b, [1, 279]]]);
     expect(a).toBeDefined();
+  });
+
+  it('B1: undo puts back the property values an import changed on existing records, except those changed since; a row that changed nothing writes nothing', async () => {
+    const [vera, same] = await seedRecords(t.db.db, t.workspaceId, '0-1', [
+      { email: 'vera@undo4.com', firstname: 'Vera', lastname: 'Old' },
+      { email: 'same@undo4.com', firstname: 'Sam' },
+    ]);
+    const csv = ['Email,First Name,Last Name,Job Title', 'vera@undo4.com,Valerie,New,CTO', 'same@undo4.com,Sam,,'].join('\n');
+    const view = await importCsv(t, csv, { objectType: 'contacts', mode: 'update' });
+    expect(view).toMatchObject({ state: 'done', errors: [] });
+    expect(await propertiesOf(vera!)).toMatchObject({ firstname: 'Valerie', lastname: 'New', jobtitle: 'CTO' });
+    // the row for Sam gives him the values he has: no change event
+    expect(await feedOf(same!)).toEqual([]);
+    // a rep edits one of the imported values afterwards: that edit is kept
+    expect((await t.call('PATCH', `/crm/v3/objects/contacts/${vera}`, { properties: { lastname: 'Userset' } })).status).toBe(200);
+
+    expect((await t.call('POST', `/api/imports/${view.id}/undo`)).status).toBe(200);
+    const back = await propertiesOf(vera!);
+    expect(back).toMatchObject({ email: 'vera@undo4.com', firstname: 'Vera', lastname: 'Userset' });
+    expect(back).not.toHaveProperty('jobtitle');
+    expect(await propertiesOf(same!)).toEqual({ email: 'same@undo4.com', firstname: 'Sam' });
+    // the import, the rep and the undo: three change events
+    expect((await feedOf(vera!)).map((f) => `${f.action}:${f.source ?? 'API'}:${f.properties.firstname}`)).toEqual(['UPDATED:IMPORT:Valerie', 'UPDATED:API:Valerie', 'UPDATED:IMPORT:Vera']);
+  });
+
+  it('B1: an email the import replaced is not put back when another contact has it by now; the other values are', async () => {
+    const [moved] = await seedRecords(t.db.db, t.workspaceId, '0-1', [{ email: 'orig@undo5.com', firstname: 'Mona' }]);
+    const view = await importCsv(t, `Record ID,Email,First Name\n${moved},moved@undo5.com,Mo`, { objectType: 'contacts', mode: 'update' });
+    expect(view).toMatchObject({ state: 'done', errors: [], updated: { contacts: 1 } });
+    const taken = await t.call('POST', '/crm/v3/objects/contacts', { properties: { email: 'orig@undo5.com', firstname: 'Newcomer' } });
+    expect(taken.status).toBe(201);
+    expect((await t.call('POST', `/api/imports/${view.id}/undo`)).status).toBe(200);
+    expect(await propertiesOf(moved!)).toMatchObject({ email: 'moved@undo5.com', firstname: 'Mona' });
+    expect(await propertiesOf(Number(taken.body.id))).toMatchObject({ email: 'orig@undo5.com', firstname: 'Newcomer' });
   });
 
   it('B1: an import still queued cannot be undone', async () => {

@@ -483,10 +483,13 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Re
   // records created just now have no associations before the unlabeled ones below
   const freshOf = (t: Target) => (t.kind === 'new' ? { fresh: t.properties } : {});
   if (changed.length > 0) {
-    const values = changed.map((t) => ({ record_id: idOf(t), action: 'UPDATED', row: t.row!, row_hash: t.hash! }));
-    await tx.execute(sql`insert into import_records (workspace_id, import_id, record_id, action, row, row_hash)
-      select ${ws}::uuid, ${ctx.importId}::uuid, x.record_id, x.action, x.row, x.row_hash from json_to_recordset(${JSON.stringify(values)}::json) as x(record_id bigint, action text, row int, row_hash text)
-      on conflict (workspace_id, import_id, record_id) do update set row = excluded.row, row_hash = excluded.row_hash`);
+    // `before` is kept from the import's first write of the record, `after` follows its last
+    const values = changed.map((t) => ({ record_id: idOf(t), row: t.row!, row_hash: t.hash!, before: t.record.properties, after: t.properties }));
+    await tx.execute(sql`insert into import_records (workspace_id, import_id, record_id, action, row, row_hash, before, after)
+      select ${ws}::uuid, ${ctx.importId}::uuid, x.record_id, 'UPDATED', x.row, x.row_hash, x.before, x.after
+      from json_to_recordset(${JSON.stringify(values)}::json) as x(record_id bigint, row int, row_hash text, before jsonb, after jsonb)
+      on conflict (workspace_id, import_id, record_id) do update set row = excluded.row, row_hash = excluded.row_hash,
+        after = case when import_records.action = 'UPDATED' then excluded.after end`);
   }
 
   // associations: unlabeled ones together, labeled ones through the full rules

@@ -2,11 +2,12 @@ import { and, eq, sql } from 'drizzle-orm';
 import { COMPANY } from '../../../shared/objects.ts';
 import type { Plan } from '../../../shared/plans.ts';
 import { type Db, rowsOf, type Tx } from '../../db/client.ts';
+import { recordChanged } from '../history/changes.ts';
 import { importJobs } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
 import { removeAssociation, removeLabels, type WriteContext } from '../associations.ts';
 import { objectTypeById } from '../object-types.ts';
-import { archiveRecords } from '../records.ts';
+import { archiveRecords, isUniqueViolation } from '../records.ts';
 
 interface Entry {
   action: string;
@@ -23,7 +24,8 @@ interface Entry {
  * recorded with source IMPORT and the import's id), and the records it created are archived (their
  * associations go with source Object deletion, and they stay restorable for 90 days). A contact
  * that loses its primary company this way gets back the one the import replaced, or its oldest
- * remaining company (R8). Property values the import changed on existing records stay.
+ * remaining company (R8). Property values the import changed on records that were there before
+ * get their earlier values back, except where someone changed them since (see `putBack`).
  */
 export async function undoImport(db: Db, params: { workspaceId: string; plan: Plan }, id: string): Promise<void> {
   const ws = params.workspaceId;
@@ -62,6 +64,7 @@ export async function undoImport(db: Db, params: { workspaceId: string; plan: Pl
       if (Number(still.n) === 0) continue;
       await removeLabels(tx as Tx, ctx, { fromType: e.from_type, fromId: e.from_id, toType: e.to_type, toId: e.to_id, typeIds: [e.type_id] });
     }
+    await restoreValues(tx as Tx, ws, id);
     const byType = Map.groupBy(created, (r) => r.type_id);
     for (const [typeId, rows] of byType) {
       const type = await objectTypeById(tx, ws, typeId);
@@ -86,4 +89,60 @@ async function removeWithSuccessor(tx: Tx, ctx: WriteContext, e: Entry, previous
   );
   const next = others[0] ? Number(others[0].to_id) : undefined;
   await removeAssociation(tx, ctx, { fromType: e.from_type, fromId: e.from_id, toType: e.to_type, toId: e.to_id, ...(next !== undefined ? { newPrimaryCompanyId: next } : {}) });
+}
+
+type Values = Record<string, string | null>;
+
+/**
+ * A record's properties with an import's changes taken back: every property the import changed
+ * (from `before` to `after`) gets its `before` value, unless its value is no longer `after`
+ * (someone changed it since: theirs stays). Null when nothing is to be put back.
+ */
+export function putBack(current: Values, before: Values, after: Values): Values | null {
+  const out = { ...current };
+  let changed = false;
+  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const was = before[k] ?? null;
+    const wrote = after[k] ?? null;
+    if (was === wrote || (current[k] ?? null) !== wrote) continue;
+    if (was === null) delete out[k];
+    else out[k] = was;
+    changed = true;
+  }
+  return changed ? out : null;
+}
+
+/** Puts back the property values an import changed on records that were there before it (live ones). */
+async function restoreValues(tx: Tx, ws: string, importId: string): Promise<void> {
+  const rows = rowsOf<{ id: number; properties: Values; before: Values; after: Values }>(
+    await tx.execute(sql`select r.id, r.properties, i.before, i.after from import_records i
+      join records r on r.workspace_id = i.workspace_id and r.id = i.record_id
+      where i.workspace_id = ${ws} and i.import_id = ${importId} and i.action = 'UPDATED' and i.before is not null and i.after is not null
+        and r.archived_at is null and r.merged_into is null order by r.id`),
+  );
+  const list = rows.flatMap((r) => {
+    const properties = putBack(r.properties, r.before, r.after);
+    return properties ? [{ id: Number(r.id), properties, current: r.properties }] : [];
+  });
+  if (list.length === 0) return;
+  const write = (on: Tx, items: Array<{ id: number; properties: Values }>) =>
+    on.execute(sql`update records set properties = v.properties, updated_at = now()
+      from jsonb_to_recordset(${JSON.stringify(items)}::jsonb) as v(id bigint, properties jsonb)
+      where records.workspace_id = ${ws} and records.id = v.id`);
+  try {
+    await tx.transaction(async (sp) => void (await write(sp as Tx, list)));
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    // an email put back belongs to another contact by now: that contact keeps it, this one keeps its current email
+    for (const item of list) {
+      try {
+        await tx.transaction(async (sp) => void (await write(sp as Tx, [item])));
+      } catch (e) {
+        if (!isUniqueViolation(e)) throw e;
+        const email = item.current.email;
+        await write(tx, [{ id: item.id, properties: { ...item.properties, ...(email === undefined ? {} : { email }) } }]);
+      }
+    }
+  }
+  await recordChanged(tx, ws, 'UPDATED', list.map((x) => x.id), 'IMPORT');
 }
