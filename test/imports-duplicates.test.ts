@@ -52,6 +52,25 @@ describe('CSV import: rows without a key that repeat an earlier row (R17)', () =
     expect(view.body.errors.map((e: { row: number; code: string }) => `${e.row}:${e.code}`)).toEqual(['6:DUPLICATE_ROW_CONTENT', '7:DUPLICATE_ROW_CONTENT']);
     for (const name of ['Resume A', 'Resume B']) expect(await count('0-3', 'dealname', name)).toBe(1);
   });
+  it('R17: a company given by name without a domain is created once per import and shared by the rows with the same values, across batches and a resume; other values make another', async () => {
+    const csv = ['Email,Company Name', 'a@keyless-co1.com,Keyless Co', 'b@keyless-co2.com,Keyless Co', 'c@keyless-co3.com,Other Keyless', 'd@keyless-co4.com,Keyless Co', 'e@keyless-co5.com,Keyless Co'].join('\n');
+    const up = await upload(t, csv, { objectType: 'contacts', mode: 'create' });
+    expect(up.status).toBe(202);
+    let batches = 0;
+    const stopped = await runJob(t.db.db, (await claimJob(t.db.db, t.workspaceId, up.body.id))!, { batchSize: 2, onProgress: () => batches++, shouldStop: () => batches >= 1 });
+    expect(stopped).toMatchObject({ state: 'running', rowsDone: 2 });
+    const done = await runJob(t.db.db, (await claimJob(t.db.db, t.workspaceId, up.body.id))!, { batchSize: 2 });
+    expect(done).toMatchObject({ state: 'done', rowsDone: 5, created: { contacts: 5, companies: 2 }, associations: 5 });
+    expect(await count('0-2', 'name', 'Keyless Co')).toBe(1);
+    expect(await count('0-2', 'name', 'Other Keyless')).toBe(1);
+    const pairs = rowsOf<{ email: string; name: string }>(
+      await t.db.db.execute(sql`select c.properties->>'email' as email, co.properties->>'name' as name from associations a
+        join records c on c.workspace_id = a.workspace_id and c.id = a.from_id join records co on co.workspace_id = a.workspace_id and co.id = a.to_id
+        where a.workspace_id = ${t.workspaceId} and a.type_id = 279 and c.properties->>'email' like '%@keyless-co%' order by 1`),
+    );
+    expect(pairs.map((p) => `${p.email}>${p.name}`)).toEqual(['a@keyless-co1.com>Keyless Co', 'b@keyless-co2.com>Keyless Co', 'c@keyless-co3.com>Other Keyless', 'd@keyless-co4.com>Keyless Co', 'e@keyless-co5.com>Keyless Co']);
+  });
+
   // last: the association limit it sets holds for the whole workspace
   it('R17, R4: when a refused row makes its batch run row by row, a repeat of a keyless row that landed still collapses', async () => {
     const set = await t.call('POST', '/crm/v4/associations/definitions/configurations/companies/contacts/batch/create', { inputs: [{ category: 'HUBSPOT_DEFINED', typeId: 280, maxToObjectIds: 1 }] });

@@ -41,6 +41,13 @@ export interface ImportContext {
    * import_records.
    */
   keyless: Map<string, number>;
+  /**
+   * Second-object records this import created from values without a key (a company with a name
+   * and no domain), by the digest of those values → record id: a later row with the same values
+   * gets that record instead of a copy of its own. Committed batches only, bounded like `keyless`;
+   * a resumed import refills it from the records it created.
+   */
+  keylessParts: Map<string, number>;
 }
 
 export interface RowError {
@@ -57,6 +64,14 @@ export interface BatchResult {
   errors: RowError[];
   /** Keyless rows this batch created a record for: [content digest, row]. */
   keyless: Array<[string, number]>;
+  /** Keyless second-object records this batch created: [digest of their values, id]. */
+  keylessParts: Array<[string, number]>;
+}
+
+/** What earlier calls of the same batch accepted (a batch redone row by row): keyless rows and parts. */
+interface Prior {
+  keyless: Map<string, number>;
+  parts: Map<string, number>;
 }
 
 type KeyBy = 'hs_object_id' | 'email' | 'domain';
@@ -66,6 +81,8 @@ interface Part {
   set: Record<string, string>;
   key: { by: KeyBy; value: string; column: number } | null;
   columnOf: Map<string, number>;
+  /** A second object without a key: the digest of its values (see ImportContext.keylessParts). */
+  digest?: string;
 }
 
 interface Link {
@@ -166,6 +183,7 @@ export function planRow(ctx: ImportContext, rec: CsvRecord): RowPlan | RowError 
   }
   // a row of a two-object file may leave the second object out
   const other = second && (Object.keys(second.set).length > 0 || second.key) ? second : undefined;
+  if (other && !other.key) other.digest = partDigest(other.type.typeId, other.set);
   if (labels.length > 0 && !other && links.length === 0) return rowError(ctx, rec.row, labelColumn, 'ASSOCIATION_LABEL_NOT_FOUND', 'An association label needs a record to associate with on the same row');
   return { row: rec.row, hash: hashOf(ctx, rec.fields), main, second: other, links, labels, labelColumn };
 }
@@ -184,6 +202,12 @@ function keyValue(by: KeyBy, raw: string): string | null {
     return id === null ? null : String(id);
   }
   return by === 'email' ? normalizeEmail(raw) : normalizeDomain(raw);
+}
+
+/** A record's type and values, as a 16-byte digest (the order of the properties does not count). */
+export function partDigest(typeId: string, values: Record<string, string | null>): string {
+  const entries = Object.entries(values).filter(([, v]) => v !== null && v !== '').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify([typeId, entries])).digest().subarray(0, 16).toString('base64url');
 }
 
 /** A row's mapped content (the trimmed values of the mapped columns), as a 16-byte digest. */
@@ -225,8 +249,10 @@ class Lookups {
   byEmail = new Map<string, RecordRow>();
   byDomain = new Map<string, RecordRow[]>();
   imported = new Map<number, { action: string; row: number; hash: string }>();
+  /** Keyless second-object records created earlier by this import, by digest. */
+  byDigest = new Map<string, RecordRow>();
 
-  static async read(tx: Tx, ctx: ImportContext, plans: RowPlan[]): Promise<Lookups> {
+  static async read(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Prior): Promise<Lookups> {
     const l = new Lookups();
     const ids = new Map<string, { type: ObjectType; keys: Set<string> }>();
     const emails = new Set<string>();
@@ -248,6 +274,15 @@ class Lookups {
     }
     const ws = ctx.workspaceId;
     for (const { type, keys } of ids.values()) l.byId.set(type.typeId, await findRecords(tx, ws, type, [...keys]));
+    const parts = new Map<number, string>();
+    for (const p of plans) {
+      const d = p.second?.digest;
+      const id = d === undefined ? undefined : (prior.parts.get(d) ?? ctx.keylessParts.get(d));
+      if (d !== undefined && id !== undefined) parts.set(id, d);
+    }
+    if (parts.size > 0) {
+      for (const r of (await findRecords(tx, ws, ctx.second!, [...parts.keys()])).values()) l.byDigest.set(parts.get(r.id)!, r);
+    }
     const live = and(eq(records.workspaceId, ws), isNull(records.archivedAt), isNull(records.mergedInto));
     if (emails.size > 0) {
       // the `is not null` lets the planner use the unique email index (a partial one)
@@ -316,14 +351,16 @@ function add(counts: Record<string, number>, key: string, n = 1): void {
  * A refusal found before writing is answered as a row error; one found while writing throws
  * RowFailure, and the caller redoes the batch row by row.
  */
-async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: ReadonlyMap<string, number>): Promise<BatchResult> {
+async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Prior): Promise<BatchResult> {
   const ws = ctx.workspaceId;
-  const result: BatchResult = { created: {}, updated: {}, associations: 0, errors: [], keyless: [] };
+  const result: BatchResult = { created: {}, updated: {}, associations: 0, errors: [], keyless: [], keylessParts: [] };
   // keyless rows accepted in this call (`prior`: earlier calls of this batch; ctx.keyless: earlier batches)
   const keyless = new Map<string, number>();
-  const look = await Lookups.read(tx, ctx, plans);
+  const look = await Lookups.read(tx, ctx, plans, prior);
   const batchKeys = new Map<string, Target>();
   const keyOf = (type: ObjectType, by: KeyBy, value: string) => `${type.typeId}|${by}|${value}`;
+  const digestKey = (part: Part) => `${part.type.typeId}|digest|${part.digest}`;
+  const newParts = new Map<NewRecord, string>();
   const labelCache = new Map<string, Map<string, AssociationTypeDef>>();
   const accepted: Array<{ plan: RowPlan; main: Target; second: Target | undefined; links: Array<{ link: Link; record: RecordRow }>; labelTypes: number[] }> = [];
 
@@ -347,6 +384,13 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Re
       }
       if (key.by === 'hs_object_id') return rowError(ctx, plan.row, key.column, 'NOT_FOUND', `No ${part.type.singular} with record ID ${key.value}`);
     }
+    // a second object without a key: the record an earlier row with the same values got
+    if (part.digest !== undefined) {
+      const known = batchKeys.get(digestKey(part));
+      if (known) return known;
+      const record = look.byDigest.get(part.digest);
+      if (record) return { kind: 'existing', type: part.type, record, imported: true };
+    }
     if (mode === 'update') {
       return rowError(ctx, plan.row, key?.column, 'NOT_FOUND', key ? `No ${part.type.singular} with ${key.by} ${key.value} to update` : `Updating needs a ${keysOf(part.type.typeId).join(' or ')} value`);
     }
@@ -364,7 +408,7 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Re
       continue;
     }
     // a row without a key that repeats an earlier keyless row's content would create its record again
-    const earlierKeyless = main.kind === 'new' && !plan.main.key ? (keyless.get(plan.hash) ?? prior.get(plan.hash) ?? ctx.keyless.get(plan.hash)) : undefined;
+    const earlierKeyless = main.kind === 'new' && !plan.main.key ? (keyless.get(plan.hash) ?? prior.keyless.get(plan.hash) ?? ctx.keyless.get(plan.hash)) : undefined;
     if (earlierKeyless !== undefined) {
       result.errors.push(rowError(ctx, plan.row, undefined, 'DUPLICATE_ROW_CONTENT', `The row repeats row ${earlierKeyless} exactly and has no ${keysOf(ctx.main.typeId).map((k) => (k === 'hs_object_id' ? 'Record ID' : k)).join(' or ')} to tell them apart; it was not applied again`));
       continue;
@@ -427,6 +471,10 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Re
       }
       if (target.kind === 'new') target.hash = plan.hash;
       if (part.key) batchKeys.set(keyOf(part.type, part.key.by, part.key.value), target);
+      if (part.digest !== undefined) {
+        batchKeys.set(digestKey(part), target);
+        if (target.kind === 'new') newParts.set(target, part.digest);
+      }
       for (const by of keysOf(part.type.typeId)) if (by !== 'hs_object_id' && part.set[by]) batchKeys.set(keyOf(part.type, by, part.set[by]!), target);
     }
     if (main.kind === 'new') main.row = main.row ?? plan.row;
@@ -462,6 +510,7 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Re
         insert into import_records (workspace_id, import_id, record_id, action, row, row_hash)
         select ${ws}::uuid, ${ctx.importId}::uuid, x.id, 'CREATED', x.row, x.row_hash from x`);
       for (const t of news) add(result.created, t.type.name);
+      for (const [t, digest] of newParts) result.keylessParts.push([digest, t.id!]);
     }
     // a row that gives a record the values it has changes nothing: no write, no change event
     const list = changed.filter((t) => !sameValues(t.properties!, t.record.properties)).map((t) => ({ id: t.record.id, properties: t.properties }));
@@ -565,6 +614,7 @@ function merge(into: BatchResult, from: BatchResult): void {
   into.associations += from.associations;
   into.errors.push(...from.errors);
   into.keyless.push(...from.keyless);
+  into.keylessParts.push(...from.keylessParts);
 }
 
 /**
@@ -573,7 +623,7 @@ function merge(into: BatchResult, from: BatchResult): void {
  * so a refused row writes nothing and the good ones land (R17). Errors come back in row order.
  */
 export async function applyBatch(tx: Tx, ctx: ImportContext, batch: CsvRecord[]): Promise<BatchResult> {
-  const result: BatchResult = { created: {}, updated: {}, associations: 0, errors: [], keyless: [] };
+  const result: BatchResult = { created: {}, updated: {}, associations: 0, errors: [], keyless: [], keylessParts: [] };
   const plans: RowPlan[] = [];
   for (const rec of batch) {
     const p = planRow(ctx, rec);
@@ -582,14 +632,15 @@ export async function applyBatch(tx: Tx, ctx: ImportContext, batch: CsvRecord[])
   }
   if (plans.length > 0) {
     try {
-      merge(result, await tx.transaction((sp) => writeRows(sp as Tx, ctx, plans, new Map())));
+      merge(result, await tx.transaction((sp) => writeRows(sp as Tx, ctx, plans, { keyless: new Map(), parts: new Map() })));
     } catch (err) {
       if (!(err instanceof RowFailure)) throw err;
-      const prior = new Map<string, number>();
+      const prior: Prior = { keyless: new Map(), parts: new Map() };
       for (const plan of plans) {
         try {
           const one = await tx.transaction((sp) => writeRows(sp as Tx, ctx, [plan], prior));
-          for (const [hash, row] of one.keyless) prior.set(hash, row);
+          for (const [hash, row] of one.keyless) prior.keyless.set(hash, row);
+          for (const [digest, id] of one.keylessParts) prior.parts.set(digest, id);
           merge(result, one);
         } catch (e) {
           if (e instanceof RowFailure) result.errors.push(e.error);

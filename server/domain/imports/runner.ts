@@ -6,7 +6,7 @@ import { type ImportJobOptions, importErrors, importJobs, importRecords, workspa
 import { ApiError } from '../../errors.ts';
 import { autoAssociateContact, autoDomainSettings } from '../auto-domain.ts';
 import { objectTypeById } from '../object-types.ts';
-import { applyBatch, type ImportContext, type RowError } from './apply.ts';
+import { applyBatch, type ImportContext, partDigest, type RowError } from './apply.ts';
 import type { CsvRecord } from './csv.ts';
 import { dataRecords, type JobRow } from './jobs.ts';
 
@@ -191,6 +191,7 @@ async function importSteps(db: Db, job: JobRow, plan: Plan, settings: Record<str
     linked,
     autoDomain: autoDomainSettings(settings),
     keyless: new Map(),
+    keylessParts: new Map(),
   };
   if (job.rowsDone > 0) {
     // resumed: the rows before rowsDone still count for DUPLICATE_ROW_CONTENT (the hashes of the
@@ -200,6 +201,14 @@ async function importSteps(db: Db, job: JobRow, plan: Plan, settings: Record<str
       .from(importRecords)
       .where(and(eq(importRecords.workspaceId, job.workspaceId), eq(importRecords.importId, job.id), eq(importRecords.action, 'CREATED'), sql`${importRecords.rowHash} <> ''`));
     for (const r of done) if (!ctx.keyless.has(r.hash)) ctx.keyless.set(r.hash, r.row);
+    if (ctx.second) {
+      // and the second-object records it created, by their values (a keyless one is found by them)
+      const made = rowsOf<{ id: number; properties: Record<string, string | null> }>(
+        await db.execute(sql`select r.id, r.properties from import_records i join records r on r.workspace_id = i.workspace_id and r.id = i.record_id
+          where i.workspace_id = ${job.workspaceId} and i.import_id = ${job.id} and i.action = 'CREATED' and r.type_id = ${ctx.second.typeId}`),
+      );
+      for (const r of made) ctx.keylessParts.set(partDigest(ctx.second.typeId, r.properties), Number(r.id));
+    }
   }
   // the file is read once, from the first record not done yet; reads run outside the batch's transaction
   const records = dataRecords(db, job, job.rowsDone)[Symbol.asyncIterator]();
@@ -215,9 +224,10 @@ async function importSteps(db: Db, job: JobRow, plan: Plan, settings: Record<str
     },
     apply: async (tx, _job, batch) => {
       const list = batch as CsvRecord[];
-      const { keyless, ...r } = await applyBatch(tx, ctx, list);
+      const { keyless, keylessParts, ...r } = await applyBatch(tx, ctx, list);
       // the batch commits with the job's progress, or the runner lets go of the job (and of ctx)
       for (const [hash, row] of keyless) ctx.keyless.set(hash, row);
+      for (const [digest, id] of keylessParts) ctx.keylessParts.set(digest, id);
       return { rows: list.length, ...r };
     },
   };
