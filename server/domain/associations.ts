@@ -16,6 +16,8 @@ export interface WriteContext {
   workspaceId: string;
   plan: Plan;
   actor: Actor;
+  /** The workspace's settings, when the caller holds them already (they are not read again). */
+  settings?: Record<string, unknown>;
 }
 
 export interface AssociateInput {

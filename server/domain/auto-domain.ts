@@ -127,7 +127,7 @@ export async function autoAssociateOnWrite(tx: Tx, ctx: WriteContext, contact: {
 export async function autoAssociateManyOnWrite(tx: Tx, ctx: WriteContext, contacts: ReadonlyArray<{ id: number; email: string | null | undefined }>): Promise<void> {
   const candidates = contacts.filter((c) => companyDomainKey(c.email) !== null);
   if (candidates.length === 0) return;
-  const settings = await readAutoDomainSettings(tx, ctx.workspaceId);
+  const settings = ctx.settings ? autoDomainSettings(ctx.settings) : await readAutoDomainSettings(tx, ctx.workspaceId);
   if (!settings.associate) return;
   for (const contact of candidates) {
     try {

@@ -31,7 +31,7 @@ import { validate } from '../validate.ts';
 const tags = ['Objects'];
 
 function writeContext(auth: Auth): WriteContext {
-  return { workspaceId: auth.workspaceId, plan: auth.plan, actor: actorOf(auth) };
+  return { workspaceId: auth.workspaceId, plan: auth.plan, actor: actorOf(auth), settings: auth.settings };
 }
 
 /** `a,b` or a repeated parameter, as a list (undefined when absent). */
