@@ -17,6 +17,15 @@ async function link(fromType: string, fromId: number, toType: string, toIds: num
   expect(r.status, JSON.stringify(r.body)).toBeLessThan(300);
 }
 
+/** Links many records straight into the graph (both directions), to keep large accounts fast to build. */
+async function linkDirect(fromId: number, fromType: string, toType: string, toIds: number[], typeId: number, inverseTypeId: number) {
+  const rows = toIds.flatMap((id) => [
+    sql`(${t.workspaceId}::uuid, ${fromId}::bigint, ${toType}, ${id}::bigint, ${typeId}, ${fromType})`,
+    sql`(${t.workspaceId}::uuid, ${id}::bigint, ${fromType}, ${fromId}::bigint, ${inverseTypeId}, ${toType})`,
+  ]);
+  await t.db.db.execute(sql`insert into associations (workspace_id, from_id, to_type, to_id, type_id, from_type) values ${sql.join(rows, sql`, `)}`);
+}
+
 async function recommend(type: string, id: number, query: string, token?: string) {
   return t.call('GET', `/api/objects/${type}/${id}/recommendations?${query}`, undefined, token);
 }
@@ -149,6 +158,36 @@ describe('each signal on its own decides the order (R5, B7)', () => {
     expect(ids(recs, [idle!, key!])).toEqual([key, idle]);
     expect(reasonOf(find(recs, key), 'engagement')?.detail).toBe('on 2 other deals');
     expect(reasonOf(find(recs, idle), 'engagement')).toBeUndefined();
+  });
+
+  it('R5: of a very large account, the active records are the ones looked at: an open deal updated today, the oldest of 150, comes first', async () => {
+    const [c] = await contacts([{ email: 'hana@gmail.com', firstname: 'Hana', lastname: 'Quell' }]);
+    const [co] = await companies([{ name: 'Hubco' }]);
+    // the oldest record of the account is the one in play; the 149 after it are closed and months old
+    const [active, ...stale] = await deals([{ dealname: 'Hub active', dealstage: 'contractsent' }, ...Array.from({ length: 149 }, (_, i) => ({ dealname: `Hub stale ${i}`, dealstage: 'closedlost' }))]);
+    await link('contacts', c!, 'companies', [co!]);
+    await linkDirect(co!, '0-2', '0-3', [active!, ...stale], 342, 341);
+    await t.db.db.execute(sql`update records set updated_at = now() - interval '300 days' where workspace_id = ${t.workspaceId} and id = any(${`{${stale.join(',')}}`}::bigint[])`);
+    const recs = await ranked('contacts', c!, 'toObjectType=deals&limit=5');
+    expect(recs[0]?.id).toBe(String(active));
+    expect(reasonOf(recs[0], 'shared_associations')?.detail).toBe('1 shared company: Hubco');
+    expect(reasonOf(recs[0], 'status')?.detail).toBe('open');
+  });
+
+  it("B7: of a very large account, a deal's contacts are chosen among the account's key people: the one on other deals, the oldest of 150, comes first", async () => {
+    const [co] = await companies([{ name: 'Keyco' }]);
+    const [d, other1, other2] = await deals([{ dealname: 'Key deal' }, { dealname: 'Key other 1' }, { dealname: 'Key other 2' }]);
+    const [key, ...rest] = await contacts(Array.from({ length: 150 }, (_, i) => ({ email: `person${i}@gmail.com`, firstname: `Person${i}` })));
+    await link('deals', d!, 'companies', [co!]);
+    await linkDirect(co!, '0-2', '0-1', [key!, ...rest], 280, 279);
+    await link('contacts', key!, 'deals', [other1!, other2!]);
+    await age(key!, 30);
+    const recs = await ranked('deals', d!, 'toObjectType=contacts&limit=5');
+    expect(recs[0]?.id).toBe(String(key));
+    expect(reasonOf(recs[0], 'engagement')?.detail).toBe('on 2 other deals');
+    // the same order whatever the limit: engagement is counted for every contact it could lift into it
+    const more = await ranked('deals', d!, 'toObjectType=contacts&limit=100');
+    expect(more.slice(0, 5).map((r) => r.id)).toEqual(recs.map((r) => r.id));
   });
 
   it("R18: for a deal, the company's domain counts only for contacts not already reached through that company", async () => {

@@ -53,8 +53,13 @@ export const WEIGHTS = {
 export const CAPS = {
   /** Source's associated records looked through (newest first). */
   neighbours: 200,
-  /** Of a shared record with more targets than this (a hub), only the newest this many count. */
+  /**
+   * Of a shared record with more targets than this (a hub), only this many count: the most engaged,
+   * open and recently updated ones (the order ranking gives records tied on evidence).
+   */
   fanOut: 100,
+  /** Of a hub, the newest this many targets are the ones that choice is made among (one record read each). */
+  hubPool: 400,
   /** A name token carried by more targets than this says nothing. */
   tokenHits: 50,
   tokens: 8,

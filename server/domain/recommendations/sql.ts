@@ -206,19 +206,41 @@ function domainCompanies(scope: Scope): SQL {
 /**
  * Two hops from the records in `nb(id, type)`: every record of `target` associated with one of them,
  * weighted per path by the specificity of the shared record. Of a hub (an account with hundreds of
- * tickets) only the newest CAPS.fanOut targets count, at the hub's low specificity.
- * Makes `hop<s>` and `shared<s>(id, w)`.
+ * tickets or contacts) only CAPS.fanOut targets count, at the hub's low specificity: there every
+ * target ties on evidence and only engagement, status and recency order them, so the ones kept are
+ * the best by those same measures (the key people when recommending contacts for a deal or ticket,
+ * then open, then recently updated) among the newest CAPS.hubPool, never just the newest ids.
+ * `engagedOn`: the source's type when the engagement multiplier applies (signals.ts `engages`).
+ * Makes `hopall<s>`, `hop<s>` and `shared<s>(id, w)`.
  */
-function sharedCtes(scope: Scope, s: string, nb: string, target: string, excludeId: number | null): SQL[] {
+function sharedCtes(scope: Scope, s: string, nb: string, target: string, excludeId: number | null, engagedOn: string | null = null): SQL[] {
   const ws = scope.workspaceId;
   const t = (name: string) => sql.raw(`${name}${s}`);
+  const open = openSql(target, 'r');
   return [
-    sql`${t('hop')} as materialized (
+    sql`${t('hopall')} as materialized (
       select n.id as via, n.type as via_type, x.id as cand, count(*) over (partition by n.id)::int as fan
       from ${sql.raw(nb)} n cross join lateral (
         select distinct b.to_id as id from associations b
         where b.workspace_id = ${ws} and b.from_id = n.id and b.to_type = ${lit(target)}
-        order by b.to_id desc limit ${int(CAPS.fanOut)}) x)`,
+        order by b.to_id desc limit ${int(CAPS.hubPool)}) x)`,
+    // of a hub, one record read (and with engagement, one index probe) per target of the pool
+    sql`${t('hop')} as materialized (
+      select via, via_type, cand, fan from ${t('hopall')} where fan <= ${int(CAPS.fanOut)}
+      union all
+      select via, via_type, cand, fan from (
+        select h.via, h.via_type, h.cand, h.fan,
+          row_number() over (partition by h.via order by ${engagedOn ? sql`g.n desc,` : sql``} ${open ? sql`coalesce(${open}, false) desc,` : sql``} r.updated_at desc, h.cand desc) as k
+        from ${t('hopall')} h cross join lateral (
+          select r.updated_at, r.properties from records r
+          where r.workspace_id = ${ws} and r.id = h.cand and r.type_id = ${lit(target)} and ${visible(scope, 'r')} limit 1) r
+        ${engagedOn ? sql`cross join lateral (
+          select count(*)::int as n from (
+            select distinct x.to_id from associations x
+            where x.workspace_id = ${ws} and x.from_id = h.cand and x.to_type = ${lit(engagedOn)} ${excludeId === null ? sql`` : sql`and x.to_id <> ${excludeId}`}
+            limit ${int(CAPS.engagement)}) y) g` : sql``}
+        where h.fan > ${int(CAPS.fanOut)}) z
+      where z.k <= ${int(CAPS.fanOut)})`,
     sql`${t('shared')} as materialized (
       select cand as id, (sum(${specificity('fan')}) * ${num(WEIGHTS.shared)})::float8 as w
       from ${t('hop')} ${excludeId === null ? sql`` : sql`where cand <> ${excludeId}`} group by cand)`,
@@ -253,7 +275,7 @@ export function recordStatement(scope: Scope, q: RecordQuery): SQL {
     sql`assoc as materialized (
       select distinct a.to_id as id from associations a
       where a.workspace_id = ${ws} and a.from_id = ${src} and a.to_type = ${lit(q.target)})`,
-    ...sharedCtes(scope, '', 'nb', q.target, src),
+    ...sharedCtes(scope, '', 'nb', q.target, src, engages(q.sourceType, q.target) ? q.sourceType : null),
   ];
   if (dom) {
     ctes.push(sdCte(q.domains));
@@ -311,10 +333,15 @@ export function recordStatement(scope: Scope, q: RecordQuery): SQL {
     select *, ${statusRecency(q.target, q.now)}
     from (select ev.*, (w_shared + w_domain + w_name + w_query) as e from ev) r)`);
   if (engages(q.sourceType, q.target)) {
-    // engagement: how many other records of the source's type the candidate is on, for the best
-    // candidates only (one index probe each), as a multiplier of their evidence
+    // engagement: how many other records of the source's type the candidate is on, as a multiplier
+    // of their evidence, counted (one index probe each) only for the candidates it could lift into
+    // the top `limit`: at most e * engagement more than their score without it, so one below the
+    // limit-th score by more than that can never get there. The top rows are then the same whatever
+    // the limit, also in a large account where hundreds of contacts tie on the company.
     ctes.push(sql`pre as materialized (
-      select * from scored order by e + w_status + w_recency desc, id desc limit ${q.limit * 3 + 20})`);
+      select s.* from scored s, (
+        select coalesce(min(v), 0) as bar from (select e + w_status + w_recency as v from scored order by v desc limit ${q.limit}) x) b
+      where s.e + s.w_status + s.w_recency + s.e * ${num(WEIGHTS.engagement)} >= b.bar)`);
     ctes.push(sql`top as materialized (
       select *, (e + w_status + w_recency + w_engagement)::float8 as score from (
         select pre.*, g.n as engaged,
