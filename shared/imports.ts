@@ -32,6 +32,23 @@ export const importOptions = z
   .strict();
 export type ImportOptions = z.infer<typeof importOptions>;
 
+/** `POST /api/imports/mapping`: the import's options and the file's header, to see the mapping before importing. */
+export const mappingPreviewBody = importOptions.safeExtend({
+  header: z.array(z.string().max(1000)).min(1).max(1000).describe("The file's first row, as its cells"),
+});
+export type MappingPreviewBody = z.infer<typeof mappingPreviewBody>;
+
+export const mappingPreview = z.object({
+  objectType: z.string(),
+  mode: importMode,
+  /** The second object of a two-object file, or null. */
+  withObjectType: z.string().nullable(),
+  /** Object types that association columns point at. */
+  associatedObjectTypes: z.array(z.string()),
+  columns: z.array(z.object({ header: z.string(), target: z.string().nullable() })),
+});
+export type MappingPreview = z.infer<typeof mappingPreview>;
+
 export const importError = z.object({
   /** The row as a spreadsheet numbers it: the header is row 1. */
   row: z.number(),

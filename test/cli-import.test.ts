@@ -121,6 +121,9 @@ describe('crm import and crm export', () => {
       expect(r.stdout).toContain(`error file:   ${join(dir.path, 'remote-errors.csv')}`);
       expect(await readFile(join(dir.path, 'remote-errors.csv'), 'utf8')).toContain(`3,Email,INVALID_EMAIL,`);
       expect(r.code).toBe(1);
+      const dry = await crm(['import', file, '--object', 'contacts', '--server', server.url, '--token', 'crm_cli_server_token_0123456789', '--dry-run'], {});
+      expect(dry.stdout).toContain('  Email       ->  contacts.email\n  First Name  ->  contacts.firstname\n');
+      expect(dry.code).toBe(0);
       const denied = await crm(['import', file, '--object', 'contacts', '--server', server.url, '--token', 'crm_wrong_token_00000000000'], {});
       expect(denied.code).toBe(1);
       expect(denied.stderr).toContain('401');
@@ -128,5 +131,36 @@ describe('crm import and crm export', () => {
       await server.stop();
       await pg?.drop();
     }
+  });
+
+  it('R16: crm import --dry-run shows each column\'s target, as edited by --mapping, and imports nothing', { timeout: 300_000 }, async () => {
+    const file = join(dir.path, 'dry.csv');
+    const mapping = join(dir.path, 'dry-mapping.json');
+    await writeFile(file, '\uFEFFEmail;Shoe size;Notes;Company Domain Name\ndry1@cli-dry.com;42;x;cli-dry.com\ndry2@cli-dry.com;43;y;cli-dry.com\n');
+    await writeFile(mapping, JSON.stringify({ 'Shoe size': 'contacts.jobtitle', Notes: null }));
+    const dry = await crm(['import', file, '--object', 'contacts', '--mode', 'create', '--mapping', mapping, '--dry-run'], env);
+    expect(dry.stderr).not.toContain('progress');
+    expect(dry.stdout.split('\n')).toEqual([
+      'Columns of a contacts import (with companies), mode create:',
+      '  Email                ->  contacts.email',
+      '  Shoe size            ->  contacts.jobtitle',
+      '  Notes                ->  (ignored)',
+      '  Company Domain Name  ->  companies.domain',
+      'Nothing was imported (--dry-run).',
+      '',
+    ]);
+    expect(dry.code).toBe(0);
+    // without the mapping file the columns keep their own names as properties
+    const own = await crm(['import', file, '--object', 'contacts', '--dry-run'], env);
+    expect(own.stdout).toContain('  Shoe size            ->  contacts.shoe_size\n');
+    const twice = join(dir.path, 'dry-twice.csv');
+    await writeFile(twice, 'Email,E-mail,email\nx@cli-dry.com,,\n');
+    const refused = await crm(['import', twice, '--object', 'contacts', '--dry-run'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/would be refused \(400\): The header "email" appears twice/);
+    // nothing was imported: creating both now works
+    const real = await crm(['import', file, '--object', 'contacts', '--mode', 'create', '--mapping', mapping], env);
+    expect(real.stdout).toContain('created:      2 contacts, 1 companies');
+    expect(real.code).toBe(0);
   });
 });

@@ -214,4 +214,47 @@ describe('CSV import: the job API (R16, R17)', () => {
     const tooMany = await upload(t, 'Email\nx@y.com', { objectType: 'contacts', mode: 'create', columnMapping: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`h${i}`, null])) });
     expect(tooMany.status).toBe(400);
   });
+
+  it('R16: POST /api/imports/mapping shows the mapping a header gets before importing, edited by columnMapping; a header the import would refuse is the same 400; nothing is stored', async () => {
+    const jobsBefore = (await t.call('GET', '/api/imports')).body.results.length;
+    const header = ['Email', ' First Name ', 'Company Domain Name', 'companies.name', 'Associated Deal IDs', 'Association Label', 'Shoe size', 'Notes'];
+    const preview = await t.call('POST', '/api/imports/mapping', { objectType: 'contacts', header, columnMapping: { 'Shoe size': 'contacts.jobtitle', Notes: null } });
+    expect(preview.status).toBe(200);
+    expect(preview.body).toEqual({
+      objectType: 'contacts',
+      mode: 'create_and_update',
+      withObjectType: 'companies',
+      associatedObjectTypes: ['deals'],
+      columns: [
+        { header: 'Email', target: 'contacts.email' },
+        { header: 'First Name', target: 'contacts.firstname' },
+        { header: 'Company Domain Name', target: 'companies.domain' },
+        { header: 'companies.name', target: 'companies.name' },
+        { header: 'Associated Deal IDs', target: 'associations.deals.hs_object_id' },
+        { header: 'Association Label', target: 'association_label' },
+        { header: 'Shoe size', target: 'contacts.jobtitle' },
+        { header: 'Notes', target: null },
+      ],
+    });
+    // the mapping shown is the one the import then uses
+    const up = await upload(t, `${header.join(',')}\n`, { objectType: 'contacts', mode: 'create_and_update', columnMapping: { 'Shoe size': 'contacts.jobtitle', Notes: null } });
+    expect(up.status).toBe(202);
+    expect((await t.call('GET', `/api/imports/${up.body.id}`)).body.columns).toEqual(preview.body.columns);
+
+    const twice = await t.call('POST', '/api/imports/mapping', { objectType: 'contacts', mode: 'create', header: ['Email', 'email'] });
+    const twiceImport = await upload(t, 'Email,email\nx@twice.com,y@twice.com', { objectType: 'contacts', mode: 'create' });
+    expect(twice.status).toBe(400);
+    const { correlationId: _a, ...shown } = twice.body;
+    const { correlationId: _b, ...refused } = twiceImport.body;
+    expect(shown).toEqual(refused);
+    expect(twice.body.message).toMatch(/appears twice/);
+    const missing = await t.call('POST', '/api/imports/mapping', { objectType: 'contacts', mode: 'create' });
+    expect(missing.status).toBe(400);
+    expect(missing.body.errors[0].in).toBe('body:header');
+    const unknownType = await t.call('POST', '/api/imports/mapping', { objectType: 'planets', header: ['Name'] });
+    expect(unknownType.status).toBe(404);
+    expect((await t.call('POST', '/api/imports/mapping', { objectType: 'contacts', header: ['Email'] }, null)).status).toBe(401);
+    // only the upload above made a job
+    expect((await t.call('GET', '/api/imports')).body.results.length).toBe(jobsBefore + 1);
+  });
 });

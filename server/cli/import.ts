@@ -1,11 +1,13 @@
 import { createReadStream, createWriteStream, openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import { once } from 'node:events';
-import type { ImportMode, ImportView } from '../../shared/imports.ts';
+import type { ImportMode, ImportOptions, ImportView, MappingPreview } from '../../shared/imports.ts';
 import type { Plan } from '../../shared/plans.ts';
 import type { Database } from '../db/client.ts';
-import { createImport, errorsCsv, importView, type JobRow } from '../domain/imports/jobs.ts';
+import { csvRecords } from '../domain/imports/csv.ts';
+import { createImport, csvLimits, errorsCsv, importView, type JobRow, previewMapping } from '../domain/imports/jobs.ts';
 import { claimJob, runJob } from '../domain/imports/runner.ts';
+import { ApiError } from '../errors.ts';
 
 /** What the import and export commands need from the `crm` command. */
 export interface CliContext {
@@ -18,11 +20,13 @@ export interface CliContext {
 
 export const IMPORT_USAGE = `  import <file.csv> --object <type> [--with <type>] [--mode create|update|create_and_update]
          [--mapping <mapping.json>] [--errors <path>] [--workspace <id>]
-         [--server <url> --token <token>]
+         [--server <url> --token <token>] [--dry-run]
               Import a CSV file (HubSpot's headers, or objectType.property). Against the
               configured database, or a running server with --server and --token. Shows
               progress, a summary, and writes refused rows to an error file
               (default <file>.errors.csv). Exit code 1 when some rows were refused.
+              --dry-run shows each column's target and imports nothing; change a target
+              with a --mapping file: {"Header": "contacts.property"}, null ignores it.
 `;
 
 const MODES = ['create', 'update', 'create_and_update'];
@@ -72,6 +76,32 @@ async function readMapping(path: string | undefined): Promise<Record<string, str
   return JSON.parse(await readFile(path, 'utf8')) as Record<string, string | null>;
 }
 
+/** The file's first row: its column headers. */
+async function headerOf(file: string): Promise<string[]> {
+  for await (const rec of csvRecords(createReadStream(file), csvLimits)) return rec.fields;
+  return [];
+}
+
+function showMapping(m: MappingPreview): string {
+  const width = Math.max(6, ...m.columns.map((c) => c.header.length));
+  const also = [m.withObjectType ? `with ${m.withObjectType}` : '', m.associatedObjectTypes.length > 0 ? `associating ${m.associatedObjectTypes.join(', ')}` : ''].filter(Boolean);
+  return [
+    `Columns of a ${m.objectType} import${also.length > 0 ? ` (${also.join('; ')})` : ''}, mode ${m.mode}:`,
+    ...m.columns.map((c) => `  ${(c.header || '(empty)').padEnd(width)}  ->  ${c.target ?? '(ignored)'}`),
+    'Nothing was imported (--dry-run).',
+  ].join('\n');
+}
+
+async function dryRun(file: string, options: ImportOptions, preview: (header: string[]) => Promise<MappingPreview | { status: number; message: string }>): Promise<number> {
+  const answer = await preview(await headerOf(file));
+  if ('status' in answer) {
+    process.stderr.write(`crm import: the file would be refused (${answer.status}): ${answer.message}\n`);
+    return 1;
+  }
+  process.stdout.write(`${showMapping(answer)}\n`);
+  return 0;
+}
+
 export async function importCommand(file: string, args: string[], cli: CliContext): Promise<number> {
   const objectType = cli.option(args, '--object');
   const mode = (cli.option(args, '--mode') ?? 'create_and_update') as ImportMode;
@@ -84,7 +114,8 @@ export async function importCommand(file: string, args: string[], cli: CliContex
     return 2;
   }
   const withType = cli.option(args, '--with');
-  const options = { objectType, mode, ...(withType ? { withObjectType: withType } : {}), ...(await readMapping(cli.option(args, '--mapping')).then((m) => (m ? { columnMapping: m } : {}))) };
+  const options: ImportOptions = { objectType, mode, ...(withType ? { withObjectType: withType } : {}), ...(await readMapping(cli.option(args, '--mapping')).then((m) => (m ? { columnMapping: m } : {}))) };
+  const dry = args.includes('--dry-run');
   const errorsPath = cli.option(args, '--errors') ?? `${file}.errors.csv`;
   const server = cli.option(args, '--server');
   const bar = progress(process.stderr);
@@ -94,12 +125,30 @@ export async function importCommand(file: string, args: string[], cli: CliContex
       process.stderr.write('crm import: --server needs --token <token> (or CRM_TOKEN)\n');
       return 2;
     }
-    return importThroughServer(server.replace(/\/$/, ''), token, file, options, errorsPath, bar);
+    const base = server.replace(/\/$/, '');
+    if (dry) {
+      return dryRun(file, options, async (header) => {
+        const res = await fetch(`${base}/api/imports/mapping`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ ...options, header }) });
+        const body = (await res.json()) as MappingPreview & { message?: string };
+        return res.status === 200 ? body : { status: res.status, message: body.message ?? JSON.stringify(body) };
+      });
+    }
+    return importThroughServer(base, token, file, options, errorsPath, bar);
   }
   const database = await cli.openConfigured();
   try {
     await cli.setUp(database);
     const ws = await cli.pickWorkspace(database, cli.option(args, '--workspace'));
+    if (dry) {
+      return await dryRun(file, options, async (header) => {
+        try {
+          return await previewMapping(database.db, ws.workspaceId, { ...options, header });
+        } catch (err) {
+          if (err instanceof ApiError) return { status: err.status, message: err.message };
+          throw err;
+        }
+      });
+    }
     const { id } = await createImport(database.db, { workspaceId: ws.workspaceId, actor: { source: 'API', sourceId: 'cli' }, fileName: basename(file), options }, createReadStream(file));
     const claimed = await claimJob(database.db, ws.workspaceId, id);
     if (!claimed) throw new Error(`import ${id} was taken by another process`);

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import { describeRoute, resolver } from 'hono-openapi';
-import { autoDomainJobView, importIdParam, importOptions, importView } from '../../shared/imports.ts';
+import { autoDomainJobView, importIdParam, importOptions, importView, mappingPreview, mappingPreviewBody } from '../../shared/imports.ts';
 import type { Db } from '../db/client.ts';
-import { autoDomainView, createImport, errorsCsv, fileSize, getJob, IMPORT_LIMITS, importView as viewOf, listImports } from '../domain/imports/jobs.ts';
+import { autoDomainView, createImport, errorsCsv, fileSize, getJob, IMPORT_LIMITS, importView as viewOf, listImports, previewMapping } from '../domain/imports/jobs.ts';
 import { type MultipartPart, MultipartReader, multipartBoundary } from '../domain/imports/multipart.ts';
 import { startAutoDomainJob } from '../domain/imports/runner.ts';
 import { undoImport } from '../domain/imports/undo.ts';
@@ -120,6 +120,17 @@ export function importRoutes(runner?: JobWaker, routeOptions: ImportRouteOptions
         runner?.wake();
         return c.json({ id }, 202);
       },
+    )
+    .post(
+      '/imports/mapping',
+      describeRoute({
+        summary: 'The column mapping an import would use for a header, before importing',
+        description: 'The same options as `POST /api/imports`, and the file\'s first row as `header`. Answers each column\'s target (null: ignored), or the 400 the import would give; nothing is stored. Edit the mapping with `columnMapping`.',
+        tags,
+        responses: { 200: json(mappingPreview, 'The mapping'), 400: { description: 'Bad options or header' } },
+      }),
+      validate('json', mappingPreviewBody),
+      async (c) => c.json(await previewMapping(c.get('db'), c.get('auth').workspaceId, c.req.valid('json'))),
     )
     .get('/imports', describeRoute({ summary: 'The latest imports of this workspace (100 at most)', tags }), async (c) => {
       return c.json({ results: await listImports(c.get('db'), c.get('auth').workspaceId) });

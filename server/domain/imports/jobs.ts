@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { autoDomainJobView, ImportView } from '../../../shared/imports.ts';
-import type { ImportError, ImportOptions } from '../../../shared/imports.ts';
+import type { ImportError, ImportOptions, MappingPreview, MappingPreviewBody } from '../../../shared/imports.ts';
 import { LIMITS } from '../../../shared/plans.ts';
 import { type Db, type DbOrTx, rowsOf } from '../../db/client.ts';
 import { type ImportJobOptions, importChunks, importErrors, importJobs } from '../../db/schema/index.ts';
@@ -133,6 +133,25 @@ export async function createImport(
 async function resolveHeader(db: DbOrTx, ws: string, header: string[], options: ImportOptions) {
   if (header.length > IMPORT_LIMITS.columns) throw new ApiError('VALIDATION_ERROR', `The file has ${header.length} columns; at most ${IMPORT_LIMITS.columns}`, { errors: [{ message: 'too many columns', in: 'header' }] });
   return resolveColumns(db, ws, header, options);
+}
+
+/**
+ * The column mapping an import of a file with this header would use, with the errors it would
+ * give (the same checks as `POST /api/imports`), without a file or a job: to see and edit it first.
+ */
+export async function previewMapping(db: DbOrTx, workspaceId: string, body: MappingPreviewBody): Promise<MappingPreview> {
+  const { header: cells, ...options } = body;
+  const header = cells.map((h) => h.trim());
+  const resolved = await resolveHeader(db, workspaceId, header, options);
+  const columns = [];
+  for (const [i, h] of header.entries()) columns.push({ header: h, target: await targetName(db, workspaceId, resolved.columns[i] ?? null) });
+  return {
+    objectType: resolved.main.name,
+    mode: options.mode,
+    withObjectType: resolved.second?.name ?? null,
+    associatedObjectTypes: resolved.linked.map((t) => t.name),
+    columns,
+  };
 }
 
 /** The stored file, piece by piece. */
