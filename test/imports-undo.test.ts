@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { rowsOf } from '../server/db/client.ts';
+import { cancelImport, claimJob, runJob } from '../server/domain/imports/runner.ts';
 import { useTestApp } from './helpers/app.ts';
 import { allEdges, historyOf, seedRecords } from './helpers/records.ts';
-import { importCsv } from './fixtures/imports/upload.ts';
+import { importCsv, upload } from './fixtures/imports/upload.ts';
 
 const t = useTestApp({ plan: 'professional' });
 
@@ -92,6 +93,51 @@ describe('import undo (B1)', () => {
     expect((await t.call('POST', `/api/imports/${view.id}/undo`)).status).toBe(200);
     expect(await propertiesOf(moved!)).toMatchObject({ email: 'moved@undo5.com', firstname: 'Mona' });
     expect(await propertiesOf(Number(taken.body.id))).toMatchObject({ email: 'orig@undo5.com', firstname: 'Newcomer' });
+  });
+
+  it('B1: cancel stops a queued import before it starts, and a stopped one before its next batch; what was done stays until undone; a finished import cannot be canceled', async () => {
+    const queued = await upload(t, 'Email\nq1@cancel1.com', { objectType: 'contacts', mode: 'create' });
+    const canceled = await t.call('POST', `/api/imports/${queued.body.id}/cancel`);
+    expect(canceled.status).toBe(200);
+    expect(canceled.body).toMatchObject({ state: 'failed', failure: expect.stringMatching(/^CANCELED:/), rowsDone: 0, finishedAt: expect.any(String) });
+    expect(await claimJob(t.db.db, t.workspaceId, queued.body.id)).toBeNull();
+    const again = await t.call('POST', `/api/imports/${queued.body.id}/cancel`);
+    expect(again.status).toBe(409);
+    expect(again.body.subCategory).toBe('IMPORT_NOT_CANCELABLE');
+
+    // a job that ran one batch of two rows and was let go (as a stopped server leaves it)
+    const csv = ['Email', ...Array.from({ length: 6 }, (_, i) => `s${i}@cancel2.com`)].join('\n');
+    const up = await upload(t, csv, { objectType: 'contacts', mode: 'create' });
+    let batches = 0;
+    const stopped = await runJob(t.db.db, (await claimJob(t.db.db, t.workspaceId, up.body.id))!, { batchSize: 2, onProgress: () => batches++, shouldStop: () => batches >= 1 });
+    expect(stopped).toMatchObject({ state: 'running', rowsDone: 2 });
+    expect((await t.call('POST', `/api/imports/${up.body.id}/cancel`)).body).toMatchObject({ state: 'failed', rowsDone: 2, created: { contacts: 2 } });
+    expect(await claimJob(t.db.db, t.workspaceId, up.body.id)).toBeNull();
+    const made = rowsOf<{ record_id: number }>(await t.db.db.execute(sql`select record_id from import_records where import_id = ${up.body.id}`)).map((r) => Number(r.record_id));
+    expect(made).toHaveLength(2);
+    expect((await t.call('POST', `/api/imports/${up.body.id}/undo`)).body.state).toBe('undone');
+    expect(await live(made)).toEqual([]);
+    expect((await t.call('POST', `/api/imports/${up.body.id}/cancel`)).status).toBe(409);
+  });
+
+  it('B1: a runner stops at the batch after a cancel, with every row before it applied once', async () => {
+    const csv = ['Email', ...Array.from({ length: 20 }, (_, i) => `r${i}@cancel3.com`)].join('\n');
+    const up = await upload(t, csv, { objectType: 'contacts', mode: 'create' });
+    let cancel: Promise<void> | undefined;
+    const job = await runJob(t.db.db, (await claimJob(t.db.db, t.workspaceId, up.body.id))!, {
+      batchSize: 1,
+      onProgress: (j) => {
+        if (j.rowsDone === 1) cancel = cancelImport(t.db.db, t.workspaceId, up.body.id);
+      },
+    });
+    await cancel;
+    const view = (await t.call('GET', `/api/imports/${up.body.id}`)).body;
+    expect(view).toMatchObject({ state: 'failed', failure: expect.stringMatching(/^CANCELED:/) });
+    expect(view.rowsDone).toBeLessThan(20);
+    expect(view.rowsDone).toBe(job.rowsDone);
+    const count = rowsOf<{ n: number }>(await t.db.db.execute(sql`select count(*)::int as n from records where workspace_id = ${t.workspaceId} and properties->>'email' like '%@cancel3.com'`))[0]!;
+    expect(Number(count.n)).toBe(view.rowsDone);
+    expect(view.created).toEqual({ contacts: view.rowsDone });
   });
 
   it('B1: an import still queued cannot be undone', async () => {

@@ -5,7 +5,7 @@ import { autoDomainJobView, importIdParam, importOptions, importView, mappingPre
 import type { Db } from '../db/client.ts';
 import { autoDomainView, createImport, errorsCsv, fileSize, getJob, IMPORT_LIMITS, importView as viewOf, listImports, previewMapping } from '../domain/imports/jobs.ts';
 import { type MultipartPart, MultipartReader, multipartBoundary } from '../domain/imports/multipart.ts';
-import { startAutoDomainJob } from '../domain/imports/runner.ts';
+import { cancelImport, startAutoDomainJob } from '../domain/imports/runner.ts';
 import { undoImport } from '../domain/imports/undo.ts';
 import { actorOf, type AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
@@ -155,6 +155,21 @@ export function importRoutes(runner?: JobWaker, routeOptions: ImportRouteOptions
         return stream(c, async (out) => {
           for await (const line of errorsCsv(db, workspaceId, id)) await out.write(line);
         });
+      },
+    )
+    .post(
+      '/imports/:id/cancel',
+      describeRoute({
+        summary: 'Cancel a queued or running import: it stops before its next batch and becomes failed (CANCELED); what was done stays until undone',
+        tags,
+        responses: { 200: json(importView, 'The import, now failed with failure CANCELED'), 409: { description: 'The import is done, failed or undone already' } },
+      }),
+      validate('param', importIdParam),
+      async (c) => {
+        const auth = c.get('auth');
+        const id = c.req.valid('param').id;
+        await cancelImport(c.get('db'), auth.workspaceId, id);
+        return c.json(await viewOf(c.get('db'), auth.workspaceId, id));
       },
     )
     .post(

@@ -79,6 +79,25 @@ export async function claimJob(db: Db, workspaceId: string, id: string, leaseMs 
   return row ?? null;
 }
 
+/** What a canceled import says in `failure`. */
+export const CANCELED = 'CANCELED: stopped on request. The rows done before stay (rowsDone); undo the import to take them back';
+
+/**
+ * Cancels a queued or running import: it becomes `failed` with CANCELED as its failure. A batch
+ * being written finishes first (it holds the job's row); the runner stops before the next one.
+ * What was done stays, and the import can be undone like any other.
+ */
+export async function cancelImport(db: Db, workspaceId: string, id: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [job] = await tx.select().from(importJobs).where(and(eq(importJobs.workspaceId, workspaceId), eq(importJobs.id, id))).for('update');
+    if (!job || job.kind !== 'import') throw new ApiError('NOT_FOUND', `No import with id ${id}`, { errors: [{ message: 'import not found', in: 'path:id' }] });
+    if (job.state !== 'queued' && job.state !== 'running') {
+      throw new ApiError('IMPORT_NOT_CANCELABLE', `Import ${id} is ${job.state}: only a queued or running import can be canceled`, { errors: [{ message: `state ${job.state}`, in: 'path:id' }] });
+    }
+    await tx.update(importJobs).set({ state: 'failed', failure: CANCELED, finishedAt: sql`now()`, leaseUntil: null }).where(and(eq(importJobs.workspaceId, workspaceId), eq(importJobs.id, id)));
+  });
+}
+
 /** Runs a claimed job to its end (or until `shouldStop`). Answers the job as it is then. */
 export async function runJob(db: Db, claimed: JobRow, options: RunOptions = {}): Promise<JobRow> {
   let job = claimed;
