@@ -89,6 +89,17 @@ interface ImportRun {
   errors: number;
   baseMb: number;
   peakMb: number;
+  /** Live heap after a forced collection, at its highest (sampled every 10,000 rows; with --expose-gc). */
+  liveMb: number | null;
+  liveBeforeMb: number | null;
+}
+
+/** The live heap in MB after a full collection, when the process runs with --expose-gc. */
+function liveHeapMb(): number | null {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return null;
+  gc();
+  return process.memoryUsage().heapUsed / 1024 / 1024;
 }
 
 async function importOnce(kind: string, file: string, rows: number): Promise<ImportRun> {
@@ -121,6 +132,8 @@ async function importOnce(kind: string, file: string, rows: number): Promise<Imp
   }
   try {
     const boot = (await bootstrapInstance(database.db, { plan: 'professional' }))!;
+    const liveBeforeMb = liveHeapMb();
+    let liveMb = liveBeforeMb;
     const measured = await withPeakRss(async () => {
       const t0 = performance.now();
       const { id } = await createImport(
@@ -132,13 +145,14 @@ async function importOnce(kind: string, file: string, rows: number): Promise<Imp
       const job = await runJob(database.db, (await claimJob(database.db, boot.workspaceId, id))!, {
         ...(BATCH ? { batchSize: BATCH } : {}),
         onProgress: (j) => {
+          if (j.rowsDone % 10_000 === 0 && liveMb !== null) liveMb = Math.max(liveMb, liveHeapMb()!);
           if (j.rowsDone % 20_000 === 0) process.stderr.write(`  ${kind}: ${j.rowsDone}/${j.rowsTotal} rows, ${((performance.now() - t1) / 1000).toFixed(1)} s\n`);
         },
       });
       return { job, uploadS: (t1 - t0) / 1000, runS: (performance.now() - t1) / 1000 };
     });
     const { job, uploadS, runS } = measured.value;
-    return { db: kind, rows, uploadS, runS, rowsPerS: rows / (uploadS + runS), created: job.created, associations: job.associations, errors: job.errorCount, baseMb: measured.baseMb, peakMb: measured.peakMb };
+    return { db: kind, rows, uploadS, runS, rowsPerS: rows / (uploadS + runS), created: job.created, associations: job.associations, errors: job.errorCount, baseMb: measured.baseMb, peakMb: measured.peakMb, liveMb, liveBeforeMb };
   } finally {
     await cleanup();
   }
@@ -340,10 +354,10 @@ try {
     runs.push(await importOnce(kind, small, Math.max(1000, Math.floor(ROWS / 5))));
     runs.push(await importOnce(kind, big, ROWS));
   }
-  console.log('\n| database | rows | upload s | import s | rows/s | created | associations | refused | RSS before → peak (MB) |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('\n| database | rows | upload s | import s | rows/s | created | associations | refused | RSS before → peak (MB) | live heap before → peak (MB) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of runs) {
-    console.log(`| ${r.db} | ${r.rows.toLocaleString('en')} | ${r.uploadS.toFixed(1)} | ${r.runS.toFixed(1)} | ${Math.round(r.rowsPerS).toLocaleString('en')} | ${Object.entries(r.created).map(([k, v]) => `${v} ${k}`).join(', ')} | ${r.associations.toLocaleString('en')} | ${r.errors} | ${Math.round(r.baseMb)} → ${Math.round(r.peakMb)} |`);
+    console.log(`| ${r.db} | ${r.rows.toLocaleString('en')} | ${r.uploadS.toFixed(1)} | ${r.runS.toFixed(1)} | ${Math.round(r.rowsPerS).toLocaleString('en')} | ${Object.entries(r.created).map(([k, v]) => `${v} ${k}`).join(', ')} | ${r.associations.toLocaleString('en')} | ${r.errors} | ${Math.round(r.baseMb)} → ${Math.round(r.peakMb)} | ${r.liveMb === null ? 'run with --expose-gc' : `${Math.round(r.liveBeforeMb!)} → ${Math.round(r.liveMb)}`} |`);
   }
   const pgBig = runs.find((r) => r.db === 'postgres' && r.rows === ROWS);
   if (pgBig) {
