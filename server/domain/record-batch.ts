@@ -25,6 +25,7 @@ import {
   type RecordInput,
   type RecordRow,
   requireWritable,
+  setProperties,
   updatedProperties,
   updateRecord,
 } from './records.ts';
@@ -272,10 +273,7 @@ export async function batchUpdate(db: Db, ctx: WriteContext, type: ObjectType, i
 
 /** Writes new properties to many records of one workspace in one statement. */
 async function updateMany(tx: Tx, workspaceId: string, list: Array<{ id: number; properties: Record<string, string> }>): Promise<Map<number, RecordRow>> {
-  await tx.execute(sql`
-    update ${records} set properties = v.properties, updated_at = now()
-    from jsonb_to_recordset(${JSON.stringify(list)}::jsonb) as v(id bigint, properties jsonb)
-    where ${records.workspaceId} = ${workspaceId} and ${records.id} = v.id`);
+  await setProperties(tx, workspaceId, list);
   await recordChanged(tx, workspaceId, 'UPDATED', list.map((x) => x.id));
   const rows = await tx
     .select()

@@ -266,6 +266,17 @@ export function updatedProperties(type: ObjectType, current: RecordRow, input: P
   return properties;
 }
 
+/**
+ * Replaces the properties of many records of one workspace in one statement (and bumps their
+ * updated_at). The caller writes their change events.
+ */
+export async function setProperties(tx: DbOrTx, workspaceId: string, list: ReadonlyArray<{ id: number; properties: Record<string, string | null> }>): Promise<void> {
+  await tx.execute(sql`
+    update ${records} set properties = v.properties, updated_at = now()
+    from jsonb_to_recordset(${JSON.stringify(list)}::jsonb) as v(id bigint, properties jsonb)
+    where ${records.workspaceId} = ${workspaceId} and ${records.id} = v.id`);
+}
+
 /** Updates one record's properties (PATCH semantics: others stay; null or '' clears). */
 export async function updateRecord(tx: Tx, ctx: WriteContext, type: ObjectType, key: string | number, input: PropertiesInput, options: { idProperty?: string | undefined } = {}): Promise<RecordRow> {
   requireWritable(ctx.plan, type);

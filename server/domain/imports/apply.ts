@@ -14,7 +14,7 @@ import { type AutoDomainSettings, autoAssociateContact } from '../auto-domain.ts
 import { recordChanged } from '../history/changes.ts';
 import type { ObjectType } from '../object-types.ts';
 import { applyChanges, checkComplete, checkProperties } from '../record-properties.ts';
-import { findRecords, isUniqueViolation, parseRecordId, type RecordRow } from '../records.ts';
+import { findRecords, isUniqueViolation, parseRecordId, type RecordRow, setProperties } from '../records.ts';
 import type { CsvRecord } from './csv.ts';
 import { creationColumns, keysOf } from './mapping.ts';
 import { type LinkPair, linkUnlabeled } from './link.ts';
@@ -513,12 +513,9 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Pr
       for (const [t, digest] of newParts) result.keylessParts.push([digest, t.id!]);
     }
     // a row that gives a record the values it has changes nothing: no write, no change event
-    const list = changed.filter((t) => !sameValues(t.properties!, t.record.properties)).map((t) => ({ id: t.record.id, properties: t.properties }));
+    const list = changed.filter((t) => !sameValues(t.properties!, t.record.properties)).map((t) => ({ id: t.record.id, properties: t.properties! }));
     if (list.length > 0) {
-      await tx.execute(sql`
-        update records set properties = v.properties, updated_at = now()
-        from jsonb_to_recordset(${JSON.stringify(list)}::jsonb) as v(id bigint, properties jsonb)
-        where records.workspace_id = ${ws} and records.id = v.id`);
+      await setProperties(tx, ws, list);
       await recordChanged(tx, ws, 'UPDATED', list.map((x) => x.id), 'IMPORT');
     }
     if (changed.length > 0) {

@@ -7,7 +7,8 @@ import { importJobs } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
 import { removeAssociation, removeLabels, type WriteContext } from '../associations.ts';
 import { objectTypeById } from '../object-types.ts';
-import { archiveRecords, isUniqueViolation } from '../records.ts';
+import { getJob } from './jobs.ts';
+import { archiveRecords, isUniqueViolation, setProperties } from '../records.ts';
 
 interface Entry {
   action: string;
@@ -30,8 +31,7 @@ interface Entry {
 export async function undoImport(db: Db, params: { workspaceId: string; plan: Plan }, id: string): Promise<void> {
   const ws = params.workspaceId;
   await db.transaction(async (tx) => {
-    const [job] = await tx.select().from(importJobs).where(and(eq(importJobs.workspaceId, ws), eq(importJobs.id, id))).for('update');
-    if (!job || job.kind !== 'import') throw new ApiError('NOT_FOUND', `No import with id ${id}`, { errors: [{ message: 'import not found', in: 'path:id' }] });
+    const job = await getJob(tx as Tx, ws, id, 'import', { lock: true });
     if (job.state !== 'done' && job.state !== 'failed') {
       throw new ApiError('IMPORT_NOT_UNDOABLE', job.state === 'undone' ? `Import ${id} was undone already` : `Import ${id} is ${job.state}: undo it once it is done`, { errors: [{ message: `state ${job.state}`, in: 'path:id' }] });
     }
@@ -125,22 +125,18 @@ async function restoreValues(tx: Tx, ws: string, importId: string): Promise<void
     return properties ? [{ id: Number(r.id), properties, current: r.properties }] : [];
   });
   if (list.length === 0) return;
-  const write = (on: Tx, items: Array<{ id: number; properties: Values }>) =>
-    on.execute(sql`update records set properties = v.properties, updated_at = now()
-      from jsonb_to_recordset(${JSON.stringify(items)}::jsonb) as v(id bigint, properties jsonb)
-      where records.workspace_id = ${ws} and records.id = v.id`);
   try {
-    await tx.transaction(async (sp) => void (await write(sp as Tx, list)));
+    await tx.transaction((sp) => setProperties(sp, ws, list));
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     // an email put back belongs to another contact by now: that contact keeps it, this one keeps its current email
     for (const item of list) {
       try {
-        await tx.transaction(async (sp) => void (await write(sp as Tx, [item])));
+        await tx.transaction((sp) => setProperties(sp, ws, [item]));
       } catch (e) {
         if (!isUniqueViolation(e)) throw e;
         const email = item.current.email;
-        await write(tx, [{ id: item.id, properties: { ...item.properties, ...(email === undefined ? {} : { email }) } }]);
+        await setProperties(tx, ws, [{ id: item.id, properties: { ...item.properties, ...(email === undefined ? {} : { email }) } }]);
       }
     }
   }
