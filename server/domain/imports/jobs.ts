@@ -178,9 +178,13 @@ export async function* dataRecords(db: DbOrTx, job: JobRow, skip = 0): AsyncGene
   }
 }
 
-export async function getJob(db: DbOrTx, workspaceId: string, id: string, kind: JobRow['kind']): Promise<JobRow> {
-  const [job] = await db.select().from(importJobs).where(and(eq(importJobs.workspaceId, workspaceId), eq(importJobs.id, id)));
-  if (!job || job.kind !== kind) throw new ApiError('NOT_FOUND', `No ${kind === 'import' ? 'import' : 'automatic association job'} with id ${id}`, { errors: [{ message: 'job not found', in: 'path:id' }] });
+/** A job of the workspace, of that kind, or NOT_FOUND; `lock`: its row locked for the caller's transaction. */
+export async function getJob(db: DbOrTx, workspaceId: string, id: string, kind: JobRow['kind'], options: { lock?: boolean } = {}): Promise<JobRow> {
+  const query = db.select().from(importJobs).where(and(eq(importJobs.workspaceId, workspaceId), eq(importJobs.id, id)));
+  const [job] = options.lock ? await query.for('update') : await query;
+  if (!job || job.kind !== kind) {
+    throw new ApiError('NOT_FOUND', `No ${kind === 'import' ? 'import' : 'automatic association job'} with id ${id}`, { errors: [{ message: `${kind === 'import' ? 'import' : 'job'} not found`, in: 'path:id' }] });
+  }
   return job;
 }
 

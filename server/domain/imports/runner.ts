@@ -8,7 +8,7 @@ import { autoAssociateContact, autoDomainSettings } from '../auto-domain.ts';
 import { objectTypeById } from '../object-types.ts';
 import { applyBatch, type ImportContext, partDigest, type RowError } from './apply.ts';
 import type { CsvRecord } from './csv.ts';
-import { dataRecords, type JobRow } from './jobs.ts';
+import { dataRecords, getJob, type JobRow } from './jobs.ts';
 
 /**
  * Runs import and auto-domain jobs in the background. Each batch of rows is one transaction that
@@ -89,8 +89,7 @@ export const CANCELED = 'CANCELED: stopped on request. The rows done before stay
  */
 export async function cancelImport(db: Db, workspaceId: string, id: string): Promise<void> {
   await db.transaction(async (tx) => {
-    const [job] = await tx.select().from(importJobs).where(and(eq(importJobs.workspaceId, workspaceId), eq(importJobs.id, id))).for('update');
-    if (!job || job.kind !== 'import') throw new ApiError('NOT_FOUND', `No import with id ${id}`, { errors: [{ message: 'import not found', in: 'path:id' }] });
+    const job = await getJob(tx as Tx, workspaceId, id, 'import', { lock: true });
     if (job.state !== 'queued' && job.state !== 'running') {
       throw new ApiError('IMPORT_NOT_CANCELABLE', `Import ${id} is ${job.state}: only a queued or running import can be canceled`, { errors: [{ message: `state ${job.state}`, in: 'path:id' }] });
     }
