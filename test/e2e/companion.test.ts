@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROME_EXTENSION_ID } from '../../extension/manifest-key.ts';
-import { type ListeningServer, startServerProcess } from '../helpers/server-process.ts';
-import { buildExtension, type CompanionBrowser, ensureArtifacts, fixtureHtml, launchWithExtension, serveGmailFixture, serverApi } from './helpers/companion.ts';
+import type { ListeningServer } from '../helpers/server-process.ts';
+import { buildAndStart, type CompanionBrowser, ensureArtifacts, fixtureHtml, launchWithExtension, personIn, seedFixtureAccounts, serveGmailFixture, serverApi, sidebarIn } from './helpers/companion.ts';
 
 const THREAD_URL = 'https://mail.google.com/mail/u/0/#inbox/FMfcgzQXJRenewalQ3Northwind';
 
@@ -24,34 +24,32 @@ let gmail: Page;
 let artifacts: string;
 const ids = {} as Record<'northwind' | 'contoso' | 'alice' | 'bob' | 'renewal' | 'expansion' | 'ticket' | 'email', string>;
 
-const { api, create, associated } = serverApi(() => ({ url: server.url, token }));
+const client = serverApi(() => ({ url: server.url, token }));
+const { api, create, associated } = client;
 
 async function historyOf(type: string, id: string) {
   return (await api<{ results: Array<{ action: string; source: string; sourceUserName?: string; toObjectType: string; toObjectId: string; labels: string[] }> }>('GET', `/api/objects/${type}/${id}/association-history`)).results;
 }
 
-const sidebar = () => gmail.locator('[data-testid="crm-sidebar"]');
-const person = (email: string) => sidebar().locator(`li.crm-person[data-email="${email}"]`);
+const sidebar = () => sidebarIn(gmail);
+const person = (email: string) => personIn(gmail, email);
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'crm-e2e-companion-'));
   artifacts = await ensureArtifacts();
-  const [extensionDir, started] = await Promise.all([buildExtension(join(work, 'build')), startServerProcess({ DATA_DIR: join(work, 'data'), HOST: '127.0.0.1' })]);
-  server = started;
+  const started = await buildAndStart(work, { DATA_DIR: join(work, 'data'), HOST: '127.0.0.1' });
+  server = started.server;
   token = server.printedToken!;
   expect(token).toBeTruthy();
 
-  await api('PATCH', '/api/workspace', { settings: { autoAssociateCompaniesByDomain: true, autoCreateCompaniesByDomain: true } });
-  ids.northwind = await create('companies', { name: 'Northwind Traders', domain: 'northwind.example' });
-  ids.contoso = await create('companies', { name: 'Contoso', domain: 'contoso.example' });
-  ids.alice = await create('contacts', { email: 'alice.chen@northwind.example', firstname: 'Alice', lastname: 'Chen' });
+  Object.assign(ids, await seedFixtureAccounts(client));
   ids.renewal = await create('deals', { dealname: 'Northwind Q3 renewal', dealstage: 'appointmentscheduled' });
   ids.expansion = await create('deals', { dealname: 'Contoso expansion', dealstage: 'qualifiedtobuy' });
   ids.ticket = await create('tickets', { subject: 'Contoso onboarding blocked', hs_pipeline_stage: '1' });
   await api('PUT', `/crm/v4/objects/contacts/${ids.alice}/associations/default/deals/${ids.renewal}`);
   await api('PUT', `/crm/v4/objects/companies/${ids.contoso}/associations/default/deals/${ids.expansion}`);
 
-  browser = await launchWithExtension(extensionDir, join(work, 'profile'));
+  browser = await launchWithExtension(started.extensionDir, join(work, 'profile'));
   await serveGmailFixture(browser);
 }, 300_000);
 

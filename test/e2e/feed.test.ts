@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ListeningServer, startServerProcess } from '../helpers/server-process.ts';
-import { buildExtension, type CompanionBrowser, launchWithExtension, serveGmailFixture, serverApi, signIn } from './helpers/companion.ts';
+import type { ListeningServer } from '../helpers/server-process.ts';
+import { buildAndStart, type CompanionBrowser, launchWithExtension, personIn as person, seedFixtureAccounts, serveGmailFixture, serverApi, sidebarIn as sidebar, signIn } from './helpers/companion.ts';
 
 const THREAD_URL = 'https://mail.google.com/mail/u/0/#inbox/FMfcgzQXJRenewalQ3Northwind';
 
@@ -23,10 +23,9 @@ let gmailA: Page;
 let gmailB: Page;
 const ids: Record<string, string> = {};
 
-const { api, create } = serverApi(() => ({ url: server.url, token }));
+const client = serverApi(() => ({ url: server.url, token }));
+const { api } = client;
 
-const sidebar = (page: Page) => page.locator('[data-testid="crm-sidebar"]');
-const person = (page: Page, email: string) => sidebar(page).locator(`li.crm-person[data-email="${email}"]`);
 
 async function openThread(browser: CompanionBrowser): Promise<Page> {
   const page = await browser.context.newPage();
@@ -41,14 +40,11 @@ const notReloaded = (page: Page) => page.evaluate(() => (globalThis as { feedTes
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'crm-e2e-feed-'));
-  const [extensionDir, started] = await Promise.all([buildExtension(join(work, 'build')), startServerProcess({ DATA_DIR: join(work, 'data'), HOST: '127.0.0.1' })]);
+  const { extensionDir, server: started } = await buildAndStart(work, { DATA_DIR: join(work, 'data'), HOST: '127.0.0.1' });
   server = started;
   token = server.printedToken!;
   expect(token).toBeTruthy();
-  await api('PATCH', '/api/workspace', { settings: { autoAssociateCompaniesByDomain: true, autoCreateCompaniesByDomain: true } });
-  ids.northwind = await create('companies', { name: 'Northwind Traders', domain: 'northwind.example' });
-  ids.contoso = await create('companies', { name: 'Contoso', domain: 'contoso.example' });
-  ids.alice = await create('contacts', { email: 'alice.chen@northwind.example', firstname: 'Alice', lastname: 'Chen' });
+  Object.assign(ids, await seedFixtureAccounts(client));
 
   for (const name of ['profile-a', 'profile-b']) {
     const browser = await launchWithExtension(extensionDir, join(work, name));

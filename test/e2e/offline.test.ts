@@ -17,7 +17,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Operation } from '../../extension/outbox/operation.ts';
 import { type ListeningServer, startServerProcess } from '../helpers/server-process.ts';
-import { buildExtension, type CompanionBrowser, launchWithExtension, serveGmailFixture, serverApi, signIn } from './helpers/companion.ts';
+import { buildAndStart, type CompanionBrowser, launchWithExtension, serveGmailFixture, serverApi, signIn } from './helpers/companion.ts';
 
 const THREAD_URL = 'https://mail.google.com/mail/u/0/#inbox/FMfcgzQXJRenewalQ3Northwind';
 const TOKEN = `crm_e2e_offline_${'k'.repeat(24)}`;
@@ -56,7 +56,7 @@ async function pendingText(popup: Page): Promise<string | null> {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'crm-e2e-offline-'));
   env = { DATA_DIR: join(work, 'data'), HOST: '127.0.0.1', PORT: String(await freePort()), CRM_ADMIN_TOKEN: TOKEN };
-  const [extensionDir, started] = await Promise.all([buildExtension(join(work, 'build')), startServerProcess(env)]);
+  const { extensionDir, server: started } = await buildAndStart(work, env);
   server = started;
   ids.alice = await create('contacts', { email: 'alice.chen@northwind.example', firstname: 'Alice', lastname: 'Chen' });
   ids.dealA = await create('deals', { dealname: 'Offline deal A' });

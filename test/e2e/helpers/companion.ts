@@ -8,8 +8,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type BrowserContext, chromium, type Worker } from 'playwright-core';
-import { request } from '../../helpers/server-process.ts';
+import { type BrowserContext, chromium, type Page, type Worker } from 'playwright-core';
+import { type ListeningServer, request, startServerProcess } from '../../helpers/server-process.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 export const CHROMIUM = '/usr/bin/chromium';
@@ -106,3 +106,25 @@ export function serverApi(where: () => { url: string; token: string }) {
     },
   };
 }
+
+/** The companion built into `<work>/build` and a server process started with `env`, side by side. */
+export async function buildAndStart(work: string, env: Record<string, string>): Promise<{ extensionDir: string; server: ListeningServer }> {
+  const [extensionDir, server] = await Promise.all([buildExtension(join(work, 'build')), startServerProcess(env)]);
+  return { extensionDir, server };
+}
+
+/**
+ * What the Gmail fixture thread's people belong to: automatic association by domain (with company
+ * creation) on, the companies Northwind Traders and Contoso, and the contact Alice Chen at Northwind.
+ */
+export async function seedFixtureAccounts(client: ReturnType<typeof serverApi>): Promise<{ northwind: string; contoso: string; alice: string }> {
+  await client.api('PATCH', '/api/workspace', { settings: { autoAssociateCompaniesByDomain: true, autoCreateCompaniesByDomain: true } });
+  const northwind = await client.create('companies', { name: 'Northwind Traders', domain: 'northwind.example' });
+  const contoso = await client.create('companies', { name: 'Contoso', domain: 'contoso.example' });
+  const alice = await client.create('contacts', { email: 'alice.chen@northwind.example', firstname: 'Alice', lastname: 'Chen' });
+  return { northwind, contoso, alice };
+}
+
+/** The companion's sidebar in a webmail page, and one person's row in it. */
+export const sidebarIn = (page: Page) => page.locator('[data-testid="crm-sidebar"]');
+export const personIn = (page: Page, email: string) => sidebarIn(page).locator(`li.crm-person[data-email="${email}"]`);
