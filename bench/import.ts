@@ -44,10 +44,9 @@ const { values: args } = parseArgs({
 const ROWS = Number(args.rows);
 /** Rows per batch: the runner's own default (500 on PGlite, 2,000 on PostgreSQL) unless given. */
 const BATCH = args.batch === undefined ? undefined : Number(args.batch);
-const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const kinds = (args.db ?? (process.env.DATABASE_URL ? 'both' : 'pglite')) === 'both' ? ['pglite', 'postgres'] : [args.db ?? 'pglite'];
-// the PostgreSQL runs below make their databases next to DATABASE_URL's
-process.env.DATABASE_URL ??= BASE_URL;
+// the PostgreSQL runs below make their databases next to DATABASE_URL's (freshPostgres)
+process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const company = (i: number) => Math.floor(i / 5);
 function line(i: number): string {
@@ -113,21 +112,11 @@ async function importOnce(kind: string, file: string, rows: number): Promise<Imp
       await rm(dir, { recursive: true, force: true });
     };
   } else {
-    const name = `crm_bench_import_${process.pid}`;
-    const admin = new pg.Client({ connectionString: BASE_URL });
-    await admin.connect();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = new URL(BASE_URL);
-    url.pathname = `/${name}`;
-    database = await openDatabase({ databaseUrl: url.toString() });
+    const pgDb = await freshPostgres();
+    database = await openDatabase({ databaseUrl: pgDb.url });
     cleanup = async () => {
       await database.close();
-      const dropper = new pg.Client({ connectionString: BASE_URL });
-      await dropper.connect();
-      await dropper.query(`drop database if exists ${name} with (force)`);
-      await dropper.end();
+      await pgDb.drop();
     };
   }
   try {
@@ -160,15 +149,8 @@ async function importOnce(kind: string, file: string, rows: number): Promise<Imp
 
 /** The ceiling: the same contacts, companies and association rows by COPY into bare tables. */
 async function copyCeiling(rows: number): Promise<{ seconds: number; rowsPerS: number }> {
-  const name = `crm_bench_copy_${process.pid}`;
-  const admin = new pg.Client({ connectionString: BASE_URL });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(BASE_URL);
-  url.pathname = `/${name}`;
-  const client = new pg.Client({ connectionString: url.toString() });
+  const pgDb = await freshPostgres();
+  const client = new pg.Client({ connectionString: pgDb.url });
   await client.connect();
   try {
     await client.query('create table contacts (id bigint, email text, firstname text, lastname text)');
@@ -205,10 +187,7 @@ async function copyCeiling(rows: number): Promise<{ seconds: number; rowsPerS: n
     return { seconds, rowsPerS: rows / seconds };
   } finally {
     await client.end();
-    const dropper = new pg.Client({ connectionString: BASE_URL });
-    await dropper.connect();
-    await dropper.query(`drop database if exists ${name} with (force)`);
-    await dropper.end();
+    await pgDb.drop();
   }
 }
 
