@@ -97,6 +97,44 @@ function ofSet(m: number): Metrics {
 
 class Rollback extends Error {}
 
+/** Accounts with more contacts than this are "large" in the breakdown (the generator's hub accounts). */
+const LARGE_ACCOUNT = 100;
+
+interface Account {
+  contacts: number;
+  /** The account's records by type id (its company under COMPANY). */
+  byType: Map<string, number[]>;
+}
+
+/** Each record's account (the company it was generated under), from the generator's ground truth. */
+function accounts(ws: Workspace): Map<number, Account> {
+  const out = new Map<number, Account>();
+  for (const c of ws.companies) {
+    const account = { contacts: c.contacts.length, byType: new Map([[COMPANY, [c.id]], [CONTACT, c.contacts], [DEAL, c.deals], [TICKET, c.tickets]]) };
+    for (const id of [c.id, ...c.contacts, ...c.deals, ...c.tickets]) out.set(id, account);
+  }
+  return out;
+}
+
+/**
+ * hit@5 of a random order of the account's records of the target type that the source is not
+ * associated with (the hidden one included): what ranking by the account alone gives, with no
+ * other evidence. Null for companies (an account has one).
+ */
+function accountChance(ws: Workspace, account: Account, source: number, hidden: number, target: string): number | null {
+  if (target === COMPANY) return null;
+  const mine = account.byType.get(target) ?? [];
+  const linked = new Set<number>();
+  for (const list of Object.values(ws.pairs)) {
+    for (const [a, b] of list) {
+      if (a === source && b !== hidden) linked.add(b);
+      if (b === source && a !== hidden) linked.add(a);
+    }
+  }
+  const m = mine.filter((id) => id !== source && !linked.has(id)).length;
+  return m === 0 ? null : Math.min(5, m) / m;
+}
+
 /** Domain-only baseline: the set of records the source's domains point at (not yet associated). */
 async function domainSet(tx: DbOrTx, wsId: string, source: number, target: string): Promise<number[]> {
   const [src] = rowsOf<{ id: number; type_id: string; properties: Record<string, string | null>; contact_emails: string[] | null; company_domains: string[] | null }>(
@@ -157,6 +195,9 @@ async function main() {
   const scope: Scope = { workspaceId: wsId, userId: null, internalDomains: [], neverLogAddresses: [], autoCreateCompanies: false };
   const rows: string[][] = [];
   const all = { engine: zero(), domain: zero(), recency: zero(), n: 0, evidence: 0, evidenceHit5: 0 };
+  const accountOf = accounts(ws);
+  /** hit@5 by the size of the source's account, with the account-only chance beside it. */
+  const bySize = { large: { n: 0, hit5: 0, chanceN: 0, chanceHit5: 0, chance: 0 }, other: { n: 0, hit5: 0, chanceN: 0, chanceHit5: 0, chance: 0 } };
   const typeIdOf: Record<string, string> = { contacts: CONTACT, companies: COMPANY, deals: DEAL, tickets: TICKET };
   const started = performance.now();
   for (const task of tasks(ws, perTask)) {
@@ -201,6 +242,18 @@ async function main() {
         }
       }
       all.n++;
+      const account = accountOf.get(src);
+      if (account) {
+        const size = account.contacts > LARGE_ACCOUNT ? bySize.large : bySize.other;
+        size.n++;
+        size.hit5 += result.engine.hit5;
+        const chance = accountChance(ws, account, src, hidden, target.typeId);
+        if (chance !== null) {
+          size.chanceN++;
+          size.chanceHit5 += result.engine.hit5;
+          size.chance += chance;
+        }
+      }
     }
     const n = task.samples.length;
     const f = (m: Metrics) => [m.hit1 / n, m.hit5 / n, m.rr / n].map((x) => x.toFixed(3));
@@ -216,6 +269,10 @@ async function main() {
   const domain5 = all.domain.hit5 / all.n;
   const recent5 = all.recency.hit5 / all.n;
   console.log(`\n${all.n} queries in ${((performance.now() - started) / 1000).toFixed(1)} s (each with its baselines, in a rolled-back transaction)`);
+  const sizeLine = (label: string, x: typeof bySize.large) =>
+    `- ${label}: ${x.n} queries (${((x.n / all.n) * 100).toFixed(1)}%), hit@5 ${(x.hit5 / Math.max(1, x.n)).toFixed(3)}; ` +
+    `for contacts, deals and tickets (${x.chanceN} queries) ${(x.chanceHit5 / Math.max(1, x.chanceN)).toFixed(3)}, where a random order of the account's own records gives ${(x.chance / Math.max(1, x.chanceN)).toFixed(3)}`;
+  console.log(`\nby the size of the source's account:\n${sizeLine(`accounts over ${LARGE_ACCOUNT} contacts`, bySize.large)}\n${sizeLine('other accounts', bySize.other)}`);
   console.log(`target hit@5 >= ${TARGET_HIT5}: ${hit5.toFixed(3)} ${hit5 >= TARGET_HIT5 ? 'MET' : 'NOT MET'}`);
   console.log(`clearly above the baselines (+${MARGIN} hit@5): domain only ${domain5.toFixed(3)}, most recent only ${recent5.toFixed(3)}: ${hit5 >= domain5 + MARGIN && hit5 >= recent5 + MARGIN ? 'MET' : 'NOT MET'}`);
   await database.close();

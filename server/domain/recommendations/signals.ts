@@ -45,7 +45,7 @@ export const WEIGHTS = {
   recency: 0.25,
   recencyHalfLifeDays: 60,
   /** Multiplier for a contact already on other deals (tickets) when recommending contacts for one. */
-  engagement: 0.6,
+  engagement: 1.2,
   /** A record without evidence, shown only to fill the list. */
   fill: 0.02,
 } as const;
