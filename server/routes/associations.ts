@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { describeRoute } from 'hono-openapi';
 import type { AssociationSpec } from '../../shared/association-types.ts';
 import {
@@ -32,9 +32,11 @@ import { ApiError, toApiError } from '../errors.ts';
 import { requireAdmin } from '../middleware/auth.ts';
 import { validate } from '../validate.ts';
 
-/** The two object types a route names (`fromType`, `toType`), resolved for the workspace. */
-async function pairOf(db: DbOrTx, workspaceId: string, p: { fromType: string; toType: string }) {
-  return { from: await resolveObjectType(db, workspaceId, p.fromType), to: await resolveObjectType(db, workspaceId, p.toType) };
+/** A route's caller and database, and the two object types it names (`fromType`, `toType`) resolved for the caller's workspace. */
+async function pairOf(c: Context<AppEnv>, p: { fromType: string; toType: string }) {
+  const auth = c.get('auth');
+  const db = c.get('db');
+  return { auth, db, from: await resolveObjectType(db, auth.workspaceId, p.fromType), to: await resolveObjectType(db, auth.workspaceId, p.toType) };
 }
 
 function writeContext(auth: Auth): WriteContext {
@@ -117,10 +119,8 @@ export function associationRoutes() {
       validate('param', associationPath),
       async (c) => {
         const startedAt = new Date().toISOString();
-        const auth = c.get('auth');
-        const db = c.get('db');
         const p = c.req.valid('param');
-        const { from, to } = await pairOf(db, auth.workspaceId, p);
+        const { auth, db, from, to } = await pairOf(c, p);
         const r = await associateDefault(db, writeContext(auth), { fromType: from.typeId, fromId: p.fromId, toType: to.typeId, toId: p.toId });
         return c.json(batchResponse(await defaultAssociationsOf(db, auth.workspaceId, r), [], startedAt), 200);
       },
@@ -131,10 +131,8 @@ export function associationRoutes() {
       validate('param', associationPath),
       validate('json', labelsBody),
       async (c) => {
-        const auth = c.get('auth');
-        const db = c.get('db');
         const p = c.req.valid('param');
-        const { from, to } = await pairOf(db, auth.workspaceId, p);
+        const { auth, db, from, to } = await pairOf(c, p);
         const typeIds = await typeIdsOf(db, auth.workspaceId, from.typeId, c.req.valid('json'), 'body');
         const r = await db.transaction((tx) => associate(tx as Tx, writeContext(auth), { fromType: from.typeId, fromId: p.fromId, toType: to.typeId, toId: p.toId, typeIds }));
         return c.json({ fromObjectTypeId: r.fromObjectTypeId, fromObjectId: r.fromObjectId, toObjectTypeId: r.toObjectTypeId, toObjectId: r.toObjectId, labels: r.labels }, 201);
@@ -146,11 +144,9 @@ export function associationRoutes() {
       validate('param', associationPath),
       validate('query', deleteQuery),
       async (c) => {
-        const auth = c.get('auth');
-        const db = c.get('db');
         const p = c.req.valid('param');
         const q = c.req.valid('query');
-        const { from, to } = await pairOf(db, auth.workspaceId, p);
+        const { auth, db, from, to } = await pairOf(c, p);
         await db.transaction((tx) =>
           removeAssociation(tx as Tx, writeContext(auth), { fromType: from.typeId, fromId: p.fromId, toType: to.typeId, toId: p.toId, ...(q.newPrimaryCompanyId !== undefined ? { newPrimaryCompanyId: q.newPrimaryCompanyId } : {}) }),
         );
@@ -163,11 +159,9 @@ export function associationRoutes() {
       validate('param', listPath),
       validate('query', listQuery),
       async (c) => {
-        const auth = c.get('auth');
-        const db = c.get('db');
         const p = c.req.valid('param');
         const q = c.req.valid('query');
-        const { from, to } = await pairOf(db, auth.workspaceId, p);
+        const { auth, db, from, to } = await pairOf(c, p);
         const page = await listAssociations(db, auth.workspaceId, { type: from.typeId, id: p.fromId }, to.typeId, { limit: q.limit, ...(q.after ? { after: Number(q.after) } : {}) });
         const next = page.next !== undefined ? { paging: { next: { after: String(page.next), link: `${new URL(c.req.url).pathname}?after=${page.next}&limit=${q.limit}` } } } : {};
         return c.json({ results: page.results, ...next });
@@ -180,10 +174,8 @@ export function associationRoutes() {
       validate('json', batchDefaultBody),
       async (c) => {
         const startedAt = new Date().toISOString();
-        const auth = c.get('auth');
-        const db = c.get('db');
         const p = c.req.valid('param');
-        const { from, to } = await pairOf(db, auth.workspaceId, p);
+        const { auth, db, from, to } = await pairOf(c, p);
         const ctx = writeContext(auth);
         const { results, errors } = await eachInput(
           db,
@@ -204,10 +196,8 @@ export function associationRoutes() {
       validate('json', batchCreateBody),
       async (c) => {
         const startedAt = new Date().toISOString();
-        const auth = c.get('auth');
-        const db = c.get('db');
         const p = c.req.valid('param');
-        const { from, to } = await pairOf(db, auth.workspaceId, p);
+        const { auth, db, from, to } = await pairOf(c, p);
         const ctx = writeContext(auth);
         const { results, errors } = await eachInput(
           db,
@@ -229,10 +219,8 @@ export function associationRoutes() {
       validate('json', batchReadBody),
       async (c) => {
         const startedAt = new Date().toISOString();
-        const auth = c.get('auth');
-        const db = c.get('db');
         const p = c.req.valid('param');
-        const { from, to } = await pairOf(db, auth.workspaceId, p);
+        const { auth, db, from, to } = await pairOf(c, p);
         const results = [];
         const errors: Array<{ error: ApiError; context: Record<string, string[]> }> = [];
         for (const input of c.req.valid('json').inputs) {
@@ -253,10 +241,8 @@ export function associationRoutes() {
       validate('json', batchArchiveBody),
       async (c) => {
         const startedAt = new Date().toISOString();
-        const auth = c.get('auth');
-        const db = c.get('db');
         const p = c.req.valid('param');
-        const { from, to } = await pairOf(db, auth.workspaceId, p);
+        const { auth, db, from, to } = await pairOf(c, p);
         const ctx = writeContext(auth);
         const pairs = c.req.valid('json').inputs.flatMap((input) => input.to.map((t) => ({ fromId: input.from.id, toId: t.id, newPrimaryCompanyId: input.newPrimaryCompanyId })));
         const { errors } = await eachInput(
@@ -279,10 +265,8 @@ export function associationRoutes() {
       validate('json', batchLabelsArchiveBody),
       async (c) => {
         const startedAt = new Date().toISOString();
-        const auth = c.get('auth');
-        const db = c.get('db');
         const p = c.req.valid('param');
-        const { from, to } = await pairOf(db, auth.workspaceId, p);
+        const { auth, db, from, to } = await pairOf(c, p);
         const ctx = writeContext(auth);
         const { errors } = await eachInput(
           db,
@@ -312,10 +296,8 @@ export function associationSchemaRoutes() {
       describeRoute({ summary: 'Configured limits of one direction', tags: ['Association limits'] }),
       validate('param', pairPath),
       async (c) => {
-        const auth = c.get('auth');
-        const db = c.get('db');
         const p = c.req.valid('param');
-        const { from, to } = await pairOf(db, auth.workspaceId, p);
+        const { auth, db, from, to } = await pairOf(c, p);
         return c.json({ results: await listLimits(db, auth.workspaceId, { fromType: from.typeId, toType: to.typeId }) });
       },
     )
@@ -326,11 +308,9 @@ export function associationSchemaRoutes() {
       validate('json', limitsBody),
       async (c) => {
         const startedAt = new Date().toISOString();
-        const auth = c.get('auth');
-        requireAdmin(auth);
-        const db = c.get('db');
+        requireAdmin(c.get('auth'));
         const p = c.req.valid('param');
-        const { from, to } = await pairOf(db, auth.workspaceId, p);
+        const { auth, db, from, to } = await pairOf(c, p);
         const { applied, errors } = await db.transaction((tx) => setLimits(tx as Tx, auth.workspaceId, auth.plan, from.typeId, to.typeId, c.req.valid('json').inputs));
         return c.json(batchResponse(applied, errors.map((e) => ({ error: e.error, context: { inputIndex: [String(e.index)] } })), startedAt), errors.length ? 207 : 201);
       },
@@ -342,11 +322,9 @@ export function associationSchemaRoutes() {
       validate('json', limitsBody),
       async (c) => {
         const startedAt = new Date().toISOString();
-        const auth = c.get('auth');
-        requireAdmin(auth);
-        const db = c.get('db');
+        requireAdmin(c.get('auth'));
         const p = c.req.valid('param');
-        const { from, to } = await pairOf(db, auth.workspaceId, p);
+        const { auth, db, from, to } = await pairOf(c, p);
         const { applied, errors } = await db.transaction((tx) => setLimits(tx as Tx, auth.workspaceId, auth.plan, from.typeId, to.typeId, c.req.valid('json').inputs));
         const results = applied.map((a) => ({ typeId: a.typeId, category: a.category, maxToObjectIds: a.userEnforcedMaxToObjectIds }));
         return c.json(batchResponse(results, errors.map((e) => ({ error: e.error, context: { inputIndex: [String(e.index)] } })), startedAt), errors.length ? 207 : 200);
@@ -358,20 +336,16 @@ export function associationSchemaRoutes() {
       validate('param', pairPath),
       validate('json', limitsPurgeBody),
       async (c) => {
-        const auth = c.get('auth');
-        requireAdmin(auth);
-        const db = c.get('db');
+        requireAdmin(c.get('auth'));
         const p = c.req.valid('param');
-        const { from, to } = await pairOf(db, auth.workspaceId, p);
+        const { auth, db, from, to } = await pairOf(c, p);
         await purgeLimits(db, auth.workspaceId, from.typeId, to.typeId, c.req.valid('json').inputs.map((i) => i.typeId));
         return c.body(null, 204);
       },
     )
     .get('/:fromType/:toType/labels', describeRoute({ summary: 'Association types of one direction: unlabeled, primary, labels', tags: ['Association labels'] }), validate('param', pairPath), async (c) => {
-      const auth = c.get('auth');
-      const db = c.get('db');
       const p = c.req.valid('param');
-      const { from, to } = await pairOf(db, auth.workspaceId, p);
+      const { auth, db, from, to } = await pairOf(c, p);
       return c.json({ results: await listLabels(db, auth.workspaceId, from.typeId, to.typeId) });
     })
     .post(
@@ -380,11 +354,9 @@ export function associationSchemaRoutes() {
       validate('param', pairPath),
       validate('json', labelCreateBody),
       async (c) => {
-        const auth = c.get('auth');
-        requireAdmin(auth);
-        const db = c.get('db');
+        requireAdmin(c.get('auth'));
         const p = c.req.valid('param');
-        const { from, to } = await pairOf(db, auth.workspaceId, p);
+        const { auth, db, from, to } = await pairOf(c, p);
         const created = await db.transaction((tx) => createLabel(tx as Tx, writeContext(auth), from.typeId, to.typeId, c.req.valid('json')));
         return c.json({ results: created }, 200);
       },
@@ -395,11 +367,9 @@ export function associationSchemaRoutes() {
       validate('param', pairPath),
       validate('json', labelUpdateBody),
       async (c) => {
-        const auth = c.get('auth');
-        requireAdmin(auth);
-        const db = c.get('db');
+        requireAdmin(c.get('auth'));
         const p = c.req.valid('param');
-        const { from, to } = await pairOf(db, auth.workspaceId, p);
+        const { auth, db, from, to } = await pairOf(c, p);
         await updateLabel(db, writeContext(auth), from.typeId, to.typeId, c.req.valid('json'));
         return c.body(null, 204);
       },
@@ -409,11 +379,9 @@ export function associationSchemaRoutes() {
       describeRoute({ summary: 'Delete a label; associations keep their other types', tags: ['Association labels'] }),
       validate('param', labelDeletePath),
       async (c) => {
-        const auth = c.get('auth');
-        requireAdmin(auth);
-        const db = c.get('db');
+        requireAdmin(c.get('auth'));
         const p = c.req.valid('param');
-        const { from, to } = await pairOf(db, auth.workspaceId, p);
+        const { auth, db, from, to } = await pairOf(c, p);
         await db.transaction((tx) => deleteLabel(tx as Tx, writeContext(auth), from.typeId, to.typeId, p.typeId));
         return c.body(null, 204);
       },
