@@ -8,7 +8,7 @@ import { ApiError } from '../errors.ts';
 import type { WriteContext } from './associations.ts';
 import { linkUnlabeled } from './imports/link.ts';
 import { objectTypeById } from './object-types.ts';
-import { companyDomainKey, companyNameForDomain } from './recommendations/domains.ts';
+import { type CompanyDomainKey, companyDomainKey, companyNameForDomain } from './recommendations/domains.ts';
 import { createRecord } from './records.ts';
 
 /**
@@ -44,15 +44,14 @@ function isExcluded(domain: string, excluded: readonly string[]): boolean {
   return excluded.some((x) => domain === x || domain.endsWith(`.${x}`));
 }
 
-/** What an email's domain points at: a company (the oldest of those with the domain), one to create, or nothing. */
+/** What an email's domain (its company lookup key) points at: a company (the oldest of those with the domain), one to create, or nothing. */
 export type DomainMatch =
   | { kind: 'none' }
   | { kind: 'found'; companyId: number; domain: string; sharedBy: number; fallback: boolean }
   | { kind: 'create'; domain: string };
 
-export async function companyForEmail(db: DbOrTx, workspaceId: string, email: string | null | undefined, settings: AutoDomainSettings): Promise<DomainMatch> {
-  const key = companyDomainKey(email);
-  if (!key || isExcluded(key.exact, settings.excluded) || (key.registrable && isExcluded(key.registrable, settings.excluded))) return { kind: 'none' };
+export async function companyForDomain(db: DbOrTx, workspaceId: string, key: CompanyDomainKey, settings: AutoDomainSettings): Promise<DomainMatch> {
+  if (isExcluded(key.exact, settings.excluded) || (key.registrable && isExcluded(key.registrable, settings.excluded))) return { kind: 'none' };
   const wanted = key.registrable ? [key.exact, key.registrable] : [key.exact];
   const rows = rowsOf<{ id: number; domain: string }>(
     await db.execute(sql`
@@ -92,7 +91,7 @@ export async function autoAssociateContact(
   if (!key) return null;
   // two contacts of a new domain at once must not create two companies
   if (settings.create) await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`${ctx.workspaceId}/auto-domain/${key.registrable ?? key.exact}`}))`);
-  const match = await companyForEmail(tx, ctx.workspaceId, contact.email, settings);
+  const match = await companyForDomain(tx, ctx.workspaceId, key, settings);
   if (match.kind === 'none') return null;
   const write: WriteContext = { workspaceId: ctx.workspaceId, plan: ctx.plan, actor: ctx.actor ?? { source: 'AUTO_DOMAIN' } };
   let companyId: number;
