@@ -219,17 +219,29 @@ export type ObjectSchemaView = z.infer<typeof objectSchemaView>;
 
 /**
  * A company domain as we store it (R17, R18): lower case, without scheme, `www.`, port, path or
- * trailing dot. `https://www.Acme.com/about` → `acme.com`. Answers null when it is not a domain.
+ * trailing dot, and an internationalized name in its ASCII (punycode) form, so `bücher.de` typed
+ * into a company and `jan@bücher.de` on a contact meet. `https://www.Acme.com/about` → `acme.com`.
+ * Answers null when it is not a domain.
  */
 export function normalizeDomain(input: string): string | null {
   let d = input.trim().toLowerCase();
   d = d.replace(/^[a-z][a-z0-9+.-]*:\/\//, '');
   d = d.split(/[/?#]/, 1)[0] ?? '';
   d = d.replace(/^[^@]*@/, '').replace(/:\d+$/, '').replace(/\.$/, '');
+  if (/[^\x00-\x7f]/.test(d)) d = asciiHost(d) ?? '';
   if (d.startsWith('www.')) d = d.slice(4);
   const label = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
   const ok = d.length <= 253 && new RegExp(`^(?:${label}\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`).test(d);
   return ok ? d : null;
+}
+
+/** A host name's ASCII form by the URL standard's IDNA rules (`bücher.de` → `xn--bcher-kva.de`); null when it has none. */
+function asciiHost(host: string): string | null {
+  try {
+    return new URL(`http://${host}/`).hostname;
+  } catch {
+    return null;
+  }
 }
 
 const emailAddress = z.email();

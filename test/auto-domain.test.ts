@@ -61,6 +61,15 @@ describe('automatic association by domain (R18)', () => {
     expect((await companiesOf(d)).map((x: { id: number }) => x.id)).toEqual([eu]);
   });
 
+  it('R17, R18: a company domain typed in Unicode is stored in its ASCII form, and a contact of that domain gets the company', async () => {
+    await settings({ autoAssociateCompaniesByDomain: true });
+    const created = await t.call('POST', '/crm/v3/objects/companies', { properties: { name: 'Bücher', domain: 'https://www.Bücher-r18.de/' } });
+    expect(created.status).toBe(201);
+    expect(created.body.properties.domain).toBe('xn--bcher-r18-q9a.de');
+    const c = await createContact({ email: 'jan@xn--bcher-r18-q9a.de' });
+    expect((await companiesOf(c)).map((x: { id: number }) => x.id)).toEqual([Number(created.body.id)]);
+  });
+
   it('R18: several companies with the domain: the oldest one, and the history entry says so', async () => {
     await settings({ autoAssociateCompaniesByDomain: true });
     const [older] = await seedRecords(t.db.db, t.workspaceId, '0-2', [{ name: 'Twin A', domain: 'twins.example' }]);

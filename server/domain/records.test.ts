@@ -19,6 +19,8 @@ describe('records domain', () => {
     expect(normalizeDomain('https://www.Example.COM:8080/a/b?c#d')).toBe('example.com');
     expect(normalizeDomain('sub.example.co.uk.')).toBe('sub.example.co.uk');
     expect(normalizeDomain('xn--80ak6aa92e.xn--p1ai')).toBe('xn--80ak6aa92e.xn--p1ai');
+    expect(normalizeDomain('https://www.Bücher.de/shop')).toBe('xn--bcher-kva.de');
+    expect(normalizeDomain('пример.рф')).toBe('xn--e1afmkfd.xn--p1ai');
     for (const bad of ['localhost', 'not a domain', 'exa_mple.com', '-a.com', '', 'http://']) expect(normalizeDomain(bad), bad).toBeNull();
     expect(normalizeEmail(' Ada@Example.COM ')).toBe('ada@example.com');
     expect(normalizeEmail('ada@')).toBeNull();

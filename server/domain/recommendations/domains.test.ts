@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { companyDomainKey, companyNameForDomain, emailDomain, isPersonalDomain, normalizeDomain, onDomains, registrableDomain } from './domains.ts';
+import { normalizeDomain } from '../../../shared/records.ts';
+import { companyDomainKey, companyNameForDomain, emailDomain, isPersonalDomain, onDomains, registrableDomain } from './domains.ts';
 
 describe('email and company domains (R18)', () => {
   it('R18: personal mail domains never count as a company domain', () => {
@@ -34,6 +35,13 @@ describe('email and company domains (R18)', () => {
     expect(companyDomainKey('a@b')).toBeNull();
     expect(companyDomainKey('a@127.0.0.1')).toBeNull();
     expect(companyDomainKey('acme.com')).toEqual({ exact: 'acme.com', registrable: null });
+  });
+
+  it('R18: an internationalized domain is looked up in the ASCII form companies are stored in', () => {
+    expect(companyDomainKey('jan@Bücher.de')).toEqual({ exact: 'xn--bcher-kva.de', registrable: null });
+    expect(companyDomainKey('jan@mail.bücher.de')).toEqual({ exact: 'mail.xn--bcher-kva.de', registrable: 'xn--bcher-kva.de' });
+    expect(companyDomainKey('https://www.bücher.de/')).toEqual({ exact: 'xn--bcher-kva.de', registrable: null });
+    expect(onDomains('rep@bücher.de', ['xn--bcher-kva.de'])).toBe(true);
   });
 
   it('R18: a company proposed for a new domain is named after it', () => {

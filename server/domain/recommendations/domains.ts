@@ -1,5 +1,6 @@
 import personalDomains from 'email-providers/all.json' with { type: 'json' };
 import { parse } from 'tldts';
+import { normalizeDomain } from '../../../shared/records.ts';
 
 /**
  * Email and company domains (R18). Personal mail domains come from a maintained list (the
@@ -9,17 +10,6 @@ import { parse } from 'tldts';
  */
 
 const PERSONAL = new Set<string>(personalDomains as string[]);
-
-/** `Acme.COM.`, `https://www.acme.com/about`, `@acme.com` → `acme.com`; null when it is not a domain name. */
-export function normalizeDomain(input: string | null | undefined): string | null {
-  if (!input) return null;
-  let d = input.trim().toLowerCase();
-  d = d.replace(/^[a-z][a-z0-9+.-]*:\/\//, '').replace(/^@/, '');
-  d = d.split(/[/?#]/, 1)[0]!.replace(/:\d+$/, '').replace(/\.$/, '').replace(/^www\./, '');
-  if (d.length < 3 || d.length > 253 || !d.includes('.')) return null;
-  if (!/^[a-z0-9\u00a1-\uffff](?:[a-z0-9\u00a1-\uffff-]*[a-z0-9\u00a1-\uffff])?(?:\.[a-z0-9\u00a1-\uffff](?:[a-z0-9\u00a1-\uffff-]*[a-z0-9\u00a1-\uffff])?)+$/.test(d)) return null;
-  return d;
-}
 
 /** The normalized domain of an email address, or null when the address has none. */
 export function emailDomain(email: string | null | undefined): string | null {
@@ -79,7 +69,7 @@ export function onDomains(email: string, domains: readonly string[]): boolean {
   const d = emailDomain(email);
   if (!d) return false;
   return domains.some((x) => {
-    const n = normalizeDomain(x);
+    const n = x ? normalizeDomain(x) : null;
     return n !== null && (d === n || d.endsWith(`.${n}`));
   });
 }
