@@ -138,8 +138,8 @@ function accountChance(ws: Workspace, account: Account, source: number, hidden: 
 /**
  * For a deal's hidden contact: its rank among the account's contacts not on the deal, in the order
  * the generator picks people for deals by (its key people first, recorded as the account's contact
- * order). No engine can see that order; ranking by it is the best a ranker can do from how often
- * people are on deals, so it is the ceiling for "deal → one of its contacts".
+ * order). No engine can see that order: counting how many deals a contact is on only estimates it.
+ * Ranking by the order itself is the reference ("ceiling") for "deal → one of its contacts".
  */
 function keyPersonRank(ws: Workspace, account: Account, deal: number, hidden: number): number | null {
   const on = new Set(ws.pairs.contactDeal.filter(([c, d]) => d === deal && c !== hidden).map(([c]) => c));
@@ -209,8 +209,8 @@ async function main() {
   const rows: string[][] = [];
   const all = { engine: zero(), domain: zero(), recency: zero(), n: 0, evidence: 0, evidenceHit5: 0 };
   const accountOf = accounts(ws);
-  /** hit@5 by the size of the source's account, with the account-only chance beside it. */
   const keyPeople = { n: 0, engine: 0, ceiling: 0 };
+  /** hit@5 by the size of the source's account, with the account-only chance beside it. */
   const bySize = { large: { n: 0, hit5: 0, chanceN: 0, chanceHit5: 0, chance: 0 }, other: { n: 0, hit5: 0, chanceN: 0, chanceHit5: 0, chance: 0 } };
   const typeIdOf: Record<string, string> = { contacts: CONTACT, companies: COMPANY, deals: DEAL, tickets: TICKET };
   const started = performance.now();
