@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { recordId } from './associations.ts';
 import { objectTypeRef } from './objects.ts';
+import { normalizeEmail } from './records.ts';
 
 /**
  * Recommendations (R5, X2, B7): ranked, explained suggestions of what to associate. The response
@@ -55,7 +56,11 @@ export const recordRecommendationsQuery = z.object({
   q: z.string().trim().max(200).optional(),
 });
 
-const email = z.email('must be an email address').max(320);
+/** An address as a mail client shows it; an internationalized domain (jan@bücher.de) is one too. */
+const email = z
+  .string()
+  .max(320)
+  .refine((e) => normalizeEmail(e) !== null, 'must be an email address');
 
 export const threadTargetType = z.enum(['companies', 'deals', 'tickets']);
 

@@ -230,9 +230,16 @@ export function normalizeDomain(input: string): string | null {
   d = d.replace(/^[^@]*@/, '').replace(/:\d+$/, '').replace(/\.$/, '');
   if (/[^\x00-\x7f]/.test(d)) d = asciiHost(d) ?? '';
   if (d.startsWith('www.')) d = d.slice(4);
-  const label = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
-  const ok = d.length <= 253 && new RegExp(`^(?:${label}\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`).test(d);
-  return ok ? d : null;
+  return isDomainName(d) ? d : null;
+}
+
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+/** Two or more labels, the last one starting with a letter (so never an IP address). */
+const DOMAIN_NAME = new RegExp(`^(?:${LABEL}\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`);
+
+/** A lower-case ASCII domain name. */
+function isDomainName(d: string): boolean {
+  return d.length <= 253 && DOMAIN_NAME.test(d);
 }
 
 /** A host name's ASCII form by the URL standard's IDNA rules (`bücher.de` → `xn--bcher-kva.de`); null when it has none. */
@@ -245,8 +252,20 @@ function asciiHost(host: string): string | null {
 }
 
 const emailAddress = z.email();
-/** A contact's email as we store it: trimmed and lower case. Answers null when it is not an address. */
+/**
+ * A contact's email as we store it: trimmed, lower case, and an internationalized domain in its
+ * ASCII form (`jan@bücher.de` → `jan@xn--bcher-kva.de`, the form its company's domain has).
+ * Answers null when it is not an address.
+ */
 export function normalizeEmail(input: string): string | null {
   const e = input.trim().toLowerCase();
-  return e.length <= 254 && emailAddress.safeParse(e).success ? e : null;
+  const at = e.lastIndexOf('@');
+  if (at < 1) return null;
+  const local = e.slice(0, at);
+  const typed = e.slice(at + 1);
+  const domain = /[^\x00-\x7f]/.test(typed) ? asciiHost(typed) : typed;
+  if (!domain || !isDomainName(domain)) return null;
+  const out = `${local}@${domain}`;
+  // the part before the @ by the email rules of the API's schemas
+  return out.length <= 254 && emailAddress.safeParse(`${local}@example.com`).success ? out : null;
 }

@@ -68,6 +68,11 @@ describe('automatic association by domain (R18)', () => {
     expect(created.body.properties.domain).toBe('xn--bcher-r18-q9a.de');
     const c = await createContact({ email: 'jan@xn--bcher-r18-q9a.de' });
     expect((await companiesOf(c)).map((x: { id: number }) => x.id)).toEqual([Number(created.body.id)]);
+    // an address typed with the Unicode domain is stored in the same form and gets the company too
+    const typed = await t.call('POST', '/crm/v3/objects/contacts', { properties: { email: 'Piet@Bücher-r18.de' } });
+    expect(typed.status).toBe(201);
+    expect(typed.body.properties.email).toBe('piet@xn--bcher-r18-q9a.de');
+    expect((await companiesOf(Number(typed.body.id))).map((x: { id: number }) => x.id)).toEqual([Number(created.body.id)]);
   });
 
   it('R18: several companies with the domain: the oldest one, and the history entry says so', async () => {

@@ -150,6 +150,21 @@ describe('thread recommendations (X2)', () => {
 });
 
 describe('thread: bad input and security', () => {
+  it('X1, R18: a participant whose address has a Unicode domain is the contact stored with its ASCII form, and the answer keeps the address as sent', async () => {
+    const [contact] = await seed('0-1', [{ email: 'jan@xn--bcher-thread-dlb.de', firstname: 'Jan' }]);
+    const [company] = await seed('0-2', [{ name: 'Bücher', domain: 'xn--bcher-thread-dlb.de' }]);
+    await link('contacts', contact!, 'companies', [company!]);
+    const r = await ok({ participants: [{ email: 'Jan@Bücher-thread.de' }, { email: 'neu@bücher-thread.de' }], ownAddresses: ['me@bücher-home.de'], objectTypes: ['companies'] });
+    expect(r.participants.map((p) => [p.email, p.contact?.id ?? null])).toEqual([
+      ['jan@bücher-thread.de', String(contact)],
+      ['neu@bücher-thread.de', null],
+    ]);
+    expect(r.participants[1]!.proposedCompany).toMatchObject({ id: String(company), domain: 'xn--bcher-thread-dlb.de' });
+    expect(r.recommendations[0]!.id).toBe(String(company));
+    const own = await ok({ participants: [{ email: 'me@xn--bcher-home-9db.de' }], ownAddresses: ['me@bücher-home.de'] });
+    expect(own.participants).toEqual([]);
+  });
+
   it('bad input: a bad participant address or no participants is a 400 naming the field', async () => {
     const bad = await thread({ participants: [{ email: 'not-an-address' }] });
     expect(bad.status).toBe(400);

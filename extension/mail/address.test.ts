@@ -9,6 +9,8 @@ describe('normaliseAddress', () => {
     ['MAILTO:a@b.example,c@d.example', 'a@b.example'],
     ['not an address', null],
     ['ann@localhost', null],
+    ['Jan <Jan@Bücher.de>', 'jan@bücher.de'],
+    ['x@пример.рф', 'x@пример.рф'],
     ['', null],
     [null, null],
   ])('X1: %j → %j', (raw, expected) => {
@@ -19,6 +21,7 @@ describe('normaliseAddress', () => {
 describe('addressesIn', () => {
   it('X1: finds every address in text, lowercased, without trailing dots', () => {
     expect(addressesIn('Write to Ann@X.example. Or bob@y.example, ok?')).toEqual(['ann@x.example', 'bob@y.example']);
+    expect(addressesIn('Schreib an Jan@Bücher.de. Danke')).toEqual(['jan@bücher.de']);
   });
 });
 

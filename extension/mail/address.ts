@@ -13,10 +13,11 @@ export interface Sighting {
 
 const ROLE_ORDER: readonly ParticipantRole[] = ['from', 'to', 'cc', 'bcc'];
 
-// Deliberately plain: a local part, an @, and a dotted domain. Webmail pages hold real addresses;
+// Deliberately plain: a local part, an @, and a dotted domain, whose labels may be in any script
+// (jan@bücher.de; the server looks it up in its ASCII form). Webmail pages hold real addresses;
 // this only has to tell an address from the text around it.
-const ADDRESS = /[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+/gi;
-const WHOLE_ADDRESS = new RegExp(`^${ADDRESS.source}$`, 'i');
+const ADDRESS = /[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?)+/giu;
+const WHOLE_ADDRESS = new RegExp(`^${ADDRESS.source}$`, 'iu');
 
 /** The address in a raw value (`Ann <ann@x.com>`, `mailto:ann@x.com?subject=…`, ` ANN@X.COM `), or null. */
 export function normaliseAddress(raw: string | null | undefined): string | null {

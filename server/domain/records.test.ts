@@ -24,6 +24,10 @@ describe('records domain', () => {
     for (const bad of ['localhost', 'not a domain', 'exa_mple.com', '-a.com', '', 'http://']) expect(normalizeDomain(bad), bad).toBeNull();
     expect(normalizeEmail(' Ada@Example.COM ')).toBe('ada@example.com');
     expect(normalizeEmail('ada@')).toBeNull();
+    // an internationalized domain in its ASCII form, as companies store it; the rest as before
+    expect(normalizeEmail('Jan@Bücher.DE')).toBe('jan@xn--bcher-kva.de');
+    expect(normalizeEmail('x@пример.рф')).toBe('x@xn--e1afmkfd.xn--p1ai');
+    for (const bad of ['a@b', 'a..b@acme.com', 'a@1.2.3.4', 'a@b@c.com', 'jan@bü cher.de']) expect(normalizeEmail(bad), bad).toBeNull();
   });
 
   it('createRecord writes inside the caller transaction: a later failure there rolls the record back', async () => {

@@ -1,5 +1,6 @@
 import { COMPANY, CONTACT, DEAL, standardObject, standardObjectById, TICKET } from '../../../shared/objects.ts';
 import type { Recommendation, ThreadParticipant, ThreadRecommendationsBody, ThreadRecommendationsResponse } from '../../../shared/recommendations.ts';
+import { normalizeEmail } from '../../../shared/records.ts';
 import type { DbOrTx } from '../../db/client.ts';
 import { displayName } from '../object-types.ts';
 import type { Scope } from './access.ts';
@@ -15,19 +16,24 @@ export interface ThreadParams extends ThreadRecommendationsBody {
 
 const nameOf = (typeId: string) => standardObjectById(typeId)?.name ?? typeId;
 
+/** An address as contacts store it (an internationalized domain in ASCII), to look it up by. */
+const lookupKey = (email: string) => normalizeEmail(email) ?? email.trim().toLowerCase();
+
 /**
  * The participants to look at: each address once, without the rep's own addresses and the
- * workspace's internal domains (X1).
+ * workspace's internal domains (X1). `email` is the address as the thread has it (lower case),
+ * `key` the form contacts store it in.
  */
-export function threadParticipants(scope: Scope, body: Pick<ThreadRecommendationsBody, 'participants' | 'ownAddresses'>): Array<{ email: string; name: string | null }> {
-  const own = new Set(body.ownAddresses.map((a) => a.trim().toLowerCase()));
+export function threadParticipants(scope: Scope, body: Pick<ThreadRecommendationsBody, 'participants' | 'ownAddresses'>): Array<{ email: string; key: string; name: string | null }> {
+  const own = new Set(body.ownAddresses.map(lookupKey));
   const seen = new Set<string>();
-  const out: Array<{ email: string; name: string | null }> = [];
+  const out: Array<{ email: string; key: string; name: string | null }> = [];
   for (const p of body.participants) {
     const email = p.email.trim().toLowerCase();
-    if (seen.has(email) || own.has(email) || onDomains(email, scope.internalDomains)) continue;
-    seen.add(email);
-    out.push({ email, name: p.name?.trim() || null });
+    const key = lookupKey(email);
+    if (seen.has(key) || own.has(key) || onDomains(email, scope.internalDomains)) continue;
+    seen.add(key);
+    out.push({ email, key, name: p.name?.trim() || null });
   }
   return out;
 }
@@ -37,8 +43,8 @@ export async function recommendForThread(db: DbOrTx, scope: Scope, body: ThreadP
   const people = threadParticipants(scope, body);
   const targets = (body.objectTypes ?? ['companies', 'deals', 'tickets']).map((t) => standardObject(t)!.typeId);
   const inputs: ThreadParticipantInput[] = people.map((p) => {
-    const key = companyDomainKey(p.email);
-    return { email: p.email, exact: key?.exact ?? null, registrable: key?.registrable ?? null };
+    const domain = companyDomainKey(p.key);
+    return { email: p.key, exact: domain?.exact ?? null, registrable: domain?.registrable ?? null };
   });
   const [row] = await runStatement<ThreadRow>(
     db,
@@ -59,9 +65,9 @@ export async function recommendForThread(db: DbOrTx, scope: Scope, body: ThreadP
 
   const participants: ThreadParticipant[] = [];
   for (const [i, p] of people.entries()) {
-    if (p.email === me) continue;
-    const contact = contacts.get(p.email);
-    const primary = primaries.get(p.email);
+    if (p.key === me) continue;
+    const contact = contacts.get(p.key);
+    const primary = primaries.get(p.key);
     const key = inputs[i]!.exact;
     let proposedCompany: ThreadParticipant['proposedCompany'] = null;
     if (!primary && key) {
