@@ -39,6 +39,27 @@ describe('CRM v3 search', () => {
   });
 
   describe('operators', () => {
+    it('R17: an email typed with a Unicode domain finds the contact stored in its ASCII form (EQ and IN); a company domain too', async () => {
+      const created = await t.call('POST', '/crm/v3/objects/contacts', { properties: { email: 'jan@bücher-search.de' } });
+      expect(created.body.properties.email).toBe('jan@xn--bcher-search-dlb.de');
+      const company = await t.call('POST', '/crm/v3/objects/companies', { properties: { name: 'Bücher', domain: 'bücher-search.de' } });
+      try {
+        for (const filter of [
+          { propertyName: 'email', operator: 'EQ', value: 'Jan@Bücher-search.de' },
+          { propertyName: 'email', operator: 'IN', values: ['nobody@bücher-search.de', 'jan@bücher-search.de'] },
+          { propertyName: 'email', operator: 'EQ', value: 'jan@xn--bcher-search-dlb.de' },
+        ]) {
+          const r = await t.call('POST', SEARCH, { filterGroups: [{ filters: [filter] }] });
+          expect(r.body.results.map((x: { id: string }) => x.id), JSON.stringify(filter)).toEqual([created.body.id]);
+        }
+        const byDomain = await t.call('POST', '/crm/v3/objects/companies/search', { filterGroups: [{ filters: [{ propertyName: 'domain', operator: 'EQ', value: 'Bücher-search.de' }] }] });
+        expect(byDomain.body.results.map((x: { id: string }) => x.id)).toEqual([company.body.id]);
+      } finally {
+        await t.call('DELETE', `/crm/v3/objects/contacts/${created.body.id}`);
+        await t.call('DELETE', `/crm/v3/objects/companies/${company.body.id}`);
+      }
+    });
+
     it('EQ matches case-insensitively', async () => {
       expect(await found(one('city', 'EQ', { value: 'london' }))).toEqual(['ada', 'alan']);
     });

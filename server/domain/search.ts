@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, getTableColumns, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { hubspotPrimaryType } from '../../shared/association-types.ts';
-import { COMPANY } from '../../shared/objects.ts';
-import type { FilterOperator, SearchBody, SearchFilter } from '../../shared/records.ts';
+import { COMPANY, CONTACT } from '../../shared/objects.ts';
+import { type FilterOperator, normalizeDomain, normalizeEmail, type SearchBody, type SearchFilter } from '../../shared/records.ts';
 import type { DbOrTx } from '../db/client.ts';
 import { records } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
@@ -127,9 +127,21 @@ interface FilterScope {
   associated: Map<string, ObjectType>;
 }
 
-function filterSql(filter: SearchFilter, scope: FilterScope, where: string): SQL {
-  const name = filter.propertyName;
-  if (name.startsWith(ASSOCIATIONS_PREFIX)) return associationFilterSql(filter, scope, where);
+/**
+ * Contacts' emails and companies' domains are stored with an internationalized domain in ASCII
+ * form (records.ts): a value typed in Unicode (`jan@bücher.de`) is compared in that form too.
+ */
+function asStored(typeId: string, name: string): ((v: string | number | boolean) => string | number | boolean) | null {
+  const normalize = typeId === CONTACT && name === 'email' ? normalizeEmail : typeId === COMPANY && name === 'domain' ? normalizeDomain : null;
+  if (!normalize) return null;
+  return (v) => (typeof v === 'string' && /[^\x00-\x7f]/.test(v) ? (normalize(v) ?? v) : v);
+}
+
+function filterSql(given: SearchFilter, scope: FilterScope, where: string): SQL {
+  const name = given.propertyName;
+  if (name.startsWith(ASSOCIATIONS_PREFIX)) return associationFilterSql(given, scope, where);
+  const stored = asStored(scope.type.typeId, name);
+  const filter = stored ? { ...given, ...(given.value !== undefined ? { value: stored(given.value) } : {}), ...(given.values ? { values: given.values.map(stored) } : {}) } : given;
   const op = operand(name);
   if (op.kind === 'text') {
     if (!PROPERTY_NAME.test(name)) throw bad(`${name} is not a property name`, `${where}.propertyName`, 'PROPERTY_INVALID');
