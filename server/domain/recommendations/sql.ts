@@ -204,6 +204,18 @@ function domainCompanies(scope: Scope): SQL {
 }
 
 /**
+ * Engagement: how many records of `sourceType` (other than `excludeId`) the candidate in column
+ * `candidate` is on, counted up to CAPS.engagement, as a lateral subquery answering `n`.
+ */
+function engagementCount(scope: Scope, candidate: string, sourceType: string, excludeId: number | null): SQL {
+  return sql`(
+    select count(*)::int as n from (
+      select distinct x.to_id from associations x
+      where x.workspace_id = ${scope.workspaceId} and x.from_id = ${sql.raw(candidate)} and x.to_type = ${lit(sourceType)} ${excludeId === null ? sql`` : sql`and x.to_id <> ${excludeId}`}
+      limit ${int(CAPS.engagement)}) y)`;
+}
+
+/**
  * Two hops from the records in `nb(id, type)`: every record of `target` associated with one of them,
  * weighted per path by the specificity of the shared record. Of a hub (an account with hundreds of
  * tickets or contacts) only CAPS.fanOut targets count, at the hub's low specificity: there every
@@ -234,11 +246,7 @@ function sharedCtes(scope: Scope, s: string, nb: string, target: string, exclude
         from ${t('hopall')} h cross join lateral (
           select r.updated_at, r.properties from records r
           where r.workspace_id = ${ws} and r.id = h.cand and r.type_id = ${lit(target)} and ${visible(scope, 'r')} limit 1) r
-        ${engagedOn ? sql`cross join lateral (
-          select count(*)::int as n from (
-            select distinct x.to_id from associations x
-            where x.workspace_id = ${ws} and x.from_id = h.cand and x.to_type = ${lit(engagedOn)} ${excludeId === null ? sql`` : sql`and x.to_id <> ${excludeId}`}
-            limit ${int(CAPS.engagement)}) y) g` : sql``}
+        ${engagedOn ? sql`cross join lateral ${engagementCount(scope, 'h.cand', engagedOn, excludeId)} g` : sql``}
         where h.fan > ${int(CAPS.fanOut)}) z
       where z.k <= ${int(CAPS.fanOut)})`,
     sql`${t('shared')} as materialized (
@@ -346,11 +354,7 @@ export function recordStatement(scope: Scope, q: RecordQuery): SQL {
       select *, (e + w_status + w_recency + w_engagement)::float8 as score from (
         select pre.*, g.n as engaged,
           (case when pre.e > 0 and g.n > 0 then pre.e * ${num(WEIGHTS.engagement)} * least(1::float8, ln(1::float8 + g.n) / ln(${num(1 + CAPS.engagement)})) else 0 end)::float8 as w_engagement
-        from pre cross join lateral (
-          select count(*)::int as n from (
-            select distinct x.to_id from associations x
-            where x.workspace_id = ${ws} and x.from_id = pre.id and x.to_type = ${lit(q.sourceType)} and x.to_id <> ${src}
-            limit ${int(CAPS.engagement)}) y) g) z
+        from pre cross join lateral ${engagementCount(scope, 'pre.id', q.sourceType, src)} g) z
       order by score desc, id desc limit ${q.limit})`);
   } else {
     ctes.push(sql`top as materialized (
