@@ -2,13 +2,13 @@ import { and, eq, sql } from 'drizzle-orm';
 import { COMPANY } from '../../../shared/objects.ts';
 import type { Plan } from '../../../shared/plans.ts';
 import { type Db, rowsOf, type Tx } from '../../db/client.ts';
-import { recordChanged } from '../history/changes.ts';
 import { importJobs } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
 import { removeAssociation, removeLabels, type WriteContext } from '../associations.ts';
+import { recordChanged } from '../history/changes.ts';
 import { objectTypeById } from '../object-types.ts';
-import { getJob } from './jobs.ts';
 import { archiveRecords, isUniqueViolation, setProperties } from '../records.ts';
+import { getJob } from './jobs.ts';
 
 interface Entry {
   action: string;
@@ -122,7 +122,7 @@ async function restoreValues(tx: Tx, ws: string, importId: string): Promise<void
   );
   const list = rows.flatMap((r) => {
     const properties = putBack(r.properties, r.before, r.after);
-    return properties ? [{ id: Number(r.id), properties, current: r.properties }] : [];
+    return properties ? [{ id: Number(r.id), properties }] : [];
   });
   if (list.length === 0) return;
   try {
@@ -130,12 +130,13 @@ async function restoreValues(tx: Tx, ws: string, importId: string): Promise<void
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     // an email put back belongs to another contact by now: that contact keeps it, this one keeps its current email
+    const currentEmail = new Map(rows.map((r) => [Number(r.id), r.properties.email]));
     for (const item of list) {
       try {
         await tx.transaction((sp) => setProperties(sp, ws, [item]));
       } catch (e) {
         if (!isUniqueViolation(e)) throw e;
-        const email = item.current.email;
+        const email = currentEmail.get(item.id);
         await setProperties(tx, ws, [{ id: item.id, properties: { ...item.properties, ...(email === undefined ? {} : { email }) } }]);
       }
     }
