@@ -3,7 +3,7 @@ import { stream } from 'hono/streaming';
 import { describeRoute, resolver } from 'hono-openapi';
 import { autoDomainJobView, importIdParam, importOptions, importView, mappingPreview, mappingPreviewBody } from '../../shared/imports.ts';
 import type { Db } from '../db/client.ts';
-import { autoDomainView, createImport, errorsCsv, fileSize, getJob, IMPORT_LIMITS, importView as viewOf, listImports, previewMapping } from '../domain/imports/jobs.ts';
+import { autoDomainView, createImport, errorsCsv, fileTooLarge, getJob, IMPORT_LIMITS, importView as viewOf, listImports, previewMapping } from '../domain/imports/jobs.ts';
 import { type MultipartPart, MultipartReader, multipartBoundary } from '../domain/imports/multipart.ts';
 import { cancelImport, startAutoDomainJob } from '../domain/imports/runner.ts';
 import { undoImport } from '../domain/imports/undo.ts';
@@ -25,13 +25,11 @@ const OPTIONS_BYTES = 1024 * 1024;
 /** What a form may hold besides the file: the options, part headers, boundaries. */
 const FORM_OVERHEAD_BYTES = OPTIONS_BYTES + 64 * 1024;
 
-function fileTooLarge(maxFileBytes: number): ApiError {
-  return new ApiError('FILE_TOO_LARGE', `The file is larger than ${fileSize(maxFileBytes)}; split it`, { errors: [{ message: 'file too large', in: 'body:file' }] });
-}
+const missingOptions = () => new ApiError('VALIDATION_ERROR', 'The form field `options` is required: JSON {objectType, mode, columnMapping?}', { errors: [{ message: 'missing', in: 'body:options' }] });
+const missingFile = () => new ApiError('VALIDATION_ERROR', 'The form field `file` must be the CSV file', { errors: [{ message: 'missing file', in: 'body:file' }] });
 
 /** The `options` field: JSON, checked like a body, errors naming `options.<field>`. */
-function parseOptions(raw: unknown) {
-  if (typeof raw !== 'string') throw new ApiError('VALIDATION_ERROR', 'The form field `options` is required: JSON {objectType, mode, columnMapping?}', { errors: [{ message: 'missing', in: 'body:options' }] });
+function parseOptions(raw: string) {
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -51,9 +49,6 @@ async function partNamed(form: MultipartReader, name: string): Promise<Multipart
   for (let part = await form.next(); part; part = await form.next()) if (part.name === name) return part;
   return null;
 }
-
-const missingOptions = () => new ApiError('VALIDATION_ERROR', 'The form field `options` is required: JSON {objectType, mode, columnMapping?}', { errors: [{ message: 'missing', in: 'body:options' }] });
-const missingFile = () => new ApiError('VALIDATION_ERROR', 'The form field `file` must be the CSV file', { errors: [{ message: 'missing file', in: 'body:file' }] });
 
 export interface ImportRouteOptions {
   /** The largest CSV file accepted (default IMPORT_LIMITS.fileBytes). */
@@ -92,7 +87,7 @@ export function importRoutes(runner?: JobWaker, routeOptions: ImportRouteOptions
         }
         // a declared size says at once what streaming would find out late
         const declared = Number(c.req.header('content-length') ?? Number.NaN);
-        if (declared > maxFileBytes + FORM_OVERHEAD_BYTES) throw fileTooLarge(maxFileBytes);
+        if (declared > maxFileBytes + FORM_OVERHEAD_BYTES) throw fileTooLarge(maxFileBytes, 'body:file');
         const body = c.req.raw.body;
         if (!body) throw missingFile();
         // read from the request as it arrives, never whole: the file goes to the database in pieces

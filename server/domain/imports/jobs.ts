@@ -27,10 +27,15 @@ export const IMPORT_LIMITS = {
 const CHUNK_BYTES = 1024 * 1024;
 
 /** A byte count for a message: `512 MiB`, `64 KiB`, `100 bytes`. */
-export function fileSize(bytes: number): string {
+function fileSize(bytes: number): string {
   if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / 1024 / 1024} MiB`;
   if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
   return `${bytes} bytes`;
+}
+
+/** FILE_TOO_LARGE for a file over `maxFileBytes`; `where` names the file in the request. */
+export function fileTooLarge(maxFileBytes: number, where: string): ApiError {
+  return new ApiError('FILE_TOO_LARGE', `The file is larger than ${fileSize(maxFileBytes)}; split it`, { errors: [{ message: 'file too large', in: where }] });
 }
 export const csvLimits = { maxField: IMPORT_LIMITS.field, maxFields: IMPORT_LIMITS.columns };
 
@@ -81,7 +86,7 @@ export async function createImport(
   try {
     for await (const chunk of file) {
       bytes += chunk.byteLength;
-      if (bytes > maxFileBytes) throw new ApiError('FILE_TOO_LARGE', `The file is larger than ${fileSize(maxFileBytes)}; split it`, { errors: [{ message: 'file too large', in: 'file' }] });
+      if (bytes > maxFileBytes) throw fileTooLarge(maxFileBytes, 'file');
       const text = decoder.decode(chunk, { stream: true });
       if (!reader) {
         head += text;
