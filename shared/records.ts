@@ -228,7 +228,7 @@ export function normalizeDomain(input: string): string | null {
   d = d.replace(/^[a-z][a-z0-9+.-]*:\/\//, '');
   d = d.split(/[/?#]/, 1)[0] ?? '';
   d = d.replace(/^[^@]*@/, '').replace(/:\d+$/, '').replace(/\.$/, '');
-  if (/[^\x00-\x7f]/.test(d)) d = asciiHost(d) ?? '';
+  d = asciiHost(d) ?? '';
   if (d.startsWith('www.')) d = d.slice(4);
   return isDomainName(d) ? d : null;
 }
@@ -242,8 +242,12 @@ function isDomainName(d: string): boolean {
   return d.length <= 253 && DOMAIN_NAME.test(d);
 }
 
-/** A host name's ASCII form by the URL standard's IDNA rules (`bücher.de` → `xn--bcher-kva.de`); null when it has none. */
+/**
+ * A host name in ASCII: as it is when it is ASCII already, else its form by the URL standard's
+ * IDNA rules (`bücher.de` → `xn--bcher-kva.de`); null when it has none.
+ */
 function asciiHost(host: string): string | null {
+  if (!/[^\x00-\x7f]/.test(host)) return host;
   try {
     return new URL(`http://${host}/`).hostname;
   } catch {
@@ -262,8 +266,7 @@ export function normalizeEmail(input: string): string | null {
   const at = e.lastIndexOf('@');
   if (at < 1) return null;
   const local = e.slice(0, at);
-  const typed = e.slice(at + 1);
-  const domain = /[^\x00-\x7f]/.test(typed) ? asciiHost(typed) : typed;
+  const domain = asciiHost(e.slice(at + 1));
   if (!domain || !isDomainName(domain)) return null;
   const out = `${local}@${domain}`;
   // the part before the @ by the email rules of the API's schemas
