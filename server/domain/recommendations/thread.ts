@@ -17,7 +17,7 @@ export interface ThreadParams extends ThreadRecommendationsBody {
 const nameOf = (typeId: string) => standardObjectById(typeId)?.name ?? typeId;
 
 /** An address as contacts store it (an internationalized domain in ASCII), to look it up by. */
-const lookupKey = (email: string) => normalizeEmail(email) ?? email.trim().toLowerCase();
+const storedAddress = (email: string) => normalizeEmail(email) ?? email.trim().toLowerCase();
 
 /**
  * The participants to look at: each address once, without the rep's own addresses and the
@@ -25,12 +25,12 @@ const lookupKey = (email: string) => normalizeEmail(email) ?? email.trim().toLow
  * `key` the form contacts store it in.
  */
 export function threadParticipants(scope: Scope, body: Pick<ThreadRecommendationsBody, 'participants' | 'ownAddresses'>): Array<{ email: string; key: string; name: string | null }> {
-  const own = new Set(body.ownAddresses.map(lookupKey));
+  const own = new Set(body.ownAddresses.map(storedAddress));
   const seen = new Set<string>();
   const out: Array<{ email: string; key: string; name: string | null }> = [];
   for (const p of body.participants) {
     const email = p.email.trim().toLowerCase();
-    const key = lookupKey(email);
+    const key = storedAddress(email);
     if (seen.has(key) || own.has(key) || onDomains(email, scope.internalDomains)) continue;
     seen.add(key);
     out.push({ email, key, name: p.name?.trim() || null });
