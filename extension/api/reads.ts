@@ -31,16 +31,31 @@ const PROPERTIES: Record<SearchType, string[]> = {
   tickets: ['subject', 'hs_pipeline_stage'],
 };
 
-function hitOf(objectType: SearchType, id: string, p: Record<string, string | null>): SearchHit {
+/** A record's name as the companion shows it: a contact's full name (else its email), a company's name (else its domain), a deal's or ticket's name; else its id. */
+export function recordName(objectType: SearchType, id: string, p: Record<string, string | null | undefined>): string {
   switch (objectType) {
     case 'contacts':
-      return { objectType, id, name: [p.firstname, p.lastname].filter(Boolean).join(' ') || p.email || id, detail: p.email ?? null };
+      return [p.firstname, p.lastname].filter(Boolean).join(' ') || p.email || id;
     case 'companies':
-      return { objectType, id, name: p.name || p.domain || id, detail: p.domain ?? null };
+      return p.name || p.domain || id;
     case 'deals':
-      return { objectType, id, name: p.dealname || id, detail: p.dealstage ?? null };
+      return p.dealname || id;
     case 'tickets':
-      return { objectType, id, name: p.subject || id, detail: p.hs_pipeline_stage ? `stage ${p.hs_pipeline_stage}` : null };
+      return p.subject || id;
+  }
+}
+
+function hitOf(objectType: SearchType, id: string, p: Record<string, string | null>): SearchHit {
+  const name = recordName(objectType, id, p);
+  switch (objectType) {
+    case 'contacts':
+      return { objectType, id, name, detail: p.email ?? null };
+    case 'companies':
+      return { objectType, id, name, detail: p.domain ?? null };
+    case 'deals':
+      return { objectType, id, name, detail: p.dealstage ?? null };
+    case 'tickets':
+      return { objectType, id, name, detail: p.hs_pipeline_stage ? `stage ${p.hs_pipeline_stage}` : null };
   }
 }
 

@@ -1,5 +1,6 @@
 import type { CompanionThreadResponse, ContactSummary } from '../../shared/companion.ts';
 import { type FetchLike, read } from '../api/client.ts';
+import { recordName } from '../api/reads.ts';
 import type { Cache, CachedAssociation, CachedRecord, RecordInput } from '../cache/index.ts';
 import type { MailThread } from '../mail/types.ts';
 import type { Connection } from '../settings.ts';
@@ -9,8 +10,6 @@ const PRIMARY_COMPANY = 1;
 const ASSOCIATED_TYPES = ['companies', 'deals', 'tickets'] as const;
 const CLOSED_DEAL_STAGES = new Set(['closedwon', 'closedlost']);
 const TOP_OPEN = 3;
-
-const contactName = (r: CachedRecord) => [r.properties.firstname, r.properties.lastname].filter(Boolean).join(' ') || r.properties.email || r.id;
 
 /**
  * The sidebar's answer from the cache alone (X4: cache first, server second), or null when the
@@ -50,15 +49,15 @@ async function summaryOf(cache: Cache, contact: CachedRecord, associations: Cach
       if (!r || r.status !== 'live') continue;
       const stage = (type === 'deals' ? r.properties.dealstage : r.properties.hs_pipeline_stage) ?? null;
       if (type === 'deals' && stage && CLOSED_DEAL_STAGES.has(stage)) continue;
-      found.push({ id: r.id, name: (type === 'deals' ? r.properties.dealname : r.properties.subject) || r.id, stage });
+      found.push({ id: r.id, name: recordName(type, r.id, r.properties), stage });
     }
     return found.slice(0, TOP_OPEN);
   };
   return {
     id: contact.id,
-    name: contactName(contact),
+    name: recordName('contacts', contact.id, contact.properties),
     email: contact.email ?? null,
-    primaryCompany: primary ? { id: primary.toId, name: primaryRecord?.properties.name || primaryRecord?.properties.domain || primary.toId } : null,
+    primaryCompany: primary ? { id: primary.toId, name: recordName('companies', primary.toId, primaryRecord?.properties ?? {}) } : null,
     counts: { companies: of('companies').length, deals: of('deals').length, tickets: of('tickets').length },
     openDeals: await open('deals'),
     openTickets: await open('tickets'),
