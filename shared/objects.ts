@@ -21,6 +21,18 @@ export const COMPANY = '0-2';
 export const DEAL = '0-3';
 export const TICKET = '0-5';
 
+/** HubSpot's closed deal stages and closed ticket stage of the default pipelines; `hs_is_closed` = `true` closes either. */
+export const CLOSED = {
+  [DEAL]: { property: 'dealstage', values: ['closedwon', 'closedlost'] },
+  [TICKET]: { property: 'hs_pipeline_stage', values: ['4'] },
+} as const;
+
+/** Whether a deal or ticket with these properties is open, by CLOSED (as the server's summaries and recommendations decide it). */
+export function isOpen(typeId: typeof DEAL | typeof TICKET, properties: Record<string, string | null | undefined>): boolean {
+  const closed = CLOSED[typeId];
+  return properties.hs_is_closed !== 'true' && !(closed.values as readonly string[]).includes(properties[closed.property] ?? '');
+}
+
 const byAlias = new Map<string, StandardObject>();
 for (const o of STANDARD_OBJECTS) {
   byAlias.set(o.typeId, o);

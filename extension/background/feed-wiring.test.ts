@@ -114,6 +114,24 @@ describe('the sidebar answers from the cache first, the server second (X4)', () 
     expect(cached.logDefaults).toEqual([{ objectType: 'contacts', id: s.contact }, { objectType: 'companies', id: s.company }]);
   });
 
+  it('X4: a deal or ticket closed since, as the feed brought it, is not among the cached open ones (the server\'s rule)', async () => {
+    const s = await seedContact();
+    const ticket = await create('tickets', { subject: `Ticket ${n}`, hs_pipeline: '0', hs_pipeline_stage: '1' });
+    await associate('contacts', s.contact, 'tickets', ticket);
+    const thread = threadWith(s.email);
+    await ask({ type: 'threadView', thread });
+    await companion.flush();
+    expect((await ask({ type: 'cachedThreadView', thread }))!.summaries[s.contact]!.openTickets.map((t) => t.id)).toEqual([ticket]);
+
+    expect((await server.call('PATCH', `/crm/v3/objects/tickets/${ticket}`, { properties: { hs_pipeline_stage: '4' } })).status).toBe(200);
+    expect((await server.call('PATCH', `/crm/v3/objects/deals/${s.deal}`, { properties: { hs_is_closed: 'true' } })).status).toBe(200);
+    await companion.feed.pull();
+    const cached = (await ask({ type: 'cachedThreadView', thread }))!.summaries[s.contact]!;
+    const fresh = (await ask({ type: 'threadView', thread })).summaries[s.contact]!;
+    expect({ deals: cached.openDeals, tickets: cached.openTickets }).toEqual({ deals: [], tickets: [] });
+    expect({ deals: fresh.openDeals, tickets: fresh.openTickets }).toEqual({ deals: [], tickets: [] });
+  });
+
   it('X4: a participant the cache does not know means no cached answer (never shown as unknown)', async () => {
     const s = await seedContact();
     await ask({ type: 'threadView', thread: threadWith(s.email) });

@@ -1,4 +1,5 @@
-import type { CompanionThreadResponse, ContactSummary } from '../../shared/companion.ts';
+import { COMPANION_LIMITS, type CompanionThreadResponse, type ContactSummary } from '../../shared/companion.ts';
+import { DEAL, isOpen, TICKET } from '../../shared/objects.ts';
 import { type FetchLike, read } from '../api/client.ts';
 import { recordName } from '../api/reads.ts';
 import type { Cache, CachedAssociation, CachedRecord, RecordInput } from '../cache/index.ts';
@@ -8,8 +9,6 @@ import type { Connection } from '../settings.ts';
 /** HubSpot's association type id of a contact's primary company. */
 const PRIMARY_COMPANY = 1;
 const ASSOCIATED_TYPES = ['companies', 'deals', 'tickets'] as const;
-const CLOSED_DEAL_STAGES = new Set(['closedwon', 'closedlost']);
-const TOP_OPEN = 3;
 
 /**
  * The sidebar's answer from the cache alone (X4: cache first, server second), or null when the
@@ -47,11 +46,11 @@ async function summaryOf(cache: Cache, contact: CachedRecord, associations: Cach
     for (const a of of(type)) {
       const r = await cache.getRecord(a.toId);
       if (!r || r.status !== 'live') continue;
+      if (!isOpen(type === 'deals' ? DEAL : TICKET, r.properties)) continue;
       const stage = (type === 'deals' ? r.properties.dealstage : r.properties.hs_pipeline_stage) ?? null;
-      if (type === 'deals' && stage && CLOSED_DEAL_STAGES.has(stage)) continue;
       found.push({ id: r.id, name: recordName(type, r.id, r.properties), stage });
     }
-    return found.slice(0, TOP_OPEN);
+    return found.slice(0, COMPANION_LIMITS.topOpen);
   };
   return {
     id: contact.id,

@@ -1,9 +1,8 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { COMPANION_LIMITS, type ContactSummary } from '../../shared/companion.ts';
-import { COMPANY, CONTACT, DEAL, TICKET } from '../../shared/objects.ts';
+import { CLOSED, COMPANY, CONTACT, DEAL, TICKET } from '../../shared/objects.ts';
 import { type DbOrTx, rowsOf } from '../db/client.ts';
 import { displayName } from './object-types.ts';
-import { CLOSED } from './recommendations/signals.ts';
 
 type Props = Record<string, string | null>;
 

@@ -81,12 +81,6 @@ export const STOP_TOKENS = [
   'inc', 'ltd', 'llc', 'bv', 'nv', 'gmbh', 'ag', 'sa', 'sas', 'srl', 'plc', 'co', 'corp', 'company', 'group',
 ];
 
-/** HubSpot's closed deal stages and closed ticket stage of the default pipelines, plus `hs_is_closed`. */
-export const CLOSED = {
-  [DEAL]: { property: 'dealstage', values: ['closedwon', 'closedlost'] },
-  [TICKET]: { property: 'hs_pipeline_stage', values: ['4'] },
-} as const;
-
 /** Object types that have an open/closed status. */
 export function hasStatus(typeId: string): typeId is typeof DEAL | typeof TICKET {
   return typeId === DEAL || typeId === TICKET;

@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { COMPANY, CONTACT } from '../../../shared/objects.ts';
+import { CLOSED, COMPANY, CONTACT } from '../../../shared/objects.ts';
 import { type Scope, visible } from './access.ts';
-import { CAPS, CLOSED, engages, hasNameIndex, hasStatus, STOP_TOKENS, WEIGHTS } from './signals.ts';
+import { CAPS, engages, hasNameIndex, hasStatus, STOP_TOKENS, WEIGHTS } from './signals.ts';
 
 /**
  * The recommendation statements: one statement of CTEs per question, every table read filtered
