@@ -5,7 +5,7 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MailThread } from '../mail/types.ts';
 import type { CompanionRequest, Replies, TabMessage } from '../messaging.ts';
-import { startTestServer, type TestServer } from '../sync/test-server.ts';
+import { startTestServer, type TestServer, until } from '../sync/test-server.ts';
 import { createThreadSession } from '../ui/session.ts';
 import { type Companion, createCompanion } from './companion.ts';
 import { serve } from './requests.ts';
@@ -55,16 +55,6 @@ async function ask<T extends CompanionRequest>(request: T): Promise<Replies[T['t
   const reply = await serve(companion.handlers, request, {});
   if (!reply?.ok) throw new Error(reply ? reply.error : 'no answer');
   return reply.value as Replies[T['type']];
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 5_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`waited ${ms} ms for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 async function create(type: string, properties: Record<string, string>): Promise<string> {

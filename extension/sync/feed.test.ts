@@ -4,7 +4,7 @@ import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCache } from '../cache/index.ts';
 import { createFeedFollower } from './feed.ts';
-import { startTestServer, type TestServer } from './test-server.ts';
+import { startTestServer, type TestServer, until } from './test-server.ts';
 
 let server: TestServer;
 
@@ -14,16 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 5_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`waited ${ms} ms for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 async function contact(email: string, firstname?: string): Promise<{ id: string; properties: Record<string, string | null> }> {
   const r = await server.call('POST', '/crm/v3/objects/contacts', { properties: { email, ...(firstname ? { firstname } : {}) } });

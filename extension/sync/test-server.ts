@@ -27,3 +27,14 @@ export async function startTestServer(): Promise<TestServer> {
     close: () => running.close(),
   };
 }
+
+/** Polls `probe` until it answers something truthy (that answer), or fails after `ms` naming `what`. For tests. */
+export async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 5_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`waited ${ms} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
