@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { RULES, RULES_INDEX_PATH, collectRules, renderRulesIndex, testTitles } from '../scripts/rules-index.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+describe('the rules index (docs/rules.md)', () => {
+  it('is what npm run docs:rules writes from the tests and sources of today', () => {
+    const fresh = renderRulesIndex(root);
+    const current = readFileSync(new URL(`../${RULES_INDEX_PATH}`, import.meta.url), 'utf8');
+    if (current === fresh) return;
+    const a = current.split('\n');
+    const b = fresh.split('\n');
+    const line = a.findIndex((text, i) => text !== b[i]);
+    const at = line < 0 ? a.length : line;
+    expect.fail(
+      `${RULES_INDEX_PATH} is out of date (a test or source naming a rule changed): run \`npm run docs:rules\` and commit it.\n` +
+        `First difference, line ${at + 1}:\n  in the file: ${a[at] ?? '(end of file)'}\n  fresh:       ${b[at] ?? '(end of file)'}`,
+    );
+  });
+
+  it('every rule of the specification has at least one test naming it', () => {
+    const untested = collectRules(root).rules.filter((r) => r.tests.length === 0).map((r) => `${r.id} (${r.title})`);
+    expect(untested, 'rules no test title names').toEqual([]);
+  });
+
+  it('every rule id a test title names is one the specification defines', () => {
+    const unknown = collectRules(root).unknownIds.map((u) => `${u.id} in ${u.where.file}: "${u.where.title}"`);
+    expect(unknown, 'unknown rule ids in test titles').toEqual([]);
+    expect(RULES.map((r) => r.id)).toEqual([
+      ...Array.from({ length: 22 }, (_, i) => `R${i + 1}`),
+      ...Array.from({ length: 5 }, (_, i) => `X${i + 1}`),
+      ...Array.from({ length: 8 }, (_, i) => `B${i + 1}`),
+    ]);
+  });
+
+  it('reads titles from it, test, describe and their each, skipIf and runIf forms, not from comments of other calls', () => {
+    const source = [
+      "describe('companion (X2)', () => {",
+      "  it('R8: first company is primary', async () => {});",
+      '  it.each([',
+      "    ['a', 'b'],",
+      "  ])('R17: %s matches %s', () => {});",
+      "  describe.skipIf(onPostgres)(`R4: ${'limits'} on PGlite`, () => {});",
+      '  test.runIf(x)("B2: a \\"quoted\\" title", () => {});',
+      "  expect(/x/.test('R9: not a title')).toBe(true);",
+      "  z.string().describe('R21: not a test');",
+      '  it(name, () => {});',
+      '});',
+    ].join('\n');
+    expect(testTitles('x.test.ts', source)).toEqual([
+      { file: 'x.test.ts', kind: 'describe', title: 'companion (X2)' },
+      { file: 'x.test.ts', kind: 'test', title: 'R8: first company is primary' },
+      { file: 'x.test.ts', kind: 'test', title: 'R17: %s matches %s' },
+      { file: 'x.test.ts', kind: 'describe', title: "R4: ${'limits'} on PGlite" },
+      { file: 'x.test.ts', kind: 'test', title: 'B2: a "quoted" title' },
+    ]);
+  });
+});
