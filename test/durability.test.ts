@@ -14,7 +14,7 @@ import { request, startServerProcess, tempDir } from './helpers/server-process.t
 // holds what it had not flushed). What fsync adds, surviving an OS crash or power loss, cannot be
 // shown without crashing the machine; the test checks that fsync is on in the running server
 // (its start line comes from `SHOW fsync` on its own connection) and off only on request.
-// (PGlite's Node file system turns PostgreSQL's fsync calls into no-ops: see README, Durability.)
+// (PGlite's Node file system turns PostgreSQL's fsync calls into no-ops: see docs/running.md, Durability.)
 const SLOW = 90_000;
 
 async function showFsync(dataDir: string, durable?: boolean): Promise<string> {

@@ -61,7 +61,7 @@ function extensionLines(build: { dir: string; built: boolean } | { error: string
   return {
     out: [
       `Browser extension (Chrome${build.built ? ', just built' : ', up to date'}): ${build.dir}`,
-      '  load it once: chrome://extensions → Developer mode → Load unpacked → that folder (Firefox: see README)',
+      '  load it once: chrome://extensions → Developer mode → Load unpacked → that folder (Firefox: see docs/companion.md)',
       ...(token ? [`  then sign it in with this link (paste it into Chrome's address bar): ${connectLink(url, token)}`] : []),
     ],
     err: [],

@@ -3,7 +3,7 @@
  * with its own user-data directory and the built companion, signed in to the same workspace) have
  * the same Gmail thread open. What the rep does in profile A reaches profile B's sidebar through
  * the server's change stream, without a reload. The time from A's click to B's sidebar showing it
- * is printed (the README's number); only what appears is asserted.
+ * is printed (the number in bench/README.md); only what appears is asserted.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
