@@ -20,12 +20,12 @@ describe('the rules index (docs/rules.md)', () => {
     );
   });
 
-  it('every rule of the specification has at least one test naming it', () => {
+  it('every rule of the product has at least one test naming it', () => {
     const untested = collectRules(root).rules.filter((r) => r.tests.length === 0).map((r) => `${r.id} (${r.title})`);
     expect(untested, 'rules no test title names').toEqual([]);
   });
 
-  it('every rule id a test title names is one the specification defines', () => {
+  it("every rule id a test title names is one of the product's rules", () => {
     const unknown = collectRules(root).unknownIds.map((u) => `${u.id} in ${u.where.file}: "${u.where.title}"`);
     expect(unknown, 'unknown rule ids in test titles').toEqual([]);
     expect(RULES.map((r) => r.id)).toEqual([
