@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RULES, RULES_INDEX_PATH, collectRules, renderRulesIndex, testTitles } from '../scripts/rules-index.ts';
@@ -56,5 +58,28 @@ describe('the rules index (docs/rules.md)', () => {
       { file: 'x.test.ts', kind: 'describe', title: "R4: ${'limits'} on PGlite" },
       { file: 'x.test.ts', kind: 'test', title: 'B2: a "quoted" title' },
     ]);
+  });
+
+  it('names the tests and sources of each rule, shows a rule without test as such, and reports unknown ids', () => {
+    const base = mkdtempSync(join(tmpdir(), 'crm-rules-index-'));
+    try {
+      for (const dir of ['server/domain', 'shared', 'extension', 'test']) mkdirSync(join(base, dir), { recursive: true });
+      writeFileSync(join(base, 'server/domain/primary.ts'), '// R8: the first company becomes primary (not R80)\nexport const x = 1;\n');
+      writeFileSync(join(base, 'server/domain/primary.test.ts'), "it('R8: first company is primary', () => {});\nit('R23: no such rule', () => {});\n");
+      writeFileSync(join(base, 'test/other.test.ts'), "describe('labels (R14, B4)', () => {});\n// it('R1: commented out')\n");
+      const { rules, unknownIds } = collectRules(base);
+      const r8 = rules.find((r) => r.id === 'R8')!;
+      expect(r8.tests.map((t) => `${t.file}: ${t.title}`)).toEqual(['server/domain/primary.test.ts: R8: first company is primary']);
+      expect(r8.code).toEqual(['server/domain/primary.ts']);
+      expect(rules.filter((r) => r.tests.length > 0).map((r) => r.id)).toEqual(['R8', 'R14', 'B4']);
+      expect(unknownIds.map((u) => u.id)).toEqual(['R23']);
+      const page = renderRulesIndex(base);
+      expect(page).toContain('| [R1](#r1) | Standard objects; custom object types per workspace (Enterprise) | **no test** | 0 |');
+      expect(page).toContain('- [server/domain/primary.test.ts](../server/domain/primary.test.ts)\n  - "R8: first company is primary"');
+      expect(page).toContain('  - describe "labels (R14, B4)"');
+      expect(page).toContain('Source: [server/domain/primary.ts](../server/domain/primary.ts).');
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
