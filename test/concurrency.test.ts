@@ -116,4 +116,36 @@ describe('opposite multi-record writes at once (issue 13)', () => {
     expect([...tally.keys()].filter((k) => /:5\d\d/.test(k))).toEqual([]);
     expect(violations).toBe(0);
   });
+
+  it('B6, R2: two opposite copies of associations and an association on one of the records, at once: all go through, never a 500', { timeout: 300_000 }, async () => {
+    const tally = new Map<string, number>();
+    let violations = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const [x, y] = await seedRecords(t.db.db, t.workspaceId, '0-1', [{ email: `copy-x${round}@race.com` }, { email: `copy-y${round}@race.com` }]);
+      const companies = await seedRecords(t.db.db, t.workspaceId, '0-2', [0, 1, 2].map((i) => ({ name: `Copy ${round}.${i}` })));
+      const deals = await seedRecords(t.db.db, t.workspaceId, '0-3', [0, 1, 2].map((i) => ({ dealname: `Copy ${round}.${i}` })));
+      await t.call('PUT', `/crm/v4/objects/contacts/${x}/associations/default/companies/${companies[0]}`);
+      await t.call('PUT', `/crm/v4/objects/contacts/${x}/associations/default/deals/${deals[0]}`);
+      await t.call('PUT', `/crm/v4/objects/contacts/${y}/associations/default/companies/${companies[1]}`);
+      await t.call('PUT', `/crm/v4/objects/contacts/${y}/associations/default/deals/${deals[1]}`);
+      const replies = await Promise.all([
+        t.call('POST', `/api/objects/contacts/${x}/copy-associations`, { toRecordId: String(y) }),
+        t.call('POST', `/api/objects/contacts/${y}/copy-associations`, { toRecordId: String(x) }),
+        t.call('PUT', `/crm/v4/objects/contacts/${x}/associations/default/deals/${deals[2]}`),
+        t.call('PUT', `/crm/v4/objects/companies/${companies[2]}/associations/default/contacts/${y}`),
+      ]);
+      for (const r of replies) tally.set(String(r.status), (tally.get(String(r.status)) ?? 0) + 1);
+      expect(replies.map((r) => r.status), JSON.stringify(replies.map((r) => r.body))).toEqual([200, 200, 200, 200]);
+      // both end with the companies and deals both had before
+      for (const id of [x!, y!]) {
+        const list = await t.call('GET', `/crm/v4/objects/contacts/${id}/associations/deals`);
+        expect(list.body.results.map((d: { toObjectId: number }) => Number(d.toObjectId))).toEqual(expect.arrayContaining([deals[0], deals[1]].map(Number)));
+      }
+      violations += await checkIntegrity();
+    }
+    const requests = [...tally.values()].reduce((a, b) => a + b, 0);
+    console.log(`opposite copies: ${requests} requests in ${ROUNDS} rounds, ${JSON.stringify(Object.fromEntries(tally))}, ${violations} invariant violations`);
+    expect(requests).toBe(ROUNDS * 4);
+    expect(violations).toBe(0);
+  });
 });
