@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { type ErrorBody, type ErrorCode, errorCategory, errorStatus } from '../shared/errors.ts';
+import { isRetryable, transactionConflict } from './db/transaction.ts';
 
 export interface ErrorDetail {
   message: string;
@@ -44,6 +45,8 @@ export function errorBodyOf(err: ApiError, correlationId: string = crypto.random
 /** Turns anything thrown into an ApiError; unknown errors become INTERNAL and are logged. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  // a deadlock or serialization failure that no retry caught (inside a caller's transaction)
+  if (isRetryable(err)) return transactionConflict();
   if (err instanceof HTTPException) {
     if (err.status === 400) return new ApiError('INVALID_JSON', err.message || 'The request body is not valid JSON');
     if (err.status === 401) return new ApiError('UNAUTHENTICATED', err.message);

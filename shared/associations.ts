@@ -3,6 +3,12 @@ import { associationCategory, associationSpec } from './association-types.ts';
 import { LIMITS } from './plans.ts';
 
 /** Record ids arrive as strings or numbers (HubSpot's clients send both). */
+/**
+ * An id cursor (`paging.next.after`): digits that stay a whole number below 2^53, so it reaches
+ * the database as a valid bigint; anything longer is a 400 naming the parameter, never a 500.
+ */
+export const idCursor = z.string().regex(/^\d{1,16}$/, 'after must be a cursor from paging.next.after').refine((v) => Number.isSafeInteger(Number(v)), 'after must be a cursor from paging.next.after');
+
 export const recordId = z.union([z.string().regex(/^\d{1,15}$/, 'must be a numeric record id'), z.number().int().positive().max(Number.MAX_SAFE_INTEGER)]).transform(Number);
 const objectIdRef = z.object({ id: recordId }).loose();
 
@@ -21,7 +27,7 @@ export const pairPath = z.object({ fromType: z.string().min(1).max(100), toType:
 
 export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(LIMITS.associationsPerPage).default(LIMITS.associationsPerPage),
-  after: z.string().regex(/^\d+$/, 'after must be a cursor from paging.next.after').optional(),
+  after: idCursor.optional(),
 });
 export const deleteQuery = z.object({ newPrimaryCompanyId: recordId.optional() });
 
@@ -29,7 +35,7 @@ export const labelsBody = z.array(associationSpec).max(60);
 
 export const batchDefaultBody = batchOf(z.object({ from: objectIdRef, to: objectIdRef }));
 export const batchCreateBody = batchOf(z.object({ from: objectIdRef, to: objectIdRef, types: z.array(associationSpec).max(60) }));
-export const batchReadBody = batchOf(z.object({ id: recordId, after: z.string().regex(/^\d+$/).optional() }));
+export const batchReadBody = batchOf(z.object({ id: recordId, after: idCursor.optional() }));
 export const batchArchiveBody = batchOf(z.object({ from: objectIdRef, to: z.array(objectIdRef).min(1).max(LIMITS.batchInputs), newPrimaryCompanyId: recordId.optional() }));
 export const batchLabelsArchiveBody = batchOf(z.object({ from: objectIdRef, to: objectIdRef, types: z.array(associationSpec).min(1).max(60), newPrimaryCompanyId: recordId.optional() }));
 

@@ -48,6 +48,7 @@ export const errorCode = z.enum([
   'IMPORT_NOT_CANCELABLE',
   'IMPORT_INTERRUPTED',
   'IDEMPOTENCY_KEY_REUSED',
+  'TRANSACTION_CONFLICT',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof errorCode>;
@@ -100,6 +101,7 @@ export const errorCategory: Record<ErrorCode, string> = {
   IMPORT_NOT_CANCELABLE: 'CONFLICT',
   IMPORT_INTERRUPTED: 'INTERNAL_ERROR',
   IDEMPOTENCY_KEY_REUSED: 'VALIDATION_ERROR',
+  TRANSACTION_CONFLICT: 'CONFLICT',
   INTERNAL: 'INTERNAL_ERROR',
 };
 
@@ -155,6 +157,8 @@ export const errorStatus: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 410 | 
   IMPORT_INTERRUPTED: 500,
   /** The Idempotency-Key was first used for another request (shared/idempotency.ts). */
   IDEMPOTENCY_KEY_REUSED: 422,
+  /** Concurrent writes to the same records made the transaction fail (deadlock, serialization) on every retry; nothing was written. */
+  TRANSACTION_CONFLICT: 409,
   INTERNAL: 500,
 };
 

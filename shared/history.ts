@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { recordId } from './associations.ts';
+import { idCursor, recordId } from './associations.ts';
 import { objectTypeRef } from './objects.ts';
 
 /** Who made a change (R21). Machine names: a contract, outside tools read them. */
@@ -38,7 +38,7 @@ export const historyQuery = z.object({
   from: isoTime.optional().describe('Changes at or after this time'),
   to: isoTime.optional().describe('Changes before this time'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  after: z.string().regex(/^\d+$/, 'after must be a cursor from paging.next.after').optional(),
+  after: idCursor.optional(),
 });
 export type HistoryQuery = z.infer<typeof historyQuery>;
 

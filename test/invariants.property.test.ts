@@ -45,6 +45,18 @@ async function checkInvariants() {
     expect(typeOf.get(Number(e.to_id))?.archived, `edge to archived ${e.to_id}`).toBe(false);
     expect(typeOf.get(Number(e.from_id))?.archived, `edge from archived ${e.from_id}`).toBe(false);
   }
+  // issue 13: no record is lost to a merge: every merge chain ends at a record that is not merged
+  // (a record merged into itself, or a cycle, would make both ids answer 404 for good)
+  const lost = rowsOf<{ id: number }>(
+    await t.db.db.execute(sql`
+      with recursive chain(start, id, merged_into, depth) as (
+        select id, id, merged_into, 0 from records where workspace_id = ${ws} and merged_into is not null
+        union all
+        select c.start, r.id, r.merged_into, c.depth + 1 from chain c join records r on r.workspace_id = ${ws} and r.id = c.merged_into
+        where c.merged_into is not null and c.depth < 20)
+      select start as id from chain group by start having bool_and(merged_into is not null)`),
+  );
+  expect(lost.map((r) => Number(r.id)), 'merged records whose chain never reaches a survivor').toEqual([]);
   // R8: a contact with companies has exactly one primary; without companies, none
   for (const r of records.filter((x) => x.type_id === '0-1')) {
     const companies = edges.filter((e) => Number(e.from_id) === Number(r.id) && Number(e.type_id) === 279).length;
@@ -80,7 +92,8 @@ type Op =
   | { kind: 'archive'; which: 'company' | 'deal' | 'contact'; index: number }
   | { kind: 'restore'; which: 'company' | 'deal' | 'contact'; index: number; back: number }
   | { kind: 'merge'; which: 'company' | 'deal' | 'contact'; keep: number; merge: number }
-  | { kind: 'undoMerge'; which: 'company' | 'deal' | 'contact'; keep: number; merge: number; back: number };
+  | { kind: 'undoMerge'; which: 'company' | 'deal' | 'contact'; keep: number; merge: number; back: number }
+  | { kind: 'mergeBack'; which: 'company' | 'deal' | 'contact'; keep: number; merge: number; back: number };
 
 const idx = fc.integer({ min: 0, max: 3 });
 // associating weighs more (the contact-deal limit must be reached now and then among ten kinds),
@@ -96,6 +109,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('restore' as const), which: fc.constantFrom('company' as const, 'deal' as const, 'contact' as const), index: idx, back: idx }), weight: 2 },
   fc.record({ kind: fc.constant('merge' as const), which: fc.constantFrom('company' as const, 'deal' as const, 'contact' as const), keep: idx, merge: idx }),
   { arbitrary: fc.record({ kind: fc.constant('undoMerge' as const), which: fc.constantFrom('company' as const, 'deal' as const, 'contact' as const), keep: idx, merge: idx, back: idx }), weight: 2 },
+  // issue 13: a merge the other way round ("keep y, merge x" after x took y in), which is x into itself
+  fc.record({ kind: fc.constant('mergeBack' as const), which: fc.constantFrom('company' as const, 'deal' as const, 'contact' as const), keep: idx, merge: idx, back: idx }),
 );
 const plural = { company: 'companies', deal: 'deals', contact: 'contacts' } as const;
 
@@ -122,15 +137,16 @@ describe('invariants under random operations', () => {
           if (res.status === 204) archived.push(`${plural[which]}/${pools[which][index]}`);
           return res;
         };
-        const merge = async (which: 'company' | 'deal' | 'contact', keep: number, merged: number) => {
-          const res = await t.app.request(`/crm/v3/objects/${plural[which]}/merge`, {
+        const mergeIds = async (type: string, keep: string | number, merged: string | number) => {
+          const res = await t.app.request(`/crm/v3/objects/${type}/merge`, {
             method: 'POST',
             headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ primaryObjectId: String(pools[which][keep]), objectIdToMerge: String(pools[which][merged]) }),
+            body: JSON.stringify({ primaryObjectId: String(keep), objectIdToMerge: String(merged) }),
           });
-          if (res.ok) merges.push(res.headers.get('x-merge-id')!);
+          if (res.ok) merges.push(`${type}/${res.headers.get('x-merge-id')!}`);
           return { status: res.status };
         };
+        const merge = (which: 'company' | 'deal' | 'contact', keep: number, merged: number) => mergeIds(plural[which], pools[which][keep]!, pools[which][merged]!);
         for (const o of ops) {
           let r: { status: number };
           switch (o.kind) {
@@ -178,7 +194,25 @@ describe('invariants under random operations', () => {
                 await checkInvariants();
                 mergeId = merges.pop();
               }
-              r = mergeId ? await t.call('POST', `/api/merges/${mergeId}/undo`) : { status: 409 };
+              r = mergeId ? await t.call('POST', `/api/merges/${mergeId.split('/')[1]}/undo`) : { status: 409 };
+              break;
+            }
+            case 'mergeBack': {
+              // the ids of an earlier merge, or of a new one, the other way round; mergeIds read `<merged>-<survivor>-<at>`
+              let last = merges.at(-1 - (o.back % Math.max(merges.length, 1)));
+              if (!last && (await merge(o.which, o.keep, o.merge)).status === 200) {
+                await checkInvariants();
+                last = merges.at(-1);
+              }
+              if (!last) {
+                r = { status: 400 };
+                break;
+              }
+              const [type, id] = last.split('/') as [string, string];
+              const [merged, survivor] = id.split('-') as [string, string];
+              // the survivor may have been merged on, or the merge undone, since: then this is an
+              // ordinary merge; what matters is that nothing is ever lost
+              r = await mergeIds(type, merged, survivor);
               break;
             }
           }
@@ -199,5 +233,6 @@ describe('invariants under random operations', () => {
     }
     expect((tally.get('associate:refused') ?? 0) + (tally.get('unprimary:refused') ?? 0), 'limits and primary rules refused something').toBeGreaterThan(0);
     expect(tally.get('merge:refused') ?? 0, 'merges refused (same record, merged, deleted or over a limit)').toBeGreaterThan(0);
+    expect(tally.get('mergeBack:refused') ?? 0, 'merges the other way round, refused as the same record').toBeGreaterThan(0);
   });
 });

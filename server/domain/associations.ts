@@ -1,9 +1,11 @@
 import { sql } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { AssociationTypeDef } from '../../shared/association-types.ts';
 import { hubspotPrimaryType } from '../../shared/association-types.ts';
 import { COMPANY, CONTACT, DEAL, TICKET } from '../../shared/objects.ts';
 import { defaultPairLimit, type Plan, planAllows } from '../../shared/plans.ts';
 import { type DbOrTx, rowsOf, type Tx, writesAreSerial } from '../db/client.ts';
+import { RetryTransaction, retrying, transaction } from '../db/transaction.ts';
 import type { Actor } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { defaultType, findType, isExclusive } from './association-types.ts';
@@ -68,21 +70,61 @@ interface RecordRow {
   properties: Record<string, string | null>;
 }
 
+/** A record as locked: live or not. */
+export interface LockedRow extends RecordRow {
+  merged_into: number | null;
+  archived: boolean;
+}
+
 /**
- * Locks the records (in id order, so two writers never deadlock) and returns them. Once a record
- * is locked, every association count read about it is current: that is what keeps two
- * concurrent requests from passing a limit together on PostgreSQL.
+ * The lock order of the whole server: every write that locks more than one record locks them all
+ * in one statement, in id order, before it writes (merge, undo of a merge, restore, copy, revert,
+ * import undo, associate). Two writers then never hold one record each while waiting for the
+ * other's. Rows in any state (archived, merged) are locked too, so a writer can check their state
+ * under the lock; a writer that learns of another record only later must not lock it on its own
+ * but start over (RetryTransaction).
  */
-export async function lockRecords(tx: Tx, workspaceId: string, ids: number[]): Promise<Map<number, RecordRow>> {
+export async function lockRows(tx: Tx, workspaceId: string, ids: number[]): Promise<Map<number, LockedRow>> {
   const unique = [...new Set(ids)].sort((a, b) => a - b);
-  const rows = rowsOf<RecordRow>(
+  if (unique.length === 0) return new Map();
+  const rows = rowsOf<LockedRow>(
     await tx.execute(sql`
-      select id, type_id, properties from records
-      where workspace_id = ${workspaceId} and id in (${sql.join(unique.map((id) => sql`${id}`), sql`, `)})
-        and archived_at is null and merged_into is null
+      select id, type_id, properties, merged_into, archived_at is not null as archived from records
+      where workspace_id = ${workspaceId} and id = any(${`{${unique.map((id) => Math.trunc(id)).join(',')}}`}::bigint[])
       order by id for update`),
   );
-  return new Map(rows.map((r) => [Number(r.id), { ...r, id: Number(r.id) }]));
+  return new Map(rows.map((r) => [Number(r.id), { ...r, id: Number(r.id), merged_into: r.merged_into === null ? null : Number(r.merged_into) }]));
+}
+
+/**
+ * Locks the records (see lockRows) and returns the live ones. Once a record is locked, every
+ * association count read about it is current: that is what keeps two concurrent requests from
+ * passing a limit together on PostgreSQL.
+ */
+export async function lockRecords(tx: Tx, workspaceId: string, ids: number[]): Promise<Map<number, RecordRow>> {
+  const rows = await lockRows(tx, workspaceId, ids);
+  return new Map([...rows].filter(([, r]) => r.merged_into === null && !r.archived).map(([id, r]) => [id, { id, type_id: r.type_id, properties: r.properties }]));
+}
+
+/**
+ * Locks `ids` and every record associated with one of `around` (see lockRows). Should one of
+ * `around` gain a neighbour between the read and the lock, locking that one now would break the
+ * lock order: the transaction runs again instead (RetryTransaction). Answers the live records
+ * and the neighbours as they are under the lock.
+ */
+export async function lockAround(tx: Tx, workspaceId: string, ids: number[], around: number[]): Promise<{ locked: Map<number, RecordRow>; neighbours: number[] }> {
+  const neighboursNow = async () =>
+    around.length === 0
+      ? []
+      : rowsOf<{ to_id: number }>(
+          await tx.execute(sql`select distinct to_id from associations where workspace_id = ${workspaceId} and from_id = any(${`{${around.map((id) => Math.trunc(id)).join(',')}}`}::bigint[])`),
+        ).map((r) => Number(r.to_id));
+  const before = await neighboursNow();
+  const locked = await lockRecords(tx, workspaceId, [...ids, ...before]);
+  const after = await neighboursNow();
+  const known = new Set(before);
+  if (after.some((id) => !known.has(id))) throw new RetryTransaction(`records ${around.join(', ')} gained an association while their neighbours were being locked`);
+  return { locked, neighbours: after };
 }
 
 function recordNotFound(id: number, typeId: string | undefined, where: string): ApiError {
@@ -341,7 +383,7 @@ const ONE_CALL_TYPES = new Set<string>([CONTACT, DEAL, TICKET]);
  */
 export async function associateDefault(db: DbOrTx, ctx: WriteContext, input: { fromType: string; fromId: number; toType: string; toId: number }): Promise<AssociationResult> {
   if (!ONE_CALL_TYPES.has(input.fromType) || !ONE_CALL_TYPES.has(input.toType) || input.fromId === input.toId) {
-    return db.transaction((tx) => associate(tx as Tx, ctx, { ...input, typeIds: [] }));
+    return transaction(db, (tx) => associate(tx, ctx, { ...input, typeIds: [] }));
   }
   const ws = ctx.workspaceId;
   const defAB = await defaultType(db, ws, input.fromType, input.toType);
@@ -350,12 +392,12 @@ export async function associateDefault(db: DbOrTx, ctx: WriteContext, input: { f
     | { outcome: 'created' | 'exists'; type_ids: number[] }
     | { outcome: 'not_found'; side: 'from' | 'to' }
     | { outcome: 'limit'; side: 'from' | 'to'; count: number; max: number };
-  const [row] = rowsOf<{ r: Outcome }>(
-    await db.execute(sql`select crm_associate_default(${ws}::uuid, ${input.fromId}::bigint, ${input.fromType}::text, ${input.toId}::bigint, ${input.toType}::text,
+  const call = sql`select crm_associate_default(${ws}::uuid, ${input.fromId}::bigint, ${input.fromType}::text, ${input.toId}::bigint, ${input.toType}::text,
       ${defAB.typeId}::int, ${defAB.inverseTypeId}::int, ${defaultPairLimit(ctx.plan, false)}::int, ${!writesAreSerial(db)}::boolean,
       ${a.source}::text, ${a.source === 'USER' ? a.userId : null}::bigint, ${a.source === 'USER' ? a.userName : null}::text,
-      ${a.source === 'USER' ? null : (a.sourceId ?? null)}::text) as r`),
-  );
+      ${a.source === 'USER' ? null : (a.sourceId ?? null)}::text) as r`;
+  // outside a transaction the call commits on its own: it is what runs again after a deadlock
+  const [row] = rowsOf<{ r: Outcome }>(await (db instanceof PgTransaction ? db.execute(call) : retrying(() => db.execute(call))));
   const r = row!.r;
   const A = { id: input.fromId, type: input.fromType };
   const B = { id: input.toId, type: input.toType };

@@ -2,8 +2,9 @@ import { sql } from 'drizzle-orm';
 import type { AssociationTypeDef } from '../../shared/association-types.ts';
 import { COPY_LIMITS, type CopyAssociationsResponse } from '../../shared/views.ts';
 import { type Db, rowsOf, type Tx } from '../db/client.ts';
+import { isRetryable, RetryTransaction, transaction } from '../db/transaction.ts';
 import { ApiError, toApiError } from '../errors.ts';
-import { associate, type WriteContext } from './associations.ts';
+import { associate, lockAround, type WriteContext } from './associations.ts';
 import { findType, isExclusive } from './association-types.ts';
 import { type ObjectType, objectTypeById } from './object-types.ts';
 import { getRecord } from './records.ts';
@@ -47,15 +48,15 @@ async function attempt<T>(tx: Tx, work: (sp: Tx) => Promise<T>): Promise<{ ok: T
     return { ok: await tx.transaction((sp) => work(sp as Tx)) };
   } catch (err) {
     const error = toApiError(err);
-    if (error.code === 'INTERNAL') throw err;
+    // a deadlock runs the whole copy again (see transaction()); it is no refusal of this one
+    if (error.code === 'INTERNAL' || isRetryable(err)) throw err;
     return { error };
   }
 }
 
 export async function copyAssociations(db: Db, ctx: WriteContext, type: ObjectType, input: CopyInput): Promise<CopyAssociationsResponse> {
   const ws = ctx.workspaceId;
-  return db.transaction(async (outer) => {
-    const tx = outer as Tx;
+  return transaction(db, async (tx) => {
     const source = await getRecord(tx, ws, type, input.fromId);
     let target;
     try {
@@ -66,9 +67,14 @@ export async function copyAssociations(db: Db, ctx: WriteContext, type: ObjectTy
       }
       throw err;
     }
+    // compared as resolved: a merged id stands for its survivor
     if (source.id === target.id) {
-      throw new ApiError('VALIDATION_ERROR', `A record's associations cannot be copied to itself (${source.id})`, { errors: [{ message: 'same record', in: 'body:toRecordId' }] });
+      throw new ApiError('VALIDATION_ERROR', `A record's associations cannot be copied to itself (${input.fromId} and ${input.toId} are both record ${source.id})`, { errors: [{ message: 'same record', in: 'body:toRecordId' }] });
     }
+    // both records and everything either is associated with, in the one lock order, before any
+    // association is made (each associate() below then only takes locks it holds already)
+    const { locked } = await lockAround(tx, ws, [source.id, target.id], [source.id, target.id]);
+    if (!locked.has(source.id) || !locked.has(target.id)) throw new RetryTransaction(`record ${locked.has(source.id) ? target.id : source.id} changed before the copy locked it`);
     const toTypes = input.objectTypes?.map((t) => t.typeId);
     const onlyTypes = toTypes ? sql` and to_type in (${sql.join(toTypes.map((t) => sql`${t}`), sql`, `)})` : sql``;
     const linked = (fromId: number) =>

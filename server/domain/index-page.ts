@@ -19,7 +19,7 @@ import { records } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
 import { displayName, type ObjectType, resolveObjectType } from './object-types.ts';
 import { PROPERTY_NAME } from './record-properties.ts';
-import { filterGroupsSql, operand } from './search.ts';
+import { filterGroupsSql, NUMBER, operand } from './search.ts';
 
 /**
  * Index pages (R9, R19): a page of one type's records with property columns and association
@@ -215,7 +215,9 @@ function decodeCursor(raw: string, sorts: IndexSort[], keys: SortKey[]): Cursor 
   for (const [i, key] of keys.entries()) {
     const v = c.k[i];
     if (v === null || v === undefined) continue;
-    if ((key.cast === 'numeric' || key.cast === 'bigint') && !/^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(v)) throw invalid();
+    // only what the cast takes: a number search would treat as one, an id below 2^53
+    if (key.cast === 'numeric' && !NUMBER.test(v)) throw invalid();
+    if (key.cast === 'bigint' && !(/^\d{1,16}$/.test(v) && Number.isSafeInteger(Number(v)))) throw invalid();
     if (key.cast === 'timestamptz' && !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(v)) throw invalid();
   }
   return c;

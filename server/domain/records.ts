@@ -124,9 +124,10 @@ export async function findRecords(db: DbOrTx, workspaceId: string, type: ObjectT
     }
     return found;
   }
-  // by id; a merged record redirects to the record it was merged into (a few hops at most)
+  // by id; a merged record redirects to the record it was merged into, through chains of merges
+  // (x into y, then y into z) as long as the ones that answer the v4 association reads
   let pending = new Map(wanted.map((k) => [Number(k), [k]]));
-  for (let hop = 0; hop < 5 && pending.size > 0; hop++) {
+  for (let hop = 0; hop <= 20 && pending.size > 0; hop++) {
     const rows = await db.select().from(records).where(and(scope, inArray(records.id, [...pending.keys()])));
     const next = new Map<number, string[]>();
     for (const row of rows) {

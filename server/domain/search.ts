@@ -55,8 +55,21 @@ const SEARCHED: RecordColumns = { id: sql`${records.id}`, properties: sql`${reco
 /** The primary company inside an association filter's subquery (alias `pc`). */
 const PRIMARY_COMPANY: RecordColumns = { id: sql.raw('pc.id'), properties: sql.raw('pc.properties'), createdAt: sql.raw('pc.created_at'), updatedAt: sql.raw('pc.updated_at') };
 
-const NUMBER = /^\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
-const NUMBER_SQL = '^\\s*-?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?\\s*$';
+/**
+ * What counts as a number, in JS and in SQL alike: at most 100 digits on either side of the point
+ * and an exponent of at most three digits. Every such text casts to numeric on PostgreSQL and
+ * PGlite (numeric holds 131072 digits before the point and 16383 after); anything else, like a
+ * stored "1e999999" that the cast would refuse, is compared and sorted as text, so one odd value
+ * can never make a whole workspace's searches fail.
+ */
+const NUMBER_SQL = '^\\s*-?(\\d{1,100}\\.?\\d{0,100}|\\.\\d{1,100})([eE][-+]?\\d{1,3})?\\s*$';
+export const NUMBER = new RegExp(NUMBER_SQL);
+
+/**
+ * The dates a filter may name: years 1 to 9999. JavaScript stops at ±275760 and PostgreSQL
+ * parses neither its six-digit years nor years before 4713 BC; beyond this range a value is refused.
+ */
+const DATE_RANGE = { min: Date.parse('0001-01-01T00:00:00Z'), max: Date.parse('9999-12-31T23:59:59.999Z') };
 
 /** A property of the searched record (`records` in the statement) as SQL; the index page sorts with it too. */
 export function operand(name: string, on: RecordColumns = SEARCHED): Operand {
@@ -87,7 +100,8 @@ function valueOf(op: Operand, raw: string | number | boolean | undefined, where:
   const text = String(raw);
   if (op.kind === 'date') {
     const ms = NUMBER.test(text) ? Number(text) : Date.parse(text);
-    if (!Number.isFinite(ms)) throw bad(`${where} must be a date (ISO 8601 or epoch milliseconds), got "${text}"`, where);
+    if (!Number.isFinite(ms)) throw bad(`${where} must be a date (ISO 8601 or epoch milliseconds), got "${text.slice(0, 100)}"`, where);
+    if (ms < DATE_RANGE.min || ms > DATE_RANGE.max) throw bad(`${where} must be a date between the years 1 and 9999, got "${text.slice(0, 100)}"`, where);
     return { kind: 'date', sql: sql`${new Date(ms).toISOString()}::timestamptz` };
   }
   if (NUMBER.test(text)) return { kind: 'number', sql: sql`${text.trim()}::numeric`, text };

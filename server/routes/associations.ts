@@ -30,6 +30,7 @@ import { resolveObjectType } from '../domain/object-types.ts';
 import { type AppEnv, actorOf, type Auth } from '../env.ts';
 import { ApiError, toApiError } from '../errors.ts';
 import { requireAdmin } from '../middleware/auth.ts';
+import { isRetryable, transaction } from '../db/transaction.ts';
 import { validate } from '../validate.ts';
 
 /** A route's caller and database, and the two object types it names (`fromType`, `toType`) resolved for the caller's workspace. */
@@ -95,14 +96,15 @@ function batchResponse<T>(results: T[], errors: Array<{ error: ApiError; context
 async function eachInput<I, R>(db: Db, inputs: I[], run: (tx: Tx, input: I, index: number) => Promise<R | undefined>, contextOf: (input: I) => Record<string, string[]>) {
   const results: R[] = [];
   const errors: Array<{ error: ApiError; context: Record<string, string[]> }> = [];
-  await db.transaction(async (tx) => {
+  await transaction(db, async (tx) => {
     for (const [index, input] of inputs.entries()) {
       try {
         const r = await tx.transaction((sp) => run(sp as Tx, input, index));
         if (r !== undefined) results.push(r);
       } catch (err) {
         const apiError = toApiError(err);
-        if (apiError.code === 'INTERNAL') throw err;
+        // a deadlock runs the whole batch again (see transaction()); it is no refusal of this input
+        if (apiError.code === 'INTERNAL' || isRetryable(err)) throw err;
         errors.push({ error: apiError, context: { ...contextOf(input), inputIndex: [String(index)] } });
       }
     }
@@ -134,7 +136,7 @@ export function associationRoutes() {
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
         const typeIds = await typeIdsOf(db, auth.workspaceId, from.typeId, c.req.valid('json'), 'body');
-        const r = await db.transaction((tx) => associate(tx as Tx, writeContext(auth), { fromType: from.typeId, fromId: p.fromId, toType: to.typeId, toId: p.toId, typeIds }));
+        const r = await transaction(db, (tx) => associate(tx, writeContext(auth), { fromType: from.typeId, fromId: p.fromId, toType: to.typeId, toId: p.toId, typeIds }));
         return c.json({ fromObjectTypeId: r.fromObjectTypeId, fromObjectId: r.fromObjectId, toObjectTypeId: r.toObjectTypeId, toObjectId: r.toObjectId, labels: r.labels }, 201);
       },
     )
@@ -147,8 +149,8 @@ export function associationRoutes() {
         const p = c.req.valid('param');
         const q = c.req.valid('query');
         const { auth, db, from, to } = await pairOf(c, p);
-        await db.transaction((tx) =>
-          removeAssociation(tx as Tx, writeContext(auth), { fromType: from.typeId, fromId: p.fromId, toType: to.typeId, toId: p.toId, ...(q.newPrimaryCompanyId !== undefined ? { newPrimaryCompanyId: q.newPrimaryCompanyId } : {}) }),
+        await transaction(db, (tx) =>
+          removeAssociation(tx, writeContext(auth), { fromType: from.typeId, fromId: p.fromId, toType: to.typeId, toId: p.toId, ...(q.newPrimaryCompanyId !== undefined ? { newPrimaryCompanyId: q.newPrimaryCompanyId } : {}) }),
         );
         return c.body(null, 204);
       },

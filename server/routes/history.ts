@@ -15,7 +15,8 @@ import {
   revertResult,
 } from '../../shared/history.ts';
 import { STANDARD_OBJECTS } from '../../shared/objects.ts';
-import type { DbOrTx, Tx } from '../db/client.ts';
+import type { DbOrTx } from '../db/client.ts';
+import { transaction } from '../db/transaction.ts';
 import { associationsAt, currentAssociations } from '../domain/history/at.ts';
 import { formatCursor, parseCursor, readChanges } from '../domain/history/changes.ts';
 import { type HistoryFilter, listHistory } from '../domain/history/entries.ts';
@@ -141,7 +142,7 @@ export function historyRoutes() {
         const db = c.get('db');
         const ctx = { workspaceId: auth.workspaceId, plan: auth.plan, actor: actorOf(auth) };
         const { newPrimaryCompanyId } = c.req.valid('query');
-        const result = await db.transaction((tx) => revertEntry(tx as Tx, ctx, c.req.valid('param').entryId, { newPrimaryCompanyId }));
+        const result = await transaction(db, (tx) => revertEntry(tx, ctx, c.req.valid('param').entryId, { newPrimaryCompanyId }));
         return c.json(result, 200);
       },
     )

@@ -2,9 +2,10 @@ import { and, eq, sql } from 'drizzle-orm';
 import { COMPANY } from '../../../shared/objects.ts';
 import type { Plan } from '../../../shared/plans.ts';
 import { type Db, rowsOf, type Tx } from '../../db/client.ts';
+import { transaction } from '../../db/transaction.ts';
 import { importJobs } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
-import { removeAssociation, removeLabels, type WriteContext } from '../associations.ts';
+import { lockAround, removeAssociation, removeLabels, type WriteContext } from '../associations.ts';
 import { recordChanged } from '../history/changes.ts';
 import { objectTypeById } from '../object-types.ts';
 import { archiveRecords, isUniqueViolation, setProperties } from '../records.ts';
@@ -30,8 +31,8 @@ interface Entry {
  */
 export async function undoImport(db: Db, params: { workspaceId: string; plan: Plan }, id: string): Promise<void> {
   const ws = params.workspaceId;
-  await db.transaction(async (tx) => {
-    const job = await getJob(tx as Tx, ws, id, 'import', { lock: true });
+  await transaction(db, async (tx) => {
+    const job = await getJob(tx, ws, id, 'import', { lock: true });
     if (job.state !== 'done' && job.state !== 'failed') {
       throw new ApiError('IMPORT_NOT_UNDOABLE', job.state === 'undone' ? `Import ${id} was undone already` : `Import ${id} is ${job.state}: undo it once it is done`, { errors: [{ message: `state ${job.state}`, in: 'path:id' }] });
     }
@@ -45,6 +46,13 @@ export async function undoImport(db: Db, params: { workspaceId: string; plan: Pl
       await tx.execute(sql`select action, from_type, from_id, to_type, to_id, type_id from association_history
         where workspace_id = ${ws} and source_id = ${id} and source in ('IMPORT', 'AUTO_DOMAIN') order by id`),
     ).map((e) => ({ ...e, from_id: Number(e.from_id), to_id: Number(e.to_id), type_id: Number(e.type_id) }));
+    // every record the undo may write, and their neighbours (successor companies, edges of the
+    // records it archives), locked at once in the one lock order before the first write
+    const updated = rowsOf<{ record_id: number }>(
+      await tx.execute(sql`select record_id from import_records where workspace_id = ${ws} and import_id = ${id} and action = 'UPDATED'`),
+    ).map((r) => Number(r.record_id));
+    const touched = [...new Set([...createdIds, ...updated, ...entries.flatMap((e) => [e.from_id, e.to_id])])];
+    await lockAround(tx, ws, touched, touched);
     const ofKept = entries.filter((e) => !createdIds.has(e.from_id) && !createdIds.has(e.to_id));
     const pairKey = (e: Entry) => (e.from_id < e.to_id ? `${e.from_id}:${e.to_id}` : `${e.to_id}:${e.from_id}`);
     const made = new Map<string, Entry>();
@@ -56,15 +64,15 @@ export async function undoImport(db: Db, params: { workspaceId: string; plan: Pl
     for (const e of made.values()) {
       const still = rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from associations where workspace_id = ${ws} and from_id = ${e.from_id} and to_id = ${e.to_id}`))[0]!;
       if (Number(still.n) === 0) continue;
-      await removeWithSuccessor(tx as Tx, ctx, e, replaced.get(e.from_id));
+      await removeWithSuccessor(tx, ctx, e, replaced.get(e.from_id));
     }
     for (const e of ofKept) {
       if (e.action !== 'LABEL_ADDED' || made.has(pairKey(e))) continue;
       const still = rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from associations where workspace_id = ${ws} and from_id = ${e.from_id} and to_id = ${e.to_id} and type_id = ${e.type_id}`))[0]!;
       if (Number(still.n) === 0) continue;
-      await removeLabels(tx as Tx, ctx, { fromType: e.from_type, fromId: e.from_id, toType: e.to_type, toId: e.to_id, typeIds: [e.type_id] });
+      await removeLabels(tx, ctx, { fromType: e.from_type, fromId: e.from_id, toType: e.to_type, toId: e.to_id, typeIds: [e.type_id] });
     }
-    await restoreValues(tx as Tx, ws, id);
+    await restoreValues(tx, ws, id);
     const byType = Map.groupBy(created, (r) => r.type_id);
     for (const [typeId, rows] of byType) {
       const type = await objectTypeById(tx, ws, typeId);

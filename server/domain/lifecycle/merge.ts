@@ -5,9 +5,10 @@ import { mergeIdPattern } from '../../../shared/lifecycle.ts';
 import { CONTACT } from '../../../shared/objects.ts';
 import { type Db, rowsOf, type Tx } from '../../db/client.ts';
 import { records } from '../../db/schema/index.ts';
+import { RetryTransaction, transaction } from '../../db/transaction.ts';
 import { ApiError } from '../../errors.ts';
 import { defaultType, findType, isExclusive } from '../association-types.ts';
-import { actionOf, type Edge, ensurePrimaryCompanies, type HistoryRow, lockRecords, nameOf, type WriteContext, writeEdges } from '../associations.ts';
+import { actionOf, type Edge, ensurePrimaryCompanies, type HistoryRow, type LockedRow, lockAround, lockRows, nameOf, type WriteContext, writeEdges } from '../associations.ts';
 import { recordChanged } from '../history/changes.ts';
 import { effectiveLimit, limitsForPair } from '../limits.ts';
 import { objectTypeById, type ObjectType } from '../object-types.ts';
@@ -18,36 +19,21 @@ import { historyFrom, snapshotAtMerge } from './snapshot.ts';
 /** HubSpot's property on a survivor: the ids merged into it, `;`-separated. */
 const MERGED_IDS = 'hs_merged_object_ids';
 
-type Locked = Awaited<ReturnType<typeof lockRecords>>;
-
 async function typeOf(tx: Tx, ws: string, typeId: number): Promise<AssociationTypeDef> {
   const t = await findType(tx, ws, typeId);
   if (!t) throw new ApiError('INTERNAL', `Association type ${typeId} is in use but not defined`);
   return t;
 }
 
-async function neighbours(tx: Tx, ws: string, id: number): Promise<number[]> {
-  return rowsOf<{ to_id: number }>(await tx.execute(sql`select distinct to_id from associations where workspace_id = ${ws} and from_id = ${id}`)).map((r) => Number(r.to_id));
-}
-
-/**
- * Locks two records and every record the second one is associated with, in id order in one
- * statement (no deadlock with writers that lock pairs the same way). Once the second record is
- * locked its associations cannot change; should one have appeared before the lock, lock again.
- */
-async function lockWithNeighbours(tx: Tx, ws: string, keep: number, merged: number): Promise<{ locked: Locked; around: number[] }> {
-  let around = await neighbours(tx, ws, merged);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const locked = await lockRecords(tx, ws, [keep, merged, ...around]);
-    const now = await neighbours(tx, ws, merged);
-    if (now.every((id) => around.includes(id))) return { locked, around: now };
-    around = [...new Set([...around, ...now])];
-  }
-  throw new ApiError('CONFLICT', 'The records kept changing during the merge; try again');
-}
-
 function mergedIds(props: Record<string, string | null>): string[] {
   return (props[MERGED_IDS] ?? '').split(';').map((s) => s.trim()).filter(Boolean);
+}
+
+function sameRecord(type: ObjectType, asked: string, id: number): ApiError {
+  return new ApiError('MERGE_INVALID', `${type.singular} ${asked} was merged into ${id}, the record to merge: a record cannot be merged into itself`, {
+    errors: [{ message: `primaryObjectId ${asked} stands for ${id}, the same record as objectIdToMerge`, in: 'body:primaryObjectId' }],
+    context: { resolvedId: [String(id)] },
+  });
 }
 
 function alreadyMerged(type: ObjectType, id: number, into: number): ApiError {
@@ -79,7 +65,7 @@ export async function mergeRecords(db: Db, ctx: WriteContext, type: ObjectType, 
   if (keys.primaryObjectId === keys.objectIdToMerge) {
     throw new ApiError('MERGE_INVALID', 'A record cannot be merged with itself', { errors: [{ message: 'same id twice', in: 'body:objectIdToMerge' }] });
   }
-  return db.transaction(async (tx) => {
+  return transaction(db, async (tx) => {
     const found = await findRecords(tx, ws, type, [keys.primaryObjectId!, keys.objectIdToMerge!]);
     for (const [field, key] of Object.entries(keys)) {
       if (!found.has(key!)) throw new ApiError('NOT_FOUND', `No ${type.name} record with id ${key}`, { errors: [{ message: 'record not found', in: `body:${field}` }] });
@@ -88,15 +74,15 @@ export async function mergeRecords(db: Db, ctx: WriteContext, type: ObjectType, 
     const S = found.get(keys.primaryObjectId!)!.id;
     const M = Number(keys.objectIdToMerge);
     if (found.get(keys.objectIdToMerge!)!.id !== M) throw alreadyMerged(type, M, found.get(keys.objectIdToMerge!)!.id);
-    const { locked, around } = await lockWithNeighbours(tx, ws, S, M);
-    const survivor = locked.get(S);
-    const merged = locked.get(M);
-    if (!survivor || !merged) {
-      // merged or deleted by a concurrent request since it was read
-      const [current] = await tx.select({ mergedInto: records.mergedInto }).from(records).where(and(eq(records.workspaceId, ws), eq(records.id, M)));
-      if (merged === undefined && current?.mergedInto != null) throw alreadyMerged(type, M, current.mergedInto);
-      throw new ApiError('NOT_FOUND', `The ${type.singular} ${survivor ? M : S} was deleted meanwhile`, { errors: [{ message: 'record not found', in: `body:${survivor ? 'objectIdToMerge' : 'primaryObjectId'}` }] });
-    }
+    // the ids as given differ, but what they stand for now may not: "keep y, merge x" after x took
+    // y in would merge x into itself and lose both
+    if (S === M) throw sameRecord(type, keys.primaryObjectId!, S);
+    // S, M and every neighbour of M, locked in the one order (lockRows)
+    const { locked, neighbours: around } = await lockAround(tx, ws, [S, M], [M]);
+    // merged or archived by a concurrent request between the read and the lock: decide again on what is there now
+    if (!locked.has(S) || !locked.has(M)) throw new RetryTransaction(`${type.singular} ${locked.has(S) ? M : S} changed while the merge locked it`);
+    const survivor = locked.get(S)!;
+    const merged = locked.get(M)!;
     // the merge's id names the merged record, the survivor and the merge's time, which also
     // becomes the merged record's updated_at: undo checks that it is still that record's latest merge
     const [now] = rowsOf<{ at: string }>(await tx.execute(sql`select (extract(epoch from now()) * 1000000)::bigint::text as at`));
@@ -223,15 +209,13 @@ export async function undoMerge(db: Db, ctx: WriteContext, mergeId: string): Pro
   const S = Number(match[2]);
   const at = match[3]!;
   const ws = ctx.workspaceId;
-  return db.transaction(async (tx) => {
-    const [m] = rowsOf<{ type_id: string; merged_into: number | null; at: string; properties: Record<string, string | null> }>(
-      await tx.execute(sql`
-        select type_id, merged_into, (extract(epoch from updated_at) * 1000000)::bigint::text as at, properties
-        from records where workspace_id = ${ws} and id = ${M} for update`),
+  return transaction(db, async (tx) => {
+    // read first, then lock every record the undo touches in one statement (lockRows); the
+    // merged record's history cannot change while it stays merged, which the lock then confirms
+    const [m] = rowsOf<{ type_id: string }>(
+      await tx.execute(sql`select type_id from records where workspace_id = ${ws} and id = ${M}`),
     );
     if (!m) throw unknown();
-    if (m.merged_into === null) throw notUndoable(mergeId, `record ${M} is not merged (the merge was undone already)`);
-    if (Number(m.merged_into) !== S || m.at !== at) throw notUndoable(mergeId, `record ${M} was merged again since; only its latest merge can be undone`);
     const type = await objectTypeById(tx, ws, m.type_id);
     requireWritable(ctx.plan, type);
     const undoCtx: WriteContext = { ...ctx, actor: { source: 'OBJECT_RESTORE', sourceId: mergeId } };
@@ -242,7 +226,14 @@ export async function undoMerge(db: Db, ctx: WriteContext, mergeId: string): Pro
         where workspace_id = ${ws} and from_id = ${S} and source = 'OBJECT_MERGE' and source_id = ${mergeId} and action in ('CREATED', 'LABEL_ADDED', 'PRIMARY_SET')`),
     ).map((r) => ({ toType: r.to_type, toId: Number(r.to_id), typeId: Number(r.type_id), created: r.action === 'CREATED' }));
     const pairs = snapshotAtMerge(await historyFrom(tx, ws, M), mergeId);
-    const locked = await lockRecords(tx, ws, [S, ...gained.map((g) => g.toId), ...pairs.map((p) => p.toId)]);
+    const rows = await lockRows(tx, ws, [M, S, ...gained.map((g) => g.toId), ...pairs.map((p) => p.toId)]);
+    const mergedRow = rows.get(M);
+    if (!mergedRow) throw unknown();
+    const [now] = rowsOf<{ at: string }>(await tx.execute(sql`select (extract(epoch from updated_at) * 1000000)::bigint::text as at from records where workspace_id = ${ws} and id = ${M}`));
+    if (mergedRow.merged_into === null) throw notUndoable(mergeId, `record ${M} is not merged (the merge was undone already)`);
+    if (mergedRow.merged_into !== S || now!.at !== at) throw notUndoable(mergeId, `record ${M} was merged again since; only its latest merge can be undone`);
+    const live = (r: LockedRow | undefined) => (r && r.merged_into === null && !r.archived ? r : undefined);
+    const locked = new Map([...rows].filter(([, r]) => live(r)));
     const survivor = locked.get(S);
     if (!survivor) throw notUndoable(mergeId, `the survivor ${S} was deleted or merged since; restore it or undo that first`);
 
@@ -291,7 +282,7 @@ export async function undoMerge(db: Db, ctx: WriteContext, mergeId: string): Pro
     await writeEdges(tx, undoCtx, removes, [], history);
 
     // 2. the merged record is live again (without an email another live contact holds now)
-    const properties = { ...m.properties };
+    const properties = { ...mergedRow.properties };
     let emailCleared: string | undefined;
     const email = properties.email?.toLowerCase();
     if (type.typeId === CONTACT && email && (await contactsByEmail(tx, ws, [email], [M])).has(email)) {
@@ -311,7 +302,7 @@ export async function undoMerge(db: Db, ctx: WriteContext, mergeId: string): Pro
     await ensurePrimaryCompanies(tx, undoCtx, contacts);
 
     // 4. the survivor no longer lists it
-    const left = mergedIds(survivor.properties).filter((id) => id !== String(M) && !mergedIds(m.properties).includes(id));
+    const left = mergedIds(survivor.properties).filter((id) => id !== String(M) && !mergedIds(mergedRow.properties).includes(id));
     const [row] = await tx
       .update(records)
       .set({

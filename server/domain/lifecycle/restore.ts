@@ -4,6 +4,7 @@ import { RESTORE_WINDOW_DAYS } from '../../../shared/lifecycle.ts';
 import { CONTACT } from '../../../shared/objects.ts';
 import { type Db, rowsOf, type Tx } from '../../db/client.ts';
 import { records } from '../../db/schema/index.ts';
+import { transaction } from '../../db/transaction.ts';
 import { ApiError } from '../../errors.ts';
 import { ensurePrimaryCompanies, type WriteContext } from '../associations.ts';
 import { recordChanged } from '../history/changes.ts';
@@ -40,7 +41,7 @@ async function missing(tx: Tx, workspaceId: string, type: ObjectType, id: number
 export async function restoreRecord(db: Db, ctx: WriteContext, type: ObjectType, id: number): Promise<RestoreOutcome> {
   requireWritable(ctx.plan, type);
   const ws = ctx.workspaceId;
-  return db.transaction(async (tx) => {
+  return transaction(db, async (tx) => {
     const [row] = rowsOf<{ merged_into: number | null; archived: boolean; expired: boolean; email: string | null }>(
       await tx.execute(sql`
         select merged_into, archived_at is not null as archived, archived_at < now() - make_interval(days => ${RESTORE_WINDOW_DAYS}) as expired, properties->>'email' as email
