@@ -3,6 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../shared/audit.ts';
 import type { ChangeEvent } from '../shared/history.ts';
 import { rowsOf } from '../server/db/client.ts';
+import { claimJob, runJob } from '../server/domain/imports/runner.ts';
+import { upload } from './fixtures/imports/upload.ts';
 import { useTestApp } from './helpers/app.ts';
 
 // Issue 13, audit trail: record changes and admin actions carry their actor (user or app token,
@@ -89,6 +91,23 @@ describe('audit trail', () => {
         ['record.created', 'app'],
       ]);
       expect(mergedAway.results[0]!.details).toEqual({ mergedIntoObjectId: contact });
+    });
+
+    it('issue 13: records an import creates or updates, in the background job, name who uploaded the file', async () => {
+      // as the job runner does it: outside any request
+      const run = async (csv: string, mode: string, token: string) => {
+        const up = await upload(t, csv, { objectType: 'contacts', mode }, token);
+        expect(up.status, JSON.stringify(up.body)).toBe(202);
+        const job = await claimJob(t.db.db, w.id, up.body.id);
+        expect((await runJob(t.db.db, job!)).state).toBe('done');
+      };
+      await run('Email,First Name\nimp1@records.example,Imp\n', 'create', w.rep);
+      await run('Email,First Name\nimp1@records.example,Updated\n', 'update', w.app);
+      const page = await audit(w.admin, '?targetType=contacts&limit=2');
+      expect(page.results.map((e) => [e.action, e.actor, e.details])).toEqual([
+        ['record.updated', { kind: 'app', id: w.appId, name: 'Sync app' }, { source: 'IMPORT' }],
+        ['record.created', { kind: 'user', id: w.repId, name: 'Riley Rep' }, { source: 'IMPORT' }],
+      ]);
     });
 
     it('issue 13: the change feed carries the actor of record and association events (additive field)', async () => {
