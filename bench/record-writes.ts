@@ -8,6 +8,11 @@
  * so both see the same machine load, and prints each median and their ratio. Without it, it
  * measures this checkout alone. A bare round trip (`select 1`) is measured with each.
  *
+ * Two numbers per operation: the median wall time, and the CPU time this process spent per
+ * operation (`cpu`). On PGlite the database runs inside this process, so `cpu` is the whole cost
+ * of a write, and it is what to compare on a busy machine: wall times there mostly measure the
+ * other processes.
+ *
  *   node bench/record-writes.ts [--db pglite|postgres] [--baseline DIR] [--singles N] [--batches N] [--rounds N]
  *
  * PGlite runs with fsync off (what is compared is the work per write, not the disk). PostgreSQL
@@ -93,12 +98,15 @@ async function round(s: Side): Promise<Record<string, number>> {
   const row: Record<string, number> = {};
   const time = async (name: string, count: number, fn: (i: number) => Promise<unknown>) => {
     const each: number[] = [];
+    const cpu = process.cpuUsage();
     for (let i = 0; i < count; i++) {
       const t = performance.now();
       await fn(i);
       each.push(performance.now() - t);
     }
+    const used = process.cpuUsage(cpu);
     row[name] = median(each);
+    row[`${name} cpu`] = (used.user + used.system) / 1000 / count;
   };
   const singles = Number(args.singles);
   await time('select 1', singles, () => s.database.db.execute(sql`select 1`));
