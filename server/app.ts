@@ -2,11 +2,13 @@ import { Hono } from 'hono';
 import type { Db } from './db/client.ts';
 import type { AppEnv } from './env.ts';
 import { onError } from './errors.ts';
+import { actorScope } from './middleware/actor.ts';
 import { bearerAuth, TokenCache } from './middleware/auth.ts';
 import { extensionCors } from './middleware/cors.ts';
 import { idempotency } from './middleware/idempotency.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { associationRoutes, associationSchemaRoutes } from './routes/associations.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { changeNotifier, changeStreamRoutes } from './routes/changes-stream.ts';
 import { companionRoutes } from './routes/companion.ts';
 import { docsRoutes } from './routes/docs.ts';
@@ -33,6 +35,7 @@ export function createApp(options: AppOptions) {
   const cache = new TokenCache(options.tokenCacheMs ?? 5_000);
   const auth = bearerAuth({ db, cache });
   const keys = idempotency();
+  const actor = actorScope();
 
   const api = new Hono<AppEnv>()
     // before auth: a preflight carries no token, and a refused origin gets nothing else
@@ -47,9 +50,14 @@ export function createApp(options: AppOptions) {
     .use('/api/*', keys)
     .use('/crm/*', keys)
     .use('/crm-object-schemas/*', keys)
+    // after auth: the caller is the actor of the record changes a request writes (audit trail)
+    .use('/api/*', actor)
+    .use('/crm/*', actor)
+    .use('/crm-object-schemas/*', actor)
     .route('/api', adminRoutes(cache))
     .route('/api', recommendationRoutes())
     .route('/api', historyRoutes())
+    .route('/api', auditRoutes())
     .route('/api', changeStreamRoutes())
     .route('/api', viewRoutes())
     .route('/api', companionRoutes())

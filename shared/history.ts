@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idCursor, recordId } from './associations.ts';
+import { auditActor } from './audit.ts';
 import { objectTypeRef } from './objects.ts';
 
 /** Who made a change (R21). Machine names: a contract, outside tools read them. */
@@ -111,7 +112,12 @@ export const changesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(500),
 });
 
-const changeBase = z.object({ cursor: z.string(), committedAt: z.string().nullable() });
+const changeBase = z.object({
+  cursor: z.string(),
+  committedAt: z.string().nullable(),
+  /** Who made the change (user or app token, with the name they had then); absent when not known. */
+  actor: auditActor.optional(),
+});
 export const associationChange = changeBase.extend({ kind: z.literal('association') }).extend(historyEntry.shape);
 export const recordChange = changeBase.extend({
   kind: z.literal('record'),

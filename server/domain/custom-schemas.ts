@@ -2,7 +2,7 @@ import { and, count, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { standardObject } from '../../shared/objects.ts';
 import { LIMITS, type Plan, planAllows } from '../../shared/plans.ts';
 import type { ObjectSchemaEgg, ObjectSchemaPatch, ObjectSchemaView } from '../../shared/records.ts';
-import type { Db, DbOrTx } from '../db/client.ts';
+import type { DbOrTx } from '../db/client.ts';
 import { type ObjectSchemaDefinition, objectSchemas, type PropertyDefinition, records, workspaces } from '../db/schema/index.ts';
 import { type ErrorDetail, ApiError } from '../errors.ts';
 import { dropObjectTypeCache, resolveObjectType } from './object-types.ts';
@@ -132,7 +132,7 @@ function definitionOf(egg: ObjectSchemaEgg): ObjectSchemaDefinition {
  * object_schemas with type id `2-<n>`, never a table. `associatedObjects` must name known types;
  * every pair may associate, so they are checked and not stored.
  */
-export async function createObjectSchema(db: Db, ctx: SchemaContext, egg: ObjectSchemaEgg): Promise<ObjectSchemaView> {
+export async function createObjectSchema(db: DbOrTx, ctx: SchemaContext, egg: ObjectSchemaEgg): Promise<ObjectSchemaView> {
   requireCustomObjectsPlan(ctx.plan);
   const definition = definitionOf(egg);
   for (const [i, ref] of egg.associatedObjects.entries()) {
@@ -225,7 +225,7 @@ export async function updateObjectSchema(db: DbOrTx, ctx: SchemaContext, ref: st
  * Archives a custom type that has no live records left (HubSpot's rule); with `purge`, removes an
  * archived type whose records are all gone, which frees its name.
  */
-export async function archiveObjectSchema(db: DbOrTx, ctx: SchemaContext, ref: string, options: { purge?: boolean } = {}): Promise<void> {
+export async function archiveObjectSchema(db: DbOrTx, ctx: SchemaContext, ref: string, options: { purge?: boolean } = {}): Promise<{ typeId: string; name: string }> {
   requireCustomObjectsPlan(ctx.plan);
   const row = await findSchema(db, ctx.workspaceId, ref, options.purge);
   const scope = and(eq(records.workspaceId, ctx.workspaceId), eq(records.typeId, row.typeId));
@@ -241,4 +241,5 @@ export async function archiveObjectSchema(db: DbOrTx, ctx: SchemaContext, ref: s
   if (options.purge) await db.delete(objectSchemas).where(key);
   else await db.update(objectSchemas).set({ archivedAt: sql`now()`, updatedAt: sql`now()` }).where(key);
   dropObjectTypeCache(ctx.workspaceId);
+  return { typeId: row.typeId, name: row.name };
 }

@@ -20,7 +20,7 @@ function view(row: typeof workspaces.$inferSelect): WorkspaceView {
 
 /** A workspace with its first admin and that admin's token, in one transaction. */
 export async function createWorkspace(
-  db: Db,
+  db: DbOrTx,
   params: { name: string; plan: Plan; adminName?: string; adminEmail?: string; instanceOwner?: boolean; adminToken?: string },
 ): Promise<WorkspaceView & { adminUserId: number; adminToken: string }> {
   return db.transaction(async (tx) => {
@@ -83,7 +83,7 @@ export async function bootstrapInstance(db: Db, params: { plan: Plan; adminToken
 }
 
 export async function createUser(
-  db: Db,
+  db: DbOrTx,
   workspaceId: string,
   params: { name: string; email: string; role: 'admin' | 'rep' },
 ): Promise<{ id: number; token: string }> {

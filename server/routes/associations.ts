@@ -24,9 +24,10 @@ import { LIMITS } from '../../shared/plans.ts';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
 import { associate, associateDefault, type AssociationResult, listAssociations, removeAssociation, removeLabels, type WriteContext } from '../domain/associations.ts';
 import { findType } from '../domain/association-types.ts';
+import { recordAudit } from '../domain/audit.ts';
 import { createLabel, deleteLabel, listLabels, updateLabel } from '../domain/labels.ts';
 import { listLimits, purgeLimits, setLimits } from '../domain/limits.ts';
-import { resolveObjectType } from '../domain/object-types.ts';
+import { type ObjectType, resolveObjectType } from '../domain/object-types.ts';
 import { type AppEnv, actorOf, type Auth } from '../env.ts';
 import { ApiError, toApiError } from '../errors.ts';
 import { requireAdmin } from '../middleware/auth.ts';
@@ -286,6 +287,16 @@ export function associationRoutes() {
     );
 }
 
+/** setLimits with its audit entry (when any limit was set), in the caller's transaction. */
+async function setLimitsAudited(tx: Tx, auth: Auth, from: ObjectType, to: ObjectType, inputs: Parameters<typeof setLimits>[5]) {
+  const outcome = await setLimits(tx, auth.workspaceId, auth.plan, from.typeId, to.typeId, inputs);
+  if (outcome.applied.length > 0) {
+    const limits = outcome.applied.map((a) => ({ typeId: a.typeId, max: a.userEnforcedMaxToObjectIds }));
+    await recordAudit(tx, auth, { action: 'limits.set', targetType: 'limit', targetId: `${from.typeId}/${to.typeId}`, details: { fromObjectType: from.name, toObjectType: to.name, limits } });
+  }
+  return outcome;
+}
+
 /** /crm/v4/associations and /crm/associations/v4: labels and limits (association schema). */
 export function associationSchemaRoutes() {
   return new Hono<AppEnv>()
@@ -313,7 +324,7 @@ export function associationSchemaRoutes() {
         requireAdmin(c.get('auth'));
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
-        const { applied, errors } = await db.transaction((tx) => setLimits(tx as Tx, auth.workspaceId, auth.plan, from.typeId, to.typeId, c.req.valid('json').inputs));
+        const { applied, errors } = await db.transaction((tx) => setLimitsAudited(tx as Tx, auth, from, to, c.req.valid('json').inputs));
         return c.json(batchResponse(applied, errors.map((e) => ({ error: e.error, context: { inputIndex: [String(e.index)] } })), startedAt), errors.length ? 207 : 201);
       },
     )
@@ -327,7 +338,7 @@ export function associationSchemaRoutes() {
         requireAdmin(c.get('auth'));
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
-        const { applied, errors } = await db.transaction((tx) => setLimits(tx as Tx, auth.workspaceId, auth.plan, from.typeId, to.typeId, c.req.valid('json').inputs));
+        const { applied, errors } = await db.transaction((tx) => setLimitsAudited(tx as Tx, auth, from, to, c.req.valid('json').inputs));
         const results = applied.map((a) => ({ typeId: a.typeId, category: a.category, maxToObjectIds: a.userEnforcedMaxToObjectIds }));
         return c.json(batchResponse(results, errors.map((e) => ({ error: e.error, context: { inputIndex: [String(e.index)] } })), startedAt), errors.length ? 207 : 200);
       },
@@ -341,7 +352,11 @@ export function associationSchemaRoutes() {
         requireAdmin(c.get('auth'));
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
-        await purgeLimits(db, auth.workspaceId, from.typeId, to.typeId, c.req.valid('json').inputs.map((i) => i.typeId));
+        const typeIds = c.req.valid('json').inputs.map((i) => i.typeId);
+        await db.transaction(async (tx) => {
+          await purgeLimits(tx, auth.workspaceId, from.typeId, to.typeId, typeIds);
+          await recordAudit(tx, auth, { action: 'limits.removed', targetType: 'limit', targetId: `${from.typeId}/${to.typeId}`, details: { fromObjectType: from.name, toObjectType: to.name, typeIds } });
+        });
         return c.body(null, 204);
       },
     )
@@ -359,7 +374,14 @@ export function associationSchemaRoutes() {
         requireAdmin(c.get('auth'));
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
-        const created = await db.transaction((tx) => createLabel(tx as Tx, writeContext(auth), from.typeId, to.typeId, c.req.valid('json')));
+        const body = c.req.valid('json');
+        const created = await db.transaction(async (tx) => {
+          const specs = await createLabel(tx as Tx, writeContext(auth), from.typeId, to.typeId, body);
+          const typeId = specs[0]?.typeId ?? null;
+          const details = { fromObjectType: from.name, toObjectType: to.name, label: body.label, inverseLabel: body.inverseLabel ?? null, typeIds: specs.map((t) => t.typeId) };
+          await recordAudit(tx, auth, { action: 'label.created', targetType: 'label', targetId: typeId, details });
+          return specs;
+        });
         return c.json({ results: created }, 200);
       },
     )
@@ -372,7 +394,12 @@ export function associationSchemaRoutes() {
         requireAdmin(c.get('auth'));
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
-        await updateLabel(db, writeContext(auth), from.typeId, to.typeId, c.req.valid('json'));
+        const body = c.req.valid('json');
+        await db.transaction(async (tx) => {
+          await updateLabel(tx, writeContext(auth), from.typeId, to.typeId, body);
+          const details = { fromObjectType: from.name, toObjectType: to.name, label: body.label, inverseLabel: body.inverseLabel ?? null };
+          await recordAudit(tx, auth, { action: 'label.updated', targetType: 'label', targetId: body.associationTypeId, details });
+        });
         return c.body(null, 204);
       },
     )
@@ -384,7 +411,10 @@ export function associationSchemaRoutes() {
         requireAdmin(c.get('auth'));
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
-        await db.transaction((tx) => deleteLabel(tx as Tx, writeContext(auth), from.typeId, to.typeId, p.typeId));
+        await db.transaction(async (tx) => {
+          await deleteLabel(tx as Tx, writeContext(auth), from.typeId, to.typeId, p.typeId);
+          await recordAudit(tx, auth, { action: 'label.deleted', targetType: 'label', targetId: p.typeId, details: { fromObjectType: from.name, toObjectType: to.name } });
+        });
         return c.body(null, 204);
       },
     );

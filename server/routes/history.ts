@@ -53,7 +53,7 @@ function notFound(type: ObjectType, id: number): ApiError {
 }
 
 /** The link to the next page: this request with `after` replaced. */
-function nextLink(c: Context<AppEnv>, after: string): string {
+export function nextLink(c: Context<AppEnv>, after: string): string {
   const url = new URL(c.req.url);
   url.searchParams.set('after', after);
   return `${url.pathname}${url.search}`;

@@ -14,3 +14,4 @@ export * from './import-chunks.ts';
 export * from './import-records.ts';
 export * from './import-errors.ts';
 export * from './idempotency-keys.ts';
+export * from './audit-log.ts';

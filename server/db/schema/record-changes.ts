@@ -23,6 +23,14 @@ export const recordChanges = pgTable(
     mergedInto: bigint('merged_into', { mode: 'number' }),
     /** Who changed it when it was not the caller's own write: JOB for rule-based updates (R11). */
     source: text('source', { enum: ['JOB', 'OBJECT_MERGE', 'OBJECT_RESTORE', 'IMPORT', 'MIGRATION'] }),
+    /**
+     * Who asked for it (user or app token), with the name they had then, so the entry keeps it
+     * after the user or token is removed. Null for changes written before actors were recorded,
+     * and for writes with no caller (command-line tools).
+     */
+    actorKind: text('actor_kind', { enum: ['user', 'app'] }),
+    actorId: bigint('actor_id', { mode: 'number' }),
+    actorName: text('actor_name'),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('record_changes_tx').on(t.workspaceId, t.txKey, t.id)],
 );

@@ -1,7 +1,9 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
+import type { AuditActor } from '../../../shared/audit.ts';
 import type { ChangeEvent, RecordAction } from '../../../shared/history.ts';
 import { type DbOrTx, rowsOf } from '../../db/client.ts';
 import { ApiError } from '../../errors.ts';
+import { actorColumnsSql } from '../audit.ts';
 import { type EntryRow, entryJsonSql, toEntry, typeNameSql } from './entries.ts';
 
 /**
@@ -9,6 +11,7 @@ import { type EntryRow, entryJsonSql, toEntry, typeNameSql } from './entries.ts'
  * insert or update, with the records it wrote. It copies their state as it is now in the
  * transaction (properties for CREATED, UPDATED and RESTORED; the survivor for MERGED). Its
  * transaction then gets its commit position like any history write (see change-commits.ts).
+ * The rows carry the request's actor (user or app token, see audit.ts `currentActor`).
  */
 export async function recordChanged(
   tx: DbOrTx,
@@ -20,8 +23,8 @@ export async function recordChanged(
   if (ids.length === 0) return;
   const withProperties = action === 'CREATED' || action === 'UPDATED' || action === 'RESTORED';
   await tx.execute(sql`
-    insert into record_changes (workspace_id, action, object_type, object_id, properties, merged_into, source)
-    select workspace_id, ${action}, type_id, id, ${withProperties ? sql`properties` : sql`null::jsonb`}, merged_into, ${source}::text from records
+    insert into record_changes (workspace_id, action, object_type, object_id, properties, merged_into, source, actor_kind, actor_id, actor_name)
+    select workspace_id, ${action}, type_id, id, ${withProperties ? sql`properties` : sql`null::jsonb`}, merged_into, ${source}::text, ${actorColumnsSql()} from records
     where workspace_id = ${workspaceId} and id in (${sql.join(ids.map((id) => sql`${id}::bigint`), sql`, `)})
     order by id`);
 }
@@ -71,6 +74,7 @@ interface PageRow {
     committed_at: string | null;
     kind: 'association' | 'record';
     entry: EntryRow | null;
+    actor: AuditActor | null;
     record: { action: RecordAction; occurred_at: string; object_type_name: string; object_id: number; properties: Record<string, string | null> | null; merged_into: number | null; source: string | null } | null;
   }> | null;
 }
@@ -100,15 +104,39 @@ async function readPage(db: DbOrTx, workspaceId: string, after: ChangeCursor, li
           'record', case when k.kind = 'record' then (select json_build_object(
             'action', r.action, 'occurred_at', r.occurred_at, 'object_type_name', ${typeNameSql(ws, sql`r.object_type`)},
             'object_id', r.object_id, 'properties', r.properties, 'merged_into', r.merged_into, 'source', r.source)
-            from record_changes r where r.workspace_id = ${ws} and r.id = k.id) end)
+            from record_changes r where r.workspace_id = ${ws} and r.id = k.id) end,
+          'actor', case when k.kind = 'association'
+            then (select ${associationActorSql(ws)} from association_history h where h.workspace_id = ${ws} and h.id = k.id)
+            else (select ${recordActorSql} from record_changes r where r.workspace_id = ${ws} and r.id = k.id) end)
           order by k.seq, k.id)
         from k) as events`),
   );
   return row ?? { commits: 0, max_seq: null, events: null };
 }
 
+/** The actor of a record change: stored with it (null before actors were recorded). */
+const recordActorSql = sql`case when r.actor_kind is not null then json_build_object('kind', r.actor_kind, 'id', r.actor_id::text, 'name', r.actor_name) end`;
+
+/**
+ * The actor of an association change (`h`), from what its history row holds already, so the
+ * association write path stays as it is: a user's name is stored with the row (R21); an app is
+ * the token of source API; for the other sources (merge, restore, deletion, import, by domain)
+ * it is the actor of a record change of the same transaction, which those writes always have.
+ */
+function associationActorSql(ws: string): SQL {
+  return sql`case
+    when h.source = 'USER' then json_build_object('kind', 'user', 'id', h.source_user_id::text, 'name', coalesce(h.source_user_name, h.source_user_id::text))
+    when h.source = 'API' then (select json_build_object('kind', 'app', 'id', t.id::text, 'name', t.name) from api_tokens t
+      where t.workspace_id = ${ws} and h.source_id ~ '^[0-9]{1,15}$' and t.id = h.source_id::bigint and t.kind = 'app')
+    else (select ${recordActorSql} from record_changes r where r.workspace_id = ${ws} and r.tx_key = h.tx_key and r.actor_kind is not null order by r.id limit 1) end`;
+}
+
 function toEvent(e: NonNullable<PageRow['events']>[number]): ChangeEvent {
-  const base = { cursor: `${e.seq}.${e.id}`, committedAt: e.committed_at === null ? null : new Date(e.committed_at).toISOString() };
+  const base = {
+    cursor: `${e.seq}.${e.id}`,
+    committedAt: e.committed_at === null ? null : new Date(e.committed_at).toISOString(),
+    ...(e.actor !== null ? { actor: e.actor } : {}),
+  };
   if (e.kind === 'association') return { ...base, kind: 'association', ...toEntry(e.entry!) };
   const r = e.record!;
   return {

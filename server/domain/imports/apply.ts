@@ -11,6 +11,7 @@ import { ApiError } from '../../errors.ts';
 import { associate, type WriteContext } from '../associations.ts';
 import { typesBetween } from '../association-types.ts';
 import { type AutoDomainSettings, autoAssociateContact } from '../auto-domain.ts';
+import { actorColumnsSql } from '../audit.ts';
 import { recordChanged } from '../history/changes.ts';
 import type { ObjectType } from '../object-types.ts';
 import { applyChanges, checkComplete, checkProperties } from '../record-properties.ts';
@@ -505,8 +506,8 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Pr
       await tx.execute(sql`
         with x as (select * from json_to_recordset(${JSON.stringify(list)}::json) as x(id bigint, type_id text, properties jsonb, row int, row_hash text)),
         made as (insert into records (workspace_id, id, type_id, properties) select ${ws}::uuid, x.id, x.type_id, x.properties from x returning id, type_id, properties),
-        feed as (insert into record_changes (workspace_id, action, object_type, object_id, properties, merged_into, source)
-          select ${ws}::uuid, 'CREATED', made.type_id, made.id, made.properties, null, 'IMPORT' from made order by made.id)
+        feed as (insert into record_changes (workspace_id, action, object_type, object_id, properties, merged_into, source, actor_kind, actor_id, actor_name)
+          select ${ws}::uuid, 'CREATED', made.type_id, made.id, made.properties, null, 'IMPORT', ${actorColumnsSql()} from made order by made.id)
         insert into import_records (workspace_id, import_id, record_id, action, row, row_hash)
         select ${ws}::uuid, ${ctx.importId}::uuid, x.id, 'CREATED', x.row, x.row_hash from x`);
       for (const t of news) add(result.created, t.type.name);

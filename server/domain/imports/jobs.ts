@@ -7,6 +7,7 @@ import { type Db, type DbOrTx, rowsOf } from '../../db/client.ts';
 import { type ImportJobOptions, importChunks, importErrors, importJobs } from '../../db/schema/index.ts';
 import type { Actor } from '../../env.ts';
 import { ApiError } from '../../errors.ts';
+import { currentActor } from '../audit.ts';
 import { objectTypeById } from '../object-types.ts';
 import { CsvReader, type CsvRecord, csvRecords, sniffDelimiter } from './csv.ts';
 import { resolveColumns } from './mapping.ts';
@@ -126,7 +127,8 @@ export async function createImport(
       fileName: params.fileName,
       fileBytes: bytes,
       rowsTotal: rows,
-      startedBy: actor.source === 'USER' ? { source: 'USER', userId: actor.userId, userName: actor.userName } : { source: actor.source },
+      // `by`: the user or app token, so the job's record changes name them (audit trail)
+      startedBy: { ...(actor.source === 'USER' ? { source: 'USER', userId: actor.userId, userName: actor.userName } : { source: actor.source }), by: currentActor() },
     });
     return { id };
   } catch (err) {

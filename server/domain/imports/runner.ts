@@ -4,6 +4,7 @@ import type { Plan } from '../../../shared/plans.ts';
 import { type Db, rowsOf, type Tx, writesAreSerial } from '../../db/client.ts';
 import { type ImportJobOptions, importErrors, importJobs, importRecords, workspaces } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
+import { type ActorRef, withActor } from '../audit.ts';
 import { autoAssociateContact, autoDomainSettings } from '../auto-domain.ts';
 import { objectTypeById } from '../object-types.ts';
 import { applyBatch, type ImportContext, partDigest, type RowError } from './apply.ts';
@@ -99,6 +100,11 @@ export async function cancelImport(db: Db, workspaceId: string, id: string): Pro
 
 /** Runs a claimed job to its end (or until `shouldStop`). Answers the job as it is then. */
 export async function runJob(db: Db, claimed: JobRow, options: RunOptions = {}): Promise<JobRow> {
+  // its record changes carry who started the job, as a request's carry its caller
+  return withActor((claimed.startedBy.by as ActorRef | undefined) ?? null, () => runClaimedJob(db, claimed, options));
+}
+
+async function runClaimedJob(db: Db, claimed: JobRow, options: RunOptions): Promise<JobRow> {
   let job = claimed;
   const lease = sql`now() + ${`${options.leaseMs ?? DEFAULT_LEASE_MS} milliseconds`}::interval`;
   try {
