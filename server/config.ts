@@ -120,6 +120,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  // Node refuses to start with a header timeout longer than the whole request's
+  if (e.CRM_HEADERS_TIMEOUT_MS > e.CRM_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(`Invalid environment:\n  CRM_HEADERS_TIMEOUT_MS=${e.CRM_HEADERS_TIMEOUT_MS}: must not be longer than CRM_REQUEST_TIMEOUT_MS (${e.CRM_REQUEST_TIMEOUT_MS})`);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
