@@ -1,11 +1,14 @@
 import { Hono } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
 import type { Db } from './db/client.ts';
 import type { AppEnv } from './env.ts';
 import { onError } from './errors.ts';
 import { actorScope } from './middleware/actor.ts';
 import { bearerAuth, TokenCache } from './middleware/auth.ts';
+import { jsonBodyLimit } from './middleware/body-limit.ts';
 import { extensionCors } from './middleware/cors.ts';
 import { idempotency } from './middleware/idempotency.ts';
+import { type RateLimitOptions, tokenRateLimit } from './middleware/rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { associationRoutes, associationSchemaRoutes } from './routes/associations.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -28,7 +31,28 @@ export interface AppOptions {
   jobs?: JobWaker;
   /** Imports: the largest CSV file accepted (default 512 MiB). */
   importFileBytes?: number;
+  /** Every other route: the largest request body accepted (default 4 MiB). */
+  maxBodyBytes?: number;
+  /** Requests per window per token (default: 190 per 10 s for app tokens, 600 for users, none for the owner). */
+  rateLimits?: RateLimitOptions;
+  /** The extension origins that get CORS answers (default: the companion's fixed Chrome id). */
+  extensionOrigins?: readonly string[];
+  /** The `host:port` names the server is reached as, once it listens (null or absent: no Host check). */
+  hosts?: () => ReadonlySet<string> | null;
 }
+
+/** The CSV upload streams its file under a larger limit of its own (importFileBytes). */
+const isCsvUpload = (c: { req: { method: string; path: string } }) => c.req.method === 'POST' && c.req.path === '/api/imports';
+
+/**
+ * Security headers on every answer. One CSP for all: nothing the server serves runs scripts or
+ * loads anything (the /docs page has only inline styles). HSTS is left to the TLS proxy in front.
+ */
+const securityHeaders = secureHeaders({
+  contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], baseUri: ["'none'"], formAction: ["'none'"], frameAncestors: ["'none'"] },
+  referrerPolicy: 'no-referrer',
+  strictTransportSecurity: false,
+});
 
 export function createApp(options: AppOptions) {
   const { db } = options;
@@ -36,16 +60,24 @@ export function createApp(options: AppOptions) {
   const auth = bearerAuth({ db, cache });
   const keys = idempotency();
   const actor = actorScope();
+  const limits = tokenRateLimit(options.rateLimits);
 
   const api = new Hono<AppEnv>()
+    .use('*', securityHeaders)
     // before auth: a preflight carries no token, and a refused origin gets nothing else
-    .use('*', extensionCors())
+    .use('*', extensionCors({ ...(options.extensionOrigins ? { origins: options.extensionOrigins } : {}), ...(options.hosts ? { hosts: options.hosts } : {}) }))
+    // before auth and anything that reads a body
+    .use('*', jsonBodyLimit({ ...(options.maxBodyBytes !== undefined ? { maxBytes: options.maxBodyBytes } : {}), exempt: isCsvUpload }))
     // outermost of the writes: wakes the live change streams once a write has committed
     .use('*', changeNotifier())
     .get('/health', (c) => c.json({ status: 'ok' as const }))
     .use('/api/*', auth)
     .use('/crm/*', auth)
     .use('/crm-object-schemas/*', auth)
+    // after auth: the budget is per token; before the idempotency keys, so a refusal costs nothing
+    .use('/api/*', limits)
+    .use('/crm/*', limits)
+    .use('/crm-object-schemas/*', limits)
     // after auth: keys are per workspace
     .use('/api/*', keys)
     .use('/crm/*', keys)

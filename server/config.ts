@@ -1,11 +1,38 @@
 import { z } from 'zod';
 import { planSchema } from '../shared/plans.ts';
+import { DEFAULT_MAX_BODY_BYTES } from './middleware/body-limit.ts';
+import { DEFAULT_EXTENSION_ORIGINS, extensionOrigin } from './middleware/cors.ts';
+import { RATE_LIMIT_DEFAULTS } from './middleware/rate-limit.ts';
 
 /**
  * The server's settings, read from the environment once at start. Every variable is optional; an
  * empty value counts as unset.
  */
 const PORT_RULE = 'must be a port number from 0 to 65535 (0 picks a free port)';
+
+/** A whole number from `min` to `max`, given as digits. */
+const count = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d{1,12}$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be a whole number from ${min} to ${max}`)
+    .default(fallback);
+
+/** A comma-separated list; empty items are dropped. */
+const list = z.string().transform((s) => s.split(',').map((item) => item.trim()).filter(Boolean));
+
+/** The server's connection limits (server/index.ts), each overridable by its variable. */
+export const CONNECTION_DEFAULTS = {
+  /** A client has this long to send its request's headers (Node's default: 60 s). */
+  headersTimeoutMs: 10_000,
+  /** ... and this long for the whole request, body included (Node's default: 300 s); a 512 MiB CSV upload needs 4.5 MB/s. */
+  requestTimeoutMs: 120_000,
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: 5_000,
+  /** Open connections at most; past it new ones are closed at once. Each open change stream holds one. */
+  maxConnections: 1_000,
+} as const;
 
 const envSchema = z.object({
   PORT: z
@@ -25,6 +52,19 @@ const envSchema = z.object({
     .optional(),
   CRM_PLAN: planSchema.default('enterprise'),
   CRM_PGLITE_DURABILITY: z.enum(['fsync', 'relaxed']).default('fsync'),
+  CRM_RATE_LIMIT_APP: count(0, 1_000_000, RATE_LIMIT_DEFAULTS.app),
+  CRM_RATE_LIMIT_USER: count(0, 1_000_000, RATE_LIMIT_DEFAULTS.user),
+  CRM_RATE_LIMIT_WINDOW_SECONDS: count(1, 3_600, RATE_LIMIT_DEFAULTS.windowSeconds),
+  CRM_MAX_BODY_BYTES: count(1_024, 1_073_741_824, DEFAULT_MAX_BODY_BYTES),
+  CRM_EXTENSION_IDS: list
+    .pipe(z.array(z.string().refine((id) => extensionOrigin(id) !== null, 'each must be a Chrome extension id (32 letters a-p), a Firefox internal uuid, or a chrome-extension:// or moz-extension:// origin')))
+    .transform((ids) => ids.map((id) => extensionOrigin(id)!))
+    .optional(),
+  CRM_ALLOWED_HOSTS: list.pipe(z.array(z.string().regex(/^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i, 'each must be a host name or address, with an optional :port'))).optional(),
+  CRM_HEADERS_TIMEOUT_MS: count(1_000, 3_600_000, CONNECTION_DEFAULTS.headersTimeoutMs),
+  CRM_REQUEST_TIMEOUT_MS: count(1_000, 86_400_000, CONNECTION_DEFAULTS.requestTimeoutMs),
+  CRM_KEEP_ALIVE_TIMEOUT_MS: count(100, 3_600_000, CONNECTION_DEFAULTS.keepAliveTimeoutMs),
+  CRM_MAX_CONNECTIONS: count(10, 1_000_000, CONNECTION_DEFAULTS.maxConnections),
 });
 
 export type EnvName = keyof typeof envSchema.shape;
@@ -45,6 +85,15 @@ export interface Config {
   plan: z.infer<typeof planSchema>;
   /** PGlite only: `relaxed` turns fsync off (the operator's explicit opt-out). */
   durability: 'fsync' | 'relaxed';
+  /** Requests per window per token: app tokens, users' tokens (never the instance owner); 0 is off. */
+  rateLimits: { app: number; user: number; windowSeconds: number };
+  /** The largest request body of every route but the CSV upload. */
+  maxBodyBytes: number;
+  /** The browser-extension origins that get CORS answers. */
+  extensionOrigins: readonly string[];
+  /** Names the server is reached as besides its listening address and loopback (a proxy's name). */
+  allowedHosts: readonly string[];
+  connections: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
 }
 
 /** A bad environment: the message names every offending variable. */
@@ -71,6 +120,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  // Node refuses to start with a header timeout longer than the whole request's
+  if (e.CRM_HEADERS_TIMEOUT_MS > e.CRM_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(`Invalid environment:\n  CRM_HEADERS_TIMEOUT_MS=${e.CRM_HEADERS_TIMEOUT_MS}: must not be longer than CRM_REQUEST_TIMEOUT_MS (${e.CRM_REQUEST_TIMEOUT_MS})`);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -79,6 +132,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(e.CRM_ADMIN_TOKEN ? { adminToken: e.CRM_ADMIN_TOKEN } : {}),
     plan: e.CRM_PLAN,
     durability: e.CRM_PGLITE_DURABILITY,
+    rateLimits: { app: e.CRM_RATE_LIMIT_APP, user: e.CRM_RATE_LIMIT_USER, windowSeconds: e.CRM_RATE_LIMIT_WINDOW_SECONDS },
+    maxBodyBytes: e.CRM_MAX_BODY_BYTES,
+    extensionOrigins: e.CRM_EXTENSION_IDS ?? DEFAULT_EXTENSION_ORIGINS,
+    allowedHosts: e.CRM_ALLOWED_HOSTS ?? [],
+    connections: {
+      headersTimeoutMs: e.CRM_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.CRM_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.CRM_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.CRM_MAX_CONNECTIONS,
+    },
   };
 }
 

@@ -7,6 +7,7 @@ import { createApp } from './app.ts';
 import { type Config, loadConfigOrExit } from './config.ts';
 import { type Database, InstanceLockedError, openDatabase, rowsOf } from './db/client.ts';
 import { JobRunner } from './domain/imports/runner.ts';
+import { serverHosts } from './middleware/cors.ts';
 import { bootstrapInstance } from './domain/workspaces.ts';
 
 export interface RunningServer {
@@ -45,8 +46,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const description = await describeDatabase(database, config);
     // imports and auto-domain jobs run in the background; jobs a stopped server left running resume
     const jobs = new JobRunner(database.db);
-    const app = createApp({ db: database.db, jobs, ...(options.tokenCacheMs !== undefined ? { tokenCacheMs: options.tokenCacheMs } : {}) });
-    server = await listen(app.fetch, config.port, config.host);
+    // known once listening (PORT=0 picks the port): until then no request can arrive anyway
+    let hosts: Set<string> | null = null;
+    const app = createApp({
+      db: database.db,
+      jobs,
+      ...(options.tokenCacheMs !== undefined ? { tokenCacheMs: options.tokenCacheMs } : {}),
+      rateLimits: config.rateLimits,
+      maxBodyBytes: config.maxBodyBytes,
+      extensionOrigins: config.extensionOrigins,
+      hosts: () => hosts,
+    });
+    server = await listen(app.fetch, config.port, config.host, config.connections);
+    hosts = serverHosts(config.host, (server.address() as AddressInfo).port, config.allowedHosts);
     jobs.start({ exclusive: database.kind === 'pglite' });
     const stop = shutdown(server, database, options.drainMs ?? 5_000, jobs);
     return {
@@ -64,12 +76,25 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
 }
 
-function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, hostname: string): Promise<Server> {
+/**
+ * Listen with bounded connections: a client that trickles its headers or body is cut after the
+ * timeouts (checked every second, not Node's 30 s), and past `maxConnections` new sockets are
+ * closed at once. A change stream is a request whose answer lasts, not one still being received:
+ * the request timeout does not cut it, and its heartbeats keep it from being idle.
+ */
+function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, hostname: string, limits: Config['connections']): Promise<Server> {
   return new Promise((resolvePromise, reject) => {
-    const server = serve({ fetch, port, hostname }, () => {
+    const serverOptions = {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    };
+    const server = serve({ fetch, port, hostname, serverOptions }, () => {
       server.off('error', reject);
       resolvePromise(server as Server);
-    });
+    }) as Server;
+    server.maxConnections = limits.maxConnections;
     server.once('error', reject);
   });
 }

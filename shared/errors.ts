@@ -49,6 +49,9 @@ export const errorCode = z.enum([
   'IMPORT_INTERRUPTED',
   'IDEMPOTENCY_KEY_REUSED',
   'TRANSACTION_CONFLICT',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'RATE_LIMITED',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof errorCode>;
@@ -102,11 +105,14 @@ export const errorCategory: Record<ErrorCode, string> = {
   IMPORT_INTERRUPTED: 'INTERNAL_ERROR',
   IDEMPOTENCY_KEY_REUSED: 'VALIDATION_ERROR',
   TRANSACTION_CONFLICT: 'CONFLICT',
+  PAYLOAD_TOO_LARGE: 'VALIDATION_ERROR',
+  UNSUPPORTED_MEDIA_TYPE: 'VALIDATION_ERROR',
+  RATE_LIMITED: 'RATE_LIMITS',
   INTERNAL: 'INTERNAL_ERROR',
 };
 
 /** The one code→HTTP status map. */
-export const errorStatus: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 410 | 413 | 422 | 500> = {
+export const errorStatus: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -159,6 +165,12 @@ export const errorStatus: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 410 | 
   IDEMPOTENCY_KEY_REUSED: 422,
   /** Concurrent writes to the same records made the transaction fail (deadlock, serialization) on every retry; nothing was written. */
   TRANSACTION_CONFLICT: 409,
+  /** A JSON body over the server's body limit (CRM_MAX_BODY_BYTES), refused before it is read whole. */
+  PAYLOAD_TOO_LARGE: 413,
+  /** A route that takes a JSON body got another content type (or none). */
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  /** Past the token's request budget (CRM_RATE_LIMIT_*); HubSpot's 429 with Retry-After. */
+  RATE_LIMITED: 429,
   INTERNAL: 500,
 };
 
@@ -178,5 +190,8 @@ export const errorBody = z.object({
     }),
   ),
   context: z.record(z.string(), z.array(z.string())).optional(),
+  /** HubSpot's 429 fields: `RATE_LIMIT` and the policy that was exceeded. */
+  errorType: z.string().optional(),
+  policyName: z.string().optional(),
 });
 export type ErrorBody = z.infer<typeof errorBody>;
