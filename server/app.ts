@@ -2,9 +2,11 @@ import { Hono } from 'hono';
 import type { Db } from './db/client.ts';
 import type { AppEnv } from './env.ts';
 import { onError } from './errors.ts';
-import { bearerAuth, TokenCache } from './middleware/auth.ts';
+import { bearerAuth, TokenCache, WrongTokenThrottle, type WrongTokenThrottleOptions } from './middleware/auth.ts';
+import { authorize } from './middleware/authorize.ts';
 import { extensionCors } from './middleware/cors.ts';
 import { idempotency } from './middleware/idempotency.ts';
+import { Revocations } from './middleware/revocations.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { associationRoutes, associationSchemaRoutes } from './routes/associations.ts';
 import { changeNotifier, changeStreamRoutes } from './routes/changes-stream.ts';
@@ -20,8 +22,13 @@ import { viewRoutes } from './routes/views.ts';
 
 export interface AppOptions {
   db: Db;
-  /** How long a verified token is trusted before the database is asked again (ms). */
+  /**
+   * How long a verified token is trusted before the database is asked again (ms): also how long
+   * another server process may still accept a token revoked here (default 1 s).
+   */
   tokenCacheMs?: number;
+  /** Wrong tokens per client address before 429 (default 20 a minute, then refused for a minute). */
+  wrongTokens?: WrongTokenThrottleOptions;
   /** The background job runner, woken when an import is queued (without it, jobs wait for a poll). */
   jobs?: JobWaker;
   /** Imports: the largest CSV file accepted (default 512 MiB). */
@@ -30,8 +37,11 @@ export interface AppOptions {
 
 export function createApp(options: AppOptions) {
   const { db } = options;
-  const cache = new TokenCache(options.tokenCacheMs ?? 5_000);
-  const auth = bearerAuth({ db, cache });
+  const cache = new TokenCache(options.tokenCacheMs ?? 1_000);
+  const revocations = new Revocations({ db });
+  revocations.onRevoked((tokenIds) => cache.dropTokens(tokenIds));
+  const auth = bearerAuth({ db, cache, throttle: new WrongTokenThrottle(options.wrongTokens) });
+  const allowed = authorize();
   const keys = idempotency();
 
   const api = new Hono<AppEnv>()
@@ -43,14 +53,18 @@ export function createApp(options: AppOptions) {
     .use('/api/*', auth)
     .use('/crm/*', auth)
     .use('/crm-object-schemas/*', auth)
+    // after auth, before anything is done: the permission table (server/permissions.ts)
+    .use('/api/*', allowed)
+    .use('/crm/*', allowed)
+    .use('/crm-object-schemas/*', allowed)
     // after auth: keys are per workspace
     .use('/api/*', keys)
     .use('/crm/*', keys)
     .use('/crm-object-schemas/*', keys)
-    .route('/api', adminRoutes(cache))
+    .route('/api', adminRoutes(cache, revocations))
     .route('/api', recommendationRoutes())
     .route('/api', historyRoutes())
-    .route('/api', changeStreamRoutes())
+    .route('/api', changeStreamRoutes({ revocations }))
     .route('/api', viewRoutes())
     .route('/api', companionRoutes())
     .route('/api', importRoutes(options.jobs, { maxFileBytes: options.importFileBytes }))

@@ -48,6 +48,7 @@ export const errorCode = z.enum([
   'IMPORT_NOT_CANCELABLE',
   'IMPORT_INTERRUPTED',
   'IDEMPOTENCY_KEY_REUSED',
+  'RATE_LIMITED',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof errorCode>;
@@ -100,11 +101,12 @@ export const errorCategory: Record<ErrorCode, string> = {
   IMPORT_NOT_CANCELABLE: 'CONFLICT',
   IMPORT_INTERRUPTED: 'INTERNAL_ERROR',
   IDEMPOTENCY_KEY_REUSED: 'VALIDATION_ERROR',
+  RATE_LIMITED: 'RATE_LIMITS',
   INTERNAL: 'INTERNAL_ERROR',
 };
 
 /** The one code→HTTP status map. */
-export const errorStatus: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 410 | 413 | 422 | 500> = {
+export const errorStatus: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 410 | 413 | 422 | 429 | 500> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -155,6 +157,8 @@ export const errorStatus: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 410 | 
   IMPORT_INTERRUPTED: 500,
   /** The Idempotency-Key was first used for another request (shared/idempotency.ts). */
   IDEMPOTENCY_KEY_REUSED: 422,
+  /** Too many requests (wrong tokens from one address): with Retry-After. */
+  RATE_LIMITED: 429,
   INTERNAL: 500,
 };
 

@@ -29,7 +29,6 @@ import { listLimits, purgeLimits, setLimits } from '../domain/limits.ts';
 import { resolveObjectType } from '../domain/object-types.ts';
 import { type AppEnv, actorOf, type Auth } from '../env.ts';
 import { ApiError, toApiError } from '../errors.ts';
-import { requireAdmin } from '../middleware/auth.ts';
 import { validate } from '../validate.ts';
 
 /** A route's caller and database, and the two object types it names (`fromType`, `toType`) resolved for the caller's workspace. */
@@ -308,7 +307,6 @@ export function associationSchemaRoutes() {
       validate('json', limitsBody),
       async (c) => {
         const startedAt = new Date().toISOString();
-        requireAdmin(c.get('auth'));
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
         const { applied, errors } = await db.transaction((tx) => setLimits(tx as Tx, auth.workspaceId, auth.plan, from.typeId, to.typeId, c.req.valid('json').inputs));
@@ -322,7 +320,6 @@ export function associationSchemaRoutes() {
       validate('json', limitsBody),
       async (c) => {
         const startedAt = new Date().toISOString();
-        requireAdmin(c.get('auth'));
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
         const { applied, errors } = await db.transaction((tx) => setLimits(tx as Tx, auth.workspaceId, auth.plan, from.typeId, to.typeId, c.req.valid('json').inputs));
@@ -336,7 +333,6 @@ export function associationSchemaRoutes() {
       validate('param', pairPath),
       validate('json', limitsPurgeBody),
       async (c) => {
-        requireAdmin(c.get('auth'));
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
         await purgeLimits(db, auth.workspaceId, from.typeId, to.typeId, c.req.valid('json').inputs.map((i) => i.typeId));
@@ -354,7 +350,6 @@ export function associationSchemaRoutes() {
       validate('param', pairPath),
       validate('json', labelCreateBody),
       async (c) => {
-        requireAdmin(c.get('auth'));
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
         const created = await db.transaction((tx) => createLabel(tx as Tx, writeContext(auth), from.typeId, to.typeId, c.req.valid('json')));
@@ -367,7 +362,6 @@ export function associationSchemaRoutes() {
       validate('param', pairPath),
       validate('json', labelUpdateBody),
       async (c) => {
-        requireAdmin(c.get('auth'));
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
         await updateLabel(db, writeContext(auth), from.typeId, to.typeId, c.req.valid('json'));
@@ -379,7 +373,6 @@ export function associationSchemaRoutes() {
       describeRoute({ summary: 'Delete a label; associations keep their other types', tags: ['Association labels'] }),
       validate('param', labelDeletePath),
       async (c) => {
-        requireAdmin(c.get('auth'));
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
         await db.transaction((tx) => deleteLabel(tx as Tx, writeContext(auth), from.typeId, to.typeId, p.typeId));

@@ -126,7 +126,7 @@ export async function createImport(
       fileName: params.fileName,
       fileBytes: bytes,
       rowsTotal: rows,
-      startedBy: actor.source === 'USER' ? { source: 'USER', userId: actor.userId, userName: actor.userName } : { source: actor.source },
+      startedBy: actor.source === 'USER' ? { source: 'USER', userId: actor.userId, userName: actor.userName } : { source: actor.source, ...(actor.sourceId ? { sourceId: actor.sourceId } : {}) },
     });
     return { id };
   } catch (err) {
