@@ -4,11 +4,13 @@ import type { Db } from './db/client.ts';
 import type { AppEnv } from './env.ts';
 import { onError } from './errors.ts';
 import { actorScope } from './middleware/actor.ts';
-import { bearerAuth, TokenCache } from './middleware/auth.ts';
+import { bearerAuth, TokenCache, WrongTokenThrottle, type WrongTokenThrottleOptions } from './middleware/auth.ts';
+import { authorize } from './middleware/authorize.ts';
 import { jsonBodyLimit } from './middleware/body-limit.ts';
 import { extensionCors } from './middleware/cors.ts';
 import { idempotency } from './middleware/idempotency.ts';
 import { type RateLimitOptions, tokenRateLimit } from './middleware/rate-limit.ts';
+import { Revocations } from './middleware/revocations.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { associationRoutes, associationSchemaRoutes } from './routes/associations.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -25,8 +27,13 @@ import { viewRoutes } from './routes/views.ts';
 
 export interface AppOptions {
   db: Db;
-  /** How long a verified token is trusted before the database is asked again (ms). */
+  /**
+   * How long a verified token is trusted before the database is asked again (ms): also how long
+   * another server process may still accept a token revoked here (default 1 s).
+   */
   tokenCacheMs?: number;
+  /** Wrong tokens per client address before 429 (default 20 a minute, then refused for a minute). */
+  wrongTokens?: WrongTokenThrottleOptions;
   /** The background job runner, woken when an import is queued (without it, jobs wait for a poll). */
   jobs?: JobWaker;
   /** Imports: the largest CSV file accepted (default 512 MiB). */
@@ -56,8 +63,11 @@ const securityHeaders = secureHeaders({
 
 export function createApp(options: AppOptions) {
   const { db } = options;
-  const cache = new TokenCache(options.tokenCacheMs ?? 5_000);
-  const auth = bearerAuth({ db, cache });
+  const cache = new TokenCache(options.tokenCacheMs ?? 1_000);
+  const revocations = new Revocations({ db });
+  revocations.onRevoked((tokenIds) => cache.dropTokens(tokenIds));
+  const auth = bearerAuth({ db, cache, throttle: new WrongTokenThrottle(options.wrongTokens) });
+  const allowed = authorize();
   const keys = idempotency();
   const actor = actorScope();
   const limits = tokenRateLimit(options.rateLimits);
@@ -74,6 +84,10 @@ export function createApp(options: AppOptions) {
     .use('/api/*', auth)
     .use('/crm/*', auth)
     .use('/crm-object-schemas/*', auth)
+    // after auth, before anything is done: the permission table (server/permissions.ts)
+    .use('/api/*', allowed)
+    .use('/crm/*', allowed)
+    .use('/crm-object-schemas/*', allowed)
     // after auth: the budget is per token; before the idempotency keys, so a refusal costs nothing
     .use('/api/*', limits)
     .use('/crm/*', limits)
@@ -86,11 +100,11 @@ export function createApp(options: AppOptions) {
     .use('/api/*', actor)
     .use('/crm/*', actor)
     .use('/crm-object-schemas/*', actor)
-    .route('/api', adminRoutes(cache))
+    .route('/api', adminRoutes(cache, revocations))
     .route('/api', recommendationRoutes())
     .route('/api', historyRoutes())
     .route('/api', auditRoutes())
-    .route('/api', changeStreamRoutes())
+    .route('/api', changeStreamRoutes({ revocations }))
     .route('/api', viewRoutes())
     .route('/api', companionRoutes())
     .route('/api', importRoutes(options.jobs, { maxFileBytes: options.importFileBytes }))

@@ -34,6 +34,30 @@ export const CONNECTION_DEFAULTS = {
   maxConnections: 1_000,
 } as const;
 
+/** What a secret given by the operator must at least be: long enough and not a repeated pattern. */
+interface StrengthRule {
+  min: number;
+  max: number;
+  distinct: number;
+}
+const ADMIN_TOKEN_RULE: StrengthRule = { min: 24, max: 200, distinct: 10 };
+const SECRET_RULE: StrengthRule = { min: 32, max: 1000, distinct: 16 };
+
+/** Why a secret is weak (said without echoing it), or null. */
+export function weakness(value: string, rule: StrengthRule): string | null {
+  if (value.length < rule.min || value.length > rule.max) return `is weak or malformed: must be ${rule.min} to ${rule.max} characters (has ${value.length})`;
+  const distinct = new Set(value).size;
+  if (distinct < rule.distinct) return `is weak: must have at least ${rule.distinct} distinct characters (has ${distinct}); generate one, e.g. \`openssl rand -base64 32\``;
+  return null;
+}
+
+function refuseWeak(rule: StrengthRule) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    const why = weakness(value, rule);
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  };
+}
+
 const envSchema = z.object({
   PORT: z
     .string()
@@ -48,8 +72,10 @@ const envSchema = z.object({
     .optional(),
   CRM_ADMIN_TOKEN: z
     .string()
-    .regex(/^\S{20,200}$/, 'must be 20 to 200 characters without spaces')
+    .regex(/^\S*$/, 'must have no spaces')
+    .superRefine(refuseWeak(ADMIN_TOKEN_RULE))
     .optional(),
+  CRM_SECRET: z.string().superRefine(refuseWeak(SECRET_RULE)).optional(),
   CRM_PLAN: planSchema.default('enterprise'),
   CRM_PGLITE_DURABILITY: z.enum(['fsync', 'relaxed']).default('fsync'),
   CRM_RATE_LIMIT_APP: count(0, 1_000_000, RATE_LIMIT_DEFAULTS.app),
@@ -70,7 +96,7 @@ const envSchema = z.object({
 export type EnvName = keyof typeof envSchema.shape;
 export const ENV_NAMES = Object.keys(envSchema.shape) as EnvName[];
 /** Never echoed back in an error message. */
-const SECRET = new Set<EnvName>(['DATABASE_URL', 'CRM_ADMIN_TOKEN']);
+const SECRET = new Set<EnvName>(['DATABASE_URL', 'CRM_ADMIN_TOKEN', 'CRM_SECRET']);
 
 export interface Config {
   port: number;
@@ -81,6 +107,8 @@ export interface Config {
   databaseUrl?: string;
   /** First start only: the instance owner's token instead of a generated one. */
   adminToken?: string;
+  /** The key of stored token hashes; without it, the key file in `dataDir` (server/secret.ts). */
+  secret?: string;
   /** First start only: the plan of the first workspace. */
   plan: z.infer<typeof planSchema>;
   /** PGlite only: `relaxed` turns fsync off (the operator's explicit opt-out). */
@@ -130,6 +158,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR,
     ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
     ...(e.CRM_ADMIN_TOKEN ? { adminToken: e.CRM_ADMIN_TOKEN } : {}),
+    ...(e.CRM_SECRET ? { secret: e.CRM_SECRET } : {}),
     plan: e.CRM_PLAN,
     durability: e.CRM_PGLITE_DURABILITY,
     rateLimits: { app: e.CRM_RATE_LIMIT_APP, user: e.CRM_RATE_LIMIT_USER, windowSeconds: e.CRM_RATE_LIMIT_WINDOW_SECONDS },

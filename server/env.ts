@@ -1,9 +1,10 @@
 import type { Plan } from '../shared/plans.ts';
+import type { AppScope } from '../shared/scopes.ts';
 import type { Db } from './db/client.ts';
 
 export type Principal =
   | { kind: 'user'; userId: number; userName: string; role: 'admin' | 'rep'; instanceOwner: boolean; tokenId: number }
-  | { kind: 'app'; tokenId: number; name: string };
+  | { kind: 'app'; tokenId: number; name: string; scopes: AppScope[] };
 
 export interface Auth {
   workspaceId: string;

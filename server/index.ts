@@ -9,12 +9,15 @@ import { type Database, InstanceLockedError, openDatabase, rowsOf } from './db/c
 import { JobRunner } from './domain/imports/runner.ts';
 import { serverHosts } from './middleware/cors.ts';
 import { bootstrapInstance } from './domain/workspaces.ts';
+import { useServerSecret } from './secret.ts';
 
 export interface RunningServer {
   /** Where clients reach it, e.g. `http://127.0.0.1:8787`. */
   url: string;
   /** The database in use, for people: `PGlite in /srv/crm/data (fsync on)`. */
   database: string;
+  /** Where the key of stored token hashes comes from (CRM_SECRET or a file). */
+  tokenKey: string;
   /** Things the operator chose that they should be reminded of at every start. */
   warnings: string[];
   /** First start only: the instance owner's token (from CRM_ADMIN_TOKEN, or generated). */
@@ -42,6 +45,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   );
   let server: Server | undefined;
   try {
+    // before any token is made or checked: the key of stored token hashes
+    const secret = await useServerSecret(database.db, config);
     const boot = await bootstrapInstance(database.db, { plan: config.plan, ...(config.adminToken ? { adminToken: config.adminToken } : {}) });
     const description = await describeDatabase(database, config);
     // imports and auto-domain jobs run in the background; jobs a stopped server left running resume
@@ -64,7 +69,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     return {
       url: urlOf(server.address() as AddressInfo),
       database: description,
-      warnings: warningsFor(config),
+      warnings: [...warningsFor(config), ...(secret.warning ? [secret.warning] : [])],
+      tokenKey: secret.source,
       ...(boot ? { ownerToken: boot.token } : {}),
       ownerTokenGenerated: boot?.generated ?? false,
       close: stop,
@@ -160,7 +166,7 @@ export async function startServerOrExit(config: Config, options: StartOptions = 
 
 /** Lines every entry prints at start. */
 export function startLines(running: RunningServer): { out: string[]; err: string[] } {
-  return { out: [`Database: ${running.database}`], err: running.warnings.map((w) => `WARNING: ${w}`) };
+  return { out: [`Database: ${running.database}`, `Token key: ${running.tokenKey}`], err: running.warnings.map((w) => `WARNING: ${w}`) };
 }
 
 /** Close gracefully on SIGINT/SIGTERM; a second signal exits at once. */

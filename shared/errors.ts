@@ -169,7 +169,7 @@ export const errorStatus: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 410 | 
   PAYLOAD_TOO_LARGE: 413,
   /** A route that takes a JSON body got another content type (or none). */
   UNSUPPORTED_MEDIA_TYPE: 415,
-  /** Past the token's request budget (CRM_RATE_LIMIT_*); HubSpot's 429 with Retry-After. */
+  /** Past the token's request budget (CRM_RATE_LIMIT_*), or too many wrong tokens from one address: HubSpot's 429 with Retry-After. */
   RATE_LIMITED: 429,
   INTERNAL: 500,
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { planSchema } from './plans.ts';
+import { appScope } from './scopes.ts';
 import { normalizeDomain } from './records.ts';
 
 /** Workspace settings an admin may change. Unknown keys are refused, not silently kept. */
@@ -31,7 +32,37 @@ export const patchWorkspaceBody = z
 export const createUserBody = z
   .object({ name: z.string().trim().min(1).max(200), email: z.email().max(320), role: z.enum(['admin', 'rep']) })
   .strict();
-export const createTokenBody = z.object({ name: z.string().trim().min(1).max(200) }).strict();
+export const createTokenBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    scopes: z.array(appScope).max(50).default([]).describe("HubSpot scope names the app token is granted (`crm.objects.contacts.read`, ...); outside them it is refused with 403 naming the missing scope"),
+  })
+  .strict();
+export const patchUserBody = z
+  .object({ role: z.enum(['admin', 'rep']), active: z.boolean().describe('false deactivates the user: their tokens are refused until true again') })
+  .partial()
+  .strict()
+  .refine((b) => b.role !== undefined || b.active !== undefined, 'give role or active');
+export const workspaceIdParam = z.object({ id: z.uuid() });
+export const userIdParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+export const userView = z.object({
+  id: z.number(),
+  name: z.string(),
+  email: z.string(),
+  role: z.enum(['admin', 'rep']),
+  instanceOwner: z.boolean(),
+  active: z.boolean(),
+  createdAt: z.string(),
+});
+export const tokenView = z.object({
+  id: z.number(),
+  name: z.string(),
+  kind: z.enum(['user', 'app']),
+  userId: z.number().nullable(),
+  scopes: z.array(appScope),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable().describe('Updated at most once a minute'),
+});
 
 export const workspaceView = z.object({
   id: z.string(),

@@ -56,7 +56,7 @@ describe('logging activities on a record (R3, R10)', () => {
   });
 
   it('the API source: an app token logs with source API', async () => {
-    const app = await t.call('POST', '/api/tokens', { name: 'logger' });
+    const app = await t.call('POST', '/api/tokens', { name: 'logger', scopes: ['crm.objects.contacts.write'] });
     const [c] = await seedRecords(t.db.db, t.workspaceId, '0-1', [{ email: 'api@x.com' }]);
     const r = await log('contacts', c!, { type: 'notes', properties: {} }, app.body.token);
     expect(r.body.associations[0]).toMatchObject({ source: 'API' });

@@ -27,7 +27,9 @@ describe('health and admin', () => {
   it('security: a rep cannot use admin endpoints; an admin who is not the owner cannot create workspaces', async () => {
     const rep = await t.call('POST', '/api/users', { name: 'Rita Rep', email: 'rita@example.com', role: 'rep' });
     expect(rep.status).toBe(201);
-    expect((await t.call('GET', '/api/workspace', undefined, rep.body.token)).status).toBe(403);
+    expect((await t.call('GET', '/api/users', undefined, rep.body.token)).status).toBe(403);
+    // the companion signs in with GET /api/workspace: a rep reads it
+    expect((await t.call('GET', '/api/workspace', undefined, rep.body.token)).status).toBe(200);
     expect((await t.call('POST', '/api/tokens', { name: 'x' }, rep.body.token)).status).toBe(403);
     const other = await t.call('POST', '/api/workspaces', { name: 'Other', plan: 'professional' });
     const denied = await t.call('POST', '/api/workspaces', { name: 'Nested', plan: 'starter' }, other.body.adminToken);
@@ -53,9 +55,9 @@ describe('health and admin', () => {
   });
 
   it('an app token is created once and authenticates', async () => {
-    const r = await t.call('POST', '/api/tokens', { name: 'sync job' });
+    const r = await t.call('POST', '/api/tokens', { name: 'sync job', scopes: ['crm.objects.contacts.read'] });
     expect(r.status).toBe(201);
     expect(r.body.token).toMatch(/^crm_/);
-    expect((await t.call('GET', '/crm/v3/objects/contacts', undefined, r.body.token)).status).not.toBe(401);
+    expect((await t.call('GET', '/crm/v3/objects/contacts', undefined, r.body.token)).status).toBe(200);
   });
 });

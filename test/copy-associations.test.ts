@@ -63,7 +63,7 @@ describe('copy associations (B6)', () => {
     expect(new Set(h.map((x) => `${x.source}:${x.source_user_name}`))).toEqual(new Set(['USER:Owner']));
     expect((await historyOf(t.db.db, ws(), s.d1)).filter((x) => x.to_id === s.target)).toMatchObject([{ action: 'CREATED', source: 'USER', to_name: 'Target' }]);
     // an app token writes source API
-    const app = await t.call('POST', '/api/tokens', { name: 'sync' });
+    const app = await t.call('POST', '/api/tokens', { name: 'sync', scopes: ['crm.objects.contacts.write'] });
     const other = await scene();
     await copy('contacts', other.source, { toRecordId: other.target, objectTypes: ['tickets'] }, app.body.token);
     expect(await historyOf(t.db.db, ws(), other.target)).toMatchObject([{ action: 'CREATED', source: 'API', to_id: other.ticket }]);
@@ -153,7 +153,8 @@ describe('copy associations (B6)', () => {
     const target = await mk('contacts', { email: 'pro-dst@x.com' });
     const deal = await mk('deals', { dealname: 'Pro deal' });
     await link('contacts', source, 'deals', deal, [label], token);
-    expect((await t.call('PATCH', '/api/workspace', { plan: 'starter' }, token)).status).toBe(200);
+    // the plan is the instance owner's to change
+    expect((await t.call('PATCH', `/api/workspaces/${other.body.id}`, { plan: 'starter' })).status).toBe(200);
     const r = await copy('contacts', source, { toRecordId: target, includeLabels: true }, token);
     expect(r.status).toBe(207);
     expect(r.body.copied).toEqual([{ toObjectTypeId: '0-3', toObjectType: 'deals', toObjectId: String(deal), labels: [] }]);

@@ -122,7 +122,7 @@ describe('association history of a record (R20, R21, R22)', () => {
       { source: 'MIGRATION', sourceUserId: undefined, sourceUserName: undefined, sourceId: undefined },
     ]);
     // an app token's changes are source API; archiving a record is source Object deletion
-    const app = await t.call('POST', '/api/tokens', { name: 'sync' });
+    const app = await t.call('POST', '/api/tokens', { name: 'sync', scopes: ['crm.objects.contacts.write'] });
     const [co] = await seedRecords(t.db.db, t.workspaceId, '0-2', [{ name: 'Gone Inc' }]);
     await t.call('PUT', `/crm/v4/objects/contacts/${c}/associations/default/companies/${co}`, undefined, app.body.token);
     await t.call('DELETE', `/crm/v3/objects/companies/${co}`);

@@ -187,8 +187,9 @@ describe('Idempotency-Key (X4)', () => {
     const [row] = rowsOf<{ body: string }>(await t.db.db.execute(sql`select body from idempotency_keys where workspace_id = ${t.workspaceId} and key = 'key-token-1'`));
     expect(row!.body).not.toContain(secret);
     expect(row!.body).not.toContain('Sealed app');
-    // another caller of the same workspace (the new app token itself) cannot have it replayed
-    const other = await send('POST', '/api/tokens', 'key-token-1', { name: 'Sealed app' }, secret);
+    // another caller of the same workspace (another admin) cannot have it replayed
+    const otherAdmin = await t.call('POST', '/api/users', { name: 'Other admin', email: 'other-admin@sealed.example', role: 'admin' });
+    const other = await send('POST', '/api/tokens', 'key-token-1', { name: 'Sealed app' }, otherAdmin.body.token);
     expect(other.status).toBe(422);
     expect(other.body.subCategory).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(JSON.stringify(other.body)).not.toContain(secret);

@@ -181,7 +181,7 @@ describe('OpenAPI document and reference page', () => {
     expect(page).toContain('Bearer');
     expect(page).toContain('Public');
     // the request body of POST /api/users as a field list
-    const users = page.slice(page.indexOf('<code class="path">/api/users</code>'));
+    const users = page.slice(page.indexOf('POST</span> <code class="path">/api/users</code>'));
     const section = users.slice(0, users.indexOf('</section>'));
     for (const field of ['name', 'email', 'role']) expect(section).toContain(`<code class="field">${field}</code>`);
     expect(section).toContain('&#34;admin&#34; | &#34;rep&#34;');

@@ -101,7 +101,7 @@ describe('server process', () => {
       }
     });
 
-    it('a bad environment value exits 2 with a message naming the variable, before touching DATA_DIR', async () => {
+    it('a bad environment value exits 2 with a message naming the variable, before touching DATA_DIR', { timeout: SLOW }, async () => {
       const dir = await tempDir('env');
       try {
         const dataDir = join(dir.path, 'data');
@@ -115,6 +115,12 @@ describe('server process', () => {
         expect(secret.stderr).toContain('DATABASE_URL');
         expect(secret.stderr).toContain('PORT="eighty"');
         expect(secret.stderr).not.toContain('hunter2');
+        // issue 13: a weak owner token is refused the same way, saying why without echoing it
+        const weak = await runToExit({ DATA_DIR: dataDir, CRM_ADMIN_TOKEN: 'passwordpasswordpassword' });
+        expect(weak.code).toBe(2);
+        expect(weak.stderr).toMatch(/CRM_ADMIN_TOKEN: is weak: must have at least 10 distinct characters/);
+        expect(weak.stderr).not.toContain('passwordpassword');
+        expect(existsSync(dataDir)).toBe(false);
       } finally {
         await dir.remove();
       }

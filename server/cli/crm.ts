@@ -2,6 +2,7 @@
 /** The `crm` command. It reads the same environment as the server (DATA_DIR, DATABASE_URL, ...). */
 import { sql } from 'drizzle-orm';
 import { loadConfigOrExit } from '../config.ts';
+import { useServerSecret } from '../secret.ts';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Plan } from '../../shared/plans.ts';
@@ -71,7 +72,10 @@ async function setUp(database: Database): Promise<void> {
 
 async function openConfigured(): Promise<Database> {
   const config = loadConfigOrExit();
-  return openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
+  const database = await openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
+  // tokens made here (the first workspace's owner) must verify on the server: same key
+  await useServerSecret(database.db, config);
+  return database;
 }
 
 async function dataMigration(file: string, args: string[]): Promise<number> {

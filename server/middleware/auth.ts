@@ -1,8 +1,9 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { RateLimiterMemory, type RateLimiterRes } from 'rate-limiter-flexible';
 import type { Db } from '../db/client.ts';
-import { authenticate } from '../domain/tokens.ts';
+import { authenticate, touchToken } from '../domain/tokens.ts';
 import type { AppEnv, Auth } from '../env.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, errorBodyOf } from '../errors.ts';
 
 export interface AuthOptions {
   db: Db;
@@ -27,6 +28,7 @@ export class TokenCache {
     return hit.auth;
   }
   set(token: string, auth: Auth): void {
+    if (this.ttlMs <= 0) return;
     if (this.#entries.size > 10_000) this.#entries.clear();
     this.#entries.set(token, { auth, until: Date.now() + this.ttlMs });
   }
@@ -34,11 +36,64 @@ export class TokenCache {
   dropWorkspace(workspaceId: string): void {
     for (const [key, value] of this.#entries) if (value.auth.workspaceId === workspaceId) this.#entries.delete(key);
   }
+  /** Forget these tokens (revoked, or their user changed): the next request asks the database. */
+  dropTokens(tokenIds: readonly number[]): void {
+    const ids = new Set(tokenIds);
+    for (const [key, value] of this.#entries) if (ids.has(value.auth.principal.tokenId)) this.#entries.delete(key);
+  }
+}
+
+export interface WrongTokenThrottleOptions {
+  /** Wrong tokens an address may send per `durationSec` before it is refused with 429. */
+  points?: number;
+  durationSec?: number;
+  /** How long an address that went over is refused (s). */
+  blockSec?: number;
+}
+
+/**
+ * Wrong tokens per client address (rate-limiter-flexible, in this process's memory). Only wrong
+ * tokens count, and a valid token is never refused here: a guesser is slowed, the colleague behind
+ * the same address is not.
+ */
+export class WrongTokenThrottle {
+  readonly #limiter: RateLimiterMemory;
+  readonly points: number;
+  constructor(options: WrongTokenThrottleOptions = {}) {
+    this.points = options.points ?? 20;
+    this.#limiter = new RateLimiterMemory({ points: this.points, duration: options.durationSec ?? 60, blockDuration: options.blockSec ?? 60 });
+  }
+  /** Counts one wrong token; answers how long the address must wait (ms), or 0 while under the limit. */
+  async wrong(address: string): Promise<number> {
+    try {
+      await this.#limiter.consume(address);
+      return 0;
+    } catch (res) {
+      if (res instanceof Error) throw res;
+      return Math.max((res as RateLimiterRes).msBeforeNext, 1_000);
+    }
+  }
+}
+
+/** The client's address as the socket sees it (no proxy header is trusted: see docs/security.md). */
+function clientAddress(c: Context<AppEnv>): string {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+function tooManyWrongTokens(c: Context<AppEnv>, waitMs: number): Response {
+  const retryAfter = Math.ceil(waitMs / 1000);
+  const err = new ApiError('RATE_LIMITED', `Too many requests with a wrong token from this address; retry after ${retryAfter} s`, {
+    errors: [{ message: 'too many wrong tokens', in: 'header:authorization' }],
+  });
+  // HubSpot's rate-limit answer: its error body with errorType RATE_LIMIT, and Retry-After
+  return c.json({ ...errorBodyOf(err), errorType: 'RATE_LIMIT', policyName: 'WRONG_TOKEN' }, 429, { 'retry-after': String(retryAfter) });
 }
 
 /** Bearer-token authentication: sets `auth` and `db` for the routes behind it. */
-export function bearerAuth(options: AuthOptions & { cache: TokenCache }): MiddlewareHandler<AppEnv> {
+export function bearerAuth(options: AuthOptions & { cache: TokenCache; throttle?: WrongTokenThrottle }): MiddlewareHandler<AppEnv> {
   const { db, cache } = options;
+  const throttle = options.throttle ?? new WrongTokenThrottle();
   return async function bearerAuthMiddleware(c, next) {
     const header = c.req.header('authorization');
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
@@ -51,17 +106,16 @@ export function bearerAuth(options: AuthOptions & { cache: TokenCache }): Middle
     let auth = cache.get(token);
     if (!auth) {
       auth = (await authenticate(db, token)) ?? undefined;
-      if (!auth) throw new ApiError('UNAUTHENTICATED', 'The bearer token is not valid', { errors: [{ message: 'unknown or revoked token', in: 'header:authorization' }] });
+      if (!auth) {
+        const waitMs = await throttle.wrong(clientAddress(c));
+        if (waitMs > 0) return tooManyWrongTokens(c, waitMs);
+        throw new ApiError('UNAUTHENTICATED', 'The bearer token is not valid', { errors: [{ message: 'unknown or revoked token', in: 'header:authorization' }] });
+      }
       cache.set(token, auth);
+      await touchToken(db, auth.workspaceId, auth.principal.tokenId);
     }
     c.set('auth', auth);
     c.set('db', db);
     await next();
   };
-}
-
-export function requireAdmin(auth: Auth): void {
-  if (auth.principal.kind !== 'user' || auth.principal.role !== 'admin') {
-    throw new ApiError('FORBIDDEN', 'This needs an admin of the workspace');
-  }
 }

@@ -7,6 +7,7 @@ import { changesQuery } from '../../shared/history.ts';
 import { rowsOf } from '../db/client.ts';
 import { type ChangeCursor, formatCursor, parseCursor, readChanges } from '../domain/history/changes.ts';
 import type { AppEnv } from '../env.ts';
+import type { Revocations } from '../middleware/revocations.ts';
 import { validate } from '../validate.ts';
 
 /**
@@ -65,6 +66,8 @@ export interface ChangeStreamOptions {
   retryMs?: number;
   /** At least this long between two reads of one stream (ms): a burst of writes is read as one page. */
   minGapMs?: number;
+  /** Closes a stream when its token is revoked (or its user deactivated or removed). */
+  revocations?: Revocations;
 }
 
 const latestCursor = z.object({ after: z.string() });
@@ -124,6 +127,7 @@ export function changeStreamRoutes(options: ChangeStreamOptions = {}) {
           stream.onAbort(() => {
             for (const f of [...aborts]) f();
           });
+          const unwatch = options.revocations?.watch(auth.workspaceId, auth.principal.tokenId, () => stream.abort());
           const heartbeat = setInterval(() => {
             if (!stream.aborted && !stream.closed) void stream.write(': heartbeat\n\n').catch(() => {});
           }, heartbeatMs);
@@ -145,6 +149,7 @@ export function changeStreamRoutes(options: ChangeStreamOptions = {}) {
               if (gap > 0 && !stream.aborted) await stream.sleep(gap);
             }
           } finally {
+            unwatch?.();
             clearInterval(heartbeat);
             for (const f of [...aborts]) f();
           }

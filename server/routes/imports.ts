@@ -9,7 +9,7 @@ import { cancelImport, startAutoDomainJob } from '../domain/imports/runner.ts';
 import { undoImport } from '../domain/imports/undo.ts';
 import { actorOf, type AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
-import { requireAdmin } from '../middleware/auth.ts';
+import { assertMayManageImport } from '../permissions.ts';
 import { validate } from '../validate.ts';
 
 const tags = ['Imports'];
@@ -163,6 +163,7 @@ export function importRoutes(runner?: JobWaker, routeOptions: ImportRouteOptions
       async (c) => {
         const auth = c.get('auth');
         const id = c.req.valid('param').id;
+        assertMayManageImport(auth.principal, (await getJob(c.get('db'), auth.workspaceId, id, 'import')).startedBy);
         await cancelImport(c.get('db'), auth.workspaceId, id);
         return c.json(await viewOf(c.get('db'), auth.workspaceId, id));
       },
@@ -174,6 +175,7 @@ export function importRoutes(runner?: JobWaker, routeOptions: ImportRouteOptions
       async (c) => {
         const auth = c.get('auth');
         const id = c.req.valid('param').id;
+        assertMayManageImport(auth.principal, (await getJob(c.get('db'), auth.workspaceId, id, 'import')).startedBy);
         await undoImport(c.get('db'), { workspaceId: auth.workspaceId, plan: auth.plan }, id);
         return c.json(await viewOf(c.get('db'), auth.workspaceId, id));
       },
@@ -188,7 +190,6 @@ export function importRoutes(runner?: JobWaker, routeOptions: ImportRouteOptions
       }),
       async (c) => {
         const auth = c.get('auth');
-        requireAdmin(auth);
         const { id } = await startAutoDomainJob(c.get('db'), auth.workspaceId);
         runner?.wake();
         return c.json({ id }, 202);

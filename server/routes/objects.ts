@@ -26,6 +26,7 @@ import { archiveRecords, associationsForRead, createRecord, getRecord, listRecor
 import { searchRecords } from '../domain/search.ts';
 import { actorOf, type AppEnv, type Auth } from '../env.ts';
 import { ApiError } from '../errors.ts';
+import { assertMayBatchArchive } from '../permissions.ts';
 import { validate } from '../validate.ts';
 
 const tags = ['Objects'];
@@ -189,7 +190,8 @@ export function objectRoutes() {
       validate('param', objectTypeParam),
       validate('json', batchArchiveBody),
       async (c) => {
-        const { workspaceId } = c.get('auth');
+        const { workspaceId, principal } = c.get('auth');
+        assertMayBatchArchive(principal, c.req.valid('json').inputs.length);
         const type = await resolveObjectType(c.get('db'), workspaceId, c.req.valid('param').objectType);
         await batchArchive(c.get('db'), workspaceId, type, c.req.valid('json').inputs.map((i) => i.id));
         return c.body(null, 204);

@@ -128,7 +128,10 @@ export async function createImport(
       fileBytes: bytes,
       rowsTotal: rows,
       // `by`: the user or app token, so the job's record changes name them (audit trail)
-      startedBy: { ...(actor.source === 'USER' ? { source: 'USER', userId: actor.userId, userName: actor.userName } : { source: actor.source }), by: currentActor() },
+      startedBy: {
+        ...(actor.source === 'USER' ? { source: 'USER', userId: actor.userId, userName: actor.userName } : { source: actor.source, ...(actor.sourceId ? { sourceId: actor.sourceId } : {}) }),
+        by: currentActor(),
+      },
     });
     return { id };
   } catch (err) {
