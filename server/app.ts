@@ -5,6 +5,7 @@ import { onError } from './errors.ts';
 import { bearerAuth, TokenCache } from './middleware/auth.ts';
 import { extensionCors } from './middleware/cors.ts';
 import { idempotency } from './middleware/idempotency.ts';
+import { storableText } from './middleware/storable-text.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { associationRoutes, associationSchemaRoutes } from './routes/associations.ts';
 import { changeNotifier, changeStreamRoutes } from './routes/changes-stream.ts';
@@ -33,6 +34,7 @@ export function createApp(options: AppOptions) {
   const cache = new TokenCache(options.tokenCacheMs ?? 5_000);
   const auth = bearerAuth({ db, cache });
   const keys = idempotency();
+  const text = storableText();
 
   const api = new Hono<AppEnv>()
     // before auth: a preflight carries no token, and a refused origin gets nothing else
@@ -43,6 +45,10 @@ export function createApp(options: AppOptions) {
     .use('/api/*', auth)
     .use('/crm/*', auth)
     .use('/crm-object-schemas/*', auth)
+    // after auth, before any write: no NUL or lone surrogate reaches a route (issue 13)
+    .use('/api/*', text)
+    .use('/crm/*', text)
+    .use('/crm-object-schemas/*', text)
     // after auth: keys are per workspace
     .use('/api/*', keys)
     .use('/crm/*', keys)
