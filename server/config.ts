@@ -25,6 +25,11 @@ const envSchema = z.object({
     .optional(),
   CRM_PLAN: planSchema.default('enterprise'),
   CRM_PGLITE_DURABILITY: z.enum(['fsync', 'relaxed']).default('fsync'),
+  CRM_IMPORT_FILE_RETENTION_DAYS: z
+    .string()
+    .regex(/^\d{1,5}$/, 'must be a whole number of days (0 deletes a file as soon as its import ends)')
+    .transform(Number)
+    .default(30),
 });
 
 export type EnvName = keyof typeof envSchema.shape;
@@ -45,6 +50,8 @@ export interface Config {
   plan: z.infer<typeof planSchema>;
   /** PGlite only: `relaxed` turns fsync off (the operator's explicit opt-out). */
   durability: 'fsync' | 'relaxed';
+  /** How long an uploaded import file is kept after its import ends (days; server/domain/imports/retention.ts). */
+  importFileRetentionDays: number;
 }
 
 /** A bad environment: the message names every offending variable. */
@@ -79,6 +86,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(e.CRM_ADMIN_TOKEN ? { adminToken: e.CRM_ADMIN_TOKEN } : {}),
     plan: e.CRM_PLAN,
     durability: e.CRM_PGLITE_DURABILITY,
+    importFileRetentionDays: e.CRM_IMPORT_FILE_RETENTION_DAYS,
   };
 }
 
