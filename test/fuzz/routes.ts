@@ -301,6 +301,62 @@ function hostileEverywhere(doc: Document, method: string, template: string, op: 
     });
 }
 
+/** Every leaf of a value, counted as replaceLeaf counts them. */
+function leafCount(value: unknown): number {
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + leafCount(v), 0);
+  if (value !== null && typeof value === 'object') return Object.values(value).reduce((n: number, v) => n + leafCount(v), 0);
+  return 1;
+}
+
+/**
+ * The systematic part: one plausible request, then each of its places (every path parameter,
+ * every declared query parameter, every leaf of the body, at most `maxPlaces`) given two of the
+ * sharp values in turn. Random requests find combinations; these make sure no place is missed.
+ */
+async function systematicRequests(doc: Document, method: string, template: string, op: OpenAPIV3_1.OperationObject, known: string[], seed: number, accepted: (r: FuzzRequest) => Promise<boolean>, maxPlaces = 14): Promise<FuzzRequest[]> {
+  const pathNames = [...template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+  const queryNames = (op.parameters ?? []).map((p) => p as OpenAPIV3_1.ParameterObject).filter((p) => p.in === 'query').map((p) => p.name);
+  const content = op.requestBody && !('$ref' in op.requestBody) ? op.requestBody.content : undefined;
+  const jsonSchema = content?.['application/json']?.schema as Schema | undefined;
+  const withBody = method !== 'get' && method !== 'delete' && jsonSchema !== undefined;
+  // the base: the first of a few plausible requests that the server accepts (2xx), so each
+  // sharp value lands in a request that is otherwise good and reaches the domain code
+  const tries = 16;
+  const valueSamples = fc.sample(fc.tuple(...pathNames.map((n) => fc.constantFrom(...knownFor(n, known.length > 0 ? known : ['x'])))), { numRuns: tries, seed });
+  const bodySamples = withBody ? fc.sample(validFromSchema(doc, jsonSchema, known), { numRuns: tries, seed }) : [];
+  let values = valueSamples[0];
+  let body = bodySamples[0];
+  const build = (segments: string[], query: Record<string, string>, b: unknown): FuzzRequest => {
+    let path = template;
+    pathNames.forEach((name, i) => {
+      path = path.replace(`{${name}}`, encode(segments[i] ?? ''));
+    });
+    const search = Object.entries(query).map(([k, v]) => `${encode(k)}=${encode(v)}`).join('&');
+    return { method: method.toUpperCase(), path: search ? `${path}?${search}` : path, contentType: b === undefined ? undefined : 'application/json', body: b === undefined ? undefined : JSON.stringify(b) };
+  };
+  for (let i = 0; i < tries; i++) {
+    if (await accepted(build(valueSamples[i] ?? [], {}, bodySamples[i]))) {
+      values = valueSamples[i];
+      body = bodySamples[i];
+      break;
+    }
+  }
+  const out: FuzzRequest[] = [];
+  const places = [...pathNames.map((_, i) => ({ kind: 'path' as const, i })), ...queryNames.map((name) => ({ kind: 'query' as const, name })), ...Array.from({ length: body === undefined ? 0 : leafCount(body) }, (_, i) => ({ kind: 'body' as const, i }))].slice(0, maxPlaces);
+  places.forEach((place, p) => {
+    for (const k of [0, 1]) {
+      const sharp = SYSTEMATIC[(p * 2 + k + seed) % SYSTEMATIC.length]!;
+      if (place.kind === 'path') out.push(build((values ?? []).map((v, i) => (i === place.i ? String(sharp) : v)), {}, body));
+      else if (place.kind === 'query') out.push(build(values ?? [], { [place.name]: String(sharp) }, body));
+      else out.push(build(values ?? [], {}, replaceLeaf(body, place.i, sharp)));
+    }
+  });
+  return out;
+}
+
+/** The values each place gets in the systematic part, in turn. */
+const SYSTEMATIC: unknown[] = ['1e999999', '\u0000', '99999999999999999999', '275760-09-13T00:00:00.000Z', '-1e999999', '\uD800', '1e-999999', 1e308, '9223372036854775808', -1, '', 'y'.repeat(70_000), '1e20', '0'];
+
 /** Sends one request; its status, time and the start of its answer (an event stream is closed after its headers). */
 async function send(target: FuzzTarget, r: FuzzRequest): Promise<{ status: number; ms: number; answer: string }> {
   const headers: Record<string, string> = { authorization: `Bearer ${target.token}` };
@@ -326,6 +382,14 @@ export async function fuzzRoutes(doc: Document, target: FuzzTarget, options: Fuz
       if (options.skip?.has(operation)) continue;
       report.operations++;
       let last: { status: number; ms: number; answer: string } | undefined;
+      const probe = async (r: FuzzRequest) => {
+        report.requests++;
+        const answer = await send(target, r);
+        report.statuses[answer.status] = (report.statuses[answer.status] ?? 0) + 1;
+        if (answer.status >= 500 || answer.ms > options.maxMs) report.failures.push({ operation, status: answer.status, ms: Math.round(answer.ms), request: r, answer: answer.answer });
+        return answer.status < 300;
+      };
+      const examples = (await systematicRequests(doc, method, template, op, known, (options.seed ?? 0) + report.operations, probe)).map((r) => [r] as [FuzzRequest]);
       const result = await fc.check(
         fc.asyncProperty(requestsOf(doc, method, template, op, known), async (r) => {
           report.requests++;
@@ -335,7 +399,7 @@ export async function fuzzRoutes(doc: Document, target: FuzzTarget, options: Fuz
           if (process.env.FUZZ_DEBUG && operation.includes(process.env.FUZZ_DEBUG)) console.info(last.status, r.path, r.body?.slice(0, 300), '→', last.answer.slice(0, 200));
           return last.status < 500 && last.ms <= options.maxMs;
         }),
-        { numRuns: options.runs, ...(options.seed !== undefined ? { seed: options.seed } : {}), endOnFailure: false, maxSkipsPerRun: 0 },
+        { numRuns: options.runs + examples.length, examples, ...(options.seed !== undefined ? { seed: options.seed } : {}), endOnFailure: false, maxSkipsPerRun: 0 },
       );
       if (result.failed && result.counterexample) {
         const [request] = result.counterexample;
