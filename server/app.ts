@@ -11,6 +11,7 @@ import { extensionCors } from './middleware/cors.ts';
 import { idempotency } from './middleware/idempotency.ts';
 import { type RateLimitOptions, tokenRateLimit } from './middleware/rate-limit.ts';
 import { Revocations } from './middleware/revocations.ts';
+import { storableText } from './middleware/storable-text.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { associationRoutes, associationSchemaRoutes } from './routes/associations.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -71,6 +72,7 @@ export function createApp(options: AppOptions) {
   const keys = idempotency();
   const actor = actorScope();
   const limits = tokenRateLimit(options.rateLimits);
+  const text = storableText();
 
   const api = new Hono<AppEnv>()
     .use('*', securityHeaders)
@@ -92,6 +94,10 @@ export function createApp(options: AppOptions) {
     .use('/api/*', limits)
     .use('/crm/*', limits)
     .use('/crm-object-schemas/*', limits)
+    // after auth, before any write: no NUL or lone surrogate reaches a route (issue 13)
+    .use('/api/*', text)
+    .use('/crm/*', text)
+    .use('/crm-object-schemas/*', text)
     // after auth: keys are per workspace
     .use('/api/*', keys)
     .use('/crm/*', keys)

@@ -91,6 +91,11 @@ const envSchema = z.object({
   CRM_REQUEST_TIMEOUT_MS: count(1_000, 86_400_000, CONNECTION_DEFAULTS.requestTimeoutMs),
   CRM_KEEP_ALIVE_TIMEOUT_MS: count(100, 3_600_000, CONNECTION_DEFAULTS.keepAliveTimeoutMs),
   CRM_MAX_CONNECTIONS: count(10, 1_000_000, CONNECTION_DEFAULTS.maxConnections),
+  CRM_IMPORT_FILE_RETENTION_DAYS: z
+    .string()
+    .regex(/^\d{1,5}$/, 'must be a whole number of days (0 deletes a file as soon as its import ends)')
+    .transform(Number)
+    .default(30),
 });
 
 export type EnvName = keyof typeof envSchema.shape;
@@ -122,6 +127,8 @@ export interface Config {
   /** Names the server is reached as besides its listening address and loopback (a proxy's name). */
   allowedHosts: readonly string[];
   connections: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
+  /** How long an uploaded import file is kept after its import ends (days; server/domain/imports/retention.ts). */
+  importFileRetentionDays: number;
 }
 
 /** A bad environment: the message names every offending variable. */
@@ -171,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       keepAliveTimeoutMs: e.CRM_KEEP_ALIVE_TIMEOUT_MS,
       maxConnections: e.CRM_MAX_CONNECTIONS,
     },
+    importFileRetentionDays: e.CRM_IMPORT_FILE_RETENTION_DAYS,
   };
 }
 

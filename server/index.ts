@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import { createApp } from './app.ts';
 import { type Config, loadConfigOrExit } from './config.ts';
 import { type Database, InstanceLockedError, openDatabase, rowsOf } from './db/client.ts';
+import { sweepImportFiles } from './domain/imports/retention.ts';
 import { JobRunner } from './domain/imports/runner.ts';
 import { serverHosts } from './middleware/cors.ts';
 import { bootstrapInstance } from './domain/workspaces.ts';
@@ -49,8 +50,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const secret = await useServerSecret(database.db, config);
     const boot = await bootstrapInstance(database.db, { plan: config.plan, ...(config.adminToken ? { adminToken: config.adminToken } : {}) });
     const description = await describeDatabase(database, config);
+    // uploads a killed server left half way go before anyone can upload again; PGlite has one
+    // process per data directory, so none of them can be in flight (PostgreSQL: after a grace)
+    const fileRetentionMs = config.importFileRetentionDays * 86_400_000;
+    await sweepImportFiles(database.db, { fileRetentionMs, ...(database.kind === 'pglite' ? { orphanGraceMs: 0 } : {}) });
     // imports and auto-domain jobs run in the background; jobs a stopped server left running resume
-    const jobs = new JobRunner(database.db);
+    const jobs = new JobRunner(database.db, { sweep: { fileRetentionMs } });
     // known once listening (PORT=0 picks the port): until then no request can arrive anyway
     let hosts: Set<string> | null = null;
     const app = createApp({

@@ -28,7 +28,9 @@ export const createWorkspaceBody = z.object({ name: z.string().trim().min(1).max
 export const patchWorkspaceBody = z
   .object({ name: z.string().trim().min(1).max(200), plan: planSchema, settings: workspaceSettings })
   .partial()
-  .strict();
+  .strict()
+  // an empty patch (or a body that is not JSON, which reads as one) changes nothing: say so (issue 13)
+  .refine((b) => Object.keys(b).length > 0, 'send a JSON body (Content-Type: application/json) with at least one of name, plan, settings');
 export const createUserBody = z
   .object({ name: z.string().trim().min(1).max(200), email: z.email().max(320), role: z.enum(['admin', 'rep']) })
   .strict();

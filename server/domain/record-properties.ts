@@ -2,6 +2,7 @@ import type { ErrorCode } from '../../shared/errors.ts';
 import { CONTACT, COMPANY } from '../../shared/objects.ts';
 import { LIMITS } from '../../shared/plans.ts';
 import { normalizeDomain, normalizeEmail, type PropertiesInput } from '../../shared/records.ts';
+import { echoed, unstorableText } from '../../shared/text.ts';
 import type { PropertyDefinition } from '../db/schema/index.ts';
 import { type ErrorDetail, ApiError } from '../errors.ts';
 import type { ObjectType } from './object-types.ts';
@@ -65,6 +66,12 @@ export function checkProperties(type: ObjectType, input: PropertiesInput, where:
       problems.push({ code: 'PROPERTY_INVALID', message: `${name} is longer than ${LIMITS.propertyValueLength} characters`, in: at(name) });
       continue;
     }
+    // one per input, so a batch keeps its good inputs (the storable-text middleware skips batch inputs)
+    const unstorable = unstorableText(value);
+    if (unstorable) {
+      problems.push({ code: 'PROPERTY_INVALID', message: `${name} ${unstorable}`, in: at(name) });
+      continue;
+    }
     if (value.trim() === '') {
       changes.clear.push(name);
       continue;
@@ -80,13 +87,13 @@ export function checkProperties(type: ObjectType, input: PropertiesInput, where:
 /** A normalised value, or the problem with it. */
 function checkValue(type: ObjectType, name: string, value: string, def: PropertyDefinition | undefined): string | Problem {
   if (type.typeId === CONTACT && name === 'email') {
-    return normalizeEmail(value) ?? { code: 'INVALID_EMAIL', message: `"${value}" is not a valid email address` };
+    return normalizeEmail(value) ?? { code: 'INVALID_EMAIL', message: `"${echoed(value)}" is not a valid email address` };
   }
   if (type.typeId === COMPANY && name === 'domain') {
-    return normalizeDomain(value) ?? { code: 'INVALID_DOMAIN', message: `"${value}" is not a valid domain` };
+    return normalizeDomain(value) ?? { code: 'INVALID_DOMAIN', message: `"${echoed(value)}" is not a valid domain` };
   }
   if (!def) return value;
-  const invalid = (what: string): Problem => ({ code: 'PROPERTY_INVALID', message: `${name} must be ${what}, got "${value}"` });
+  const invalid = (what: string): Problem => ({ code: 'PROPERTY_INVALID', message: `${name} must be ${what}, got "${echoed(value)}"` });
   switch (def.type) {
     case 'number':
       return value.trim() !== '' && Number.isFinite(Number(value)) ? value.trim() : invalid('a number');

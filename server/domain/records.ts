@@ -10,6 +10,7 @@ import { autoAssociateOnWrite } from './auto-domain.ts';
 import { recordChanged } from './history/changes.ts';
 import type { ObjectType } from './object-types.ts';
 import { applyChanges, checkComplete, checkProperties } from './record-properties.ts';
+import { unstorableText } from '../../shared/text.ts';
 
 export type RecordRow = typeof records.$inferSelect;
 
@@ -85,6 +86,8 @@ function idPropertyOf(type: ObjectType, idProperty: string | undefined): IdPrope
 
 /** The key a record is found under for an id-or-value as given, or null when it can match nothing. */
 export function lookupKey(type: ObjectType, idProperty: string | undefined, raw: string | number): string | null {
+  // no stored value holds such text (shared/text.ts), and the database would refuse the query
+  if (typeof raw === 'string' && unstorableText(raw)) return null;
   switch (idPropertyOf(type, idProperty)) {
     case 'hs_object_id': {
       const id = parseRecordId(raw);

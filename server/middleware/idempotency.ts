@@ -1,9 +1,10 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, type Hash, randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import type { MiddlewareHandler } from 'hono';
+import type { HonoRequest, MiddlewareHandler } from 'hono';
 import { IDEMPOTENCY_HEADER, IDEMPOTENCY_TTL_MS, IDEMPOTENT_REPLAYED_HEADER, idempotencyKey } from '../../shared/idempotency.ts';
 import { type Db, type DbOrTx, rowsOf, type Tx } from '../db/client.ts';
 import type { AppEnv } from '../env.ts';
+import { multipartBoundary } from '../domain/imports/multipart.ts';
 import { ApiError } from '../errors.ts';
 
 export interface IdempotencyOptions {
@@ -105,6 +106,68 @@ export async function purgeExpiredKeys(db: DbOrTx, ttlMs: number = IDEMPOTENCY_T
 }
 
 /**
+ * Hashes a multipart body as it passes with its boundary left out: a client that sends the same
+ * form again draws a new random boundary, and must still be seen as the same request. Keeps back
+ * only what may be the start of a boundary between two pieces.
+ */
+function boundaryFreeHash(hash: Hash, boundary: string) {
+  const mark = Buffer.from(boundary);
+  let tail = Buffer.alloc(0);
+  return {
+    update(chunk: Uint8Array): void {
+      const buf = tail.length === 0 ? Buffer.from(chunk) : Buffer.concat([tail, chunk]);
+      let start = 0;
+      for (let i = buf.indexOf(mark); i >= 0; i = buf.indexOf(mark, start)) {
+        hash.update(buf.subarray(start, i)).update('\0boundary\0');
+        start = i + mark.length;
+      }
+      const keep = Math.max(start, buf.length - (mark.length - 1));
+      hash.update(buf.subarray(start, keep));
+      tail = Buffer.from(buf.subarray(keep));
+    },
+    end(): void {
+      hash.update(tail);
+      tail = Buffer.alloc(0);
+    },
+  };
+}
+
+/**
+ * The request's fingerprint: the method, path and body hashed. A JSON body is read once (routes
+ * get it from Hono's cache); a multipart body (an import's upload) is hashed as the route reads
+ * it, so an upload is never held whole and the route still gets its stream: the fingerprint is
+ * then complete once the route is done (it covers what the route read).
+ */
+async function fingerprintBody(req: HonoRequest, head: string): Promise<() => string> {
+  const hash = createHash('sha256').update(head);
+  const raw = req.raw;
+  const boundary = multipartBoundary(raw.headers.get('content-type') ?? undefined);
+  if (boundary && raw.body && !raw.bodyUsed) {
+    const streamed = boundaryFreeHash(hash, boundary);
+    const body = raw.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, out) {
+          streamed.update(chunk);
+          out.enqueue(chunk);
+        },
+      }),
+    );
+    req.raw = new Request(raw.url, { method: raw.method, headers: raw.headers, body, signal: raw.signal, duplex: 'half' } as RequestInit);
+    let digest: string | undefined;
+    return () => {
+      if (digest === undefined) {
+        streamed.end();
+        digest = hash.digest('hex');
+      }
+      return digest;
+    };
+  }
+  hash.update(new Uint8Array(await req.arrayBuffer()));
+  const digest = hash.digest('hex');
+  return () => digest;
+}
+
+/**
  * The Idempotency-Key contract (shared/idempotency.ts) for every write behind it. Needs `auth`
  * (keys are per workspace). With a key, the request runs in one transaction: the route gets that
  * transaction as its `db` (its own transactions become savepoints), so the change and the stored
@@ -133,13 +196,12 @@ export function idempotency(options: IdempotencyOptions = {}): MiddlewareHandler
     }
     const url = new URL(c.req.url);
     const path = `${url.pathname}${url.search}`;
-    const body = new Uint8Array(await c.req.arrayBuffer());
-    const fingerprint = createHash('sha256').update(`${c.req.method}\n${path}\n`).update(body).digest('hex');
+    const fingerprintOf = await fingerprintBody(c.req, `${c.req.method}\n${path}\n`);
 
     // The write and its key commit together or not at all. The key is written last: a first
     // request pays one statement for it. A repeat runs the route too, finds the key taken at the
     // end, and is rolled back whole, so nothing of it is applied; its answer is the stored one.
-    const request = { fingerprint, method: c.req.method, path };
+    let fingerprint = '';
     let taken = false;
     try {
       await db.transaction(async (tx) => {
@@ -151,6 +213,8 @@ export function idempotency(options: IdempotencyOptions = {}): MiddlewareHandler
         }
         const res = c.res;
         if (!keeps(res.status)) throw ROLLBACK;
+        fingerprint = fingerprintOf();
+        const request = { fingerprint, method: c.req.method, path };
         const answer = await res.clone().text();
         const body = secretAnswers.test(url.pathname) ? seal(answer, bearerOf(c.req.header('authorization')), key) : answer;
         if (!(await storeAnswer(tx as Tx, auth.workspaceId, key, request, { status: res.status, contentType: res.headers.get('content-type'), body }, ttlMs))) {
@@ -164,6 +228,7 @@ export function idempotency(options: IdempotencyOptions = {}): MiddlewareHandler
     // a 5xx may be a repeat of a request that went through: its answer stands then
     const stored = taken || !keeps(c.res.status) ? await storedAnswer(db, auth.workspaceId, key, ttlMs) : undefined;
     if (!stored) return;
+    fingerprint ||= fingerprintOf();
     // the rolled-back answer goes whole: none of its headers may reach the replay or the refusal
     c.res = undefined;
     if (stored.fingerprint !== fingerprint) {

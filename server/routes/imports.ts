@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import { describeRoute, resolver } from 'hono-openapi';
+import { findUnstorable, unstorableText } from '../../shared/text.ts';
 import { autoDomainJobView, importIdParam, importOptions, importView, mappingPreview, mappingPreviewBody } from '../../shared/imports.ts';
 import type { Db } from '../db/client.ts';
 import { autoDomainView, createImport, errorsCsv, fileTooLarge, getJob, IMPORT_LIMITS, importView as viewOf, listImports, previewMapping } from '../domain/imports/jobs.ts';
@@ -36,6 +37,8 @@ function parseOptions(raw: string) {
   } catch {
     throw new ApiError('INVALID_JSON', 'The form field `options` is not valid JSON', { errors: [{ message: 'not JSON', in: 'body:options' }] });
   }
+  const unstorable = findUnstorable(value);
+  if (unstorable) throw new ApiError('VALIDATION_ERROR', `Invalid options: ${unstorable.in}: ${unstorable.message}`, { errors: [{ message: unstorable.message, in: `body:options.${unstorable.in}`, code: 'INVALID_CHARACTER' }] });
   const parsed = importOptions.safeParse(value);
   if (!parsed.success) {
     const errors = parsed.error.issues.map((i) => ({ message: i.message, in: `body:options.${i.path.join('.')}`, code: 'INVALID_VALUE' }));
@@ -101,6 +104,8 @@ export function importRoutes(runner?: JobWaker, routeOptions: ImportRouteOptions
           else if (part.name === 'file') file = part;
         }
         if (!file || file.fileName === undefined) throw missingFile();
+        const badName = unstorableText(file.fileName);
+        if (badName) throw new ApiError('VALIDATION_ERROR', `The file name ${badName}`, { errors: [{ message: `the file name ${badName}`, in: 'body:file.filename', code: 'INVALID_CHARACTER' }] });
         const later = async () => {
           // options after the file: only that field is read, and the rest of the form after it
           const part = await partNamed(form, 'options');

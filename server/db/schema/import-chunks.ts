@@ -1,4 +1,4 @@
-import { customType, integer, pgTable, primaryKey, uuid } from 'drizzle-orm/pg-core';
+import { customType, integer, pgTable, primaryKey, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
 
@@ -13,6 +13,8 @@ export const importChunks = pgTable(
     importId: uuid('import_id').notNull(),
     seq: integer('seq').notNull(),
     data: bytea('data').notNull(),
+    /** When the piece was written: an upload whose newest piece is old and has no job was cut off (server/domain/imports/retention.ts). */
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.importId, t.seq] })],
 );

@@ -23,6 +23,12 @@ export interface CsvLimits {
   maxFields: number;
 }
 
+/**
+ * How much of a file's start is read to choose its delimiter when the first line has not ended:
+ * a header longer than this is refused anyway (IMPORT_LIMITS.headerCell), so nothing more is held.
+ */
+export const SNIFF_CHARS = 64 * 1024;
+
 const QUOTE = 34;
 const CR = 13;
 const LF = 10;
@@ -56,6 +62,16 @@ export class CsvReader {
   constructor(delimiter: ',' | ';', limits: CsvLimits) {
     this.#delimiter = delimiter.charCodeAt(0);
     this.#limits = limits;
+  }
+
+  /** Characters of the field being read so far (it is cut just past the limit). */
+  get openFieldLength(): number {
+    return this.#field.length;
+  }
+
+  /** Fields of the record being read that are complete. */
+  get openFieldCount(): number {
+    return this.#fields.length;
   }
 
   /** Feeds decoded text; answers the records completed by it. */
@@ -171,6 +187,8 @@ export class CsvReader {
       this.#field = this.#field.slice(0, this.#limits.maxField);
     }
     if (this.#field.includes('\uFFFD')) this.#flag('INVALID_ENCODING', `field ${this.#fields.length + 1} holds bytes that are not UTF-8`);
+    // PostgreSQL text cannot hold it (shared/text.ts): the row is refused, the others still land
+    if (this.#field.includes('\u0000')) this.#flag('INVALID_ENCODING', `field ${this.#fields.length + 1} holds a NUL character`);
     if (this.#fields.length < this.#limits.maxFields) this.#fields.push(this.#field);
     else this.#flag('INVALID_CSV', `more than ${this.#limits.maxFields} fields`);
     this.#field = '';
@@ -199,7 +217,7 @@ export async function* csvRecords(chunks: AsyncIterable<Uint8Array>, limits: Csv
     const text = decoder.decode(chunk, { stream: true });
     if (!reader) {
       head += text;
-      if (!/[\r\n]/.test(head) && head.length < 1_000_000) continue;
+      if (!/[\r\n]/.test(head) && head.length < SNIFF_CHARS) continue;
       reader = new CsvReader(sniffDelimiter(head), limits);
       yield* reader.push(head);
       head = '';

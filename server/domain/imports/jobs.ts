@@ -8,8 +8,9 @@ import { type ImportJobOptions, importChunks, importErrors, importJobs } from '.
 import type { Actor } from '../../env.ts';
 import { ApiError } from '../../errors.ts';
 import { currentActor } from '../audit.ts';
+import { echoed, unstorableText } from '../../../shared/text.ts';
 import { objectTypeById } from '../object-types.ts';
-import { CsvReader, type CsvRecord, csvRecords, sniffDelimiter } from './csv.ts';
+import { CsvReader, type CsvRecord, csvRecords, SNIFF_CHARS, sniffDelimiter } from './csv.ts';
 import { resolveColumns } from './mapping.ts';
 
 /** Limits of one import (every one is enforced). */
@@ -21,6 +22,8 @@ export const IMPORT_LIMITS = {
   /** A field, as a property value may be. */
   field: LIMITS.propertyValueLength,
   columns: LIMITS.propertiesPerObject,
+  /** A header cell (a column name), as in `POST /api/imports/mapping`: a longer one refuses the file while it streams. */
+  headerCell: 1000,
   /** Errors listed in the job's JSON (errors.csv has them all). */
   errorsShown: 10_000,
 } as const;
@@ -39,6 +42,28 @@ export function fileTooLarge(maxFileBytes: number, where: string): ApiError {
   return new ApiError('FILE_TOO_LARGE', `The file is larger than ${fileSize(maxFileBytes)}; split it`, { errors: [{ message: 'file too large', in: where }] });
 }
 export const csvLimits = { maxField: IMPORT_LIMITS.field, maxFields: IMPORT_LIMITS.columns };
+
+function badHeader(code: 'FIELD_TOO_LONG' | 'VALIDATION_ERROR', column: number, message: string): ApiError {
+  return new ApiError(code, `The header's column ${column}: ${message}; nothing was imported`, { errors: [{ message, in: `file:header[${column - 1}]`, code }] });
+}
+
+/**
+ * The header row while it is still arriving: a cell past IMPORT_LIMITS.headerCell, or more cells
+ * than IMPORT_LIMITS.columns, refuses the file at once, not after reading a file with no line end.
+ */
+function checkOpenHeader(reader: CsvReader): void {
+  if (reader.openFieldLength > IMPORT_LIMITS.headerCell) throw badHeader('FIELD_TOO_LONG', reader.openFieldCount + 1, `longer than ${IMPORT_LIMITS.headerCell} characters`);
+  if (reader.openFieldCount > IMPORT_LIMITS.columns) throw new ApiError('VALIDATION_ERROR', `The file has more than ${IMPORT_LIMITS.columns} columns`, { errors: [{ message: 'too many columns', in: 'header' }] });
+}
+
+/** The header once read: every cell a storable name of at most IMPORT_LIMITS.headerCell characters. */
+function checkHeader(header: string[]): void {
+  for (const [i, cell] of header.entries()) {
+    if (cell.length > IMPORT_LIMITS.headerCell) throw badHeader('FIELD_TOO_LONG', i + 1, `longer than ${IMPORT_LIMITS.headerCell} characters`);
+    const why = unstorableText(cell);
+    if (why) throw badHeader('VALIDATION_ERROR', i + 1, `the name ${why}`);
+  }
+}
 
 export type JobRow = typeof importJobs.$inferSelect;
 
@@ -78,8 +103,10 @@ export async function createImport(
   };
   const count = (records: CsvRecord[]) => {
     for (const r of records) {
-      if (!header) header = r.fields.map((f) => f.trim());
-      else rows++;
+      if (!header) {
+        checkHeader(r.fields);
+        header = r.fields.map((f) => f.trim());
+      } else rows++;
     }
     if (rows > IMPORT_LIMITS.rows) throw new ApiError('FILE_TOO_LARGE', `The file has more than ${IMPORT_LIMITS.rows.toLocaleString('en')} rows; split it`, { errors: [{ message: 'too many rows', in: 'file' }] });
   };
@@ -91,7 +118,7 @@ export async function createImport(
       const text = decoder.decode(chunk, { stream: true });
       if (!reader) {
         head += text;
-        if (!/[\r\n]/.test(head) && head.length < 1_000_000) {
+        if (!/[\r\n]/.test(head) && head.length < SNIFF_CHARS) {
           pending.push(chunk);
           pendingBytes += chunk.byteLength;
           continue;
@@ -101,6 +128,7 @@ export async function createImport(
         count(reader.push(head));
         head = '';
       } else count(reader.push(text));
+      if (!header) checkOpenHeader(reader);
       if (header && !resolved && importOptions) resolved = await resolveHeader(db, ws, header, importOptions);
       pending.push(chunk);
       pendingBytes += chunk.byteLength;
@@ -254,6 +282,9 @@ export function autoDomainView(job: JobRow): z.infer<typeof autoDomainJobView> {
   };
 }
 
+/** The longest value errors.csv repeats from a refused row (longer ones are cut, saying their length). */
+export const ERROR_FILE_VALUE_LIMIT = 1000;
+
 /** A cell of the error file: quoted when needed, and never read as a formula by a spreadsheet. */
 export function csvCell(value: string): string {
   const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
@@ -283,7 +314,8 @@ export async function* errorsCsv(db: DbOrTx, workspaceId: string, id: string): A
     while (errors.length > 0 && errors[0]!.row <= rec.row) {
       const e = errors.shift()!;
       after = e.seq;
-      const values = e.row === rec.row ? rec.fields : [];
+      // a row's values as far as a reader needs them to find the row; never a whole 64 KiB field
+      const values = e.row === rec.row ? rec.fields.map((v) => echoed(v, ERROR_FILE_VALUE_LIMIT)) : [];
       yield `${[String(e.row), e.column ?? '', e.code, e.message, ...values].map(csvCell).join(',')}\r\n`;
       if (errors.length === 0) errors = await page();
     }

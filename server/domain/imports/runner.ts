@@ -5,6 +5,7 @@ import { type Db, rowsOf, type Tx, writesAreSerial } from '../../db/client.ts';
 import { type ImportJobOptions, importErrors, importJobs, importRecords, workspaces } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
 import { type ActorRef, withActor } from '../audit.ts';
+import { RETENTION_DEFAULTS, type SweepOptions, sweepImportFiles } from './retention.ts';
 import { autoAssociateContact, autoDomainSettings } from '../auto-domain.ts';
 import { objectTypeById } from '../object-types.ts';
 import { applyBatch, type ImportContext, partDigest, type RowError } from './apply.ts';
@@ -299,12 +300,14 @@ export async function startAutoDomainJob(db: Db, workspaceId: string): Promise<{
  */
 export class JobRunner {
   readonly #db: Db;
-  readonly #options: RunOptions & { pollMs?: number };
+  readonly #options: RunOptions & { pollMs?: number; sweep?: SweepOptions & { everyMs?: number } };
   #stopping = false;
+  #lastSweep = 0;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
 
-  constructor(db: Db, options: RunOptions & { pollMs?: number } = {}) {
+  /** `sweep`: the retention of uploaded files (retention.ts), applied every `everyMs` between jobs. */
+  constructor(db: Db, options: RunOptions & { pollMs?: number; sweep?: SweepOptions & { everyMs?: number } } = {}) {
     this.#db = db;
     this.#options = options;
   }
@@ -321,6 +324,7 @@ export class JobRunner {
           await runJob(this.#db, job, { ...this.#options, shouldStop: () => this.#stopping });
           continue;
         }
+        await this.#sweepWhenDue();
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, this.#options.pollMs ?? 2_000);
           this.#wake = () => {
@@ -343,6 +347,13 @@ export class JobRunner {
     this.#stopping = true;
     this.#wake?.();
     await this.#loop;
+  }
+
+  async #sweepWhenDue(): Promise<void> {
+    const { everyMs = RETENTION_DEFAULTS.sweepEveryMs, ...sweep } = this.#options.sweep ?? {};
+    if (Date.now() - this.#lastSweep < everyMs) return;
+    this.#lastSweep = Date.now();
+    await sweepImportFiles(this.#db, sweep).catch((err: unknown) => console.error('import file sweep:', err));
   }
 
   async #next(): Promise<JobRow | null> {
