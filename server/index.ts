@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import { createApp } from './app.ts';
 import { type Config, loadConfigOrExit } from './config.ts';
 import { type Database, InstanceLockedError, openDatabase, rowsOf } from './db/client.ts';
+import { type ChangeListener, listenForChanges } from './domain/history/live.ts';
 import { JobRunner } from './domain/imports/runner.ts';
 import { bootstrapInstance } from './domain/workspaces.ts';
 
@@ -40,15 +41,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir, durable: config.durability === 'fsync' },
   );
   let server: Server | undefined;
+  let listener: ChangeListener | undefined;
   try {
     const boot = await bootstrapInstance(database.db, { plan: config.plan, ...(config.adminToken ? { adminToken: config.adminToken } : {}) });
     const description = await describeDatabase(database, config);
     // imports and auto-domain jobs run in the background; jobs a stopped server left running resume
     const jobs = new JobRunner(database.db);
+    // changes committed by other processes on the same PostgreSQL wake this one's live streams
+    if (config.databaseUrl) listener = await listenForChanges(config.databaseUrl);
     const app = createApp({ db: database.db, jobs, ...(options.tokenCacheMs !== undefined ? { tokenCacheMs: options.tokenCacheMs } : {}) });
     server = await listen(app.fetch, config.port, config.host);
     jobs.start({ exclusive: database.kind === 'pglite' });
-    const stop = shutdown(server, database, options.drainMs ?? 5_000, jobs);
+    const stop = shutdown(server, database, options.drainMs ?? 5_000, jobs, listener);
     return {
       url: urlOf(server.address() as AddressInfo),
       database: description,
@@ -59,6 +63,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     };
   } catch (err) {
     server?.close();
+    await listener?.close();
     await database.close();
     throw err;
   }
@@ -75,7 +80,7 @@ function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, hostn
 }
 
 /** A `close()` that runs once however often it is called. */
-function shutdown(server: Server, database: Database, drainMs: number, jobs: JobRunner): () => Promise<void> {
+function shutdown(server: Server, database: Database, drainMs: number, jobs: JobRunner, listener: ChangeListener | undefined): () => Promise<void> {
   let closing: Promise<void> | undefined;
   return () => {
     closing ??= (async () => {
@@ -86,6 +91,7 @@ function shutdown(server: Server, database: Database, drainMs: number, jobs: Job
       clearTimeout(cut);
       // the batch in progress commits; its job resumes at the next start
       await jobs.stop();
+      await listener?.close();
       await database.close();
     })();
     return closing;
