@@ -6,8 +6,10 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Plan } from '../../shared/plans.ts';
 import { type Database, InstanceLockedError, openDatabase, rowsOf } from '../db/client.ts';
+import { SchemaMismatchError, TargetNotEmptyError } from '../domain/copy-database.ts';
 import { backfillHistory, migrateAssociations } from '../domain/data-migration.ts';
 import { bootstrapInstance } from '../domain/workspaces.ts';
+import { COPY_DATABASE_USAGE, copyDatabaseCommand } from './copy-database.ts';
 import { EXPORT_USAGE, exportCommand } from './export.ts';
 import { type CliContext, IMPORT_USAGE, importCommand } from './import.ts';
 
@@ -25,7 +27,7 @@ Commands:
   backfill-history [--workspace <id>]
               Give associations that have no history (bulk-loaded, restored from an old
               dump) history entries for what they hold now, with source UNKNOWN.
-${IMPORT_USAGE}${EXPORT_USAGE}
+${IMPORT_USAGE}${EXPORT_USAGE}${COPY_DATABASE_USAGE}
 Options:
   -h, --help  Show this help.
 
@@ -122,6 +124,7 @@ async function main(argv: string[]): Promise<number> {
   const cli: CliContext = { openConfigured, pickWorkspace, option, setUp };
   if (command === 'import' && rest[0] && !rest[0].startsWith('-')) return importCommand(rest[0], rest.slice(1), cli);
   if (command === 'export') return exportCommand(rest, cli);
+  if (command === 'copy-database') return copyDatabaseCommand(rest, cli);
   process.stderr.write(`crm: unknown command or argument: ${argv.join(' ')}\n\n${USAGE}`);
   return 2;
 }
@@ -130,7 +133,7 @@ if (import.meta.main) {
   try {
     process.exitCode = await main(process.argv.slice(2));
   } catch (err) {
-    process.stderr.write(err instanceof InstanceLockedError ? `${err.message}\n` : `crm: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(err instanceof InstanceLockedError || err instanceof TargetNotEmptyError || err instanceof SchemaMismatchError ? `${err.message}\n` : `crm: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;
   }
 }
