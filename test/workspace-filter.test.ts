@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../server/app.ts';
+import { distributionPlan } from '../server/db/citus.ts';
 import { openDatabase } from '../server/db/client.ts';
 import { JobRunner } from '../server/domain/imports/runner.ts';
 import { bootstrapInstance } from '../server/domain/workspaces.ts';
@@ -25,11 +26,12 @@ const onPostgres = process.env.TEST_DB === 'postgres';
  * Reference data: looked up across workspaces, small, written rarely. In Citus these are
  * reference tables (a copy on every node), so a lookup without a workspace stays on one node.
  * A request's token is found by its hash alone (the workspace is not known yet), with its user
- * joined in: tokens, users and workspaces are the reference tables.
+ * joined in: tokens, users and workspaces are the reference tables, named once, in the Citus
+ * migration (server/db/citus/distribute.sql).
  * Sequences (ids) are reference data too: they are not tables, and Citus serves them from the
  * coordinator.
  */
-export const REFERENCE_TABLES = ['workspaces', 'api_tokens', 'users'] as const;
+const REFERENCE_TABLES = distributionPlan().reference;
 
 /**
  * Statements that cover every workspace on purpose: background upkeep of the job queue and of the
@@ -187,7 +189,7 @@ describe.skipIf(!onPostgres)('every statement on a workspace table filters by wo
     await client.connect();
     try {
       const all = (await client.query<{ name: string }>(`select relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind = 'r'`)).rows.map((r) => r.name);
-      const workspaceTables = new Set(all.filter((t) => !(REFERENCE_TABLES as readonly string[]).includes(t)));
+      const workspaceTables = new Set(all.filter((t) => !REFERENCE_TABLES.includes(t)));
       // every table but the reference ones is keyed by workspace_id first (what Citus distributes by)
       const keys = (await client.query<{ tbl: string; first: string }>(`select c.conrelid::regclass::text as tbl, a.attname as first from pg_constraint c
         join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1] where c.contype = 'p' and c.connamespace = 'public'::regnamespace`)).rows;
