@@ -22,6 +22,7 @@ import { historyRoutes } from './routes/history.ts';
 import { importRoutes, type JobWaker } from './routes/imports.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { objectRoutes } from './routes/objects.ts';
+import { readinessRoutes } from './routes/ready.ts';
 import { recommendationRoutes } from './routes/recommendations.ts';
 import { schemaRoutes } from './routes/schemas.ts';
 import { viewRoutes } from './routes/views.ts';
@@ -83,6 +84,8 @@ export function createApp(options: AppOptions) {
     // outermost of the writes: wakes the live change streams once a write has committed
     .use('*', changeNotifier())
     .get('/health', (c) => c.json({ status: 'ok' as const }))
+    // readiness checks the database (docs/deployment.md)
+    .route('/', readinessRoutes(db))
     .use('/api/*', auth)
     .use('/crm/*', auth)
     .use('/crm-object-schemas/*', auth)

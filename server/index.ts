@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import { createApp } from './app.ts';
 import { type Config, loadConfigOrExit } from './config.ts';
 import { type Database, InstanceLockedError, openDatabase, rowsOf } from './db/client.ts';
+import { type ChangeListener, listenForChanges } from './domain/history/live.ts';
 import { sweepImportFiles } from './domain/imports/retention.ts';
 import { JobRunner } from './domain/imports/runner.ts';
 import { serverHosts } from './middleware/cors.ts';
@@ -45,6 +46,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir, durable: config.durability === 'fsync' },
   );
   let server: Server | undefined;
+  let listener: ChangeListener | undefined;
   try {
     // before any token is made or checked: the key of stored token hashes
     const secret = await useServerSecret(database.db, config);
@@ -56,6 +58,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await sweepImportFiles(database.db, { fileRetentionMs, ...(database.kind === 'pglite' ? { orphanGraceMs: 0 } : {}) });
     // imports and auto-domain jobs run in the background; jobs a stopped server left running resume
     const jobs = new JobRunner(database.db, { sweep: { fileRetentionMs } });
+    // changes committed by other processes on the same PostgreSQL wake this one's live streams
+    if (config.databaseUrl) listener = await listenForChanges(config.databaseUrl);
     // known once listening (PORT=0 picks the port): until then no request can arrive anyway
     let hosts: Set<string> | null = null;
     const app = createApp({
@@ -70,7 +74,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     server = await listen(app.fetch, config.port, config.host, config.connections);
     hosts = serverHosts(config.host, (server.address() as AddressInfo).port, config.allowedHosts);
     jobs.start({ exclusive: database.kind === 'pglite' });
-    const stop = shutdown(server, database, options.drainMs ?? 5_000, jobs);
+    const stop = shutdown(server, database, options.drainMs ?? 5_000, jobs, listener);
     return {
       url: urlOf(server.address() as AddressInfo),
       database: description,
@@ -82,6 +86,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     };
   } catch (err) {
     server?.close();
+    await listener?.close();
     await database.close();
     throw err;
   }
@@ -111,7 +116,7 @@ function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, hostn
 }
 
 /** A `close()` that runs once however often it is called. */
-function shutdown(server: Server, database: Database, drainMs: number, jobs: JobRunner): () => Promise<void> {
+function shutdown(server: Server, database: Database, drainMs: number, jobs: JobRunner, listener: ChangeListener | undefined): () => Promise<void> {
   let closing: Promise<void> | undefined;
   return () => {
     closing ??= (async () => {
@@ -122,6 +127,7 @@ function shutdown(server: Server, database: Database, drainMs: number, jobs: Job
       clearTimeout(cut);
       // the batch in progress commits; its job resumes at the next start
       await jobs.stop();
+      await listener?.close();
       await database.close();
     })();
     return closing;

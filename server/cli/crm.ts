@@ -6,9 +6,13 @@ import { useServerSecret } from '../secret.ts';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Plan } from '../../shared/plans.ts';
+import pg from 'pg';
+import { CitusMissingError, distribute } from '../db/citus.ts';
 import { type Database, InstanceLockedError, openDatabase, rowsOf } from '../db/client.ts';
+import { SchemaMismatchError, TargetNotEmptyError } from '../domain/copy-database.ts';
 import { backfillHistory, migrateAssociations } from '../domain/data-migration.ts';
 import { bootstrapInstance } from '../domain/workspaces.ts';
+import { COPY_DATABASE_USAGE, copyDatabaseCommand } from './copy-database.ts';
 import { EXPORT_USAGE, exportCommand } from './export.ts';
 import { type CliContext, IMPORT_USAGE, importCommand } from './import.ts';
 
@@ -23,10 +27,13 @@ Commands:
               (type ids separated by ';', empty for the default). Every line goes through
               the same rules as the API; history records source MIGRATION with the id.
               Refused lines are listed with their number and reason; the good ones land.
+  distribute  Citus only: distribute the workspace tables by workspace_id and make the
+              lookup tables reference tables (DATABASE_URL is the coordinator, migrated).
+              Refuses a database without the Citus extension. See docs/sharding.md.
   backfill-history [--workspace <id>]
               Give associations that have no history (bulk-loaded, restored from an old
               dump) history entries for what they hold now, with source UNKNOWN.
-${IMPORT_USAGE}${EXPORT_USAGE}
+${IMPORT_USAGE}${EXPORT_USAGE}${COPY_DATABASE_USAGE}
 Options:
   -h, --help  Show this help.
 
@@ -105,6 +112,25 @@ async function backfill(args: string[]): Promise<number> {
   }
 }
 
+async function distributeCommand(): Promise<number> {
+  const url = loadConfigOrExit().databaseUrl;
+  if (!url) {
+    process.stderr.write('crm distribute: set DATABASE_URL to the Citus coordinator\n');
+    return 2;
+  }
+  // the ordinary migrations first: distributing needs every table there
+  await (await openDatabase({ databaseUrl: url, poolSize: 1 })).close();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await distribute(client, (line) => process.stderr.write(`  ${line}\n`));
+    process.stdout.write('Distributed the workspace tables by workspace_id; reference tables set.\n');
+    return 0;
+  } finally {
+    await client.end();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
@@ -123,9 +149,11 @@ async function main(argv: string[]): Promise<number> {
     return dataMigration(rest[1], rest.slice(2));
   }
   if (command === 'backfill-history') return backfill(rest);
+  if (command === 'distribute' && rest.length === 0) return distributeCommand();
   const cli: CliContext = { openConfigured, pickWorkspace, option, setUp };
   if (command === 'import' && rest[0] && !rest[0].startsWith('-')) return importCommand(rest[0], rest.slice(1), cli);
   if (command === 'export') return exportCommand(rest, cli);
+  if (command === 'copy-database') return copyDatabaseCommand(rest, cli);
   process.stderr.write(`crm: unknown command or argument: ${argv.join(' ')}\n\n${USAGE}`);
   return 2;
 }
@@ -134,7 +162,7 @@ if (import.meta.main) {
   try {
     process.exitCode = await main(process.argv.slice(2));
   } catch (err) {
-    process.stderr.write(err instanceof InstanceLockedError ? `${err.message}\n` : `crm: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(err instanceof InstanceLockedError || err instanceof CitusMissingError || err instanceof TargetNotEmptyError || err instanceof SchemaMismatchError ? `${err.message}\n` : `crm: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;
   }
 }

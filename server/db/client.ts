@@ -43,6 +43,8 @@ export interface OpenOptions {
   poolSize?: number;
   /** Apply migrations at open (default true). */
   migrate?: boolean;
+  /** Called with every statement the server sends through `db` (test/workspace-filter.test.ts checks them). */
+  onQuery?: (query: string, params: unknown[]) => void;
 }
 
 export class InstanceLockedError extends Error {
@@ -116,6 +118,11 @@ export function writesAreSerial(db: DbOrTx): boolean {
   return serialDatabases.has(db);
 }
 
+function loggerOf(options: OpenOptions) {
+  const onQuery = options.onQuery;
+  return onQuery ? { logger: { logQuery: (query: string, params: unknown[]) => onQuery(query, params) } } : {};
+}
+
 export async function openDatabase(options: OpenOptions = {}): Promise<Database> {
   const runMigrations = options.migrate ?? true;
   if (options.databaseUrl) {
@@ -128,7 +135,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
     pool.on('error', (err) => {
       if ((err as { code?: string }).code !== '57P01') console.error(`PostgreSQL connection error: ${err.message}`);
     });
-    const db = drizzlePg(pool, { schema }) as unknown as Db;
+    const db = drizzlePg(pool, { schema, ...loggerOf(options) }) as unknown as Db;
     if (runMigrations) await migratePg(db as never, { migrationsFolder });
     return { db, kind: 'postgres', close: () => pool.end() };
   }
@@ -145,7 +152,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
       ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
       relaxedDurability: !durable,
     });
-    const db = drizzlePglite(client, { schema }) as unknown as Db;
+    const db = drizzlePglite(client, { schema, ...loggerOf(options) }) as unknown as Db;
     if (runMigrations) await migratePglite(db as never, { migrationsFolder });
     serialDatabases.add(db);
     return {

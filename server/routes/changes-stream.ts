@@ -6,61 +6,33 @@ import { z } from 'zod';
 import { changesQuery } from '../../shared/history.ts';
 import { rowsOf } from '../db/client.ts';
 import { type ChangeCursor, formatCursor, parseCursor, readChanges } from '../domain/history/changes.ts';
+import { nextWrite, wakeStreams } from '../domain/history/live.ts';
 import type { AppEnv } from '../env.ts';
 import type { Revocations } from '../middleware/revocations.ts';
 import { validate } from '../validate.ts';
-
-/**
- * Wakes the live streams of a workspace when a write of this process has finished (committed or
- * not: a stream that wakes for nothing reads an empty page). Writes of other processes (another
- * server on the same PostgreSQL, the command line) are found by the streams' polling instead.
- */
-const waiting = new Map<string, Set<() => void>>();
-
-function wake(workspaceId: string): void {
-  const set = waiting.get(workspaceId);
-  if (!set) return;
-  waiting.delete(workspaceId);
-  for (const resolve of set) resolve();
-}
-
-/** Resolves at the next write of the workspace in this process, or after `ms`, or when one of `aborts` is called. */
-function nextWrite(workspaceId: string, ms: number, aborts: Set<() => void>): Promise<void> {
-  return new Promise((resolve) => {
-    let set = waiting.get(workspaceId);
-    if (!set) waiting.set(workspaceId, (set = new Set()));
-    const done = () => {
-      clearTimeout(timer);
-      waiting.get(workspaceId)?.delete(done);
-      aborts.delete(done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    set.add(done);
-    aborts.add(done);
-  });
-}
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * Mount before authentication and before the idempotency middleware (whose transaction commits
  * when its `next()` returns): after each write request of an authenticated caller, the live
- * streams of its workspace read on.
+ * streams of its workspace in this process read on. Writes of other processes (another server on
+ * the same PostgreSQL, a job, the command line) wake them through PostgreSQL NOTIFY
+ * (server/domain/history/live.ts), and the streams' polling catches anything missed.
  */
 export function changeNotifier(): MiddlewareHandler<AppEnv> {
   return async function changeNotifierMiddleware(c, next) {
     await next();
     if (!WRITES.has(c.req.method)) return;
     const auth = c.get('auth') as AppEnv['Variables']['auth'] | undefined;
-    if (auth && c.res.status < 500) wake(auth.workspaceId);
+    if (auth && c.res.status < 500) wakeStreams(auth.workspaceId);
   };
 }
 
 export interface ChangeStreamOptions {
   /** A comment line this often keeps proxies and the client's idle timers from closing the stream (ms). */
   heartbeatMs?: number;
-  /** Without a write of this process, read the feed again this often anyway (ms). */
+  /** Without a wake-up (a write here, or a NOTIFY from another process), read the feed again this often anyway (ms). */
   pollMs?: number;
   /** The `retry:` the client's EventSource waits before reconnecting (ms). */
   retryMs?: number;
