@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../shared/audit.ts';
 import type { ChangeEvent } from '../shared/history.ts';
+import { appScope } from '../shared/scopes.ts';
 import { rowsOf } from '../server/db/client.ts';
 import { claimJob, runJob } from '../server/domain/imports/runner.ts';
 import { upload } from './fixtures/imports/upload.ts';
@@ -31,7 +32,7 @@ async function workspace(name: string): Promise<Workspace> {
   const [me] = rowsOf<{ id: number }>(await t.db.db.execute(sql`select id from users where workspace_id = ${ws.body.id}`));
   const rep = await t.call('POST', '/api/users', { name: 'Riley Rep', email: `riley@${name}.example`, role: 'rep' }, admin);
   expect(rep.status).toBe(201);
-  const app = await t.call('POST', '/api/tokens', { name: 'Sync app' }, admin);
+  const app = await t.call('POST', '/api/tokens', { name: 'Sync app', scopes: appScope.options }, admin);
   expect(app.status).toBe(201);
   return { id: ws.body.id, admin, adminId: String(me!.id), rep: rep.body.token, repId: String(rep.body.id), app: app.body.token, appId: String(app.body.id) };
 }
@@ -138,8 +139,10 @@ describe('audit trail', () => {
 
     it('issue 13: users, tokens, plan, settings, schemas, labels and limits are recorded with the admin who did them', async () => {
       expect((await t.call('PATCH', '/api/workspace', { settings: { lifecycleStageSync: true } }, w.admin)).status).toBe(200);
-      expect((await t.call('PATCH', '/api/workspace', { plan: 'professional', name: 'Admin ws' }, w.admin)).status).toBe(200);
-      expect((await t.call('PATCH', '/api/workspace', { plan: 'enterprise' }, w.admin)).status).toBe(200);
+      expect((await t.call('PATCH', '/api/workspace', { name: 'Admin ws' }, w.admin)).status).toBe(200);
+      // plans are the instance owner's: recorded in the workspace's trail with the owner as actor
+      expect((await t.call('PATCH', `/api/workspaces/${w.id}`, { plan: 'professional' })).status).toBe(200);
+      expect((await t.call('PATCH', `/api/workspaces/${w.id}`, { plan: 'enterprise' })).status).toBe(200);
       const schema = await t.call('POST', '/crm/v3/schemas', { name: 'cars', labels: { singular: 'Car', plural: 'Cars' }, properties: [{ name: 'model', label: 'Model', type: 'string', fieldType: 'text' }], primaryDisplayProperty: 'model', associatedObjects: ['contacts'] }, w.admin);
       expect(schema.status, JSON.stringify(schema.body)).toBe(201);
       const typeId = schema.body.objectTypeId as string;
@@ -175,10 +178,13 @@ describe('audit trail', () => {
         'limits.removed',
         'label.deleted',
       ]);
-      for (const e of page.results) expect(e.actor).toEqual(admin);
+      for (const e of page.results) {
+        if (e.action === 'workspace.plan_changed') expect(e.actor).toMatchObject({ kind: 'user', name: 'Owner' });
+        else expect(e.actor).toEqual(admin);
+      }
       const byAction = (a: string) => page.results.filter((e) => e.action === a);
       expect(byAction('user.created')[0]).toMatchObject({ targetType: 'user', targetId: w.repId, details: { name: 'Riley Rep', role: 'rep' } });
-      expect(byAction('token.created')[0]).toMatchObject({ targetType: 'token', targetId: w.appId, details: { name: 'Sync app', kind: 'app' } });
+      expect(byAction('token.created')[0]).toMatchObject({ targetType: 'token', targetId: w.appId, details: { name: 'Sync app', kind: 'app', scopes: appScope.options } });
       expect(JSON.stringify(byAction('token.created')[0])).not.toContain(w.app); // never the secret
       expect(byAction('workspace.plan_changed').map((e) => e.details)).toEqual([{ from: 'professional', to: 'enterprise' }, { from: 'enterprise', to: 'professional' }]);
       expect(byAction('workspace.settings_changed')[0]!.details).toEqual({ lifecycleStageSync: { from: null, to: true } }) // unset before: the default;

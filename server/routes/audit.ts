@@ -3,7 +3,6 @@ import { describeRoute, resolver } from 'hono-openapi';
 import { auditPage, auditQuery } from '../../shared/audit.ts';
 import { readAudit } from '../domain/audit.ts';
 import type { AppEnv } from '../env.ts';
-import { requireAdmin } from '../middleware/auth.ts';
 import { validate } from '../validate.ts';
 import { nextLink } from './history.ts';
 
@@ -21,7 +20,6 @@ export function auditRoutes() {
     validate('query', auditQuery),
     async (c) => {
       const auth = c.get('auth');
-      requireAdmin(auth);
       const page = await readAudit(c.get('db'), auth.workspaceId, c.req.valid('query'));
       const paging = page.after !== null ? { paging: { next: { after: page.after, link: nextLink(c, page.after) } } } : {};
       return c.json({ results: page.results, ...paging }, 200);
