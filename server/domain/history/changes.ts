@@ -73,9 +73,18 @@ interface PageRow {
     id: number;
     committed_at: string | null;
     kind: 'association' | 'record';
-    entry: EntryRow | null;
-    actor: AuditActor | null;
-    record: { action: RecordAction; occurred_at: string; object_type_name: string; object_id: number; properties: Record<string, string | null> | null; merged_into: number | null; source: string | null } | null;
+    /** The history row and its actor, read in one lookup. */
+    entry: { row: EntryRow; actor: AuditActor | null } | null;
+    record: {
+      action: RecordAction;
+      occurred_at: string;
+      object_type_name: string;
+      object_id: number;
+      properties: Record<string, string | null> | null;
+      merged_into: number | null;
+      source: string | null;
+      actor: AuditActor | null;
+    } | null;
   }> | null;
 }
 
@@ -100,14 +109,12 @@ async function readPage(db: DbOrTx, workspaceId: string, after: ChangeCursor, li
       select (select count(*)::int from c) as commits, (select max(seq) from c) as max_seq,
         (select json_agg(json_build_object(
           'seq', k.seq, 'id', k.id, 'committed_at', k.committed_at, 'kind', k.kind,
-          'entry', case when k.kind = 'association' then (select ${entryJsonSql(ws)} from association_history h where h.workspace_id = ${ws} and h.id = k.id) end,
+          'entry', case when k.kind = 'association' then (select json_build_object('row', ${entryJsonSql(ws)}, 'actor', ${associationActorSql(ws)})
+            from association_history h where h.workspace_id = ${ws} and h.id = k.id) end,
           'record', case when k.kind = 'record' then (select json_build_object(
             'action', r.action, 'occurred_at', r.occurred_at, 'object_type_name', ${typeNameSql(ws, sql`r.object_type`)},
-            'object_id', r.object_id, 'properties', r.properties, 'merged_into', r.merged_into, 'source', r.source)
-            from record_changes r where r.workspace_id = ${ws} and r.id = k.id) end,
-          'actor', case when k.kind = 'association'
-            then (select ${associationActorSql(ws)} from association_history h where h.workspace_id = ${ws} and h.id = k.id)
-            else (select ${recordActorSql} from record_changes r where r.workspace_id = ${ws} and r.id = k.id) end)
+            'object_id', r.object_id, 'properties', r.properties, 'merged_into', r.merged_into, 'source', r.source, 'actor', ${recordActorSql})
+            from record_changes r where r.workspace_id = ${ws} and r.id = k.id) end)
           order by k.seq, k.id)
         from k) as events`),
   );
@@ -132,12 +139,13 @@ function associationActorSql(ws: string): SQL {
 }
 
 function toEvent(e: NonNullable<PageRow['events']>[number]): ChangeEvent {
+  const actor = (e.kind === 'association' ? e.entry?.actor : e.record?.actor) ?? null;
   const base = {
     cursor: `${e.seq}.${e.id}`,
     committedAt: e.committed_at === null ? null : new Date(e.committed_at).toISOString(),
-    ...(e.actor !== null ? { actor: e.actor } : {}),
+    ...(actor !== null ? { actor } : {}),
   };
-  if (e.kind === 'association') return { ...base, kind: 'association', ...toEntry(e.entry!) };
+  if (e.kind === 'association') return { ...base, kind: 'association', ...toEntry(e.entry!.row) };
   const r = e.record!;
   return {
     ...base,
