@@ -1,3 +1,4 @@
+import { RateLimiterMemory, type RateLimiterRes } from 'rate-limiter-flexible';
 import { ALL_OBJECT_READ_SCOPES, type AppScope, objectScope } from '../shared/scopes.ts';
 import type { Principal } from './env.ts';
 import { ApiError } from './errors.ts';
@@ -24,6 +25,8 @@ export interface Permission {
 
 /** The most records a rep may archive in one batch call (admins and apps: the batch limit, 1,000). */
 export const REP_BATCH_ARCHIVE_MAX = 100;
+/** The most merges a rep may make in an hour (per server process); admins and apps: no such limit. */
+export const REP_MERGES_PER_HOUR = 30;
 
 const read = (param: string) => (p: Params) => [objectScope(p[param] ?? '', 'read')];
 const write = (param: string) => (p: Params) => [objectScope(p[param] ?? '', 'write')];
@@ -84,7 +87,7 @@ export const PERMISSIONS: Record<string, Permission> = {
   'GET /crm/v3/objects/:objectType/:id': rep(read('objectType')),
   'PATCH /crm/v3/objects/:objectType/:id': rep(write('objectType')),
   'DELETE /crm/v3/objects/:objectType/:id': rep(write('objectType')),
-  'POST /crm/v3/objects/:objectType/merge': rep(write('objectType'), 'one pair per call; undoable'),
+  'POST /crm/v3/objects/:objectType/merge': rep(write('objectType'), `a rep at most ${REP_MERGES_PER_HOUR} merges an hour`),
   'POST /api/merges/:mergeId/undo': rep('never'),
   'POST /api/objects/:objectType/:id/restore': rep(write('objectType')),
   'POST /api/objects/:objectType/:id/activities': rep((p) => [...new Set([objectScope(p.objectType ?? '', 'write'), 'crm.objects.contacts.write' as const])]),
@@ -174,5 +177,23 @@ export function assertMayBatchArchive(principal: Principal, count: number): void
     throw new ApiError('FORBIDDEN', `A rep archives at most ${REP_BATCH_ARCHIVE_MAX} records per call (${count} given); an admin may archive up to 1,000`, {
       errors: [{ message: `at most ${REP_BATCH_ARCHIVE_MAX} inputs for a rep`, in: 'body:inputs', code: 'ROLE_REQUIRED' }],
     });
+  }
+}
+
+const repMerges = new RateLimiterMemory({ points: REP_MERGES_PER_HOUR, duration: 3_600 });
+
+/**
+ * Merges: a rep makes at most REP_MERGES_PER_HOUR an hour (a merge takes a record's associations
+ * away from it; undoable, but a slip repeated many times is a lot to undo). Answers the seconds to
+ * wait when over, or 0 (and counts this one).
+ */
+export async function repMergeWait(auth: { workspaceId: string; principal: Principal }): Promise<number> {
+  if (auth.principal.kind !== 'user' || auth.principal.role !== 'rep') return 0;
+  try {
+    await repMerges.consume(`${auth.workspaceId}:${auth.principal.userId}`);
+    return 0;
+  } catch (res) {
+    if (res instanceof Error) throw res;
+    return Math.max(1, Math.ceil((res as RateLimiterRes).msBeforeNext / 1000));
   }
 }

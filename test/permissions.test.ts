@@ -72,7 +72,7 @@ describe('one permission for every route (issue 13)', () => {
     expect(Object.keys(PERMISSIONS).filter((k) => !keys.includes(k)), 'rules without a route').toEqual([]);
   });
 
-  it('every route, for owner, admin, rep, app with every scope and app with none: refused with 403 exactly where the table says', async () => {
+  it('every route, for owner, admin, rep, app with every scope and app with none: refused with 403 exactly where the table says', { timeout: 180_000 }, async () => {
     const mismatches: string[] = [];
     let calls = 0;
     for (const { method, path } of operations()) {

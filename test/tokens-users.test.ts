@@ -94,9 +94,10 @@ describe('tokens: list and revoke (issue 13)', () => {
     expect([local.status, remote.status]).toEqual([200, 200]);
     const list = (await t.call('GET', '/api/tokens')).body.results as Array<{ id: number; userId: number | null }>;
     const tokenId = list.find((r) => r.userId === rep.id)!.id;
-    const revokedAt = Date.now();
     expect((await here.request(`/api/tokens/${tokenId}`, { method: 'DELETE', headers: { authorization: `Bearer ${t.token}` } })).status).toBe(204);
-    expect((await within(local.ended, 1_000)) - revokedAt).toBeLessThan(200);
+    // from the moment the revoke has answered (it commits before)
+    const revokedAt = Date.now();
+    expect((await within(local.ended, 1_000)) - revokedAt).toBeLessThan(100);
     expect((await within(remote.ended, 2_000)) - revokedAt).toBeLessThan(1_000);
   });
 });
@@ -206,5 +207,22 @@ describe('conditional rules (issue 13)', () => {
     expect((await t.call('GET', `/crm/v3/objects/deals/${ids[0]}`)).status).toBe(200);
     expect((await t.call('POST', '/crm/v3/objects/deals/batch/archive', { inputs: inputs.slice(0, 100) }, rep.token)).status).toBe(204);
     expect((await t.call('POST', '/crm/v3/objects/deals/batch/archive', { inputs: inputs.slice(100) })).status).toBe(204);
+  });
+
+  it('merges: a rep makes at most 30 an hour (429 with Retry-After), an admin is not limited', async () => {
+    const rep = await newUser('rep', 'merger@rules.example');
+    const ids = await seedRecords(t.db.db, t.workspaceId, '0-1', Array.from({ length: 64 }, (_, i) => ({ email: `merge${i}@rules.example` })));
+    const merge = (i: number, token?: string) => t.app.request('/crm/v3/objects/contacts/merge', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token ?? t.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ primaryObjectId: String(ids[2 * i]), objectIdToMerge: String(ids[2 * i + 1]) }),
+    });
+    for (let i = 0; i < 30; i++) expect((await merge(i, rep.token)).status).toBe(200);
+    const over = await merge(30, rep.token);
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await over.json()) as { message: string }).message).toMatch(/at most 30 merges an hour/);
+    expect((await t.call('GET', `/crm/v3/objects/contacts/${ids[61]}`)).status).toBe(200);
+    expect((await merge(31)).status).toBe(200);
   });
 });

@@ -10,6 +10,8 @@ import { restoreRecord } from '../domain/lifecycle/restore.ts';
 import { resolveObjectType } from '../domain/object-types.ts';
 import { publicObject } from '../domain/records.ts';
 import { actorOf, type AppEnv, type Auth } from '../env.ts';
+import { ApiError } from '../errors.ts';
+import { REP_MERGES_PER_HOUR, repMergeWait } from '../permissions.ts';
 import { validate } from '../validate.ts';
 
 const tags = ['Record lifecycle'];
@@ -107,6 +109,11 @@ export function lifecycleRoutes() {
       async (c) => {
         const auth = c.get('auth');
         const db = c.get('db');
+        const wait = await repMergeWait(auth);
+        if (wait > 0) {
+          c.header('retry-after', String(wait));
+          throw new ApiError('RATE_LIMITED', `A rep makes at most ${REP_MERGES_PER_HOUR} merges an hour; retry after ${wait} s, or ask an admin`, { errors: [{ message: 'rep merge limit', in: 'permission', code: 'REP_LIMIT' }] });
+        }
         const type = await resolveObjectType(db, auth.workspaceId, c.req.valid('param').objectType);
         const { survivor, mergeId } = await mergeRecords(db, writeContext(auth), type, c.req.valid('json'));
         c.header('x-merge-id', mergeId);
