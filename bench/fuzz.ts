@@ -2,7 +2,7 @@ import { createApp } from '../server/app.ts';
 import { openDatabase } from '../server/db/client.ts';
 import { bootstrapInstance } from '../server/domain/workspaces.ts';
 import { describeFailure, fuzzRoutes } from '../test/fuzz/routes.ts';
-import { FUZZ_SKIP, type FuzzDocument, seedForFuzz } from '../test/fuzz/seed.ts';
+import { FUZZ_BODIES, FUZZ_SKIP, type FuzzDocument, seedForFuzz } from '../test/fuzz/seed.ts';
 
 /**
  * The long route fuzz (issue 13): what test/fuzz.test.ts runs in CI, with many more requests.
@@ -27,7 +27,7 @@ const call = async (method: string, path: string, body?: unknown) => {
 const { known, knownBy } = await seedForFuzz(call);
 const doc = (await (await app.request('/openapi.json')).json()) as FuzzDocument;
 const started = performance.now();
-const report = await fuzzRoutes(doc, { request: (path, init) => app.request(path, init), token: boot.token }, { runs, maxMs, seed, known, knownBy, skip: FUZZ_SKIP });
+const report = await fuzzRoutes(doc, { request: (path, init) => app.request(path, init), token: boot.token }, { runs, maxMs, seed, known, knownBy, bodies: FUZZ_BODIES, skip: FUZZ_SKIP });
 const seconds = (performance.now() - started) / 1000;
 console.log(`fuzz (${database.kind}, seed ${seed}): ${report.requests} requests to ${report.operations} operations in ${seconds.toFixed(1)} s (${Math.round(report.requests / seconds)}/s); ${report.failures.length} failing; slowest ${Math.round(report.slowestMs)} ms`);
 console.log(`statuses: ${JSON.stringify(report.statuses)}`);

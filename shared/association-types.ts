@@ -112,9 +112,12 @@ export function hubspotPrimaryType(fromType: string, toType: string): Associatio
   return primaryByPair.get(`${fromType}>${toType}`);
 }
 
+/** An association type id: a positive whole number the database's integer column holds (a larger one would be a 500). */
+export const associationTypeIdValue = z.number().int().positive().max(2_147_483_647);
+
 /** An association type as HubSpot's v4 API shows it. */
 export const associationSpec = z.object({
   associationCategory: associationCategory,
-  associationTypeId: z.number().int().positive(),
+  associationTypeId: associationTypeIdValue,
 });
 export type AssociationSpec = z.infer<typeof associationSpec>;

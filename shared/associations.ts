@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { associationCategory, associationSpec } from './association-types.ts';
+import { associationCategory, associationSpec, associationTypeIdValue } from './association-types.ts';
 import { LIMITS } from './plans.ts';
 
 /** Record ids arrive as strings or numbers (HubSpot's clients send both). */
@@ -47,12 +47,12 @@ export const labelCreateBody = z.object({
   primaryStyle: z.boolean().optional(),
 });
 export const labelUpdateBody = z.object({
-  associationTypeId: z.number().int().positive(),
+  associationTypeId: associationTypeIdValue,
   label: z.string().trim().min(1).max(100),
   inverseLabel: z.string().trim().min(1).max(100).optional(),
 });
-export const labelDeletePath = pairPath.extend({ typeId: z.coerce.number().int().positive() });
+export const labelDeletePath = pairPath.extend({ typeId: z.coerce.number().int().positive().max(2_147_483_647) });
 
-const limitInput = z.object({ category: associationCategory, typeId: z.number().int().positive(), maxToObjectIds: z.number().int() });
+const limitInput = z.object({ category: associationCategory, typeId: associationTypeIdValue, maxToObjectIds: z.number().int() });
 export const limitsBody = batchOf(limitInput);
-export const limitsPurgeBody = batchOf(z.object({ category: associationCategory, typeId: z.number().int().positive() }));
+export const limitsPurgeBody = batchOf(z.object({ category: associationCategory, typeId: associationTypeIdValue }));

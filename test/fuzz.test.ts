@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { useTestApp } from './helpers/app.ts';
 import { describeFailure, fuzzRoutes } from './fuzz/routes.ts';
-import { FUZZ_SKIP, type FuzzDocument, seedForFuzz } from './fuzz/seed.ts';
+import { FUZZ_BODIES, FUZZ_SKIP, type FuzzDocument, seedForFuzz } from './fuzz/seed.ts';
 
 /**
  * Issue 13: every route of the OpenAPI document, fuzzed with hostile path parameters, query
@@ -17,7 +17,7 @@ const maxMs = Number(process.env.FUZZ_MAX_MS ?? 5_000);
 it('issue 13: no fuzzed request to any route answers a 5xx or hangs', async () => {
   const { known, knownBy } = await seedForFuzz(t.call);
   const doc = (await (await t.app.request('/openapi.json')).json()) as FuzzDocument;
-  const report = await fuzzRoutes(doc, { request: (path, init) => t.app.request(path, init), token: t.token }, { runs, maxMs, known, knownBy, skip: FUZZ_SKIP, seed: Number(process.env.FUZZ_SEED ?? 13) });
+  const report = await fuzzRoutes(doc, { request: (path, init) => t.app.request(path, init), token: t.token }, { runs, maxMs, known, knownBy, bodies: FUZZ_BODIES, skip: FUZZ_SKIP, seed: Number(process.env.FUZZ_SEED ?? 13) });
   console.info(`fuzz (${process.env.TEST_DB}): ${report.requests} requests to ${report.operations} operations, ${report.failures.length} failing, slowest ${Math.round(report.slowestMs)} ms; statuses ${JSON.stringify(report.statuses)}`);
   for (const f of report.failures) console.info(describeFailure(f));
   expect(report.operations).toBeGreaterThan(50);

@@ -90,3 +90,19 @@ describe('issue 13: PATCH /api/workspace with nothing to change', () => {
     }
   });
 });
+
+describe('issue 13: 500s the route fuzz found, now 4xx or fine', () => {
+  it('a repeated object type in a thread recommendation is taken once (was: WITH query name specified more than once)', async () => {
+    for (const path of ['/api/recommendations/thread', '/api/companion/thread']) {
+      const r = await t.call('POST', path, { participants: [{ email: 'ann@fuzz-found.example' }], objectTypes: ['companies', 'companies'] });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+    }
+  });
+
+  it('an association type id past the integer range is a 400 naming it (was: out of range for type integer)', async () => {
+    const r = await t.call('POST', '/crm/v4/associations/definitions/configurations/contacts/contacts/batch/purge', { inputs: [{ category: 'HUBSPOT_DEFINED', typeId: 9007199254740991 }] });
+    expectRefusedAt(r, 'body:inputs[0].typeId');
+    const c = await t.call('POST', '/crm/v4/associations/contacts/companies/batch/create', { inputs: [{ from: { id: '1' }, to: { id: '2' }, types: [{ associationCategory: 'USER_DEFINED', associationTypeId: 2 ** 40 }] }] });
+    expectRefusedAt(c, /^body:inputs\[0\]\.types\[0\]\.associationTypeId/);
+  });
+});

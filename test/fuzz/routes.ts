@@ -26,6 +26,8 @@ export interface FuzzOptions {
   known?: string[];
   /** Such values by parameter or field name (`objectType`, `propertyName`); names ending in `Type` or `Id` fall back to `type` and `id`. */
   knownBy?: Record<string, string[]>;
+  /** A body the server accepts, by operation (`POST /crm/v3/objects/{objectType}/search`): the systematic pass starts from it. */
+  bodies?: Record<string, unknown>;
   /** Operations left out (`GET /api/changes/stream`), with the reason in the caller. */
   skip?: Set<string>;
 }
@@ -313,7 +315,7 @@ function leafCount(value: unknown): number {
  * every declared query parameter, every leaf of the body, at most `maxPlaces`) given two of the
  * sharp values in turn. Random requests find combinations; these make sure no place is missed.
  */
-async function systematicRequests(doc: Document, method: string, template: string, op: OpenAPIV3_1.OperationObject, known: string[], seed: number, accepted: (r: FuzzRequest) => Promise<boolean>, maxPlaces = 14): Promise<FuzzRequest[]> {
+async function systematicRequests(doc: Document, method: string, template: string, op: OpenAPIV3_1.OperationObject, known: string[], seed: number, accepted: (r: FuzzRequest) => Promise<boolean>, goodBody: unknown, maxPlaces = 14): Promise<FuzzRequest[]> {
   const pathNames = [...template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
   const queryNames = (op.parameters ?? []).map((p) => p as OpenAPIV3_1.ParameterObject).filter((p) => p.in === 'query').map((p) => p.name);
   const content = op.requestBody && !('$ref' in op.requestBody) ? op.requestBody.content : undefined;
@@ -324,6 +326,11 @@ async function systematicRequests(doc: Document, method: string, template: strin
   const tries = 16;
   const valueSamples = fc.sample(fc.tuple(...pathNames.map((n) => fc.constantFrom(...knownFor(n, known.length > 0 ? known : ['x'])))), { numRuns: tries, seed });
   const bodySamples = withBody ? fc.sample(validFromSchema(doc, jsonSchema, known), { numRuns: tries, seed }) : [];
+  // a known good body, tried with each sample of path values first
+  if (withBody && goodBody !== undefined) {
+    bodySamples.unshift(...valueSamples.map(() => goodBody));
+    valueSamples.unshift(...valueSamples.slice());
+  }
   let values = valueSamples[0];
   let body = bodySamples[0];
   const build = (segments: string[], query: Record<string, string>, b: unknown): FuzzRequest => {
@@ -334,7 +341,7 @@ async function systematicRequests(doc: Document, method: string, template: strin
     const search = Object.entries(query).map(([k, v]) => `${encode(k)}=${encode(v)}`).join('&');
     return { method: method.toUpperCase(), path: search ? `${path}?${search}` : path, contentType: b === undefined ? undefined : 'application/json', body: b === undefined ? undefined : JSON.stringify(b) };
   };
-  for (let i = 0; i < tries; i++) {
+  for (let i = 0; i < Math.max(valueSamples.length, bodySamples.length); i++) {
     if (await accepted(build(valueSamples[i] ?? [], {}, bodySamples[i]))) {
       values = valueSamples[i];
       body = bodySamples[i];
@@ -389,7 +396,7 @@ export async function fuzzRoutes(doc: Document, target: FuzzTarget, options: Fuz
         if (answer.status >= 500 || answer.ms > options.maxMs) report.failures.push({ operation, status: answer.status, ms: Math.round(answer.ms), request: r, answer: answer.answer });
         return answer.status < 300;
       };
-      const examples = (await systematicRequests(doc, method, template, op, known, (options.seed ?? 0) + report.operations, probe)).map((r) => [r] as [FuzzRequest]);
+      const examples = (await systematicRequests(doc, method, template, op, known, (options.seed ?? 0) + report.operations, probe, options.bodies?.[operation])).map((r) => [r] as [FuzzRequest]);
       const result = await fc.check(
         fc.asyncProperty(requestsOf(doc, method, template, op, known), async (r) => {
           report.requests++;

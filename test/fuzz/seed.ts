@@ -61,6 +61,15 @@ export async function seedForFuzz(call: Call): Promise<{ known: string[]; knownB
   return { known: [...ids, ...types, ...propertyNames, ...labelIds, ...mergeIds, 'ann@fuzz.example', 'fuzz.example', 'emails'], knownBy };
 }
 
+/** Bodies the server accepts, so the systematic pass puts each sharp value into an otherwise good request. */
+export const FUZZ_BODIES: Record<string, unknown> = {
+  'POST /crm/v3/objects/{objectType}/search': { filterGroups: [{ filters: [{ propertyName: 'firstname', operator: 'GT', value: 'Ann' }, { propertyName: 'createdate', operator: 'BETWEEN', value: '2020-01-01T00:00:00Z', highValue: '2030-01-01T00:00:00Z' }] }], sorts: ['firstname'], limit: 10 },
+  'POST /crm/v3/objects/{objectType}': { properties: { email: 'new@fuzz.example', firstname: 'New' } },
+  'POST /crm/v3/objects/{objectType}/batch/create': { inputs: [{ properties: { email: 'b1@fuzz.example', firstname: 'B' } }] },
+  'POST /crm/v3/objects/{objectType}/batch/read': { properties: ['firstname'], inputs: [{ id: '1001' }] },
+  'PATCH /api/workspace': { settings: { internalDomains: ['fuzz.example'] } },
+};
+
 /** Operations the fuzzer leaves out, and why (none today: an event stream is closed after its headers). */
 export const FUZZ_SKIP = new Set<string>();
 

@@ -41,7 +41,8 @@ export function threadParticipants(scope: Scope, body: Pick<ThreadRecommendation
 /** Participants, ranked companies/deals/tickets, and what logging the email would associate (X2, R10, R18). */
 export async function recommendForThread(db: DbOrTx, scope: Scope, body: ThreadParams): Promise<ThreadRecommendationsResponse> {
   const people = threadParticipants(scope, body);
-  const targets = (body.objectTypes ?? ['companies', 'deals', 'tickets']).map((t) => standardObject(t)!.typeId);
+  // each type once: a repeated one would name its part of the query twice
+  const targets = [...new Set(body.objectTypes ?? ['companies', 'deals', 'tickets'])].map((t) => standardObject(t)!.typeId);
   const inputs: ThreadParticipantInput[] = people.map((p) => {
     const domain = companyDomainKey(p.key);
     return { email: p.key, exact: domain?.exact ?? null, registrable: domain?.registrable ?? null };
