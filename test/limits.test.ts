@@ -56,13 +56,15 @@ describe('415 for bodies that are not JSON (issue 13)', () => {
   it('issue 13: every route of the OpenAPI document that takes a JSON body answers 415 to text/plain', async () => {
     const doc = (await (await t.app.request('/openapi.json')).json()) as OpenAPIV3_1.Document;
     const params: Record<string, string> = { objectType: 'contacts', fromObjectType: 'contacts', toObjectType: 'companies', objectId: '1', fromObjectId: '1', toObjectId: '2', id: '1', mergeId: '1' };
+    // a workspace id is a uuid: a malformed one would be refused (400) before the body is looked at
+    const idOf = (path: string, name: string) => (path.startsWith('/api/workspaces/') && name === 'id' ? crypto.randomUUID() : (params[name] ?? '1'));
     const checked: string[] = [];
     for (const [path, item] of Object.entries(doc.paths ?? {})) {
       for (const method of ['post', 'put', 'patch', 'delete'] as const) {
         const op = item?.[method];
         const content = (op?.requestBody as OpenAPIV3_1.RequestBodyObject | undefined)?.content;
         if (!content?.['application/json']) continue;
-        const url = path.replace(/\{(\w+)\}/g, (_m, name: string) => params[name] ?? '1');
+        const url = path.replace(/\{(\w+)\}/g, (_m, name: string) => idOf(path, name));
         const res = await send(t.app, method.toUpperCase(), url, { contentType: 'text/plain', body: '{}' });
         expect(res.status, `${method.toUpperCase()} ${path}`).toBe(415);
         checked.push(`${method} ${path}`);
@@ -131,7 +133,7 @@ describe('Rate limits per token (issue 13)', () => {
   let repToken: string;
   beforeAll(async () => {
     limited = createApp({ db: t.db.db, tokenCacheMs: 0, rateLimits: { app: 5, user: 8, windowSeconds: 10 } });
-    appToken = (await t.call('POST', '/api/tokens', { name: 'sync app' })).body.token;
+    appToken = (await t.call('POST', '/api/tokens', { name: 'sync app', scopes: ['crm.objects.contacts.read', 'crm.objects.contacts.write'] })).body.token;
     repToken = (await t.call('POST', '/api/users', { name: 'Rep', email: 'rep-limits@example.org', role: 'rep' })).body.token;
   });
 
@@ -159,7 +161,7 @@ describe('Rate limits per token (issue 13)', () => {
   it('issue 13: a user\'s token has its own budget (8 here); budgets are per token', async () => {
     for (let i = 0; i < 8; i++) expect((await send(limited, 'GET', '/crm/v3/objects/contacts', { token: repToken })).status).toBe(200);
     expect((await send(limited, 'GET', '/crm/v3/objects/contacts', { token: repToken })).status).toBe(429);
-    const otherApp = (await t.call('POST', '/api/tokens', { name: 'second app' })).body.token;
+    const otherApp = (await t.call('POST', '/api/tokens', { name: 'second app', scopes: ['crm.objects.contacts.read'] })).body.token;
     expect((await send(limited, 'GET', '/crm/v3/objects/contacts', { token: otherApp })).status).toBe(200);
   });
 

@@ -191,7 +191,8 @@ describe('CRM v3 schemas (custom object types)', () => {
       const token = ws.body.adminToken;
       await t.call('POST', S, egg('things'), token);
       const rec = await t.call('POST', '/crm/v3/objects/things', { properties: { title: 'Kept' } }, token);
-      await t.call('PATCH', '/api/workspace', { plan: 'professional' }, token);
+      // plans are the instance owner's
+      expect((await t.call('PATCH', `/api/workspaces/${ws.body.id}`, { plan: 'professional' })).status).toBe(200);
       expect((await t.call('GET', `/crm/v3/objects/things/${rec.body.id}`, undefined, token)).status).toBe(200);
       const refused = await t.call('POST', '/crm/v3/objects/things', { properties: { title: 'New' } }, token);
       expect(refused).toMatchObject({ status: 403, body: { subCategory: 'PLAN_REQUIRED' } });
