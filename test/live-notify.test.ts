@@ -9,7 +9,7 @@ import { type TestDatabase, testDatabase } from './helpers/db.ts';
 
 /**
  * Issue 17, live streams across processes: a committed change wakes the streams of its workspace
- * through PostgreSQL NOTIFY (migration 0011), whoever wrote it; a lost LISTEN connection comes
+ * through PostgreSQL NOTIFY (the change_feed_notify migration), whoever wrote it; a lost LISTEN connection comes
  * back by itself, and the streams' polling covers the time it is away.
  */
 const onPostgres = process.env.TEST_DB === 'postgres';
