@@ -32,17 +32,25 @@ describe.skipIf(!onPostgres)('Citus migration path (issue 17, tenant sharding)',
     await target?.drop();
   });
 
-  it('distributes every workspace table by workspace_id; workspaces, users and tokens are the reference tables (the statement test allows exactly these)', async () => {
+  it('distributes every workspace table by workspace_id (read from the catalog, so new tables are included); workspaces, users and tokens are the reference tables (the statement test allows exactly these)', async () => {
     const plan = distributionPlan();
-    const tables = (await client.query<{ name: string }>(`select relname as name from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' order by 1`)).rows.map((r) => r.name);
     expect([...plan.reference].sort()).toEqual(['api_tokens', 'users', 'workspaces']);
-    expect([...plan.distributed, ...plan.reference].sort()).toEqual(tables);
-    // records first: the others are co-located with it
-    expect(plan.distributed[0]).toBe('records');
+    // records first (the others are co-located with it); the catalog loop skips exactly it and the reference tables
+    expect(plan.anchor).toBe('records');
+    expect([...plan.excluded].sort()).toEqual(['api_tokens', 'records', 'users', 'workspaces']);
+    // every table it distributes can be: workspace_id is the first column of its primary key
+    const keys = (await client.query<{ tbl: string; first: string }>(`select c.conrelid::regclass::text as tbl, a.attname as first from pg_constraint c
+      join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1] where c.contype = 'p' and c.connamespace = 'public'::regnamespace`)).rows;
+    const tables = (await client.query<{ name: string }>(`select relname as name from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r'`)).rows.map((r) => r.name);
+    const distributed = tables.filter((t) => !plan.reference.includes(t));
+    expect(distributed.length).toBeGreaterThan(10);
+    for (const t of distributed) expect(keys.find((k) => k.tbl === t)?.first, `primary key of ${t}`).toBe('workspace_id');
   });
 
   it('every unique index of a distributed table includes workspace_id (Citus can only enforce those)', async () => {
-    const { distributed } = distributionPlan();
+    const { reference } = distributionPlan();
+    const tables = (await client.query<{ name: string }>(`select relname as name from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r'`)).rows.map((r) => r.name);
+    const distributed = tables.filter((t) => !reference.includes(t));
     const indexes = (await client.query<{ tbl: string; name: string; def: string }>(`select t.relname as tbl, i.relname as name, pg_get_indexdef(x.indexrelid) as def
       from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class t on t.oid = x.indrelid
       where t.relnamespace = 'public'::regnamespace and x.indisunique`)).rows;

@@ -2,7 +2,10 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../server/app.ts';
+import type { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
 import { openDatabase } from '../server/db/client.ts';
+import { copyDatabase } from '../server/domain/copy-database.ts';
 import { bootstrapInstance } from '../server/domain/workspaces.ts';
 import { freshPostgres, tempDir } from './helpers/server-process.ts';
 import { call, generateWorkspace, workspaceReads } from './helpers/workspace.ts';
@@ -111,6 +114,43 @@ describe.skipIf(!onPostgres)('crm copy-database (issue 17: from PGlite to Postgr
       for (const [path, answer] of before) expect(await call(app, token, 'GET', path), path).toEqual(answer);
     } finally {
       await pgdb.close();
+    }
+  });
+
+  it('big tables get their secondary indexes built after their rows: the target ends with exactly the indexes of a migrated database, and the same answers', { timeout: SLOW }, async () => {
+    const other = await freshPostgres();
+    const source = await openDatabase({ dataDir: dir.path, durable: false });
+    const indexes = async (url: string) => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        return (await c.query(`select indexname, indexdef from pg_indexes where schemaname = 'public' order by indexname`)).rows;
+      } finally {
+        await c.end();
+      }
+    };
+    try {
+      await (await openDatabase({ databaseUrl: other.url })).close();
+      const expected = await indexes(other.url);
+      const client = new pg.Client({ connectionString: other.url });
+      await client.connect();
+      try {
+        const report = await copyDatabase((source.db as unknown as { $client: PGlite }).$client, client, { rebuildIndexesFrom: 1 });
+        expect(report.rows).toBeGreaterThan(100);
+      } finally {
+        await client.end();
+      }
+      expect(await indexes(other.url)).toEqual(expected);
+      const pgdb = await openDatabase({ databaseUrl: other.url });
+      try {
+        const app = createApp({ db: pgdb.db, tokenCacheMs: 0 });
+        for (const [path, answer] of before) expect(await call(app, token, 'GET', path), path).toEqual(answer);
+      } finally {
+        await pgdb.close();
+      }
+    } finally {
+      await source.close();
+      await other.drop();
     }
   });
 });

@@ -17,14 +17,18 @@ export function distributeStatements(): string[] {
     .filter((s) => s.replace(/^--.*$/gm, '').trim() !== '');
 }
 
-/** Tables the file distributes by workspace_id, and the ones it makes reference tables. */
-export function distributionPlan(): { distributed: string[]; reference: string[]; functions: string[] } {
+/**
+ * What the file makes of the schema: the reference tables it names (every other table is
+ * distributed by workspace_id, co-located with `anchor`) and the functions it distributes.
+ */
+export function distributionPlan(): { anchor: string; reference: string[]; functions: string[]; excluded: string[] } {
   const text = distributeStatements().join('\n');
   const names = (re: RegExp) => [...text.matchAll(re)].map((m) => m[1]!);
   return {
-    distributed: names(/create_distributed_table\('([a-z_]+)', 'workspace_id'/g),
+    anchor: names(/create_distributed_table\('([a-z_]+)', 'workspace_id'\)/g)[0]!,
     reference: names(/create_reference_table\('([a-z_]+)'\)/g),
     functions: names(/create_distributed_function\('([^']+)'/g),
+    excluded: [...(/relname NOT IN \(([^)]*)\)/.exec(text)?.[1] ?? '').matchAll(/'([a-z_]+)'/g)].map((m) => m[1]!),
   };
 }
 

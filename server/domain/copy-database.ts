@@ -11,7 +11,7 @@ import { from as copyFrom } from 'pg-copy-streams';
  * every sequence set to where the source left it, so new ids continue after the old ones.
  *
  * The target is written in one transaction: a copy that fails half-way leaves the target as it
- * was. Rows go as COPY text (what PostgreSQL itself dumps), so every value arrives exactly as it
+ * was (dropped indexes included: DDL is transactional in PostgreSQL). Rows go as COPY text (what PostgreSQL itself dumps), so every value arrives exactly as it
  * was stored: jsonb, timestamps, bytea. The tables are the source's own list from the catalog,
  * so a table a later migration adds is copied without a change here.
  */
@@ -27,6 +27,8 @@ export interface CopyOptions {
   /** Empty the target's tables first (in the same transaction) instead of refusing a target that has data. */
   force?: boolean;
   onProgress?: (p: TableProgress) => void;
+  /** Tables with at least this many rows get their secondary indexes built after the copy rather than during it (default 10,000). */
+  rebuildIndexesFrom?: number;
 }
 
 export interface CopyReport {
@@ -67,6 +69,19 @@ function columnsSql(table: string): string {
     and a.attnum > 0 and not a.attisdropped and a.attgenerated = '' order by a.attnum`;
 }
 
+const REBUILD_INDEXES_FROM = 10_000;
+
+/** Drops the indexes of a table that are not its constraints; answers their definitions, to build them again. */
+async function dropSecondaryIndexes(target: pg.Client, table: string): Promise<string[]> {
+  const { rows } = await target.query<{ name: string; def: string }>(
+    `select i.indexname as name, i.indexdef as def from pg_indexes i where i.schemaname = 'public' and i.tablename = $1
+      and i.indexname not in (select conname from pg_constraint where conrelid = ('public.' || quote_ident($1))::regclass)`,
+    [table],
+  );
+  for (const r of rows) await target.query(`drop index ${quote(r.name)}`);
+  return rows.map((r) => r.def);
+}
+
 /** Counts COPY text rows (one per line: newlines inside values are escaped) as they pass. */
 function rowCounter(onRows: (n: number) => void): Transform {
   return new Transform({
@@ -100,6 +115,7 @@ export async function copyDatabase(source: PGlite, target: pg.Client, options: C
   const report: CopyReport = { tables: [], rows: 0, sequences: [], seconds: 0 };
   await target.query('begin');
   try {
+    await target.query(`set local maintenance_work_mem = '256MB'`);
     const filled: string[] = [];
     for (const t of targetTables) {
       if ((await target.query(`select 1 from ${quote(t)} limit 1`)).rowCount) filled.push(t);
@@ -115,6 +131,9 @@ export async function copyDatabase(source: PGlite, target: pg.Client, options: C
         // the change-feed triggers would register the copied events as new commits: the source's
         // change_commits rows (positions included) are copied as they are instead
         await target.query(`alter table ${quote(table)} disable trigger user`);
+        // a big table takes its rows faster without its secondary indexes (text search, expressions),
+        // which are built once afterwards; its key stays
+        const rebuild = total >= (options.rebuildIndexesFrom ?? REBUILD_INDEXES_FROM) ? await dropSecondaryIndexes(target, table) : [];
         const { blob } = await source.query(`copy ${quote(table)} (${columns}) to '/dev/blob'`);
         if (!blob) throw new Error(`PGlite gave no COPY output for ${table}`);
         let done = 0;
@@ -126,6 +145,7 @@ export async function copyDatabase(source: PGlite, target: pg.Client, options: C
           }),
           target.query(copyFrom(`copy ${quote(table)} (${columns}) from stdin`)),
         );
+        for (const def of rebuild) await target.query(def);
         await target.query(`alter table ${quote(table)} enable trigger user`);
         if (done !== total) throw new Error(`${table}: ${total} rows in the source, ${done} sent`);
       }

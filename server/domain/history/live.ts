@@ -38,7 +38,7 @@ export function nextWrite(workspaceId: string, ms: number, aborts: Set<() => voi
   });
 }
 
-/** The channel migration 0011 notifies on, with the workspace id as payload, when a change commits. */
+/** The channel the change_feed_notify migration notifies on, with the workspace id as payload, when a change commits. */
 export const CHANGES_CHANNEL = 'crm_changes';
 
 export interface ChangeListener {
