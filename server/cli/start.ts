@@ -20,20 +20,23 @@ export const OWNER_TOKEN_FILE = 'owner-token';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+/** What the extension's build reads, under the repository root. */
+const EXTENSION_SOURCES = ['extension', 'shared', 'wxt.config.ts', 'package.json'];
+
 /**
  * True when a source of the extension (or a file its build reads) changed after `builtAt`. Answers
  * at the first newer file it meets, and stats a folder's entries together, off the main thread:
- * the database opens meanwhile, and a start without changes waits for nothing.
+ * the database opens meanwhile, and a start without changes waits only for those stat calls.
+ * Test files do not count: the build leaves them out.
  */
-async function changedSince(builtAt: number): Promise<boolean> {
+export async function changedSince(builtAt: number, roots: string[] = EXTENSION_SOURCES.map((p) => join(root, p))): Promise<boolean> {
   const newer = async (path: string): Promise<boolean> => {
     const st = await stat(path);
     if (!st.isDirectory()) return st.mtimeMs > builtAt && !/\.test\.tsx?$/.test(path);
     const names = (await readdir(path)).filter((name) => name !== 'node_modules');
     return firstTrue(names.map((name) => newer(join(path, name))));
   };
-  const roots = ['extension', 'shared', 'wxt.config.ts', 'package.json'].map((p) => join(root, p)).filter((p) => existsSync(p));
-  return firstTrue(roots.map(newer));
+  return firstTrue(roots.filter((p) => existsSync(p)).map(newer));
 }
 
 /** Resolves true as soon as one of the promises does, false when none does. */
