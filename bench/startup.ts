@@ -12,7 +12,7 @@
  *     issue's hour), and RSS after it and after --idle seconds more.
  *
  *   npm run bench:startup -- [--runs N] [--idle SECONDS] [--graph] [--records N] [--pairs N]
- *                            [--load-seconds S] [--rate R] [--no-postgres] [--no-npm-start]
+ *                            [--load-seconds S] [--rate R] [--no-bare] [--no-postgres] [--no-npm-start]
  *
  * Times are medians of --runs (3). The machine may be shared: CPU seconds of each server process
  * are reported beside wall time, as they depend less on what else runs.
@@ -35,7 +35,7 @@ import { int, markdownTable } from './stats.ts';
 import { CONTACT } from '../shared/objects.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const self = fileURLToPath(import.meta.url);
+const bareOpen = fileURLToPath(new URL('./pglite-open.ts', import.meta.url));
 
 const { values: args } = parseArgs({
   options: {
@@ -48,32 +48,19 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '100' },
     'no-postgres': { type: 'boolean', default: false },
     'no-npm-start': { type: 'boolean', default: false },
-    'child-bare': { type: 'string' },
+    'no-bare': { type: 'boolean', default: false },
   },
 });
 
 const RUNS = Math.max(1, Number(args.runs));
 const IDLE_SECONDS = Number(args.idle);
 const PG_ADMIN_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-const PG_BENCH_DB = 'crm_bench_startup';
+/** A database of this run's own: two runs at once must not drop each other's. */
+const PG_BENCH_DB = `crm_bench_startup_${process.pid}`;
 /** The owner token the graph's directory is made with (the server reads it, hashed, like any). */
 const GRAPH_TOKEN = 'crm_bench_startup_owner_token_0123456789';
 
 const log = (line: string) => process.stderr.write(`[startup] ${line}\n`);
-
-// ---- the bare PGlite baseline, run as a child process of this script ---------------------------
-
-/** PGlite with its own defaults (fsync off, 128MB shared_buffers) on a directory: nothing of ours. */
-async function bareChild(dir: string): Promise<void> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { NodeFS } = await import('@electric-sql/pglite/nodefs');
-  const client = await PGlite.create({ fs: new NodeFS(dir) });
-  await client.query('select 1');
-  process.stdout.write(`READY ${process.uptime()}\n`);
-  // stays open until the parent has read its memory
-  process.once('SIGTERM', () => void client.close().then(() => process.exit(0)));
-  setInterval(() => {}, 1 << 30);
-}
 
 // ---- measuring one process ---------------------------------------------------------------------
 
@@ -226,9 +213,14 @@ async function newAndRestart(label: string, once: (fresh: boolean, where: string
     } finally {
       await target.remove();
     }
-    log(`${label}: run ${run + 1}/${RUNS}: new ${rows[0]!.runs.at(-1)!.seconds.toFixed(2)} s, restart ${rows[1]!.runs.at(-1)!.seconds.toFixed(2)} s`);
+    log(`${label}: run ${run + 1}/${RUNS}: new ${describe(rows[0]!.runs.at(-1)!)}; restart ${describe(rows[1]!.runs.at(-1)!)}`);
   }
   return rows;
+}
+
+/** One run in a line, so that a run cut short still leaves its figures. */
+function describe(s: Start): string {
+  return `${s.seconds.toFixed(2)} s to /health, CPU ${s.cpuSeconds.toFixed(2)} s, RSS ${s.rssAtReadyMb.toFixed(0)} MB at ready, ${s.rssIdleMb.toFixed(0)} MB idle, peak ${s.peakMb.toFixed(0)} MB`;
 }
 
 async function tempDataDir(prefix: string): Promise<{ where: string; remove(): Promise<void> }> {
@@ -389,7 +381,7 @@ async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   log(`${RUNS} run(s) per row, ${IDLE_SECONDS} s idle before memory is read; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const rows: Row[] = [];
-  rows.push(...(await newAndRestart('bare PGlite open (baseline)', (_, dir) => launchAndStop([self, '--child-bare', dir], {}, { bare: true }), () => tempDataDir('bare'))));
+  if (!args['no-bare']) rows.push(...(await newAndRestart('bare PGlite open (baseline)', (_, dir) => launchAndStop([bareOpen, dir], {}, { bare: true }), () => tempDataDir('bare'))));
   rows.push(...(await newAndRestart('server on PGlite (durable)', (_, dir) => launchAndStop(['server/index.ts'], { DATA_DIR: dir }), () => tempDataDir('server'))));
   if (!args['no-postgres']) {
     if (await postgresReachable()) {
@@ -446,5 +438,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (args['child-bare']) await bareChild(args['child-bare']);
-else await main();
+await main();
