@@ -175,6 +175,14 @@ export async function startServerOrExit(config: Config, options: StartOptions = 
   }
 }
 
+/**
+ * The line every entry ends its start with: the address, and how long the process took from its
+ * own start (Node's, module loading included) to listening, so a slow start shows at once.
+ */
+export function listeningLine(running: RunningServer, secondsSinceProcessStart: number): string {
+  return `Listening on ${running.url} (started in ${secondsSinceProcessStart.toFixed(1)} s)`;
+}
+
 /** Lines every entry prints at start. */
 export function startLines(running: RunningServer): { out: string[]; err: string[] } {
   return { out: [`Database: ${running.database}`, `Token key: ${running.tokenKey}`], err: running.warnings.map((w) => `WARNING: ${w}`) };
@@ -202,6 +210,7 @@ export function closeOnSignals(running: RunningServer): void {
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const running = await startServerOrExit(config);
+  const startedIn = process.uptime();
   // before anything is printed: whoever reads the address may signal at once
   closeOnSignals(running);
   const lines = startLines(running);
@@ -210,7 +219,7 @@ async function main(): Promise<void> {
   if (running.ownerToken && running.ownerTokenGenerated) {
     process.stdout.write(`Owner token (admin of the first workspace; shown only this once, keep it): ${running.ownerToken}\n`);
   }
-  process.stdout.write(`Listening on ${running.url}\n`);
+  process.stdout.write(`${listeningLine(running, startedIn)}\n`);
 }
 
 if (import.meta.main) await main();

@@ -26,7 +26,7 @@ async function freshInstance(): Promise<{ env: Record<string, string>; dataDir: 
 }
 
 describe('server process', () => {
-  it('starts, answers /health, prints the database and an owner token that signs in; the token is printed on first start only', { timeout: SLOW }, async () => {
+  it('starts, answers /health, prints the database, how long the start took (issue 18) and an owner token that signs in; the token is printed on first start only', { timeout: SLOW }, async () => {
     const instance = await freshInstance();
     try {
       const first = await startServerProcess(instance.env);
@@ -34,6 +34,7 @@ describe('server process', () => {
       try {
         expect(first.stdout()).toMatch(onPostgres ? /^Database: PostgreSQL at postgres:\/\/.*\/crm_proc_/m : /^Database: PGlite in .+ \(fsync on\)$/m);
         expect(first.stderr()).toBe('');
+        expect(first.stdout()).toMatch(/^Listening on http:\/\/\S+ \(started in \d+\.\d s\)$/m);
         expect(await request(first.url, 'GET', '/health')).toEqual({ status: 200, body: { status: 'ok' } });
         expect(first.printedToken).toMatch(/^crm_/);
         token = first.printedToken!;

@@ -7,29 +7,50 @@
  * DATA_DIR/owner-token, readable by its owner only.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { connectLink } from '../../extension/manifest-key.ts';
 import { loadConfigOrExit } from '../config.ts';
-import { closeOnSignals, startLines, startServerOrExit } from '../index.ts';
+import { closeOnSignals, listeningLine, startLines, startServerOrExit } from '../index.ts';
 
 export const OWNER_TOKEN_FILE = 'owner-token';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** The newest modification time of the extension's sources (and the files its build reads). */
-function newestSource(): number {
-  let newest = 0;
-  const visit = (path: string) => {
-    const st = statSync(path);
-    if (st.isDirectory()) {
-      for (const name of readdirSync(path)) if (name !== 'node_modules') visit(join(path, name));
-    } else if (!/\.test\.tsx?$/.test(path)) newest = Math.max(newest, st.mtimeMs);
+/** What the extension's build reads, under the repository root. */
+const EXTENSION_SOURCES = ['extension', 'shared', 'wxt.config.ts', 'package.json'];
+
+/**
+ * True when a source of the extension (or a file its build reads) changed after `builtAt`. Answers
+ * at the first newer file it meets, and stats a folder's entries together, off the main thread:
+ * the database opens meanwhile, and a start without changes waits only for those stat calls.
+ * Test files do not count: the build leaves them out.
+ */
+export async function changedSince(builtAt: number, roots: string[] = EXTENSION_SOURCES.map((p) => join(root, p))): Promise<boolean> {
+  const newer = async (path: string): Promise<boolean> => {
+    const st = await stat(path);
+    if (!st.isDirectory()) return st.mtimeMs > builtAt && !/\.test\.tsx?$/.test(path);
+    const names = (await readdir(path)).filter((name) => name !== 'node_modules');
+    return firstTrue(names.map((name) => newer(join(path, name))));
   };
-  for (const p of ['extension', 'shared', 'wxt.config.ts', 'package.json']) if (existsSync(join(root, p))) visit(join(root, p));
-  return newest;
+  return firstTrue(roots.filter((p) => existsSync(p)).map(newer));
+}
+
+/** Resolves true as soon as one of the promises does, false when none does. */
+function firstTrue(checks: Promise<boolean>[]): Promise<boolean> {
+  return new Promise((resolvePromise, reject) => {
+    let left = checks.length;
+    if (left === 0) return resolvePromise(false);
+    for (const check of checks) {
+      check.then((yes) => {
+        if (yes) resolvePromise(true);
+        else if (--left === 0) resolvePromise(false);
+      }, reject);
+    }
+  });
 }
 
 /**
@@ -41,7 +62,7 @@ function newestSource(): number {
 async function buildExtension(): Promise<{ dir: string; built: boolean } | { error: string }> {
   const dir = join(resolve(root, process.env.CRM_EXTENSION_OUT_DIR ?? '.output'), 'chrome-mv3');
   const manifest = join(dir, 'manifest.json');
-  if (existsSync(manifest) && statSync(manifest).mtimeMs > newestSource()) return { dir, built: false };
+  if (existsSync(manifest) && !(await changedSince(statSync(manifest).mtimeMs))) return { dir, built: false };
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once('exit', stop);
@@ -92,6 +113,7 @@ async function main(): Promise<void> {
   // built while the database opens; the server listens without waiting for it
   const building = buildExtension();
   const running = await startServerOrExit(config);
+  const startedIn = process.uptime();
   // before anything is printed: whoever reads the address may signal at once
   closeOnSignals(running);
   // an in-memory database (DATA_DIR=memory://) keeps nothing, its token included
@@ -115,7 +137,7 @@ async function main(): Promise<void> {
       process.stdout.write(`Sign-in token (instance owner${tokenPath ? `; kept in ${tokenPath}` : ''}): ${token}\n`);
     }
   }
-  process.stdout.write(`Listening on ${running.url}\n`);
+  process.stdout.write(`${listeningLine(running, startedIn)}\n`);
   const extension = extensionLines(await building, running.url, signInToken);
   for (const line of extension.err) process.stderr.write(`${line}\n`);
   for (const line of extension.out) process.stdout.write(`${line}\n`);

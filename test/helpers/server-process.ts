@@ -49,7 +49,7 @@ export async function startServerProcess(env: Record<string, string>, script?: s
   const proc = spawnServer(env, script);
   const url = await new Promise<string>((resolve, reject) => {
     const onData = () => {
-      const match = /^Listening on (http:\/\/\S+)$/m.exec(proc.stdout());
+      const match = /^Listening on (http:\/\/\S+) \(started in \d+\.\d s\)$/m.exec(proc.stdout());
       if (match) {
         proc.child.stdout!.off('data', onData);
         resolve(match[1]!);
