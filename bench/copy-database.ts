@@ -8,7 +8,7 @@
  *   npm run bench:copy-database -- [--records N] [--pairs N] [--keep]
  *
  * PostgreSQL: DATABASE_URL's server (or the local one), in a database of its own
- * (crm_bench_copy), dropped at the end unless --keep.
+ * (a fresh one next to DATABASE_URL's), dropped at the end unless --keep (then its address is printed).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { freshPostgres } from '../test/helpers/server-process.ts';
 import { openDatabase } from '../server/db/client.ts';
 import { copyDatabase } from '../server/domain/copy-database.ts';
 import { bootstrapInstance } from '../server/domain/workspaces.ts';
@@ -29,18 +30,9 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
   },
 });
-const PG_ADMIN_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-const PG_BENCH_DB = 'crm_bench_copy';
+// the target database is made next to DATABASE_URL's (freshPostgres)
+process.env.DATABASE_URL ||= 'postgres://postgres@127.0.0.1:5432/postgres';
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const dir = await mkdtemp(join(tmpdir(), 'crm-bench-copy-'));
@@ -53,10 +45,8 @@ const [first] = (await client.query<{ id: number }>(`select nextval('record_ids'
 const graph = buildGraph({ workspaceId: boot!.workspaceId, firstId: first!.id, records: Number(args.records), pairs: Number(args.pairs) });
 const load = await loadGraph(pgliteLoader(client), graph, log);
 
-await admin(`drop database if exists ${PG_BENCH_DB} with (force)`);
-await admin(`create database ${PG_BENCH_DB}`);
-const url = new URL(PG_ADMIN_URL);
-url.pathname = `/${PG_BENCH_DB}`;
+const pgDb = await freshPostgres();
+const url = new URL(pgDb.url);
 await (await openDatabase({ databaseUrl: url.toString(), poolSize: 1 })).close();
 const target = new pg.Client({ connectionString: url.toString() });
 await target.connect();
@@ -86,7 +76,8 @@ console.log(
 console.log(`\nTables: ${big.map((t) => `${t.table} ${int(t.rows)}`).join(', ')}; ${report.sequences.length} sequences set.`);
 console.log(`Machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end.`);
 
-if (!args.keep) {
-  await admin(`drop database if exists ${PG_BENCH_DB} with (force)`);
+if (args.keep) log(`kept: ${pgDb.url} and ${dir}`);
+else {
+  await pgDb.drop();
   await rm(dir, { recursive: true, force: true });
 }

@@ -15,9 +15,8 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { openLiveStream } from '../test/helpers/event-stream.ts';
-import { type ListeningServer, request, startServerProcess } from '../test/helpers/server-process.ts';
+import { freshPostgres, type ListeningServer, request, startServerProcess } from '../test/helpers/server-process.ts';
 import { LoadGenerator } from './http.ts';
 import { int, markdownTable, ms, summarize } from './stats.ts';
 
@@ -33,26 +32,14 @@ const COUNTS = args.counts!.split(',').map(Number);
 const CLIENTS = Number(args.clients);
 const REQUESTS = Number(args.requests);
 const WRITES = Number(args.writes);
-const PG_ADMIN_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-const PG_BENCH_DB = 'crm_bench_procs';
+// the bench's database is made next to DATABASE_URL's (freshPostgres)
+process.env.DATABASE_URL ||= 'postgres://postgres@127.0.0.1:5432/postgres';
 const TOKEN = 'crm_bench_processes_token_0123456789';
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
-await admin(`drop database if exists ${PG_BENCH_DB} with (force)`);
-await admin(`create database ${PG_BENCH_DB}`);
-const url = new URL(PG_ADMIN_URL);
-url.pathname = `/${PG_BENCH_DB}`;
-const env = { DATABASE_URL: url.toString(), CRM_ADMIN_TOKEN: TOKEN };
+const pgDb = await freshPostgres();
+const env = { DATABASE_URL: pgDb.url, CRM_ADMIN_TOKEN: TOKEN };
 
 // the data: 2,000 contacts, made through a first process
 const ids: string[] = [];
@@ -131,4 +118,4 @@ console.log(`GET /crm/v3/objects/contacts/{id}, ${CLIENTS} keep-alive connection
 console.log(markdownTable(['processes', 'requests', 'req/s', 'vs 1', 'p50 ms', 'p99 ms', 'errors', 'load avg'], rateRows));
 console.log(`\nA-write → B-event (contact created through process A, its event on a stream held on process B; from the write's send; target p50 < 50 ms). The baseline row writes and streams on one process:\n`);
 console.log(markdownTable(['processes', 'writes', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'], latencyRows));
-await admin(`drop database if exists ${PG_BENCH_DB} with (force)`);
+await pgDb.drop();
