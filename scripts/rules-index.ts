@@ -142,8 +142,10 @@ export function testTitles(file: string, text: string): TestTitle[] {
     if (/\s/.test(c)) continue;
     // Comments, strings and regular expressions are skipped whole: a call written inside one is not a test.
     if (c === '/' && (text[i + 1] === '/' || text[i + 1] === '*')) {
-      const close = text.indexOf(text[i + 1] === '/' ? '\n' : '*/', i + 2);
-      i = close < 0 ? text.length : close + 1;
+      // the loop's i++ then steps past the line end or the comment's last '/', onto the next code
+      const line = text[i + 1] === '/';
+      const close = text.indexOf(line ? '\n' : '*/', i + 2);
+      i = close < 0 ? text.length : line ? close : close + 1;
       continue;
     }
     if (c === '"' || c === "'" || c === '`') i = Math.max(i, stringEnd(text, i));

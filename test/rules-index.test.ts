@@ -37,6 +37,11 @@ describe('the rules index (docs/rules.md)', () => {
     ]);
   });
 
+  it('a call on the line right after a line comment is read (the comment ends at its line, not one character later)', () => {
+    const source = ['// why this runs on PostgreSQL only', "describe.skipIf(x)('jobs (R17)', () => {", '  // a note', "  it('R8: primary', () => {});", '});'].join('\n');
+    expect(testTitles('x.test.ts', source).map((t) => t.title)).toEqual(['jobs (R17)', 'R8: primary']);
+  });
+
   it('reads titles from it, test, describe and their each, skipIf and runIf forms, not from comments of other calls', () => {
     const source = [
       "describe('companion (X2)', () => {",
