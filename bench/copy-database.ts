@@ -30,8 +30,8 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
   },
 });
-// the target database is made next to DATABASE_URL's (freshPostgres)
-process.env.DATABASE_URL ||= 'postgres://postgres@127.0.0.1:5432/postgres';
+// the target database is made next to DATABASE_URL's, or the local server's
+const PG_ADMIN_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -45,7 +45,7 @@ const [first] = (await client.query<{ id: number }>(`select nextval('record_ids'
 const graph = buildGraph({ workspaceId: boot!.workspaceId, firstId: first!.id, records: Number(args.records), pairs: Number(args.pairs) });
 const load = await loadGraph(pgliteLoader(client), graph, log);
 
-const pgDb = await freshPostgres();
+const pgDb = await freshPostgres(PG_ADMIN_URL);
 const url = new URL(pgDb.url);
 await (await openDatabase({ databaseUrl: url.toString(), poolSize: 1 })).close();
 const target = new pg.Client({ connectionString: url.toString() });

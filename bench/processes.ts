@@ -32,13 +32,13 @@ const COUNTS = args.counts!.split(',').map(Number);
 const CLIENTS = Number(args.clients);
 const REQUESTS = Number(args.requests);
 const WRITES = Number(args.writes);
-// the bench's database is made next to DATABASE_URL's (freshPostgres)
-process.env.DATABASE_URL ||= 'postgres://postgres@127.0.0.1:5432/postgres';
+// the bench's database is made next to DATABASE_URL's, or the local server's
+const PG_ADMIN_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const TOKEN = 'crm_bench_processes_token_0123456789';
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 
-const pgDb = await freshPostgres();
+const pgDb = await freshPostgres(PG_ADMIN_URL);
 const env = { DATABASE_URL: pgDb.url, CRM_ADMIN_TOKEN: TOKEN };
 
 // the data: 2,000 contacts, made through a first process

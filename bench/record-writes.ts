@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
+import { freshPostgres } from '../test/helpers/server-process.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -56,22 +56,11 @@ async function side(label: string, root: string): Promise<Side> {
   let database: Side['database'];
   let cleanup: () => Promise<void>;
   if (args.db === 'postgres') {
-    const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-    const name = `crm_bench_writes_${label}`;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const target = new URL(url);
-    target.pathname = `/${name}`;
-    database = await openDatabase({ databaseUrl: target.toString() });
+    const made = await freshPostgres(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+    database = await openDatabase({ databaseUrl: made.url });
     cleanup = async () => {
       await database.close();
-      const dropper = new pg.Client({ connectionString: url });
-      await dropper.connect();
-      await dropper.query(`drop database if exists ${name} with (force)`);
-      await dropper.end();
+      await made.drop();
     };
   } else {
     const dir = await mkdtemp(join(tmpdir(), `crm-bench-writes-${label}-`));

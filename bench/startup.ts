@@ -28,6 +28,7 @@ import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { openDatabase, rowsOf } from '../server/db/client.ts';
+import { freshPostgres } from '../test/helpers/server-process.ts';
 import { bootstrapInstance } from '../server/domain/workspaces.ts';
 import { buildGraph, freshContactDealPairs, loadGraph, pgliteLoader } from './graph.ts';
 import { LoadGenerator } from './http.ts';
@@ -56,7 +57,6 @@ const RUNS = Math.max(1, Number(args.runs));
 const IDLE_SECONDS = Number(args.idle);
 const PG_ADMIN_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 /** A database of this run's own: two runs at once must not drop each other's. */
-const PG_BENCH_DB = `crm_bench_startup_${process.pid}`;
 /** The owner token the graph's directory is made with (the server reads it, hashed, like any). */
 const GRAPH_TOKEN = 'crm_bench_startup_owner_token_0123456789';
 
@@ -229,22 +229,8 @@ async function tempDataDir(prefix: string): Promise<{ where: string; remove(): P
 }
 
 async function postgresDatabase(): Promise<{ where: string; remove(): Promise<void> }> {
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`drop database if exists ${PG_BENCH_DB} with (force)`);
-  await admin.query(`create database ${PG_BENCH_DB}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${PG_BENCH_DB}`;
-  return {
-    where: url.toString(),
-    remove: async () => {
-      const dropper = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await dropper.connect();
-      await dropper.query(`drop database if exists ${PG_BENCH_DB} with (force)`);
-      await dropper.end();
-    },
-  };
+  const made = await freshPostgres(PG_ADMIN_URL);
+  return { where: made.url, remove: made.drop };
 }
 
 async function postgresReachable(): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { freshPostgres, type ListeningServer, request, startServerProcess, tempDir } from './helpers/server-process.ts';
+import { freshPostgres, type ListeningServer, request, startServerProcess, tempDir, until } from './helpers/server-process.ts';
 
 /**
  * A server killed in the middle of an import (SIGKILL: no graceful stop) and started again: the job
@@ -17,15 +17,6 @@ async function uploadTo(server: ListeningServer, token: string, csv: string): Pr
   return ((await res.json()) as { id: string }).id;
 }
 
-async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean, ms: number, every = 5): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await what();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting: ${JSON.stringify(v).slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
 
 describe('import across a server restart', () => {
   const cleanup: Array<() => Promise<unknown>> = [];

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLiveStream } from './helpers/event-stream.ts';
-import { freshPostgres, type ListeningServer, request, startServerProcess } from './helpers/server-process.ts';
+import { freshPostgres, type ListeningServer, request, startServerProcess, until } from './helpers/server-process.ts';
 
 /**
  * Issue 17: several `node server/index.ts` processes on one DATABASE_URL behave as one server.
@@ -12,22 +12,13 @@ const onPostgres = process.env.TEST_DB === 'postgres';
 const TOKEN = 'crm_multi_process_token_0123456789';
 const SLOW = 120_000;
 
-async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean, ms: number, every = 50): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await what();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting: ${JSON.stringify(v).slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
-
 async function createContacts(server: ListeningServer, inputs: Array<Record<string, string>>): Promise<string[]> {
   const r = await request(server.url, 'POST', '/crm/v3/objects/contacts/batch/create', TOKEN, { inputs: inputs.map((properties) => ({ properties })) });
   expect(r.status).toBe(201);
   return r.body.results.map((x: { id: string }) => x.id);
 }
 
+// Several processes share one database only on PostgreSQL (a PGlite directory takes one process): postgres project only.
 describe.skipIf(!onPostgres)('many server processes on one PostgreSQL (issue 17)', () => {
   const servers: ListeningServer[] = [];
   let drop: () => Promise<void> = async () => {};
@@ -119,7 +110,7 @@ describe.skipIf(!onPostgres)('many server processes on one PostgreSQL (issue 17)
     expect((await request(c.url, 'PATCH', '/api/workspace', TOKEN, { settings: { autoAssociateCompaniesByDomain: true } })).status).toBe(200);
     const started = await request(c.url, 'POST', '/api/auto-domain/jobs', TOKEN);
     expect(started.status).toBe(202);
-    const done = await until(() => request(a.url, 'GET', `/api/auto-domain/jobs/${started.body.id}`, TOKEN), (r) => r.body.state === 'done' || r.body.state === 'failed', 60_000);
+    const done = await until(() => request(a.url, 'GET', `/api/auto-domain/jobs/${started.body.id}`, TOKEN), (r) => r.body.state === 'done' || r.body.state === 'failed', 60_000, 50);
     expect(done.body.state).toBe('done');
     for (const id of contacts.slice(0, 12)) {
       const history = await request(b.url, 'GET', `/api/objects/contacts/${id}/association-history`, TOKEN);
@@ -129,6 +120,7 @@ describe.skipIf(!onPostgres)('many server processes on one PostgreSQL (issue 17)
   });
 });
 
+// Taking a job over needs a second process on the same database: PostgreSQL only, as above.
 describe.skipIf(!onPostgres)('an import job across server processes (issue 17, R17)', () => {
   it('exactly one process runs an import; when it dies, another takes the job over and every row is applied once', { timeout: 240_000 }, async () => {
     const ROWS = 20_000;

@@ -83,8 +83,7 @@ export async function tempDir(prefix: string): Promise<{ path: string; remove():
 }
 
 /** A new, empty database on the DATABASE_URL server (postgres project), dropped by `drop()`. */
-export async function freshPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
-  const base = process.env.DATABASE_URL;
+export async function freshPostgres(base = process.env.DATABASE_URL): Promise<{ url: string; drop(): Promise<void> }> {
   if (!base) throw new Error('the postgres project needs DATABASE_URL');
   const name = `crm_proc_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = async (statement: string) => {
@@ -100,6 +99,17 @@ export async function freshPostgres(): Promise<{ url: string; drop(): Promise<vo
   const url = new URL(base);
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
+}
+
+/** Polls `what` every `every` ms until `ok` holds, or throws with the last value after `ms`. */
+export async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean, ms: number, every = 5): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await what();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting: ${JSON.stringify(v).slice(0, 500)}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
 }
 
 /** A JSON request to a running server. */
