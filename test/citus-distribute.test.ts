@@ -16,6 +16,7 @@ import { freshPostgres } from './helpers/server-process.ts';
 const onPostgres = process.env.TEST_DB === 'postgres';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+// The Citus path runs against a PostgreSQL server (PGlite has no catalog of another server to check): postgres project only.
 describe.skipIf(!onPostgres)('Citus migration path (issue 17, tenant sharding)', () => {
   let target: Awaited<ReturnType<typeof freshPostgres>>;
   let client: pg.Client;

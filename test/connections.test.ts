@@ -55,6 +55,7 @@ function get(path: string, headers: Record<string, string>): Promise<{ status: n
   });
 }
 
+// Sockets, timeouts and the connection cap belong to the HTTP server, not the database: run once, on PGlite.
 describe.skipIf(onPostgres)('connections (issue 13)', () => {
   it('issue 13: a client that trickles its headers is cut after CRM_HEADERS_TIMEOUT_MS, not held for a minute', { timeout: 20_000 }, async () => {
     const socket = await open();

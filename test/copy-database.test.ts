@@ -30,6 +30,7 @@ function crm(args: string[], env: Record<string, string>): Promise<{ code: numbe
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
 }
 
+// The copy's target is a PostgreSQL database (its source is PGlite either way): postgres project only.
 describe.skipIf(!onPostgres)('crm copy-database (issue 17: from PGlite to PostgreSQL)', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let target: Awaited<ReturnType<typeof freshPostgres>>;

@@ -14,6 +14,7 @@ import { type TestDatabase, testDatabase } from './helpers/db.ts';
  */
 const onPostgres = process.env.TEST_DB === 'postgres';
 
+// LISTEN/NOTIFY wakes other server processes, which exist only on PostgreSQL: postgres project only.
 describe.skipIf(!onPostgres)('LISTEN/NOTIFY wake-ups (issue 17)', () => {
   let db: TestDatabase;
   let listener: ChangeListener;

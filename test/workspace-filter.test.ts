@@ -106,6 +106,7 @@ function unfiltered(plan: PlanNode, tables: Set<string>, statement: string): Fin
   return scans.filter((s) => !held.has(s.alias)).map((s) => ({ statement, table: s.relation, node: s.node, conditions: s.conditions || '(none)' }));
 }
 
+// The statements are EXPLAINed by a PostgreSQL server, the engine Citus distributes: postgres project only.
 describe.skipIf(!onPostgres)('every statement on a workspace table filters by workspace (issue 17, tenant sharding)', () => {
   const statements = new Map<string, unknown[]>();
   let target: Awaited<ReturnType<typeof freshPostgres>>;

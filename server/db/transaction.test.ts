@@ -50,6 +50,7 @@ describe('transaction retry (issue 13)', () => {
     }
   });
 
+  // PGlite runs one statement at a time, so two transactions there can never deadlock: PostgreSQL only.
   it.runIf(process.env.TEST_DB === 'postgres')('PostgreSQL: two transactions locking two records in opposite order deadlock; the one PostgreSQL aborts runs again and both commit', async () => {
     const [a, b] = await seedRecords(db.db, ws, '0-1', [{ email: 'dead-a@x.com' }, { email: 'dead-b@x.com' }]);
     let locked = 0;
