@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { associationCategory, associationSpec, associationTypeIdValue } from './association-types.ts';
+import { errorBody, errorCode } from './errors.ts';
 import { LIMITS } from './plans.ts';
 
 /** Record ids arrive as strings or numbers (HubSpot's clients send both). */
@@ -56,3 +57,58 @@ export const labelDeletePath = pairPath.extend({ typeId: z.coerce.number().int()
 const limitInput = z.object({ category: associationCategory, typeId: associationTypeIdValue, maxToObjectIds: z.number().int() });
 export const limitsBody = batchOf(limitInput);
 export const limitsPurgeBody = batchOf(z.object({ category: associationCategory, typeId: associationTypeIdValue }));
+
+// What the v4 association routes answer: the OpenAPI document shows these, the companion parses them.
+
+/** A per-input failure in a batch answer (HubSpot's StandardError), our stable code in `subCategory`. */
+export const associationBatchError = z.object({
+  status: z.literal('error'),
+  category: z.string(),
+  subCategory: errorCode,
+  message: z.string(),
+  /** Which input failed: `fromObjectId`, `toObjectId`, `inputIndex`. */
+  context: z.record(z.string(), z.array(z.string())),
+  errors: errorBody.shape.errors,
+});
+export type AssociationBatchError = z.infer<typeof associationBatchError>;
+
+/** HubSpot's batch envelope: every input applied (200, 201), or some refused (207, with `errors`). */
+function batchResponseOf<T extends z.ZodType>(result: T) {
+  return z.object({
+    status: z.literal('COMPLETE'),
+    results: z.array(result),
+    startedAt: z.string(),
+    completedAt: z.string(),
+    numErrors: z.number().int().optional(),
+    errors: z.array(associationBatchError).optional(),
+  });
+}
+
+/** PUT .../associations/default/...: the unlabeled type made between two records, both directions. */
+export const defaultAssociationResponse = batchResponseOf(z.object({ from: z.object({ id: z.string() }), to: z.object({ id: z.string() }), associationSpec }));
+export type DefaultAssociationResponse = z.infer<typeof defaultAssociationResponse>;
+
+/** PUT .../associations/:toType/:toId with labels: the labels between the two records afterwards, seen from `from`. */
+export const labelsAssociationResponse = z.object({
+  fromObjectTypeId: z.string(),
+  fromObjectId: z.number(),
+  toObjectTypeId: z.string(),
+  toObjectId: z.number(),
+  labels: z.array(z.string()),
+});
+export type LabelsAssociationResponse = z.infer<typeof labelsAssociationResponse>;
+
+/** One associated record with every type between the two, seen from the record read. */
+export const associatedRecordTypes = z.object({
+  toObjectId: z.number(),
+  associationTypes: z.array(z.object({ category: associationCategory, typeId: z.number().int(), label: z.string().nullable() })),
+});
+
+/** POST .../batch/read: each record's associations with one object type, one page each; `paging` when it had more. */
+export const associationsBatchReadResponse = batchResponseOf(
+  z.object({ from: z.object({ id: z.string() }), to: z.array(associatedRecordTypes), paging: z.object({ next: z.object({ after: z.string() }) }).optional() }),
+);
+export type AssociationsBatchReadResponse = z.infer<typeof associationsBatchReadResponse>;
+
+/** A 207 of a batch that answers nothing on success (204): the inputs that were refused. */
+export const batchRefusalsResponse = batchResponseOf(z.never());

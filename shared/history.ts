@@ -134,6 +134,9 @@ export const recordChange = changeBase.extend({
 export const changeEvent = z.discriminatedUnion('kind', [associationChange, recordChange]);
 export type ChangeEvent = z.infer<typeof changeEvent>;
 
+/** GET /api/changes/latest, and the `ready` event that opens the live stream: where to follow the feed from. */
+export const latestCursor = z.object({ after: z.string() });
+
 export const changesPage = z.object({
   results: z.array(changeEvent),
   /** More events were there when this page was read; follow `paging.next.after` at once. */

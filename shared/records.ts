@@ -26,6 +26,14 @@ export const createRecordBody = z.object({
 });
 export type CreateRecordBody = z.infer<typeof createRecordBody>;
 
+/**
+ * The `context` of the 409 CONFLICT that creating a contact whose email exists answers (HubSpot's
+ * "Contact already exists. Existing ID: <id>"): the existing contact's id, for a client that
+ * wanted that contact anyway.
+ */
+export const duplicateContactContext = z.object({ id: z.tuple([z.string().regex(/^\d+$/)]) });
+export type DuplicateContactContext = z.infer<typeof duplicateContactContext>;
+
 export const updateRecordBody = z.object({ properties: propertiesInput });
 
 /** Record reads: `properties` and `associations` may be repeated or comma-separated. */

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { COMPANY, CONTACT } from '../../shared/objects.ts';
 import { type Plan, planAllows } from '../../shared/plans.ts';
-import { type AssociationForCreate, normalizeDomain, normalizeEmail, type PropertiesInput, type SimplePublicObject } from '../../shared/records.ts';
+import { type AssociationForCreate, type DuplicateContactContext, normalizeDomain, normalizeEmail, type PropertiesInput, type SimplePublicObject } from '../../shared/records.ts';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { associations, records } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
@@ -192,7 +192,7 @@ export async function contactsByEmail(db: DbOrTx, workspaceId: string, emails: s
 export function duplicateContact(existingId: number | string, where: string): ApiError {
   return new ApiError('CONFLICT', `Contact already exists. Existing ID: ${existingId}`, {
     errors: [{ message: `a contact with this email already exists (id ${existingId})`, in: `${where ? `${where}.` : ''}properties.email` }],
-    context: { id: [String(existingId)] },
+    context: { id: [String(existingId)] } satisfies DuplicateContactContext,
   });
 }
 

@@ -66,7 +66,7 @@ export function adminRoutes(cache: TokenCache, revocations: Revocations) {
         return c.json(ws);
       },
     )
-    .get('/workspace', describeRoute({ summary: 'This workspace: plan and settings', tags }), async (c) => {
+    .get('/workspace', describeRoute({ summary: 'This workspace: plan and settings', tags, responses: { 200: json(workspaceView, 'The workspace') } }), async (c) => {
       return c.json(await getWorkspace(c.get('db'), c.get('auth').workspaceId));
     })
     .patch('/workspace', describeRoute({ summary: 'Change the name or settings; the plan only as the instance owner', tags }), validate('json', patchWorkspaceBody), async (c) => {

@@ -1,16 +1,20 @@
 import { type Context, Hono } from 'hono';
-import { describeRoute } from 'hono-openapi';
+import { describeRoute, resolver } from 'hono-openapi';
 import type { AssociationSpec } from '../../shared/association-types.ts';
 import {
   associationPath,
+  associationsBatchReadResponse,
   batchArchiveBody,
   batchCreateBody,
   batchDefaultBody,
   batchLabelsArchiveBody,
   batchReadBody,
+  batchRefusalsResponse,
+  defaultAssociationResponse,
   deleteQuery,
   labelCreateBody,
   labelDeletePath,
+  labelsAssociationResponse,
   labelsBody,
   labelUpdateBody,
   limitsBody,
@@ -32,6 +36,8 @@ import { type AppEnv, actorOf, type Auth } from '../env.ts';
 import { ApiError, toApiError } from '../errors.ts';
 import { isRetryable, transaction } from '../db/transaction.ts';
 import { validate } from '../validate.ts';
+
+const json = (schema: Parameters<typeof resolver>[0], description: string) => ({ description, content: { 'application/json': { schema: resolver(schema) } } });
 
 /** A route's caller and database, and the two object types it names (`fromType`, `toType`) resolved for the caller's workspace. */
 async function pairOf(c: Context<AppEnv>, p: { fromType: string; toType: string }) {
@@ -117,7 +123,11 @@ export function associationRoutes() {
   return new Hono<AppEnv>()
     .put(
       '/objects/:fromType/:fromId/associations/default/:toType/:toId',
-      describeRoute({ summary: 'Associate two records with the unlabeled default type (one click)', tags: ['Associations'] }),
+      describeRoute({
+        summary: 'Associate two records with the unlabeled default type (one click)',
+        tags: ['Associations'],
+        responses: { 200: json(defaultAssociationResponse, 'The default type between the two records, both directions') },
+      }),
       validate('param', associationPath),
       async (c) => {
         const startedAt = new Date().toISOString();
@@ -129,7 +139,11 @@ export function associationRoutes() {
     )
     .put(
       '/objects/:fromType/:fromId/associations/:toType/:toId',
-      describeRoute({ summary: 'Associate two records with labels (adds to the labels they have)', tags: ['Associations'] }),
+      describeRoute({
+        summary: 'Associate two records with labels (adds to the labels they have)',
+        tags: ['Associations'],
+        responses: { 201: json(labelsAssociationResponse, 'The labels between the two records now') },
+      }),
       validate('param', associationPath),
       validate('json', labelsBody),
       async (c) => {
@@ -142,7 +156,7 @@ export function associationRoutes() {
     )
     .delete(
       '/objects/:fromType/:fromId/associations/:toType/:toId',
-      describeRoute({ summary: 'Remove every association type between two records (both directions)', tags: ['Associations'] }),
+      describeRoute({ summary: 'Remove every association type between two records (both directions)', tags: ['Associations'], responses: { 204: { description: 'Removed' } } }),
       validate('param', associationPath),
       validate('query', deleteQuery),
       async (c) => {
@@ -216,7 +230,11 @@ export function associationRoutes() {
     )
     .post(
       '/associations/:fromType/:toType/batch/read',
-      describeRoute({ summary: 'Read the associations of many records', tags: ['Associations batch'] }),
+      describeRoute({
+        summary: 'Read the associations of many records',
+        tags: ['Associations batch'],
+        responses: { 200: json(associationsBatchReadResponse, 'Each record\'s associations'), 207: json(associationsBatchReadResponse, 'The records read, and an error for each that could not be') },
+      }),
       validate('param', pairPath),
       validate('json', batchReadBody),
       async (c) => {
@@ -262,7 +280,11 @@ export function associationRoutes() {
     )
     .post(
       '/associations/:fromType/:toType/batch/labels/archive',
-      describeRoute({ summary: 'Remove labels between many pairs; the associations stay', tags: ['Associations batch'] }),
+      describeRoute({
+        summary: 'Remove labels between many pairs; the associations stay',
+        tags: ['Associations batch'],
+        responses: { 204: { description: 'Every input applied' }, 207: json(batchRefusalsResponse, 'The refused inputs; the others applied') },
+      }),
       validate('param', pairPath),
       validate('json', batchLabelsArchiveBody),
       async (c) => {

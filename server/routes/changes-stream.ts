@@ -3,7 +3,7 @@ import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import { changesQuery } from '../../shared/history.ts';
+import { changesQuery, latestCursor } from '../../shared/history.ts';
 import { rowsOf } from '../db/client.ts';
 import { type ChangeCursor, formatCursor, parseCursor, readChanges } from '../domain/history/changes.ts';
 import { nextWrite, wakeStreams } from '../domain/history/live.ts';
@@ -41,8 +41,6 @@ export interface ChangeStreamOptions {
   /** Closes a stream when its token is revoked (or its user deactivated or removed). */
   revocations?: Revocations;
 }
-
-const latestCursor = z.object({ after: z.string() });
 
 const streamQuery = changesQuery.extend({ limit: z.coerce.number().int().min(1).max(1000).default(500) });
 

@@ -1,11 +1,12 @@
 import { type Context, Hono } from 'hono';
-import { describeRoute } from 'hono-openapi';
+import { describeRoute, resolver } from 'hono-openapi';
 import { LIMITS } from '../../shared/plans.ts';
 import {
   batchArchiveBody,
   batchCreateBody,
   batchReadBody,
   batchReadQuery,
+  batchResult,
   batchUpdateBody,
   createRecordBody,
   listRecordsQuery,
@@ -13,6 +14,8 @@ import {
   readRecordQuery,
   recordParam,
   searchBody,
+  searchResult,
+  simplePublicObject,
   type SimplePublicObject,
   updateRecordBody,
   updateRecordQuery,
@@ -30,6 +33,7 @@ import { assertMayBatchArchive } from '../permissions.ts';
 import { validate } from '../validate.ts';
 
 const tags = ['Objects'];
+const json = (schema: Parameters<typeof resolver>[0], description: string) => ({ description, content: { 'application/json': { schema: resolver(schema) } } });
 
 function writeContext(auth: Auth): WriteContext {
   return { workspaceId: auth.workspaceId, plan: auth.plan, actor: actorOf(auth), settings: auth.settings };
@@ -111,7 +115,7 @@ export function objectRoutes() {
     )
     .post(
       '/:objectType',
-      describeRoute({ summary: 'Create a record, optionally associated with existing records (R7)', tags }),
+      describeRoute({ summary: 'Create a record, optionally associated with existing records (R7)', tags, responses: { 201: json(simplePublicObject, 'The record') } }),
       validate('param', objectTypeParam),
       validate('json', createRecordBody),
       async (c) => {
@@ -124,7 +128,7 @@ export function objectRoutes() {
     )
     .post(
       '/:objectType/search',
-      describeRoute({ summary: 'Search records: filter groups (ORed) of filters (ANDed), free-text query, sorts', tags }),
+      describeRoute({ summary: 'Search records: filter groups (ORed) of filters (ANDed), free-text query, sorts', tags, responses: { 200: json(searchResult, 'The matching records and their total') } }),
       validate('param', objectTypeParam),
       validate('json', searchBody),
       async (c) => {
@@ -154,7 +158,11 @@ export function objectRoutes() {
     )
     .post(
       '/:objectType/batch/read',
-      describeRoute({ summary: 'Read up to 1,000 records by id or by a unique property (idProperty)', tags }),
+      describeRoute({
+        summary: 'Read up to 1,000 records by id or by a unique property (idProperty)',
+        tags,
+        responses: { 200: json(batchResult, 'The records'), 207: json(batchResult, 'The records found, and an error naming those that were not') },
+      }),
       validate('param', objectTypeParam),
       validate('query', batchReadQuery),
       validate('json', batchReadBody),

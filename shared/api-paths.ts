@@ -1,0 +1,58 @@
+/**
+ * The paths of the API routes the browser companion calls: one builder per route, every
+ * parameter encoded. The extension writes no URL of its own, so a route that moves moves here and
+ * the type checker finds every caller. What each route answers is a zod schema beside the route's
+ * other schemas (shared/records.ts, associations.ts, companion.ts, history.ts, ...).
+ */
+
+/** A record as a path names it: its object type (plural name or type id) and its id. */
+export interface PathRecord {
+  objectType: string;
+  id: string | number;
+}
+
+const seg = (value: string | number) => encodeURIComponent(String(value));
+
+/** `?a=1&b=2` of the parameters that are set, or '' when none is. */
+function query(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) search.set(name, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+const associationsOf = (from: PathRecord) => `/crm/v4/objects/${seg(from.objectType)}/${seg(from.id)}/associations`;
+
+export const apiPaths = {
+  /** POST: an email thread as the sidebar shows it (server/routes/companion.ts). */
+  companionThread: () => '/api/companion/thread',
+  /** GET: the caller's workspace. */
+  workspace: () => '/api/workspace',
+
+  /** POST: create one record (HubSpot v3). */
+  createRecord: (objectType: string) => `/crm/v3/objects/${seg(objectType)}`,
+  /** POST: search records of one type. */
+  searchRecords: (objectType: string) => `/crm/v3/objects/${seg(objectType)}/search`,
+  /** POST: read records by id. */
+  batchReadRecords: (objectType: string) => `/crm/v3/objects/${seg(objectType)}/batch/read`,
+
+  /** PUT: associate two records with the unlabeled default type. */
+  associateDefault: (from: PathRecord, to: PathRecord) => `${associationsOf(from)}/default/${seg(to.objectType)}/${seg(to.id)}`,
+  /** PUT: associate two records with labels (the body); DELETE: remove the association altogether. */
+  association: (from: PathRecord, to: PathRecord, params: { newPrimaryCompanyId?: string | number } = {}) =>
+    `${associationsOf(from)}/${seg(to.objectType)}/${seg(to.id)}${query(params)}`,
+  /** POST: the associations of many records with one object type. */
+  batchReadAssociations: (fromType: string, toType: string) => `/crm/v4/associations/${seg(fromType)}/${seg(toType)}/batch/read`,
+  /** POST: remove labels between many pairs; the associations stay. */
+  batchArchiveLabels: (fromType: string, toType: string) => `/crm/v4/associations/${seg(fromType)}/${seg(toType)}/batch/labels/archive`,
+
+  /** POST: log an activity (an email) on a record. */
+  logActivity: (on: PathRecord) => `/api/objects/${seg(on.objectType)}/${seg(on.id)}/activities`,
+
+  /** GET: the change feed's end now. */
+  changesLatest: () => '/api/changes/latest',
+  /** GET: one page of the change feed after a cursor. */
+  changes: (params: { after?: string; limit?: number }) => `/api/changes${query({ after: params.after, limit: params.limit })}`,
+  /** GET: the change feed live, as server-sent events. */
+  changesStream: (params: { after?: string }) => `/api/changes/stream${query({ after: params.after })}`,
+} as const;
