@@ -16,6 +16,13 @@ const appFetch: FetchLike = async (input, init) => {
   return t.app.request(`${url.pathname}${url.search}`, init);
 };
 const conn = () => ({ server: SERVER, token: t.token });
+/** The real server's answer, its JSON body changed by `edit` on the way. */
+const tampered =
+  (edit: (body: any) => unknown): FetchLike =>
+  async (input, init) => {
+    const res = await appFetch(input, init);
+    return new Response(JSON.stringify(edit(await res.json())), { status: res.status, headers: res.headers });
+  };
 const base = () => ({ opId: crypto.randomUUID(), createdAt: Date.now() });
 const send = (op: Operation, fetchImpl: FetchLike = appFetch) => sendOperation(op, conn(), fetchImpl);
 const seed = (type: string, props: Array<Record<string, string>>) => seedRecords(t.db.db, t.workspaceId, type, props);
@@ -30,7 +37,7 @@ describe('sendOperation: every operation against the real server (X4)', () => {
     requests.length = 0;
     const op: Operation = { ...base(), kind: 'createContact', email: 'op.create@ops.example', firstname: 'Op', lastname: 'Create' };
     const r = await send(op);
-    expect(r).toMatchObject({ outcome: 'confirmed', status: 201, createdId: expect.stringMatching(/^\d+$/) });
+    expect(r).toEqual({ outcome: 'confirmed', createdId: expect.stringMatching(/^\d+$/) });
     expect(requests).toEqual([{ method: 'POST', path: '/crm/v3/objects/contacts', key: op.opId }]);
   });
 
@@ -38,6 +45,50 @@ describe('sendOperation: every operation against the real server (X4)', () => {
     const [existing] = await seed('0-1', [{ email: 'twice@ops.example' }]);
     const r = await send({ ...base(), kind: 'createContact', email: 'twice@ops.example' });
     expect(r).toMatchObject({ outcome: 'confirmed', createdId: String(existing) });
+  });
+
+  it('X4: the existing contact\'s id comes from the 409\'s context, in one request, whatever the message says', async () => {
+    const [existing] = await seed('0-1', [{ email: 'context@ops.example' }]);
+    requests.length = 0;
+    // the server's message is HubSpot's ("Existing ID: <id>"); a message worded otherwise changes nothing
+    const reworded = tampered((body) => ({ ...body, message: 'Es gibt diesen Kontakt schon' }));
+    const r = await send({ ...base(), kind: 'createContact', email: 'Context@OPS.example' }, reworded);
+    expect(r).toEqual({ outcome: 'confirmed', createdId: String(existing) });
+    expect(requests.map((x) => `${x.method} ${x.path}`)).toEqual(['POST /crm/v3/objects/contacts']);
+  });
+
+  it('X4: a 409 without the existing id in its context is refused, never confirmed with an id read from its message', async () => {
+    await seed('0-1', [{ email: 'nocontext@ops.example' }]);
+    const withoutContext = tampered(({ context: _context, ...body }) => body);
+    const r = await send({ ...base(), kind: 'createContact', email: 'nocontext@ops.example' }, withoutContext);
+    expect(r).toMatchObject({ outcome: 'refused', status: 409, code: 'CONFLICT', message: expect.stringContaining('Existing ID') });
+  });
+
+  it('X4: an answer outside the contract is refused with a message naming the route and the field, not confirmed without an id', async () => {
+    const noId = tampered(({ id: _id, ...body }) => body);
+    const r = await send({ ...base(), kind: 'createContact', email: 'shape@ops.example' }, noId);
+    expect(r).toMatchObject({ outcome: 'refused', status: 201, code: 'INVALID_RESPONSE' });
+    expect((r as Extract<SendResult, { outcome: 'refused' }>).message).toMatch(/^POST \/crm\/v3\/objects\/contacts: the 201 answer does not fit its schema: id: /);
+  });
+
+  it('R14: associate with a label, then removeLabels keeps the association; R8: removing the only company\'s primary label is refused with the server\'s code (a 207\'s error)', async () => {
+    const label = await t.call('POST', '/crm/v4/associations/contacts/companies/labels', { label: 'Billing contact', name: 'billing_contact' });
+    expect(label.status).toBe(200);
+    const typeId: number = label.body.results.find((x: { label: string }) => x.label === 'Billing contact').typeId;
+    const labels = [{ associationCategory: 'USER_DEFINED' as const, associationTypeId: typeId }];
+    const [contact] = await seed('0-1', [{ email: 'labels@ops.example' }]);
+    const [company] = await seed('0-2', [{ name: 'Labelled Co' }]);
+    const c = { objectType: 'contacts', id: String(contact) };
+    const co = { objectType: 'companies', id: String(company) };
+    expect(await send({ ...base(), kind: 'associate', from: c, to: co, labels })).toEqual({ outcome: 'confirmed' });
+    const typesOf = async () => (await companiesOf(contact!)).flatMap((a) => a.associationTypes.map((x) => x.typeId)).sort((a, b) => a - b);
+    expect(await typesOf()).toContain(typeId);
+    expect(await send({ ...base(), kind: 'removeLabels', from: c, to: co, labels })).toEqual({ outcome: 'confirmed' });
+    expect(await typesOf()).not.toContain(typeId);
+    expect((await companiesOf(contact!)).map((a) => a.toObjectId)).toEqual([company]);
+    const primary = await send({ ...base(), kind: 'removeLabels', from: c, to: co, labels: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 1 }] });
+    expect(primary).toEqual({ outcome: 'refused', status: 400, code: 'PRIMARY_COMPANY_REQUIRED', message: expect.stringContaining('must stay its primary') });
+    expect(await typesOf()).toContain(1);
   });
 
   it('R8: associate (default) makes the first company primary; setPrimary moves it, the old one stays', async () => {

@@ -1,7 +1,14 @@
-import type { CompanionThreadResponse } from '../../shared/companion.ts';
+import type { z } from 'zod';
+import { apiPaths } from '../../shared/api-paths.ts';
+import { type batchReadBody as associationsReadBody, associationsBatchReadResponse, type AssociationsBatchReadResponse } from '../../shared/associations.ts';
+import { type companionThreadBody, type CompanionThreadResponse, companionThreadResponse } from '../../shared/companion.ts';
+import { batchResult, type batchReadBody, type searchBody, searchResult } from '../../shared/records.ts';
+import { workspaceView } from '../../shared/workspace.ts';
 import type { MailThread } from '../mail/types.ts';
 import type { Connection } from '../settings.ts';
-import { type FetchLike, read } from './client.ts';
+import { createApiClient, type FetchLike } from './client.ts';
+
+const clientFor = (connection: Connection, fetchImpl: FetchLike | undefined) => createApiClient(connection, fetchImpl ? { fetch: fetchImpl } : {});
 
 /** The thread as the sidebar shows it: one request (server/routes/companion.ts). */
 export function fetchThreadView(connection: Connection, thread: MailThread, ownAddresses: readonly string[], fetchImpl?: FetchLike): Promise<CompanionThreadResponse> {
@@ -9,8 +16,8 @@ export function fetchThreadView(connection: Connection, thread: MailThread, ownA
     participants: thread.participants.slice(0, 100).map((p) => ({ email: p.email, ...(p.name ? { name: p.name.slice(0, 200) } : {}) })),
     subject: thread.subject.slice(0, 1000),
     ownAddresses: ownAddresses.slice(0, 50),
-  };
-  return read<CompanionThreadResponse>(connection, 'POST', '/api/companion/thread', { body, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
+  } satisfies z.input<typeof companionThreadBody>;
+  return clientFor(connection, fetchImpl).request(apiPaths.companionThread(), { method: 'POST', body, schema: companionThreadResponse });
 }
 
 export const SEARCH_TYPES = ['contacts', 'companies', 'deals', 'tickets'] as const;
@@ -62,13 +69,34 @@ function hitOf(objectType: SearchType, id: string, p: Record<string, string | nu
 /** HubSpot search (`query`) over the four standard objects at once; at most `limit` hits of each. */
 export async function searchAll(connection: Connection, q: string, limit = 5, fetchImpl?: FetchLike): Promise<SearchHit[]> {
   const query = q.trim().slice(0, 3000);
+  const client = clientFor(connection, fetchImpl);
   const pages = await Promise.all(
     SEARCH_TYPES.map((type) =>
-      read<{ results: Array<{ id: string; properties: Record<string, string | null> }> }>(connection, 'POST', `/crm/v3/objects/${type}/search`, {
-        body: { query, limit, properties: PROPERTIES[type] },
-        ...(fetchImpl ? { fetch: fetchImpl } : {}),
-      }).then((page) => page.results.map((r) => hitOf(type, String(r.id), r.properties))),
+      client
+        .request(apiPaths.searchRecords(type), { method: 'POST', body: { query, limit, properties: PROPERTIES[type] } satisfies z.input<typeof searchBody>, schema: searchResult })
+        .then((page) => page.results.map((r) => hitOf(type, r.id, r.properties))),
     ),
   );
   return pages.flat();
+}
+
+/** Records of one type by id, with the given properties; ids that are no live record are left out of `results` (and named in `errors`). */
+export function readRecords(connection: Connection, objectType: string, ids: readonly string[], properties: readonly string[], fetchImpl?: FetchLike): Promise<z.output<typeof batchResult>> {
+  const body = { inputs: ids.map((id) => ({ id })), properties: [...properties] } satisfies z.input<typeof batchReadBody>;
+  return clientFor(connection, fetchImpl).request(apiPaths.batchReadRecords(objectType), { method: 'POST', body, schema: batchResult });
+}
+
+/** Each record's associations with one object type, one page each (`paging` when there were more); a record that could not be read is missing from `results`. */
+export function readAssociations(connection: Connection, fromType: string, toType: string, ids: readonly string[], fetchImpl?: FetchLike): Promise<AssociationsBatchReadResponse> {
+  return clientFor(connection, fetchImpl).request(apiPaths.batchReadAssociations(fromType, toType), {
+    method: 'POST',
+    body: { inputs: ids.map((id) => ({ id })) } satisfies z.input<typeof associationsReadBody>,
+    schema: associationsBatchReadResponse,
+  });
+}
+
+/** The workspace the token belongs to: signing in, and the popup's probe, check the server and the token with it. */
+export function fetchWorkspace(connection: Connection, fetchImpl?: FetchLike, options: { timeoutMs?: number } = {}): Promise<z.output<typeof workspaceView>> {
+  const client = createApiClient(connection, { ...(fetchImpl ? { fetch: fetchImpl } : {}), ...options });
+  return client.request(apiPaths.workspace(), { method: 'GET', schema: workspaceView });
 }

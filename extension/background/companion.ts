@@ -1,6 +1,6 @@
-import { type FetchLike, read } from '../api/client.ts';
+import type { FetchLike } from '../api/client.ts';
 import { sendOperation } from '../api/operations.ts';
-import { fetchThreadView, searchAll } from '../api/reads.ts';
+import { fetchThreadView, fetchWorkspace, searchAll } from '../api/reads.ts';
 import type { ChangeEvent } from '../../shared/history.ts';
 import { type Cache, createCache } from '../cache/index.ts';
 import type { PendingChange, Status, TabMessage } from '../messaging.ts';
@@ -122,7 +122,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
       let problem: string | null = signedIn ? null : 'Not signed in';
       if (signedIn && request.probe) {
         try {
-          await read(connectionOf(settings)!, 'GET', '/api/workspace', { timeoutMs: 3_000, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
+          await fetchWorkspace(connectionOf(settings)!, fetchImpl, { timeoutMs: 3_000 });
           reachable = true;
           void outbox.drain({ now: true });
         } catch (err) {
@@ -151,7 +151,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
       }
       let workspace: { name: string };
       try {
-        workspace = await read<{ name: string }>({ server, token }, 'GET', '/api/workspace', fetchImpl ? { fetch: fetchImpl } : {});
+        workspace = await fetchWorkspace({ server, token }, fetchImpl);
       } catch (err) {
         throw new Error(`Could not sign in to ${server}: ${err instanceof Error ? err.message : String(err)}`);
       }

@@ -1,7 +1,7 @@
 import { COMPANION_LIMITS, type CompanionThreadResponse, type ContactSummary } from '../../shared/companion.ts';
 import { DEAL, isOpen, TICKET } from '../../shared/objects.ts';
-import { type FetchLike, read } from '../api/client.ts';
-import { recordName } from '../api/reads.ts';
+import type { FetchLike } from '../api/client.ts';
+import { readAssociations, readRecords, recordName } from '../api/reads.ts';
 import type { Cache, CachedAssociation, CachedRecord, RecordInput } from '../cache/index.ts';
 import type { MailThread } from '../mail/types.ts';
 import type { Connection } from '../settings.ts';
@@ -63,11 +63,6 @@ async function summaryOf(cache: Cache, contact: CachedRecord, associations: Cach
   };
 }
 
-interface BatchRead<T> {
-  results: T[];
-}
-type AssociationsOfOne = { from: { id: string }; to: Array<{ toObjectId: string | number; associationTypes: Array<{ typeId: number }> }>; paging?: unknown };
-
 /**
  * Stores what a server read of a thread showed: its contacts (properties read in one batch), the
  * named companies, open deals and tickets, and each contact's associations (one batch read per
@@ -77,11 +72,7 @@ type AssociationsOfOne = { from: { id: string }; to: Array<{ toObjectId: string 
 export async function storeThreadView(cache: Cache, connection: Connection, view: CompanionThreadResponse, fetchImpl?: FetchLike): Promise<void> {
   const ids = Object.keys(view.summaries);
   if (ids.length === 0) return;
-  const options = fetchImpl ? { fetch: fetchImpl } : {};
-  const contacts = await read<BatchRead<{ id: string; properties: Record<string, string | null> }>>(connection, 'POST', '/crm/v3/objects/contacts/batch/read', {
-    body: { inputs: ids.map((id) => ({ id })), properties: ['email', 'firstname', 'lastname'] },
-    ...options,
-  });
+  const contacts = await readRecords(connection, 'contacts', ids, ['email', 'firstname', 'lastname'], fetchImpl);
   const records: RecordInput[] = contacts.results.map((r) => ({ objectType: 'contacts', id: String(r.id), properties: r.properties }));
   for (const s of Object.values(view.summaries)) {
     if (s.primaryCompany) records.push({ objectType: 'companies', id: s.primaryCompany.id, properties: { name: s.primaryCompany.name } });
@@ -95,7 +86,7 @@ export async function storeThreadView(cache: Cache, connection: Connection, view
 
   const pages = await Promise.all(
     ASSOCIATED_TYPES.map((type) =>
-      read<BatchRead<AssociationsOfOne>>(connection, 'POST', `/crm/v4/associations/contacts/${type}/batch/read`, { body: { inputs: ids.map((id) => ({ id })) }, ...options }).then((page) => ({ type, page })),
+      readAssociations(connection, 'contacts', type, ids, fetchImpl).then((page) => ({ type, page })),
     ),
   );
   const byContact = new Map<string, Array<Omit<CachedAssociation, 'fromId'>>>();

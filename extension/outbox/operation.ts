@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { ErrorCode } from '../../shared/errors.ts';
+import type { ClientErrorCode } from '../api/client.ts';
 
 /**
  * A change the rep makes in the companion (X4). The UI never calls the server for a write: it
@@ -65,6 +67,6 @@ export type OperationKind = Operation['kind'];
  * dismisses it. `retry`: offline, timeout, 5xx or 429: send again later.
  */
 export type SendResult =
-  | { outcome: 'confirmed'; status: number; body: unknown; createdId?: string }
-  | { outcome: 'refused'; status: number; code: string; message: string }
+  | { outcome: 'confirmed'; /** The id of the record the operation made (a contact, a logged email). */ createdId?: string }
+  | { outcome: 'refused'; status: number; code: ErrorCode | ClientErrorCode; message: string }
   | { outcome: 'retry'; reason: string; /** The server's Retry-After (429, 503), in milliseconds. */ retryAfterMs?: number };

@@ -52,7 +52,7 @@ describe('outbox invariants (X4, property-based)', () => {
               case 'confirm':
                 applied.add(op.opId);
                 finished.set(op.opId, 'confirmed');
-                return { outcome: 'confirmed', status: 200, body: {} };
+                return { outcome: 'confirmed' };
               case 'lost':
                 applied.add(op.opId);
                 return { outcome: 'retry', reason: 'connection reset after the server applied it' };

@@ -22,7 +22,7 @@ function associate(opId: string, createdAt: number, toId = '2', fromId = '1'): A
   return { opId, createdAt, kind: 'associate', from: { objectType: 'contacts', id: fromId }, to: { objectType: 'companies', id: toId } };
 }
 
-const ok: SendResult = { outcome: 'confirmed', status: 200, body: {} };
+const ok: SendResult = { outcome: 'confirmed' };
 
 /** A fake clock the tests move by hand. */
 function clock(start = 1_000_000) {
@@ -255,14 +255,14 @@ describe('outbox (X4)', () => {
     const outbox = outboxFor({
       send: async (op) => {
         sent.push(op);
-        return op.kind === 'createContact' ? { outcome: 'confirmed', status: 201, body: { id: '901' }, createdId: '901' } : ok;
+        return op.kind === 'createContact' ? { outcome: 'confirmed', createdId: '901' } : ok;
       },
     });
     let online = false;
     const gated = outboxFor({
       send: async (op) => {
         if (!online) return { outcome: 'retry', reason: 'offline' };
-        return op.kind === 'createContact' ? { outcome: 'confirmed', status: 201, body: {}, createdId: '77' } : ok;
+        return op.kind === 'createContact' ? { outcome: 'confirmed', createdId: '77' } : ok;
       },
     });
     await outbox.submit({ opId: 'op-create-1', createdAt: 1, kind: 'createContact', email: 'ada@acme.example' });

@@ -1,14 +1,19 @@
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { ErrorCode } from '../../shared/errors.ts';
+import type { ClientErrorCode } from '../api/client.ts';
 import type { Operation } from './operation.ts';
 
 /** Where an operation stands. `sending` left behind by a worker that died is sent again as is. */
 export type EntryState = 'pending' | 'sending' | 'refused';
 
+/** Why the outbox itself refuses an operation: a `pending:` record it refers to will not come. */
+export type DependencyCode = 'DEPENDS_ON_REFUSED' | 'DEPENDENCY_GONE' | 'DEPENDS_ON_LATER';
+
 /** The server's refusal, kept until the rep retries or dismisses the operation. */
 export interface Refusal {
   status: number;
-  /** The server's error code (`ASSOCIATION_LIMIT_EXCEEDED`, ...) or a local one (`DEPENDS_ON_REFUSED`). */
-  code: string;
+  /** The server's error code (`ASSOCIATION_LIMIT_EXCEEDED`, ...), the client's (`INVALID_RESPONSE`) or the outbox's (`DEPENDS_ON_REFUSED`). */
+  code: ErrorCode | ClientErrorCode | DependencyCode;
   message: string;
 }
 

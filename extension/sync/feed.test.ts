@@ -1,7 +1,8 @@
 // @vitest-environment node
 // The real server over HTTP: happy-dom's fetch would apply a web page's CORS rules to it.
 import 'fake-indexeddb/auto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ApiFailure } from '../api/client.ts';
 import { createCache } from '../cache/index.ts';
 import { createFeedFollower } from './feed.ts';
 import { startTestServer, type TestServer, until } from './test-server.ts';
@@ -115,13 +116,69 @@ describe('change feed follower (B2, X4)', () => {
     }
   });
 
+  it('B2: a page of the feed that does not fit its schema is an error naming the route and the field; nothing of it is applied', async () => {
+    const cache = createCache({ dbName: 'feed-shape-1' });
+    // the real server's pages, each event's kind dropped on the way
+    const drifted = async (input: string, init?: RequestInit) => {
+      const res = await fetch(input, init);
+      if (new URL(input).pathname !== '/api/changes') return res;
+      const page = await res.json();
+      return Response.json({ ...page, results: page.results.map(({ kind: _kind, ...e }: Record<string, unknown>) => e) }, { status: res.status });
+    };
+    const follower = createFeedFollower({ cache, connection: () => server.connection, fetch: drifted });
+    try {
+      await follower.pull();
+      const start = await cache.cursor();
+      await contact('eve@shape.example', 'Eve');
+      const failure = await follower.pull().catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(ApiFailure);
+      expect(failure).toMatchObject({ code: 'INVALID_RESPONSE', status: 200, route: `GET /api/changes?after=${start}&limit=500` });
+      expect((failure as ApiFailure).message).toContain('results[0].kind: ');
+      expect(await cache.cursor()).toBe(start);
+    } finally {
+      cache.close();
+    }
+  });
+
+  it('B2: an event of the live stream that does not fit its schema ends the connection, named in a warning; the cursor stays before it', async () => {
+    const cache = createCache({ dbName: 'feed-shape-2' });
+    // a record event whose objectId is a number: every other field as the server sends it
+    const event = { kind: 'record', cursor: '999999', committedAt: null, id: '1', action: 'CREATED', occurredAt: new Date().toISOString(), objectType: 'contacts', objectId: 5 };
+    const bad = `event: change\nid: 999999\ndata: ${JSON.stringify(event)}\n\n`;
+    const streams: string[] = [];
+    const drifted = async (input: string, init?: RequestInit) => {
+      if (new URL(input).pathname !== '/api/changes/stream') return fetch(input, init);
+      streams.push(input);
+      return new Response(bad, { headers: { 'content-type': 'text/event-stream' } });
+    };
+    const warnings: string[] = [];
+    const warn = vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void warnings.push(args.map(String).join(' ')));
+    const follower = createFeedFollower({ cache, connection: () => server.connection, fetch: drifted, reconnectMs: 10_000 });
+    try {
+      await follower.pull();
+      const start = await cache.cursor();
+      follower.start();
+      const warning = await until('the warning', () => warnings.find((w) => w.includes('event 999999')));
+      expect(warning).toMatch(/^change stream: GET \/api\/changes\/stream\?after=\d+: event 999999 does not fit its schema: /);
+      expect(warning).toMatch(/schema: objectId: [^;]*$/);
+      expect(await cache.cursor()).toBe(start);
+      expect(streams).toHaveLength(1);
+    } finally {
+      await follower.stop();
+      warn.mockRestore();
+      cache.close();
+    }
+  });
+
   it('X4: without a connection the follower does nothing; a bad token is an error, not an endless success', async () => {
     const cache = createCache({ dbName: 'feed-none-1' });
     try {
       expect(await createFeedFollower({ cache, connection: () => null }).pull()).toBe(0);
       expect(await cache.cursor()).toBeUndefined();
       const denied = createFeedFollower({ cache, connection: () => ({ ...server.connection, token: 'crm_not_a_real_token_at_all' }) });
-      await expect(denied.pull()).rejects.toThrow(/answered 401/);
+      const refused = await denied.pull().catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(ApiFailure);
+      expect(refused).toMatchObject({ status: 401, code: 'UNAUTHENTICATED', route: 'GET /api/changes/latest', message: expect.stringContaining('token') });
     } finally {
       cache.close();
     }

@@ -1,9 +1,9 @@
-import type { ChangeEvent } from '../../shared/history.ts';
+import { apiPaths } from '../../shared/api-paths.ts';
+import { type ChangeEvent, changeEvent, changesPage, latestCursor } from '../../shared/history.ts';
+import { type ApiClient, ApiFailure, createApiClient, type FetchLike } from '../api/client.ts';
 import type { Cache } from '../cache/index.ts';
 import type { Connection } from '../settings.ts';
 import { createSseParser } from './sse.ts';
-
-export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 export interface FeedFollowerOptions {
   cache: Cache;
@@ -15,6 +15,15 @@ export interface FeedFollowerOptions {
   /** First delay before the live stream reconnects (ms); doubles up to `maxReconnectMs`. */
   reconnectMs?: number;
   maxReconnectMs?: number;
+}
+
+/** An event's data as JSON; text that is not JSON is kept as it is, for the schema to refuse by name. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Called with the events applied and the ids of the cached records they touched. */
@@ -31,29 +40,15 @@ export interface FeedFollower {
   subscribe(listener: FeedListener): () => void;
 }
 
-export class FeedError extends Error {
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.name = 'FeedError';
-    this.status = status;
-  }
-}
-
-interface ChangesPage {
-  results: ChangeEvent[];
-  hasMore: boolean;
-  paging: { next: { after: string } };
-}
-
 /**
  * Keeps the cache fresh from the server's change feed (B2). The cursor lives in the cache's
  * IndexedDB, written with the changes it covers, so a service worker that dies resumes where the
  * last applied change left off. A cache that never followed the feed starts at the feed's end
- * (GET /api/changes/latest): what it holds was read from the server after that point.
+ * (GET /api/changes/latest): what it holds was read from the server after that point. Requests go
+ * through the API client: its paths, its schemas (each event of the live stream too) and its one
+ * error type, ApiFailure.
  */
 export function createFeedFollower(options: FeedFollowerOptions): FeedFollower {
-  const doFetch: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
   const pageSize = options.pageSize ?? 500;
   const reconnectMs = options.reconnectMs ?? 1_000;
   const maxReconnectMs = options.maxReconnectMs ?? 30_000;
@@ -62,16 +57,12 @@ export function createFeedFollower(options: FeedFollowerOptions): FeedFollower {
   let loop: Promise<void> | null = null;
   let connected = false;
 
-  async function get<T>(connection: Connection, path: string, signal?: AbortSignal): Promise<T> {
-    const res = await doFetch(`${connection.server}${path}`, { headers: { authorization: `Bearer ${connection.token}`, accept: 'application/json' }, ...(signal ? { signal } : {}) });
-    if (!res.ok) throw new FeedError(res.status, `GET ${path} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
-    return (await res.json()) as T;
-  }
+  const clientFor = (connection: Connection): ApiClient => createApiClient(connection, options.fetch ? { fetch: options.fetch } : {});
 
-  async function startCursor(connection: Connection, signal?: AbortSignal): Promise<string> {
+  async function startCursor(client: ApiClient, signal?: AbortSignal): Promise<string> {
     const stored = await options.cache.cursor();
     if (stored !== undefined) return stored;
-    const { after } = await get<{ after: string }>(connection, '/api/changes/latest', signal);
+    const { after } = await client.request(apiPaths.changesLatest(), { method: 'GET', schema: latestCursor, ...(signal ? { signal } : {}) });
     await options.cache.applyChanges([], after);
     return after;
   }
@@ -91,10 +82,11 @@ export function createFeedFollower(options: FeedFollowerOptions): FeedFollower {
   async function pull(): Promise<number> {
     const connection = await options.connection();
     if (!connection) return 0;
-    let after = await startCursor(connection);
+    const client = clientFor(connection);
+    let after = await startCursor(client);
     let read = 0;
     for (;;) {
-      const page = await get<ChangesPage>(connection, `/api/changes?after=${encodeURIComponent(after)}&limit=${pageSize}`);
+      const page = await client.request(apiPaths.changes({ after, limit: pageSize }), { method: 'GET', schema: changesPage });
       after = page.paging.next.after;
       await apply(page.results, after);
       read += page.results.length;
@@ -104,23 +96,21 @@ export function createFeedFollower(options: FeedFollowerOptions): FeedFollower {
 
   /** One connection of the live stream; returns when it ends. */
   async function follow(connection: Connection, signal: AbortSignal, onOpen: () => void): Promise<void> {
-    const after = await startCursor(connection, signal);
-    const res = await doFetch(`${connection.server}/api/changes/stream?after=${encodeURIComponent(after)}`, {
-      headers: { authorization: `Bearer ${connection.token}`, accept: 'text/event-stream' },
-      signal,
-    });
-    if (!res.ok || !res.body) throw new FeedError(res.status, `The change stream answered ${res.status}`);
+    const client = clientFor(connection);
+    const after = await startCursor(client, signal);
+    const path = apiPaths.changesStream({ after });
+    const body = await client.stream(path, { accept: 'text/event-stream', signal });
     connected = true;
     onOpen();
     // events are applied one after another, in order, each with its own cursor
     let queue: Promise<void> = Promise.resolve();
     const parser = createSseParser((e) => {
       if (e.event !== 'change' || e.id === undefined) return;
-      const event = JSON.parse(e.data) as ChangeEvent;
+      const event = client.check(changeEvent, parseJson(e.data), { route: `GET ${path}`, status: 200, what: `event ${e.id}` });
       const cursor = e.id;
       queue = queue.then(() => apply([event], cursor));
     });
-    const reader = res.body.getReader();
+    const reader = body.getReader();
     const decoder = new TextDecoder();
     try {
       for (;;) {
@@ -130,6 +120,8 @@ export function createFeedFollower(options: FeedFollowerOptions): FeedFollower {
       }
     } finally {
       connected = false;
+      // an event that did not fit its schema ends the stream here: let the connection go
+      await reader.cancel().catch(() => {});
       await queue;
     }
   }
@@ -148,7 +140,8 @@ export function createFeedFollower(options: FeedFollowerOptions): FeedFollower {
             if (connection) await follow(connection, ctrl.signal, () => (delay = reconnectMs));
           } catch (err) {
             if (ctrl.signal.aborted) break;
-            if (err instanceof FeedError && (err.status === 401 || err.status === 403)) console.warn(`change stream: ${err.message}`);
+            // a refused token or an answer outside the contract will not mend by itself: say so
+            if (err instanceof ApiFailure && (err.status === 401 || err.status === 403 || err.code === 'INVALID_RESPONSE')) console.warn(`change stream: ${err.message}`);
           }
           if (ctrl.signal.aborted) break;
           await new Promise<void>((resolve) => {
