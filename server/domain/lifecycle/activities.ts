@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { hubspotDefaultType, hubspotPrimaryType } from '../../../shared/association-types.ts';
 import type { ActivityReason, AssociationRefusal } from '../../../shared/lifecycle.ts';
-import { COMPANY, DEAL, TICKET } from '../../../shared/objects.ts';
+import { COMPANY, DEAL, isOpen, TICKET } from '../../../shared/objects.ts';
 import type { PropertiesInput } from '../../../shared/records.ts';
 import type { WorkspaceSettings } from '../../../shared/workspace.ts';
 import { type Db, rowsOf, type Tx } from '../../db/client.ts';
@@ -11,18 +11,6 @@ import { associate, type WriteContext } from '../associations.ts';
 import type { ObjectType } from '../object-types.ts';
 import { createRecord, getRecord, type RecordRow } from '../records.ts';
 import { typeName } from './reassociate.ts';
-
-/** A deal is open until it is won or lost (HubSpot's default pipeline stages). */
-export function isOpenDeal(props: Record<string, string | null>): boolean {
-  const stage = props.dealstage?.trim().toLowerCase();
-  return stage !== 'closedwon' && stage !== 'closedlost';
-}
-
-/** A ticket is open until its pipeline stage is closed (`4` in HubSpot's default support pipeline). */
-export function isOpenTicket(props: Record<string, string | null>): boolean {
-  const stage = props.hs_pipeline_stage?.trim().toLowerCase();
-  return stage !== '4' && stage !== 'closed';
-}
 
 export interface LoggedAssociation {
   toObjectType: string;
@@ -101,11 +89,11 @@ export async function logActivity(
 
     // B5: rule-based extras, each in its own savepoint: a refusal leaves the logging in place
     const rules: Array<{ toType: string; toId: number; reason: ActivityReason; rule: string }> = [];
-    const openDeals = related.deals.filter((d) => isOpenDeal(d.properties));
+    const openDeals = related.deals.filter((d) => isOpen(DEAL, d.properties));
     if (settings.activityAutoAssociate === 'open_deals') for (const d of openDeals) rules.push({ toType: DEAL, toId: d.id, reason: 'open_deal', rule: 'activityAutoAssociate=open_deals' });
     if (settings.activityAutoAssociate === 'newest_open_deal' && openDeals[0]) rules.push({ toType: DEAL, toId: openDeals[0].id, reason: 'newest_open_deal', rule: 'activityAutoAssociate=newest_open_deal' });
     if (settings.activityAutoAssociateTickets) {
-      for (const t of related.tickets.filter((x) => isOpenTicket(x.properties))) rules.push({ toType: TICKET, toId: t.id, reason: 'open_ticket', rule: 'activityAutoAssociateTickets' });
+      for (const t of related.tickets.filter((x) => isOpen(TICKET, x.properties))) rules.push({ toType: TICKET, toId: t.id, reason: 'open_ticket', rule: 'activityAutoAssociateTickets' });
     }
     for (const r of rules) {
       const job: WriteContext = { ...ctx, actor: { source: 'JOB', sourceId: r.rule } };
