@@ -5,7 +5,7 @@ import { type DbOrTx, rowsOf, type Tx } from '../db/client.ts';
 import { workspaces } from '../db/schema/index.ts';
 import type { Actor } from '../env.ts';
 import { ApiError } from '../errors.ts';
-import type { WriteContext } from './associations.ts';
+import type { WriteContext } from './associations/write.ts';
 import { linkUnlabeled } from './imports/link.ts';
 import { objectTypeById } from './object-types.ts';
 import { type CompanyDomainKey, companyDomainKey, companyNameForDomain } from './recommendations/domains.ts';

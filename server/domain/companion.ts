@@ -3,7 +3,7 @@ import { COMPANION_LIMITS, type ContactSummary } from '../../shared/companion.ts
 import { COMPANY, CONTACT, DEAL, TICKET } from '../../shared/objects.ts';
 import { type DbOrTx, rowsOf } from '../db/client.ts';
 import { openSql } from './lifecycle/open.ts';
-import { displayName } from './object-types.ts';
+import { displayName } from './record-name.ts';
 
 type Props = Record<string, string | null>;
 

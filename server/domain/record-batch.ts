@@ -6,7 +6,7 @@ import type { BatchError, PropertiesInput } from '../../shared/records.ts';
 import { type Db, rowsOf, type Tx } from '../db/client.ts';
 import { records } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
-import type { WriteContext } from './associations.ts';
+import type { WriteContext } from './associations/write.ts';
 import { autoAssociateManyOnWrite } from './auto-domain.ts';
 import { recordChanged } from './history/changes.ts';
 import type { ObjectType } from './object-types.ts';

@@ -5,7 +5,9 @@ import { type AssociationForCreate, normalizeDomain, normalizeEmail, type Proper
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { associations, records } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
-import { associate, dropAssociationsOfArchived, type WriteContext } from './associations.ts';
+import { dropAssociationsOfArchived } from './associations/archive.ts';
+import { associate } from './associations/rules.ts';
+import type { WriteContext } from './associations/write.ts';
 import { autoAssociateOnWrite } from './auto-domain.ts';
 import { recordChanged } from './history/changes.ts';
 import type { ObjectType } from './object-types.ts';

@@ -18,7 +18,7 @@ import {
   updateRecordQuery,
 } from '../../shared/records.ts';
 import type { DbOrTx } from '../db/client.ts';
-import type { WriteContext } from '../domain/associations.ts';
+import type { WriteContext } from '../domain/associations/write.ts';
 import { batchUpdateWithStageSync, stageSyncHeader, updateWithStageSync } from '../domain/lifecycle/lifecycle-stage.ts';
 import { type ObjectType, resolveObjectType } from '../domain/object-types.ts';
 import { batchArchive, batchCreate, batchRead, type BatchOutcome } from '../domain/record-batch.ts';

@@ -5,7 +5,7 @@ import { COMPANY, CONTACT } from '../../../shared/objects.ts';
 import type { PropertiesInput } from '../../../shared/records.ts';
 import { type Db, rowsOf, type Tx } from '../../db/client.ts';
 import { records } from '../../db/schema/index.ts';
-import type { WriteContext } from '../associations.ts';
+import type { WriteContext } from '../associations/write.ts';
 import { recordChanged } from '../history/changes.ts';
 import type { ObjectType } from '../object-types.ts';
 import { batchUpdate, type BatchOutcome } from '../record-batch.ts';

@@ -4,7 +4,8 @@ import type { AssociationRefusal } from '../../../shared/lifecycle.ts';
 import { rowsOf, type Tx } from '../../db/client.ts';
 import { ApiError } from '../../errors.ts';
 import { defaultType, findType, isExclusive } from '../association-types.ts';
-import { associate, type WriteContext } from '../associations.ts';
+import { associate } from '../associations/rules.ts';
+import type { WriteContext } from '../associations/write.ts';
 import { objectTypeById } from '../object-types.ts';
 import type { PairSnapshot } from './snapshot.ts';
 
