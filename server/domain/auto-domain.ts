@@ -9,7 +9,7 @@ import type { WriteContext } from './associations/write.ts';
 import { linkUnlabeled } from './imports/link.ts';
 import { objectTypeById } from './object-types.ts';
 import { type CompanyDomainKey, companyDomainKey, companyNameForDomain } from './recommendations/domains.ts';
-import { createRecord } from './records.ts';
+import { insertRecord } from './records.ts';
 
 /**
  * Automatic association by domain (R18): a contact's email domain associates it with the company
@@ -98,7 +98,7 @@ export async function autoAssociateContact(
   const notes = [`email domain ${key.exact}`];
   if (match.kind === 'create') {
     const type = await objectTypeById(tx, ctx.workspaceId, COMPANY);
-    const company = await createRecord(tx, write, type, { properties: { domain: match.domain, name: companyNameForDomain(match.domain) } });
+    const company = await insertRecord(tx, write, type, { properties: { domain: match.domain, name: companyNameForDomain(match.domain) } });
     companyId = company.id;
     notes.push(`company created for ${match.domain}`);
   } else {

@@ -7,7 +7,8 @@ import { ApiError } from '../errors.ts';
 import type { WriteContext } from './associations/write.ts';
 import { resolveObjectType } from './object-types.ts';
 import { batchCreate, batchUpdate } from './record-batch.ts';
-import { createRecord, findRecords, getRecord, type RecordInput } from './records.ts';
+import { createRecord } from './record-writes.ts';
+import { findRecords, getRecord, type RecordInput } from './records.ts';
 
 describe('records domain', () => {
   const t = useTestApp();

@@ -10,7 +10,8 @@ import { ApiError } from '../../errors.ts';
 import { associate } from '../associations/rules.ts';
 import type { WriteContext } from '../associations/write.ts';
 import type { ObjectType } from '../object-types.ts';
-import { createRecord, getRecord, type RecordRow } from '../records.ts';
+import { createRecord } from '../record-writes.ts';
+import { getRecord, type RecordRow } from '../records.ts';
 import { typeName } from './reassociate.ts';
 
 export interface LoggedAssociation {

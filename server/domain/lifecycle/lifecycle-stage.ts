@@ -9,7 +9,8 @@ import type { WriteContext } from '../associations/write.ts';
 import { recordChanged } from '../history/changes.ts';
 import type { ObjectType } from '../object-types.ts';
 import { batchUpdate, type BatchOutcome } from '../record-batch.ts';
-import { findRecords, getRecord, lookupKey, type RecordRow, updateRecord } from '../records.ts';
+import { updateRecord } from '../record-writes.ts';
+import { findRecords, getRecord, lookupKey, type RecordRow } from '../records.ts';
 
 /** A company's lifecycle stage moved by the sync (source Job: record changes have no history table). */
 export interface StageSync {
