@@ -3,7 +3,8 @@ import { type SQL, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { CONTACT, DEAL } from '../shared/objects.ts';
 import { type Database, rowsOf, type Tx } from '../server/db/client.ts';
-import { associate, associateDefault, type WriteContext } from '../server/domain/associations.ts';
+import { associate, associateDefault } from '../server/domain/associations/rules.ts';
+import type { WriteContext } from '../server/domain/associations/write.ts';
 import { type Summary, summarize } from './stats.ts';
 
 /**

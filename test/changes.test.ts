@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { applyChange, type ChangeEvent, emptySyncedState, type SyncedState } from '../shared/history.ts';
 import { rowsOf, type Tx } from '../server/db/client.ts';
-import { associate } from '../server/domain/associations.ts';
+import { associate } from '../server/domain/associations/rules.ts';
 import { useTestApp, type TestApp } from './helpers/app.ts';
 import { plain, serverState } from './helpers/sync-state.ts';
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Tx } from '../server/db/client.ts';
 import type { Actor } from '../server/env.ts';
-import { associate } from '../server/domain/associations.ts';
+import { associate } from '../server/domain/associations/rules.ts';
 import { useTestApp } from './helpers/app.ts';
 import { seedRecords } from './helpers/records.ts';
 

@@ -4,6 +4,8 @@ import { type batchReadBody as associationsReadBody, associationsBatchReadRespon
 import { type companionThreadBody, type CompanionThreadResponse, companionThreadResponse } from '../../shared/companion.ts';
 import { batchResult, type batchReadBody, type searchBody, searchResult } from '../../shared/records.ts';
 import { workspaceView } from '../../shared/workspace.ts';
+import { COMPANY, CONTACT, DEAL, TICKET } from '../../shared/objects.ts';
+import { nameProperties, recordName as sharedRecordName } from '../../shared/record-name.ts';
 import type { MailThread } from '../mail/types.ts';
 import type { Connection } from '../settings.ts';
 import { createApiClient, type FetchLike } from './client.ts';
@@ -31,25 +33,19 @@ export interface SearchHit {
   detail: string | null;
 }
 
+/** What a hit reads: its name's properties (shared/record-name.ts; a contact's email and a company's domain among them) and its second line's. */
 const PROPERTIES: Record<SearchType, string[]> = {
-  contacts: ['firstname', 'lastname', 'email'],
-  companies: ['name', 'domain'],
-  deals: ['dealname', 'dealstage'],
-  tickets: ['subject', 'hs_pipeline_stage'],
+  contacts: nameProperties(CONTACT),
+  companies: nameProperties(COMPANY),
+  deals: [...nameProperties(DEAL), 'dealstage'],
+  tickets: [...nameProperties(TICKET), 'hs_pipeline_stage'],
 };
 
-/** A record's name as the companion shows it: a contact's full name (else its email), a company's name (else its domain), a deal's or ticket's name; else its id. */
+const TYPE_IDS: Record<SearchType, string> = { contacts: CONTACT, companies: COMPANY, deals: DEAL, tickets: TICKET };
+
+/** A record's name as the companion shows it: the one rule of shared/record-name.ts; else its id. */
 export function recordName(objectType: SearchType, id: string, p: Record<string, string | null | undefined>): string {
-  switch (objectType) {
-    case 'contacts':
-      return [p.firstname, p.lastname].filter(Boolean).join(' ') || p.email || id;
-    case 'companies':
-      return p.name || p.domain || id;
-    case 'deals':
-      return p.dealname || id;
-    case 'tickets':
-      return p.subject || id;
-  }
+  return sharedRecordName(TYPE_IDS[objectType], p) ?? id;
 }
 
 function hitOf(objectType: SearchType, id: string, p: Record<string, string | null>): SearchHit {

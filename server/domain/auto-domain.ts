@@ -1,15 +1,17 @@
 import { eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import { COMPANY, CONTACT } from '../../shared/objects.ts';
 import { normalizeDomain } from '../../shared/records.ts';
-import { type DbOrTx, rowsOf, type Tx } from '../db/client.ts';
+import type { DbOrTx, Tx } from '../db/client.ts';
+import { col, parseRows } from '../db/rows.ts';
 import { workspaces } from '../db/schema/index.ts';
 import type { Actor } from '../env.ts';
 import { ApiError } from '../errors.ts';
-import type { WriteContext } from './associations.ts';
+import type { WriteContext } from './associations/write.ts';
 import { linkUnlabeled } from './imports/link.ts';
 import { objectTypeById } from './object-types.ts';
 import { type CompanyDomainKey, companyDomainKey, companyNameForDomain } from './recommendations/domains.ts';
-import { createRecord } from './records.ts';
+import { insertRecord } from './records.ts';
 
 /**
  * Automatic association by domain (R18): a contact's email domain associates it with the company
@@ -50,10 +52,14 @@ export type DomainMatch =
   | { kind: 'found'; companyId: number; domain: string; sharedBy: number; fallback: boolean }
   | { kind: 'create'; domain: string };
 
+const companyDomainRow = z.object({ id: col.id, domain: col.text });
+
 export async function companyForDomain(db: DbOrTx, workspaceId: string, key: CompanyDomainKey, settings: AutoDomainSettings): Promise<DomainMatch> {
   if (isExcluded(key.exact, settings.excluded) || (key.registrable && isExcluded(key.registrable, settings.excluded))) return { kind: 'none' };
   const wanted = key.registrable ? [key.exact, key.registrable] : [key.exact];
-  const rows = rowsOf<{ id: number; domain: string }>(
+  const rows = parseRows(
+    'auto-domain: companies with a domain',
+    companyDomainRow,
     await db.execute(sql`
       select id, lower(properties->>'domain') as domain from records
       where workspace_id = ${workspaceId} and type_id = ${COMPANY} and archived_at is null and merged_into is null
@@ -62,7 +68,7 @@ export async function companyForDomain(db: DbOrTx, workspaceId: string, key: Com
   );
   for (const domain of wanted) {
     const same = rows.filter((r) => r.domain === domain);
-    if (same.length > 0) return { kind: 'found', companyId: Number(same[0]!.id), domain, sharedBy: same.length, fallback: domain !== key.exact };
+    if (same.length > 0) return { kind: 'found', companyId: same[0]!.id, domain, sharedBy: same.length, fallback: domain !== key.exact };
   }
   return settings.create ? { kind: 'create', domain: key.registrable ?? key.exact } : { kind: 'none' };
 }
@@ -98,7 +104,7 @@ export async function autoAssociateContact(
   const notes = [`email domain ${key.exact}`];
   if (match.kind === 'create') {
     const type = await objectTypeById(tx, ctx.workspaceId, COMPANY);
-    const company = await createRecord(tx, write, type, { properties: { domain: match.domain, name: companyNameForDomain(match.domain) } });
+    const company = await insertRecord(tx, write, type, { properties: { domain: match.domain, name: companyNameForDomain(match.domain) } });
     companyId = company.id;
     notes.push(`company created for ${match.domain}`);
   } else {

@@ -1,8 +1,9 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { COMPANION_LIMITS, type ContactSummary } from '../../shared/companion.ts';
-import { CLOSED, COMPANY, CONTACT, DEAL, TICKET } from '../../shared/objects.ts';
+import { COMPANY, CONTACT, DEAL, TICKET } from '../../shared/objects.ts';
 import { type DbOrTx, rowsOf } from '../db/client.ts';
-import { displayName } from './object-types.ts';
+import { openSql } from './lifecycle/open.ts';
+import { displayName } from './record-name.ts';
 
 type Props = Record<string, string | null>;
 
@@ -20,18 +21,14 @@ function live(alias: string): SQL {
   return sql.raw(`${alias}.archived_at is null and ${alias}.merged_into is null`);
 }
 
-/** The open deals or tickets of contact `c.id`, newest first (closed: the same stages recommendations treat as closed). */
+/** The open deals or tickets of contact `c.id`, newest first (open: shared/objects.ts's isOpen). */
 function topOpen(workspaceId: string, typeId: typeof DEAL | typeof TICKET): SQL {
-  const closed = CLOSED[typeId];
-  const values = sql.join(closed.values.map((v) => sql`${v}`), sql`, `);
   return sql`(select json_agg(json_build_object('id', o.id, 'properties', o.properties) order by o.created_at desc, o.id desc)
     from (select x.id, x.properties, x.created_at
       from (select distinct a.to_id from associations a
         where a.workspace_id = ${workspaceId} and a.from_id = c.id and a.to_type = ${typeId}) e
       join records x on x.workspace_id = ${workspaceId} and x.id = e.to_id
-      where ${live('x')}
-        and coalesce(x.properties->>'hs_is_closed', '') <> 'true'
-        and coalesce(x.properties->>${closed.property}, '') not in (${values})
+      where ${live('x')} and ${openSql(typeId, 'x')}
       order by x.created_at desc, x.id desc
       limit ${COMPANION_LIMITS.topOpen}) o)`;
 }

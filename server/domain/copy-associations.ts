@@ -4,7 +4,9 @@ import { COPY_LIMITS, type CopyAssociationsResponse } from '../../shared/views.t
 import { type Db, rowsOf, type Tx } from '../db/client.ts';
 import { isRetryable, RetryTransaction, transaction } from '../db/transaction.ts';
 import { ApiError, toApiError } from '../errors.ts';
-import { associate, lockAround, type WriteContext } from './associations.ts';
+import { lockAround } from './associations/locks.ts';
+import { associate } from './associations/rules.ts';
+import type { WriteContext } from './associations/write.ts';
 import { findType, isExclusive } from './association-types.ts';
 import { type ObjectType, objectTypeById } from './object-types.ts';
 import { getRecord } from './records.ts';

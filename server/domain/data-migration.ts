@@ -4,8 +4,9 @@ import { HUBSPOT_DEFINED_TYPES } from '../../shared/association-types.ts';
 import type { Plan } from '../../shared/plans.ts';
 import { type Db, rowsOf, type Tx } from '../db/client.ts';
 import { toApiError } from '../errors.ts';
-import { associate } from './associations.ts';
+import { associate } from './associations/rules.ts';
 import { resolveObjectType } from './object-types.ts';
+import { recordNameSql } from './record-name.ts';
 
 /** One line of a data-migration file: `fromObjectType,fromObjectId,toObjectType,toObjectId,associationTypeIds`. */
 const migrationLine = z.object({
@@ -105,7 +106,7 @@ export async function backfillHistory(db: Db, workspaceId: string): Promise<numb
           case when o.type_id in (${list(defaults)}) or t.type_id is not null and t.label is null then 'CREATED'
                when o.type_id in (${list(primaries)}) then 'PRIMARY_SET' else 'LABEL_ADDED' end,
           'UNKNOWN', o.from_type, o.from_id, o.to_type, o.to_id,
-          coalesce(nullif(trim(concat_ws(' ', r.properties->>'firstname', r.properties->>'lastname')), ''), r.properties->>'name', r.properties->>'dealname', r.properties->>'subject', r.properties->>'email'),
+          ${recordNameSql(workspaceId, 'r')},
           o.type_id, case when o.type_id in (${list(primaries)}) then 'Primary' else t.label end, 'history backfilled'
         from orphan o
         left join association_types t on t.workspace_id = ${workspaceId} and t.type_id = o.type_id

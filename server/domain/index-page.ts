@@ -14,10 +14,10 @@ import {
   type RecordRef,
 } from '../../shared/views.ts';
 import { type DbOrTx, rowsOf } from '../db/client.ts';
-import type { ObjectSchemaDefinition } from '../db/schema/index.ts';
 import { records } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
-import { displayName, type ObjectType, resolveObjectType } from './object-types.ts';
+import { type ObjectType, resolveObjectType } from './object-types.ts';
+import { displayName, typedNameSql } from './record-name.ts';
 import { PROPERTY_NAME } from './record-properties.ts';
 import { filterGroupsSql, NUMBER, operand } from './search.ts';
 
@@ -57,36 +57,6 @@ function pluralLabel(type: ObjectType): string {
 }
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-/**
- * A record's display name in SQL, the same as displayName() for its type: `t` is the alias of the
- * records table. Empty values count as missing.
- */
-export function nameSql(typeId: string, definition: ObjectSchemaDefinition | undefined, alias: string): SQL {
-  const p = (name: string) => sql`nullif(${sql.raw(alias)}.properties->>${sql.raw(`'${name}'`)}, '')`;
-  switch (typeId) {
-    case '0-1':
-      return sql`coalesce(nullif(concat_ws(' ', ${p('firstname')}, ${p('lastname')}), ''), ${p('email')})`;
-    case '0-2':
-      return sql`coalesce(${p('name')}, ${p('domain')})`;
-    case '0-3':
-      return p('dealname');
-    case '0-5':
-      return sql`coalesce(${p('subject')}, ${p('content')})`;
-    case '0-49':
-      return p('hs_email_subject');
-    case '0-48':
-      return p('hs_call_title');
-    case '0-47':
-      return p('hs_meeting_title');
-    case '0-46':
-      return p('hs_note_body');
-    case '0-27':
-      return p('hs_task_subject');
-    default:
-      return definition ? sql`nullif(${sql.raw(alias)}.properties->>${definition.primaryDisplayProperty}::text, '')` : sql`null::text`;
-  }
 }
 
 /** A column resolved against the row type: what it reads and how it is headed. */
@@ -253,13 +223,13 @@ function cellSql(ws: string, column: Resolved): SQL | null {
     return sql`json_build_object(
       'count', (select count(*)::int ${edges}),
       'first', (select coalesce(json_agg(json_build_object('id', f.id::text, 'name', f.name) order by f.id), '[]'::json) from (
-        select t.id, ${nameSql(to.typeId, to.definition, 't')} as name
+        select t.id, ${typedNameSql(to.typeId, to.definition, 't')} as name
         from associations a join records t on t.workspace_id = a.workspace_id and t.id = a.to_id
         where a.workspace_id = ${ws} and a.from_id = p.id and a.to_type = ${to.typeId} and a.type_id = ${column.typeId}
         order by a.to_id limit ${INDEX_LIMITS.firstShown}) f))`;
   }
   if (column.kind === 'primaryCompany') {
-    return sql`(select json_build_object('id', t.id::text, 'name', ${nameSql(COMPANY, undefined, 't')})
+    return sql`(select json_build_object('id', t.id::text, 'name', ${typedNameSql(COMPANY, undefined, 't')})
       from associations a join records t on t.workspace_id = a.workspace_id and t.id = a.to_id
       where a.workspace_id = ${ws} and a.from_id = p.id and a.to_type = ${COMPANY} and a.type_id = ${column.typeId}::int limit 1)`;
   }

@@ -5,7 +5,8 @@ import type { DbOrTx, Tx } from '../db/client.ts';
 import { associationLimits, associationTypes } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
 import { createTypePair, dropAssociationTypeCache, findType, renameType, specWithLabel, typesBetween } from './association-types.ts';
-import type { WriteContext } from './associations.ts';
+import type { WriteContext } from './associations/write.ts';
+import { recordNameSql } from './record-name.ts';
 
 function requireLabelsPlan(ctx: WriteContext, feature: 'labels' | 'customPrimaryLabels' = 'labels'): void {
   if (!planAllows(ctx.plan, feature)) {
@@ -68,12 +69,6 @@ export async function updateLabel(db: DbOrTx, ctx: WriteContext, fromType: strin
   await renameType(db, ctx.workspaceId, t.typeId, body.label, body.inverseLabel);
 }
 
-/** SQL for a record's display name, for history rows written in bulk. */
-export function recordNameSql(alias: string) {
-  const p = sql.raw(`${alias}.properties`);
-  return sql`coalesce(nullif(trim(concat_ws(' ', ${p}->>'firstname', ${p}->>'lastname')), ''), ${p}->>'name', ${p}->>'dealname', ${p}->>'subject', ${p}->>'email', ${p}->>'domain', ${p}->>'hs_email_subject')`;
-}
-
 /**
  * Deletes a label: the label leaves every association that had it (history LABEL_REMOVED, both
  * directions); the associations themselves stay. Its limits go with it.
@@ -94,7 +89,7 @@ export async function deleteLabel(tx: Tx, ctx: WriteContext, fromType: string, t
       returning from_id, from_type, to_id, to_type, type_id)
     insert into association_history (workspace_id, action, source, source_user_id, source_user_name, source_id, from_type, from_id, to_type, to_id, to_name, type_id, label, detail)
     select ${ctx.workspaceId}, 'LABEL_REMOVED', ${a.source}, ${a.source === 'USER' ? a.userId : null}, ${a.source === 'USER' ? a.userName : null}, ${a.source === 'USER' ? null : (a.sourceId ?? null)},
-      d.from_type, d.from_id, d.to_type, d.to_id, ${recordNameSql('r')}, d.type_id,
+      d.from_type, d.from_id, d.to_type, d.to_id, ${recordNameSql(ctx.workspaceId, 'r')}, d.type_id,
       case when d.type_id = ${t.typeId} then ${t.label} else ${inverseLabel} end, 'label deleted'
     from d left join records r on r.workspace_id = ${ctx.workspaceId} and r.id = d.to_id`);
   await tx.delete(associationLimits).where(and(eq(associationLimits.workspaceId, ctx.workspaceId), inArray(associationLimits.typeId, ids)));

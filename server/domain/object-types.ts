@@ -69,38 +69,3 @@ export async function objectTypeById(db: DbOrTx, workspaceId: string, typeId: st
   if (std) return fromStandard(typeId)!;
   return resolveObjectType(db, workspaceId, typeId);
 }
-
-/** The display name of a record, from the properties HubSpot shows for its type. */
-export function displayName(typeId: string, props: Record<string, string | null | undefined>, definition?: ObjectSchemaDefinition): string | null {
-  const pick = (...keys: string[]) => {
-    for (const k of keys) {
-      const v = props[k];
-      if (v) return v;
-    }
-    return null;
-  };
-  switch (typeId) {
-    case '0-1': {
-      const full = [props.firstname, props.lastname].filter(Boolean).join(' ');
-      return full || pick('email');
-    }
-    case '0-2':
-      return pick('name', 'domain');
-    case '0-3':
-      return pick('dealname');
-    case '0-5':
-      return pick('subject', 'content');
-    case '0-49':
-      return pick('hs_email_subject');
-    case '0-48':
-      return pick('hs_call_title');
-    case '0-47':
-      return pick('hs_meeting_title');
-    case '0-46':
-      return pick('hs_note_body');
-    case '0-27':
-      return pick('hs_task_subject');
-    default:
-      return definition ? pick(definition.primaryDisplayProperty) : null;
-  }
-}

@@ -6,15 +6,15 @@ import type { BatchError, PropertiesInput } from '../../shared/records.ts';
 import { type Db, rowsOf, type Tx } from '../db/client.ts';
 import { records } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
-import type { WriteContext } from './associations.ts';
+import type { WriteContext } from './associations/write.ts';
 import { autoAssociateManyOnWrite } from './auto-domain.ts';
 import { recordChanged } from './history/changes.ts';
 import type { ObjectType } from './object-types.ts';
+import { createRecord, updateRecord } from './record-writes.ts';
 import {
   archiveRecords,
   associateNew,
   contactsByEmail,
-  createRecord,
   duplicateContact,
   findRecords,
   isUniqueViolation,
@@ -27,7 +27,6 @@ import {
   requireWritable,
   setProperties,
   updatedProperties,
-  updateRecord,
 } from './records.ts';
 
 /** What a batch did: the rows it wrote or read (input order) and one error per failed input. */

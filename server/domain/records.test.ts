@@ -4,10 +4,11 @@ import { normalizeDomain, normalizeEmail } from '../../shared/records.ts';
 import { useTestApp } from '../../test/helpers/app.ts';
 import { records } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
-import type { WriteContext } from './associations.ts';
+import type { WriteContext } from './associations/write.ts';
 import { resolveObjectType } from './object-types.ts';
 import { batchCreate, batchUpdate } from './record-batch.ts';
-import { createRecord, findRecords, getRecord, type RecordInput } from './records.ts';
+import { createRecord } from './record-writes.ts';
+import { findRecords, getRecord, type RecordInput } from './records.ts';
 
 describe('records domain', () => {
   const t = useTestApp();

@@ -5,8 +5,9 @@ import { type AssociationForCreate, type DuplicateContactContext, normalizeDomai
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { associations, records } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
-import { associate, dropAssociationsOfArchived, type WriteContext } from './associations.ts';
-import { autoAssociateOnWrite } from './auto-domain.ts';
+import { dropAssociationsOfArchived } from './associations/archive.ts';
+import { associate } from './associations/rules.ts';
+import type { WriteContext } from './associations/write.ts';
 import { recordChanged } from './history/changes.ts';
 import type { ObjectType } from './object-types.ts';
 import { applyChanges, checkComplete, checkProperties } from './record-properties.ts';
@@ -213,13 +214,14 @@ export function newRecordProperties(ctx: WriteContext, type: ObjectType, input: 
 }
 
 /**
- * Creates one record and its associations inside the caller's transaction: properties checked
+ * Inserts one record and its associations inside the caller's transaction: properties checked
  * (see checkProperties), a contact's email unique in the workspace (409 "Contact already exists.
  * Existing ID: <id>"), each association made through `associate` (R7: a company becomes primary).
  * Any refusal throws an ApiError naming `<where>.properties.x` or `<where>.associations[i]`; the
- * caller's transaction then writes nothing.
+ * caller's transaction then writes nothing. What follows a contact's write (R18) is createRecord's
+ * (record-writes.ts): a company that automatic association creates comes in here.
  */
-export async function createRecord(tx: Tx, ctx: WriteContext, type: ObjectType, input: RecordInput, where = ''): Promise<RecordRow> {
+export async function insertRecord(tx: Tx, ctx: WriteContext, type: ObjectType, input: RecordInput, where = ''): Promise<RecordRow> {
   const properties = newRecordProperties(ctx, type, input, where);
   if (type.typeId === CONTACT && properties.email) {
     const owner = (await contactsByEmail(tx, ctx.workspaceId, [properties.email])).get(properties.email);
@@ -235,8 +237,6 @@ export async function createRecord(tx: Tx, ctx: WriteContext, type: ObjectType, 
   if (!row) throw new Error('insert returned no row');
   await recordChanged(tx, ctx.workspaceId, 'CREATED', [row.id]);
   await associateNew(tx, ctx, type, row.id, input.associations ?? [], where);
-  // R18: the company of the email's domain, after the companies the caller named
-  if (type.typeId === CONTACT) await autoAssociateOnWrite(tx, ctx, { id: row.id, email: properties.email });
   return row;
 }
 
@@ -279,33 +279,6 @@ export async function setProperties(tx: DbOrTx, workspaceId: string, list: Reado
     update ${records} set properties = v.properties, updated_at = now()
     from jsonb_to_recordset(${JSON.stringify(list)}::jsonb) as v(id bigint, properties jsonb)
     where ${records.workspaceId} = ${workspaceId} and ${records.id} = v.id`);
-}
-
-/** Updates one record's properties (PATCH semantics: others stay; null or '' clears). */
-export async function updateRecord(tx: Tx, ctx: WriteContext, type: ObjectType, key: string | number, input: PropertiesInput, options: { idProperty?: string | undefined } = {}): Promise<RecordRow> {
-  requireWritable(ctx.plan, type);
-  const current = await getRecord(tx, ctx.workspaceId, type, key, options);
-  const properties = updatedProperties(type, current, input);
-  if (type.typeId === CONTACT && properties.email && properties.email !== current.properties.email) {
-    const owner = (await contactsByEmail(tx, ctx.workspaceId, [properties.email], [current.id])).get(properties.email);
-    if (owner !== undefined) throw duplicateContact(owner, '');
-  }
-  try {
-    const [row] = await tx
-      .update(records)
-      .set({ properties, updatedAt: sql`now()` })
-      .where(and(eq(records.workspaceId, ctx.workspaceId), eq(records.id, current.id)))
-      .returning();
-    await recordChanged(tx, ctx.workspaceId, 'UPDATED', [current.id]);
-    // R18: a new email domain may point at a company
-    if (type.typeId === CONTACT && properties.email && properties.email !== current.properties.email) {
-      await autoAssociateOnWrite(tx, ctx, { id: current.id, email: properties.email });
-    }
-    return row!;
-  } catch (err) {
-    if (isUniqueViolation(err)) throw duplicateContact('(created concurrently)', '');
-    throw err;
-  }
 }
 
 /**

@@ -26,7 +26,9 @@ import {
 import { errorCategory } from '../../shared/errors.ts';
 import { LIMITS } from '../../shared/plans.ts';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
-import { associate, associateDefault, type AssociationResult, listAssociations, removeAssociation, removeLabels, type WriteContext } from '../domain/associations.ts';
+import { listAssociations } from '../domain/associations/read.ts';
+import { associate, associateDefault, type AssociationResult, removeAssociation, removeLabels } from '../domain/associations/rules.ts';
+import type { WriteContext } from '../domain/associations/write.ts';
 import { findType } from '../domain/association-types.ts';
 import { recordAudit } from '../domain/audit.ts';
 import { createLabel, deleteLabel, listLabels, updateLabel } from '../domain/labels.ts';

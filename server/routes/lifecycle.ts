@@ -3,7 +3,7 @@ import { describeRoute, resolver } from 'hono-openapi';
 import { activityBody, activityResponse, mergeBody, mergePath, recordPath, restoreResponse, undoMergeResponse } from '../../shared/lifecycle.ts';
 import { objectTypeParam, simplePublicObject } from '../../shared/records.ts';
 import type { WorkspaceSettings } from '../../shared/workspace.ts';
-import type { WriteContext } from '../domain/associations.ts';
+import type { WriteContext } from '../domain/associations/write.ts';
 import { logActivity } from '../domain/lifecycle/activities.ts';
 import { mergeRecords, undoMerge } from '../domain/lifecycle/merge.ts';
 import { restoreRecord } from '../domain/lifecycle/restore.ts';

@@ -21,11 +21,12 @@ import {
   updateRecordQuery,
 } from '../../shared/records.ts';
 import type { DbOrTx } from '../db/client.ts';
-import type { WriteContext } from '../domain/associations.ts';
+import type { WriteContext } from '../domain/associations/write.ts';
 import { batchUpdateWithStageSync, stageSyncHeader, updateWithStageSync } from '../domain/lifecycle/lifecycle-stage.ts';
 import { type ObjectType, resolveObjectType } from '../domain/object-types.ts';
 import { batchArchive, batchCreate, batchRead, type BatchOutcome } from '../domain/record-batch.ts';
-import { archiveRecords, associationsForRead, createRecord, getRecord, listRecords, publicObject, type RecordRow } from '../domain/records.ts';
+import { createRecord } from '../domain/record-writes.ts';
+import { archiveRecords, associationsForRead, getRecord, listRecords, publicObject, type RecordRow } from '../domain/records.ts';
 import { searchRecords } from '../domain/search.ts';
 import { actorOf, type AppEnv, type Auth } from '../env.ts';
 import { ApiError } from '../errors.ts';

@@ -3,7 +3,8 @@ import type { AssociatedRecordView, AssociationsView } from '../../../shared/his
 import { type DbOrTx, rowsOf } from '../../db/client.ts';
 import { ApiError } from '../../errors.ts';
 import { findType } from '../association-types.ts';
-import { displayName, type ObjectType, objectTypeById } from '../object-types.ts';
+import { type ObjectType, objectTypeById } from '../object-types.ts';
+import { displayName } from '../record-name.ts';
 import { recordLink } from './entries.ts';
 import { type ReplayedPair, type ReplayRow, replay } from './replay.ts';
 

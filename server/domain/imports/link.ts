@@ -4,7 +4,8 @@ import { COMPANY, CONTACT } from '../../../shared/objects.ts';
 import { rowsOf, type Tx } from '../../db/client.ts';
 import { ApiError } from '../../errors.ts';
 import { defaultType } from '../association-types.ts';
-import { type Edge, type HistoryRow, nameOf, type WriteContext, writeEdges } from '../associations.ts';
+import { type Edge, type HistoryRow, type WriteContext, writeEdges } from '../associations/write.ts';
+import { nameOf } from '../record-name.ts';
 import { effectiveLimit, type LimitRow, limitsForPair } from '../limits.ts';
 
 /** One end of an unlabeled association to make. */

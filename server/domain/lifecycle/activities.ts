@@ -1,28 +1,20 @@
 import { sql } from 'drizzle-orm';
+import { z } from 'zod';
 import { hubspotDefaultType, hubspotPrimaryType } from '../../../shared/association-types.ts';
 import type { ActivityReason, AssociationRefusal } from '../../../shared/lifecycle.ts';
-import { COMPANY, DEAL, TICKET } from '../../../shared/objects.ts';
+import { COMPANY, DEAL, isOpen, TICKET } from '../../../shared/objects.ts';
 import type { PropertiesInput } from '../../../shared/records.ts';
 import type { WorkspaceSettings } from '../../../shared/workspace.ts';
-import { type Db, rowsOf, type Tx } from '../../db/client.ts';
+import type { Db, Tx } from '../../db/client.ts';
+import { col, parseRows } from '../../db/rows.ts';
 import type { Actor } from '../../env.ts';
 import { ApiError } from '../../errors.ts';
-import { associate, type WriteContext } from '../associations.ts';
+import { associate } from '../associations/rules.ts';
+import type { WriteContext } from '../associations/write.ts';
 import type { ObjectType } from '../object-types.ts';
-import { createRecord, getRecord, type RecordRow } from '../records.ts';
+import { createRecord } from '../record-writes.ts';
+import { getRecord, type RecordRow } from '../records.ts';
 import { typeName } from './reassociate.ts';
-
-/** A deal is open until it is won or lost (HubSpot's default pipeline stages). */
-export function isOpenDeal(props: Record<string, string | null>): boolean {
-  const stage = props.dealstage?.trim().toLowerCase();
-  return stage !== 'closedwon' && stage !== 'closedlost';
-}
-
-/** A ticket is open until its pipeline stage is closed (`4` in HubSpot's default support pipeline). */
-export function isOpenTicket(props: Record<string, string | null>): boolean {
-  const stage = props.hs_pipeline_stage?.trim().toLowerCase();
-  return stage !== '4' && stage !== 'closed';
-}
 
 export interface LoggedAssociation {
   toObjectType: string;
@@ -43,6 +35,8 @@ interface Linked {
   properties: Record<string, string | null>;
 }
 
+const relatedRow = z.object({ to_id: col.id, to_type: col.text, type_id: col.id, properties: col.properties });
+
 /** The records a logging goes to besides the one it was logged on: primary company (R10) and rule targets (B5). */
 async function relatedOf(tx: Tx, workspaceId: string, record: RecordRow): Promise<{ primaryCompany: number | null; deals: Linked[]; tickets: Linked[] }> {
   const primary = hubspotPrimaryType(record.typeId, COMPANY);
@@ -51,7 +45,9 @@ async function relatedOf(tx: Tx, workspaceId: string, record: RecordRow): Promis
   const ticketType = record.typeId === TICKET ? undefined : hubspotDefaultType(record.typeId, TICKET);
   const typeIds = [primary?.typeId, dealType?.typeId, ticketType?.typeId].filter((id): id is number => id !== undefined);
   if (typeIds.length === 0) return { primaryCompany: null, deals: [], tickets: [] };
-  const rows = rowsOf<{ to_id: number; to_type: string; type_id: number; properties: Record<string, string | null> }>(
+  const rows = parseRows(
+    'activities: primary company, deals and tickets of a record',
+    relatedRow,
     await tx.execute(sql`
       select a.to_id, a.to_type, a.type_id, r.properties from associations a
       join records r on r.workspace_id = a.workspace_id and r.id = a.to_id
@@ -59,11 +55,11 @@ async function relatedOf(tx: Tx, workspaceId: string, record: RecordRow): Promis
         and a.to_type in (${COMPANY}, ${DEAL}, ${TICKET})
       order by r.created_at desc, a.to_id desc`),
   );
-  const linked = (r: (typeof rows)[number]) => ({ id: Number(r.to_id), properties: r.properties });
+  const linked = (r: (typeof rows)[number]) => ({ id: r.to_id, properties: r.properties });
   return {
-    primaryCompany: rows.find((r) => primary && r.to_type === COMPANY && Number(r.type_id) === primary.typeId)?.to_id ?? null,
-    deals: rows.filter((r) => r.to_type === DEAL && Number(r.type_id) === dealType?.typeId).map(linked),
-    tickets: rows.filter((r) => r.to_type === TICKET && Number(r.type_id) === ticketType?.typeId).map(linked),
+    primaryCompany: rows.find((r) => primary && r.to_type === COMPANY && r.type_id === primary.typeId)?.to_id ?? null,
+    deals: rows.filter((r) => r.to_type === DEAL && r.type_id === dealType?.typeId).map(linked),
+    tickets: rows.filter((r) => r.to_type === TICKET && r.type_id === ticketType?.typeId).map(linked),
   };
 }
 
@@ -97,15 +93,15 @@ export async function logActivity(
     };
     await link(tx, ctx, record.typeId, record.id, 'logged_on');
     const related = await relatedOf(tx, ctx.workspaceId, record);
-    if (related.primaryCompany !== null) await link(tx, ctx, COMPANY, Number(related.primaryCompany), 'primary_company');
+    if (related.primaryCompany !== null) await link(tx, ctx, COMPANY, related.primaryCompany, 'primary_company');
 
     // B5: rule-based extras, each in its own savepoint: a refusal leaves the logging in place
     const rules: Array<{ toType: string; toId: number; reason: ActivityReason; rule: string }> = [];
-    const openDeals = related.deals.filter((d) => isOpenDeal(d.properties));
+    const openDeals = related.deals.filter((d) => isOpen(DEAL, d.properties));
     if (settings.activityAutoAssociate === 'open_deals') for (const d of openDeals) rules.push({ toType: DEAL, toId: d.id, reason: 'open_deal', rule: 'activityAutoAssociate=open_deals' });
     if (settings.activityAutoAssociate === 'newest_open_deal' && openDeals[0]) rules.push({ toType: DEAL, toId: openDeals[0].id, reason: 'newest_open_deal', rule: 'activityAutoAssociate=newest_open_deal' });
     if (settings.activityAutoAssociateTickets) {
-      for (const t of related.tickets.filter((x) => isOpenTicket(x.properties))) rules.push({ toType: TICKET, toId: t.id, reason: 'open_ticket', rule: 'activityAutoAssociateTickets' });
+      for (const t of related.tickets.filter((x) => isOpen(TICKET, x.properties))) rules.push({ toType: TICKET, toId: t.id, reason: 'open_ticket', rule: 'activityAutoAssociateTickets' });
     }
     for (const r of rules) {
       const job: WriteContext = { ...ctx, actor: { source: 'JOB', sourceId: r.rule } };

@@ -1,15 +1,18 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import { hubspotPrimaryType } from '../../../shared/association-types.ts';
 import { lifecycleRank } from '../../../shared/lifecycle.ts';
 import { COMPANY, CONTACT } from '../../../shared/objects.ts';
 import type { PropertiesInput } from '../../../shared/records.ts';
-import { type Db, rowsOf, type Tx } from '../../db/client.ts';
+import type { Db, Tx } from '../../db/client.ts';
+import { col, parseRows } from '../../db/rows.ts';
 import { records } from '../../db/schema/index.ts';
-import type { WriteContext } from '../associations.ts';
+import type { WriteContext } from '../associations/write.ts';
 import { recordChanged } from '../history/changes.ts';
 import type { ObjectType } from '../object-types.ts';
 import { batchUpdate, type BatchOutcome } from '../record-batch.ts';
-import { findRecords, getRecord, lookupKey, type RecordRow, updateRecord } from '../records.ts';
+import { updateRecord } from '../record-writes.ts';
+import { findRecords, getRecord, lookupKey, type RecordRow } from '../records.ts';
 
 /** A company's lifecycle stage moved by the sync (source Job: record changes have no history table). */
 export interface StageSync {
@@ -31,6 +34,8 @@ export function stageSyncHeader(syncs: StageSync[]): string {
   return syncs.map((s) => `companies/${s.companyId} ${s.from ?? '(none)'}->${s.to}`).join(', ');
 }
 
+const companyStageRow = z.object({ id: col.id, stage: col.textOrNull });
+
 /**
  * R11: with `lifecycleStageSync` on, a contact whose lifecycle stage moved forward moves its
  * primary company forward to the same stage, never backward, and no other company. Stages outside
@@ -42,7 +47,9 @@ export async function syncLifecycleStage(tx: Tx, workspaceId: string, settings: 
   const rank = lifecycleRank(stage);
   if (rank === undefined || rank <= (lifecycleRank(before?.properties[STAGE]) ?? -1)) return null;
   const primary = hubspotPrimaryType(CONTACT, COMPANY)!;
-  const [company] = rowsOf<{ id: number; stage: string | null }>(
+  const [company] = parseRows(
+    'lifecycle stage: the primary company of a contact',
+    companyStageRow,
     await tx.execute(sql`
       select r.id, r.properties->>${STAGE} as stage from associations a
       join records r on r.workspace_id = a.workspace_id and r.id = a.to_id
@@ -53,7 +60,7 @@ export async function syncLifecycleStage(tx: Tx, workspaceId: string, settings: 
   // a company at a stage outside the progression (other, a custom stage) is left alone
   const companyRank = company.stage ? lifecycleRank(company.stage) : -1;
   if (companyRank === undefined || companyRank >= rank) return null;
-  const companyId = Number(company.id);
+  const companyId = company.id;
   await tx
     .update(records)
     .set({ properties: sql`${records.properties} || ${JSON.stringify({ [STAGE]: stage!.trim().toLowerCase() })}::jsonb`, updatedAt: sql`now()` })

@@ -1,20 +1,32 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { AssociationTypeDef } from '../../../shared/association-types.ts';
 import type { AssociationRefusal } from '../../../shared/lifecycle.ts';
 import { mergeIdPattern } from '../../../shared/lifecycle.ts';
 import { CONTACT } from '../../../shared/objects.ts';
-import { type Db, rowsOf, type Tx } from '../../db/client.ts';
+import type { Db, Tx } from '../../db/client.ts';
+import { col, parseRow, parseRows } from '../../db/rows.ts';
 import { records } from '../../db/schema/index.ts';
 import { RetryTransaction, transaction } from '../../db/transaction.ts';
 import { ApiError } from '../../errors.ts';
 import { defaultType, findType, isExclusive } from '../association-types.ts';
-import { actionOf, type Edge, ensurePrimaryCompanies, type HistoryRow, type LockedRow, lockAround, lockRows, nameOf, type WriteContext, writeEdges } from '../associations.ts';
+import { lockAround, type LockedRow, lockRows } from '../associations/locks.ts';
+import { ensurePrimaryCompanies } from '../associations/primary.ts';
+import { actionOf, type Edge, type HistoryRow, type WriteContext, writeEdges } from '../associations/write.ts';
+import { nameOf } from '../record-name.ts';
 import { recordChanged } from '../history/changes.ts';
 import { effectiveLimit, limitsForPair } from '../limits.ts';
 import { objectTypeById, type ObjectType } from '../object-types.ts';
 import { contactsByEmail, findRecords, lookupKey, type RecordRow, requireWritable } from '../records.ts';
 import { reassociate } from './reassociate.ts';
 import { historyFrom, snapshotAtMerge } from './snapshot.ts';
+
+/** A time in microseconds since the epoch, as text (a merge's id holds it). */
+const microsRow = z.object({ at: col.text });
+const edgeRow = z.object({ to_type: col.text, to_id: col.id, type_id: col.id });
+const typeRow = z.object({ type_id: col.text });
+const gainedRow = z.object({ to_type: col.text, to_id: col.id, type_id: col.id, action: col.text });
+const pairEdgeRow = z.object({ from_id: col.id, to_id: col.id, type_id: col.id });
 
 /** HubSpot's property on a survivor: the ids merged into it, `;`-separated. */
 const MERGED_IDS = 'hs_merged_object_ids';
@@ -85,16 +97,18 @@ export async function mergeRecords(db: Db, ctx: WriteContext, type: ObjectType, 
     const merged = locked.get(M)!;
     // the merge's id names the merged record, the survivor and the merge's time, which also
     // becomes the merged record's updated_at: undo checks that it is still that record's latest merge
-    const [now] = rowsOf<{ at: string }>(await tx.execute(sql`select (extract(epoch from now()) * 1000000)::bigint::text as at`));
-    const mergeId = `${M}-${S}-${now!.at}`;
+    const now = parseRow('merge: its time', microsRow, await tx.execute(sql`select (extract(epoch from now()) * 1000000)::bigint::text as at`));
+    const mergeId = `${M}-${S}-${now.at}`;
 
     const others = around.filter((id) => id !== S);
-    const edgesOfM = rowsOf<{ to_type: string; to_id: number; type_id: number }>(
-      await tx.execute(sql`select to_type, to_id, type_id from associations where workspace_id = ${ws} and from_id = ${M}`),
-    ).map((r) => ({ toType: r.to_type, toId: Number(r.to_id), typeId: Number(r.type_id) }));
-    const edgesOfS = rowsOf<{ to_type: string; to_id: number; type_id: number }>(
-      await tx.execute(sql`select to_type, to_id, type_id from associations where workspace_id = ${ws} and from_id = ${S}`),
-    ).map((r) => ({ toType: r.to_type, toId: Number(r.to_id), typeId: Number(r.type_id) }));
+    const edgesOf = async (id: number) =>
+      parseRows('merge: edges of a record', edgeRow, await tx.execute(sql`select to_type, to_id, type_id from associations where workspace_id = ${ws} and from_id = ${id}`)).map((r) => ({
+        toType: r.to_type,
+        toId: r.to_id,
+        typeId: r.type_id,
+      }));
+    const edgesOfM = await edgesOf(M);
+    const edgesOfS = await edgesOf(S);
 
     const removes: Edge[] = [];
     const adds: Edge[] = [];
@@ -212,24 +226,24 @@ export async function undoMerge(db: Db, ctx: WriteContext, mergeId: string): Pro
   return transaction(db, async (tx) => {
     // read first, then lock every record the undo touches in one statement (lockRows); the
     // merged record's history cannot change while it stays merged, which the lock then confirms
-    const [m] = rowsOf<{ type_id: string }>(
-      await tx.execute(sql`select type_id from records where workspace_id = ${ws} and id = ${M}`),
-    );
+    const [m] = parseRows('merge undo: the merged record', typeRow, await tx.execute(sql`select type_id from records where workspace_id = ${ws} and id = ${M}`));
     if (!m) throw unknown();
     const type = await objectTypeById(tx, ws, m.type_id);
     requireWritable(ctx.plan, type);
     const undoCtx: WriteContext = { ...ctx, actor: { source: 'OBJECT_RESTORE', sourceId: mergeId } };
 
-    const gained = rowsOf<{ to_type: string; to_id: number; type_id: number; action: string }>(
+    const gained = parseRows(
+      'merge undo: what the survivor gained',
+      gainedRow,
       await tx.execute(sql`
         select to_type, to_id, type_id, action from association_history
         where workspace_id = ${ws} and from_id = ${S} and source = 'OBJECT_MERGE' and source_id = ${mergeId} and action in ('CREATED', 'LABEL_ADDED', 'PRIMARY_SET')`),
-    ).map((r) => ({ toType: r.to_type, toId: Number(r.to_id), typeId: Number(r.type_id), created: r.action === 'CREATED' }));
+    ).map((r) => ({ toType: r.to_type, toId: r.to_id, typeId: r.type_id, created: r.action === 'CREATED' }));
     const pairs = snapshotAtMerge(await historyFrom(tx, ws, M), mergeId);
     const rows = await lockRows(tx, ws, [M, S, ...gained.map((g) => g.toId), ...pairs.map((p) => p.toId)]);
     const mergedRow = rows.get(M);
     if (!mergedRow) throw unknown();
-    const [now] = rowsOf<{ at: string }>(await tx.execute(sql`select (extract(epoch from updated_at) * 1000000)::bigint::text as at from records where workspace_id = ${ws} and id = ${M}`));
+    const [now] = parseRows('merge undo: time of the merged record', microsRow, await tx.execute(sql`select (extract(epoch from updated_at) * 1000000)::bigint::text as at from records where workspace_id = ${ws} and id = ${M}`));
     if (mergedRow.merged_into === null) throw notUndoable(mergeId, `record ${M} is not merged (the merge was undone already)`);
     if (mergedRow.merged_into !== S || now!.at !== at) throw notUndoable(mergeId, `record ${M} was merged again since; only its latest merge can be undone`);
     const live = (r: LockedRow | undefined) => (r && r.merged_into === null && !r.archived ? r : undefined);
@@ -243,12 +257,14 @@ export async function undoMerge(db: Db, ctx: WriteContext, mergeId: string): Pro
     let removed = 0;
     const nameS = await nameOf(tx, ws, survivor);
     const byOther = Map.groupBy(gained, (g) => g.toId);
-    const current = byOther.size === 0 ? [] : rowsOf<{ from_id: number; to_id: number; type_id: number }>(
+    const current = byOther.size === 0 ? [] : parseRows(
+      'merge undo: edges between the survivor and what it gained',
+      pairEdgeRow,
       await tx.execute(sql`
         select from_id, to_id, type_id from associations where workspace_id = ${ws}
           and ((from_id = ${S} and to_id in (${sql.join([...byOther.keys()].map((id) => sql`${id}::bigint`), sql`, `)}))
             or (to_id = ${S} and from_id in (${sql.join([...byOther.keys()].map((id) => sql`${id}::bigint`), sql`, `)})))`),
-    ).map((r) => ({ from: Number(r.from_id), to: Number(r.to_id), typeId: Number(r.type_id) }));
+    ).map((r) => ({ from: r.from_id, to: r.to_id, typeId: r.type_id }));
     for (const [toId, list] of byOther) {
       const other = locked.get(toId);
       if (!other) continue;

@@ -1,10 +1,13 @@
 import { sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { ErrorCode } from '../../../shared/errors.ts';
 import type { AssociationRefusal } from '../../../shared/lifecycle.ts';
-import { rowsOf, type Tx } from '../../db/client.ts';
+import type { Tx } from '../../db/client.ts';
+import { col, parseRows } from '../../db/rows.ts';
 import { ApiError } from '../../errors.ts';
 import { defaultType, findType, isExclusive } from '../association-types.ts';
-import { associate, type WriteContext } from '../associations.ts';
+import { associate } from '../associations/rules.ts';
+import type { WriteContext } from '../associations/write.ts';
 import { objectTypeById } from '../object-types.ts';
 import type { PairSnapshot } from './snapshot.ts';
 
@@ -25,6 +28,9 @@ export async function typeName(tx: Tx, workspaceId: string, typeId: string): Pro
   }
 }
 
+const targetRow = z.object({ id: col.id, type_id: col.text, archived: col.bool, merged_into: col.idOrNull });
+const heldRow = z.object({ from_id: col.id, type_id: col.id, to_id: col.id });
+
 /**
  * Where records went: a live record answers itself, a merged one its survivor (a few hops at most),
  * an archived or missing one nothing.
@@ -33,16 +39,18 @@ async function liveTargets(tx: Tx, workspaceId: string, ids: number[]): Promise<
   const out = new Map<number, { id: number; type: string }>();
   let pending = new Map(ids.map((id) => [id, [id]]));
   for (let hop = 0; hop < 5 && pending.size > 0; hop++) {
-    const rows = rowsOf<{ id: number; type_id: string; archived: boolean; merged_into: number | null }>(
+    const rows = parseRows(
+      'reassociate: where records went',
+      targetRow,
       await tx.execute(sql`
         select id, type_id, archived_at is not null as archived, merged_into from records
         where workspace_id = ${workspaceId} and id in (${sql.join([...pending.keys()].map((id) => sql`${id}::bigint`), sql`, `)})`),
     );
     const next = new Map<number, number[]>();
     for (const r of rows) {
-      const asked = pending.get(Number(r.id)) ?? [];
-      if (r.merged_into !== null) next.set(Number(r.merged_into), [...(next.get(Number(r.merged_into)) ?? []), ...asked]);
-      else if (!r.archived) for (const id of asked) out.set(id, { id: Number(r.id), type: r.type_id });
+      const asked = pending.get(r.id) ?? [];
+      if (r.merged_into !== null) next.set(r.merged_into, [...(next.get(r.merged_into) ?? []), ...asked]);
+      else if (!r.archived) for (const id of asked) out.set(id, { id: r.id, type: r.type_id });
     }
     pending = next;
   }
@@ -108,12 +116,14 @@ export async function reassociate(tx: Tx, ctx: WriteContext, from: { id: number;
   const held =
     exclusiveIds.size === 0
       ? []
-      : rowsOf<{ from_id: number; type_id: number; to_id: number }>(
+      : parseRows(
+          'reassociate: exclusive types held',
+          heldRow,
           await tx.execute(sql`
             select from_id, type_id, to_id from associations
             where workspace_id = ${ws} and from_id in (${sql.join([from.id, ...wanted.keys()].map((id) => sql`${id}::bigint`), sql`, `)})
               and type_id in (${sql.join([...exclusiveIds].map((id) => sql`${id}::int`), sql`, `)})`),
-        ).map((r) => ({ from: Number(r.from_id), typeId: Number(r.type_id), to: Number(r.to_id) }));
+        ).map((r) => ({ from: r.from_id, typeId: r.type_id, to: r.to_id }));
   const holds = (holder: number, typeId: number, except: number) => held.some((h) => h.from === holder && h.typeId === typeId && h.to !== except);
 
   const plans = typed.map((p) => {

@@ -1,12 +1,15 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { AssociationRefusal } from '../../../shared/lifecycle.ts';
 import { RESTORE_WINDOW_DAYS } from '../../../shared/lifecycle.ts';
 import { CONTACT } from '../../../shared/objects.ts';
-import { type Db, rowsOf, type Tx } from '../../db/client.ts';
+import type { Db, Tx } from '../../db/client.ts';
+import { col, parseRow, parseRows } from '../../db/rows.ts';
 import { records } from '../../db/schema/index.ts';
 import { transaction } from '../../db/transaction.ts';
 import { ApiError } from '../../errors.ts';
-import { ensurePrimaryCompanies, type WriteContext } from '../associations.ts';
+import { ensurePrimaryCompanies } from '../associations/primary.ts';
+import type { WriteContext } from '../associations/write.ts';
 import { recordChanged } from '../history/changes.ts';
 import type { ObjectType } from '../object-types.ts';
 import { contactsByEmail, duplicateContact, isUniqueViolation, type RecordRow, requireWritable } from '../records.ts';
@@ -19,13 +22,21 @@ export interface RestoreOutcome {
   associationsRefused: AssociationRefusal[];
 }
 
+const seenRow = z.object({ seen: col.bool });
+/** `expired` is null while the record is live (no archive time to compare). */
+const restorableRow = z.object({ merged_into: col.idOrNull, archived: col.bool, expired: col.bool.nullable(), email: col.textOrNull });
+
 /**
  * A record that is not there: purged when its history still names it (410), else never existed in
  * this workspace (404, also for ids of other workspaces).
  */
 async function missing(tx: Tx, workspaceId: string, type: ObjectType, id: number): Promise<ApiError> {
-  const seen = rowsOf(await tx.execute(sql`select 1 from association_history where workspace_id = ${workspaceId} and from_id = ${id} and from_type = ${type.typeId} limit 1`));
-  if (seen.length > 0) {
+  const { seen } = parseRow(
+    'restore: whether history names a record',
+    seenRow,
+    await tx.execute(sql`select exists (select 1 from association_history where workspace_id = ${workspaceId} and from_id = ${id} and from_type = ${type.typeId}) as seen`),
+  );
+  if (seen) {
     return new ApiError('RECORD_PURGED', `The ${type.singular} ${id} was purged; only its history remains and it cannot be restored`, { errors: [{ message: 'record purged', in: 'path:id' }] });
   }
   return new ApiError('NOT_FOUND', `No ${type.name} record with id ${id}`, { errors: [{ message: 'record not found', in: 'path:id' }] });
@@ -42,7 +53,9 @@ export async function restoreRecord(db: Db, ctx: WriteContext, type: ObjectType,
   requireWritable(ctx.plan, type);
   const ws = ctx.workspaceId;
   return transaction(db, async (tx) => {
-    const [row] = rowsOf<{ merged_into: number | null; archived: boolean; expired: boolean; email: string | null }>(
+    const [row] = parseRows(
+      'restore: the record to restore',
+      restorableRow,
       await tx.execute(sql`
         select merged_into, archived_at is not null as archived, archived_at < now() - make_interval(days => ${RESTORE_WINDOW_DAYS}) as expired, properties->>'email' as email
         from records where workspace_id = ${ws} and id = ${id} and type_id = ${type.typeId} for update`),

@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { type DbOrTx, rowsOf } from '../../db/client.ts';
+import { z } from 'zod';
+import type { DbOrTx } from '../../db/client.ts';
+import { col, parseRows } from '../../db/rows.ts';
 
 /** One row of a record's association history, as replay needs it. */
 export interface HistoryEntry {
@@ -20,14 +22,27 @@ export interface PairSnapshot {
   typeIds: number[];
 }
 
+const historyRow = z.object({
+  id: col.id,
+  action: col.text,
+  source: col.text,
+  source_id: col.textOrNull,
+  detail: col.textOrNull,
+  to_type: col.text,
+  to_id: col.id,
+  type_id: col.id,
+});
+
 /** Every history row written from one record, oldest first (one index range scan). */
 export async function historyFrom(db: DbOrTx, workspaceId: string, recordId: number): Promise<HistoryEntry[]> {
-  const rows = rowsOf<{ id: number; action: string; source: string; source_id: string | null; detail: string | null; to_type: string; to_id: number; type_id: number }>(
+  const rows = parseRows(
+    'lifecycle: the history written from a record',
+    historyRow,
     await db.execute(sql`
       select id, action, source, source_id, detail, to_type, to_id, type_id from association_history
       where workspace_id = ${workspaceId} and from_id = ${recordId} order by id`),
   );
-  return rows.map((r) => ({ id: Number(r.id), action: r.action, source: r.source, sourceId: r.source_id, detail: r.detail, toType: r.to_type, toId: Number(r.to_id), typeId: Number(r.type_id) }));
+  return rows.map((r) => ({ id: r.id, action: r.action, source: r.source, sourceId: r.source_id, detail: r.detail, toType: r.to_type, toId: r.to_id, typeId: r.type_id }));
 }
 
 /**

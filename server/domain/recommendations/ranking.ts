@@ -1,7 +1,7 @@
 import type { Reason, Recommendation } from '../../../shared/recommendations.ts';
 import { standardObjectById } from '../../../shared/objects.ts';
 import type { ObjectSchemaDefinition } from '../../db/schema/index.ts';
-import { displayName } from '../object-types.ts';
+import { displayName } from '../record-name.ts';
 import { CAPS } from './signals.ts';
 import type { CandidateRow } from './sql.ts';
 

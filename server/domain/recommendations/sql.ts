@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { CLOSED, COMPANY, CONTACT } from '../../../shared/objects.ts';
+import { COMPANY, CONTACT } from '../../../shared/objects.ts';
+import { openSql as isOpenSql } from '../lifecycle/open.ts';
 import { type Scope, visible } from './access.ts';
 import { CAPS, engages, hasNameIndex, hasStatus, STOP_TOKENS, WEIGHTS } from './signals.ts';
 
@@ -46,11 +47,7 @@ function specificity(n: SQL | string): SQL {
 
 /** True when a deal or ticket under `alias` is open; null for types without a status. */
 function openSql(typeId: string, alias: string): SQL | null {
-  if (!hasStatus(typeId)) return null;
-  const c = CLOSED[typeId];
-  const p = sql.raw(`${alias}.properties`);
-  const values = sql.raw(c.values.map((v) => `'${v}'`).join(', '));
-  return sql`not (coalesce(${p}->>'hs_is_closed', '') = 'true' or coalesce(${p}->>${sql.raw(`'${c.property}'`)}, '') in (${values}))`;
+  return hasStatus(typeId) ? isOpenSql(typeId, alias) : null;
 }
 
 const stopList = sql.raw(`array[${STOP_TOKENS.map((t) => `'${t}'`).join(', ')}]::text[]`);

@@ -2,7 +2,7 @@ import { COMPANY, CONTACT, DEAL, standardObject, standardObjectById, TICKET } fr
 import type { Recommendation, ThreadParticipant, ThreadRecommendationsBody, ThreadRecommendationsResponse } from '../../../shared/recommendations.ts';
 import { normalizeEmail } from '../../../shared/records.ts';
 import type { DbOrTx } from '../../db/client.ts';
-import { displayName } from '../object-types.ts';
+import { displayName } from '../record-name.ts';
 import type { Scope } from './access.ts';
 import { companyDomainKey, companyNameForDomain, emailDomain, onDomains } from './domains.ts';
 import { rank } from './ranking.ts';
