@@ -254,6 +254,26 @@ describe('pipelines: refusals in HubSpot\'s error body', () => {
   });
 });
 
+describe('pipelines: changes at the same time', () => {
+  it('two deletes of a two-stage pipeline\'s stages at once: one goes, the last one stays; two creates with one label, or one chosen stage id: one is made', async () => {
+    const p = (await t.call('POST', '/crm/v3/pipelines/tickets', { label: 'Racing', displayOrder: 7, stages: [{ label: 'A', displayOrder: 0, metadata: {} }, { label: 'B', displayOrder: 1, metadata: {} }] })).body;
+    const deletes = await Promise.all(p.stages.map((s: { id: string }) => t.call('DELETE', `/crm/v3/pipelines/tickets/${p.id}/stages/${s.id}`)));
+    expect(deletes.map((r) => r.status).sort()).toEqual([204, 400]);
+    expect((await t.call('GET', `/crm/v3/pipelines/tickets/${p.id}/stages`)).body.results).toHaveLength(1);
+
+    const body = { label: 'Same time', displayOrder: 8, stages: [{ label: 'A', displayOrder: 0, metadata: {} }] };
+    const creates = await Promise.all([t.call('POST', '/crm/v3/pipelines/tickets', body), t.call('POST', '/crm/v3/pipelines/tickets', body)]);
+    expect(creates.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect((await t.call('GET', '/crm/v3/pipelines/tickets')).body.results.filter((x: { label: string }) => x.label === 'Same time')).toHaveLength(1);
+
+    // one chosen stage id, in two pipelines at once: one of them gets it
+    const other = creates.find((r) => r.status === 201)!.body;
+    const stage = { stageId: 'same-id', label: 'Chosen', displayOrder: 2, metadata: {} };
+    const stages = await Promise.all([t.call('POST', `/crm/v3/pipelines/tickets/${p.id}/stages`, stage), t.call('POST', `/crm/v3/pipelines/tickets/${other.id}/stages`, stage)]);
+    expect(stages.map((r) => r.status).sort()).toEqual([201, 409]);
+  });
+});
+
 describe('pipelines: who may do what', () => {
   it('a rep reads pipelines but may not change them (403 before anything is written)', async () => {
     const rep = (await t.call('POST', '/api/users', { name: 'Rhea Rep', email: 'rhea@pipelines.example', role: 'rep' })).body.token;

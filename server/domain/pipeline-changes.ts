@@ -114,14 +114,16 @@ function metadataOf(objectType: PipelineObjectType, metadata: StageMetadataInput
 // ---------------------------------------------------------------------------------------------
 // Shared checks
 
-/** Takes the row locks of every pipeline of the type (archived ones too: the defaults always exist, so this always locks something). */
+/**
+ * Takes the row locks of every pipeline of the type (archived ones too: the defaults always
+ * exist, so this always locks something), then reads them again: a statement that waited for a
+ * lock still works on the rows it found when it started, so a pipeline another transaction
+ * created meanwhile is only seen by the next statement.
+ */
 async function lockPipelinesOf(tx: Tx, workspaceId: string, objectType: PipelineObjectType): Promise<PipelineRow[]> {
-  return tx
-    .select()
-    .from(pipelines)
-    .where(and(eq(pipelines.workspaceId, workspaceId), eq(pipelines.objectType, objectType)))
-    .orderBy(asc(pipelines.pipelineId))
-    .for('update');
+  const ofType = and(eq(pipelines.workspaceId, workspaceId), eq(pipelines.objectType, objectType));
+  await tx.select({ id: pipelines.pipelineId }).from(pipelines).where(ofType).orderBy(asc(pipelines.pipelineId)).for('update');
+  return tx.select().from(pipelines).where(ofType);
 }
 
 const sameLabel = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -164,10 +166,11 @@ async function existingStages(db: DbOrTx, workspaceId: string, objectType: Pipel
 }
 
 /**
- * `n` new ids from the pipeline_ids sequence that no pipeline (or stage) of the type has yet:
- * ids chosen by callers (a HubSpot pipeline's own numeric ids, kept on import) may be digits too.
+ * `n` new ids from the pipeline_ids sequence that no pipeline (or stage) of the type has yet, nor
+ * `reserved` (ids the same request chose): ids chosen by callers (a HubSpot pipeline's own numeric
+ * ids, kept on a move) may be digits too.
  */
-async function newIds(tx: Tx, workspaceId: string, objectType: PipelineObjectType, kind: 'pipeline' | 'stage', n: number): Promise<string[]> {
+async function newIds(tx: Tx, workspaceId: string, objectType: PipelineObjectType, kind: 'pipeline' | 'stage', n: number, reserved: string[] = []): Promise<string[]> {
   const out: string[] = [];
   while (out.length < n) {
     const drawn = parseRows('pipelines: new ids', z.object({ id: col.text }), await tx.execute(sql`select nextval('pipeline_ids')::text as id from generate_series(1, ${n - out.length}::int)`)).map((r) => r.id);
@@ -175,7 +178,7 @@ async function newIds(tx: Tx, workspaceId: string, objectType: PipelineObjectTyp
       kind === 'stage'
         ? (await existingStages(tx, workspaceId, objectType, drawn)).map((s) => s.stageId)
         : (await tx.select({ id: pipelines.pipelineId }).from(pipelines).where(and(eq(pipelines.workspaceId, workspaceId), eq(pipelines.objectType, objectType), inArray(pipelines.pipelineId, drawn)))).map((r) => r.id);
-    out.push(...drawn.filter((id) => !taken.includes(id)));
+    out.push(...drawn.filter((id) => !taken.includes(id) && !reserved.includes(id)));
   }
   return out;
 }
@@ -243,6 +246,26 @@ async function audit(tx: Tx, auth: Auth, entries: AuditInput[]): Promise<void> {
 
 const now = sql`now()`;
 
+/** PostgreSQL's unique violation, wherever the driver put it in the error's causes. */
+function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) if ((e as { code?: unknown }).code === '23505') return true;
+  return false;
+}
+
+/**
+ * One change in one transaction. The locks above keep the checks true; what they cannot see is a
+ * caller-chosen stage id taken at the same moment in another pipeline of the type, which the
+ * primary key refuses: that is a 409 like any taken id, not a 500.
+ */
+async function change<T>(db: DbOrTx, work: (tx: Tx) => Promise<T>): Promise<T> {
+  try {
+    return await transaction(db, work);
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    throw new ApiError('CONFLICT', 'A pipeline or stage with this id or label was made at the same moment; read the pipelines again and retry', { errors: [{ message: 'id or label taken concurrently', in: 'body' }] });
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Pipelines
 
@@ -250,7 +273,7 @@ const now = sql`now()`;
 export async function createPipeline(db: DbOrTx, auth: Auth, objectType: PipelineObjectType, input: PipelineInput): Promise<PipelineView> {
   const ws = auth.workspaceId;
   const metadata = stageInputsOf(objectType, input.stages);
-  return transaction(db, async (tx) => {
+  return change(db, async (tx) => {
     const all = await lockPipelinesOf(tx, ws, objectType);
     checkPipelineLabel(all, input.label, null);
     if (all.filter((p) => p.archivedAt === null).length >= PIPELINE_LIMITS.pipelinesPerObject) {
@@ -264,7 +287,7 @@ export async function createPipeline(db: DbOrTx, auth: Auth, objectType: Pipelin
     if (clash) throw conflict(`A ${typeName(objectType)} stage with id ${clash.stageId} exists`, { message: 'stage id taken', in: `body:stages[${input.stages.findIndex((s) => s.stageId === clash.stageId)}].stageId` });
 
     const pipelineId = input.pipelineId ?? (await newIds(tx, ws, objectType, 'pipeline', 1))[0]!;
-    const generated = await newIds(tx, ws, objectType, 'stage', input.stages.length - chosen.length);
+    const generated = await newIds(tx, ws, objectType, 'stage', input.stages.length - chosen.length, chosen);
     const [row] = await tx.insert(pipelines).values({ workspaceId: ws, objectType, pipelineId, label: input.label, displayOrder: input.displayOrder }).returning();
     const stages = await tx
       .insert(pipelineStages)
@@ -283,7 +306,7 @@ const stageDetails = (objectType: PipelineObjectType, s: StageRow) => ({ display
  */
 export async function updatePipeline(db: DbOrTx, auth: Auth, objectType: PipelineObjectType, pipelineId: string, patch: PipelinePatchInput): Promise<PipelineView> {
   const ws = auth.workspaceId;
-  return transaction(db, async (tx) => {
+  return change(db, async (tx) => {
     const all = await lockPipelinesOf(tx, ws, objectType);
     const row = await findPipeline(tx, ws, objectType, pipelineId, { archived: patch.archived === false });
     const restore = row.archivedAt !== null;
@@ -314,7 +337,7 @@ export async function updatePipeline(db: DbOrTx, auth: Auth, objectType: Pipelin
 export async function replacePipeline(db: DbOrTx, auth: Auth, objectType: PipelineObjectType, pipelineId: string, input: PipelineReplaceInput): Promise<PipelineView> {
   const ws = auth.workspaceId;
   const metadata = stageInputsOf(objectType, input.stages);
-  return transaction(db, async (tx) => {
+  return change(db, async (tx) => {
     const all = await lockPipelinesOf(tx, ws, objectType);
     const row = await findPipeline(tx, ws, objectType, pipelineId);
     checkPipelineLabel(all, input.label, pipelineId);
@@ -334,7 +357,7 @@ export async function replacePipeline(db: DbOrTx, auth: Auth, objectType: Pipeli
     const removed = live.filter((c) => !kept.includes(c));
     await refuseStagesInUse(tx, ws, objectType, removed, 'body:stages');
 
-    const fresh = await newIds(tx, ws, objectType, 'stage', input.stages.filter((s, i) => !kept[i] && s.stageId === undefined).length);
+    const fresh = await newIds(tx, ws, objectType, 'stage', input.stages.filter((s, i) => !kept[i] && s.stageId === undefined).length, chosen);
     const entries: AuditInput[] = [];
     for (const s of removed) {
       const [gone] = await tx.update(pipelineStages).set({ archivedAt: now, updatedAt: now }).where(stageKey(ws, objectType, s.stageId)).returning();
@@ -372,7 +395,7 @@ const stageKey = (workspaceId: string, objectType: PipelineObjectType, stageId: 
  */
 export async function archivePipeline(db: DbOrTx, auth: Auth, objectType: PipelineObjectType, pipelineId: string): Promise<void> {
   const ws = auth.workspaceId;
-  await transaction(db, async (tx) => {
+  await change(db, async (tx) => {
     const all = await lockPipelinesOf(tx, ws, objectType);
     const row = await findPipeline(tx, ws, objectType, pipelineId);
     if (all.filter((p) => p.archivedAt === null).length <= 1) {
@@ -401,7 +424,7 @@ export async function archivePipeline(db: DbOrTx, auth: Auth, objectType: Pipeli
 export async function createStage(db: DbOrTx, auth: Auth, objectType: PipelineObjectType, pipelineId: string, input: StageInput): Promise<PipelineStageView> {
   const ws = auth.workspaceId;
   const metadata = metadataOf(objectType, input.metadata, 'body:');
-  return transaction(db, async (tx) => {
+  return change(db, async (tx) => {
     await findPipeline(tx, ws, objectType, pipelineId, { lock: true });
     const stages = await stagesOf(tx, ws, objectType, pipelineId);
     checkStageLabel(stages, input.label, null, 'body:label');
@@ -438,7 +461,7 @@ async function archiveStageRow(tx: Tx, auth: Auth, objectType: PipelineObjectTyp
  */
 export async function updateStage(db: DbOrTx, auth: Auth, objectType: PipelineObjectType, pipelineId: string, stageId: string, patch: StagePatchInput): Promise<PipelineStageView> {
   const ws = auth.workspaceId;
-  return transaction(db, async (tx) => {
+  return change(db, async (tx) => {
     await findPipeline(tx, ws, objectType, pipelineId, { lock: true });
     const stages = await stagesOf(tx, ws, objectType, pipelineId);
     const stage = await findStage(tx, ws, objectType, pipelineId, stageId, { archived: patch.archived === false });
@@ -463,7 +486,7 @@ export async function updateStage(db: DbOrTx, auth: Auth, objectType: PipelineOb
 export async function replaceStage(db: DbOrTx, auth: Auth, objectType: PipelineObjectType, pipelineId: string, stageId: string, input: StageReplaceInput): Promise<PipelineStageView> {
   const ws = auth.workspaceId;
   const metadata = metadataOf(objectType, input.metadata, 'body:');
-  return transaction(db, async (tx) => {
+  return change(db, async (tx) => {
     await findPipeline(tx, ws, objectType, pipelineId, { lock: true });
     const stages = await stagesOf(tx, ws, objectType, pipelineId);
     await findStage(tx, ws, objectType, pipelineId, stageId);
@@ -481,7 +504,7 @@ export async function replaceStage(db: DbOrTx, auth: Auth, objectType: PipelineO
 
 export async function archiveStage(db: DbOrTx, auth: Auth, objectType: PipelineObjectType, pipelineId: string, stageId: string): Promise<void> {
   const ws = auth.workspaceId;
-  await transaction(db, async (tx) => {
+  await change(db, async (tx) => {
     await findPipeline(tx, ws, objectType, pipelineId, { lock: true });
     const stages = await stagesOf(tx, ws, objectType, pipelineId);
     const stage = await findStage(tx, ws, objectType, pipelineId, stageId);
