@@ -22,6 +22,8 @@ import { historyRoutes } from './routes/history.ts';
 import { importRoutes, type JobWaker } from './routes/imports.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { objectRoutes } from './routes/objects.ts';
+import { ownerRoutes } from './routes/owners.ts';
+import { pipelineRoutes } from './routes/pipelines.ts';
 import { readinessRoutes } from './routes/ready.ts';
 import { recommendationRoutes } from './routes/recommendations.ts';
 import { schemaRoutes } from './routes/schemas.ts';
@@ -119,6 +121,8 @@ export function createApp(options: AppOptions) {
     .route('/api', importRoutes(options.jobs, { maxFileBytes: options.importFileBytes }))
     .route('/crm/v3/objects', objectRoutes())
     .route('/', lifecycleRoutes())
+    .route('/crm/v3/pipelines', pipelineRoutes())
+    .route('/crm/v3', ownerRoutes())
     .route('/crm/v3/schemas', schemaRoutes())
     .route('/crm-object-schemas/v3/schemas', schemaRoutes())
     .route('/crm/v4', associationRoutes())

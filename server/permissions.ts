@@ -1,4 +1,5 @@
 import { RateLimiterMemory, type RateLimiterRes } from 'rate-limiter-flexible';
+import { PIPELINE_OBJECTS, pipelineObjectType } from '../shared/pipelines.ts';
 import { ALL_OBJECT_READ_SCOPES, type AppScope, objectScope } from '../shared/scopes.ts';
 import type { Principal } from './env.ts';
 import { ApiError } from './errors.ts';
@@ -34,6 +35,44 @@ const scopes = (...list: AppScope[]) => () => list;
 
 const rep = (app: AppRule, also?: string): Permission => ({ user: 'rep', app, ...(also ? { also } : {}) });
 const admin = (app: AppRule, also?: string): Permission => ({ user: 'admin', app, ...(also ? { also } : {}) });
+
+/**
+ * Pipelines: HubSpot takes any of many scopes; here reading needs the object's read scope
+ * (`crm.objects.deals.read`, one HubSpot accepts) and changing needs HubSpot's schema write scope
+ * of the object (`crm.schemas.deals.write`). A path naming neither deals nor tickets needs both
+ * (it is answered 400 after that).
+ */
+function pipelineScopes(access: 'read' | 'write') {
+  return (p: Params): AppScope[] => {
+    const type = pipelineObjectType(p.objectType ?? '');
+    const names = type ? [PIPELINE_OBJECTS[type].name] : (['deals', 'tickets'] as const);
+    return names.map((name) => (access === 'read' ? objectScope(name, 'read') : (`crm.schemas.${name}.write` as const)));
+  };
+}
+
+function pipelineRules(prefix: string): Record<string, Permission> {
+  const read = rep(pipelineScopes('read'));
+  const change = admin(pipelineScopes('write'));
+  const pipeline = `${prefix}/:objectType/:pipelineId`;
+  const stage = `${pipeline}/stages/:stageId`;
+  return {
+    [`GET ${prefix}/:objectType`]: read,
+    [`POST ${prefix}/:objectType`]: change,
+    [`GET ${pipeline}`]: read,
+    [`PATCH ${pipeline}`]: change,
+    [`PUT ${pipeline}`]: change,
+    [`DELETE ${pipeline}`]: change,
+    // the audit names who changed what: for those who may change it
+    [`GET ${pipeline}/audit`]: change,
+    [`GET ${pipeline}/stages`]: read,
+    [`POST ${pipeline}/stages`]: change,
+    [`GET ${stage}`]: read,
+    [`PATCH ${stage}`]: change,
+    [`PUT ${stage}`]: change,
+    [`DELETE ${stage}`]: change,
+    [`GET ${stage}/audit`]: change,
+  };
+}
 
 /** Schemas of custom objects: the same rules under both of HubSpot's prefixes. */
 function schemaRules(prefix: string): Record<string, Permission> {
@@ -108,6 +147,12 @@ export const PERMISSIONS: Record<string, Permission> = {
   // custom object schemas
   ...schemaRules('/crm/v3/schemas'),
   ...schemaRules('/crm-object-schemas/v3/schemas'),
+
+  // pipelines and owners
+  ...pipelineRules('/crm/v3/pipelines'),
+  'GET /crm/v3/owners': rep(scopes('crm.objects.owners.read')),
+  'GET /crm/v3/owners/': rep(scopes('crm.objects.owners.read')),
+  'GET /crm/v3/owners/:ownerId': rep(scopes('crm.objects.owners.read')),
 
   // history, change feed, views
   'GET /api/objects/:objectType/:id/association-history': rep(read('objectType')),

@@ -19,6 +19,9 @@ export const appScope = z.enum([
   'crm.objects.custom.write',
   'crm.schemas.custom.read',
   'crm.schemas.custom.write',
+  'crm.schemas.deals.write',
+  'crm.schemas.tickets.write',
+  'crm.objects.owners.read',
   'crm.import',
 ]);
 export type AppScope = z.infer<typeof appScope>;

@@ -162,6 +162,15 @@ describe.skipIf(!onPostgres)('every statement on a workspace table filters by wo
     await ok('POST', '/api/companion/contacts', { ids: [c[3], c[4]] });
     await ok('GET', '/api/objects/deals/index?limit=20&columns=dealname,amount,assoc:companies,assoc:contacts,primary:company');
     await ok('GET', '/api/changes/latest');
+    const pipeline = await ok('POST', '/crm/v3/pipelines/tickets', { label: 'Escalations', displayOrder: 1, stages: [{ label: 'Open', displayOrder: 0, metadata: {} }] });
+    await ok('PATCH', `/crm/v3/pipelines/tickets/${pipeline.id}`, { label: 'Escalated' });
+    const stage = await ok('POST', `/crm/v3/pipelines/tickets/${pipeline.id}/stages`, { label: 'Solved', displayOrder: 1, metadata: { ticketState: 'CLOSED' } });
+    await ok('PATCH', `/crm/v3/pipelines/tickets/${pipeline.id}/stages/${stage.id}`, { label: 'Done' });
+    await ok('PUT', `/crm/v3/pipelines/tickets/${pipeline.id}`, { label: 'Escalated', displayOrder: 2, stages: [{ label: 'Open', displayOrder: 0, metadata: {} }, { label: 'Closed', displayOrder: 1, metadata: { ticketState: 'CLOSED' } }] });
+    await ok('DELETE', `/crm/v3/pipelines/deals/default/stages/contractsent`);
+    await ok('GET', `/crm/v3/pipelines/tickets/${pipeline.id}/audit`);
+    await ok('DELETE', `/crm/v3/pipelines/tickets/${pipeline.id}`);
+    await ok('GET', '/crm/v3/owners?email=owner@localhost');
     await ok('POST', '/api/tokens', { name: 'integration' });
     await ok('POST', `/api/imports/${generated.importId}/undo`);
     await ok('PATCH', '/api/workspace', { settings: { autoAssociateCompaniesByDomain: true } });

@@ -44,7 +44,7 @@ export function actorColumnsSql(): SQL {
 
 export interface AuditInput {
   action: AuditAction;
-  /** `user`, `token`, `workspace`, `schema`, `label`, `limit`. */
+  /** `user`, `token`, `workspace`, `schema`, `label`, `limit`, `pipeline`, `pipeline_stage`. */
   targetType: string;
   targetId: string | number | null;
   /** What changed, small: ids, names, before and after. Never secrets. */

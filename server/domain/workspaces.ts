@@ -4,6 +4,7 @@ import type { WorkspaceSettings } from '../../shared/workspace.ts';
 import type { Db, DbOrTx } from '../db/client.ts';
 import { users, workspaces } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
+import { seedDefaultPipelines } from './pipelines.ts';
 import { issueToken } from './tokens.ts';
 
 export interface WorkspaceView {
@@ -18,7 +19,7 @@ function view(row: typeof workspaces.$inferSelect): WorkspaceView {
   return { id: row.workspaceId, name: row.name, plan: row.plan, settings: row.settings as WorkspaceSettings, createdAt: row.createdAt.toISOString() };
 }
 
-/** A workspace with its first admin and that admin's token, in one transaction. */
+/** A workspace with its first admin, that admin's token and HubSpot's default pipelines, in one transaction. */
 export async function createWorkspace(
   db: DbOrTx,
   params: { name: string; plan: Plan; adminName?: string; adminEmail?: string; instanceOwner?: boolean; adminToken?: string },
@@ -36,6 +37,7 @@ export async function createWorkspace(
       })
       .returning({ id: users.id });
     const { token } = await issueToken(tx, { workspaceId: ws!.workspaceId, kind: 'user', userId: admin!.id, name: 'admin', ...(params.adminToken ? { token: params.adminToken } : {}) });
+    await seedDefaultPipelines(tx, ws!.workspaceId);
     return { ...view(ws!), adminUserId: admin!.id, adminToken: token };
   });
 }

@@ -61,7 +61,7 @@ async function buildDocument(api: Api): Promise<Document> {
       info: {
         title: 'CRM association engine API',
         version: pkg.version,
-        description: `${pkg.description}. HubSpot-compatible paths and bodies (CRM v3 objects and schemas, v4 associations) plus the admin API. Errors have HubSpot's body; \`subCategory\` holds a stable code.`,
+        description: `${pkg.description}. HubSpot-compatible paths and bodies (CRM v3 objects, schemas, pipelines and owners, v4 associations) plus the admin API. Errors have HubSpot's body; \`subCategory\` holds a stable code.`,
       },
       components: {
         schemas: { ...error.components?.schemas, Error: error.schema },

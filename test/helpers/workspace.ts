@@ -44,6 +44,8 @@ export async function generateWorkspace(app: App, db: Database, token: string, w
   });
   expect(schema.status).toBe(201);
   expect((await call(app, token, 'POST', '/crm/v3/objects/machines', { properties: { serial: 'M-1' } })).status).toBe(201);
+  const pipeline = await call(app, token, 'POST', '/crm/v3/pipelines/deals', { label: 'Renewals', displayOrder: 1, stages: [{ label: 'Due', displayOrder: 0, metadata: { probability: '0.5' } }, { label: 'Renewed', displayOrder: 1, metadata: { probability: '1.0', isClosed: 'true' } }] });
+  expect(pipeline.status).toBe(201);
   expect((await call(app, token, 'POST', '/crm/v3/objects/contacts/merge', { primaryObjectId: ids.contacts![0], objectIdToMerge: ids.contacts![1] })).status).toBe(200);
   expect((await call(app, token, 'DELETE', `/crm/v3/objects/deals/${ids.deals![9]}`)).status).toBe(204);
   expect((await call(app, token, 'POST', '/api/users', { name: 'Rita Rep', email: 'rita@example.com', role: 'rep' })).status).toBe(201);
@@ -72,6 +74,9 @@ export function workspaceReads(ids: Record<string, string[]>, importId: string):
     '/crm/v3/objects/tickets?limit=100&properties=subject',
     '/crm/v3/objects/machines?properties=serial',
     '/crm/v3/schemas',
+    '/crm/v3/pipelines/deals',
+    '/crm/v3/pipelines/tickets',
+    '/crm/v3/owners',
     '/crm/v4/associations/contacts/deals/labels',
     '/crm/v4/associations/definitions/configurations/all',
     '/api/changes?limit=1000',

@@ -15,3 +15,5 @@ export * from './import-records.ts';
 export * from './import-errors.ts';
 export * from './idempotency-keys.ts';
 export * from './audit-log.ts';
+export * from './pipelines.ts';
+export * from './pipeline-stages.ts';

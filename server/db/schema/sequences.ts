@@ -8,6 +8,8 @@ export const principalIds = pgSequence('principal_ids', { startWith: 1 });
 export const associationTypeIds = pgSequence('association_type_ids', { startWith: 100001 });
 /** Custom object type numbers (`2-<n>`). */
 export const objectTypeNumbers = pgSequence('object_type_numbers', { startWith: 1001 });
+/** Ids of the pipelines and stages a workspace creates (HubSpot's own defaults keep theirs: `default`, `0`, `appointmentscheduled`, `1`...). */
+export const pipelineIds = pgSequence('pipeline_ids', { startWith: 1001 });
 /** History entries, in the order they were written. */
 export const historyIds = pgSequence('history_ids', { startWith: 1 });
 /** One key per writing transaction, for the change feed (see change-commits.ts). */
