@@ -5,7 +5,8 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MailThread } from '../mail/types.ts';
 import type { CompanionRequest, Replies, TabMessage } from '../messaging.ts';
-import { startTestServer, type TestServer, until } from '../sync/test-server.ts';
+import { startTestServer, type TestServer } from '../../test/helpers/extension-server.ts';
+import { until } from '../../test/helpers/server-process.ts';
 import { createThreadSession } from '../ui/session.ts';
 import { type Companion, createCompanion } from './companion.ts';
 import { serve } from './requests.ts';
@@ -143,10 +144,10 @@ describe('the sidebar answers from the cache first, the server second (X4)', () 
     const sources: string[] = [];
     session.subscribe((st) => sources.push(st.view ? (st.cached ? 'cache' : 'server') : 'none'));
     session.onMailEvent({ type: 'threadOpened', thread: threadWith(s.email) });
-    await until('the cached view', () => session.getState().cached);
+    await until(session.getState, (st) => st.cached, 5_000);
     expect(session.getState().view!.summaries[s.contact]!.counts.deals).toBe(1);
     release();
-    await until('the server view', () => !session.getState().loading);
+    await until(session.getState, (st) => !st.loading, 5_000);
     expect(session.getState().cached).toBe(false);
     expect(session.getState().view!.participants[0]!.contact!.id).toBe(s.contact);
     expect(sources.filter((x, i) => x !== sources[i - 1])).toEqual(['none', 'cache', 'server']);
@@ -184,19 +185,19 @@ describe('the change feed keeps what the sidebar gets fresh (B2, X4)', () => {
     const release = companion.watch();
     try {
       session.onMailEvent({ type: 'threadOpened', thread });
-      await until('the first view', () => session.getState().view && !session.getState().loading);
+      await until(session.getState, (st) => st.view !== null && !st.loading, 5_000);
       expect(session.getState().view!.participants[0]!.contact).toBeNull();
-      await until('the live stream', () => companion.feed.live());
+      await until(companion.feed.live, Boolean, 5_000);
       const seenBefore = broadcasts.length;
 
       const id = await create('contacts', { email, firstname: 'Late' });
-      const news = await until('the feed news', () => broadcasts.slice(seenBefore).find((m) => m.type === 'feedChanged' && m.emails.includes(email)));
+      const news = await until(() => broadcasts.slice(seenBefore).find((m) => m.type === 'feedChanged' && m.emails.includes(email)), (m) => m !== undefined, 5_000);
       deliver(news);
-      await until('the sidebar showing the contact', () => session.getState().view?.participants[0]?.contact?.id === id);
+      await until(session.getState, (st) => st.view?.participants[0]?.contact?.id === id, 5_000);
     } finally {
       release();
     }
-    await until('the stream to stop', () => !companion.feed.live());
+    await until(companion.feed.live, (live) => !live, 5_000);
   });
 
   it('B2: a change to records the sidebar does not show does not make it read again', async () => {
@@ -207,11 +208,11 @@ describe('the change feed keeps what the sidebar gets fresh (B2, X4)', () => {
       return ask(request);
     });
     session.onMailEvent({ type: 'threadOpened', thread: threadWith(s.email) });
-    await until('the view', () => session.getState().view && !session.getState().loading);
+    await until(session.getState, (st) => st.view !== null && !st.loading, 5_000);
     const before = reads.filter((r) => r === 'threadView').length;
     session.onFeed(['999999'], ['someone@else.example']);
     session.onFeed([s.deal], []);
-    await until('the second read', () => !session.getState().loading && reads.filter((r) => r === 'threadView').length === before + 1);
+    await until(session.getState, (st) => !st.loading && reads.filter((r) => r === 'threadView').length === before + 1, 5_000);
     expect(reads.filter((r) => r === 'threadView')).toHaveLength(before + 1);
   });
 });
@@ -243,12 +244,12 @@ describe('status', () => {
   it('X4: a successful status check sends what waited for its retry at once', async () => {
     online = false;
     await ask({ type: 'submit', operation: { opId: `op-status-${n}-xyz`, createdAt: Date.now(), kind: 'createContact', email: `new@wiring${n}.example` } });
-    await until('a failed attempt', async () => (await companion.outbox.entries())[0]?.lastError);
+    await until(async () => (await companion.outbox.entries())[0]?.lastError, Boolean, 5_000);
     const due = (await companion.outbox.nextAttemptAt())!;
     online = true;
     const status = await ask({ type: 'status', probe: true });
     expect(status.reachable).toBe(true);
-    await until('the change confirmed', async () => (await companion.outbox.entries()).length === 0);
+    await until(() => companion.outbox.entries(), (entries) => entries.length === 0, 5_000);
     // sent because the server answered the status check, not because its backoff ran out
     expect(Date.now()).toBeLessThan(due);
     const found = await server.call('POST', '/crm/v3/objects/contacts/search', { filterGroups: [{ filters: [{ propertyName: 'email', operator: 'EQ', value: `new@wiring${n}.example` }] }] });

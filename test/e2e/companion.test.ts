@@ -203,7 +203,7 @@ describe('the companion in Chromium (X1–X3)', () => {
   });
 
   it('X1, X2: Outlook on the web gets the same sidebar', async () => {
-    const html = await fixtureHtml('outlook/fixtures/reading-pane.html');
+    const html = await fixtureHtml('outlook/reading-pane.html');
     await browser.context.route('https://outlook.office.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
     const outlook = await browser.context.newPage();
     await outlook.goto('https://outlook.office.com/mail/inbox');
