@@ -1,17 +1,18 @@
 /**
- * Every message between the companion's parts, typed here; the background checks each request
- * against its schema (background/requests.ts, kept apart so the content script ships without zod).
+ * Every message between the companion's parts, typed here; the requests' shapes come from their
+ * zod schemas (background/request-schema.ts, imported as types only so the content script ships
+ * without zod), against which the background checks each request (background/requests.ts).
  * Content scripts, popup and options talk to the background with `ask()`. The popup asks a
  * webmail tab for its thread with `askTab()`; the background tells the tabs that the outbox
  * changed with a `TabMessage`.
  */
 import type { CompanionThreadResponse } from '../shared/companion.ts';
 import type { SearchHit } from './api/reads.ts';
-import type { CompanionRequest } from './background/requests.ts';
+import type { CompanionRequest } from './background/request-schema.ts';
 import type { MailThread } from './mail/types.ts';
 import type { Operation } from './outbox/operation.ts';
 
-export type { CompanionRequest } from './background/requests.ts';
+export type { CompanionRequest } from './background/request-schema.ts';
 
 /** An outbox entry as the UI shows it. */
 export interface PendingChange {
