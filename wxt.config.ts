@@ -1,6 +1,6 @@
 import { defineConfig } from 'wxt';
 import { WEBMAIL_MATCHES } from './extension/mail/hosts.ts';
-import { GECKO_ID, MANIFEST_KEY } from './extension/manifest-key.ts';
+import { GECKO_ID, MANIFEST_KEY } from './shared/extension-id.ts';
 
 // The browser companion (SPEC section 3): a Manifest V3 extension for Chrome, and the same code for
 // Firefox (`wxt build -b firefox`). Preact's JSX comes from tsconfig (jsxImportSource), no plugin.

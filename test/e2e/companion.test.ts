@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEBMAIL_MATCHES } from '../../extension/mail/hosts.ts';
-import { CHROME_EXTENSION_ID } from '../../extension/manifest-key.ts';
+import { CHROME_EXTENSION_ID } from '../../shared/extension-id.ts';
 import type { ListeningServer } from '../helpers/server-process.ts';
 import { buildAndStart, type CompanionBrowser, ensureArtifacts, fixtureHtml, launchWithExtension, personIn, seedFixtureAccounts, serveGmailFixture, serverApi, sidebarIn } from './helpers/companion.ts';
 
