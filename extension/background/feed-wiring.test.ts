@@ -7,13 +7,17 @@ import type { MailThread } from '../mail/types.ts';
 import type { CompanionRequest, Replies, TabMessage } from '../messaging.ts';
 import { startTestServer, type TestServer } from '../../test/helpers/extension-server.ts';
 import { until } from '../../test/helpers/server-process.ts';
+import { makeOp } from '../ui/model.ts';
 import { createThreadSession } from '../ui/session.ts';
+import { listenToTab, type MessageEvent } from '../ui/tab-listener.ts';
 import { type Companion, createCompanion } from './companion.ts';
 import { serve } from './requests.ts';
 
 let server: TestServer;
 let companion: Companion;
 let broadcasts: TabMessage[];
+/** The webmail tab's runtime.onMessage: every broadcast reaches its listeners, as in the browser. */
+let tab: MessageEvent & { deliver(message: TabMessage): void };
 /** While false, every request the companion makes fails as if the server were down. */
 let online = true;
 const requests: string[] = [];
@@ -30,12 +34,16 @@ afterAll(async () => {
 beforeEach(async () => {
   fakeBrowser.reset();
   broadcasts = [];
+  tab = fakeTab();
   online = true;
   requests.length = 0;
   n++;
   companion = createCompanion({
     storage: fakeBrowser.storage.local,
-    broadcast: (m) => broadcasts.push(m),
+    broadcast: (m) => {
+      broadcasts.push(m);
+      tab.deliver(m);
+    },
     hasHostPermission: async () => false,
     fetch: async (input, init) => {
       requests.push(`${init?.method ?? 'GET'} ${new URL(input).pathname}`);
@@ -51,6 +59,16 @@ beforeEach(async () => {
 afterEach(async () => {
   await companion.close();
 });
+
+function fakeTab(): typeof tab {
+  type Listener = Parameters<MessageEvent['addListener']>[0];
+  const listeners = new Set<Listener>();
+  return {
+    addListener: (l) => void listeners.add(l),
+    removeListener: (l) => void listeners.delete(l),
+    deliver: (m) => listeners.forEach((l) => l(m, {}, () => {})),
+  };
+}
 
 async function ask<T extends CompanionRequest>(request: T): Promise<Replies[T['type']]> {
   const reply = await serve(companion.handlers, request, {});
@@ -89,7 +107,7 @@ describe('the sidebar answers from the cache first, the server second (X4)', () 
     const s = await seedContact();
     const thread = threadWith(s.email);
     expect(await ask({ type: 'cachedThreadView', thread })).toBeNull(); // never read: the cache cannot answer
-    const fresh = await ask({ type: 'threadView', thread });
+    const fresh = (await ask({ type: 'threadView', thread })).view;
     expect(fresh.summaries[s.contact]?.counts).toEqual({ companies: 1, deals: 1, tickets: 0 });
     await companion.flush();
 
@@ -118,7 +136,7 @@ describe('the sidebar answers from the cache first, the server second (X4)', () 
     expect((await server.call('PATCH', `/crm/v3/objects/deals/${s.deal}`, { properties: { hs_is_closed: 'true' } })).status).toBe(200);
     await companion.feed.pull();
     const cached = (await ask({ type: 'cachedThreadView', thread }))!.summaries[s.contact]!;
-    const fresh = (await ask({ type: 'threadView', thread })).summaries[s.contact]!;
+    const fresh = (await ask({ type: 'threadView', thread })).view.summaries[s.contact]!;
     expect({ deals: cached.openDeals, tickets: cached.openTickets }).toEqual({ deals: [], tickets: [] });
     expect({ deals: fresh.openDeals, tickets: fresh.openTickets }).toEqual({ deals: [], tickets: [] });
   });
@@ -180,7 +198,7 @@ describe('the change feed keeps what the sidebar gets fresh (B2, X4)', () => {
     const session = createThreadSession(ask);
     // the tabs get what the background broadcasts
     const deliver = (m: TabMessage) => {
-      if (m.type === 'feedChanged') session.onFeed(m.ids, m.emails);
+      if (m.type === 'feedChanged') session.onFeed(m.ids, m.emails, m.cursor);
     };
     const release = companion.watch();
     try {
@@ -214,6 +232,38 @@ describe('the change feed keeps what the sidebar gets fresh (B2, X4)', () => {
     session.onFeed([s.deal], []);
     await until(session.getState, (st) => !st.loading && reads.filter((r) => r === 'threadView').length === before + 1, 5_000);
     expect(reads.filter((r) => r === 'threadView')).toHaveLength(before + 1);
+  });
+});
+
+describe('one click in the sidebar, one read of the thread (X2, B2)', () => {
+  it('X2, B2: creating a contact reads the thread once, though the outbox\'s confirmation and each of the change\'s feed events say it changed', async () => {
+    // a company for the domain, with association by domain on: the one click also associates it (more events in the feed)
+    const company = await create('companies', { name: `Click ${n}`, domain: `click${n}.example` });
+    expect((await server.call('PATCH', '/api/workspace', { settings: { autoAssociateCompaniesByDomain: true } })).status).toBe(200);
+    const email = `new@click${n}.example`;
+    const threadReads = () => requests.filter((r) => r === 'POST /api/companion/thread').length;
+    await companion.feed.pull();
+    const session = createThreadSession(ask);
+    const stopListening = listenToTab(tab, session);
+    const release = companion.watch();
+    try {
+      session.onMailEvent({ type: 'threadOpened', thread: threadWith(email) });
+      await until(session.getState, (st) => st.view !== null && !st.loading, 5_000);
+      await until(companion.feed.live, Boolean, 5_000);
+      const before = threadReads();
+
+      await session.submit(makeOp<'createContact'>({ kind: 'createContact', email, firstname: 'New' }));
+      const news = () => broadcasts.filter((m): m is Extract<TabMessage, { type: 'feedChanged' }> => m.type === 'feedChanged');
+      // every event of the change has reached the tab: the new contact, and its association with the company
+      await until(news, (all) => all.some((m) => m.emails.includes(email)) && all.some((m) => m.ids.includes(company)), 5_000);
+      const shown = await until(session.getState, (st) => !st.loading && st.changes.length === 0 && st.view?.participants[0]?.contact?.primaryCompany?.id === company, 5_000);
+      expect(shown.view!.participants[0]!.contact!.name).toBe('New');
+      expect(threadReads() - before).toBe(1);
+    } finally {
+      release();
+      stopListening();
+      await server.call('PATCH', '/api/workspace', { settings: { autoAssociateCompaniesByDomain: false } });
+    }
   });
 });
 

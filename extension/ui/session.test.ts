@@ -9,7 +9,7 @@ import type { FetchLike } from '../api/client.ts';
 import { type Companion, createCompanion } from '../background/companion.ts';
 import { serve } from '../background/requests.ts';
 import type { MailThread } from '../mail/types.ts';
-import type { CompanionRequest, Replies } from '../messaging.ts';
+import type { CompanionRequest, Replies, ThreadRead } from '../messaging.ts';
 import { makeOp } from './model.ts';
 import { createThreadSession, type ThreadSession } from './session.ts';
 
@@ -42,7 +42,7 @@ beforeAll(async () => {
   fakeBrowser.reset();
   companion = createCompanion({
     storage: fakeBrowser.storage.local,
-    broadcast: (m) => m.type === 'changesUpdated' && session?.onChanges(m.changes),
+    broadcast: (m) => m.type === 'changesUpdated' && session?.onChanges(m.changes, m.confirmedAt),
     hasHostPermission: async () => false,
     fetch: appFetch,
     outboxName: `session-test-${++n}`,
@@ -106,5 +106,41 @@ describe('thread session (X2)', () => {
     const s = await until(() => session.getState(), (x) => x.error !== null, 10_000);
     expect(s.error).toContain('Not signed in');
     await ask({ type: 'connect', server: 'http://127.0.0.1:4997', token: t.token });
+  });
+
+  it('X2: news of a change waits for the read under way; what that read shows costs nothing more, anything newer one read however much of it came', async () => {
+    const reads: ThreadRead[] = [];
+    let hold: Promise<void> | null = null;
+    session = createThreadSession(async (request) => {
+      if (request.type !== 'threadView') return ask(request);
+      await hold;
+      const read = await ask(request);
+      reads.push(read as ThreadRead);
+      return read;
+    });
+    session.onMailEvent({ type: 'threadOpened', thread: thread('f', ['f@session.example']) });
+    await until(() => session.getState(), (x) => x.view !== null && !x.loading, 10_000);
+    const shown = reads[0]!.asOf!;
+    expect(shown).toMatch(/^\d+$/);
+
+    // news up to what the view shows: nothing to read
+    session.onFeed([], ['f@session.example'], shown);
+    session.onChanges([], shown);
+    expect(session.getState().loading).toBe(false);
+    // news whose position is not known: read
+    let release!: () => void;
+    hold = new Promise((r) => (release = r));
+    session.onFeed([], ['f@session.example'], null);
+    expect(session.getState().loading).toBe(true);
+    // during that read: news it will show, and news after it (three pieces): one more read, not four
+    const after = `${BigInt(shown) + 1000n}.1`;
+    session.onFeed([], ['f@session.example'], shown);
+    for (const cursor of [after, `${BigInt(shown) + 1000n}.2`, `${BigInt(shown) + 999n}`]) session.onFeed([], ['f@session.example'], cursor);
+    hold = null;
+    release();
+    await until(() => reads.length, (count) => count === 3, 10_000);
+    const s = await until(() => session.getState(), (x) => !x.loading, 10_000);
+    expect(reads).toHaveLength(3);
+    expect(s.view).not.toBeNull();
   });
 });
