@@ -1,7 +1,7 @@
 // @vitest-environment node
-// (a happy-dom window from dom-in-node.ts: the DOM environment's transform breaks the server's file paths)
+// (a happy-dom window from test/helpers/dom-in-node.ts: the DOM environment's transform breaks the server's file paths)
 import 'fake-indexeddb/auto'; // before the DOM: it installs itself on `window` when there is one
-import './dom-in-node.ts';
+import '../../test/helpers/dom-in-node.ts';
 import { cleanup, configure, fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
