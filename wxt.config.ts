@@ -1,7 +1,6 @@
 import { defineConfig } from 'wxt';
-import { GECKO_ID, MANIFEST_KEY } from './extension/manifest-key.ts';
-
-const WEBMAIL = ['https://mail.google.com/*', 'https://outlook.office.com/*', 'https://outlook.office365.com/*', 'https://outlook.live.com/*'];
+import { WEBMAIL_MATCHES } from './extension/mail/hosts.ts';
+import { GECKO_ID, MANIFEST_KEY } from './shared/extension-id.ts';
 
 // The browser companion (SPEC section 3): a Manifest V3 extension for Chrome, and the same code for
 // Firefox (`wxt build -b firefox`). Preact's JSX comes from tsconfig (jsxImportSource), no plugin.
@@ -17,7 +16,7 @@ export default defineConfig({
     // storage: settings and the outbox; alarms: wake the worker when a waiting change is due
     permissions: ['storage', 'alarms'],
     // the webmail pages, and a server on this machine (so the connect link signs in without a prompt)
-    host_permissions: [...WEBMAIL, 'http://127.0.0.1/*', 'http://localhost/*'],
+    host_permissions: [...WEBMAIL_MATCHES, 'http://127.0.0.1/*', 'http://localhost/*'],
     // a remote server's origin is asked for at sign-in, never held for every site (MV2, Firefox's
     // default: optional origins are optional permissions)
     ...(manifestVersion === 3 ? { optional_host_permissions: ['https://*/*', 'http://*/*'] } : { optional_permissions: ['https://*/*', 'http://*/*'] }),

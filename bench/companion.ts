@@ -37,8 +37,8 @@ interface Fixture {
 }
 
 const FIXTURES: Record<string, Fixture> = {
-  'renewal, 4 messages': { file: 'gmail/fixtures/conversation.html', url: 'https://mail.google.com/mail/u/0/#inbox', measured: 'FMfcgzQXJRenewalQ3Northwind', other: 'FMfcgzQXJOnboardingErin' },
-  'pilot, 52 messages': { file: 'gmail/fixtures/long-thread.html', url: 'https://mail.google.com/mail/u/0/#inbox', measured: 'FMfcgzQXJPilotLongThread', other: 'FMfcgzQXJRenewalQ3Northwind' },
+  'renewal, 4 messages': { file: 'gmail/conversation.html', url: 'https://mail.google.com/mail/u/0/#inbox', measured: 'FMfcgzQXJRenewalQ3Northwind', other: 'FMfcgzQXJOnboardingErin' },
+  'pilot, 52 messages': { file: 'gmail/long-thread.html', url: 'https://mail.google.com/mail/u/0/#inbox', measured: 'FMfcgzQXJPilotLongThread', other: 'FMfcgzQXJRenewalQ3Northwind' },
 };
 
 /** In the page: open a thread, wait until the sidebar shows its server data; answers when it showed the thread, and its data (ms). */

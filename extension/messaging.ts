@@ -1,17 +1,18 @@
 /**
- * Every message between the companion's parts, typed here; the background checks each request
- * against its schema (background/requests.ts, kept apart so the content script ships without zod).
+ * Every message between the companion's parts, typed here; the requests' shapes come from their
+ * zod schemas (background/request-schema.ts, imported as types only so the content script ships
+ * without zod), against which the background checks each request (background/requests.ts).
  * Content scripts, popup and options talk to the background with `ask()`. The popup asks a
  * webmail tab for its thread with `askTab()`; the background tells the tabs that the outbox
  * changed with a `TabMessage`.
  */
 import type { CompanionThreadResponse } from '../shared/companion.ts';
 import type { SearchHit } from './api/reads.ts';
-import type { CompanionRequest } from './background/requests.ts';
+import type { CompanionRequest } from './background/request-schema.ts';
 import type { MailThread } from './mail/types.ts';
 import type { Operation } from './outbox/operation.ts';
 
-export type { CompanionRequest } from './background/requests.ts';
+export type { CompanionRequest } from './background/request-schema.ts';
 
 /** An outbox entry as the UI shows it. */
 export interface PendingChange {
@@ -34,13 +35,28 @@ export interface Status {
   ownAddresses: string[];
   internalDomains: string[];
   neverLog: string[];
+  /** The change feed's position just after the outbox's latest confirmation (see FeedPosition). */
+  confirmedAt: FeedPosition;
+}
+
+/**
+ * A position in the server's change feed (a cursor of GET /api/changes), or null when not known.
+ * A server read that started at or after position P shows every change up to P: news about a
+ * change at or before it needs no new read (ui/session.ts).
+ */
+export type FeedPosition = string | null;
+
+/** The server's answer for a thread, and the feed position it shows everything up to. */
+export interface ThreadRead {
+  view: CompanionThreadResponse;
+  asOf: FeedPosition;
 }
 
 export interface Replies {
   status: Status;
   connect: { server: string; workspace: string };
   signOut: { signedIn: false };
-  threadView: CompanionThreadResponse;
+  threadView: ThreadRead;
   cachedThreadView: CompanionThreadResponse | null;
   search: SearchHit[];
   submit: PendingChange;
@@ -64,13 +80,15 @@ export async function ask<T extends CompanionRequest>(runtime: MessageSender, me
 }
 
 /**
- * Messages the background and popup send to a webmail tab's content script. `feedChanged`: the
- * change feed brought news of these records (and of contacts with these emails).
+ * Messages the background and popup send to a webmail tab's content script. `changesUpdated`: the
+ * outbox now holds these changes; the ones that left it were confirmed by `confirmedAt`.
+ * `feedChanged`: the change feed brought news of these records (and of contacts with these
+ * emails), up to the event at `cursor`.
  */
 export type TabMessage =
-  | { type: 'changesUpdated'; changes: PendingChange[] }
+  | { type: 'changesUpdated'; changes: PendingChange[]; confirmedAt: FeedPosition }
   | { type: 'currentThread' }
-  | { type: 'feedChanged'; ids: string[]; emails: string[] };
+  | { type: 'feedChanged'; ids: string[]; emails: string[]; cursor: FeedPosition };
 
 /** The port a webmail tab holds open while its thread session is active: the background follows the live feed meanwhile. */
 export const FEED_PORT = 'crm-feed';

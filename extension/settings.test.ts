@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CHROME_EXTENSION_ID, connectLink, MANIFEST_KEY } from './manifest-key.ts';
 import { isLoopback, isNeverLogged, loadSettings, normaliseServer, originPattern, parseList, saveSettings } from './settings.ts';
 
 beforeEach(() => fakeBrowser.reset());
@@ -41,11 +39,5 @@ describe('settings (X3, B8)', () => {
     await fakeBrowser.storage.local.set({ settings: { server: 42, neverLog: 'x' } });
     expect(await loadSettings(fakeBrowser.storage.local)).toMatchObject({ server: '', neverLog: [] });
     await expect(saveSettings(fakeBrowser.storage.local, { neverLog: Array.from({ length: 1001 }, (_, i) => `${i}.example`) })).rejects.toThrow('neverLog: at most 1000 entries');
-  });
-
-  it('X3: the manifest key gives the extension id the connect link uses', () => {
-    const digest = createHash('sha256').update(Buffer.from(MANIFEST_KEY, 'base64')).digest('hex').slice(0, 32);
-    expect([...digest].map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('')).toBe(CHROME_EXTENSION_ID);
-    expect(connectLink('http://127.0.0.1:3000', 'crm_a+b')).toBe(`chrome-extension://${CHROME_EXTENSION_ID}/options.html?server=http%3A%2F%2F127.0.0.1%3A3000&token=crm_a%2Bb`);
   });
 });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHROME_EXTENSION_ID } from '../extension/manifest-key.ts';
+import { CHROME_EXTENSION_ID } from '../shared/extension-id.ts';
 import { createApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { serverHosts } from '../server/middleware/cors.ts';

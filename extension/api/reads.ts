@@ -3,6 +3,7 @@ import { apiPaths } from '../../shared/api-paths.ts';
 import { type batchReadBody as associationsReadBody, associationsBatchReadResponse, type AssociationsBatchReadResponse } from '../../shared/associations.ts';
 import { type companionThreadBody, type CompanionThreadResponse, companionThreadResponse } from '../../shared/companion.ts';
 import { batchResult, type batchReadBody, type searchBody, searchResult } from '../../shared/records.ts';
+import { latestCursor } from '../../shared/history.ts';
 import { workspaceView } from '../../shared/workspace.ts';
 import { COMPANY, CONTACT, DEAL, TICKET } from '../../shared/objects.ts';
 import { nameProperties, recordName as sharedRecordName } from '../../shared/record-name.ts';
@@ -95,4 +96,9 @@ export function readAssociations(connection: Connection, fromType: string, toTyp
 export function fetchWorkspace(connection: Connection, fetchImpl?: FetchLike, options: { timeoutMs?: number } = {}): Promise<z.output<typeof workspaceView>> {
   const client = createApiClient(connection, { ...(fetchImpl ? { fetch: fetchImpl } : {}), ...options });
   return client.request(apiPaths.workspace(), { method: 'GET', schema: workspaceView });
+}
+
+/** Where the change feed ends now: a thread read and a confirmed change are stamped with it, so later feed news is judged against them. */
+export async function fetchLatestCursor(connection: Connection, fetchImpl?: FetchLike): Promise<string> {
+  return (await clientFor(connection, fetchImpl).request(apiPaths.changesLatest(), { method: 'GET', schema: latestCursor })).after;
 }

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../test/helpers/app.ts';
 import type { FetchLike } from '../api/client.ts';
 import type { MailThread } from '../mail/types.ts';
-import type { PendingChange, TabMessage } from '../messaging.ts';
+import type { PendingChange, TabMessage, ThreadRead } from '../messaging.ts';
 import type { Operation } from '../outbox/operation.ts';
 import { loadSettings } from '../settings.ts';
 import { type Companion, createCompanion } from './companion.ts';
@@ -135,8 +135,9 @@ describe('reads and writes through the background (X2, X3, X4)', () => {
         { email: 'stranger@bg-test.example', name: 'Stranger', roles: ['to'] },
       ],
     };
-    const view = await ok({ type: 'threadView', thread });
-    expect(view.participants.map((p: any) => p.contact?.id ?? null)).toEqual([known.body.id, null]);
+    const { view, asOf } = await ok<ThreadRead>({ type: 'threadView', thread });
+    expect(asOf).toMatch(/^\d+$/); // the feed's end, asked just before
+    expect(view.participants.map((p) => p.contact?.id ?? null)).toEqual([known.body.id, null]);
     expect(Object.keys(view.summaries)).toEqual([known.body.id]);
     // one read answers the sidebar; then what it showed is read into the cache (contacts and their associations)
     await companion.flush();

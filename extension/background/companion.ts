@@ -1,14 +1,14 @@
 import type { FetchLike } from '../api/client.ts';
 import { sendOperation } from '../api/operations.ts';
-import { fetchThreadView, fetchWorkspace, searchAll } from '../api/reads.ts';
+import { fetchLatestCursor, fetchThreadView, fetchWorkspace, searchAll } from '../api/reads.ts';
 import type { ChangeEvent } from '../../shared/history.ts';
 import { type Cache, createCache } from '../cache/index.ts';
-import type { PendingChange, Status, TabMessage } from '../messaging.ts';
+import type { FeedPosition, PendingChange, Status, TabMessage } from '../messaging.ts';
 import type { Handlers } from './requests.ts';
 import { createOutbox, type Outbox, type OutboxEntry } from '../outbox/index.ts';
 import { createFeedFollower, type FeedFollower } from '../sync/feed.ts';
 import { cachedThreadView, storeThreadView } from './thread-cache.ts';
-import { connectionOf, isLoopback, loadSettings, type LocalStorage, normaliseServer, originPattern, saveSettings } from '../settings.ts';
+import { type Connection, connectionOf, isLoopback, loadSettings, type LocalStorage, normaliseServer, originPattern, saveSettings } from '../settings.ts';
 
 export interface CompanionDeps {
   storage: LocalStorage;
@@ -48,7 +48,7 @@ export interface Companion {
   close(): Promise<void>;
 }
 
-/** The ids and contact emails a batch of change events is about: a sidebar showing any of them reads again. */
+/** The ids and contact emails a batch of change events is about (a sidebar showing any of them reads again), and the last event's cursor. */
 export function feedNews(events: readonly ChangeEvent[], touched: readonly string[]): Extract<TabMessage, { type: 'feedChanged' }> {
   const ids = new Set(touched);
   const emails = new Set<string>();
@@ -63,7 +63,16 @@ export function feedNews(events: readonly ChangeEvent[], touched: readonly strin
       ids.add(e.toObjectId);
     }
   }
-  return { type: 'feedChanged', ids: [...ids], emails: [...emails] };
+  return { type: 'feedChanged', ids: [...ids], emails: [...emails], cursor: events.at(-1)?.cursor ?? null };
+}
+
+/** The change feed's end now (GET /api/changes/latest), or null when the server does not say. */
+async function feedPosition(connection: Connection, fetchImpl?: FetchLike): Promise<FeedPosition> {
+  try {
+    return await fetchLatestCursor(connection, fetchImpl);
+  } catch {
+    return null;
+  }
 }
 
 export function changeOf(entry: OutboxEntry): PendingChange {
@@ -92,6 +101,8 @@ export function createCompanion(deps: CompanionDeps): Companion {
     while (writes.size > 0) await Promise.all(writes);
   }
   let stopping: Promise<void> = Promise.resolve();
+  /** The feed's position just after the latest confirmation: what a sidebar read must reach to show it. */
+  let confirmedAt: FeedPosition = null;
   const outbox = createOutbox({
     ...(deps.outboxName ? { dbName: deps.outboxName } : {}),
     // an operation on a record merged meanwhile goes to the survivor
@@ -99,11 +110,14 @@ export function createCompanion(deps: CompanionDeps): Companion {
     async send(op) {
       const connection = connectionOf(await loadSettings(deps.storage));
       if (!connection) return { outcome: 'retry', reason: 'Not signed in: open the options page and connect to a server' };
-      return sendOperation(op, connection, fetchImpl);
+      const result = await sendOperation(op, connection, fetchImpl);
+      // asked after the server's answer, so it is at or after the change just confirmed
+      if (result.outcome === 'confirmed') confirmedAt = await feedPosition(connection, fetchImpl);
+      return result;
     },
   });
   const unsubscribe = outbox.subscribe((entries) => {
-    deps.broadcast({ type: 'changesUpdated', changes: entries.map(changeOf) });
+    deps.broadcast({ type: 'changesUpdated', changes: entries.map(changeOf), confirmedAt });
     if (deps.wakeAt) void outbox.nextAttemptAt().then(deps.wakeAt, () => {});
   });
 
@@ -140,6 +154,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
         ownAddresses: settings.ownAddresses,
         internalDomains: settings.internalDomains,
         neverLog: settings.neverLog,
+        confirmedAt,
       };
       return status;
     },
@@ -157,7 +172,10 @@ export function createCompanion(deps: CompanionDeps): Companion {
       }
       const before = await loadSettings(deps.storage);
       // another server or account sees other records: start the cache and its feed cursor afresh
-      if (before.server !== server || before.token !== token) await cache.clear();
+      if (before.server !== server || before.token !== token) {
+        await cache.clear();
+        confirmedAt = null;
+      }
       await saveSettings(deps.storage, { server, token });
       void outbox.drain();
       void feed.pull().catch(() => {});
@@ -166,6 +184,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
     async signOut() {
       await saveSettings(deps.storage, { token: '' });
       await cache.clear();
+      confirmedAt = null;
       return { signedIn: false };
     },
     async cachedThreadView(request) {
@@ -175,13 +194,15 @@ export function createCompanion(deps: CompanionDeps): Companion {
     async threadView(request) {
       const settings = await loadSettings(deps.storage);
       const c = await connection();
+      // asked before the read, so the read shows every change up to it
+      const asOf = await feedPosition(c, fetchImpl);
       const view = await fetchThreadView(c, request.thread, settings.ownAddresses, fetchImpl);
       // what the server showed goes into the cache (after the answer): the next read answers from it first
       const write = storeThreadView(cache, c, view, fetchImpl)
         .catch((err) => console.warn('companion: the thread could not be cached', err))
         .finally(() => writes.delete(write));
       writes.add(write);
-      return view;
+      return { view, asOf };
     },
     async search(request) {
       return searchAll(await connection(), request.q, 5, fetchImpl);

@@ -5,14 +5,19 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MailThread } from '../mail/types.ts';
 import type { CompanionRequest, Replies, TabMessage } from '../messaging.ts';
-import { startTestServer, type TestServer, until } from '../sync/test-server.ts';
+import { startTestServer, type TestServer } from '../../test/helpers/extension-server.ts';
+import { until } from '../../test/helpers/server-process.ts';
+import { makeOp } from '../ui/model.ts';
 import { createThreadSession } from '../ui/session.ts';
+import { listenToTab, type MessageEvent } from '../ui/tab-listener.ts';
 import { type Companion, createCompanion } from './companion.ts';
 import { serve } from './requests.ts';
 
 let server: TestServer;
 let companion: Companion;
 let broadcasts: TabMessage[];
+/** The webmail tab's runtime.onMessage: every broadcast reaches its listeners, as in the browser. */
+let tab: MessageEvent & { deliver(message: TabMessage): void };
 /** While false, every request the companion makes fails as if the server were down. */
 let online = true;
 const requests: string[] = [];
@@ -29,12 +34,16 @@ afterAll(async () => {
 beforeEach(async () => {
   fakeBrowser.reset();
   broadcasts = [];
+  tab = fakeTab();
   online = true;
   requests.length = 0;
   n++;
   companion = createCompanion({
     storage: fakeBrowser.storage.local,
-    broadcast: (m) => broadcasts.push(m),
+    broadcast: (m) => {
+      broadcasts.push(m);
+      tab.deliver(m);
+    },
     hasHostPermission: async () => false,
     fetch: async (input, init) => {
       requests.push(`${init?.method ?? 'GET'} ${new URL(input).pathname}`);
@@ -50,6 +59,16 @@ beforeEach(async () => {
 afterEach(async () => {
   await companion.close();
 });
+
+function fakeTab(): typeof tab {
+  type Listener = Parameters<MessageEvent['addListener']>[0];
+  const listeners = new Set<Listener>();
+  return {
+    addListener: (l) => void listeners.add(l),
+    removeListener: (l) => void listeners.delete(l),
+    deliver: (m) => listeners.forEach((l) => l(m, {}, () => {})),
+  };
+}
 
 async function ask<T extends CompanionRequest>(request: T): Promise<Replies[T['type']]> {
   const reply = await serve(companion.handlers, request, {});
@@ -88,7 +107,7 @@ describe('the sidebar answers from the cache first, the server second (X4)', () 
     const s = await seedContact();
     const thread = threadWith(s.email);
     expect(await ask({ type: 'cachedThreadView', thread })).toBeNull(); // never read: the cache cannot answer
-    const fresh = await ask({ type: 'threadView', thread });
+    const fresh = (await ask({ type: 'threadView', thread })).view;
     expect(fresh.summaries[s.contact]?.counts).toEqual({ companies: 1, deals: 1, tickets: 0 });
     await companion.flush();
 
@@ -117,7 +136,7 @@ describe('the sidebar answers from the cache first, the server second (X4)', () 
     expect((await server.call('PATCH', `/crm/v3/objects/deals/${s.deal}`, { properties: { hs_is_closed: 'true' } })).status).toBe(200);
     await companion.feed.pull();
     const cached = (await ask({ type: 'cachedThreadView', thread }))!.summaries[s.contact]!;
-    const fresh = (await ask({ type: 'threadView', thread })).summaries[s.contact]!;
+    const fresh = (await ask({ type: 'threadView', thread })).view.summaries[s.contact]!;
     expect({ deals: cached.openDeals, tickets: cached.openTickets }).toEqual({ deals: [], tickets: [] });
     expect({ deals: fresh.openDeals, tickets: fresh.openTickets }).toEqual({ deals: [], tickets: [] });
   });
@@ -143,10 +162,10 @@ describe('the sidebar answers from the cache first, the server second (X4)', () 
     const sources: string[] = [];
     session.subscribe((st) => sources.push(st.view ? (st.cached ? 'cache' : 'server') : 'none'));
     session.onMailEvent({ type: 'threadOpened', thread: threadWith(s.email) });
-    await until('the cached view', () => session.getState().cached);
+    await until(session.getState, (st) => st.cached, 5_000);
     expect(session.getState().view!.summaries[s.contact]!.counts.deals).toBe(1);
     release();
-    await until('the server view', () => !session.getState().loading);
+    await until(session.getState, (st) => !st.loading, 5_000);
     expect(session.getState().cached).toBe(false);
     expect(session.getState().view!.participants[0]!.contact!.id).toBe(s.contact);
     expect(sources.filter((x, i) => x !== sources[i - 1])).toEqual(['none', 'cache', 'server']);
@@ -179,24 +198,24 @@ describe('the change feed keeps what the sidebar gets fresh (B2, X4)', () => {
     const session = createThreadSession(ask);
     // the tabs get what the background broadcasts
     const deliver = (m: TabMessage) => {
-      if (m.type === 'feedChanged') session.onFeed(m.ids, m.emails);
+      if (m.type === 'feedChanged') session.onFeed(m.ids, m.emails, m.cursor);
     };
     const release = companion.watch();
     try {
       session.onMailEvent({ type: 'threadOpened', thread });
-      await until('the first view', () => session.getState().view && !session.getState().loading);
+      await until(session.getState, (st) => st.view !== null && !st.loading, 5_000);
       expect(session.getState().view!.participants[0]!.contact).toBeNull();
-      await until('the live stream', () => companion.feed.live());
+      await until(companion.feed.live, Boolean, 5_000);
       const seenBefore = broadcasts.length;
 
       const id = await create('contacts', { email, firstname: 'Late' });
-      const news = await until('the feed news', () => broadcasts.slice(seenBefore).find((m) => m.type === 'feedChanged' && m.emails.includes(email)));
+      const news = await until(() => broadcasts.slice(seenBefore).find((m) => m.type === 'feedChanged' && m.emails.includes(email)), (m) => m !== undefined, 5_000);
       deliver(news);
-      await until('the sidebar showing the contact', () => session.getState().view?.participants[0]?.contact?.id === id);
+      await until(session.getState, (st) => st.view?.participants[0]?.contact?.id === id, 5_000);
     } finally {
       release();
     }
-    await until('the stream to stop', () => !companion.feed.live());
+    await until(companion.feed.live, (live) => !live, 5_000);
   });
 
   it('B2: a change to records the sidebar does not show does not make it read again', async () => {
@@ -207,12 +226,44 @@ describe('the change feed keeps what the sidebar gets fresh (B2, X4)', () => {
       return ask(request);
     });
     session.onMailEvent({ type: 'threadOpened', thread: threadWith(s.email) });
-    await until('the view', () => session.getState().view && !session.getState().loading);
+    await until(session.getState, (st) => st.view !== null && !st.loading, 5_000);
     const before = reads.filter((r) => r === 'threadView').length;
     session.onFeed(['999999'], ['someone@else.example']);
     session.onFeed([s.deal], []);
-    await until('the second read', () => !session.getState().loading && reads.filter((r) => r === 'threadView').length === before + 1);
+    await until(session.getState, (st) => !st.loading && reads.filter((r) => r === 'threadView').length === before + 1, 5_000);
     expect(reads.filter((r) => r === 'threadView')).toHaveLength(before + 1);
+  });
+});
+
+describe('one click in the sidebar, one read of the thread (X2, B2)', () => {
+  it('X2, B2: creating a contact reads the thread once, though the outbox\'s confirmation and each of the change\'s feed events say it changed', async () => {
+    // a company for the domain, with association by domain on: the one click also associates it (more events in the feed)
+    const company = await create('companies', { name: `Click ${n}`, domain: `click${n}.example` });
+    expect((await server.call('PATCH', '/api/workspace', { settings: { autoAssociateCompaniesByDomain: true } })).status).toBe(200);
+    const email = `new@click${n}.example`;
+    const threadReads = () => requests.filter((r) => r === 'POST /api/companion/thread').length;
+    await companion.feed.pull();
+    const session = createThreadSession(ask);
+    const stopListening = listenToTab(tab, session);
+    const release = companion.watch();
+    try {
+      session.onMailEvent({ type: 'threadOpened', thread: threadWith(email) });
+      await until(session.getState, (st) => st.view !== null && !st.loading, 5_000);
+      await until(companion.feed.live, Boolean, 5_000);
+      const before = threadReads();
+
+      await session.submit(makeOp<'createContact'>({ kind: 'createContact', email, firstname: 'New' }));
+      const news = () => broadcasts.filter((m): m is Extract<TabMessage, { type: 'feedChanged' }> => m.type === 'feedChanged');
+      // every event of the change has reached the tab: the new contact, and its association with the company
+      await until(news, (all) => all.some((m) => m.emails.includes(email)) && all.some((m) => m.ids.includes(company)), 5_000);
+      const shown = await until(session.getState, (st) => !st.loading && st.changes.length === 0 && st.view?.participants[0]?.contact?.primaryCompany?.id === company, 5_000);
+      expect(shown.view!.participants[0]!.contact!.name).toBe('New');
+      expect(threadReads() - before).toBe(1);
+    } finally {
+      release();
+      stopListening();
+      await server.call('PATCH', '/api/workspace', { settings: { autoAssociateCompaniesByDomain: false } });
+    }
   });
 });
 
@@ -243,12 +294,12 @@ describe('status', () => {
   it('X4: a successful status check sends what waited for its retry at once', async () => {
     online = false;
     await ask({ type: 'submit', operation: { opId: `op-status-${n}-xyz`, createdAt: Date.now(), kind: 'createContact', email: `new@wiring${n}.example` } });
-    await until('a failed attempt', async () => (await companion.outbox.entries())[0]?.lastError);
+    await until(async () => (await companion.outbox.entries())[0]?.lastError, Boolean, 5_000);
     const due = (await companion.outbox.nextAttemptAt())!;
     online = true;
     const status = await ask({ type: 'status', probe: true });
     expect(status.reachable).toBe(true);
-    await until('the change confirmed', async () => (await companion.outbox.entries()).length === 0);
+    await until(() => companion.outbox.entries(), (entries) => entries.length === 0, 5_000);
     // sent because the server answered the status check, not because its backoff ran out
     expect(Date.now()).toBeLessThan(due);
     const found = await server.call('POST', '/crm/v3/objects/contacts/search', { filterGroups: [{ filters: [{ propertyName: 'email', operator: 'EQ', value: `new@wiring${n}.example` }] }] });

@@ -2,16 +2,16 @@ import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
 import { createCompanion } from '../background/companion.ts';
 import { isCompanionMessage, serve } from '../background/requests.ts';
+import { WEBMAIL_MATCHES } from '../mail/hosts.ts';
 import { FEED_PORT, type TabMessage } from '../messaging.ts';
 
 const OUTBOX_ALARM = 'outbox';
-const WEBMAIL_TABS = ['https://mail.google.com/*', 'https://outlook.office.com/*', 'https://outlook.office365.com/*', 'https://outlook.live.com/*'];
 
 export default defineBackground(() => {
   const companion = createCompanion({
     storage: browser.storage.local,
     broadcast(message: TabMessage) {
-      void browser.tabs.query({ url: WEBMAIL_TABS }).then((tabs) => {
+      void browser.tabs.query({ url: WEBMAIL_MATCHES }).then((tabs) => {
         for (const tab of tabs) if (tab.id !== undefined) browser.tabs.sendMessage(tab.id, message).catch(() => {});
       });
     },

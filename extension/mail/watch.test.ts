@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { settle } from './fixture-page.ts';
+import { settle } from '../../test/helpers/fixture-page.ts';
 import type { MailEvent, MailWatcher } from './types.ts';
 import { watch, type Adapter, type ThreadReading } from './watch.ts';
 

@@ -3,7 +3,7 @@
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendOperation } from '../api/operations.ts';
-import { startTestServer, type TestServer } from '../sync/test-server.ts';
+import { startTestServer, type TestServer } from '../../test/helpers/extension-server.ts';
 import { createOutbox, type Outbox } from './index.ts';
 import type { Operation } from './operation.ts';
 

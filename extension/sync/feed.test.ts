@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiFailure } from '../api/client.ts';
 import { createCache } from '../cache/index.ts';
 import { createFeedFollower } from './feed.ts';
-import { startTestServer, type TestServer, until } from './test-server.ts';
+import { startTestServer, type TestServer } from '../../test/helpers/extension-server.ts';
+import { until } from '../../test/helpers/server-process.ts';
 
 let server: TestServer;
 
@@ -60,14 +61,14 @@ describe('change feed follower (B2, X4)', () => {
       await cache.putAssociations(bo.id, []);
       expect(await cache.contactByEmail('cy@live.example')).toBeUndefined();
       follower.start();
-      await until('the stream to connect', async () => follower.live());
+      await until(() => follower.live(), Boolean, 5_000);
 
       const latencies: number[] = [];
       for (let i = 0; i < 5; i++) {
         const company = await server.call('POST', '/crm/v3/objects/companies', { properties: { name: `Live ${i}` } });
         const started = performance.now();
         expect((await server.call('PUT', `/crm/v4/objects/contacts/${bo.id}/associations/default/companies/${company.body.id}`)).status).toBe(200);
-        await until('the association in the cache', async () => (await cache.associationsOf(bo.id))?.some((a) => a.toId === String(company.body.id)));
+        await until(async () => (await cache.associationsOf(bo.id))?.some((a) => a.toId === String(company.body.id)), Boolean, 5_000);
         latencies.push(performance.now() - started);
       }
       latencies.sort((a, b) => a - b);
@@ -79,7 +80,7 @@ describe('change feed follower (B2, X4)', () => {
 
       // a contact created elsewhere for an address the rep looked up arrives by itself
       const cy = await contact('cy@live.example', 'Cy');
-      const cached = await until('the new contact in the cache', () => cache.contactByEmail('cy@live.example'));
+      const cached = await until(() => cache.contactByEmail('cy@live.example'), (c) => c !== undefined, 5_000);
       expect(cached.id).toBe(cy.id);
     } finally {
       await follower.stop();
@@ -96,7 +97,7 @@ describe('change feed follower (B2, X4)', () => {
     await firstFollower.pull();
     await first.putRecords([{ objectType: 'contacts', id: dee.id, properties: dee.properties }]);
     firstFollower.start();
-    await until('the stream to connect', async () => firstFollower.live());
+    await until(() => firstFollower.live(), Boolean, 5_000);
     await firstFollower.stop();
     first.close();
 
@@ -109,7 +110,7 @@ describe('change feed follower (B2, X4)', () => {
     try {
       expect((await second.getRecord(dee.id))?.properties.firstname).toBe('Dee');
       follower.start();
-      await until('the last change', async () => (await second.getRecord(dee.id))?.properties.firstname === 'Dee 3');
+      await until(async () => (await second.getRecord(dee.id))?.properties.firstname, (name) => name === 'Dee 3', 5_000);
     } finally {
       await follower.stop();
       second.close();
@@ -158,7 +159,7 @@ describe('change feed follower (B2, X4)', () => {
       await follower.pull();
       const start = await cache.cursor();
       follower.start();
-      const warning = await until('the warning', () => warnings.find((w) => w.includes('event 999999')));
+      const warning = await until(() => warnings.find((w) => w.includes('event 999999')), (w) => w !== undefined, 5_000);
       expect(warning).toMatch(/^change stream: GET \/api\/changes\/stream\?after=\d+: event 999999 does not fit its schema: /);
       expect(warning).toMatch(/schema: objectId: [^;]*$/);
       expect(await cache.cursor()).toBe(start);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MailThread } from '../mail/types.ts';
 import { FEED_PORT } from '../messaging.ts';
 import { holdFeedPort, type Port, type PortOpener } from './feed-port.ts';
@@ -31,13 +31,13 @@ function fakeRuntime() {
   return { runtime, ports };
 }
 
-const until = async (probe: () => boolean) => {
-  for (let i = 0; i < 200 && !probe(); i++) await new Promise((r) => setTimeout(r, 5));
-  expect(probe()).toBe(true);
-};
+// The port's pings and reconnects are timers: the tests move the clock, so "nothing more happens"
+// is shown by no timer being left, not by waiting a while.
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
 
 describe('the feed port (X4)', () => {
-  it('X4: held open while a thread is shown, opened again when the background drops it, closed with the thread', async () => {
+  it('X4: held open while a thread is shown, opened again when the background drops it, closed with the thread', () => {
     const { runtime, ports } = fakeRuntime();
     const session = createThreadSession(async () => {
       throw new Error('offline');
@@ -48,19 +48,24 @@ describe('the feed port (X4)', () => {
     session.onMailEvent({ type: 'threadOpened', thread });
     expect(ports).toHaveLength(1);
     expect(ports[0]!.name).toBe(FEED_PORT);
-    await until(() => ports[0]!.messages.length > 0); // pings keep the background awake
+    vi.advanceTimersByTime(20);
+    expect(ports[0]!.messages).toEqual([{ type: 'ping' }]); // pings keep the background awake
 
     ports[0]!.drop(); // the browser stopped the service worker
-    await until(() => ports.length === 2 && ports[1]!.open);
+    vi.advanceTimersByTime(9);
+    expect(ports).toHaveLength(1); // not before reconnectMs
+    vi.advanceTimersByTime(1);
+    expect(ports).toHaveLength(2);
+    expect(ports[1]!.open).toBe(true);
 
     session.onMailEvent({ type: 'threadClosed', threadId: 't1' });
     expect(ports[1]!.open).toBe(false);
     release();
-    await new Promise((r) => setTimeout(r, 40));
+    expect(vi.getTimerCount()).toBe(0); // no ping, no reconnect left to run
     expect(ports).toHaveLength(2);
   });
 
-  it('X4: released, it closes its port and opens no other', async () => {
+  it('X4: released, it closes its port and opens no other', () => {
     const { runtime, ports } = fakeRuntime();
     const session = createThreadSession(async () => {
       throw new Error('offline');
@@ -71,7 +76,7 @@ describe('the feed port (X4)', () => {
     release();
     expect(ports[0]!.open).toBe(false);
     ports[0]!.drop();
-    await new Promise((r) => setTimeout(r, 30));
+    expect(vi.getTimerCount()).toBe(0); // a drop after the release schedules no reconnect
     expect(ports).toHaveLength(1);
   });
 });

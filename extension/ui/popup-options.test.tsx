@@ -1,8 +1,8 @@
 // @vitest-environment node
-// (a happy-dom window from dom-in-node.ts: the DOM environment's transform breaks the server's file paths)
+// (a happy-dom window from test/helpers/dom-in-node.ts: the DOM environment's transform breaks the server's file paths)
 import 'fake-indexeddb/auto'; // before the DOM: it installs itself on `window` when there is one
-import './dom-in-node.ts';
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
+import '../../test/helpers/dom-in-node.ts';
+import { cleanup, configure, fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../test/helpers/app.ts';
@@ -12,6 +12,9 @@ import { serve } from '../background/requests.ts';
 import type { CompanionRequest, Replies, TabThread } from '../messaging.ts';
 import { Options } from './Options.tsx';
 import { Popup } from './Popup.tsx';
+
+// every answer comes from the real app: on a busy machine a sign-in takes longer than waitFor's 1 s default
+configure({ asyncUtilTimeout: 10_000 });
 
 const t = useTestApp();
 const SERVER = 'http://127.0.0.1:4996';

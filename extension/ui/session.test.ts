@@ -4,13 +4,14 @@ import 'fake-indexeddb/auto';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../test/helpers/app.ts';
+import { until } from '../../test/helpers/server-process.ts';
 import type { FetchLike } from '../api/client.ts';
 import { type Companion, createCompanion } from '../background/companion.ts';
 import { serve } from '../background/requests.ts';
 import type { MailThread } from '../mail/types.ts';
-import type { CompanionRequest, Replies } from '../messaging.ts';
+import type { CompanionRequest, Replies, ThreadRead } from '../messaging.ts';
 import { makeOp } from './model.ts';
-import { createThreadSession, type SessionState, type ThreadSession } from './session.ts';
+import { createThreadSession, type ThreadSession } from './session.ts';
 
 const t = useTestApp();
 const appFetch: FetchLike = async (input, init) => {
@@ -29,22 +30,6 @@ async function ask<T extends CompanionRequest>(request: T): Promise<Replies[T['t
   return reply.value as Replies[T['type']];
 }
 
-function until(predicate: (s: SessionState) => boolean, timeoutMs = 10_000): Promise<SessionState> {
-  return new Promise((resolve, reject) => {
-    if (predicate(session.getState())) return resolve(session.getState());
-    const timer = setTimeout(() => {
-      stop();
-      reject(new Error(`timed out; state: ${JSON.stringify(session.getState())}`));
-    }, timeoutMs);
-    const stop = session.subscribe((s) => {
-      if (!predicate(s)) return;
-      clearTimeout(timer);
-      stop();
-      resolve(s);
-    });
-  });
-}
-
 const thread = (id: string, emails: string[]): MailThread => ({
   provider: 'gmail',
   threadId: id,
@@ -57,7 +42,7 @@ beforeAll(async () => {
   fakeBrowser.reset();
   companion = createCompanion({
     storage: fakeBrowser.storage.local,
-    broadcast: (m) => m.type === 'changesUpdated' && session?.onChanges(m.changes),
+    broadcast: (m) => m.type === 'changesUpdated' && session?.onChanges(m.changes, m.confirmedAt),
     hasHostPermission: async () => false,
     fetch: appFetch,
     outboxName: `session-test-${++n}`,
@@ -77,7 +62,7 @@ describe('thread session (X2)', () => {
     session = createThreadSession(ask);
     session.onMailEvent({ type: 'threadOpened', thread: thread('t1', ['fresh@session.example']) });
     expect(session.getState().loading).toBe(true);
-    const loaded = await until((s) => s.view !== null);
+    const loaded = await until(() => session.getState(), (s) => s.view !== null, 10_000);
     expect(loaded.view!.participants[0]!.contact).toBeNull();
 
     const op = makeOp<'createContact'>({ kind: 'createContact', email: 'fresh@session.example', firstname: 'Fresh' });
@@ -85,7 +70,7 @@ describe('thread session (X2)', () => {
     // before the background has even stored it
     expect(session.getState().changes.map((c) => [c.opId, c.state])).toEqual([[op.opId, 'pending']]);
     await submitting;
-    const done = await until((s) => s.view?.participants[0]?.contact !== null && s.changes.length === 0);
+    const done = await until(() => session.getState(), (s) => s.view?.participants[0]?.contact !== null && s.changes.length === 0, 10_000);
     expect(done.view!.participants[0]!.contact!.name).toBe('Fresh');
     expect(done.confirmed.map((o) => o.opId)).toEqual([op.opId]);
   });
@@ -95,7 +80,7 @@ describe('thread session (X2)', () => {
     session.onMailEvent({ type: 'threadOpened', thread: thread('a', ['a@session.example']) });
     session.onMailEvent({ type: 'threadClosed', threadId: 'a' });
     session.onMailEvent({ type: 'threadOpened', thread: thread('b', ['b@session.example']) });
-    const s = await until((x) => x.view !== null && !x.loading);
+    const s = await until(() => session.getState(), (x) => x.view !== null && !x.loading, 10_000);
     expect(s.thread!.threadId).toBe('b');
     expect(s.view!.participants.map((p) => p.email)).toEqual(['b@session.example']);
     session.onMailEvent({ type: 'threadClosed', threadId: 'b' });
@@ -105,12 +90,12 @@ describe('thread session (X2)', () => {
   it('X2: an update with the same people (a message expanded) reads nothing again; a new person does', async () => {
     session = createThreadSession(ask);
     session.onMailEvent({ type: 'threadOpened', thread: thread('c', ['c@session.example']) });
-    await until((x) => x.view !== null);
+    await until(() => session.getState(), (x) => x.view !== null, 10_000);
     session.onMailEvent({ type: 'threadUpdated', thread: { ...thread('c', ['c@session.example']), messageIds: ['m1', 'm2'] } });
     expect(session.getState().loading).toBe(false);
     session.onMailEvent({ type: 'threadUpdated', thread: thread('c', ['c@session.example', 'd@session.example']) });
     expect(session.getState().loading).toBe(true);
-    const s = await until((x) => !x.loading && x.view?.participants.length === 2);
+    const s = await until(() => session.getState(), (x) => !x.loading && x.view?.participants.length === 2, 10_000);
     expect(s.view!.participants.map((p) => p.email)).toEqual(['c@session.example', 'd@session.example']);
   });
 
@@ -118,8 +103,44 @@ describe('thread session (X2)', () => {
     session = createThreadSession(ask);
     await ask({ type: 'signOut' });
     session.onMailEvent({ type: 'threadOpened', thread: thread('e', ['e@session.example']) });
-    const s = await until((x) => x.error !== null);
+    const s = await until(() => session.getState(), (x) => x.error !== null, 10_000);
     expect(s.error).toContain('Not signed in');
     await ask({ type: 'connect', server: 'http://127.0.0.1:4997', token: t.token });
+  });
+
+  it('X2: news of a change waits for the read under way; what that read shows costs nothing more, anything newer one read however much of it came', async () => {
+    const reads: ThreadRead[] = [];
+    let hold: Promise<void> | null = null;
+    session = createThreadSession(async (request) => {
+      if (request.type !== 'threadView') return ask(request);
+      await hold;
+      const read = await ask(request);
+      reads.push(read as ThreadRead);
+      return read;
+    });
+    session.onMailEvent({ type: 'threadOpened', thread: thread('f', ['f@session.example']) });
+    await until(() => session.getState(), (x) => x.view !== null && !x.loading, 10_000);
+    const shown = reads[0]!.asOf!;
+    expect(shown).toMatch(/^\d+$/);
+
+    // news up to what the view shows: nothing to read
+    session.onFeed([], ['f@session.example'], shown);
+    session.onChanges([], shown);
+    expect(session.getState().loading).toBe(false);
+    // news whose position is not known: read
+    let release!: () => void;
+    hold = new Promise((r) => (release = r));
+    session.onFeed([], ['f@session.example'], null);
+    expect(session.getState().loading).toBe(true);
+    // during that read: news it will show, and news after it (three pieces): one more read, not four
+    const after = `${BigInt(shown) + 1000n}.1`;
+    session.onFeed([], ['f@session.example'], shown);
+    for (const cursor of [after, `${BigInt(shown) + 1000n}.2`, `${BigInt(shown) + 999n}`]) session.onFeed([], ['f@session.example'], cursor);
+    hold = null;
+    release();
+    await until(() => reads.length, (count) => count === 3, 10_000);
+    const s = await until(() => session.getState(), (x) => !x.loading, 10_000);
+    expect(reads).toHaveLength(3);
+    expect(s.view).not.toBeNull();
   });
 });

@@ -1,6 +1,6 @@
 import type { CompanionThreadResponse } from '../../shared/companion.ts';
 import type { MailEvent, MailThread } from '../mail/types.ts';
-import type { CompanionRequest, PendingChange, Replies } from '../messaging.ts';
+import type { CompanionRequest, FeedPosition, PendingChange, Replies } from '../messaging.ts';
 import type { Operation } from '../outbox/operation.ts';
 
 export type Ask = <T extends CompanionRequest>(request: T) => Promise<Replies[T['type']]>;
@@ -25,10 +25,16 @@ export interface ThreadSession {
   getState(): SessionState;
   subscribe(listener: (state: SessionState) => void): () => void;
   onMailEvent(event: MailEvent): void;
-  /** The background's news: the outbox changed. A change of ours that left it was confirmed (or dismissed): read again. */
-  onChanges(changes: PendingChange[]): void;
-  /** The change feed brought news of these records and contact emails: read again when the view shows any of them. */
-  onFeed(ids: readonly string[], emails: readonly string[]): void;
+  /**
+   * The background's news: the outbox changed. A change of ours that left it was confirmed (or
+   * dismissed), by feed position `confirmedAt`: read again, unless the view already shows it.
+   */
+  onChanges(changes: PendingChange[], confirmedAt?: FeedPosition): void;
+  /**
+   * The change feed brought news of these records and contact emails, up to `cursor`: read again
+   * when the view shows any of them, unless it already shows the change.
+   */
+  onFeed(ids: readonly string[], emails: readonly string[], cursor?: FeedPosition): void;
   submit(op: Operation): Promise<void>;
   dismiss(opId: string): Promise<void>;
   retry(opId: string): Promise<void>;
@@ -42,6 +48,11 @@ export interface ThreadSession {
  * The sidebar's state for the thread open in one webmail tab (X2): follows the adapter's events,
  * reads what the CRM knows through the background, and shows every change at once as pending
  * until the outbox reports it confirmed, then reads the server's state again.
+ *
+ * One change made in the sidebar brings several pieces of news (the outbox's confirmation, then a
+ * feed event for each record and association it touched), and a read of the thread is a
+ * recommendation query on the server: so a read starts only for news the view does not show yet.
+ * Each read says up to which feed position it shows everything; news during a read waits for it.
  */
 export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState, 'changes' | 'neverLog' | 'collapsed'>> = {}): ThreadSession {
   let state: SessionState = { thread: null, view: null, cached: false, loading: false, error: null, changes: [], confirmed: [], neverLog: [], collapsed: false, ...initial };
@@ -51,6 +62,19 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
   /** Submitted, not yet stored: a list of changes without them says nothing yet. */
   const storing = new Set<string>();
   let readSeq = 0;
+  /** The feed position the server's view shown reflects everything up to (null: not known). */
+  let viewAsOf: FeedPosition = null;
+  /** A server read of the open thread is under way. */
+  let reading = false;
+  /** News that came during that read, as the latest position it named: judged when the read answers. */
+  let heard: { at: FeedPosition } | null = null;
+
+  /** The news heard during the read that just answered (taken: the next read starts afresh). */
+  const takeHeard = () => {
+    const news = heard;
+    heard = null;
+    return news;
+  };
 
   const set = (patch: Partial<SessionState>) => {
     state = { ...state, ...patch };
@@ -59,6 +83,8 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
 
   async function load(thread: MailThread): Promise<void> {
     const seq = ++readSeq;
+    reading = true;
+    heard = null;
     set({ loading: true });
     // the cache answers first (when it knows everyone); the server's answer replaces it
     const server = ask({ type: 'threadView', thread });
@@ -70,19 +96,44 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
         })
         .catch(() => {});
     }
+    let read: Replies['threadView'];
     try {
-      const view = await server;
-      answered = true;
-      if (seq !== readSeq) return; // another thread opened meanwhile
-      set({ view, cached: false, loading: false, error: null });
+      read = await server;
     } catch (err) {
       answered = true;
       if (seq !== readSeq) return;
-      set({ loading: false, error: err instanceof Error ? err.message : String(err) });
+      reading = false;
+      // news that came meanwhile is not shown: one more try for it
+      const again = takeHeard() !== null;
+      set({ loading: again, error: err instanceof Error ? err.message : String(err) });
+      if (again) void load(state.thread!);
+      return;
     }
+    answered = true;
+    if (seq !== readSeq) return; // another thread opened meanwhile
+    reading = false;
+    viewAsOf = read.asOf;
+    const news = takeHeard();
+    const again = news !== null && !shows(read.asOf, news.at);
+    set({ view: read.view, cached: false, loading: again, error: null });
+    if (again) void load(state.thread!);
   }
 
-  function onChanges(changes: PendingChange[]): void {
+  /**
+   * Something changed on the server, known to the feed up to `at`: read the thread again, unless
+   * the view shown reflects it already. During a read the news waits for that read's answer, so a
+   * burst of it costs one more read at most.
+   */
+  function changed(at: FeedPosition): void {
+    if (!state.thread) return;
+    if (reading) {
+      heard = { at: heard ? later(heard.at, at) : at };
+      return;
+    }
+    if (!shows(viewAsOf, at)) void load(state.thread);
+  }
+
+  function onChanges(changes: PendingChange[], confirmedAt: FeedPosition = null): void {
     const present = new Set(changes.map((c) => c.opId));
     const done: Operation[] = [];
     for (const [opId, op] of mine) {
@@ -93,7 +144,7 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
     }
     const local = state.changes.filter((c) => storing.has(c.opId) && !present.has(c.opId));
     set({ changes: [...changes, ...local], ...(done.length ? { confirmed: [...state.confirmed, ...done] } : {}) });
-    if (done.length && state.thread) void load(state.thread);
+    if (done.length) changed(confirmedAt);
   }
 
   return {
@@ -105,18 +156,22 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
     onMailEvent(event) {
       if (event.type === 'threadClosed') {
         readSeq++;
+        reading = false;
+        heard = null;
+        viewAsOf = null;
         set({ thread: null, view: null, cached: false, loading: false, error: null, confirmed: [] });
         return;
       }
       const sameThread = state.thread?.threadId === event.thread.threadId;
       const before = state.thread;
+      if (!sameThread) viewAsOf = null;
       set({ thread: event.thread, ...(sameThread ? {} : { view: null, cached: false, error: null, confirmed: [] }) });
       // an update that brings nobody new (a message expanded) needs no new read
       const samePeople = sameThread && before && JSON.stringify(before.participants) === JSON.stringify(event.thread.participants) && before.subject === event.thread.subject;
       if (!samePeople) void load(event.thread);
     },
     onChanges,
-    onFeed(ids, emails) {
+    onFeed(ids, emails, cursor = null) {
       const { thread, view } = state;
       if (!thread) return;
       const shown = new Set<string>();
@@ -131,7 +186,7 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
       for (const s of Object.values(view?.summaries ?? {})) {
         for (const d of [...s.openDeals, ...s.openTickets]) shown.add(d.id);
       }
-      if (ids.some((id) => shown.has(id)) || emails.some((e) => shown.has(e.toLowerCase()))) void load(thread);
+      if (ids.some((id) => shown.has(id)) || emails.some((e) => shown.has(e.toLowerCase()))) changed(cursor);
     },
     async submit(op) {
       mine.set(op.opId, op);
@@ -150,7 +205,7 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
       storing.delete(op.opId);
       // it may have been confirmed before this answer came: the outbox's current list decides
       const status = await ask({ type: 'status' }).catch(() => null);
-      if (status) onChanges(status.changes);
+      if (status) onChanges(status.changes, status.confirmedAt);
     },
     async dismiss(opId) {
       mine.delete(opId);
@@ -168,4 +223,25 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
       set({ neverLog });
     },
   };
+}
+
+/** A feed cursor as numbers: `<commit>.<event>`, or `<commit>` alone for after all of that commit (event null). */
+function parseCursor(cursor: string): { commit: bigint; event: bigint | null } | null {
+  const match = /^(\d+)(?:\.(-?\d+))?$/.exec(cursor);
+  return match ? { commit: BigInt(match[1]!), event: match[2] === undefined ? null : BigInt(match[2]) } : null;
+}
+
+/** Whether feed position `at` is at or before `asOf`; an unknown or unreadable one is not. */
+function shows(asOf: FeedPosition, at: FeedPosition): boolean {
+  const a = at === null ? null : parseCursor(at);
+  const b = asOf === null ? null : parseCursor(asOf);
+  if (!a || !b) return false;
+  if (a.commit !== b.commit) return a.commit < b.commit;
+  return b.event === null || (a.event !== null && a.event <= b.event);
+}
+
+/** The later of two feed positions; not known if either is not. */
+function later(a: FeedPosition, b: FeedPosition): FeedPosition {
+  if (a === null || b === null) return null;
+  return shows(b, a) ? b : a;
 }

@@ -13,11 +13,11 @@ export function listenToTab(onMessage: MessageEvent, session: ThreadSession): ()
   const listener: Listener = (message, _sender, sendResponse) => {
     const m = message as TabMessage | null;
     if (m?.type === 'changesUpdated') {
-      session.onChanges(m.changes);
+      session.onChanges(m.changes, m.confirmedAt);
       return false;
     }
     if (m?.type === 'feedChanged') {
-      session.onFeed(m.ids, m.emails);
+      session.onFeed(m.ids, m.emails, m.cursor);
       return false;
     }
     if (m?.type === 'currentThread') {

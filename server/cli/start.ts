@@ -12,7 +12,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { connectLink } from '../../extension/manifest-key.ts';
+import { connectLink } from '../../shared/extension-id.ts';
 import { loadConfigOrExit } from '../config.ts';
 import { closeOnSignals, listeningLine, startLines, startServerOrExit } from '../index.ts';
 

@@ -1,6 +1,6 @@
 import { networkInterfaces } from 'node:os';
 import type { MiddlewareHandler } from 'hono';
-import { CHROME_EXTENSION_ID } from '../../extension/manifest-key.ts';
+import { CHROME_EXTENSION_ID } from '../../shared/extension-id.ts';
 import { ApiError } from '../errors.ts';
 
 export interface ExtensionCorsOptions {

@@ -5,18 +5,20 @@
  * accepts a recommendation, logs the email and associates from the popup; then the server's
  * state is read back through the API.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROME_EXTENSION_ID } from '../../extension/manifest-key.ts';
+import { WEBMAIL_MATCHES } from '../../extension/mail/hosts.ts';
+import { CHROME_EXTENSION_ID } from '../../shared/extension-id.ts';
 import type { ListeningServer } from '../helpers/server-process.ts';
 import { buildAndStart, type CompanionBrowser, ensureArtifacts, fixtureHtml, launchWithExtension, personIn, seedFixtureAccounts, serveGmailFixture, serverApi, sidebarIn } from './helpers/companion.ts';
 
 const THREAD_URL = 'https://mail.google.com/mail/u/0/#inbox/FMfcgzQXJRenewalQ3Northwind';
 
 let work: string;
+let extensionDir: string;
 let server: ListeningServer;
 let token: string;
 let browser: CompanionBrowser;
@@ -39,6 +41,7 @@ beforeAll(async () => {
   artifacts = await ensureArtifacts();
   const started = await buildAndStart(work, { DATA_DIR: join(work, 'data'), HOST: '127.0.0.1' });
   server = started.server;
+  extensionDir = started.extensionDir;
   token = server.printedToken!;
   expect(token).toBeTruthy();
 
@@ -60,6 +63,12 @@ afterAll(async () => {
 });
 
 describe('the companion in Chromium (X1–X3)', () => {
+  it('X1: the built manifest runs the content script on the webmail hosts of mail/hosts.ts, and asks for those hosts and loopback only', async () => {
+    const manifest = JSON.parse(await readFile(join(extensionDir, 'manifest.json'), 'utf8')) as { content_scripts: Array<{ matches: string[] }>; host_permissions: string[] };
+    expect(manifest.content_scripts.map((script) => [...script.matches].sort())).toEqual([[...WEBMAIL_MATCHES].sort()]);
+    expect(manifest.host_permissions).toEqual([...WEBMAIL_MATCHES, 'http://127.0.0.1/*', 'http://localhost/*']);
+  });
+
   it('X3: the manifest key fixes the extension id, so the printed connect link works', () => {
     expect(browser.extensionId).toBe(CHROME_EXTENSION_ID);
   });
@@ -203,7 +212,7 @@ describe('the companion in Chromium (X1–X3)', () => {
   });
 
   it('X1, X2: Outlook on the web gets the same sidebar', async () => {
-    const html = await fixtureHtml('outlook/fixtures/reading-pane.html');
+    const html = await fixtureHtml('outlook/reading-pane.html');
     await browser.context.route('https://outlook.office.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
     const outlook = await browser.context.newPage();
     await outlook.goto('https://outlook.office.com/mail/inbox');

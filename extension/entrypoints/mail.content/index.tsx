@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { browser } from 'wxt/browser';
 import { createShadowRootUi } from 'wxt/utils/content-script-ui/shadow-root';
 import { defineContentScript } from 'wxt/utils/define-content-script';
+import { WEBMAIL_MATCHES } from '../../mail/hosts.ts';
 import { type MailWatcher, watchMail } from '../../mail/index.ts';
 import { ask, type Status } from '../../messaging.ts';
 import { SETTINGS_KEY } from '../../settings.ts';
@@ -11,9 +12,9 @@ import { createThreadSession } from '../../ui/session.ts';
 import { SIDEBAR_CSS } from '../../ui/styles.ts';
 import { listenToTab } from '../../ui/tab-listener.ts';
 
-/** Gmail and Outlook on the web: the adapter for the page is chosen by host (mail/index.ts). */
+/** Gmail and Outlook on the web (mail/hosts.ts): the adapter for the page is chosen by host. */
 export default defineContentScript({
-  matches: ['https://mail.google.com/*', 'https://outlook.office.com/*', 'https://outlook.office365.com/*', 'https://outlook.live.com/*'],
+  matches: WEBMAIL_MATCHES,
   runAt: 'document_idle',
   async main(ctx) {
     // a background that cannot answer yet still gets the page watched; the sidebar shows why reads fail

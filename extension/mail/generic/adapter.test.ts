@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { recordEvents, settle } from '../fixture-page.ts';
-import { providerFor, watchMail } from '../index.ts';
+import { recordEvents, settle } from '../../../test/helpers/fixture-page.ts';
+import { providerFor } from '../hosts.ts';
+import { watchMail } from '../index.ts';
 import type { MailWatcher } from '../types.ts';
 import { readGenericThread } from './adapter.ts';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadFixture, recordEvents, settle } from '../fixture-page.ts';
-import { alice, bob, carol, dave, erin, frank, legacyId, longThread, onboarding, renewal } from '../fixtures/people.ts';
+import { loadFixture, recordEvents, settle } from '../../../test/helpers/fixture-page.ts';
+import { alice, bob, carol, dave, erin, frank, legacyId, longThread, onboarding, renewal } from '../../../test/fixtures/mail/people.ts';
 import { watchMail } from '../index.ts';
 import { matchingFallback } from '../selector.ts';
 import type { MailEvent, MailThread, MailWatcher, Participant } from '../types.ts';
@@ -20,7 +20,7 @@ afterEach(() => {
 });
 
 function start(file: string, hash = '', options: Parameters<typeof recordEvents>[1] = { internalDomains: ['acme.com'] }) {
-  const fixture = loadFixture(`gmail/fixtures/${file}`, `${GMAIL}${hash}`);
+  const fixture = loadFixture(`gmail/${file}`, `${GMAIL}${hash}`);
   const recorded = recordEvents(watchMail, options);
   watcher = recorded.watcher;
   return { fixture, events: recorded.events, watcher: recorded.watcher };
@@ -86,7 +86,7 @@ describe.each([
   });
 
   it('X1: the parser reads the same thread from the document directly', () => {
-    loadFixture(`gmail/fixtures/${file}`, `${GMAIL}${hash}`);
+    loadFixture(`gmail/${file}`, `${GMAIL}${hash}`);
     const reading = readGmailThread(document);
     expect(reading?.threadId).toBe(thread.threadId);
     expect(reading?.messageIds).toEqual(thread.messageIds);
@@ -123,7 +123,7 @@ describe('Gmail, the single-page app', () => {
   });
 
   it('X1: a thread view Gmail keeps hidden beside the open one adds nothing to it', () => {
-    loadFixture('gmail/fixtures/conversation.html', `${GMAIL}#inbox/${renewal.hashId}`);
+    loadFixture('gmail/conversation.html', `${GMAIL}#inbox/${renewal.hashId}`);
     const kept = document.createElement('div');
     kept.style.display = 'none';
     kept.append(document.querySelector<HTMLTemplateElement>(`template[data-hash-id="${onboarding.hashId}"]`)!.content.cloneNode(true));
@@ -135,7 +135,7 @@ describe('Gmail, the single-page app', () => {
   });
 
   it('X1: a thread whose messages have not rendered yet has none, not those of a hidden view', () => {
-    loadFixture('gmail/fixtures/conversation.html', `${GMAIL}#inbox/${renewal.hashId}`);
+    loadFixture('gmail/conversation.html', `${GMAIL}#inbox/${renewal.hashId}`);
     const kept = document.createElement('div');
     kept.style.display = 'none';
     kept.append(document.querySelector<HTMLTemplateElement>(`template[data-hash-id="${onboarding.hashId}"]`)!.content.cloneNode(true));
@@ -277,7 +277,7 @@ describe('Gmail, own and internal addresses', () => {
 
 describe('Gmail selectors', () => {
   it('X1: each selector falls back when Gmail renames a class or drops an attribute', () => {
-    loadFixture('gmail/fixtures/conversation.html', `${GMAIL}#inbox/${renewal.hashId}`);
+    loadFixture('gmail/conversation.html', `${GMAIL}#inbox/${renewal.hashId}`);
     const before = readGmailThread(document);
     expect(matchingFallback(document, gmailSelectors.subject)).toBe(0);
     expect(matchingFallback(document, gmailSelectors.message)).toBe(0);
@@ -293,7 +293,7 @@ describe('Gmail selectors', () => {
   });
 
   it('X1: without thread id attributes the URL hash names the thread', () => {
-    loadFixture('gmail/fixtures/conversation.html', `${GMAIL}#label/Clients/${renewal.hashId}`);
+    loadFixture('gmail/conversation.html', `${GMAIL}#label/Clients/${renewal.hashId}`);
     for (const el of Array.from(document.querySelectorAll('[data-thread-perm-id], [data-legacy-thread-id]'))) {
       el.removeAttribute('data-thread-perm-id');
       el.removeAttribute('data-legacy-thread-id');

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadFixture, recordEvents, settle } from '../fixture-page.ts';
-import { alice, bob, carol, dave, erin, frank, longThread, onboarding, renewal, renewalReply } from '../fixtures/people.ts';
+import { loadFixture, recordEvents, settle } from '../../../test/helpers/fixture-page.ts';
+import { alice, bob, carol, dave, erin, frank, longThread, onboarding, renewal, renewalReply } from '../../../test/fixtures/mail/people.ts';
 import { watchMail } from '../index.ts';
 import { matchingFallback } from '../selector.ts';
 import type { MailEvent, MailThread, MailWatcher, Participant } from '../types.ts';
 import { readOutlookAccount, readOutlookThread } from './adapter.ts';
-import { conversationId, itemId } from './fixtures/page.ts';
+import { conversationId, itemId } from '../../../test/fixtures/mail/outlook/page.ts';
 import { outlookSelectors } from './selectors.ts';
 
 const ids = (t: { messages: Array<{ n: string }> }) => t.messages.map(itemId);
@@ -21,7 +21,7 @@ afterEach(() => {
 });
 
 function start(file: string, url: string, options: Parameters<typeof recordEvents>[1] = { internalDomains: ['acme.com'] }) {
-  const fixture = loadFixture(`outlook/fixtures/${file}`, url);
+  const fixture = loadFixture(`outlook/${file}`, url);
   const recorded = recordEvents(watchMail, options);
   watcher = recorded.watcher;
   return { fixture, events: recorded.events, watcher: recorded.watcher };
@@ -83,7 +83,7 @@ describe.each([
   });
 
   it('X1: the parser reads the same conversation from the document directly', () => {
-    loadFixture(`outlook/fixtures/${file}`, url);
+    loadFixture(`outlook/${file}`, url);
     expect(readOutlookThread(document)?.messageIds).toEqual(thread.messageIds);
     expect(readOutlookAccount(document)).toBe('jane.rep@acme.com');
   });
@@ -154,7 +154,7 @@ describe('Outlook, account and selectors', () => {
   });
 
   it('X1: the conversation id falls back to the subject id, the selected row, then the URL', () => {
-    loadFixture('outlook/fixtures/reading-pane.html', at(renewal));
+    loadFixture('outlook/reading-pane.html', at(renewal));
     document.querySelector('[data-convid]#ConversationReadingPaneContainer')!.removeAttribute('data-convid');
     expect(readOutlookThread(document)?.threadId).toBe(conversationId(renewal));
     document.querySelector('[id$="_SUBJECT"]')!.removeAttribute('id');
@@ -164,7 +164,7 @@ describe('Outlook, account and selectors', () => {
   });
 
   it('X1: selectors fall back when the hooks they prefer are gone', () => {
-    loadFixture('outlook/fixtures/reading-pane.html', at(renewal));
+    loadFixture('outlook/reading-pane.html', at(renewal));
     expect(matchingFallback(document, outlookSelectors.sender)).toBe(0);
     for (const el of Array.from(document.querySelectorAll('.OZZZK'))) el.classList.remove('OZZZK');
     expect(matchingFallback(document, outlookSelectors.sender)).toBe(2);

@@ -65,11 +65,11 @@ export async function ensureArtifacts(): Promise<string> {
 }
 
 export function fixtureHtml(path: string): Promise<string> {
-  return readFile(join(root, 'extension/mail', path), 'utf8');
+  return readFile(join(root, 'test/fixtures/mail', path), 'utf8');
 }
 
 /** Serves a Gmail fixture page at Gmail's real address, in this browser only. */
-export async function serveGmailFixture(browser: CompanionBrowser, fixture = 'gmail/fixtures/conversation.html'): Promise<void> {
+export async function serveGmailFixture(browser: CompanionBrowser, fixture = 'gmail/conversation.html'): Promise<void> {
   const html = await fixtureHtml(fixture);
   await browser.context.route('https://mail.google.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
 }

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../server/config.ts';
 import { startServer } from '../../server/index.ts';
-import type { Connection } from '../settings.ts';
+import type { Connection } from '../../extension/settings.ts';
 
 export interface TestServer {
   connection: Connection;
@@ -9,7 +9,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** The real server, in this process, on a throwaway PGlite database, listening on a free loopback port. For tests. */
+/** The real server, in this process, on a throwaway PGlite database, listening on a free loopback port: what the extension's tests talk to over HTTP. */
 export async function startTestServer(): Promise<TestServer> {
   const running = await startServer(loadConfig({ DATA_DIR: 'memory://', PORT: '0', HOST: '127.0.0.1' }), { tokenCacheMs: 0, drainMs: 200 });
   const connection = { server: running.url, token: running.ownerToken! };
@@ -26,15 +26,4 @@ export async function startTestServer(): Promise<TestServer> {
     },
     close: () => running.close(),
   };
-}
-
-/** Polls `probe` until it answers something truthy (that answer), or fails after `ms` naming `what`. For tests. */
-export async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 5_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`waited ${ms} ms for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }

@@ -1,12 +1,12 @@
 /**
  * For tests: loads a fixture page into the test's DOM at the webmail's URL and runs its script, so
- * `window.__fixture` drives the page as it does in the browser. Not part of the extension's bundle.
+ * `window.__fixture` drives the page as it does in the browser.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MailEvent, MailWatcher, WatchOptions } from './types.ts';
+import type { MailEvent, MailWatcher, WatchOptions } from '../../extension/mail/types.ts';
 
-/** What every fixture page's script offers (see extension/mail/fixtures.md). */
+/** What every fixture page's script offers (see test/fixtures/mail/README.md). */
 export interface FixtureControls {
   threads(): Array<{ threadId: string; legacyId: string; hashId: string; subject: string }>;
   current(): string | null;
@@ -17,9 +17,9 @@ export interface FixtureControls {
   showOlder(): number;
 }
 
-/** Loads `extension/mail/<path>` as the whole document, served at `url`. */
+/** Loads `test/fixtures/mail/<path>` as the whole document, served at `url`. */
 export function loadFixture(path: string, url: string): FixtureControls {
-  const html = readFileSync(join(import.meta.dirname, path), 'utf8');
+  const html = readFileSync(join(import.meta.dirname, '../fixtures/mail', path), 'utf8');
   (window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL(url);
   document.open();
   document.write(html);

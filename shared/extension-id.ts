@@ -1,4 +1,7 @@
 /**
+ * The companion's identity, shared by its manifest (wxt.config.ts) and the server (CORS allows its
+ * origin; `npm start` prints its connect link).
+ *
  * The manifest `key` fixes the Chrome extension id of an unpacked build, whatever folder it is
  * loaded from, so `npm start` can print a connect link (`chrome-extension://<id>/options.html?…`)
  * before the rep loads the extension. Only the public half exists: an unpacked extension needs no
