@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { MailThread } from '../mail/types.ts';
 import type { CompanionRequest, Replies, TabMessage } from '../messaging.ts';
 import { startTestServer, type TestServer } from '../../test/helpers/extension-server.ts';
-import { until } from '../../test/helpers/server-process.ts';
+import { until } from '../../test/helpers/until.ts';
 import { makeOp } from '../ui/model.ts';
 import { createThreadSession } from '../ui/session.ts';
 import { listenToTab, type MessageEvent } from '../ui/tab-listener.ts';

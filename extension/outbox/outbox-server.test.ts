@@ -4,6 +4,7 @@ import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendOperation } from '../api/operations.ts';
 import { startTestServer, type TestServer } from '../../test/helpers/extension-server.ts';
+import { until } from '../../test/helpers/until.ts';
 import { createOutbox, type Outbox } from './index.ts';
 import type { Operation } from './operation.ts';
 
@@ -52,11 +53,8 @@ describe('outbox against the real server (X4)', () => {
       const link: Operation = { opId: crypto.randomUUID(), createdAt: Date.now() + 1, kind: 'associate', from: { objectType: 'contacts', id: `pending:${create.opId}` }, to: { objectType: 'deals', id: deal.body.id } };
       await outbox.submit(create);
       await outbox.submit(link);
-      for (let i = 0; i < 10 && (await outbox.pendingCount()) > 0; i++) {
-        await new Promise((r) => setTimeout(r, 5));
-        await outbox.drain();
-      }
-      expect(await outbox.pendingCount()).toBe(0);
+      // each drain sends what is due; a lost answer puts the operation back with a 1-2 ms backoff
+      await until(async () => (await outbox.drain(), outbox.pendingCount()), (n) => n === 0, 10_000);
       expect(await outbox.entries()).toEqual([]);
       // the create reached the server three times (two answers lost), then the association once
       expect(delivered.slice(0, 3)).toEqual(Array(3).fill('POST /crm/v3/objects/contacts'));
@@ -81,11 +79,8 @@ describe('outbox against the real server (X4)', () => {
       const contact = await server.call('POST', '/crm/v3/objects/contacts', { properties: { email: 'logged@outbox.example' } });
       const op: Operation = { opId: crypto.randomUUID(), createdAt: Date.now(), kind: 'logEmail', on: { objectType: 'contacts', id: contact.body.id }, alsoAssociate: [], subject: 'Lost answers', messageIds: [] };
       await outbox.submit(op);
-      for (let i = 0; i < 10 && (await outbox.pendingCount()) > 0; i++) {
-        await new Promise((r) => setTimeout(r, 5));
-        await outbox.drain();
-      }
-      expect(await outbox.pendingCount()).toBe(0);
+      // each drain sends what is due; a lost answer puts the operation back with a 1-2 ms backoff
+      await until(async () => (await outbox.drain(), outbox.pendingCount()), (n) => n === 0, 10_000);
       expect(delivered).toEqual(Array(3).fill(`POST /api/objects/contacts/${contact.body.id}/activities`));
       const emails = (await historyOf('contacts', contact.body.id)).filter((h) => h.action === 'CREATED');
       expect(emails).toHaveLength(1);

@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { backoffDelay, createOutbox, type Outbox, type OutboxOptions } from './index.ts';
 import type { Operation, SendResult } from './operation.ts';
+import { until } from '../../test/helpers/until.ts';
 
 let dbCounter = 0;
 const opened: Outbox[] = [];
@@ -198,8 +199,7 @@ describe('outbox (X4)', () => {
     let reachedServer = 0;
     const first = createOutbox({ dbName, timers: false, send: () => new Promise<SendResult>(() => void reachedServer++) });
     await first.submit(associate('op-cut-off', 1));
-    await new Promise((r) => setTimeout(r, 20));
-    expect(reachedServer).toBe(1);
+    await until(() => reachedServer, (n) => n === 1, 5_000);
     expect((await first.entries())[0]!.state).toBe('sending');
     await first.close(); // the service worker is gone; its send never answers
 

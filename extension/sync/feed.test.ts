@@ -6,7 +6,7 @@ import { ApiFailure } from '../api/client.ts';
 import { createCache } from '../cache/index.ts';
 import { createFeedFollower } from './feed.ts';
 import { startTestServer, type TestServer } from '../../test/helpers/extension-server.ts';
-import { until } from '../../test/helpers/server-process.ts';
+import { until } from '../../test/helpers/until.ts';
 
 let server: TestServer;
 

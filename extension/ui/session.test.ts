@@ -4,7 +4,7 @@ import 'fake-indexeddb/auto';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../test/helpers/app.ts';
-import { until } from '../../test/helpers/server-process.ts';
+import { until } from '../../test/helpers/until.ts';
 import type { FetchLike } from '../api/client.ts';
 import { type Companion, createCompanion } from '../background/companion.ts';
 import { serve } from '../background/requests.ts';
