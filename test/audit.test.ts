@@ -7,6 +7,7 @@ import { rowsOf } from '../server/db/client.ts';
 import { claimJob, runJob } from '../server/domain/imports/runner.ts';
 import { upload } from './fixtures/imports/upload.ts';
 import { useTestApp } from './helpers/app.ts';
+import { moment } from './helpers/clock.ts';
 
 // Issue 13, audit trail: record changes and admin actions carry their actor (user or app token,
 // with its name), readable by admins at GET /api/audit with filters and a cursor; the change feed
@@ -216,9 +217,7 @@ describe('audit trail', () => {
     beforeAll(async () => {
       w = await workspace('filters');
       for (let i = 0; i < 3; i++) made.push(await createContact(w.rep, `rep${i}@filters.example`));
-      await new Promise((r) => setTimeout(r, 20));
-      middle = new Date().toISOString();
-      await new Promise((r) => setTimeout(r, 20));
+      middle = await moment();
       for (let i = 0; i < 2; i++) made.push(await createContact(w.app, `app${i}@filters.example`));
       expect((await t.call('PATCH', '/api/workspace', { settings: { lifecycleStageSync: true } }, w.admin)).status).toBe(200);
     });

@@ -200,6 +200,7 @@ describe('change feed (B2)', () => {
         seen.push(...page.events);
         cursor = page.cursor;
         polls += page.pages;
+        // a follower that polls (the thing under test), one millisecond between its polls
         await new Promise((resolve) => setTimeout(resolve, 1));
       }
     })();

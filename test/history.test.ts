@@ -3,6 +3,7 @@ import type { Tx } from '../server/db/client.ts';
 import type { Actor } from '../server/env.ts';
 import { associate } from '../server/domain/associations/rules.ts';
 import { useTestApp } from './helpers/app.ts';
+import { moment } from './helpers/clock.ts';
 import { seedRecords } from './helpers/records.ts';
 
 const t = useTestApp();
@@ -17,7 +18,6 @@ const history = (type: string, id: number, query = '') => t.call('GET', `/api/ob
 const put = (from: string, fromId: number, to: string, toId: number, types: Array<{ associationCategory: string; associationTypeId: number }> = []) =>
   t.call('PUT', `/crm/v4/objects/${from}/${fromId}/associations/${to}/${toId}`, types);
 const summary = (entries: Array<{ action: string; toObjectType: string; toObjectId: string }>) => entries.map((e) => `${e.action} ${e.toObjectType} ${e.toObjectId}`);
-const pause = (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('association history of a record (R20, R21, R22)', () => {
   it('R20: a contact lists every associated record and activity, newest first: name, type, id, action, time, source', async () => {
@@ -77,9 +77,7 @@ describe('association history of a record (R20, R21, R22)', () => {
     const [c] = await seedRecords(t.db.db, t.workspaceId, '0-1', [{ email: 'h3@acme.com' }]);
     const [d1, d2] = await seedRecords(t.db.db, t.workspaceId, '0-3', [{ dealname: 'One' }, { dealname: 'Two' }]);
     await put('contacts', c!, 'deals', d1!);
-    await pause();
-    const middle = new Date().toISOString();
-    await pause();
+    const middle = await moment();
     await put('contacts', c!, 'deals', d2!, [{ associationCategory: 'USER_DEFINED', associationTypeId: champion }]);
     expect(summary((await history('contacts', c!, `?from=${middle}`)).body.results)).toEqual([`LABEL_ADDED deals ${d2}`, `CREATED deals ${d2}`]);
     expect(summary((await history('contacts', c!, `?to=${middle}`)).body.results)).toEqual([`CREATED deals ${d1}`]);
@@ -186,12 +184,6 @@ describe('association history of a record (R20, R21, R22)', () => {
 
 describe('associations at a moment (B3)', () => {
   const view = (type: string, id: number, at?: string) => t.call('GET', `/api/objects/${type}/${id}/associations${at ? `?at=${encodeURIComponent(at)}` : ''}`);
-  const moment = async () => {
-    await pause();
-    const at = new Date().toISOString();
-    await pause();
-    return at;
-  };
 
   it('B3: the associations as they were, rebuilt from history, grouped by type with type ids and labels', async () => {
     const [c] = await seedRecords(t.db.db, t.workspaceId, '0-1', [{ email: 'b3@acme.com', firstname: 'Bea' }]);

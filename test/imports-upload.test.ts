@@ -4,6 +4,7 @@ import { createApp } from '../server/app.ts';
 import { rowsOf } from '../server/db/client.ts';
 import { claimJob, runJob } from '../server/domain/imports/runner.ts';
 import { useTestApp } from './helpers/app.ts';
+import { until } from './helpers/server-process.ts';
 
 /**
  * POST /api/imports reads the multipart body as it arrives (never whole) and stores the file in
@@ -91,8 +92,8 @@ describe('POST /api/imports streams the upload (R16)', () => {
     // a server that read the body whole before storing it would have stored nothing yet
     let storedMidway = 0;
     const midway = async () => {
-      const end = Date.now() + 10_000;
-      while ((storedMidway = (await stored()).chunks - before.chunks) === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      // a server that waits for the whole body never stores a piece here: the expectation below says so
+      storedMidway = await until(async () => (await stored()).chunks - before.chunks, (n) => n > 0, 10_000, 20).catch(() => 0);
     };
     // piece sizes that split the boundary and the line ends everywhere
     const up = await post(t.app, pieces(body, [65_536, 1, 7, 40, 8191, 3], { at: 2.5 * 1024 * 1024, until: midway }));

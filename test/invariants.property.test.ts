@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hubspotDefinedType } from '../shared/association-types.ts';
+import { hubspotDefaultType, hubspotDefinedType } from '../shared/association-types.ts';
 import { rowsOf } from '../server/db/client.ts';
 import { useTestApp } from './helpers/app.ts';
-import { allEdges, seedRecords } from './helpers/records.ts';
+import { allEdges, type Edge, seedRecords } from './helpers/records.ts';
 
 /**
  * R2, R4, R8, R20: random sequences of associate / label / set-primary / remove / archive /
@@ -16,12 +16,15 @@ const LIMIT_CONTACT_DEALS = 3;
 let champion = 0;
 let championInverse = 0;
 const inverseOf = new Map<number, number>();
+/** The direction of the types this test's workspace defines beyond HubSpot's (the Champion pair). */
+const directionOf = new Map<number, { fromType: string; toType: string }>();
 
 beforeAll(async () => {
   const label = await t.call('POST', '/crm/v4/associations/contacts/deals/labels', { label: 'Champion', name: 'champion' });
   champion = label.body.results[0].typeId;
   championInverse = label.body.results[1].typeId;
   inverseOf.set(champion, championInverse).set(championInverse, champion);
+  directionOf.set(champion, { fromType: '0-1', toType: '0-3' }).set(championInverse, { fromType: '0-3', toType: '0-1' });
   const limits = await t.call('POST', '/crm/v4/associations/definitions/configurations/contacts/deals/batch/create', {
     inputs: [{ category: 'HUBSPOT_DEFINED', typeId: 4, maxToObjectIds: LIMIT_CONTACT_DEALS }],
   });
@@ -29,6 +32,24 @@ beforeAll(async () => {
 });
 
 const inverse = (typeId: number) => inverseOf.get(typeId) ?? hubspotDefinedType(typeId)?.inverseTypeId;
+
+/**
+ * Labeled and primary edges with no unlabeled edge between the same two records in the same
+ * direction (a label is a type on top of an association, never an association of its own), and
+ * edges of a type it does not know. `directions` gives the types beyond HubSpot's.
+ */
+function labelsWithoutAssociation(edges: Edge[], directions: ReadonlyMap<number, { fromType: string; toType: string }>): string[] {
+  const key = (f: number, to: number, ty: number) => `${Number(f)}>${Number(to)}#${Number(ty)}`;
+  const set = new Set(edges.map((e) => key(e.from_id, e.to_id, e.type_id)));
+  const out: string[] = [];
+  for (const e of edges) {
+    const type = directions.get(Number(e.type_id)) ?? hubspotDefinedType(Number(e.type_id));
+    const unlabeled = type && hubspotDefaultType(type.fromType, type.toType);
+    if (!unlabeled) out.push(`${key(e.from_id, e.to_id, e.type_id)}: a type without an unlabeled one for its pair`);
+    else if (unlabeled.typeId !== Number(e.type_id) && !set.has(key(e.from_id, e.to_id, unlabeled.typeId))) out.push(`${key(e.from_id, e.to_id, e.type_id)} without ${key(e.from_id, e.to_id, unlabeled.typeId)}`);
+  }
+  return out;
+}
 
 async function checkInvariants() {
   const ws = t.workspaceId;
@@ -38,6 +59,7 @@ async function checkInvariants() {
   // R2: every edge has its reverse
   for (const e of edges) expect(set.has(key(Number(e.to_id), Number(e.from_id), inverse(Number(e.type_id))!)), `reverse of ${key(e.from_id, e.to_id, e.type_id)}`).toBe(true);
   // every labeled or primary edge sits on an unlabeled association
+  expect(labelsWithoutAssociation(edges, directionOf), 'labeled or primary edges without their unlabeled one').toEqual([]);
   // archived and merged records have no associations left
   const records = rowsOf<{ id: number; type_id: string; archived: boolean }>(await t.db.db.execute(sql`select id, type_id, (archived_at is not null or merged_into is not null) as archived from records where workspace_id = ${ws}`));
   const typeOf = new Map(records.map((r) => [Number(r.id), r]));
@@ -113,6 +135,26 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('mergeBack' as const), which: fc.constantFrom('company' as const, 'deal' as const, 'contact' as const), keep: idx, merge: idx, back: idx }),
 );
 const plural = { company: 'companies', deal: 'deals', contact: 'contacts' } as const;
+
+describe('the invariant checks themselves', () => {
+  const directions = new Map([[9001, { fromType: '0-1', toType: '0-3' }], [9002, { fromType: '0-3', toType: '0-1' }]]);
+  const edge = (from_id: number, to_id: number, type_id: number): Edge => ({ from_id, to_id, type_id });
+
+  it('a labeled or primary edge without the unlabeled edge of its pair is a violation; with it, none', () => {
+    // contact 1 and deal 2 with a custom label (9001/9002) but no unlabeled 4/3; contact 1 primary (1/2) at company 3 without 279/280
+    const bare = [edge(1, 2, 9001), edge(2, 1, 9002), edge(1, 3, 1), edge(3, 1, 2)];
+    expect(labelsWithoutAssociation(bare, directions)).toEqual(['1>2#9001 without 1>2#4', '2>1#9002 without 2>1#3', '1>3#1 without 1>3#279', '3>1#2 without 3>1#280']);
+    // the unlabeled edge in one direction only does not cover the other
+    expect(labelsWithoutAssociation([...bare, edge(1, 2, 4), edge(1, 3, 279), edge(3, 1, 280)], directions)).toEqual(['2>1#9002 without 2>1#3']);
+    expect(labelsWithoutAssociation([...bare, edge(1, 2, 4), edge(2, 1, 3), edge(1, 3, 279), edge(3, 1, 280)], directions)).toEqual([]);
+    // the unlabeled edge between other records does not count
+    expect(labelsWithoutAssociation([edge(1, 2, 9001), edge(1, 5, 4)], directions)).toEqual(['1>2#9001 without 1>2#4']);
+  });
+
+  it('an edge of a type it does not know is reported, not skipped', () => {
+    expect(labelsWithoutAssociation([edge(1, 2, 777_777)], directions)).toEqual(['1>2#777777: a type without an unlabeled one for its pair']);
+  });
+});
 
 describe('invariants under random operations', () => {
   it('R2, R4, R8, R15, R20, B1: every step keeps reverse edges, one primary, limits and a replayable history', { timeout: 240_000 }, async () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from './helpers/app.ts';
+import { moment } from './helpers/clock.ts';
 import { seedRecords } from './helpers/records.ts';
 
 /**
@@ -36,8 +37,6 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('revert' as const), record: fc.integer({ min: 0, max: 8 }), nth: fc.integer({ min: 0, max: 5 }) }),
 );
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('history replays to the live state at any moment (B3)', () => {
   it('B3, R20, B1: the associations rebuilt at T equal the associations that were live at T', { timeout: 300_000 }, async () => {
     const tally = new Map<string, number>();
@@ -51,9 +50,7 @@ describe('history replays to the live state at any moment (B3)', () => {
         const live = async () => Promise.all(all.map(async ([type, id]) => (await t.call('GET', `/api/objects/${type}/${id}/associations`)).body));
         const captured: Array<{ at: string; views: unknown[] }> = [];
         const capture = async () => {
-          await pause(3);
-          const at = new Date().toISOString();
-          await pause(3);
+          const at = await moment();
           captured.push({ at, views: (await live()).map((v) => ({ ...v, at })) });
         };
         await capture();

@@ -5,7 +5,7 @@ import { distributionPlan } from '../server/db/citus.ts';
 import { openDatabase } from '../server/db/client.ts';
 import { JobRunner } from '../server/domain/imports/runner.ts';
 import { bootstrapInstance } from '../server/domain/workspaces.ts';
-import { freshPostgres } from './helpers/server-process.ts';
+import { freshPostgres, until } from './helpers/server-process.ts';
 import { call, generateWorkspace, workspaceReads } from './helpers/workspace.ts';
 
 /**
@@ -179,10 +179,8 @@ describe.skipIf(!onPostgres)('every statement on a workspace table filters by wo
     // the background runner, as the server runs it
     const runner = new JobRunner(database.db, { pollMs: 50 });
     runner.start({ exclusive: false });
-    for (let i = 0; i < 200; i++) {
-      if ((await ok('GET', `/api/auto-domain/jobs/${job.id}`)).state === 'done') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const ended = await until(() => ok('GET', `/api/auto-domain/jobs/${job.id}`), (j) => j.state === 'done' || j.state === 'failed', 30_000, 50);
+    expect(ended.state).toBe('done');
     await runner.stop();
     capturing = false;
   }, 240_000);

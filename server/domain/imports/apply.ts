@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { AssociationTypeDef } from '../../../shared/association-types.ts';
 import type { ImportMode } from '../../../shared/imports.ts';
 import { COMPANY, CONTACT } from '../../../shared/objects.ts';
 import { type Plan, planAllows } from '../../../shared/plans.ts';
 import { normalizeDomain, normalizeEmail } from '../../../shared/records.ts';
-import { rowsOf, type Tx } from '../../db/client.ts';
+import type { Tx } from '../../db/client.ts';
+import { col, parseRows } from '../../db/rows.ts';
 import { importRecords, records } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
 import { associate } from '../associations/rules.ts';
@@ -346,161 +348,280 @@ function add(counts: Record<string, number>, key: string, n = 1): void {
   counts[key] = (counts[key] ?? 0) + n;
 }
 
-/**
- * Writes a batch of planned rows in the caller's transaction: matching (R17: contacts by email,
- * companies by domain, any object by record ID; rows of one record collapse into it), records
- * created and updated in a few statements, associations (labels by name, R14) with source IMPORT.
- * A refusal found before writing is answered as a row error; one found while writing throws
- * RowFailure, and the caller redoes the batch row by row.
+/*
+ * Writing a batch goes in phases, each a function below, all in the caller's transaction:
+ *   1. Lookups.read      the records the rows may match, in a few queries
+ *   2. matchRows         row by row: the records each row goes to (existing or new), the records it
+ *                        links to and its label types; refusals that need no write are row errors
+ *   3. checkRecords      the records as the accepted rows leave them are complete (required values)
+ *   4. writeRecords      new records created, changed ones updated, with their change-feed rows
+ *   5. recordUpdates     the import's own rows for the records it updated (undo, dedupe)
+ *   6. writeAssociations unlabeled pairs together, labeled ones through the full rules
+ *   7. associateByDomain R18: contacts get the company of their email's domain
+ * A refusal found from phase 3 on throws RowFailure, and the caller redoes the batch row by row.
  */
-async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Prior): Promise<BatchResult> {
-  const ws = ctx.workspaceId;
-  const result: BatchResult = { created: {}, updated: {}, associations: 0, errors: [], keyless: [], keylessParts: [] };
-  // keyless rows accepted in this call (`prior`: earlier calls of this batch; ctx.keyless: earlier batches)
-  const keyless = new Map<string, number>();
-  const look = await Lookups.read(tx, ctx, plans, prior);
-  const batchKeys = new Map<string, Target>();
-  const keyOf = (type: ObjectType, by: KeyBy, value: string) => `${type.typeId}|${by}|${value}`;
-  const digestKey = (part: Part) => `${part.type.typeId}|digest|${part.digest}`;
-  const newParts = new Map<NewRecord, string>();
-  const labelCache = new Map<string, Map<string, AssociationTypeDef>>();
-  const accepted: Array<{ plan: RowPlan; main: Target; second: Target | undefined; links: Array<{ link: Link; record: RecordRow }>; labelTypes: number[] }> = [];
 
-  const resolve = (part: Part, role: 'main' | 'second', plan: RowPlan): Target | RowError => {
-    const mode = role === 'main' ? ctx.mode : ctx.mode === 'update' ? 'update' : 'create_and_update';
-    const key = part.key;
-    if (key) {
-      const known = batchKeys.get(keyOf(part.type, key.by, key.value));
-      if (known) return known;
-      const found = look.find(part.type, key.by, key.value);
-      if (found.length > 1) {
-        return rowError(ctx, plan.row, key.column, 'MULTIPLE_COMPANIES_WITH_THIS_DOMAIN', `${found.length} companies have the domain ${key.value} (${found.map((r) => r.id).join(', ')}): import them by Record ID`);
-      }
-      const record = found[0];
-      if (record) {
-        const imported = look.imported.has(record.id);
-        if (!imported && role === 'main' && ctx.mode === 'create') {
-          return rowError(ctx, plan.row, key.column, 'RECORD_ALREADY_EXISTS', `A ${part.type.singular} with ${key.by} ${key.value} exists already (id ${record.id}); this import only creates`);
-        }
-        return { kind: 'existing', type: part.type, record, imported };
-      }
-      if (key.by === 'hs_object_id') return rowError(ctx, plan.row, key.column, 'NOT_FOUND', `No ${part.type.singular} with record ID ${key.value}`);
-    }
-    // a second object without a key: the record an earlier row with the same values got
-    if (part.digest !== undefined) {
-      const known = batchKeys.get(digestKey(part));
-      if (known) return known;
-      const record = look.byDigest.get(part.digest);
-      if (record) return { kind: 'existing', type: part.type, record, imported: true };
-    }
-    if (mode === 'update') {
-      return rowError(ctx, plan.row, key?.column, 'NOT_FOUND', key ? `No ${part.type.singular} with ${key.by} ${key.value} to update` : `Updating needs a ${keysOf(part.type.typeId).join(' or ')} value`);
-    }
-    const missing = creationColumns(part.type).find((group) => !group.some((p) => part.set[p] !== undefined));
-    if (missing) {
-      return rowError(ctx, plan.row, part.columnOf.get(missing[0]!), 'MISSING_REQUIRED_PROPERTY', `A new ${part.type.singular} needs a value for ${missing.join(' or ')}`);
-    }
-    return { kind: 'new', type: part.type, properties: {}, row: plan.row, hash: plan.hash };
-  };
+/** A row that matching accepted: the records it writes and links to, and its label types. */
+interface AcceptedRow {
+  plan: RowPlan;
+  main: Target;
+  second: Target | undefined;
+  links: Array<{ link: Link; record: RecordRow }>;
+  labelTypes: number[];
+}
 
-  for (const plan of plans) {
-    const main = resolve(plan.main, 'main', plan);
-    if ('code' in main) {
-      result.errors.push(main);
-      continue;
+/** What matching decided for a batch's rows. */
+interface Matched {
+  /** In row order. */
+  accepted: AcceptedRow[];
+  /** Rows refused before anything is written, in row order. */
+  errors: RowError[];
+  /** Keyless rows accepted in this call: content digest → row. */
+  keyless: Map<string, number>;
+  /** Keyless second-object records this call creates → the digest of their values. */
+  newParts: Map<NewRecord, string>;
+}
+
+/** Matching's state while it goes through a batch's rows. */
+interface Matching {
+  ctx: ImportContext;
+  look: Lookups;
+  /** Earlier calls of this batch (ctx.keyless and ctx.keylessParts: earlier batches). */
+  prior: Prior;
+  /** The keys (and keyless digests) of the rows accepted so far → their records. */
+  batchKeys: Map<string, Target>;
+  keyless: Map<string, number>;
+  newParts: Map<NewRecord, string>;
+  /** Label name → type, by the type id of the other object. */
+  labelCache: Map<string, Map<string, AssociationTypeDef>>;
+}
+
+const keyOf = (type: ObjectType, by: KeyBy, value: string) => `${type.typeId}|${by}|${value}`;
+const digestKey = (part: Part) => `${part.type.typeId}|digest|${part.digest}`;
+
+/**
+ * The record a row's object goes to (R17: contacts by email, companies by domain, any object by
+ * record ID; rows of one record collapse into it), or why the row is refused.
+ */
+function resolveTarget(m: Matching, part: Part, role: 'main' | 'second', plan: RowPlan): Target | RowError {
+  const { ctx, look } = m;
+  const mode = role === 'main' ? ctx.mode : ctx.mode === 'update' ? 'update' : 'create_and_update';
+  const key = part.key;
+  if (key) {
+    const known = m.batchKeys.get(keyOf(part.type, key.by, key.value));
+    if (known) return known;
+    const found = look.find(part.type, key.by, key.value);
+    if (found.length > 1) {
+      return rowError(ctx, plan.row, key.column, 'MULTIPLE_COMPANIES_WITH_THIS_DOMAIN', `${found.length} companies have the domain ${key.value} (${found.map((r) => r.id).join(', ')}): import them by Record ID`);
     }
-    // a row without a key that repeats an earlier keyless row's content would create its record again
-    const earlierKeyless = main.kind === 'new' && !plan.main.key ? (keyless.get(plan.hash) ?? prior.keyless.get(plan.hash) ?? ctx.keyless.get(plan.hash)) : undefined;
-    if (earlierKeyless !== undefined) {
-      result.errors.push(rowError(ctx, plan.row, undefined, 'DUPLICATE_ROW_CONTENT', `The row repeats row ${earlierKeyless} exactly and has no ${keysOf(ctx.main.typeId).map((k) => (k === 'hs_object_id' ? 'Record ID' : k)).join(' or ')} to tell them apart; it was not applied again`));
-      continue;
-    }
-    const second = plan.second ? resolve(plan.second, 'second', plan) : undefined;
-    if (second && 'code' in second) {
-      result.errors.push(second);
-      continue;
-    }
-    // the same content again for the same record
-    const lastHash = main.kind === 'new' ? (main.row !== plan.row ? main.hash : undefined) : (main.hash ?? (main.imported ? look.imported.get(main.record.id)?.hash : undefined));
-    if (lastHash === plan.hash) {
-      const earlier = main.kind === 'new' ? main.row : (main.row ?? look.imported.get(main.record.id)?.row);
-      result.errors.push(rowError(ctx, plan.row, undefined, 'DUPLICATE_ROW_CONTENT', `The row repeats row ${earlier} exactly; it was not applied again`));
-      continue;
-    }
-    const links: Array<{ link: Link; record: RecordRow }> = [];
-    let refused: RowError | undefined;
-    for (const link of plan.links) {
-      const found = look.find(link.type, link.by, link.value);
-      if (found.length > 1) refused ??= rowError(ctx, plan.row, link.column, 'MULTIPLE_COMPANIES_WITH_THIS_DOMAIN', `${found.length} companies have the domain ${link.value}: associate by Record ID`);
-      else if (found.length === 0) refused ??= rowError(ctx, plan.row, link.column, 'UNKNOWN_ASSOCIATION_RECORD_ID', `No ${link.type.singular} with ${link.by === 'hs_object_id' ? 'record ID' : link.by} ${link.value} to associate with`);
-      else links.push({ link, record: found[0]! });
-    }
-    const typeIds: number[] = [];
-    const labelTarget = plan.second?.type ?? plan.links[0]?.type;
-    if (!refused && plan.labels.length > 0 && labelTarget) {
-      let names = labelCache.get(labelTarget.typeId);
-      if (!names) labelCache.set(labelTarget.typeId, (names = await labelTypes(tx, ctx, labelTarget)));
-      for (const label of plan.labels) {
-        const t = names.get(label.toLowerCase());
-        if (!t) refused ??= rowError(ctx, plan.row, plan.labelColumn, 'ASSOCIATION_LABEL_NOT_FOUND', `No association label "${label}" between ${ctx.main.name} and ${labelTarget.name}`);
-        else if (t.category !== 'HUBSPOT_DEFINED' && !planAllows(ctx.plan, 'labels')) refused ??= rowError(ctx, plan.row, plan.labelColumn, 'PLAN_REQUIRED', `Association labels need the Professional or Enterprise plan; this workspace is on ${ctx.plan}`);
-        else typeIds.push(t.typeId);
+    const record = found[0];
+    if (record) {
+      const imported = look.imported.has(record.id);
+      if (!imported && role === 'main' && ctx.mode === 'create') {
+        return rowError(ctx, plan.row, key.column, 'RECORD_ALREADY_EXISTS', `A ${part.type.singular} with ${key.by} ${key.value} exists already (id ${record.id}); this import only creates`);
       }
+      return { kind: 'existing', type: part.type, record, imported };
     }
-    // an email may belong to one contact only
-    for (const [part, target] of [[plan.main, main], [plan.second, second]] as const) {
-      const email = part?.type.typeId === CONTACT ? part.set.email : undefined;
-      if (!email || !target) continue;
-      const owner = look.byEmail.get(email);
-      const claimed = batchKeys.get(keyOf(part!.type, 'email', email));
-      const self = target.kind === 'existing' ? target.record.id : undefined;
-      if ((owner && owner.id !== self) || (claimed && claimed !== target)) {
-        refused ??= rowError(ctx, plan.row, part!.columnOf.get('email'), 'CONFLICT', `The email ${email} belongs to another contact${owner ? ` (id ${owner.id})` : ' of this file'}`);
-      }
-    }
-    if (refused) {
-      result.errors.push(refused);
-      continue;
-    }
-    // accepted: the row's values go to its records, and its keys now point at them
-    for (const [part, target, role] of [[plan.main, main, 'main'], [plan.second, second, 'second']] as const) {
-      if (!part || !target) continue;
-      if (target.kind === 'new') Object.assign(target.properties, part.set);
-      else if (role === 'main' || ctx.mode !== 'create' || target.imported) {
-        target.properties = applyChanges(target.properties ?? target.record.properties, { set: part.set, clear: [] });
-        target.row = plan.row;
-        target.hash = plan.hash;
-      }
-      if (target.kind === 'new') target.hash = plan.hash;
-      if (part.key) batchKeys.set(keyOf(part.type, part.key.by, part.key.value), target);
-      if (part.digest !== undefined) {
-        batchKeys.set(digestKey(part), target);
-        if (target.kind === 'new') newParts.set(target, part.digest);
-      }
-      for (const by of keysOf(part.type.typeId)) if (by !== 'hs_object_id' && part.set[by]) batchKeys.set(keyOf(part.type, by, part.set[by]!), target);
-    }
-    if (main.kind === 'new') main.row = main.row ?? plan.row;
-    if (main.kind === 'new' && !plan.main.key) keyless.set(plan.hash, plan.row);
-    accepted.push({ plan, main, second, links, labelTypes: typeIds });
+    if (key.by === 'hs_object_id') return rowError(ctx, plan.row, key.column, 'NOT_FOUND', `No ${part.type.singular} with record ID ${key.value}`);
   }
+  // a second object without a key: the record an earlier row with the same values got
+  if (part.digest !== undefined) {
+    const known = m.batchKeys.get(digestKey(part));
+    if (known) return known;
+    const record = look.byDigest.get(part.digest);
+    if (record) return { kind: 'existing', type: part.type, record, imported: true };
+  }
+  if (mode === 'update') {
+    return rowError(ctx, plan.row, key?.column, 'NOT_FOUND', key ? `No ${part.type.singular} with ${key.by} ${key.value} to update` : `Updating needs a ${keysOf(part.type.typeId).join(' or ')} value`);
+  }
+  const missing = creationColumns(part.type).find((group) => !group.some((p) => part.set[p] !== undefined));
+  if (missing) {
+    return rowError(ctx, plan.row, part.columnOf.get(missing[0]!), 'MISSING_REQUIRED_PROPERTY', `A new ${part.type.singular} needs a value for ${missing.join(' or ')}`);
+  }
+  return { kind: 'new', type: part.type, properties: {}, row: plan.row, hash: plan.hash };
+}
 
-  // records: create, then update
-  const targets = new Set<Target>(accepted.flatMap((a) => (a.second ? [a.main, a.second] : [a.main])));
-  const news = [...targets].filter((t): t is NewRecord => t.kind === 'new');
-  const changed = [...targets].filter((t): t is Existing => t.kind === 'existing' && t.properties !== undefined);
-  const rowOf = (t: Target) => accepted.find((a) => a.main === t || a.second === t)!.plan.row;
-  for (const t of [...news, ...changed]) {
+/** A row without a key that repeats an earlier keyless row's content would create its record again. */
+function repeatsKeylessRow(m: Matching, plan: RowPlan, main: Target): RowError | undefined {
+  const { ctx } = m;
+  const earlier = main.kind === 'new' && !plan.main.key ? (m.keyless.get(plan.hash) ?? m.prior.keyless.get(plan.hash) ?? ctx.keyless.get(plan.hash)) : undefined;
+  if (earlier === undefined) return undefined;
+  return rowError(ctx, plan.row, undefined, 'DUPLICATE_ROW_CONTENT', `The row repeats row ${earlier} exactly and has no ${keysOf(ctx.main.typeId).map((k) => (k === 'hs_object_id' ? 'Record ID' : k)).join(' or ')} to tell them apart; it was not applied again`);
+}
+
+/** The same content again for the same record (in this batch, or written by this import before). */
+function repeatsContent(m: Matching, plan: RowPlan, main: Target): RowError | undefined {
+  const { look } = m;
+  const lastHash = main.kind === 'new' ? (main.row !== plan.row ? main.hash : undefined) : (main.hash ?? (main.imported ? look.imported.get(main.record.id)?.hash : undefined));
+  if (lastHash !== plan.hash) return undefined;
+  const earlier = main.kind === 'new' ? main.row : (main.row ?? look.imported.get(main.record.id)?.row);
+  return rowError(m.ctx, plan.row, undefined, 'DUPLICATE_ROW_CONTENT', `The row repeats row ${earlier} exactly; it was not applied again`);
+}
+
+/** The existing records a row's association columns name, or why one of them is refused. */
+function resolveLinks(m: Matching, plan: RowPlan): { links: AcceptedRow['links']; refused: RowError | undefined } {
+  const links: AcceptedRow['links'] = [];
+  let refused: RowError | undefined;
+  for (const link of plan.links) {
+    const found = m.look.find(link.type, link.by, link.value);
+    if (found.length > 1) refused ??= rowError(m.ctx, plan.row, link.column, 'MULTIPLE_COMPANIES_WITH_THIS_DOMAIN', `${found.length} companies have the domain ${link.value}: associate by Record ID`);
+    else if (found.length === 0) refused ??= rowError(m.ctx, plan.row, link.column, 'UNKNOWN_ASSOCIATION_RECORD_ID', `No ${link.type.singular} with ${link.by === 'hs_object_id' ? 'record ID' : link.by} ${link.value} to associate with`);
+    else links.push({ link, record: found[0]! });
+  }
+  return { links, refused };
+}
+
+/** A row's labels as type ids (R14: by name, on the plans that have labels), or why one is refused. */
+async function resolveLabels(tx: Tx, m: Matching, plan: RowPlan): Promise<{ typeIds: number[]; refused: RowError | undefined }> {
+  const { ctx } = m;
+  const typeIds: number[] = [];
+  let refused: RowError | undefined;
+  const target = plan.second?.type ?? plan.links[0]?.type;
+  if (plan.labels.length === 0 || !target) return { typeIds, refused };
+  let names = m.labelCache.get(target.typeId);
+  if (!names) m.labelCache.set(target.typeId, (names = await labelTypes(tx, ctx, target)));
+  for (const label of plan.labels) {
+    const t = names.get(label.toLowerCase());
+    if (!t) refused ??= rowError(ctx, plan.row, plan.labelColumn, 'ASSOCIATION_LABEL_NOT_FOUND', `No association label "${label}" between ${ctx.main.name} and ${target.name}`);
+    else if (t.category !== 'HUBSPOT_DEFINED' && !planAllows(ctx.plan, 'labels')) refused ??= rowError(ctx, plan.row, plan.labelColumn, 'PLAN_REQUIRED', `Association labels need the Professional or Enterprise plan; this workspace is on ${ctx.plan}`);
+    else typeIds.push(t.typeId);
+  }
+  return { typeIds, refused };
+}
+
+/** An email may belong to one contact only: in the database, and among the rows accepted so far. */
+function emailConflict(m: Matching, plan: RowPlan, main: Target, second: Target | undefined): RowError | undefined {
+  let refused: RowError | undefined;
+  for (const [part, target] of [[plan.main, main], [plan.second, second]] as const) {
+    const email = part?.type.typeId === CONTACT ? part.set.email : undefined;
+    if (!email || !target) continue;
+    const owner = m.look.byEmail.get(email);
+    const claimed = m.batchKeys.get(keyOf(part!.type, 'email', email));
+    const self = target.kind === 'existing' ? target.record.id : undefined;
+    if ((owner && owner.id !== self) || (claimed && claimed !== target)) {
+      refused ??= rowError(m.ctx, plan.row, part!.columnOf.get('email'), 'CONFLICT', `The email ${email} belongs to another contact${owner ? ` (id ${owner.id})` : ' of this file'}`);
+    }
+  }
+  return refused;
+}
+
+/** An accepted row's values go to its records, and its keys now point at them (for the rows after it). */
+function accept(m: Matching, plan: RowPlan, main: Target, second: Target | undefined): void {
+  const { ctx } = m;
+  for (const [part, target, role] of [[plan.main, main, 'main'], [plan.second, second, 'second']] as const) {
+    if (!part || !target) continue;
+    if (target.kind === 'new') Object.assign(target.properties, part.set);
+    else if (role === 'main' || ctx.mode !== 'create' || target.imported) {
+      target.properties = applyChanges(target.properties ?? target.record.properties, { set: part.set, clear: [] });
+      target.row = plan.row;
+      target.hash = plan.hash;
+    }
+    if (target.kind === 'new') target.hash = plan.hash;
+    if (part.key) m.batchKeys.set(keyOf(part.type, part.key.by, part.key.value), target);
+    if (part.digest !== undefined) {
+      m.batchKeys.set(digestKey(part), target);
+      if (target.kind === 'new') m.newParts.set(target, part.digest);
+    }
+    for (const by of keysOf(part.type.typeId)) if (by !== 'hs_object_id' && part.set[by]) m.batchKeys.set(keyOf(part.type, by, part.set[by]!), target);
+  }
+  if (main.kind === 'new') main.row = main.row ?? plan.row;
+  if (main.kind === 'new' && !plan.main.key) m.keyless.set(plan.hash, plan.row);
+}
+
+/**
+ * Phase 2: each row in order, against the lookups and the rows accepted before it. Writes nothing;
+ * it may read label types.
+ */
+async function matchRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], look: Lookups, prior: Prior): Promise<Matched> {
+  const m: Matching = { ctx, look, prior, batchKeys: new Map(), keyless: new Map(), newParts: new Map(), labelCache: new Map() };
+  const accepted: AcceptedRow[] = [];
+  const errors: RowError[] = [];
+  for (const plan of plans) {
+    const main = resolveTarget(m, plan.main, 'main', plan);
+    if ('code' in main) {
+      errors.push(main);
+      continue;
+    }
+    const keylessAgain = repeatsKeylessRow(m, plan, main);
+    if (keylessAgain) {
+      errors.push(keylessAgain);
+      continue;
+    }
+    const second = plan.second ? resolveTarget(m, plan.second, 'second', plan) : undefined;
+    if (second && 'code' in second) {
+      errors.push(second);
+      continue;
+    }
+    const again = repeatsContent(m, plan, main);
+    if (again) {
+      errors.push(again);
+      continue;
+    }
+    const { links, refused: linkRefused } = resolveLinks(m, plan);
+    // labels are read only for a row whose links are fine
+    const labels = linkRefused ? { typeIds: [], refused: undefined } : await resolveLabels(tx, m, plan);
+    const refused = linkRefused ?? labels.refused ?? emailConflict(m, plan, main, second);
+    if (refused) {
+      errors.push(refused);
+      continue;
+    }
+    accept(m, plan, main, second);
+    accepted.push({ plan, main, second, links, labelTypes: labels.typeIds });
+  }
+  return { accepted, errors, keyless: m.keyless, newParts: m.newParts };
+}
+
+/** The records a batch writes, in the order its rows first name them. */
+interface BatchRecords {
+  /** Every record an accepted row goes to, written or not. */
+  all: Target[];
+  news: NewRecord[];
+  /** Existing records the rows change. */
+  changed: Existing[];
+  /** The first accepted row that goes to a record (where its errors are reported). */
+  rowOf(t: Target): number;
+}
+
+function batchRecords(accepted: AcceptedRow[]): BatchRecords {
+  const rows = new Map<Target, number>();
+  for (const a of accepted) {
+    for (const t of a.second ? [a.main, a.second] : [a.main]) if (!rows.has(t)) rows.set(t, a.plan.row);
+  }
+  const all = [...rows.keys()];
+  return {
+    all,
+    news: all.filter((t): t is NewRecord => t.kind === 'new'),
+    changed: all.filter((t): t is Existing => t.kind === 'existing' && t.properties !== undefined),
+    rowOf: (t) => rows.get(t)!,
+  };
+}
+
+/** Phase 3: every record to write is complete (its required properties have values). */
+function checkRecords(ctx: ImportContext, recs: BatchRecords): void {
+  for (const t of [...recs.news, ...recs.changed]) {
     try {
       checkComplete(t.type, t.kind === 'new' ? t.properties : t.properties!, '');
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
-      throw new RowFailure(rowError(ctx, rowOf(t), undefined, err.code === 'PROPERTY_INVALID' && /required/.test(err.message) ? 'MISSING_REQUIRED_PROPERTY' : err.code, err.message));
+      throw new RowFailure(rowError(ctx, recs.rowOf(t), undefined, err.code === 'PROPERTY_INVALID' && /required/.test(err.message) ? 'MISSING_REQUIRED_PROPERTY' : err.code, err.message));
     }
   }
+}
+
+const newIdRow = z.object({ id: col.id });
+
+/**
+ * Phase 4: records created (each NewRecord gets its id here) and updated, with their change-feed
+ * rows; the counts by object name. Two imports writing one email at once: the later one's row fails.
+ */
+async function writeRecords(tx: Tx, ctx: ImportContext, recs: BatchRecords, matched: Matched, look: Lookups): Promise<{ created: Record<string, number>; updated: Record<string, number>; keylessParts: Array<[string, number]> }> {
+  const ws = ctx.workspaceId;
+  const out = { created: {} as Record<string, number>, updated: {} as Record<string, number>, keylessParts: [] as Array<[string, number]> };
+  const { news, changed } = recs;
   try {
     if (news.length > 0) {
-      const ids = rowsOf<{ id: number | string }>(await tx.execute(sql`select nextval('record_ids') as id from generate_series(1, ${news.length})`)).map((r) => Number(r.id));
-      news.forEach((t, i) => (t.id = ids[i]!));
+      const ids = parseRows('imports: new record ids', newIdRow, await tx.execute(sql`select nextval('record_ids') as id from generate_series(1, ${news.length})`));
+      news.forEach((t, i) => (t.id = ids[i]!.id));
       // one statement and one JSON parameter: the records, their change-feed rows (as recordChanged
       // writes them) and the import's own rows (for undo and dedupe)
       const list = news.map((t) => ({ id: t.id!, type_id: t.type.typeId, properties: t.properties, row: t.row!, row_hash: t.hash! }));
@@ -511,8 +632,8 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Pr
           select ${ws}::uuid, 'CREATED', made.type_id, made.id, made.properties, null, 'IMPORT', ${actorColumnsSql()} from made order by made.id)
         insert into import_records (workspace_id, import_id, record_id, action, row, row_hash)
         select ${ws}::uuid, ${ctx.importId}::uuid, x.id, 'CREATED', x.row, x.row_hash from x`);
-      for (const t of news) add(result.created, t.type.name);
-      for (const [t, digest] of newParts) result.keylessParts.push([digest, t.id!]);
+      for (const t of news) add(out.created, t.type.name);
+      for (const [t, digest] of matched.newParts) out.keylessParts.push([digest, t.id!]);
     }
     // a row that gives a record the values it has changes nothing: no write, no change event
     const list = changed.filter((t) => !sameValues(t.properties!, t.record.properties)).map((t) => ({ id: t.record.id, properties: t.properties! }));
@@ -520,30 +641,48 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Pr
       await setProperties(tx, ws, list);
       await recordChanged(tx, ws, 'UPDATED', list.map((x) => x.id), 'IMPORT');
     }
-    if (changed.length > 0) {
-      for (const t of changed) if (!t.imported || look.imported.get(t.record.id)?.action !== 'CREATED') add(result.updated, t.type.name);
-    }
+    // a record this import created in an earlier batch counts as created, not updated
+    for (const t of changed) if (!t.imported || look.imported.get(t.record.id)?.action !== 'CREATED') add(out.updated, t.type.name);
   } catch (err) {
-    if (isUniqueViolation(err)) throw new RowFailure(rowError(ctx, accepted[0]?.plan.row ?? 0, undefined, 'CONFLICT', 'A record with the same email was written at the same time'));
+    if (isUniqueViolation(err)) throw new RowFailure(rowError(ctx, matched.accepted[0]?.plan.row ?? 0, undefined, 'CONFLICT', 'A record with the same email was written at the same time'));
     throw err;
   }
-  const idOf = (t: Target) => (t.kind === 'new' ? t.id! : t.record.id);
-  // records created just now have no associations before the unlabeled ones below
-  const freshOf = (t: Target) => (t.kind === 'new' ? { fresh: t.properties } : {});
-  if (changed.length > 0) {
-    // `before` is kept from the import's first write of the record, `after` follows its last
-    const values = changed.map((t) => ({ record_id: idOf(t), row: t.row!, row_hash: t.hash!, before: t.record.properties, after: t.properties }));
-    await tx.execute(sql`insert into import_records (workspace_id, import_id, record_id, action, row, row_hash, before, after)
-      select ${ws}::uuid, ${ctx.importId}::uuid, x.record_id, 'UPDATED', x.row, x.row_hash, x.before, x.after
-      from json_to_recordset(${JSON.stringify(values)}::json) as x(record_id bigint, row int, row_hash text, before jsonb, after jsonb)
-      on conflict (workspace_id, import_id, record_id) do update set row = excluded.row, row_hash = excluded.row_hash,
-        after = case when import_records.action = 'UPDATED' then excluded.after end`);
-  }
+  return out;
+}
 
-  // associations: unlabeled ones together, labeled ones through the full rules
-  const write: WriteContext = { workspaceId: ws, plan: ctx.plan, actor: { source: 'IMPORT', sourceId: ctx.importId } };
-  const unlabeled: Array<{ pair: LinkPair; row: number; column: number | undefined }> = [];
-  const labeled: Array<{ toType: string; toId: number; creating: boolean; fromId: number; row: number; typeIds: number[] }> = [];
+/** Phase 5: the import's rows for the records it updated: `before` is kept from its first write of the record, `after` follows its last. */
+async function recordUpdates(tx: Tx, ctx: ImportContext, changed: Existing[]): Promise<void> {
+  if (changed.length === 0) return;
+  const values = changed.map((t) => ({ record_id: t.record.id, row: t.row!, row_hash: t.hash!, before: t.record.properties, after: t.properties }));
+  await tx.execute(sql`insert into import_records (workspace_id, import_id, record_id, action, row, row_hash, before, after)
+    select ${ctx.workspaceId}::uuid, ${ctx.importId}::uuid, x.record_id, 'UPDATED', x.row, x.row_hash, x.before, x.after
+    from json_to_recordset(${JSON.stringify(values)}::json) as x(record_id bigint, row int, row_hash text, before jsonb, after jsonb)
+    on conflict (workspace_id, import_id, record_id) do update set row = excluded.row, row_hash = excluded.row_hash,
+      after = case when import_records.action = 'UPDATED' then excluded.after end`);
+}
+
+const idOf = (t: Target) => (t.kind === 'new' ? t.id! : t.record.id);
+// records created just now have no associations before the unlabeled ones below
+const freshOf = (t: Target) => (t.kind === 'new' ? { fresh: t.properties } : {});
+
+interface UnlabeledPair {
+  pair: LinkPair;
+  row: number;
+  column: number | undefined;
+}
+interface LabeledPair {
+  toType: string;
+  toId: number;
+  creating: boolean;
+  fromId: number;
+  row: number;
+  typeIds: number[];
+}
+
+/** The associations the accepted rows ask for: a row's labels go on its second object, or on its links when it has none. */
+function pairsOf(accepted: AcceptedRow[]): { unlabeled: UnlabeledPair[]; labeled: LabeledPair[] } {
+  const unlabeled: UnlabeledPair[] = [];
+  const labeled: LabeledPair[] = [];
   for (const a of accepted) {
     const fromId = idOf(a.main);
     const others: Array<{ type: string; id: number; created: boolean; fresh?: Record<string, string>; column: number | undefined; labels: boolean }> = [];
@@ -554,6 +693,17 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Pr
       else unlabeled.push({ pair: { a: { id: fromId, type: a.main.type.typeId, created: a.main.kind === 'new', ...freshOf(a.main) }, b: { id: o.id, type: o.type, created: o.created, ...(o.fresh ? { fresh: o.fresh } : {}) } }, row: a.plan.row, column: o.column });
     }
   }
+  return { unlabeled, labeled };
+}
+
+const edgeRow = z.object({ from_id: col.id, to_id: col.id, type_id: col.id });
+
+/** Phase 6: the rows' associations, with source IMPORT; answers how many were made. */
+async function writeAssociations(tx: Tx, ctx: ImportContext, accepted: AcceptedRow[]): Promise<number> {
+  const ws = ctx.workspaceId;
+  const write: WriteContext = { workspaceId: ws, plan: ctx.plan, actor: { source: 'IMPORT', sourceId: ctx.importId } };
+  const { unlabeled, labeled } = pairsOf(accepted);
+  let made = 0;
   const outcomes = await linkUnlabeled(tx, write, unlabeled.map((u) => u.pair));
   outcomes.forEach((o, i) => {
     const u = unlabeled[i]!;
@@ -561,50 +711,79 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Pr
       const code = o.error.code === 'NOT_FOUND' ? 'UNKNOWN_ASSOCIATION_RECORD_ID' : o.error.code;
       throw new RowFailure(rowError(ctx, u.row, u.column, code, o.error.message));
     }
-    if (o.made) result.associations++;
+    if (o.made) made++;
   });
   // labeled pairs that already carry every label they ask for are left as they are
   const present = new Set<string>();
   if (labeled.length > 0) {
-    const rows = rowsOf<{ from_id: number; to_id: number; type_id: number }>(
-      await tx.execute(sql`select from_id, to_id, type_id from associations where workspace_id = ${ws}
-        and from_id = any(${bigintArray(labeled.map((l) => l.fromId))}) and to_id = any(${bigintArray(labeled.map((l) => l.toId))})`),
-    );
-    for (const r of rows) present.add(`${Number(r.from_id)}>${Number(r.to_id)}#${Number(r.type_id)}`);
+    const rows = parseRows('imports: edges of labeled pairs', edgeRow, await tx.execute(sql`select from_id, to_id, type_id from associations where workspace_id = ${ws}
+      and from_id = any(${bigintArray(labeled.map((l) => l.fromId))}) and to_id = any(${bigintArray(labeled.map((l) => l.toId))})`));
+    for (const r of rows) present.add(`${r.from_id}>${r.to_id}#${r.type_id}`);
   }
   for (const l of labeled) {
     if (l.typeIds.every((id) => present.has(`${l.fromId}>${l.toId}#${id}`))) continue;
     try {
       await associate(tx, write, { fromType: ctx.main.typeId, fromId: l.fromId, toType: l.toType, toId: l.toId, typeIds: l.typeIds, creating: l.creating });
-      result.associations++;
+      made++;
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       throw new RowFailure(rowError(ctx, l.row, undefined, err.code === 'NOT_FOUND' ? 'UNKNOWN_ASSOCIATION_RECORD_ID' : err.code, err.message));
     }
   }
+  return made;
+}
 
-  // R18: new contacts, and contacts whose email changed, get the company of their domain
-  if (ctx.autoDomain.associate) {
-    const contacts = [...targets].filter((t) => t.type.typeId === CONTACT && (t.kind === 'new' ? t.properties.email : t.properties?.email && t.properties.email !== t.record.properties.email));
-    for (const t of contacts) {
-      const email = t.kind === 'new' ? t.properties.email : t.properties!.email;
-      try {
-        const done = await tx.transaction((sp) => autoAssociateContact(sp as Tx, { workspaceId: ws, plan: ctx.plan, actor: { source: 'AUTO_DOMAIN', sourceId: ctx.importId } }, { id: idOf(t), email }, ctx.autoDomain));
-        if (done?.associated) result.associations++;
-        if (done?.createdCompany) {
-          add(result.created, 'companies');
-          // undo archives it with the import's own records
-          await tx.insert(importRecords).values({ workspaceId: ws, importId: ctx.importId, recordId: done.companyId, action: 'CREATED', row: rowOf(t), rowHash: '' }).onConflictDoNothing();
-        }
-      } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
-        // the contact itself is fine; its company by domain is refused (a limit): say so
-        result.errors.push(rowError(ctx, rowOf(t), undefined, err.code, `Automatic association by domain: ${err.message}`));
+/**
+ * Phase 7 (R18): new contacts, and contacts whose email changed, get the company of their domain,
+ * each in a savepoint of its own: a refusal there (a limit) is a row error, the contact stays.
+ */
+async function associateByDomain(tx: Tx, ctx: ImportContext, recs: BatchRecords): Promise<{ associations: number; companies: number; errors: RowError[] }> {
+  const ws = ctx.workspaceId;
+  const out = { associations: 0, companies: 0, errors: [] as RowError[] };
+  const contacts = recs.all.filter((t) => t.type.typeId === CONTACT && (t.kind === 'new' ? t.properties.email : t.properties?.email && t.properties.email !== t.record.properties.email));
+  for (const t of contacts) {
+    const email = t.kind === 'new' ? t.properties.email : t.properties!.email;
+    try {
+      const done = await tx.transaction((sp) => autoAssociateContact(sp as Tx, { workspaceId: ws, plan: ctx.plan, actor: { source: 'AUTO_DOMAIN', sourceId: ctx.importId } }, { id: idOf(t), email }, ctx.autoDomain));
+      if (done?.associated) out.associations++;
+      if (done?.createdCompany) {
+        out.companies++;
+        // undo archives it with the import's own records
+        await tx.insert(importRecords).values({ workspaceId: ws, importId: ctx.importId, recordId: done.companyId, action: 'CREATED', row: recs.rowOf(t), rowHash: '' }).onConflictDoNothing();
       }
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      // the contact itself is fine; its company by domain is refused (a limit): say so
+      out.errors.push(rowError(ctx, recs.rowOf(t), undefined, err.code, `Automatic association by domain: ${err.message}`));
     }
   }
-  result.keyless = [...keyless];
-  return result;
+  return out;
+}
+
+/**
+ * Writes a batch of planned rows in the caller's transaction, phase by phase (see above): matching
+ * (R17), records created and updated in a few statements, associations (labels by name, R14) with
+ * source IMPORT. A refusal found before writing is answered as a row error; one found while
+ * writing throws RowFailure, and the caller redoes the batch row by row.
+ */
+async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Prior): Promise<BatchResult> {
+  const look = await Lookups.read(tx, ctx, plans, prior);
+  const matched = await matchRows(tx, ctx, plans, look, prior);
+  const recs = batchRecords(matched.accepted);
+  checkRecords(ctx, recs);
+  const { created, updated, keylessParts } = await writeRecords(tx, ctx, recs, matched, look);
+  await recordUpdates(tx, ctx, recs.changed);
+  const associations = await writeAssociations(tx, ctx, matched.accepted);
+  const byDomain = ctx.autoDomain.associate ? await associateByDomain(tx, ctx, recs) : { associations: 0, companies: 0, errors: [] };
+  if (byDomain.companies > 0) add(created, 'companies', byDomain.companies);
+  return {
+    created,
+    updated,
+    associations: associations + byDomain.associations,
+    errors: [...matched.errors, ...byDomain.errors],
+    keyless: [...matched.keyless],
+    keylessParts,
+  };
 }
 
 function merge(into: BatchResult, from: BatchResult): void {

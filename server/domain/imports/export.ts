@@ -1,7 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { type DbOrTx, rowsOf } from '../../db/client.ts';
+import { z } from 'zod';
+import type { DbOrTx } from '../../db/client.ts';
+import { col, parseRows } from '../../db/rows.ts';
 import { typesBetween } from '../association-types.ts';
 import type { ObjectType } from '../object-types.ts';
+
+const keyRow = z.object({ k: col.text });
+const recordRow = z.object({ id: col.id, properties: col.properties });
+const linkedRow = z.object({ from_id: col.id, to_id: col.id, type_ids: z.array(col.id), properties: col.properties });
 
 /** A CSV cell as RFC 4180 writes it (quoted when it must be); the value itself is never changed. */
 function cell(value: string): string {
@@ -17,7 +23,9 @@ function cell(value: string): string {
  */
 export async function* exportCsv(db: DbOrTx, workspaceId: string, type: ObjectType, withType?: ObjectType): AsyncGenerator<string> {
   const keysOf = async (t: ObjectType) =>
-    rowsOf<{ k: string }>(
+    parseRows(
+      'export: property names',
+      keyRow,
       await db.execute(sql`select distinct jsonb_object_keys(properties) as k from records where workspace_id = ${workspaceId} and type_id = ${t.typeId} and archived_at is null and merged_into is null order by 1`),
     ).map((r) => r.k);
   const mainKeys = await keysOf(type);
@@ -29,25 +37,26 @@ export async function* exportCsv(db: DbOrTx, workspaceId: string, type: ObjectTy
   if (withType) for (const t of await typesBetween(db, workspaceId, type.typeId, withType.typeId)) labels.set(t.typeId, t.label);
   let after = 0;
   for (;;) {
-    const page = rowsOf<{ id: number; properties: Record<string, string | null> }>(
+    const page = parseRows(
+      'export: a page of records',
+      recordRow,
       await db.execute(sql`select id, properties from records where workspace_id = ${workspaceId} and type_id = ${type.typeId} and archived_at is null and merged_into is null and id > ${after} order by id limit 500`),
-    ).map((r) => ({ ...r, id: Number(r.id) }));
+    );
     if (page.length === 0) return;
     after = page.at(-1)!.id;
     const linked = new Map<number, Array<{ id: number; properties: Record<string, string | null>; typeIds: number[] }>>();
     if (withType) {
       const ids = `{${page.map((r) => r.id).join(',')}}`;
-      const rows = rowsOf<{ from_id: number; to_id: number; type_ids: number[]; properties: Record<string, string | null> }>(
+      const rows = parseRows(
+        'export: associated records of a page',
+        linkedRow,
         await db.execute(sql`
           select a.from_id, a.to_id, array_agg(a.type_id order by a.type_id) as type_ids, r.properties
           from associations a join records r on r.workspace_id = a.workspace_id and r.id = a.to_id
           where a.workspace_id = ${workspaceId} and a.from_id = any(${ids}::bigint[]) and a.to_type = ${withType.typeId} and r.archived_at is null and r.merged_into is null
           group by a.from_id, a.to_id, r.properties order by a.from_id, a.to_id`),
       );
-      for (const r of rows) {
-        const from = Number(r.from_id);
-        linked.set(from, [...(linked.get(from) ?? []), { id: Number(r.to_id), properties: r.properties, typeIds: r.type_ids.map(Number) }]);
-      }
+      for (const r of rows) linked.set(r.from_id, [...(linked.get(r.from_id) ?? []), { id: r.to_id, properties: r.properties, typeIds: r.type_ids }]);
     }
     let out = '';
     for (const record of page) {

@@ -1,9 +1,10 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { autoDomainJobView, ImportView } from '../../../shared/imports.ts';
 import type { ImportError, ImportOptions, MappingPreview, MappingPreviewBody } from '../../../shared/imports.ts';
 import { LIMITS } from '../../../shared/plans.ts';
-import { type Db, type DbOrTx, rowsOf } from '../../db/client.ts';
+import type { Db, DbOrTx } from '../../db/client.ts';
+import { col, parseRows } from '../../db/rows.ts';
 import { type ImportJobOptions, importChunks, importErrors, importJobs } from '../../db/schema/index.ts';
 import type { Actor } from '../../env.ts';
 import { ApiError } from '../../errors.ts';
@@ -331,10 +332,14 @@ export async function* errorsCsv(db: DbOrTx, workspaceId: string, id: string): A
   }
 }
 
+const listedJob = z.object({ id: col.text, state: col.text, file_name: col.textOrNull, created_at: col.timestamp });
+
 /** Jobs of a workspace, newest first (for listings). */
 export async function listImports(db: DbOrTx, workspaceId: string): Promise<Array<{ id: string; state: string; fileName: string | null; createdAt: string }>> {
-  const rows = rowsOf<{ id: string; state: string; file_name: string | null; created_at: string | Date }>(
+  const rows = parseRows(
+    'imports: list',
+    listedJob,
     await db.execute(sql`select id, state, file_name, created_at from import_jobs where workspace_id = ${workspaceId} and kind = 'import' order by created_at desc limit 100`),
   );
-  return rows.map((r) => ({ id: r.id, state: r.state, fileName: r.file_name, createdAt: new Date(r.created_at).toISOString() }));
+  return rows.map((r) => ({ id: r.id, state: r.state, fileName: r.file_name, createdAt: r.created_at.toISOString() }));
 }

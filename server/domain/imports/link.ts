@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
+import { z } from 'zod';
 import { type AssociationTypeDef, hubspotPrimaryType } from '../../../shared/association-types.ts';
 import { COMPANY, CONTACT } from '../../../shared/objects.ts';
-import { rowsOf, type Tx } from '../../db/client.ts';
+import type { Tx } from '../../db/client.ts';
+import { col, parseRows } from '../../db/rows.ts';
 import { ApiError } from '../../errors.ts';
 import { defaultType } from '../association-types.ts';
 import { type Edge, type HistoryRow, type WriteContext, writeEdges } from '../associations/write.ts';
@@ -29,6 +31,10 @@ export interface LinkPair {
   detail?: string;
 }
 
+const lockedRow = z.object({ id: col.id, type_id: col.text, properties: col.properties });
+const edgeRow = z.object({ from_id: col.id, to_id: col.id, type_id: col.id });
+const countRow = z.object({ from_id: col.id, to_type: col.text, type_id: col.id, n: col.id });
+
 export type LinkOutcome = { ok: true; made: boolean } | { ok: false; error: ApiError };
 
 /**
@@ -49,20 +55,26 @@ export async function linkUnlabeled(tx: Tx, ctx: WriteContext, pairs: LinkPair[]
   if (ids.length > 0) {
     // lock in id order (as every writer does), one array parameter for all ids
     const idArray = sql`${`{${ids.map((id) => Math.trunc(id)).join(',')}}`}::bigint[]`;
-    const locked = rowsOf<{ id: number; type_id: string; properties: Record<string, string | null> }>(
+    const locked = parseRows(
+      'link: records of the pairs, locked',
+      lockedRow,
       await tx.execute(sql`select id, type_id, properties from records where workspace_id = ${ws} and id = any(${idArray})
         and archived_at is null and merged_into is null order by id for update`),
     );
-    for (const r of locked) records.set(Number(r.id), { ...r, id: Number(r.id) });
+    for (const r of locked) records.set(r.id, r);
     // a fresh record has no edges yet, so only pairs of two records read here can exist already
-    const edges = rowsOf<{ from_id: number; to_id: number; type_id: number }>(
+    const edges = parseRows(
+      'link: edges between the records',
+      edgeRow,
       await tx.execute(sql`select from_id, to_id, type_id from associations where workspace_id = ${ws} and from_id = any(${idArray}) and to_id = any(${idArray})`),
     );
-    for (const e of edges) existing.add(`${Number(e.from_id)}>${Number(e.to_id)}#${Number(e.type_id)}`);
-    const counted = rowsOf<{ from_id: number; to_type: string; type_id: number; n: number }>(
+    for (const e of edges) existing.add(`${e.from_id}>${e.to_id}#${e.type_id}`);
+    const counted = parseRows(
+      'link: association counts of the records',
+      countRow,
       await tx.execute(sql`select from_id, to_type, type_id, count(*)::int as n from associations where workspace_id = ${ws} and from_id = any(${idArray}) group by 1, 2, 3`),
     );
-    for (const c of counted) counts.set(`${Number(c.from_id)}>${c.to_type}#${Number(c.type_id)}`, Number(c.n));
+    for (const c of counted) counts.set(`${c.from_id}>${c.to_type}#${c.type_id}`, c.n);
   }
   const countOf = (id: number, toType: string, typeId: number) => counts.get(`${id}>${toType}#${typeId}`) ?? 0;
   const bump = (id: number, toType: string, typeId: number) => counts.set(`${id}>${toType}#${typeId}`, countOf(id, toType, typeId) + 1);

@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { type DbOrTx, rowsOf } from '../../db/client.ts';
+import { z } from 'zod';
+import type { DbOrTx } from '../../db/client.ts';
+import { col, parseRow } from '../../db/rows.ts';
 
 /**
  * What is kept of an uploaded file, and for how long (issue 13; docs/hostile-input.md). An import's
@@ -31,13 +33,17 @@ export interface SweepResult {
   expiredFiles: number;
 }
 
+const countRow = z.object({ n: col.id });
+
 const interval = (ms: number) => sql`make_interval(secs => ${ms / 1000}::double precision)`;
 
 /** Deletes the pieces of uploads that never became a job, and the files of imports ended longer ago than the retention. */
 export async function sweepImportFiles(db: DbOrTx, options: SweepOptions = {}): Promise<SweepResult> {
   const retention = options.fileRetentionMs ?? RETENTION_DEFAULTS.fileRetentionMs;
   const grace = options.orphanGraceMs ?? RETENTION_DEFAULTS.orphanGraceMs;
-  const orphans = rowsOf<{ n: number }>(
+  const orphans = parseRow(
+    'import files: orphan uploads swept',
+    countRow,
     await db.execute(sql`
       with dead as (
         select c.workspace_id, c.import_id from import_chunks c
@@ -49,7 +55,9 @@ export async function sweepImportFiles(db: DbOrTx, options: SweepOptions = {}): 
       )
       select count(distinct (workspace_id, import_id))::int as n from gone`),
   );
-  const expired = rowsOf<{ n: number }>(
+  const expired = parseRow(
+    'import files: expired files swept',
+    countRow,
     await db.execute(sql`
       with ended as (
         select workspace_id, id from import_jobs
@@ -60,5 +68,5 @@ export async function sweepImportFiles(db: DbOrTx, options: SweepOptions = {}): 
       )
       select count(distinct (workspace_id, import_id))::int as n from gone`),
   );
-  return { orphanUploads: Number(orphans[0]?.n ?? 0), expiredFiles: Number(expired[0]?.n ?? 0) };
+  return { orphanUploads: orphans.n, expiredFiles: expired.n };
 }

@@ -1,7 +1,9 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import { CONTACT } from '../../../shared/objects.ts';
 import type { Plan } from '../../../shared/plans.ts';
-import { type Db, rowsOf, type Tx, writesAreSerial } from '../../db/client.ts';
+import { type Db, type Tx, writesAreSerial } from '../../db/client.ts';
+import { col, parseRow, parseRows } from '../../db/rows.ts';
 import { type ImportJobOptions, importErrors, importJobs, importRecords, workspaces } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
 import { type ActorRef, withActor } from '../audit.ts';
@@ -38,6 +40,11 @@ function defaultBatch(db: Db): number {
   return writesAreSerial(db) ? 500 : 2000;
 }
 const DEFAULT_LEASE_MS = 15_000;
+
+const madeRow = z.object({ id: col.id, properties: col.properties });
+const contactRow = z.object({ id: col.id, email: col.textOrNull });
+const countRow = z.object({ n: col.id });
+const candidateRow = z.object({ workspace_id: col.text, id: col.text });
 
 /** Another runner moved the job on: this one lets go of it. */
 class JobLost extends Error {}
@@ -228,11 +235,13 @@ async function importSteps(db: Db, job: JobRow, plan: Plan, settings: Record<str
     for (const r of done) if (!ctx.keyless.has(r.hash)) ctx.keyless.set(r.hash, r.row);
     if (ctx.second) {
       // and the second-object records it created, by their values (a keyless one is found by them)
-      const made = rowsOf<{ id: number; properties: Record<string, string | null> }>(
+      const made = parseRows(
+        'import: keyless second-object records it created',
+        madeRow,
         await db.execute(sql`select r.id, r.properties from import_records i join records r on r.workspace_id = i.workspace_id and r.id = i.record_id
           where i.workspace_id = ${job.workspaceId} and i.import_id = ${job.id} and i.action = 'CREATED' and r.type_id = ${ctx.second.typeId}`),
       );
-      for (const r of made) ctx.keylessParts.set(partDigest(ctx.second.typeId, r.properties), Number(r.id));
+      for (const r of made) ctx.keylessParts.set(partDigest(ctx.second.typeId, r.properties), r.id);
     }
   }
   // the file is read once, from the first record not done yet; reads run outside the batch's transaction
@@ -262,11 +271,13 @@ async function importSteps(db: Db, job: JobRow, plan: Plan, settings: Record<str
 function autoDomainSteps(db: Db, job: JobRow, plan: Plan, settings: Record<string, unknown>, size: number): Step {
   const auto = autoDomainSettings({ ...settings, autoAssociateCompaniesByDomain: true });
   return { read: async () => true, apply: async (tx, locked) => {
-    const contacts = rowsOf<{ id: number; email: string | null }>(
+    const contacts = parseRows(
+      'auto-domain: the next contacts',
+      contactRow,
       await tx.execute(sql`select id, properties->>'email' as email from records
         where workspace_id = ${job.workspaceId} and type_id = ${CONTACT} and id > ${locked.cursor} and archived_at is null and merged_into is null
         order by id limit ${size}`),
-    ).map((c) => ({ ...c, id: Number(c.id) }));
+    );
     if (contacts.length === 0) return null;
     const out: StepResult = { rows: contacts.length, cursor: contacts.at(-1)!.id, created: {}, updated: {}, associations: 0, errors: [] };
     for (const c of contacts) {
@@ -286,10 +297,12 @@ function autoDomainSteps(db: Db, job: JobRow, plan: Plan, settings: Record<strin
 
 /** Queues the auto-domain pass over a workspace's existing contacts; answers its id. */
 export async function startAutoDomainJob(db: Db, workspaceId: string): Promise<{ id: string }> {
-  const [count] = rowsOf<{ n: number }>(
+  const count = parseRow(
+    'auto-domain: contacts to go through',
+    countRow,
     await db.execute(sql`select count(*)::int as n from records where workspace_id = ${workspaceId} and type_id = ${CONTACT} and archived_at is null and merged_into is null`),
   );
-  const [row] = await db.insert(importJobs).values({ workspaceId, kind: 'auto_domain', rowsTotal: Number(count?.n ?? 0) }).returning({ id: importJobs.id });
+  const [row] = await db.insert(importJobs).values({ workspaceId, kind: 'auto_domain', rowsTotal: count.n }).returning({ id: importJobs.id });
   return { id: row!.id };
 }
 
@@ -357,7 +370,9 @@ export class JobRunner {
   }
 
   async #next(): Promise<JobRow | null> {
-    const [candidate] = rowsOf<{ workspace_id: string; id: string }>(
+    const [candidate] = parseRows(
+      'import jobs: the next to run',
+      candidateRow,
       await this.#db.execute(sql`select workspace_id, id from import_jobs
         where state in ('queued', 'running') and (lease_until is null or lease_until < now()) order by created_at limit 1`),
     );
