@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { type ErrorBody, type ErrorCode, errorCategory, errorStatus } from '../shared/errors.ts';
+import { type ErrorBody, type ErrorCode, errorStatus } from '../shared/errors.ts';
 import { isRetryable, transactionConflict } from './db/transaction.ts';
+import { errorBodyOf } from './envelope.ts';
 
 export interface ErrorDetail {
   message: string;
@@ -38,19 +39,6 @@ export class ApiError extends Error {
   get status(): number {
     return errorStatus[this.code];
   }
-}
-
-export function errorBodyOf(err: ApiError, correlationId: string = crypto.randomUUID()): ErrorBody {
-  return {
-    status: 'error',
-    message: err.message,
-    category: errorCategory[err.code],
-    subCategory: err.code,
-    correlationId,
-    errors: err.errors.length > 0 ? err.errors : [{ message: err.message, code: err.code }],
-    ...(err.context ? { context: err.context } : {}),
-    ...err.fields,
-  };
 }
 
 /** Where an error happened, for the log line of an unexpected one. */

@@ -1,10 +1,10 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { errorCategory } from '../../shared/errors.ts';
 import { CONTACT } from '../../shared/objects.ts';
 import { LIMITS } from '../../shared/plans.ts';
 import type { BatchError, PropertiesInput } from '../../shared/records.ts';
 import { type Db, rowsOf, type Tx } from '../db/client.ts';
 import { records } from '../db/schema/index.ts';
+import { batchErrorOf } from '../envelope.ts';
 import { ApiError } from '../errors.ts';
 import type { WriteContext } from './associations.ts';
 import { autoAssociateManyOnWrite } from './auto-domain.ts';
@@ -45,18 +45,10 @@ export function checkBatchSize(count: number): void {
   }
 }
 
-/** A per-input failure in HubSpot's StandardError shape; anything but an ApiError is a bug and is rethrown. */
-export function batchErrorOf(err: unknown, context: Record<string, string[]>): BatchError {
+/** A refused input as its batch answer reports it; anything but an ApiError is a bug and is rethrown. */
+function inputError(err: unknown, context: Record<string, string[]>): BatchError {
   if (!(err instanceof ApiError)) throw err;
-  return {
-    status: 'error',
-    category: errorCategory[err.code],
-    subCategory: err.code,
-    message: err.message,
-    context: { ...context, ...err.context },
-    errors: err.errors,
-    links: {},
-  };
+  return batchErrorOf(err, context);
 }
 
 interface Pending<T> {
@@ -75,7 +67,7 @@ async function oneByOne<P extends Pending<unknown>>(tx: Tx, list: P[], step: (sp
     try {
       out.set(p.index, await tx.transaction((sp) => step(sp, p)));
     } catch (err) {
-      errors.push(batchErrorOf(err, { index: [String(p.index)] }));
+      errors.push(inputError(err, { index: [String(p.index)] }));
     }
   }
 }
@@ -95,12 +87,12 @@ async function refuseDuplicateEmails<P extends Pending<unknown>>(db: Db, workspa
     const owner = owners.get(email);
     const earlier = seen.get(email);
     if (owner !== undefined && owner !== targetOf?.(p)) {
-      errors.push(batchErrorOf(duplicateContact(owner, p.where), { index: [String(p.index)] }));
+      errors.push(inputError(duplicateContact(owner, p.where), { index: [String(p.index)] }));
       return false;
     }
     if (earlier !== undefined) {
       const err = new ApiError('CONFLICT', `inputs[${p.index}] has the same email as inputs[${earlier}]`, { errors: [{ message: 'email repeated in this batch', in: `${p.where}.properties.email` }] });
-      errors.push(batchErrorOf(err, { index: [String(p.index)] }));
+      errors.push(inputError(err, { index: [String(p.index)] }));
       return false;
     }
     seen.set(email, p.index);
@@ -123,7 +115,7 @@ export async function batchCreate(db: Db, ctx: WriteContext, type: ObjectType, i
     try {
       pending.push({ index, where, item, properties: newRecordProperties(ctx, type, item, where) });
     } catch (err) {
-      errors.push(batchErrorOf(err, { index: [String(index)] }));
+      errors.push(inputError(err, { index: [String(index)] }));
     }
   });
   pending = await refuseDuplicateEmails(db, ctx.workspaceId, type, pending, errors);
@@ -194,7 +186,7 @@ export async function batchRead(db: Db, workspaceId: string, type: ObjectType, i
     const err = new ApiError('NOT_FOUND', `Could not get some ${type.name} records, they may be deleted or not exist. Check that ids are valid.`, {
       errors: missing.map((id) => ({ message: `no ${type.name} record with id ${id}`, in: 'inputs' })),
     });
-    errors.push(batchErrorOf(err, { ids: missing }));
+    errors.push(inputError(err, { ids: missing }));
   }
   return { rows, errors };
 }
@@ -217,7 +209,7 @@ export async function batchUpdate(db: Db, ctx: WriteContext, type: ObjectType, i
   const failed = new Set<number>();
   const fail = (index: number, err: unknown) => {
     failed.add(index);
-    errors.push(batchErrorOf(err, { index: [String(index)] }));
+    errors.push(inputError(err, { index: [String(index)] }));
   };
   const targets = new Map<number, RecordRow>();
   const byIdProperty = Map.groupBy(inputs.map((item, index) => ({ item, index })), (x) => x.item.idProperty ?? 'hs_object_id');
