@@ -160,7 +160,7 @@ async function domainSet(tx: DbOrTx, wsId: string, source: number, target: strin
       from records r where r.workspace_id = ${wsId} and r.id = ${source}`),
   );
   if (!src) return [];
-  const domains = sourceDomains(src);
+  const domains = sourceDomains({ ...src, contact_emails: src.contact_emails ?? [], company_domains: src.company_domains ?? [] });
   if (domains.length === 0) return [];
   const exact = JSON.stringify(domains.map((d) => d.exact));
   const registrable = JSON.stringify(domains.map((d) => d.registrable ?? d.exact));
