@@ -1,8 +1,10 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import { CONTACT } from '../../shared/objects.ts';
 import { LIMITS } from '../../shared/plans.ts';
 import type { BatchError, PropertiesInput } from '../../shared/records.ts';
-import { type Db, rowsOf, type Tx } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
+import { col, parseRows } from '../db/rows.ts';
 import { records } from '../db/schema/index.ts';
 import { batchErrorOf } from '../envelope.ts';
 import { ApiError } from '../errors.ts';
@@ -155,7 +157,7 @@ export async function batchCreate(db: Db, ctx: WriteContext, type: ObjectType, i
 
 /** Inserts records in one statement; ids are drawn first so each row is matched to its input. */
 async function insertMany(tx: Tx, workspaceId: string, type: ObjectType, list: Array<Record<string, string>>): Promise<RecordRow[]> {
-  const ids = rowsOf<{ id: number | string }>(await tx.execute(sql`select nextval('record_ids') as id from generate_series(1, ${list.length})`)).map((r) => Number(r.id));
+  const ids = parseRows('batch create: record ids', z.object({ id: col.id }), await tx.execute(sql`select nextval('record_ids') as id from generate_series(1, ${list.length})`)).map((r) => r.id);
   const rows = await tx
     .insert(records)
     .values(list.map((properties, i) => ({ workspaceId, id: ids[i]!, typeId: type.typeId, properties })))

@@ -4,7 +4,7 @@ import { describeRoute, resolver } from 'hono-openapi';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { changesQuery } from '../../shared/history.ts';
-import { rowsOf } from '../db/client.ts';
+import { col, parseRow } from '../db/rows.ts';
 import { type ChangeCursor, formatCursor, parseCursor, readChanges } from '../domain/history/changes.ts';
 import { nextWrite } from '../domain/history/live.ts';
 import type { AppEnv } from '../env.ts';
@@ -57,8 +57,8 @@ export function changeStreamRoutes(options: ChangeStreamOptions = {}) {
       async (c) => {
         const auth = c.get('auth');
         // as a statement of its own: the watermark's lock is held to the end of its transaction
-        const [row] = rowsOf<{ w: number | string | null }>(await c.get('db').execute(sql`select change_feed_watermark(${auth.workspaceId}) as w`));
-        return c.json({ after: formatCursor({ seq: Number(row?.w ?? 0), id: null }) }, 200);
+        const { w } = parseRow('changes: the watermark', z.object({ w: col.idOrNull }), await c.get('db').execute(sql`select change_feed_watermark(${auth.workspaceId}) as w`));
+        return c.json({ after: formatCursor({ seq: w ?? 0, id: null }) }, 200);
       },
     )
     .get(
