@@ -46,7 +46,7 @@ export async function currentAssociations(db: DbOrTx, workspaceId: string, type:
   const ws = workspaceId;
   const row = parseRow(
     'history: associations now',
-    z.object({ found: col.bool, edges: col.list(z.object({ to_type: col.text, to_id: col.id, type_id: col.id })) }),
+    z.object({ found: col.bool, edges: col.list(z.object({ to_type: col.text, to_id: col.jsonId, type_id: col.jsonId })) }),
     await db.execute(sql`
       select exists (select 1 from records where workspace_id = ${ws} and id = ${id} and type_id = ${type.typeId}) as found,
         (select json_agg(json_build_object('to_type', to_type, 'to_id', to_id, 'type_id', type_id)) from associations

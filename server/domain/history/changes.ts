@@ -67,21 +67,22 @@ async function refreshWatermark(db: DbOrTx, workspaceId: string): Promise<number
   return w;
 }
 
+/** One event of a feed page (JSON: a page holds up to 1,001). */
 const changeEvent = z.object({
-  seq: col.id,
-  id: col.id,
-  committed_at: col.timestampOrNull,
+  seq: col.jsonId,
+  id: col.jsonId,
+  committed_at: col.jsonTimestamp.nullable(),
   kind: z.enum(['association', 'record']),
   /** The history row and its actor, read in one lookup. */
   entry: z.object({ row: entryRow, actor: auditActor.nullable() }).nullable(),
   record: z
     .object({
       action: recordAction,
-      occurred_at: col.timestamp,
+      occurred_at: col.jsonTimestamp,
       object_type_name: col.text,
-      object_id: col.id,
+      object_id: col.jsonId,
       properties: col.properties.nullable(),
-      merged_into: col.idOrNull,
+      merged_into: col.jsonId.nullable(),
       source: col.textOrNull,
       actor: auditActor.nullable(),
     })

@@ -16,21 +16,21 @@ export function recordLink(typeName: string, id: number | string): string {
   return `/crm/v3/objects/${typeName}/${id}`;
 }
 
-/** A history row as `entryJsonSql` builds it (json, so its timestamp arrives as a string). */
+/** A history row as `entryJsonSql` builds it: JSON, and a history page or a feed page holds many. */
 export const entryRow = z.object({
-  id: col.id,
+  id: col.jsonId,
   action: historyAction,
   source: historySource,
-  source_user_id: col.idOrNull,
+  source_user_id: col.jsonId.nullable(),
   source_user_name: col.textOrNull,
   source_id: col.textOrNull,
-  occurred_at: col.timestamp,
+  occurred_at: col.jsonTimestamp,
   from_type_name: col.text,
-  from_id: col.id,
+  from_id: col.jsonId,
   to_type_name: col.text,
-  to_id: col.id,
+  to_id: col.jsonId,
   to_name: col.textOrNull,
-  type_id: col.id,
+  type_id: col.jsonId,
   label: col.textOrNull,
   detail: col.textOrNull,
   /** DELETED only: the labels the association had just before. */

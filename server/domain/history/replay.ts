@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { historyAction } from '../../../shared/history.ts';
 import { col } from '../../db/rows.ts';
 
-/** What replaying needs of a history row (one direction, seen from `from`). */
+/** What replaying needs of a history row (one direction, seen from `from`), as JSON: a record's whole history. */
 export const replayRow = z.object({
   action: historyAction,
   to_type: col.text,
-  to_id: col.id,
-  type_id: col.id,
+  to_id: col.jsonId,
+  type_id: col.jsonId,
   label: col.textOrNull,
   to_name: col.textOrNull,
 });

@@ -11,8 +11,8 @@ import { defaultType, findType } from '../association-types.ts';
 import { entriesByTx } from './entries.ts';
 import { replay, replayRow } from './replay.ts';
 
-/** A history row with its commit position; it is also what replaying reads. */
-const historyRow = replayRow.extend({ id: col.id, from_type: col.text, from_id: col.id, tx_key: col.id, seq: col.id });
+/** A history row with its commit position, as columns; it is also what replaying reads. */
+const historyRow = replayRow.extend({ id: col.id, from_type: col.text, from_id: col.id, to_id: col.id, type_id: col.id, tx_key: col.id, seq: col.id });
 type Row = z.output<typeof historyRow>;
 
 const REMOVES: HistoryAction[] = ['LABEL_REMOVED', 'PRIMARY_UNSET'];
