@@ -1,6 +1,6 @@
+import { z } from 'zod';
 import { COMPANY, CONTACT } from '../../../shared/objects.ts';
 import type { Recommendation } from '../../../shared/recommendations.ts';
-import { z } from 'zod';
 import type { DbOrTx } from '../../db/client.ts';
 import { col, parseRows } from '../../db/rows.ts';
 import { ApiError } from '../../errors.ts';
