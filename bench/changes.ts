@@ -20,7 +20,8 @@ import { serve } from '@hono/node-server';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { createApp } from '../server/app.ts';
-import { type Database, openDatabase, rowsOf } from '../server/db/client.ts';
+import { type Database, openDatabase } from '../server/db/client.ts';
+import { rowsOf } from '../test/helpers/raw-rows.ts';
 import { bootstrapInstance } from '../server/domain/workspaces.ts';
 import { int, markdownTable, ms, summarize } from './stats.ts';
 

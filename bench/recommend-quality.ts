@@ -17,7 +17,8 @@
  */
 import { sql } from 'drizzle-orm';
 import { COMPANY, CONTACT, DEAL, TICKET } from '../shared/objects.ts';
-import { type DbOrTx, openDatabase, rowsOf, type Tx } from '../server/db/client.ts';
+import { type DbOrTx, openDatabase, type Tx } from '../server/db/client.ts';
+import { rowsOf } from '../test/helpers/raw-rows.ts';
 import { resolveObjectType } from '../server/domain/object-types.ts';
 import type { Scope } from '../server/domain/recommendations/access.ts';
 import { recommendForRecord, sourceDomains } from '../server/domain/recommendations/record.ts';
@@ -160,7 +161,7 @@ async function domainSet(tx: DbOrTx, wsId: string, source: number, target: strin
       from records r where r.workspace_id = ${wsId} and r.id = ${source}`),
   );
   if (!src) return [];
-  const domains = sourceDomains(src);
+  const domains = sourceDomains({ ...src, contact_emails: src.contact_emails ?? [], company_domains: src.company_domains ?? [] });
   if (domains.length === 0) return [];
   const exact = JSON.stringify(domains.map((d) => d.exact));
   const registrable = JSON.stringify(domains.map((d) => d.registrable ?? d.exact));

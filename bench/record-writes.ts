@@ -72,13 +72,15 @@ async function side(label: string, root: string): Promise<Side> {
     };
   }
   const boot = await bootstrapInstance(database.db, { plan: 'enterprise' });
-  const app = createApp({ db: database.db, tokenCacheMs: 60_000 });
+  // no request budget: the bench sends far more than an app token may in 10 s
+  const app = createApp({ db: database.db, tokenCacheMs: 60_000, rateLimits: { app: 0, user: 0 } });
   const call = async (method: string, path: string, token: string, body?: unknown) => {
     const res = await app.request(path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
     if (res.status >= 300) throw new Error(`${label} ${method} ${path}: ${res.status} ${await res.text()}`);
     return res.json();
   };
-  const appToken = (await call('POST', '/api/tokens', boot.token, { name: 'bench app' })).token as string;
+  // an app token holds only the scopes it is given (server/permissions.ts)
+  const appToken = (await call('POST', '/api/tokens', boot.token, { name: 'bench app', scopes: ['crm.objects.contacts.read', 'crm.objects.contacts.write'] })).token as string;
   return { label, database, call, user: boot.token, app: appToken, cleanup };
 }
 

@@ -2,8 +2,10 @@ import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Db } from './db/client.ts';
 import type { AppEnv } from './env.ts';
-import { onError } from './errors.ts';
+import { errorBodyOf } from './envelope.ts';
+import { ApiError, onError } from './errors.ts';
 import { actorScope } from './middleware/actor.ts';
+import { changeNotifier } from './middleware/change-notifier.ts';
 import { bearerAuth, TokenCache, WrongTokenThrottle, type WrongTokenThrottleOptions } from './middleware/auth.ts';
 import { authorize } from './middleware/authorize.ts';
 import { jsonBodyLimit } from './middleware/body-limit.ts';
@@ -15,7 +17,7 @@ import { storableText } from './middleware/storable-text.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { associationRoutes, associationSchemaRoutes } from './routes/associations.ts';
 import { auditRoutes } from './routes/audit.ts';
-import { changeNotifier, changeStreamRoutes } from './routes/changes-stream.ts';
+import { changeStreamRoutes } from './routes/changes-stream.ts';
 import { companionRoutes } from './routes/companion.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { historyRoutes } from './routes/history.ts';
@@ -132,7 +134,7 @@ export function createApp(options: AppOptions) {
 
   const app = new Hono<AppEnv>().route('/', api).route('/', docsRoutes(api));
   app.onError(onError);
-  app.notFound((c) => c.json({ status: 'error', message: `No route for ${c.req.method} ${c.req.path}`, category: 'OBJECT_NOT_FOUND', subCategory: 'NOT_FOUND', correlationId: crypto.randomUUID(), errors: [{ message: 'unknown route', in: 'path' }] }, 404));
+  app.notFound((c) => c.json(errorBodyOf(new ApiError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`, { errors: [{ message: 'unknown route', in: 'path' }] })), 404));
   return app;
 }
 

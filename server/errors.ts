@@ -1,18 +1,13 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { type ErrorBody, type ErrorCode, errorCategory, errorStatus } from '../shared/errors.ts';
-import { isRetryable, transactionConflict } from './db/transaction.ts';
+import { type ErrorBody, type ErrorCode, errorStatus } from '../shared/errors.ts';
+import { isRetryable } from './db/retryable.ts';
+import { type EnvelopeError, type ErrorDetail, errorBodyOf } from './envelope.ts';
 
-export interface ErrorDetail {
-  message: string;
-  /** Where the problem is: a JSON path (`inputs[3].to.id`), a query parameter, a header. */
-  in?: string;
-  code?: string;
-  context?: Record<string, string[]>;
-}
+export type { ErrorDetail };
 
 /** The one error type of the API. `code` decides the HTTP status and HubSpot category. */
-export class ApiError extends Error {
+export class ApiError extends Error implements EnvelopeError {
   readonly code: ErrorCode;
   readonly errors: ErrorDetail[];
   readonly context: Record<string, string[]> | undefined;
@@ -38,19 +33,6 @@ export class ApiError extends Error {
   get status(): number {
     return errorStatus[this.code];
   }
-}
-
-export function errorBodyOf(err: ApiError, correlationId: string = crypto.randomUUID()): ErrorBody {
-  return {
-    status: 'error',
-    message: err.message,
-    category: errorCategory[err.code],
-    subCategory: err.code,
-    correlationId,
-    errors: err.errors.length > 0 ? err.errors : [{ message: err.message, code: err.code }],
-    ...(err.context ? { context: err.context } : {}),
-    ...err.fields,
-  };
 }
 
 /** Where an error happened, for the log line of an unexpected one. */
@@ -109,4 +91,14 @@ export function onError(err: unknown, c: Context): Response {
   const apiError = toApiError(err, { route: `${c.req.method} ${c.req.routePath}`, correlationId });
   for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
   return c.json(errorBodyOf(apiError, correlationId), apiError.status as 400);
+}
+
+/** How often a transaction runs before the caller gets 409 TRANSACTION_CONFLICT (server/db/transaction.ts). */
+export const TRANSACTION_ATTEMPTS = 5;
+
+/** The answer once every attempt lost to concurrent writers; nothing of the request was written. */
+export function transactionConflict(): ApiError {
+  return new ApiError('TRANSACTION_CONFLICT', `The request collided with concurrent changes to the same records ${TRANSACTION_ATTEMPTS} times in a row and was not applied; nothing was written. Send it again.`, {
+    errors: [{ message: 'concurrent writes to the same records' }],
+  });
 }

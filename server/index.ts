@@ -3,9 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { sql } from 'drizzle-orm';
+import { z } from 'zod';
 import { createApp } from './app.ts';
 import { type Config, loadConfigOrExit } from './config.ts';
-import { type Database, InstanceLockedError, openDatabase, rowsOf } from './db/client.ts';
+import { type Database, InstanceLockedError, openDatabase } from './db/client.ts';
+import { col, parseRow } from './db/rows.ts';
 import { type ChangeListener, listenForChanges } from './domain/history/live.ts';
 import { sweepImportFiles } from './domain/imports/retention.ts';
 import { JobRunner } from './domain/imports/runner.ts';
@@ -148,9 +150,9 @@ async function describeDatabase(database: Database, config: Config): Promise<str
     return `PostgreSQL at ${url.toString()}`;
   }
   // ask the running instance rather than trust the setting that was asked for
-  const [row] = rowsOf<{ fsync: string }>(await database.db.execute(sql`show fsync`));
+  const { fsync } = parseRow('start: fsync', z.object({ fsync: col.text }), await database.db.execute(sql`show fsync`));
   const where = config.dataDir.startsWith('memory://') ? 'memory, kept nowhere' : resolve(config.dataDir);
-  return `PGlite in ${where} (fsync ${row?.fsync ?? 'unknown'})`;
+  return `PGlite in ${where} (fsync ${fsync})`;
 }
 
 function warningsFor(config: Config): string[] {

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../shared/audit.ts';
 import type { ChangeEvent } from '../shared/history.ts';
 import { appScope } from '../shared/scopes.ts';
-import { rowsOf } from '../server/db/client.ts';
+import { rowsOf } from './helpers/raw-rows.ts';
 import { claimJob, runJob } from '../server/domain/imports/runner.ts';
 import { upload } from './fixtures/imports/upload.ts';
 import { useTestApp } from './helpers/app.ts';

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { applyChange, type ChangeEvent, emptySyncedState, type SyncedState } from '../shared/history.ts';
-import { rowsOf, type Tx } from '../server/db/client.ts';
+import { type Tx } from '../server/db/client.ts';
+import { rowsOf } from './helpers/raw-rows.ts';
 import { associate } from '../server/domain/associations/rules.ts';
 import { useTestApp, type TestApp } from './helpers/app.ts';
 import { plain, serverState } from './helpers/sync-state.ts';

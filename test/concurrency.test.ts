@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { rowsOf } from '../server/db/client.ts';
+import { rowsOf } from './helpers/raw-rows.ts';
 import { useTestApp } from './helpers/app.ts';
 import { allEdges, seedRecords } from './helpers/records.ts';
 

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { rowsOf } from '../server/db/client.ts';
+import { rowsOf } from './helpers/raw-rows.ts';
 import { backfillHistory, migrateAssociations } from '../server/domain/data-migration.ts';
 import { useTestApp } from './helpers/app.ts';
 import { allEdges, historyOf, seedRecords } from './helpers/records.ts';

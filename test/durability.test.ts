@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { openDatabase, rowsOf } from '../server/db/client.ts';
+import { openDatabase } from '../server/db/client.ts';
+import { rowsOf } from './helpers/raw-rows.ts';
 import { request, startServerProcess, tempDir } from './helpers/server-process.ts';
 
 // The embedded database's promise to an operator: a write the API confirmed is there after the

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Db, rowsOf } from '../server/db/client.ts';
+import { type Db } from '../server/db/client.ts';
+import { rowsOf } from './helpers/raw-rows.ts';
 import type { AppEnv, Auth } from '../server/env.ts';
 import { onError } from '../server/errors.ts';
 import { idempotency, purgeExpiredKeys } from '../server/middleware/idempotency.ts';

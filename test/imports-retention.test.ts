@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../server/config.ts';
-import { openDatabase, rowsOf } from '../server/db/client.ts';
+import { openDatabase } from '../server/db/client.ts';
+import { rowsOf } from './helpers/raw-rows.ts';
 import { sweepImportFiles } from '../server/domain/imports/retention.ts';
 import { startServer } from '../server/index.ts';
 import { useTestApp } from './helpers/app.ts';

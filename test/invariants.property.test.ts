@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hubspotDefaultType, hubspotDefinedType } from '../shared/association-types.ts';
-import { rowsOf } from '../server/db/client.ts';
+import { rowsOf } from './helpers/raw-rows.ts';
 import { useTestApp } from './helpers/app.ts';
 import { allEdges, type Edge, seedRecords } from './helpers/records.ts';
 

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../server/app.ts';
-import { rowsOf } from '../server/db/client.ts';
+import { rowsOf } from './helpers/raw-rows.ts';
 import { bootstrapInstance } from '../server/domain/workspaces.ts';
 import { type ChangeListener, listenForChanges, nextWrite } from '../server/domain/history/live.ts';
 import { type TestDatabase, testDatabase } from './helpers/db.ts';

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { rowsOf } from '../server/db/client.ts';
+import { rowsOf } from './helpers/raw-rows.ts';
 import { useTestApp } from './helpers/app.ts';
 import { historyOf, seedRecords } from './helpers/records.ts';
 

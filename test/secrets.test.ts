@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../server/config.ts';
-import { rowsOf } from '../server/db/client.ts';
+import { rowsOf } from './helpers/raw-rows.ts';
 import { authenticate, hashToken, upgradeTokenHashes } from '../server/domain/tokens.ts';
 import { loadServerSecret, SECRET_FILE } from '../server/secret.ts';
 import { createApp } from '../server/app.ts';

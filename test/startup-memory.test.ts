@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowsOf } from '../server/db/client.ts';
+import { rowsOf } from './helpers/raw-rows.ts';
 import { type TestDatabase, testDatabase } from './helpers/db.ts';
 
 // Issue 18: the embedded database's memory. PostgreSQL's default 128MB of shared buffers made

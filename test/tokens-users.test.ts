@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../server/app.ts';
-import { rowsOf } from '../server/db/client.ts';
+import { rowsOf } from './helpers/raw-rows.ts';
 import { useTestApp } from './helpers/app.ts';
 import { until } from './helpers/server-process.ts';
 import { seedRecords } from './helpers/records.ts';

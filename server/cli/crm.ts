@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 /** The `crm` command. It reads the same environment as the server (DATA_DIR, DATABASE_URL, ...). */
 import { sql } from 'drizzle-orm';
+import { z } from 'zod';
 import { loadConfigOrExit } from '../config.ts';
 import { useServerSecret } from '../secret.ts';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Plan } from '../../shared/plans.ts';
+import { type Plan, planSchema } from '../../shared/plans.ts';
 import pg from 'pg';
 import { CitusMissingError, distribute } from '../db/citus.ts';
-import { type Database, InstanceLockedError, openDatabase, rowsOf } from '../db/client.ts';
+import { type Database, InstanceLockedError, openDatabase } from '../db/client.ts';
+import { col, parseRow, parseRows } from '../db/rows.ts';
 import { SchemaMismatchError, TargetNotEmptyError } from '../domain/copy-database.ts';
 import { backfillHistory, migrateAssociations } from '../domain/data-migration.ts';
 import { bootstrapInstance } from '../domain/workspaces.ts';
@@ -41,10 +43,9 @@ The database is PGlite in DATA_DIR (default ./data), or PostgreSQL when DATABASE
 `;
 
 async function appliedMigrations(database: Database): Promise<number> {
-  const [table] = rowsOf<{ name: string | null }>(await database.db.execute(sql`select to_regclass('drizzle.__drizzle_migrations')::text as name`));
-  if (!table?.name) return 0;
-  const [row] = rowsOf<{ n: number | string }>(await database.db.execute(sql`select count(*) as n from drizzle.__drizzle_migrations`));
-  return Number(row?.n ?? 0);
+  const table = parseRow('migrations: the table', z.object({ name: col.textOrNull }), await database.db.execute(sql`select to_regclass('drizzle.__drizzle_migrations')::text as name`));
+  if (!table.name) return 0;
+  return parseRow('migrations: how many', z.object({ n: col.id }), await database.db.execute(sql`select count(*) as n from drizzle.__drizzle_migrations`)).n;
 }
 
 async function migrate(): Promise<void> {
@@ -65,7 +66,7 @@ function option(args: string[], name: string): string | undefined {
 
 /** The workspace a data command works on: the one named, or the only one there is. */
 async function pickWorkspace(database: Database, named: string | undefined): Promise<{ workspaceId: string; plan: Plan }> {
-  const rows = rowsOf<{ workspace_id: string; plan: Plan }>(await database.db.execute(sql`select workspace_id, plan from workspaces order by created_at`));
+  const rows = parseRows('workspaces: every one', z.object({ workspace_id: col.text, plan: planSchema }), await database.db.execute(sql`select workspace_id, plan from workspaces order by created_at`));
   const found = named ? rows.find((r) => r.workspace_id === named) : rows.length === 1 ? rows[0] : undefined;
   if (!found) throw new Error(named ? `no workspace ${named}` : `${rows.length} workspaces: name one with --workspace <id> (${rows.map((r) => r.workspace_id).join(', ')})`);
   return { workspaceId: found.workspace_id, plan: found.plan };

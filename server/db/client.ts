@@ -178,8 +178,3 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
     throw err;
   }
 }
-
-/** Rows of a raw `db.execute(sql…)`, the same on both drivers. */
-export function rowsOf<T>(result: unknown): T[] {
-  return (result as { rows: T[] }).rows;
-}

@@ -28,6 +28,13 @@ describe('parseRows', () => {
     expect(() => parseRows('q', z.object({ id: col.id }), { rows: [{ id: '9007199254740993' }] })).toThrow(RowShapeError);
   });
 
+  it('the JSON shapes take what JSON holds (numbers, ISO strings) and refuse the rest', () => {
+    const inJson = z.object({ id: col.jsonId, at: col.jsonTimestamp });
+    expect(parseRows('q', inJson, { rows: [{ id: 5, at: '2026-01-02T03:04:05.123456+00:00' }] })).toEqual([{ id: 5, at: new Date('2026-01-02T03:04:05.123Z') }]);
+    expect(() => parseRows('q', inJson, { rows: [{ id: '5', at: '2026-01-02T03:04:05Z' }] })).toThrow(/at 0\.id/);
+    expect(() => parseRows('q', inJson, { rows: [{ id: 5, at: 'yesterday' }] })).toThrow(/at 0\.at: not a timestamp/);
+  });
+
   it('parseRow insists on exactly one row', () => {
     expect(parseRow('q', z.object({ n: col.id }), { rows: [{ n: 3 }] })).toEqual({ n: 3 });
     expect(() => parseRow('q', z.object({ n: col.id }), { rows: [] })).toThrow(/expected one row, got 0/);

@@ -14,15 +14,17 @@ import { z } from 'zod';
 /** A bigint id or count, whether the driver gave a number or a decimal string. */
 const id = z.union([z.number(), z.string().regex(/^-?\d+$/)]).transform((v) => Number(v)).pipe(z.number().int().safe());
 
-/** A timestamp, whether the driver gave a Date or (inside JSON) an ISO string. */
-const timestamp = z.union([z.date(), z.string()]).transform((v, ctx) => {
+function toDate(v: Date | string, ctx: z.RefinementCtx): Date {
   const d = v instanceof Date ? v : new Date(v);
   if (Number.isNaN(d.getTime())) {
     ctx.addIssue({ code: 'custom', message: `not a timestamp: ${String(v)}` });
     return z.NEVER;
   }
   return d;
-});
+}
+
+/** A timestamp, whether the driver gave a Date or (inside JSON) an ISO string. */
+const timestamp = z.union([z.date(), z.string()]).transform(toDate);
 
 /** Column shapes for raw rows. Compose them with `z.object({...})`. */
 export const col = {
@@ -31,6 +33,13 @@ export const col = {
   idOrNull: id.nullable(),
   timestamp,
   timestampOrNull: timestamp.nullable(),
+  /**
+   * Inside JSON (`json_build_object`, `json_agg`) a bigint is always a number and a timestamp an
+   * ISO string: these shapes check only that, for statements that aggregate many rows into JSON
+   * (checking a change feed page of 1,000 events costs half as much).
+   */
+  jsonId: z.number(),
+  jsonTimestamp: z.string().transform(toDate),
   text: z.string(),
   textOrNull: z.string().nullable(),
   bool: z.boolean(),

@@ -4,7 +4,7 @@ import { seedRecords } from '../../test/helpers/records.ts';
 import { type TestDatabase, testDatabase } from '../../test/helpers/db.ts';
 import { bootstrapInstance } from '../domain/workspaces.ts';
 import { ApiError, toApiError } from '../errors.ts';
-import { rowsOf } from './client.ts';
+import { rowsOf } from '../../test/helpers/raw-rows.ts';
 import { RetryTransaction, TRANSACTION_ATTEMPTS, transaction } from './transaction.ts';
 
 /** Issue 13: a transaction that loses to a deadlock or serialization failure runs again, a bounded number of times, then 409. */

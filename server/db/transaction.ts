@@ -1,42 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PgTransaction } from 'drizzle-orm/pg-core';
-import { ApiError } from '../errors.ts';
+import { TRANSACTION_ATTEMPTS, transactionConflict } from '../errors.ts';
+import { isRetryable } from './retryable.ts';
 import type { DbOrTx, Tx } from './client.ts';
 
-/**
- * Thrown by a writer that finds, once it holds its row locks, that what it read before locking
- * changed meanwhile (a record merged or archived, a new neighbour): the whole transaction runs
- * again from the start, so it decides on the state it now sees. Never reaches a caller.
- */
-export class RetryTransaction extends Error {
-  constructor(why: string) {
-    super(why);
-    this.name = 'RetryTransaction';
-  }
-}
-
-/** PostgreSQL's serialization failure and deadlock: the transaction was rolled back and may simply run again. */
-const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
-
-/** True for an error (or its cause, as drivers wrap them) that says "run the transaction again". */
-export function isRetryable(err: unknown): boolean {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    if (e instanceof RetryTransaction) return true;
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && RETRYABLE_SQLSTATES.has(code)) return true;
-  }
-  return false;
-}
-
-/** How often a transaction runs before the caller gets 409 TRANSACTION_CONFLICT. */
-export const TRANSACTION_ATTEMPTS = 5;
-
-/** The answer once every attempt lost to concurrent writers; nothing of the request was written. */
-export function transactionConflict(): ApiError {
-  return new ApiError('TRANSACTION_CONFLICT', `The request collided with concurrent changes to the same records ${TRANSACTION_ATTEMPTS} times in a row and was not applied; nothing was written. Send it again.`, {
-    errors: [{ message: 'concurrent writes to the same records' }],
-  });
-}
+export { isRetryable, RetryTransaction } from './retryable.ts';
+export { TRANSACTION_ATTEMPTS };
 
 /**
  * Runs `work` again when it fails with a deadlock or serialization failure (PostgreSQL rolled it

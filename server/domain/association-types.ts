@@ -1,7 +1,9 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import { type AssociationCategory, type AssociationTypeDef, HUBSPOT_DEFINED_TYPES, hubspotDefaultType, hubspotDefinedType } from '../../shared/association-types.ts';
 import { COMPANY } from '../../shared/objects.ts';
-import { type DbOrTx, rowsOf } from '../db/client.ts';
+import type { DbOrTx } from '../db/client.ts';
+import { col, parseRow } from '../db/rows.ts';
 import { associationTypes } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
 
@@ -93,11 +95,11 @@ export async function createTypePair(
     ifMissing?: boolean;
   },
 ): Promise<AssociationTypeDef[]> {
-  const [ids] = rowsOf<{ a: number; b: number }>(await db.execute(sql`select nextval('association_type_ids')::int as a, nextval('association_type_ids')::int as b`));
+  const ids = parseRow('association types: two new ids', z.object({ a: col.id, b: col.id }), await db.execute(sql`select nextval('association_type_ids')::int as a, nextval('association_type_ids')::int as b`));
   const sameType = p.fromType === p.toType;
   const paired = p.inverseLabel !== null && p.inverseLabel !== p.label;
-  const forwardId = ids!.a;
-  const inverseId = sameType && !paired ? forwardId : ids!.b;
+  const forwardId = ids.a;
+  const inverseId = sameType && !paired ? forwardId : ids.b;
   const base = { workspaceId, category: p.category, name: p.name, createdBy: p.createdBy ?? null };
   const rows = [{ ...base, typeId: forwardId, fromType: p.fromType, toType: p.toType, label: p.label, inverseTypeId: inverseId, primaryStyle: p.primaryStyle }];
   if (inverseId !== forwardId) {

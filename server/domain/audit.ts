@@ -1,7 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type SQL, sql } from 'drizzle-orm';
-import type { AuditAction, AuditActor, AuditEntry, AuditQuery } from '../../shared/audit.ts';
-import { type DbOrTx, rowsOf } from '../db/client.ts';
+import { z } from 'zod';
+import { type AuditAction, type AuditActor, type AuditEntry, type AuditQuery, actorKind, auditAction } from '../../shared/audit.ts';
+import type { DbOrTx } from '../db/client.ts';
+import { col, parseRows } from '../db/rows.ts';
 import { auditLog } from '../db/schema/index.ts';
 import type { Auth } from '../env.ts';
 import { typeNameSql } from './history/entries.ts';
@@ -77,23 +79,24 @@ const RECORD_ACTIONS: Record<string, string> = {
   'record.merged': 'MERGED',
 };
 
-interface AuditRow {
-  id: number | string;
-  occurred_at: string | Date;
-  action: AuditAction;
-  actor_kind: 'user' | 'app' | null;
-  actor_id: number | string | null;
-  actor_name: string | null;
-  target_type: string;
-  target_id: string | null;
-  details: Record<string, unknown> | null;
-}
+const auditRow = z.object({
+  id: col.id,
+  occurred_at: col.timestamp,
+  action: auditAction,
+  actor_kind: actorKind.nullable(),
+  actor_id: col.idOrNull,
+  actor_name: col.textOrNull,
+  target_type: col.text,
+  target_id: col.textOrNull,
+  details: z.record(z.string(), z.unknown()).nullable(),
+});
+type AuditRow = z.output<typeof auditRow>;
 
 function toEntry(r: AuditRow): AuditEntry {
   const actor: AuditActor | null = r.actor_kind === null ? null : { kind: r.actor_kind, id: String(r.actor_id), name: r.actor_name ?? '' };
   return {
     id: String(r.id),
-    occurredAt: new Date(r.occurred_at).toISOString(),
+    occurredAt: r.occurred_at.toISOString(),
     action: r.action,
     actor,
     targetType: r.target_type,
@@ -159,7 +162,7 @@ export async function readAudit(db: DbOrTx, workspaceId: string, query: AuditQue
       from record_changes r where r.workspace_id = ${ws}${and(where)} order by r.id desc limit ${limit})`);
   }
   if (sides.length === 0) return { results: [], after: null };
-  const rows = rowsOf<AuditRow>(await db.execute(sql`select * from (${sql.join(sides, sql` union all `)}) x order by id desc limit ${limit}`));
+  const rows = parseRows('audit: a page', auditRow, await db.execute(sql`select * from (${sql.join(sides, sql` union all `)}) x order by id desc limit ${limit}`));
   const shown = rows.slice(0, query.limit);
   return { results: shown.map(toEntry), after: rows.length > query.limit ? String(shown.at(-1)!.id) : null };
 }

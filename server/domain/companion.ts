@@ -1,20 +1,23 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import { COMPANION_LIMITS, type ContactSummary } from '../../shared/companion.ts';
 import { COMPANY, CONTACT, DEAL, TICKET } from '../../shared/objects.ts';
-import { type DbOrTx, rowsOf } from '../db/client.ts';
+import type { DbOrTx } from '../db/client.ts';
+import { col, parseRows } from '../db/rows.ts';
 import { openSql } from './lifecycle/open.ts';
 import { displayName } from './record-name.ts';
 
-type Props = Record<string, string | null>;
+const linkedRecord = z.object({ id: col.id, properties: col.properties });
 
-interface SummaryRow {
-  id: string | number;
-  properties: Props;
-  primary_company: { id: number; properties: Props } | null;
-  counts: Record<string, number> | null;
-  open_deals: Array<{ id: number; properties: Props }> | null;
-  open_tickets: Array<{ id: number; properties: Props }> | null;
-}
+const summaryRow = z.object({
+  id: col.id,
+  properties: col.properties,
+  primary_company: linkedRecord.nullable(),
+  /** Associated records per object type id, counted. */
+  counts: z.record(z.string(), z.number().int()).nullable(),
+  open_deals: col.list(linkedRecord),
+  open_tickets: col.list(linkedRecord),
+});
 
 /** The record under `alias` is live (not archived, not merged away). */
 function live(alias: string): SQL {
@@ -57,13 +60,13 @@ export async function contactSummaries(db: DbOrTx, workspaceId: string, ids: rea
     from records c
     where c.workspace_id = ${workspaceId} and c.type_id = ${CONTACT} and c.id in (${idList}) and ${live('c')}
     order by c.id`);
-  return rowsOf<SummaryRow>(result).map((row) => ({
+  return parseRows('companion: contact summaries', summaryRow, result).map((row) => ({
     id: String(row.id),
     name: displayName(CONTACT, row.properties) ?? String(row.id),
     email: row.properties.email ?? null,
     primaryCompany: row.primary_company ? { id: String(row.primary_company.id), name: displayName(COMPANY, row.primary_company.properties) ?? String(row.primary_company.id) } : null,
     counts: { companies: row.counts?.[COMPANY] ?? 0, deals: row.counts?.[DEAL] ?? 0, tickets: row.counts?.[TICKET] ?? 0 },
-    openDeals: (row.open_deals ?? []).map((d) => ({ id: String(d.id), name: displayName(DEAL, d.properties) ?? String(d.id), stage: d.properties.dealstage ?? null })),
-    openTickets: (row.open_tickets ?? []).map((t) => ({ id: String(t.id), name: displayName(TICKET, t.properties) ?? String(t.id), stage: t.properties.hs_pipeline_stage ?? null })),
+    openDeals: row.open_deals.map((d) => ({ id: String(d.id), name: displayName(DEAL, d.properties) ?? String(d.id), stage: d.properties.dealstage ?? null })),
+    openTickets: row.open_tickets.map((t) => ({ id: String(t.id), name: displayName(TICKET, t.properties) ?? String(t.id), stage: t.properties.hs_pipeline_stage ?? null })),
   }));
 }

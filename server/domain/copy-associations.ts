@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { AssociationTypeDef } from '../../shared/association-types.ts';
 import { COPY_LIMITS, type CopyAssociationsResponse } from '../../shared/views.ts';
-import { type Db, rowsOf, type Tx } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
+import { col, parseRows } from '../db/rows.ts';
 import { isRetryable, RetryTransaction, transaction } from '../db/transaction.ts';
 import { ApiError, toApiError } from '../errors.ts';
 import { lockAround } from './associations/locks.ts';
@@ -35,11 +37,8 @@ export interface CopyInput {
   includeLabels: boolean;
 }
 
-interface Linked {
-  to_type: string;
-  to_id: number;
-  type_ids: number[];
-}
+/** One associated record of a record, with its type ids (json_agg: plain numbers). */
+const linkedRow = z.object({ to_type: col.text, to_id: col.id, type_ids: z.array(z.number().int()) });
 
 type Item = CopyAssociationsResponse['copied'][number];
 type Refusal = CopyAssociationsResponse['refused'][number];
@@ -82,7 +81,7 @@ export async function copyAssociations(db: Db, ctx: WriteContext, type: ObjectTy
     const linked = (fromId: number) =>
       tx.execute(sql`select to_type, to_id, json_agg(type_id) as type_ids from associations
         where workspace_id = ${ws} and from_id = ${fromId}${onlyTypes} group by to_type, to_id order by to_type, to_id`);
-    const fromSource = rowsOf<Linked>(await linked(source.id)).map((r) => ({ ...r, to_id: Number(r.to_id), type_ids: r.type_ids.map(Number) }));
+    const fromSource = parseRows('copy associations: the source', linkedRow, await linked(source.id));
     if (fromSource.length > COPY_LIMITS.associations) {
       throw new ApiError('TOO_MANY_INPUTS', `Record ${source.id} has ${fromSource.length} associations to copy; at most ${COPY_LIMITS.associations} per call: copy them per object type with objectTypes`, {
         errors: [{ message: 'too many associations', in: 'body:objectTypes' }],
@@ -90,10 +89,9 @@ export async function copyAssociations(db: Db, ctx: WriteContext, type: ObjectTy
     }
     const onTarget = new Map<string, Set<number>>();
     const targetHolds = new Set<number>();
-    for (const r of rowsOf<Linked>(await linked(target.id))) {
-      const ids = r.type_ids.map(Number);
-      onTarget.set(`${r.to_type}:${Number(r.to_id)}`, new Set(ids));
-      for (const id of ids) targetHolds.add(id);
+    for (const r of parseRows('copy associations: the target', linkedRow, await linked(target.id))) {
+      onTarget.set(`${r.to_type}:${r.to_id}`, new Set(r.type_ids));
+      for (const id of r.type_ids) targetHolds.add(id);
     }
 
     const types = new Map<number, AssociationTypeDef | undefined>();

@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { HUBSPOT_DEFINED_TYPES } from '../../shared/association-types.ts';
 import type { Plan } from '../../shared/plans.ts';
-import { type Db, rowsOf, type Tx } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
+import { col, parseRow } from '../db/rows.ts';
 import { toApiError } from '../errors.ts';
 import { associate } from './associations/rules.ts';
 import { resolveObjectType } from './object-types.ts';
@@ -94,7 +95,9 @@ export async function backfillHistory(db: Db, workspaceId: string): Promise<numb
   const defaults = HUBSPOT_DEFINED_TYPES.filter((t) => t.label === null).map((t) => t.typeId);
   const primaries = HUBSPOT_DEFINED_TYPES.filter((t) => t.primary).map((t) => t.typeId);
   const list = (ids: number[]) => sql.join(ids.map((id) => sql`${id}::int`), sql`, `);
-  const [row] = rowsOf<{ n: number }>(
+  const { n } = parseRow(
+    'data migration: backfill history',
+    z.object({ n: col.id }),
     await db.execute(sql`
       with orphan as (
         select a.from_id, a.from_type, a.to_id, a.to_type, a.type_id, a.created_at from associations a
@@ -115,5 +118,5 @@ export async function backfillHistory(db: Db, workspaceId: string): Promise<numb
         returning 1)
       select count(*)::int as n from ins`),
   );
-  return row?.n ?? 0;
+  return n;
 }

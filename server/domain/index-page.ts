@@ -1,9 +1,11 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import { hubspotDefaultType, hubspotPrimaryType } from '../../shared/association-types.ts';
 import { COMPANY, standardObjectById } from '../../shared/objects.ts';
 import type { SearchFilter } from '../../shared/records.ts';
 import {
   type AssociationsCell,
+  associationsCell,
   INDEX_LIMITS,
   type IndexCell,
   type IndexColumn,
@@ -12,8 +14,11 @@ import {
   type IndexSort,
   PROPERTY_LABELS,
   type RecordRef,
+  recordRef,
 } from '../../shared/views.ts';
-import { type DbOrTx, rowsOf } from '../db/client.ts';
+import type { DbOrTx } from '../db/client.ts';
+import { col, parseRows } from '../db/rows.ts';
+import type { ObjectSchemaDefinition } from '../db/schema/index.ts';
 import { records } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
 import { type ObjectType, resolveObjectType } from './object-types.ts';
@@ -236,16 +241,54 @@ function cellSql(ws: string, column: Resolved): SQL | null {
   return null;
 }
 
+/** A page's row: the record, its sort keys as text (`kt0`…) and its association cells (`c0`…, by column). */
 interface PageRow {
   id: number;
   properties: Record<string, string | null>;
-  created_at: Date | string;
-  updated_at: Date | string;
-  [key: string]: unknown;
+  created_at: Date;
+  updated_at: Date;
+  keys: Array<string | null>;
+  /** By column; null for a property column (read from `properties`). */
+  cells: Array<AssociationsCell | RecordRef | null>;
 }
 
-function iso(v: Date | string): string {
-  return (v instanceof Date ? v : new Date(v)).toISOString();
+/** Row schemas by page shape (how many sort keys, which column reads which cell): a shape repeats, a schema is built once. */
+const pageRowSchemas = new Map<string, z.ZodType<PageRow>>();
+
+function pageRowSchema(keyCount: number, columns: Resolved[]): z.ZodType<PageRow> {
+  const kinds = columns.map((c) => c.kind);
+  const shape = `${keyCount}:${kinds.join(',')}`;
+  const known = pageRowSchemas.get(shape);
+  if (known) return known;
+  const keys = Array.from({ length: keyCount }, (_, i) => `kt${i}`);
+  const cells: Array<[string, z.ZodType<AssociationsCell | RecordRef | null>] | null> = kinds.map((kind, i) =>
+    kind === 'associations' ? [`c${i}`, associationsCell] : kind === 'primaryCompany' ? [`c${i}`, recordRef.nullable()] : null,
+  );
+  const schema = z
+    .object({
+      id: col.id,
+      properties: col.properties,
+      created_at: col.timestamp,
+      updated_at: col.timestamp,
+      ...Object.fromEntries(keys.map((k) => [k, col.textOrNull])),
+      ...Object.fromEntries(cells.filter((c) => c !== null)),
+    })
+    .transform((r): PageRow => {
+      // the keys and cells were checked by the shape above, built from the same lists
+      const row = r as Record<string, unknown>;
+      return {
+        id: r.id,
+        properties: r.properties,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        keys: keys.map((k) => row[k] as string | null),
+        cells: cells.map((c) => (c ? (row[c[0]] as AssociationsCell | RecordRef | null) : null)),
+      };
+    });
+  // a client choosing ever new column layouts must not grow this without end
+  if (pageRowSchemas.size >= 1_000) pageRowSchemas.clear();
+  pageRowSchemas.set(shape, schema);
+  return schema;
 }
 
 function propertyValue(row: PageRow, name: string): string | null {
@@ -253,10 +296,10 @@ function propertyValue(row: PageRow, name: string): string | null {
     case 'hs_object_id':
       return String(row.id);
     case 'createdate':
-      return iso(row.created_at);
+      return row.created_at.toISOString();
     case 'lastmodifieddate':
     case 'hs_lastmodifieddate':
-      return iso(row.updated_at);
+      return row.updated_at.toISOString();
     default:
       return row.properties[name] ?? null;
   }
@@ -293,8 +336,8 @@ export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectTyp
   const keyColumns = keys.map((k, i) => sql`, ${k.expr} as ${sql.raw(`k${i}`)}`);
   // the cursor keeps the last row's keys as text; times as ISO 8601 (UTC, milliseconds: the key's precision)
   const keyTexts = keys.map((k, i) => {
-    const col = sql.raw(`p.k${i}`);
-    const text = k.cast === 'timestamptz' ? sql`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : sql`${col}::text`;
+    const key = sql.raw(`p.k${i}`);
+    const text = k.cast === 'timestamptz' ? sql`to_char(${key} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : sql`${key}::text`;
     return sql`, ${text} as ${sql.raw(`kt${i}`)}`;
   });
   const cells = columns.flatMap((c, i) => {
@@ -302,7 +345,9 @@ export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectTyp
     return cell ? [sql`, ${cell} as ${sql.raw(`c${i}`)}`] : [];
   });
 
-  const rows = rowsOf<PageRow>(
+  const rows = parseRows(
+    'index page: a page',
+    pageRowSchema(keys.length, columns),
     await db.execute(sql`
       select p.id, p.properties, p.created_at, p.updated_at${sql.join(keyTexts, sql``)}${sql.join(cells, sql``)}
       from (
@@ -320,13 +365,11 @@ export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectTyp
   const out: IndexRow[] = shown.map((row) => {
     const values: Record<string, IndexCell> = {};
     for (const [i, c] of columns.entries()) {
-      if (c.kind === 'property') values[c.key] = propertyValue(row, c.property);
-      else if (c.kind === 'associations') values[c.key] = row[`c${i}`] as AssociationsCell;
-      else values[c.key] = (row[`c${i}`] as RecordRef | null) ?? null;
+      values[c.key] = c.kind === 'property' ? propertyValue(row, c.property) : row.cells[i]!;
     }
     return { id: String(row.id), name: displayName(type.typeId, row.properties, type.definition), values };
   });
   const last = shown.at(-1);
-  const after = more && last ? encodeCursor({ s: sortSignature(sorts), k: keys.map((_, i) => (last[`kt${i}`] as string | null) ?? null), id: Number(last.id) }) : null;
+  const after = more && last ? encodeCursor({ s: sortSignature(sorts), k: last.keys, id: last.id }) : null;
   return { columns: columns.map((c) => c.view), rows: out, after };
 }

@@ -1,10 +1,12 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { errorCategory } from '../../shared/errors.ts';
+import { z } from 'zod';
 import { CONTACT } from '../../shared/objects.ts';
 import { LIMITS } from '../../shared/plans.ts';
 import type { BatchError, PropertiesInput } from '../../shared/records.ts';
-import { type Db, rowsOf, type Tx } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
+import { col, parseRows } from '../db/rows.ts';
 import { records } from '../db/schema/index.ts';
+import { batchErrorOf } from '../envelope.ts';
 import { ApiError } from '../errors.ts';
 import type { WriteContext } from './associations/write.ts';
 import { autoAssociateManyOnWrite } from './auto-domain.ts';
@@ -44,18 +46,10 @@ export function checkBatchSize(count: number): void {
   }
 }
 
-/** A per-input failure in HubSpot's StandardError shape; anything but an ApiError is a bug and is rethrown. */
-export function batchErrorOf(err: unknown, context: Record<string, string[]>): BatchError {
+/** A refused input as its batch answer reports it; anything but an ApiError is a bug and is rethrown. */
+function inputError(err: unknown, context: Record<string, string[]>): BatchError {
   if (!(err instanceof ApiError)) throw err;
-  return {
-    status: 'error',
-    category: errorCategory[err.code],
-    subCategory: err.code,
-    message: err.message,
-    context: { ...context, ...err.context },
-    errors: err.errors,
-    links: {},
-  };
+  return batchErrorOf(err, context);
 }
 
 interface Pending<T> {
@@ -74,7 +68,7 @@ async function oneByOne<P extends Pending<unknown>>(tx: Tx, list: P[], step: (sp
     try {
       out.set(p.index, await tx.transaction((sp) => step(sp, p)));
     } catch (err) {
-      errors.push(batchErrorOf(err, { index: [String(p.index)] }));
+      errors.push(inputError(err, { index: [String(p.index)] }));
     }
   }
 }
@@ -94,12 +88,12 @@ async function refuseDuplicateEmails<P extends Pending<unknown>>(db: Db, workspa
     const owner = owners.get(email);
     const earlier = seen.get(email);
     if (owner !== undefined && owner !== targetOf?.(p)) {
-      errors.push(batchErrorOf(duplicateContact(owner, p.where), { index: [String(p.index)] }));
+      errors.push(inputError(duplicateContact(owner, p.where), { index: [String(p.index)] }));
       return false;
     }
     if (earlier !== undefined) {
       const err = new ApiError('CONFLICT', `inputs[${p.index}] has the same email as inputs[${earlier}]`, { errors: [{ message: 'email repeated in this batch', in: `${p.where}.properties.email` }] });
-      errors.push(batchErrorOf(err, { index: [String(p.index)] }));
+      errors.push(inputError(err, { index: [String(p.index)] }));
       return false;
     }
     seen.set(email, p.index);
@@ -122,7 +116,7 @@ export async function batchCreate(db: Db, ctx: WriteContext, type: ObjectType, i
     try {
       pending.push({ index, where, item, properties: newRecordProperties(ctx, type, item, where) });
     } catch (err) {
-      errors.push(batchErrorOf(err, { index: [String(index)] }));
+      errors.push(inputError(err, { index: [String(index)] }));
     }
   });
   pending = await refuseDuplicateEmails(db, ctx.workspaceId, type, pending, errors);
@@ -162,7 +156,7 @@ export async function batchCreate(db: Db, ctx: WriteContext, type: ObjectType, i
 
 /** Inserts records in one statement; ids are drawn first so each row is matched to its input. */
 async function insertMany(tx: Tx, workspaceId: string, type: ObjectType, list: Array<Record<string, string>>): Promise<RecordRow[]> {
-  const ids = rowsOf<{ id: number | string }>(await tx.execute(sql`select nextval('record_ids') as id from generate_series(1, ${list.length})`)).map((r) => Number(r.id));
+  const ids = parseRows('batch create: record ids', z.object({ id: col.id }), await tx.execute(sql`select nextval('record_ids') as id from generate_series(1, ${list.length})`)).map((r) => r.id);
   const rows = await tx
     .insert(records)
     .values(list.map((properties, i) => ({ workspaceId, id: ids[i]!, typeId: type.typeId, properties })))
@@ -193,7 +187,7 @@ export async function batchRead(db: Db, workspaceId: string, type: ObjectType, i
     const err = new ApiError('NOT_FOUND', `Could not get some ${type.name} records, they may be deleted or not exist. Check that ids are valid.`, {
       errors: missing.map((id) => ({ message: `no ${type.name} record with id ${id}`, in: 'inputs' })),
     });
-    errors.push(batchErrorOf(err, { ids: missing }));
+    errors.push(inputError(err, { ids: missing }));
   }
   return { rows, errors };
 }
@@ -216,7 +210,7 @@ export async function batchUpdate(db: Db, ctx: WriteContext, type: ObjectType, i
   const failed = new Set<number>();
   const fail = (index: number, err: unknown) => {
     failed.add(index);
-    errors.push(batchErrorOf(err, { index: [String(index)] }));
+    errors.push(inputError(err, { index: [String(index)] }));
   };
   const targets = new Map<number, RecordRow>();
   const byIdProperty = Map.groupBy(inputs.map((item, index) => ({ item, index })), (x) => x.item.idProperty ?? 'hs_object_id');

@@ -1,8 +1,10 @@
 import { sql } from 'drizzle-orm';
+import { z } from 'zod';
 import { hubspotPrimaryType } from '../../shared/association-types.ts';
 import { COMPANY } from '../../shared/objects.ts';
 import { type MissingReason, RENDER_LIMITS, type RenderResponse } from '../../shared/views.ts';
-import { type DbOrTx, rowsOf } from '../db/client.ts';
+import type { DbOrTx } from '../db/client.ts';
+import { col, parseRows } from '../db/rows.ts';
 import { ApiError } from '../errors.ts';
 import type { ObjectType } from './object-types.ts';
 import { getRecord, type RecordRow } from './records.ts';
@@ -61,7 +63,9 @@ function valueOf(row: RecordRow, property: string): string | null {
 async function primaryCompanyOf(db: DbOrTx, workspaceId: string, type: ObjectType, id: number): Promise<RecordRow | null> {
   const primary = hubspotPrimaryType(type.typeId, COMPANY);
   if (!primary) return null;
-  const [row] = rowsOf<{ id: number; type_id: string; properties: Record<string, string | null>; created_at: Date | string; updated_at: Date | string }>(
+  const [row] = parseRows(
+    'render: the primary company',
+    z.object({ id: col.id, type_id: col.text, properties: col.properties, created_at: col.timestamp, updated_at: col.timestamp }),
     await db.execute(sql`
       select c.id, c.type_id, c.properties, c.created_at, c.updated_at
       from associations a join records c on c.workspace_id = a.workspace_id and c.id = a.to_id
@@ -70,14 +74,13 @@ async function primaryCompanyOf(db: DbOrTx, workspaceId: string, type: ObjectTyp
       limit 1`),
   );
   if (!row) return null;
-  const date = (v: Date | string) => (v instanceof Date ? v : new Date(v));
   return {
     workspaceId,
-    id: Number(row.id),
+    id: row.id,
     typeId: row.type_id,
     properties: row.properties,
-    createdAt: date(row.created_at),
-    updatedAt: date(row.updated_at),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
     archivedAt: null,
     mergedInto: null,
   };

@@ -3,7 +3,8 @@ import { RateLimiterMemory, type RateLimiterRes } from 'rate-limiter-flexible';
 import type { Db } from '../db/client.ts';
 import { authenticate, touchToken } from '../domain/tokens.ts';
 import type { AppEnv, Auth } from '../env.ts';
-import { ApiError, errorBodyOf } from '../errors.ts';
+import { errorBodyOf } from '../envelope.ts';
+import { ApiError } from '../errors.ts';
 
 export interface AuthOptions {
   db: Db;
@@ -83,11 +84,12 @@ function clientAddress(c: Context<AppEnv>): string {
 
 function tooManyWrongTokens(c: Context<AppEnv>, waitMs: number): Response {
   const retryAfter = Math.ceil(waitMs / 1000);
+  // HubSpot's rate-limit answer: its error body with errorType RATE_LIMIT, and Retry-After
   const err = new ApiError('RATE_LIMITED', `Too many requests with a wrong token from this address; retry after ${retryAfter} s`, {
     errors: [{ message: 'too many wrong tokens', in: 'header:authorization' }],
+    fields: { errorType: 'RATE_LIMIT', policyName: 'WRONG_TOKEN' },
   });
-  // HubSpot's rate-limit answer: its error body with errorType RATE_LIMIT, and Retry-After
-  return c.json({ ...errorBodyOf(err), errorType: 'RATE_LIMIT', policyName: 'WRONG_TOKEN' }, 429, { 'retry-after': String(retryAfter) });
+  return c.json(errorBodyOf(err), 429, { 'retry-after': String(retryAfter) });
 }
 
 /** Bearer-token authentication: sets `auth` and `db` for the routes behind it. */

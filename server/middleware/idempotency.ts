@@ -1,8 +1,10 @@
 import { createCipheriv, createDecipheriv, createHash, type Hash, randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { HonoRequest, MiddlewareHandler } from 'hono';
+import { z } from 'zod';
 import { IDEMPOTENCY_HEADER, IDEMPOTENCY_TTL_MS, IDEMPOTENT_REPLAYED_HEADER, idempotencyKey } from '../../shared/idempotency.ts';
-import { type Db, type DbOrTx, rowsOf, type Tx } from '../db/client.ts';
+import type { Db, DbOrTx, Tx } from '../db/client.ts';
+import { col, parseRow, parseRows } from '../db/rows.ts';
 import type { AppEnv } from '../env.ts';
 import { multipartBoundary } from '../domain/imports/multipart.ts';
 import { ApiError } from '../errors.ts';
@@ -48,14 +50,15 @@ function unseal(stored: string, bearer: string, key: string): string | null {
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-interface StoredKey {
-  fingerprint: string;
-  method: string;
-  path: string;
-  status: number | null;
-  content_type: string | null;
-  body: string | null;
-}
+const storedKey = z.object({
+  fingerprint: col.text,
+  method: col.text,
+  path: col.text,
+  status: z.number().int().nullable(),
+  content_type: col.textOrNull,
+  body: col.textOrNull,
+});
+type StoredKey = z.output<typeof storedKey>;
 
 /** Thrown inside the transaction to roll it back (a 5xx, or a repeat whose key is taken). */
 const ROLLBACK = Symbol('rollback');
@@ -75,7 +78,9 @@ function keeps(status: number): boolean {
  * waits here for the first one's transaction, then finds the key taken.
  */
 async function storeAnswer(tx: Tx, workspaceId: string, key: string, request: { fingerprint: string; method: string; path: string }, answer: { status: number; contentType: string | null; body: string }, ttlMs: number): Promise<boolean> {
-  const rows = rowsOf<{ stored: number }>(
+  const rows = parseRows(
+    'idempotency: store an answer',
+    z.object({ stored: z.literal(1) }),
     await tx.execute(sql`
       insert into idempotency_keys (workspace_id, key, fingerprint, method, path, status, content_type, body)
       values (${workspaceId}, ${key}, ${request.fingerprint}, ${request.method}, ${request.path}, ${answer.status}, ${answer.contentType}, ${answer.body})
@@ -90,7 +95,9 @@ async function storeAnswer(tx: Tx, workspaceId: string, key: string, request: { 
 
 /** What a key holds, unless it expired. */
 async function storedAnswer(db: DbOrTx, workspaceId: string, key: string, ttlMs: number): Promise<StoredKey | undefined> {
-  const [row] = rowsOf<StoredKey>(
+  const [row] = parseRows(
+    'idempotency: a stored answer',
+    storedKey,
     await db.execute(sql`select fingerprint, method, path, status, content_type, body from idempotency_keys
       where workspace_id = ${workspaceId} and key = ${key} and created_at >= now() - make_interval(secs => ${ttlMs / 1000}::double precision)`),
   );
@@ -99,10 +106,11 @@ async function storedAnswer(db: DbOrTx, workspaceId: string, key: string, ttlMs:
 
 /** Deletes the keys older than the TTL, in every workspace. Answers how many went. */
 export async function purgeExpiredKeys(db: DbOrTx, ttlMs: number = IDEMPOTENCY_TTL_MS): Promise<number> {
-  const rows = rowsOf<{ n: number }>(
+  return parseRow(
+    'idempotency: purge expired keys',
+    z.object({ n: col.id }),
     await db.execute(sql`with gone as (delete from idempotency_keys where created_at < now() - make_interval(secs => ${ttlMs / 1000}::double precision) returning 1) select count(*)::int as n from gone`),
-  );
-  return Number(rows[0]?.n ?? 0);
+  ).n;
 }
 
 /**

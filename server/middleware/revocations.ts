@@ -1,7 +1,8 @@
 import { and, inArray, or, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../db/client.ts';
+import { col, parseRow } from '../db/rows.ts';
 import { apiTokens, users } from '../db/schema/index.ts';
-import { rowsOf } from '../db/client.ts';
 
 export interface RevocationOptions {
   db: Db;
@@ -88,8 +89,9 @@ export class Revocations {
     // the database's clock on both sides of the comparison: no skew between processes matters
     // the first look reaches back a little: a token revoked just before its stream started
     // (while another process still had it cached) is found too
-    const [now] = rowsOf<{ now: string; back: string }>(await this.#db.execute(sql`select now()::text as now, (now() - interval '2 seconds')::text as back`));
-    const since = this.#since ?? now!.back;
+    // as text, not Dates: the microseconds a Date would drop matter in the comparison
+    const now = parseRow('revocations: the clock', z.object({ now: col.text, back: col.text }), await this.#db.execute(sql`select now()::text as now, (now() - interval '2 seconds')::text as back`));
+    const since = this.#since ?? now.back;
     const rows = await this.#db
       .select({ id: apiTokens.id })
       .from(apiTokens)
@@ -100,7 +102,7 @@ export class Revocations {
           or(sql`${apiTokens.revokedAt} >= ${since}`, sql`${users.deactivatedAt} >= ${since}`, sql`${users.removedAt} >= ${since}`),
         ),
       );
-    this.#since = now!.now;
+    this.#since = now.now;
     this.revoked(rows.map((r) => r.id).filter((id) => this.#watchers.has(id)));
   }
 }

@@ -23,8 +23,8 @@ import {
   listQuery,
   pairPath,
 } from '../../shared/associations.ts';
-import { errorCategory } from '../../shared/errors.ts';
 import { LIMITS } from '../../shared/plans.ts';
+import type { BatchError } from '../../shared/records.ts';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
 import { listAssociations } from '../domain/associations/read.ts';
 import { associate, associateDefault, type AssociationResult, removeAssociation, removeLabels } from '../domain/associations/rules.ts';
@@ -35,6 +35,7 @@ import { createLabel, deleteLabel, listLabels, updateLabel } from '../domain/lab
 import { listLimits, purgeLimits, setLimits } from '../domain/limits.ts';
 import { type ObjectType, resolveObjectType } from '../domain/object-types.ts';
 import { type AppEnv, actorOf, type Auth } from '../env.ts';
+import { batchAnswer, batchErrorOf } from '../envelope.ts';
 import { ApiError, toApiError } from '../errors.ts';
 import { isRetryable, transaction } from '../db/transaction.ts';
 import { validate } from '../validate.ts';
@@ -79,32 +80,15 @@ async function defaultAssociationsOf(db: DbOrTx, ws: string, r: AssociationResul
   return out;
 }
 
-/** HubSpot's batch envelope: 200/201 when every input applied, 207 with per-input errors otherwise. */
-function batchResponse<T>(results: T[], errors: Array<{ error: ApiError; context: Record<string, string[]> }>, startedAt: string) {
-  const base = { status: 'COMPLETE' as const, results, startedAt, completedAt: new Date().toISOString() };
-  if (errors.length === 0) return base;
-  return {
-    ...base,
-    numErrors: errors.length,
-    errors: errors.map(({ error, context }) => ({
-      status: 'error',
-      category: errorCategory[error.code],
-      subCategory: error.code,
-      message: error.message,
-      context,
-      errors: error.errors,
-    })),
-  };
-}
-
 /**
  * Runs each input in its own savepoint inside one transaction: a refused input rolls back alone
  * and is reported; the good inputs all commit together (one durable commit for the batch).
  */
 async function eachInput<I, R>(db: Db, inputs: I[], run: (tx: Tx, input: I, index: number) => Promise<R | undefined>, contextOf: (input: I) => Record<string, string[]>) {
-  const results: R[] = [];
-  const errors: Array<{ error: ApiError; context: Record<string, string[]> }> = [];
-  await transaction(db, async (tx) => {
+  // the lists start empty on each attempt: a batch that runs again after a deadlock reports once
+  return transaction(db, async (tx) => {
+    const results: R[] = [];
+    const errors: BatchError[] = [];
     for (const [index, input] of inputs.entries()) {
       try {
         const r = await tx.transaction((sp) => run(sp as Tx, input, index));
@@ -113,11 +97,11 @@ async function eachInput<I, R>(db: Db, inputs: I[], run: (tx: Tx, input: I, inde
         const apiError = toApiError(err);
         // a deadlock runs the whole batch again (see transaction()); it is no refusal of this input
         if (apiError.code === 'INTERNAL' || isRetryable(err)) throw err;
-        errors.push({ error: apiError, context: { ...contextOf(input), inputIndex: [String(index)] } });
+        errors.push(batchErrorOf(apiError, { ...contextOf(input), inputIndex: [String(index)] }));
       }
     }
+    return { results, errors };
   });
-  return { results, errors };
 }
 
 /** /crm/v4: associations between records. */
@@ -132,11 +116,11 @@ export function associationRoutes() {
       }),
       validate('param', associationPath),
       async (c) => {
-        const startedAt = new Date().toISOString();
+        const startedAt = new Date();
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
         const r = await associateDefault(db, writeContext(auth), { fromType: from.typeId, fromId: p.fromId, toType: to.typeId, toId: p.toId });
-        return c.json(batchResponse(await defaultAssociationsOf(db, auth.workspaceId, r), [], startedAt), 200);
+        return batchAnswer(c, await defaultAssociationsOf(db, auth.workspaceId, r), [], startedAt, 200);
       },
     )
     .put(
@@ -191,7 +175,7 @@ export function associationRoutes() {
       validate('param', pairPath),
       validate('json', batchDefaultBody),
       async (c) => {
-        const startedAt = new Date().toISOString();
+        const startedAt = new Date();
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
         const ctx = writeContext(auth);
@@ -204,7 +188,7 @@ export function associationRoutes() {
           },
           (input) => ({ fromObjectId: [String(input.from.id)], toObjectId: [String(input.to.id)] }),
         );
-        return c.json(batchResponse(results.flat(), errors, startedAt), errors.length ? 207 : 200);
+        return batchAnswer(c, results.flat(), errors, startedAt, 200);
       },
     )
     .post(
@@ -213,7 +197,7 @@ export function associationRoutes() {
       validate('param', pairPath),
       validate('json', batchCreateBody),
       async (c) => {
-        const startedAt = new Date().toISOString();
+        const startedAt = new Date();
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
         const ctx = writeContext(auth);
@@ -227,7 +211,7 @@ export function associationRoutes() {
           },
           (input) => ({ fromObjectId: [String(input.from.id)], toObjectId: [String(input.to.id)] }),
         );
-        return c.json(batchResponse(results, errors, startedAt), errors.length ? 207 : 201);
+        return batchAnswer(c, results, errors, startedAt, 201);
       },
     )
     .post(
@@ -240,20 +224,20 @@ export function associationRoutes() {
       validate('param', pairPath),
       validate('json', batchReadBody),
       async (c) => {
-        const startedAt = new Date().toISOString();
+        const startedAt = new Date();
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
         const results = [];
-        const errors: Array<{ error: ApiError; context: Record<string, string[]> }> = [];
+        const errors: BatchError[] = [];
         for (const input of c.req.valid('json').inputs) {
           try {
             const page = await listAssociations(db, auth.workspaceId, { type: from.typeId, id: input.id }, to.typeId, { limit: LIMITS.associationsPerPage, ...(input.after ? { after: Number(input.after) } : {}) });
             results.push({ from: { id: String(input.id) }, to: page.results, ...(page.next !== undefined ? { paging: { next: { after: String(page.next) } } } : {}) });
           } catch (err) {
-            errors.push({ error: toApiError(err), context: { fromObjectId: [String(input.id)] } });
+            errors.push(batchErrorOf(toApiError(err), { fromObjectId: [String(input.id)] }));
           }
         }
-        return c.json(batchResponse(results, errors, startedAt), errors.length ? 207 : 200);
+        return batchAnswer(c, results, errors, startedAt, 200);
       },
     )
     .post(
@@ -262,7 +246,7 @@ export function associationRoutes() {
       validate('param', pairPath),
       validate('json', batchArchiveBody),
       async (c) => {
-        const startedAt = new Date().toISOString();
+        const startedAt = new Date();
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
         const ctx = writeContext(auth);
@@ -277,7 +261,7 @@ export function associationRoutes() {
           (pair) => ({ fromObjectId: [String(pair.fromId)], toObjectId: [String(pair.toId)] }),
         );
         if (errors.length === 0) return c.body(null, 204);
-        return c.json(batchResponse([], errors, startedAt), 207);
+        return batchAnswer(c, [], errors, startedAt, 200);
       },
     )
     .post(
@@ -290,7 +274,7 @@ export function associationRoutes() {
       validate('param', pairPath),
       validate('json', batchLabelsArchiveBody),
       async (c) => {
-        const startedAt = new Date().toISOString();
+        const startedAt = new Date();
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
         const ctx = writeContext(auth);
@@ -305,7 +289,7 @@ export function associationRoutes() {
           (input) => ({ fromObjectId: [String(input.from.id)], toObjectId: [String(input.to.id)] }),
         );
         if (errors.length === 0) return c.body(null, 204);
-        return c.json(batchResponse([], errors, startedAt), 207);
+        return batchAnswer(c, [], errors, startedAt, 200);
       },
     );
 }
@@ -343,11 +327,11 @@ export function associationSchemaRoutes() {
       validate('param', pairPath),
       validate('json', limitsBody),
       async (c) => {
-        const startedAt = new Date().toISOString();
+        const startedAt = new Date();
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
         const { applied, errors } = await db.transaction((tx) => setLimitsAudited(tx as Tx, auth, from, to, c.req.valid('json').inputs));
-        return c.json(batchResponse(applied, errors.map((e) => ({ error: e.error, context: { inputIndex: [String(e.index)] } })), startedAt), errors.length ? 207 : 201);
+        return batchAnswer(c, applied, errors.map((e) => batchErrorOf(e.error, { inputIndex: [String(e.index)] })), startedAt, 201);
       },
     )
     .post(
@@ -356,12 +340,12 @@ export function associationSchemaRoutes() {
       validate('param', pairPath),
       validate('json', limitsBody),
       async (c) => {
-        const startedAt = new Date().toISOString();
+        const startedAt = new Date();
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
         const { applied, errors } = await db.transaction((tx) => setLimitsAudited(tx as Tx, auth, from, to, c.req.valid('json').inputs));
         const results = applied.map((a) => ({ typeId: a.typeId, category: a.category, maxToObjectIds: a.userEnforcedMaxToObjectIds }));
-        return c.json(batchResponse(results, errors.map((e) => ({ error: e.error, context: { inputIndex: [String(e.index)] } })), startedAt), errors.length ? 207 : 200);
+        return batchAnswer(c, results, errors.map((e) => batchErrorOf(e.error, { inputIndex: [String(e.index)] })), startedAt, 200);
       },
     )
     .post(

@@ -1,33 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { type Context, Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { changesQuery, latestCursor } from '../../shared/history.ts';
-import { rowsOf } from '../db/client.ts';
+import { col, parseRow } from '../db/rows.ts';
 import { type ChangeCursor, formatCursor, parseCursor, readChanges } from '../domain/history/changes.ts';
-import { nextWrite, wakeStreams } from '../domain/history/live.ts';
+import { nextWrite } from '../domain/history/live.ts';
 import type { AppEnv } from '../env.ts';
 import type { Revocations } from '../middleware/revocations.ts';
 import { validate } from '../validate.ts';
-
-const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
-/**
- * Mount before authentication and before the idempotency middleware (whose transaction commits
- * when its `next()` returns): after each write request of an authenticated caller, the live
- * streams of its workspace in this process read on. Writes of other processes (another server on
- * the same PostgreSQL, a job, the command line) wake them through PostgreSQL NOTIFY
- * (server/domain/history/live.ts), and the streams' polling catches anything missed.
- */
-export function changeNotifier(): MiddlewareHandler<AppEnv> {
-  return async function changeNotifierMiddleware(c, next) {
-    await next();
-    if (!WRITES.has(c.req.method)) return;
-    const auth = c.get('auth') as AppEnv['Variables']['auth'] | undefined;
-    if (auth && c.res.status < 500) wakeStreams(auth.workspaceId);
-  };
-}
 
 export interface ChangeStreamOptions {
   /** A comment line this often keeps proxies and the client's idle timers from closing the stream (ms). */
@@ -73,8 +55,8 @@ export function changeStreamRoutes(options: ChangeStreamOptions = {}) {
       async (c) => {
         const auth = c.get('auth');
         // as a statement of its own: the watermark's lock is held to the end of its transaction
-        const [row] = rowsOf<{ w: number | string | null }>(await c.get('db').execute(sql`select change_feed_watermark(${auth.workspaceId}) as w`));
-        return c.json({ after: formatCursor({ seq: Number(row?.w ?? 0), id: null }) }, 200);
+        const { w } = parseRow('changes: the watermark', z.object({ w: col.idOrNull }), await c.get('db').execute(sql`select change_feed_watermark(${auth.workspaceId}) as w`));
+        return c.json({ after: formatCursor({ seq: w ?? 0, id: null }) }, 200);
       },
     )
     .get(

@@ -24,11 +24,12 @@ import type { DbOrTx } from '../db/client.ts';
 import type { WriteContext } from '../domain/associations/write.ts';
 import { batchUpdateWithStageSync, stageSyncHeader, updateWithStageSync } from '../domain/lifecycle/lifecycle-stage.ts';
 import { type ObjectType, resolveObjectType } from '../domain/object-types.ts';
-import { batchArchive, batchCreate, batchRead, type BatchOutcome } from '../domain/record-batch.ts';
+import { batchArchive, batchCreate, batchRead } from '../domain/record-batch.ts';
 import { createRecord } from '../domain/record-writes.ts';
 import { archiveRecords, associationsForRead, getRecord, listRecords, publicObject, type RecordRow } from '../domain/records.ts';
 import { searchRecords } from '../domain/search.ts';
 import { actorOf, type AppEnv, type Auth } from '../env.ts';
+import { batchAnswer } from '../envelope.ts';
 import { ApiError } from '../errors.ts';
 import { assertMayBatchArchive } from '../permissions.ts';
 import { validate } from '../validate.ts';
@@ -79,18 +80,6 @@ function nextPage(c: Context<AppEnv>, after: string) {
   const url = new URL(c.req.url);
   url.searchParams.set('after', after);
   return { next: { after, link: url.toString() } };
-}
-
-/** HubSpot's batch answer: COMPLETE with results, plus numErrors and errors (207) when some inputs failed. */
-function batchAnswer(c: Context<AppEnv>, outcome: BatchOutcome, startedAt: Date, okStatus: 200 | 201, properties?: string[]) {
-  const body = {
-    status: 'COMPLETE' as const,
-    results: outcome.rows.map((row) => publicObject(row, properties)),
-    startedAt: startedAt.toISOString(),
-    completedAt: new Date().toISOString(),
-  };
-  if (outcome.errors.length === 0) return c.json(body, okStatus);
-  return c.json({ ...body, numErrors: outcome.errors.length, errors: outcome.errors }, 207);
 }
 
 /** HubSpot CRM v3 objects: records of every type, standard and custom. Mounted at /crm/v3/objects. */
@@ -154,7 +143,7 @@ export function objectRoutes() {
         const auth = c.get('auth');
         const type = await resolveObjectType(c.get('db'), auth.workspaceId, c.req.valid('param').objectType);
         const outcome = await batchCreate(c.get('db'), writeContext(auth), type, c.req.valid('json').inputs);
-        return batchAnswer(c, outcome, startedAt, 201);
+        return batchAnswer(c, outcome.rows.map((row) => publicObject(row)), outcome.errors, startedAt, 201);
       },
     )
     .post(
@@ -176,7 +165,7 @@ export function objectRoutes() {
           idProperty: body.idProperty,
           archived: c.req.valid('query').archived === 'true',
         });
-        return batchAnswer(c, outcome, startedAt, 200, body.properties);
+        return batchAnswer(c, outcome.rows.map((row) => publicObject(row, body.properties)), outcome.errors, startedAt, 200);
       },
     )
     .post(
@@ -190,7 +179,7 @@ export function objectRoutes() {
         const type = await resolveObjectType(c.get('db'), auth.workspaceId, c.req.valid('param').objectType);
         const outcome = await batchUpdateWithStageSync(c.get('db'), writeContext(auth), auth.settings, type, c.req.valid('json').inputs);
         if (outcome.stageSyncs.length > 0) c.header('x-lifecycle-stage-sync', stageSyncHeader(outcome.stageSyncs));
-        return batchAnswer(c, outcome, startedAt, 200);
+        return batchAnswer(c, outcome.rows.map((row) => publicObject(row)), outcome.errors, startedAt, 200);
       },
     )
     .post(

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { type DbOrTx, rowsOf } from '../../server/db/client.ts';
+import { type DbOrTx } from '../../server/db/client.ts';
+import { rowsOf } from './raw-rows.ts';
 import { records } from '../../server/db/schema/index.ts';
 
 /** Inserts records straight into the database (for tests of the association engine). */

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { emptySyncedState, type SyncedState } from '../../shared/history.ts';
-import { rowsOf } from '../../server/db/client.ts';
+import { rowsOf } from './raw-rows.ts';
 import { typeNameSql } from '../../server/domain/history/entries.ts';
 import type { TestApp } from './app.ts';
 

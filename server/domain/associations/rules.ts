@@ -58,6 +58,8 @@ function limitExceeded(from: { id: number; type: string }, toType: string, label
   const what = label === null ? 'associated records' : `records with the label "${label}"`;
   return new ApiError(label === null ? 'ASSOCIATION_LIMIT_EXCEEDED' : 'LABEL_LIMIT_EXCEEDED', `Record ${from.id} (${from.type}) already has ${count} ${what} of type ${toType}; the limit is ${max}`, {
     errors: [{ message: 'limit reached', in: where, context: { limit: [String(max)], recordId: [String(from.id)] } }],
+    // also the error's own context: a batch answer names the input and keeps this beside it
+    context: { limit: [String(max)], recordId: [String(from.id)] },
   });
 }
 

@@ -1,12 +1,14 @@
 import { sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { AssociatedRecordView, AssociationsView } from '../../../shared/history.ts';
-import { type DbOrTx, rowsOf } from '../../db/client.ts';
+import type { DbOrTx } from '../../db/client.ts';
+import { col, parseRow, parseRows } from '../../db/rows.ts';
 import { ApiError } from '../../errors.ts';
 import { findType } from '../association-types.ts';
 import { type ObjectType, objectTypeById } from '../object-types.ts';
 import { displayName } from '../record-name.ts';
 import { recordLink } from './entries.ts';
-import { type ReplayedPair, type ReplayRow, replay } from './replay.ts';
+import { type ReplayedPair, replay, replayRow } from './replay.ts';
 
 /** The API name of a type id; a custom type whose schema is gone keeps its id. */
 async function typeName(db: DbOrTx, workspaceId: string, typeId: string): Promise<string> {
@@ -26,7 +28,9 @@ async function typeName(db: DbOrTx, workspaceId: string, typeId: string): Promis
  */
 export async function associationsAt(db: DbOrTx, workspaceId: string, type: ObjectType, id: number, at: string): Promise<AssociationsView> {
   const ws = workspaceId;
-  const [row] = rowsOf<{ found: boolean; rows: ReplayRow[] | null }>(
+  const row = parseRow(
+    'history: associations at a moment',
+    z.object({ found: col.bool, rows: col.list(replayRow) }),
     await db.execute(sql`
       select exists (select 1 from records where workspace_id = ${ws} and id = ${id} and type_id = ${type.typeId}) as found,
         (select json_agg(json_build_object('action', h.action, 'to_type', h.to_type, 'to_id', h.to_id, 'type_id', h.type_id, 'label', h.label, 'to_name', h.to_name) order by c.seq, h.id)
@@ -34,25 +38,27 @@ export async function associationsAt(db: DbOrTx, workspaceId: string, type: Obje
           where h.workspace_id = ${ws} and h.from_id = ${id} and h.from_type = ${type.typeId}
             and c.seq is not null and coalesce(c.committed_at, h.occurred_at) <= ${at}::timestamptz) as rows`),
   );
-  if (!row?.found) throw notFound(type, id);
-  return view(db, ws, type, id, new Date(at).toISOString(), [...replay(row.rows ?? []).values()]);
+  if (!row.found) throw notFound(type, id);
+  return view(db, ws, type, id, new Date(at).toISOString(), [...replay(row.rows).values()]);
 }
 
 /** The record's associations now, in the same shape as `associationsAt`. */
 export async function currentAssociations(db: DbOrTx, workspaceId: string, type: ObjectType, id: number): Promise<AssociationsView> {
   const ws = workspaceId;
-  const [row] = rowsOf<{ found: boolean; edges: Array<{ to_type: string; to_id: number; type_id: number }> | null }>(
+  const row = parseRow(
+    'history: associations now',
+    z.object({ found: col.bool, edges: col.list(z.object({ to_type: col.text, to_id: col.jsonId, type_id: col.jsonId })) }),
     await db.execute(sql`
       select exists (select 1 from records where workspace_id = ${ws} and id = ${id} and type_id = ${type.typeId}) as found,
         (select json_agg(json_build_object('to_type', to_type, 'to_id', to_id, 'type_id', type_id)) from associations
           where workspace_id = ${ws} and from_id = ${id}) as edges`),
   );
-  if (!row?.found) throw notFound(type, id);
+  if (!row.found) throw notFound(type, id);
   const pairs = new Map<string, ReplayedPair>();
-  for (const e of row.edges ?? []) {
+  for (const e of row.edges) {
     const key = `${e.to_type}:${e.to_id}`;
-    const pair = pairs.get(key) ?? { toType: e.to_type, toId: Number(e.to_id), toName: null, types: new Map<number, string | null>() };
-    pair.types.set(Number(e.type_id), null);
+    const pair = pairs.get(key) ?? { toType: e.to_type, toId: e.to_id, toName: null, types: new Map<number, string | null>() };
+    pair.types.set(e.type_id, null);
     pairs.set(key, pair);
   }
   return view(db, ws, type, id, null, [...pairs.values()]);
@@ -69,13 +75,15 @@ function notFound(type: ObjectType, id: number): ApiError {
  */
 async function view(db: DbOrTx, workspaceId: string, type: ObjectType, id: number, at: string | null, pairs: ReplayedPair[]): Promise<AssociationsView> {
   const ids = [...new Set(pairs.map((p) => p.toId))];
-  const records = ids.length === 0 ? [] : rowsOf<{ id: number; type_id: string; properties: Record<string, string | null> }>(
+  const records = ids.length === 0 ? [] : parseRows(
+    'history: names of the associated records',
+    z.object({ id: col.id, type_id: col.text, properties: col.properties }),
     await db.execute(sql`select id, type_id, properties from records where workspace_id = ${workspaceId} and id in (${sql.join(ids.map((i) => sql`${i}`), sql`, `)})`),
   );
   const names = new Map<number, string | null>();
   for (const r of records) {
     const definition = r.type_id.startsWith('2-') ? await objectTypeById(db, workspaceId, r.type_id).then((t) => t.definition).catch(() => undefined) : undefined;
-    names.set(Number(r.id), displayName(r.type_id, r.properties, definition));
+    names.set(r.id, displayName(r.type_id, r.properties, definition));
   }
   const groups: AssociationsView['associations'] = {};
   const typeNames = new Map<string, string>();

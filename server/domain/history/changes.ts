@@ -1,10 +1,12 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { AuditActor } from '../../../shared/audit.ts';
-import type { ChangeEvent, RecordAction } from '../../../shared/history.ts';
-import { type DbOrTx, rowsOf } from '../../db/client.ts';
+import { z } from 'zod';
+import { auditActor } from '../../../shared/audit.ts';
+import { type ChangeEvent, type RecordAction, recordAction } from '../../../shared/history.ts';
+import type { DbOrTx } from '../../db/client.ts';
+import { col, parseRow } from '../../db/rows.ts';
 import { ApiError } from '../../errors.ts';
 import { actorColumnsSql } from '../audit.ts';
-import { type EntryRow, entryJsonSql, toEntry, typeNameSql } from './entries.ts';
+import { entryJsonSql, entryRow, toEntry, typeNameSql } from './entries.ts';
 
 /**
  * The change feed's hook for record writes (B2): call it in the writing transaction, after the
@@ -58,42 +60,46 @@ export function formatCursor(c: ChangeCursor): string {
 const watermarks = new Map<string, number>();
 
 async function refreshWatermark(db: DbOrTx, workspaceId: string): Promise<number> {
-  const [row] = rowsOf<{ w: number | string }>(await db.execute(sql`select change_feed_watermark(${workspaceId}) as w`));
-  const w = Math.max(Number(row?.w ?? 0), watermarks.get(workspaceId) ?? 0);
+  const row = parseRow('changes: the watermark', z.object({ w: col.idOrNull }), await db.execute(sql`select change_feed_watermark(${workspaceId}) as w`));
+  const w = Math.max(row.w ?? 0, watermarks.get(workspaceId) ?? 0);
   if (watermarks.size > 10_000) watermarks.clear();
   watermarks.set(workspaceId, w);
   return w;
 }
 
-interface PageRow {
-  commits: number;
-  max_seq: number | null;
-  events: Array<{
-    seq: number;
-    id: number;
-    committed_at: string | null;
-    kind: 'association' | 'record';
-    /** The history row and its actor, read in one lookup. */
-    entry: { row: EntryRow; actor: AuditActor | null } | null;
-    record: {
-      action: RecordAction;
-      occurred_at: string;
-      object_type_name: string;
-      object_id: number;
-      properties: Record<string, string | null> | null;
-      merged_into: number | null;
-      source: string | null;
-      actor: AuditActor | null;
-    } | null;
-  }> | null;
-}
+/** One event of a feed page (JSON: a page holds up to 1,001). */
+const changeEvent = z.object({
+  seq: col.jsonId,
+  id: col.jsonId,
+  committed_at: col.jsonTimestamp.nullable(),
+  kind: z.enum(['association', 'record']),
+  /** The history row and its actor, read in one lookup. */
+  entry: z.object({ row: entryRow, actor: auditActor.nullable() }).nullable(),
+  record: z
+    .object({
+      action: recordAction,
+      occurred_at: col.jsonTimestamp,
+      object_type_name: col.text,
+      object_id: col.jsonId,
+      properties: col.properties.nullable(),
+      merged_into: col.jsonId.nullable(),
+      source: col.textOrNull,
+      actor: auditActor.nullable(),
+    })
+    .nullable(),
+});
+
+const pageRow = z.object({ commits: z.number().int(), max_seq: col.idOrNull, events: col.list(changeEvent) });
+type PageRow = z.output<typeof pageRow>;
 
 async function readPage(db: DbOrTx, workspaceId: string, after: ChangeCursor, limit: number, watermark: number): Promise<PageRow> {
   const ws = workspaceId;
   const afterId = after.id ?? Number.MAX_SAFE_INTEGER;
   // Keys first (index lookups per commit), then the page's events by primary key: the event
   // bodies are built for the rows shown only.
-  const [row] = rowsOf<PageRow>(
+  return parseRow(
+    'changes: a page',
+    pageRow,
     await db.execute(sql`
       with c as (
         select seq, tx_key, committed_at from change_commits
@@ -118,7 +124,6 @@ async function readPage(db: DbOrTx, workspaceId: string, after: ChangeCursor, li
           order by k.seq, k.id)
         from k) as events`),
   );
-  return row ?? { commits: 0, max_seq: null, events: null };
 }
 
 /** The actor of a record change: stored with it (null before actors were recorded). */
@@ -138,11 +143,11 @@ function associationActorSql(ws: string): SQL {
     else (select ${recordActorSql} from record_changes r where r.workspace_id = ${ws} and r.tx_key = h.tx_key and r.actor_kind is not null order by r.id limit 1) end`;
 }
 
-function toEvent(e: NonNullable<PageRow['events']>[number]): ChangeEvent {
+function toEvent(e: PageRow['events'][number]): ChangeEvent {
   const actor = (e.kind === 'association' ? e.entry?.actor : e.record?.actor) ?? null;
   const base = {
     cursor: `${e.seq}.${e.id}`,
-    committedAt: e.committed_at === null ? null : new Date(e.committed_at).toISOString(),
+    committedAt: e.committed_at === null ? null : e.committed_at.toISOString(),
     ...(actor !== null ? { actor } : {}),
   };
   if (e.kind === 'association') return { ...base, kind: 'association', ...toEntry(e.entry!.row) };
@@ -152,7 +157,7 @@ function toEvent(e: NonNullable<PageRow['events']>[number]): ChangeEvent {
     kind: 'record',
     id: String(e.id),
     action: r.action,
-    occurredAt: new Date(r.occurred_at).toISOString(),
+    occurredAt: r.occurred_at.toISOString(),
     objectType: r.object_type_name,
     objectId: String(r.object_id),
     ...(r.properties !== null ? { properties: r.properties } : {}),
@@ -170,19 +175,19 @@ function toEvent(e: NonNullable<PageRow['events']>[number]): ChangeEvent {
 export async function readChanges(db: DbOrTx, workspaceId: string, after: ChangeCursor, limit: number): Promise<{ results: ChangeEvent[]; next: ChangeCursor; hasMore: boolean }> {
   let watermark = watermarks.get(workspaceId) ?? 0;
   let page = watermark > after.seq || (watermark === after.seq && after.id !== null) ? await readPage(db, workspaceId, after, limit, watermark) : null;
-  const reachedWatermark = (p: PageRow | null) => p === null || ((p.events?.length ?? 0) <= limit && p.commits <= limit);
+  const reachedWatermark = (p: PageRow | null) => p === null || (p.events.length <= limit && p.commits <= limit);
   if (reachedWatermark(page)) {
     const fresh = await refreshWatermark(db, workspaceId);
     if (page === null || fresh > watermark) page = await readPage(db, workspaceId, after, limit, fresh);
     watermark = fresh;
   }
-  const events = page!.events ?? [];
+  const events = page!.events;
   if (events.length > limit) {
     const shown = events.slice(0, limit);
     const last = shown.at(-1)!;
-    return { results: shown.map(toEvent), next: { seq: Number(last.seq), id: Number(last.id) }, hasMore: true };
+    return { results: shown.map(toEvent), next: { seq: last.seq, id: last.id }, hasMore: true };
   }
   // every event of the commits read is on this page: continue after the last of those commits
-  const next = page!.max_seq !== null ? { seq: Number(page!.max_seq), id: null } : after;
+  const next = page!.max_seq !== null ? { seq: page!.max_seq, id: null } : after;
   return { results: events.map(toEvent), next, hasMore: page!.commits > limit };
 }

@@ -1,7 +1,9 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { HistoryAction, HistoryEntry, HistorySource } from '../../../shared/history.ts';
+import { z } from 'zod';
+import { type HistoryAction, type HistoryEntry, type HistorySource, historyAction, historySource } from '../../../shared/history.ts';
 import { STANDARD_OBJECTS } from '../../../shared/objects.ts';
-import { type DbOrTx, rowsOf } from '../../db/client.ts';
+import type { DbOrTx } from '../../db/client.ts';
+import { col, parseRow, parseRows } from '../../db/rows.ts';
 
 /** SQL: the API name of the object type id in `column` (`contacts`, or a custom object's name). */
 export function typeNameSql(workspaceId: string, column: SQL): SQL {
@@ -14,26 +16,27 @@ export function recordLink(typeName: string, id: number | string): string {
   return `/crm/v3/objects/${typeName}/${id}`;
 }
 
-/** A history row as the entry queries select it (json, so timestamps are strings). */
-export interface EntryRow {
-  id: number;
-  action: HistoryAction;
-  source: HistorySource;
-  source_user_id: number | null;
-  source_user_name: string | null;
-  source_id: string | null;
-  occurred_at: string;
-  from_type_name: string;
-  from_id: number;
-  to_type_name: string;
-  to_id: number;
-  to_name: string | null;
-  type_id: number;
-  label: string | null;
-  detail: string | null;
+/** A history row as `entryJsonSql` builds it: JSON, and a history page or a feed page holds many. */
+export const entryRow = z.object({
+  id: col.jsonId,
+  action: historyAction,
+  source: historySource,
+  source_user_id: col.jsonId.nullable(),
+  source_user_name: col.textOrNull,
+  source_id: col.textOrNull,
+  occurred_at: col.jsonTimestamp,
+  from_type_name: col.text,
+  from_id: col.jsonId,
+  to_type_name: col.text,
+  to_id: col.jsonId,
+  to_name: col.textOrNull,
+  type_id: col.jsonId,
+  label: col.textOrNull,
+  detail: col.textOrNull,
   /** DELETED only: the labels the association had just before. */
-  labels_before: string[] | null;
-}
+  labels_before: col.list(col.text),
+});
+export type EntryRow = z.output<typeof entryRow>;
 
 /**
  * SQL: the json object of the history row `h` that `toEntry` reads. For a DELETED row it also
@@ -61,7 +64,7 @@ export function entryJsonSql(workspaceId: string): SQL {
 
 /** A history row in the API's entry shape (SPEC: the history contract). */
 export function toEntry(row: EntryRow): HistoryEntry {
-  const labels = row.action === 'DELETED' ? (row.labels_before ?? []) : row.label !== null ? [row.label] : [];
+  const labels = row.action === 'DELETED' ? row.labels_before : row.label !== null ? [row.label] : [];
   return {
     id: String(row.id),
     action: row.action,
@@ -69,14 +72,14 @@ export function toEntry(row: EntryRow): HistoryEntry {
     ...(row.source_user_id !== null ? { sourceUserId: String(row.source_user_id) } : {}),
     ...(row.source_user_name !== null ? { sourceUserName: row.source_user_name } : {}),
     ...(row.source_id !== null ? { sourceId: row.source_id } : {}),
-    occurredAt: new Date(row.occurred_at).toISOString(),
+    occurredAt: row.occurred_at.toISOString(),
     fromObjectType: row.from_type_name,
     fromObjectId: String(row.from_id),
     toObjectType: row.to_type_name,
     toObjectId: String(row.to_id),
     toName: row.to_name,
     labels,
-    associationTypeId: Number(row.type_id),
+    associationTypeId: row.type_id,
     ...(row.detail !== null ? { detail: row.detail } : {}),
     link: recordLink(row.to_type_name, row.to_id),
   };
@@ -118,7 +121,9 @@ export async function listHistory(
   if (filter.from) where.push(sql`h.occurred_at >= ${filter.from}::timestamptz`);
   if (filter.to) where.push(sql`h.occurred_at < ${filter.to}::timestamptz`);
   if (page.after !== undefined) where.push(sql`h.id < ${page.after}`);
-  const [row] = rowsOf<{ found: boolean; entries: EntryRow[] | null }>(
+  const row = parseRow(
+    'history: a page of a record',
+    z.object({ found: col.bool, entries: col.list(entryRow) }),
     await db.execute(sql`
       select exists (select 1 from records where workspace_id = ${ws} and id = ${record.id} and type_id = ${record.typeId}) as found,
         (select json_agg(e.entry order by e.id desc) from (
@@ -126,15 +131,17 @@ export async function listHistory(
           where ${sql.join(where, sql` and `)}
           order by h.id desc limit ${page.limit + 1}) e) as entries`),
   );
-  const rows = row?.entries ?? [];
+  const rows = row.entries;
   const more = rows.length > page.limit;
-  const entries = rows.slice(0, page.limit).map(toEntry);
-  return { found: Boolean(row?.found), entries, ...(more ? { next: Number(entries.at(-1)!.id) } : {}) };
+  const shown = rows.slice(0, page.limit);
+  return { found: row.found, entries: shown.map(toEntry), ...(more ? { next: shown.at(-1)!.id } : {}) };
 }
 
 /** The entries one transaction wrote (both directions, in the order written): what a revert answers. */
 export async function entriesByTx(db: DbOrTx, workspaceId: string, txKey: number): Promise<HistoryEntry[]> {
-  const rows = rowsOf<{ entry: EntryRow }>(
+  const rows = parseRows(
+    'history: the entries of a transaction',
+    z.object({ entry: entryRow }),
     await db.execute(sql`select ${entryJsonSql(workspaceId)} as entry from association_history h
       where h.workspace_id = ${workspaceId} and h.tx_key = ${txKey} order by h.id`),
   );

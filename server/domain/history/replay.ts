@@ -1,14 +1,17 @@
-import type { HistoryAction } from '../../../shared/history.ts';
+import { z } from 'zod';
+import { historyAction } from '../../../shared/history.ts';
+import { col } from '../../db/rows.ts';
 
-/** What replaying needs of a history row (one direction, seen from `from`). */
-export interface ReplayRow {
-  action: HistoryAction;
-  to_type: string;
-  to_id: number;
-  type_id: number;
-  label: string | null;
-  to_name: string | null;
-}
+/** What replaying needs of a history row (one direction, seen from `from`), as JSON: a record's whole history. */
+export const replayRow = z.object({
+  action: historyAction,
+  to_type: col.text,
+  to_id: col.jsonId,
+  type_id: col.jsonId,
+  label: col.textOrNull,
+  to_name: col.textOrNull,
+});
+export type ReplayRow = z.output<typeof replayRow>;
 
 /** One associated record after a replay: its type ids, each with the label history gave it. */
 export interface ReplayedPair {
@@ -26,8 +29,8 @@ export const pairKey = (toType: string, toId: number) => `${toType}:${toId}`;
  * labels included (one DELETED row stands for every type of the pair, as the writers record it).
  */
 export function applyRow(state: Map<string, ReplayedPair>, row: ReplayRow): void {
-  const key = pairKey(row.to_type, Number(row.to_id));
-  const typeId = Number(row.type_id);
+  const key = pairKey(row.to_type, row.to_id);
+  const typeId = row.type_id;
   switch (row.action) {
     case 'DELETED':
       state.delete(key);
@@ -35,7 +38,7 @@ export function applyRow(state: Map<string, ReplayedPair>, row: ReplayRow): void
     case 'CREATED':
     case 'LABEL_ADDED':
     case 'PRIMARY_SET': {
-      const pair = state.get(key) ?? { toType: row.to_type, toId: Number(row.to_id), toName: row.to_name, types: new Map() };
+      const pair = state.get(key) ?? { toType: row.to_type, toId: row.to_id, toName: row.to_name, types: new Map() };
       pair.types.set(typeId, row.label);
       if (row.to_name !== null) pair.toName = row.to_name;
       state.set(key, pair);

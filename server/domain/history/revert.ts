@@ -1,29 +1,21 @@
 import { sql } from 'drizzle-orm';
+import { z } from 'zod';
 import { hubspotPrimaryType } from '../../../shared/association-types.ts';
 import type { HistoryAction, HistoryEntry } from '../../../shared/history.ts';
 import { COMPANY } from '../../../shared/objects.ts';
-import { rowsOf, type Tx } from '../../db/client.ts';
+import type { Tx } from '../../db/client.ts';
+import { col, parseRow, parseRows } from '../../db/rows.ts';
 import { ApiError } from '../../errors.ts';
 import { lockRecords } from '../associations/locks.ts';
 import { associate, removeAssociation, removeLabels } from '../associations/rules.ts';
 import type { WriteContext } from '../associations/write.ts';
 import { defaultType, findType } from '../association-types.ts';
 import { entriesByTx } from './entries.ts';
-import { type ReplayRow, replay } from './replay.ts';
+import { replay, replayRow } from './replay.ts';
 
-interface Row {
-  id: number;
-  action: HistoryAction;
-  from_type: string;
-  from_id: number;
-  to_type: string;
-  to_id: number;
-  to_name: string | null;
-  type_id: number;
-  label: string | null;
-  tx_key: number;
-  seq: number;
-}
+/** A history row with its commit position, as columns; it is also what replaying reads. */
+const historyRow = replayRow.extend({ id: col.id, from_type: col.text, from_id: col.id, to_id: col.id, type_id: col.id, tx_key: col.id, seq: col.id });
+type Row = z.output<typeof historyRow>;
 
 const REMOVES: HistoryAction[] = ['LABEL_REMOVED', 'PRIMARY_UNSET'];
 
@@ -33,23 +25,21 @@ function conflict(entry: Row, why: string): ApiError {
 
 /** Every history row of one direction of a pair, in commit order. */
 async function pairRows(tx: Tx, ws: string, fromId: number, toType: string, toId: number): Promise<Row[]> {
-  return rowsOf<Row>(
+  return parseRows(
+    'revert: the history of a pair',
+    historyRow,
     await tx.execute(sql`
       select h.id, h.action, h.from_type, h.from_id, h.to_type, h.to_id, h.to_name, h.type_id, h.label, h.tx_key, c.seq
       from association_history h join change_commits c on c.workspace_id = h.workspace_id and c.tx_key = h.tx_key
       where h.workspace_id = ${ws} and h.from_id = ${fromId} and h.to_type = ${toType} and h.to_id = ${toId}
       order by c.seq, h.id`),
-  ).map(numeric);
-}
-
-function numeric(r: Row): Row {
-  return { ...r, id: Number(r.id), from_id: Number(r.from_id), to_id: Number(r.to_id), type_id: Number(r.type_id), tx_key: Number(r.tx_key), seq: Number(r.seq) };
+  );
 }
 
 /** The type ids from `fromId` to `toId` now. */
 async function liveTypes(tx: Tx, ws: string, fromId: number, toType: string, toId: number): Promise<Set<number>> {
-  const rows = rowsOf<{ type_id: number }>(await tx.execute(sql`select type_id from associations where workspace_id = ${ws} and from_id = ${fromId} and to_type = ${toType} and to_id = ${toId}`));
-  return new Set(rows.map((r) => Number(r.type_id)));
+  const rows = parseRows('revert: live types of a pair', z.object({ type_id: col.id }), await tx.execute(sql`select type_id from associations where workspace_id = ${ws} and from_id = ${fromId} and to_type = ${toType} and to_id = ${toId}`));
+  return new Set(rows.map((r) => r.type_id));
 }
 
 /**
@@ -74,24 +64,27 @@ function requireNoLaterChange(entry: Row, rows: Row[], typeId: number | null): v
  */
 export async function revertEntry(tx: Tx, ctx: WriteContext, entryId: number, options: { newPrimaryCompanyId?: number | undefined } = {}): Promise<{ revertedEntryId: string; results: HistoryEntry[] }> {
   const ws = ctx.workspaceId;
-  const [found] = rowsOf<Row>(
+  const [entry] = parseRows(
+    'revert: the entry',
+    historyRow,
     await tx.execute(sql`
       select h.id, h.action, h.from_type, h.from_id, h.to_type, h.to_id, h.to_name, h.type_id, h.label, h.tx_key, c.seq
       from association_history h join change_commits c on c.workspace_id = h.workspace_id and c.tx_key = h.tx_key
       where h.workspace_id = ${ws} and h.id = ${entryId}`),
   );
-  if (!found) throw new ApiError('NOT_FOUND', `No history entry with id ${entryId}`, { errors: [{ message: 'unknown history entry', in: 'path:entryId' }] });
-  const entry = numeric(found);
+  if (!entry) throw new ApiError('NOT_FOUND', `No history entry with id ${entryId}`, { errors: [{ message: 'unknown history entry', in: 'path:entryId' }] });
   const A = { id: entry.from_id, type: entry.from_type };
   const B = { id: entry.to_id, type: entry.to_type };
   // what the same change did elsewhere: a primary or exclusive label that moved, a successor
-  const sameChange = rowsOf<Row>(
+  const sameChange = parseRows(
+    'revert: the same change elsewhere',
+    historyRow,
     await tx.execute(sql`
       select h.id, h.action, h.from_type, h.from_id, h.to_type, h.to_id, h.to_name, h.type_id, h.label, h.tx_key, 0 as seq from association_history h
       where h.workspace_id = ${ws} and h.tx_key = ${entry.tx_key} and (h.from_id in (${A.id}, ${B.id}) or h.to_id in (${A.id}, ${B.id}))
         and not (h.from_id in (${A.id}, ${B.id}) and h.to_id in (${A.id}, ${B.id}))
       order by h.id`),
-  ).map(numeric);
+  );
   // everything the revert reads below stays true until it writes: every record it may touch is
   // locked, at once and in id order like every writer does
   const touched = [A.id, B.id, ...sameChange.flatMap((r) => [r.from_id, r.to_id]), ...(options.newPrimaryCompanyId !== undefined ? [options.newPrimaryCompanyId] : [])];
@@ -118,7 +111,7 @@ export async function revertEntry(tx: Tx, ctx: WriteContext, entryId: number, op
     case 'DELETED': {
       requireNoLaterChange(entry, rows, null);
       if (live.size > 0) throw conflict(entry, `${A.type} ${A.id} and ${B.type} ${B.id} are associated again`);
-      const before = replay(rows.filter((r) => r.seq < entry.seq || (r.seq === entry.seq && r.id < entry.id)) as ReplayRow[]).get(`${B.type}:${B.id}`);
+      const before = replay(rows.filter((r) => r.seq < entry.seq || (r.seq === entry.seq && r.id < entry.id))).get(`${B.type}:${B.id}`);
       const typeIds: number[] = [];
       for (const typeId of before?.types.keys() ?? []) {
         if (typeId !== def.typeId && (await findType(tx, ws, typeId))) typeIds.push(typeId);
@@ -152,9 +145,9 @@ export async function revertEntry(tx: Tx, ctx: WriteContext, entryId: number, op
     }
   }
   // the rows just written are this transaction's: say which entry they revert
-  const [key] = rowsOf<{ k: number | null }>(await tx.execute(sql`select nullif(current_setting('crm.change_tx', true), '')::bigint as k`));
-  if (key?.k === null || key?.k === undefined) throw conflict(entry, 'there was nothing left to change');
+  const key = parseRow('revert: this transaction', z.object({ k: col.idOrNull }), await tx.execute(sql`select nullif(current_setting('crm.change_tx', true), '')::bigint as k`));
+  if (key.k === null) throw conflict(entry, 'there was nothing left to change');
   await tx.execute(sql`update association_history set detail = concat_ws('; ', ${`revert of entry ${entry.id}`}::text, detail)
     where workspace_id = ${ws} and tx_key = ${key.k}`);
-  return { revertedEntryId: String(entry.id), results: await entriesByTx(tx, ws, Number(key.k)) };
+  return { revertedEntryId: String(entry.id), results: await entriesByTx(tx, ws, key.k) };
 }

@@ -43,9 +43,9 @@ export function ageWords(days: number): string {
 }
 
 function sharedDetail(row: CandidateRow): string {
-  return (row.shared_detail ?? [])
+  return row.shared_detail
     .map(({ t, n, names }) => {
-      const known = (names ?? []).map((p) => nameOrId(t, p)).filter((x): x is string => Boolean(x)).slice(0, 2);
+      const known = names.map((p) => nameOrId(t, p)).filter((x): x is string => Boolean(x)).slice(0, 2);
       const more = n - known.length;
       const who = known.length > 0 ? `: ${known.join(', ')}${more > 0 ? ` and ${more} more` : ''}` : '';
       return `${n} shared ${noun(t, n)}${who}`;
@@ -64,8 +64,8 @@ function domainDetail(row: CandidateRow): string {
   return `same domain ${d}${how}`;
 }
 
-function quote(tokens: string[] | null): string {
-  return list((tokens ?? []).map((t) => `"${t}"`), 3);
+function quote(tokens: string[]): string {
+  return list(tokens.map((t) => `"${t}"`), 3);
 }
 
 export interface RankContext {
@@ -84,8 +84,8 @@ export function reasonsOf(row: CandidateRow, context: RankContext = {}): Reason[
     if (w > 0) out.push({ kind, detail: detail(), weight: w });
   };
   add('participants', row.w_participants, () => {
-    const emails = row.participant_emails ?? [];
-    const primary = row.primary_of ?? [];
+    const emails = row.participant_emails;
+    const primary = row.primary_of;
     const base = `linked to ${emails.length} participant${emails.length === 1 ? '' : 's'}: ${list(emails, 3)}`;
     return primary.length > 0 ? `${base}; primary company of ${list(primary, 2)}` : base;
   });

@@ -1,6 +1,8 @@
+import { z } from 'zod';
 import { COMPANY, CONTACT } from '../../../shared/objects.ts';
 import type { Recommendation } from '../../../shared/recommendations.ts';
 import type { DbOrTx } from '../../db/client.ts';
+import { col, parseRows } from '../../db/rows.ts';
 import { ApiError } from '../../errors.ts';
 import type { ObjectType } from '../object-types.ts';
 import type { Scope } from './access.ts';
@@ -8,7 +10,7 @@ import { companyDomainKey } from './domains.ts';
 import { rank } from './ranking.ts';
 import { CAPS, nameTextOf } from './signals.ts';
 import { runStatement } from './run.ts';
-import { type CandidateRow, recordStatement, type SourceDomain, sourceStatement } from './sql.ts';
+import { candidateRow, recordStatement, type SourceDomain, sourceStatement } from './sql.ts';
 
 export interface RecordRecommendationParams {
   source: ObjectType;
@@ -20,13 +22,14 @@ export interface RecordRecommendationParams {
   now?: Date;
 }
 
-interface SourceRow {
-  id: number;
-  type_id: string;
-  properties: Record<string, string | null>;
-  contact_emails: string[] | null;
-  company_domains: string[] | null;
-}
+export const sourceRow = z.object({
+  id: col.id,
+  type_id: col.text,
+  properties: col.properties,
+  contact_emails: col.list(col.text),
+  company_domains: col.list(col.text),
+});
+type SourceRow = z.output<typeof sourceRow>;
 
 /**
  * The domains a record brings (R18): a contact's own email domain; a company's own domain; for
@@ -42,30 +45,28 @@ export function sourceDomains(source: SourceRow): SourceDomain[] {
   if (source.type_id === CONTACT) add(source.properties.email, 'email');
   else if (source.type_id === COMPANY) add(source.properties.domain, 'company');
   else {
-    for (const e of source.contact_emails ?? []) add(e, 'email');
-    for (const d of source.company_domains ?? []) add(d, 'companies');
+    for (const e of source.contact_emails) add(e, 'email');
+    for (const d of source.company_domains) add(d, 'companies');
   }
   return [...out.values()];
 }
 
 /** Records of the target type to associate with a record, ranked and explained (R5, B7). */
 export async function recommendForRecord(db: DbOrTx, scope: Scope, p: RecordRecommendationParams): Promise<Recommendation[]> {
-  const [source] = await runStatement<SourceRow>(db, sourceStatement(scope, p.id, p.source.typeId));
+  const [source] = parseRows('recommendations: the source record', sourceRow, await runStatement(db, sourceStatement(scope, p.id, p.source.typeId)));
   if (!source) {
     throw new ApiError('NOT_FOUND', `No ${p.source.singular} with id ${p.id}`, { errors: [{ message: `record ${p.id} not found`, in: 'path:id' }] });
   }
-  const rows = await runStatement<CandidateRow>(
-    db,
-    recordStatement(scope, {
-      sourceId: Number(source.id),
-      sourceType: p.source.typeId,
-      target: p.target.typeId,
-      limit: p.limit,
-      nameText: nameTextOf(p.source.typeId, source.properties),
-      domains: sourceDomains(source),
-      q: p.q?.trim() || null,
-      now: (p.now ?? new Date()).toISOString(),
-    }),
-  );
+  const statement = recordStatement(scope, {
+    sourceId: source.id,
+    sourceType: p.source.typeId,
+    target: p.target.typeId,
+    limit: p.limit,
+    nameText: nameTextOf(p.source.typeId, source.properties),
+    domains: sourceDomains(source),
+    q: p.q?.trim() || null,
+    now: (p.now ?? new Date()).toISOString(),
+  });
+  const rows = parseRows('recommendations: for a record', candidateRow, await runStatement(db, statement));
   return rank(rows, { nameOf: () => p.target.name, definitionOf: () => p.target.definition }, { query: p.q?.trim() || null, sourceType: p.source.typeId });
 }

@@ -7,7 +7,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import { type DbOrTx, rowsOf } from '../../db/client.ts';
+import type { DbOrTx } from '../../db/client.ts';
 
 const dialect = new PgDialect();
 const preparedOn = new WeakMap<PGlite, Set<string>>();
@@ -30,9 +30,10 @@ function literal(value: unknown): string {
  * and target types, which signals apply) is parsed and planned once, not per request: planning
  * these statements costs more than running them. PGlite: SQL PREPARE/EXECUTE on its one session;
  * PostgreSQL: node-postgres named statements, per pooled connection. Inside a transaction the
- * statement runs unprepared.
+ * statement runs unprepared. Answers the driver's result, as `db.execute` does: parse its rows
+ * with parseRows.
  */
-export async function runStatement<T>(db: DbOrTx, statement: SQL): Promise<T[]> {
+export async function runStatement(db: DbOrTx, statement: SQL): Promise<unknown> {
   const client = (db as unknown as { $client?: unknown }).$client;
   const q = dialect.sqlToQuery(statement);
   const name = `rec_${createHash('sha1').update(q.sql).digest('hex').slice(0, 20)}`;
@@ -49,7 +50,7 @@ export async function runStatement<T>(db: DbOrTx, statement: SQL): Promise<T[]> 
       names.add(name);
     }
     const args = q.params.length > 0 ? `(${q.params.map(literal).join(', ')})` : '';
-    return (await client.query<T>(`execute ${name}${args}`)).rows;
+    return client.query(`execute ${name}${args}`);
   }
   if (client instanceof pg.Pool) {
     const conn = await client.connect();
@@ -60,10 +61,10 @@ export async function runStatement<T>(db: DbOrTx, statement: SQL): Promise<T[]> 
         await conn.query('set jit = off');
         jitOff.add(conn);
       }
-      return (await conn.query({ name, text: q.sql, values: q.params as unknown[] })).rows as T[];
+      return await conn.query({ name, text: q.sql, values: q.params as unknown[] });
     } finally {
       conn.release();
     }
   }
-  return rowsOf<T>(await db.execute(statement));
+  return db.execute(statement);
 }

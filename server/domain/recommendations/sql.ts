@@ -1,5 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import { COMPANY, CONTACT } from '../../../shared/objects.ts';
+import { col } from '../../db/rows.ts';
 import { openSql as isOpenSql } from '../lifecycle/open.ts';
 import { type Scope, visible } from './access.ts';
 import { CAPS, engages, hasNameIndex, hasStatus, STOP_TOKENS, WEIGHTS } from './signals.ts';
@@ -80,15 +82,17 @@ function statusRecency(target: string, now: string): SQL {
     ${open ?? sql`null`} as open`;
 }
 
+/**
+ * Where a domain comes from: the email address of the source contact or of the source's
+ * contacts (`email`), the source company's own domain (`company`), or the domain of the
+ * source's companies (`companies`).
+ */
+const domainSource = z.enum(['email', 'company', 'companies']);
+
 export interface SourceDomain {
   exact: string;
   registrable: string | null;
-  /**
-   * Where the domain comes from: the email address of the source contact or of the source's
-   * contacts (`email`), the source company's own domain (`company`), or the domain of the
-   * source's companies (`companies`).
-   */
-  from: 'email' | 'company' | 'companies';
+  from: z.output<typeof domainSource>;
 }
 
 export interface RecordQuery {
@@ -104,36 +108,37 @@ export interface RecordQuery {
   now: string;
 }
 
-/** One row per recommended record, best first (ranking.ts reads them). */
-export interface CandidateRow {
-  id: number;
-  type_id: string;
-  properties: Record<string, string | null>;
-  w_shared: number;
+/** One row per recommended record, best first (ranking.ts reads them). Weights are float8. */
+export const candidateRow = z.object({
+  id: col.id,
+  type_id: col.text,
+  properties: col.properties,
+  w_shared: z.number(),
   /** Per type of shared record: how many, and the properties of the two most specific. */
-  shared_detail: Array<{ t: string; n: number; names: Array<Record<string, string | null>> | null }> | null;
-  w_participants: number;
-  participant_emails: string[] | null;
-  primary_of: string[] | null;
-  w_domain: number;
-  domain: string | null;
-  domain_from: SourceDomain['from'] | null;
-  domain_exact: boolean | null;
-  domain_via: Record<string, string | null> | null;
-  w_name: number;
-  name_tokens: string[] | null;
-  w_subject: number;
-  subject_tokens: string[] | null;
-  w_query: number;
-  w_status: number;
-  w_recency: number;
-  w_engagement: number;
+  shared_detail: col.list(z.object({ t: col.text, n: z.number().int(), names: col.list(col.properties) })),
+  w_participants: z.number(),
+  participant_emails: col.list(col.text),
+  primary_of: col.list(col.text),
+  w_domain: z.number(),
+  domain: col.textOrNull,
+  domain_from: domainSource.nullable(),
+  domain_exact: col.bool.nullable(),
+  domain_via: col.properties.nullable(),
+  w_name: z.number(),
+  name_tokens: col.list(col.text),
+  w_subject: z.number(),
+  subject_tokens: col.list(col.text),
+  w_query: z.number(),
+  w_status: z.number(),
+  w_recency: z.number(),
+  w_engagement: z.number(),
   /** How many other records of the source's type the candidate is on (capped). */
-  engaged: number;
-  age_days: number;
-  open: boolean | null;
-  score: number;
-}
+  engaged: z.number().int(),
+  age_days: z.number(),
+  open: col.bool.nullable(),
+  score: z.number(),
+});
+export type CandidateRow = z.output<typeof candidateRow>;
 
 /** Domain evidence for one target type, from the companies `dc` that carry the source's domains. */
 function domainCte(scope: Scope, target: string, sourceId: number | null, neighbours: string | null, shared: string | null): SQL | null {
@@ -403,14 +408,16 @@ export interface ThreadQuery {
   now: string;
 }
 
+const participantRecord = z.object({ email: col.text, id: col.id, properties: col.properties });
+
 /** The single row the thread statement answers. */
-export interface ThreadRow {
-  me: string | null;
-  contacts: Array<{ email: string; id: number; properties: Record<string, string | null> }> | null;
-  primaries: Array<{ email: string; id: number; properties: Record<string, string | null> }> | null;
-  domain_companies: Array<{ key: string; domain: string; exact: boolean; id: number; properties: Record<string, string | null> }> | null;
-  recommendations: CandidateRow[] | null;
-}
+export const threadRow = z.object({
+  me: col.textOrNull,
+  contacts: col.list(participantRecord),
+  primaries: col.list(participantRecord),
+  domain_companies: col.list(z.object({ key: col.text, domain: col.text, exact: col.bool, id: col.id, properties: col.properties })),
+  recommendations: col.list(candidateRow),
+});
 
 /**
  * The one statement for an email thread (X2): the participants' contacts and primary companies,

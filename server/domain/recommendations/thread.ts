@@ -2,12 +2,13 @@ import { COMPANY, CONTACT, DEAL, standardObject, standardObjectById, TICKET } fr
 import type { Recommendation, ThreadParticipant, ThreadRecommendationsBody, ThreadRecommendationsResponse } from '../../../shared/recommendations.ts';
 import { normalizeEmail } from '../../../shared/records.ts';
 import type { DbOrTx } from '../../db/client.ts';
+import { parseRow } from '../../db/rows.ts';
 import { displayName } from '../record-name.ts';
 import type { Scope } from './access.ts';
 import { companyDomainKey, companyNameForDomain, emailDomain, onDomains } from './domains.ts';
 import { rank } from './ranking.ts';
 import { runStatement } from './run.ts';
-import { type ThreadParticipantInput, type ThreadRow, threadStatement } from './sql.ts';
+import { type ThreadParticipantInput, threadRow, threadStatement } from './sql.ts';
 
 export interface ThreadParams extends ThreadRecommendationsBody {
   /** Clock of the recency signal (tests fix it). */
@@ -47,22 +48,21 @@ export async function recommendForThread(db: DbOrTx, scope: Scope, body: ThreadP
     const domain = companyDomainKey(p.key);
     return { email: p.key, exact: domain?.exact ?? null, registrable: domain?.registrable ?? null };
   });
-  const [row] = await runStatement<ThreadRow>(
-    db,
-    threadStatement(scope, {
-      participants: inputs,
-      userId: scope.userId,
-      subject: body.subject ?? '',
-      targets,
-      limit: body.limit,
-      now: (body.now ?? new Date()).toISOString(),
-    }),
-  );
-  const me = row?.me ?? null;
-  const contacts = new Map((row?.contacts ?? []).map((c) => [c.email, c]));
-  const primaries = new Map((row?.primaries ?? []).map((c) => [c.email, c]));
-  const domainCompanies = row?.domain_companies ?? [];
-  const recommendations: Recommendation[] = rank(row?.recommendations ?? [], { nameOf });
+  const statement = threadStatement(scope, {
+    participants: inputs,
+    userId: scope.userId,
+    subject: body.subject ?? '',
+    targets,
+    limit: body.limit,
+    now: (body.now ?? new Date()).toISOString(),
+  });
+  // the statement selects without a FROM: always one row
+  const row = parseRow('recommendations: for a thread', threadRow, await runStatement(db, statement));
+  const me = row.me;
+  const contacts = new Map(row.contacts.map((c) => [c.email, c]));
+  const primaries = new Map(row.primaries.map((c) => [c.email, c]));
+  const domainCompanies = row.domain_companies;
+  const recommendations: Recommendation[] = rank(row.recommendations, { nameOf });
 
   const participants: ThreadParticipant[] = [];
   for (const [i, p] of people.entries()) {
