@@ -57,7 +57,11 @@ describe('415 for bodies that are not JSON (issue 13)', () => {
     const doc = (await (await t.app.request('/openapi.json')).json()) as OpenAPIV3_1.Document;
     const params: Record<string, string> = { objectType: 'contacts', fromObjectType: 'contacts', toObjectType: 'companies', objectId: '1', fromObjectId: '1', toObjectId: '2', id: '1', mergeId: '1' };
     // a workspace id is a uuid: a malformed one would be refused (400) before the body is looked at
-    const idOf = (path: string, name: string) => (path.startsWith('/api/workspaces/') && name === 'id' ? crypto.randomUUID() : (params[name] ?? '1'));
+    const idOf = (path: string, name: string) => {
+      if (path.startsWith('/api/workspaces/') && name === 'id') return crypto.randomUUID();
+      if (path.startsWith('/crm/v3/pipelines/') && name === 'objectType') return 'deals'; // pipelines exist for deals and tickets only
+      return params[name] ?? '1';
+    };
     const checked: string[] = [];
     for (const [path, item] of Object.entries(doc.paths ?? {})) {
       for (const method of ['post', 'put', 'patch', 'delete'] as const) {
