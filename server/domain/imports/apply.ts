@@ -15,6 +15,7 @@ import { type AutoDomainSettings, autoAssociateContact } from '../auto-domain.ts
 import { actorColumnsSql } from '../audit.ts';
 import { recordChanged } from '../history/changes.ts';
 import type { ObjectType } from '../object-types.ts';
+import { stageIndexForWrite } from '../pipelines.ts';
 import { applyChanges, checkComplete, checkProperties } from '../record-properties.ts';
 import { findRecords, isUniqueViolation, parseRecordId, type RecordRow, setProperties } from '../records.ts';
 import type { CsvRecord } from './csv.ts';
@@ -489,9 +490,10 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Pr
   const news = [...targets].filter((t): t is NewRecord => t.kind === 'new');
   const changed = [...targets].filter((t): t is Existing => t.kind === 'existing' && t.properties !== undefined);
   const rowOf = (t: Target) => accepted.find((a) => a.main === t || a.second === t)!.plan.row;
+  const stages = await stageIndexForWrite(tx, ws, ctx.main.typeId, ctx.second?.typeId);
   for (const t of [...news, ...changed]) {
     try {
-      checkComplete(t.type, t.kind === 'new' ? t.properties : t.properties!, '');
+      checkComplete(t.type, t.kind === 'new' ? t.properties : t.properties!, '', { stages, before: t.kind === 'new' ? {} : t.record.properties });
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       throw new RowFailure(rowError(ctx, rowOf(t), undefined, err.code === 'PROPERTY_INVALID' && /required/.test(err.message) ? 'MISSING_REQUIRED_PROPERTY' : err.code, err.message));
