@@ -234,9 +234,11 @@ export function createCompanion(deps: CompanionDeps): Companion {
       const view = await fetchThreadView(c, request.thread, settings.ownAddresses, fetchImpl);
       // what the server showed goes into the cache (after the answer), with the session's stages:
       // the next read answers from it first
-      const write = Promise.all([storeThreadView(cache, c, view, fetchImpl), freshStages(c)])
+      const write = Promise.all([
+        storeThreadView(cache, c, view, fetchImpl).catch((err) => console.warn('companion: the thread could not be cached', err)),
+        freshStages(c).catch((err) => console.warn('companion: the pipelines could not be read', err)),
+      ])
         .then(() => {})
-        .catch((err) => console.warn('companion: the thread could not be cached', err))
         .finally(() => writes.delete(write));
       writes.add(write);
       return { view, asOf };

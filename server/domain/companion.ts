@@ -43,24 +43,27 @@ function topOpen(workspaceId: string, typeId: typeof DEAL | typeof TICKET): SQL 
  */
 export async function contactSummaries(db: DbOrTx, workspaceId: string, ids: readonly string[]): Promise<ContactSummary[]> {
   if (ids.length === 0) return [];
-  const stages = await loadStageIndex(db, workspaceId);
   const idList = sql.join(ids.map((id) => sql`${Number(id)}::bigint`), sql`, `);
-  const result = await db.execute(sql`
-    select c.id, c.properties,
-      (select json_build_object('id', pc.id, 'properties', pc.properties)
-        from associations a join records pc on pc.workspace_id = a.workspace_id and pc.id = a.to_id
-        where a.workspace_id = ${workspaceId} and a.from_id = c.id and a.to_type = ${COMPANY} and a.type_id = 1 and ${live('pc')}
-        limit 1) as primary_company,
-      (select json_object_agg(s.to_type, s.n)
-        from (select a.to_type, count(distinct a.to_id)::int as n
-          from associations a join records x on x.workspace_id = a.workspace_id and x.id = a.to_id
-          where a.workspace_id = ${workspaceId} and a.from_id = c.id and a.to_type in (${COMPANY}, ${DEAL}, ${TICKET}) and ${live('x')}
-          group by a.to_type) s) as counts,
-      ${topOpen(workspaceId, DEAL)} as open_deals,
-      ${topOpen(workspaceId, TICKET)} as open_tickets
-    from records c
-    where c.workspace_id = ${workspaceId} and c.type_id = ${CONTACT} and c.id in (${idList}) and ${live('c')}
-    order by c.id`);
+  // the labels' read and the statement need nothing of each other: a pool runs them side by side
+  const [stages, result] = await Promise.all([
+    loadStageIndex(db, workspaceId),
+    db.execute(sql`
+      select c.id, c.properties,
+        (select json_build_object('id', pc.id, 'properties', pc.properties)
+          from associations a join records pc on pc.workspace_id = a.workspace_id and pc.id = a.to_id
+          where a.workspace_id = ${workspaceId} and a.from_id = c.id and a.to_type = ${COMPANY} and a.type_id = 1 and ${live('pc')}
+          limit 1) as primary_company,
+        (select json_object_agg(s.to_type, s.n)
+          from (select a.to_type, count(distinct a.to_id)::int as n
+            from associations a join records x on x.workspace_id = a.workspace_id and x.id = a.to_id
+            where a.workspace_id = ${workspaceId} and a.from_id = c.id and a.to_type in (${COMPANY}, ${DEAL}, ${TICKET}) and ${live('x')}
+            group by a.to_type) s) as counts,
+        ${topOpen(workspaceId, DEAL)} as open_deals,
+        ${topOpen(workspaceId, TICKET)} as open_tickets
+      from records c
+      where c.workspace_id = ${workspaceId} and c.type_id = ${CONTACT} and c.id in (${idList}) and ${live('c')}
+      order by c.id`),
+  ]);
   const openRecord = (typeId: PipelineObjectType, r: { id: number; properties: Props }): OpenRecord => {
     const stage = r.properties[PIPELINE_OBJECTS[typeId].stageProperty] ?? null;
     return { id: String(r.id), name: displayName(typeId, r.properties) ?? String(r.id), stage, stageLabel: stageLabel(stages, typeId, stage) };
