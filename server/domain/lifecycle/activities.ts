@@ -13,8 +13,8 @@ import { ApiError } from '../../errors.ts';
 import { associate } from '../associations/rules.ts';
 import type { WriteContext } from '../associations/write.ts';
 import type { ObjectType } from '../object-types.ts';
-import { createRecord } from '../record-writes.ts';
 import { closedStageIds, loadStageIndex } from '../pipelines.ts';
+import { createRecord } from '../record-writes.ts';
 import { getRecord, type RecordRow } from '../records.ts';
 import { typeName } from './reassociate.ts';
 
