@@ -2,7 +2,7 @@
  * The paths of the API routes the browser companion calls: one builder per route, every
  * parameter encoded. The extension writes no URL of its own, so a route that moves moves here and
  * the type checker finds every caller. What each route answers is a zod schema beside the route's
- * other schemas (shared/records.ts, associations.ts, companion.ts, history.ts, ...).
+ * other schemas (shared/records.ts, associations.ts, companion.ts, history.ts, pipelines.ts, ...).
  */
 
 /** A record as a path names it: its object type (plural name or type id) and its id. */
@@ -35,6 +35,9 @@ export const apiPaths = {
   searchRecords: (objectType: string) => `/crm/v3/objects/${seg(objectType)}/search`,
   /** POST: read records by id. */
   batchReadRecords: (objectType: string) => `/crm/v3/objects/${seg(objectType)}/batch/read`,
+
+  /** GET: the live pipelines of deals or tickets, with their stages (HubSpot v3). */
+  pipelines: (objectType: 'deals' | 'tickets') => `/crm/v3/pipelines/${seg(objectType)}`,
 
   /** PUT: associate two records with the unlabeled default type. */
   associateDefault: (from: PathRecord, to: PathRecord) => `${associationsOf(from)}/default/${seg(to.objectType)}/${seg(to.id)}`,

@@ -11,6 +11,10 @@ export const COMPANION_LIMITS = { topOpen: 3, maxContacts: 100 } as const;
 
 const named = z.object({ id: z.string(), name: z.string() });
 
+/** An open deal or ticket: its stage id and that stage's label (null when the workspace has no such stage), shown instead of the id. */
+export const openRecord = named.extend({ stage: z.string().nullable(), stageLabel: z.string().nullable() });
+export type OpenRecord = z.infer<typeof openRecord>;
+
 export const contactSummary = z.object({
   id: z.string(),
   name: z.string(),
@@ -19,8 +23,8 @@ export const contactSummary = z.object({
   /** How many live records of each type the contact is associated with. */
   counts: z.object({ companies: z.number().int(), deals: z.number().int(), tickets: z.number().int() }),
   /** Open deals and tickets, newest first, at most `COMPANION_LIMITS.topOpen` of each. */
-  openDeals: z.array(named.extend({ stage: z.string().nullable() })),
-  openTickets: z.array(named.extend({ stage: z.string().nullable() })),
+  openDeals: z.array(openRecord),
+  openTickets: z.array(openRecord),
 });
 export type ContactSummary = z.infer<typeof contactSummary>;
 

@@ -21,28 +21,6 @@ export const COMPANY = '0-2';
 export const DEAL = '0-3';
 export const TICKET = '0-5';
 
-/**
- * Open or closed, the one rule for deals and tickets (the sidebar's open lists, recommendations,
- * the rules that associate a logged activity with open deals and tickets): a record is closed when
- * `hs_is_closed` is `true` or its stage is one of its pipeline's closed stages, open otherwise.
- * isOpen says it in TypeScript and server/domain/lifecycle/open.ts in SQL, both from CLOSED.
- * Every pipeline is HubSpot's default one today; once a workspace has pipelines of its own, a
- * stage's closed flag comes in here, in place of CLOSED's fixed values.
- */
-export const CLOSED = {
-  [DEAL]: { property: 'dealstage', values: ['closedwon', 'closedlost'] },
-  [TICKET]: { property: 'hs_pipeline_stage', values: ['4'] },
-} as const;
-
-/** A deal's or ticket's flag that closes it whatever its stage. */
-export const CLOSED_FLAG = 'hs_is_closed';
-
-/** Whether a deal or ticket with these properties is open (see CLOSED). */
-export function isOpen(typeId: typeof DEAL | typeof TICKET, properties: Readonly<Record<string, string | null | undefined>>): boolean {
-  const closed = CLOSED[typeId];
-  return properties[CLOSED_FLAG] !== 'true' && !(closed.values as readonly string[]).includes(properties[closed.property] ?? '');
-}
-
 const byAlias = new Map<string, StandardObject>();
 for (const o of STANDARD_OBJECTS) {
   byAlias.set(o.typeId, o);

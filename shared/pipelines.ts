@@ -10,6 +10,22 @@ export const PIPELINE_OBJECTS = {
 } as const;
 export type PipelineObjectType = keyof typeof PIPELINE_OBJECTS;
 
+/** A deal's or ticket's flag that closes it whatever its stage. */
+export const CLOSED_FLAG = 'hs_is_closed';
+
+/**
+ * Open or closed, the one rule for deals and tickets (the sidebar's open lists, recommendations,
+ * the rules that associate a logged activity with open deals and tickets): a record is closed when
+ * `hs_is_closed` is `true` or its stage is one the workspace flags closed (a stage's `isClosed`),
+ * open otherwise. Stage ids are unique within an object type, so the id alone says which stage it
+ * is. `closedStages`: the closed stage ids of the record's type, read once per request (the
+ * server's loadStageIndex, the companion's pipelines read). server/domain/lifecycle/open.ts says
+ * the same in SQL, from the pipeline tables.
+ */
+export function isOpen(typeId: PipelineObjectType, properties: Readonly<Record<string, string | null | undefined>>, closedStages: ReadonlySet<string>): boolean {
+  return properties[CLOSED_FLAG] !== 'true' && !closedStages.has(properties[PIPELINE_OBJECTS[typeId].stageProperty] ?? '');
+}
+
 /** `deals`, `deal`, `0-3`, `tickets`, `ticket`, `0-5` (any case) as a type id; undefined for any other type. */
 export function pipelineObjectType(ref: string): PipelineObjectType | undefined {
   const typeId = standardObject(ref)?.typeId;

@@ -46,7 +46,7 @@ describe('the API client: paths, schemas and errors shared with the server', () 
     await t.call('POST', '/crm/v3/objects/contacts', { properties: { email: 'shape@client.example', firstname: 'Shape' } });
     // ids as numbers and no total: a server that drifted from the contract
     const drifted = tampered((body) => (body.results ? { results: body.results.map((r: any) => ({ ...r, id: Number(r.id) })) } : body));
-    const failure = await failureOf(searchAll(conn(), 'shape', 5, drifted));
+    const failure = await failureOf(searchAll(conn(), 'shape', Promise.resolve(null), 5, drifted));
     expect(failure).toMatchObject({ code: 'INVALID_RESPONSE', status: 200, route: expect.stringMatching(/^POST \/crm\/v3\/objects\/\w+\/search$/) });
     expect(failure.message).toMatch(/^POST \/crm\/v3\/objects\/\w+\/search: the 200 answer does not fit its schema: /);
     expect(failure.message).toContain('total: ');
@@ -55,7 +55,7 @@ describe('the API client: paths, schemas and errors shared with the server', () 
   it('a field deep in an answer is named by its path', async () => {
     await t.call('POST', '/crm/v3/objects/contacts', { properties: { email: 'deep@client.example' } });
     const drifted = tampered((body) => ({ ...body, results: body.results.map((r: any) => ({ ...r, properties: { ...r.properties, email: 42 } })) }));
-    const failure = await failureOf(searchAll(conn(), 'deep@client.example', 5, drifted));
+    const failure = await failureOf(searchAll(conn(), 'deep@client.example', Promise.resolve(null), 5, drifted));
     expect(failure.message).toContain('results[0].properties.email: ');
   });
 

@@ -6,10 +6,12 @@ import { batchResult, type batchReadBody, type searchBody, searchResult } from '
 import { latestCursor } from '../../shared/history.ts';
 import { workspaceView } from '../../shared/workspace.ts';
 import { COMPANY, CONTACT, DEAL, TICKET } from '../../shared/objects.ts';
+import { pipelineCollection } from '../../shared/pipelines.ts';
 import { nameProperties, recordName as sharedRecordName } from '../../shared/record-name.ts';
 import type { MailThread } from '../mail/types.ts';
 import type { Connection } from '../settings.ts';
 import { createApiClient, type FetchLike } from './client.ts';
+import { type StageBook, stageBookOf, stageLabelIn } from './stages.ts';
 
 const clientFor = (connection: Connection, fetchImpl: FetchLike | undefined) => createApiClient(connection, fetchImpl ? { fetch: fetchImpl } : {});
 
@@ -30,7 +32,7 @@ export interface SearchHit {
   objectType: SearchType;
   id: string;
   name: string;
-  /** A second line: the contact's email, the company's domain, the deal's stage. */
+  /** A second line: the contact's email, the company's domain, the deal's or ticket's stage label. */
   detail: string | null;
 }
 
@@ -49,7 +51,7 @@ export function recordName(objectType: SearchType, id: string, p: Record<string,
   return sharedRecordName(TYPE_IDS[objectType], p) ?? id;
 }
 
-function hitOf(objectType: SearchType, id: string, p: Record<string, string | null>): SearchHit {
+function hitOf(objectType: SearchType, id: string, p: Record<string, string | null>, stages: StageBook | null): SearchHit {
   const name = recordName(objectType, id, p);
   switch (objectType) {
     case 'contacts':
@@ -57,24 +59,36 @@ function hitOf(objectType: SearchType, id: string, p: Record<string, string | nu
     case 'companies':
       return { objectType, id, name, detail: p.domain ?? null };
     case 'deals':
-      return { objectType, id, name, detail: p.dealstage ?? null };
+      return { objectType, id, name, detail: stageLabelIn(stages, DEAL, p.dealstage) };
     case 'tickets':
-      return { objectType, id, name, detail: p.hs_pipeline_stage ? `stage ${p.hs_pipeline_stage}` : null };
+      return { objectType, id, name, detail: stageLabelIn(stages, TICKET, p.hs_pipeline_stage) };
   }
 }
 
-/** HubSpot search (`query`) over the four standard objects at once; at most `limit` hits of each. */
-export async function searchAll(connection: Connection, q: string, limit = 5, fetchImpl?: FetchLike): Promise<SearchHit[]> {
+/**
+ * HubSpot search (`query`) over the four standard objects at once; at most `limit` hits of each.
+ * A deal's or ticket's second line is its stage's label from `stages` (the session's pipelines
+ * read, under way beside the searches; null: no stage is shown).
+ */
+export async function searchAll(connection: Connection, q: string, stages: Promise<StageBook | null>, limit = 5, fetchImpl?: FetchLike): Promise<SearchHit[]> {
   const query = q.trim().slice(0, 3000);
   const client = clientFor(connection, fetchImpl);
-  const pages = await Promise.all(
-    SEARCH_TYPES.map((type) =>
+  const [book, ...pages] = await Promise.all([
+    stages,
+    ...SEARCH_TYPES.map((type) =>
       client
         .request(apiPaths.searchRecords(type), { method: 'POST', body: { query, limit, properties: PROPERTIES[type] } satisfies z.input<typeof searchBody>, schema: searchResult })
-        .then((page) => page.results.map((r) => hitOf(type, r.id, r.properties))),
+        .then((page) => ({ type, page })),
     ),
-  );
-  return pages.flat();
+  ]);
+  return pages.flatMap(({ type, page }) => page.results.map((r) => hitOf(type, r.id, r.properties, book)));
+}
+
+/** The workspace's deal and ticket stages (two reads of the pipelines API): labels and closed flags. */
+export async function fetchStageBook(connection: Connection, fetchImpl?: FetchLike): Promise<StageBook> {
+  const client = clientFor(connection, fetchImpl);
+  const [deals, tickets] = await Promise.all((['deals', 'tickets'] as const).map((type) => client.request(apiPaths.pipelines(type), { method: 'GET', schema: pipelineCollection })));
+  return stageBookOf({ deals: deals!.results, tickets: tickets!.results });
 }
 
 /** Records of one type by id, with the given properties; ids that are no live record are left out of `results` (and named in `errors`). */

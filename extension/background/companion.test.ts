@@ -139,23 +139,45 @@ describe('reads and writes through the background (X2, X3, X4)', () => {
     expect(asOf).toMatch(/^\d+$/); // the feed's end, asked just before
     expect(view.participants.map((p) => p.contact?.id ?? null)).toEqual([known.body.id, null]);
     expect(Object.keys(view.summaries)).toEqual([known.body.id]);
-    // one read answers the sidebar; then what it showed is read into the cache (contacts and their associations)
+    // one read answers the sidebar; then what it showed is read into the cache (contacts and their
+    // associations), with the workspace's stages once per session
     await companion.flush();
     expect(besidesFeed()[0]).toEqual({ method: 'POST', path: '/api/companion/thread', idempotencyKey: null });
     expect(besidesFeed().slice(1).map((s) => s.path).sort()).toEqual([
       '/crm/v3/objects/contacts/batch/read',
+      '/crm/v3/pipelines/deals',
+      '/crm/v3/pipelines/tickets',
       '/crm/v4/associations/contacts/companies/batch/read',
       '/crm/v4/associations/contacts/deals/batch/read',
       '/crm/v4/associations/contacts/tickets/batch/read',
     ]);
+    seen.length = 0;
+    await ok<ThreadRead>({ type: 'threadView', thread });
+    await companion.flush();
+    expect(besidesFeed().filter((s) => s.path.startsWith('/crm/v3/pipelines'))).toEqual([]);
   });
 
-  it('X3: search covers contacts, companies, deals and tickets', async () => {
+  it('X3: search covers contacts, companies, deals and tickets; a deal\'s and a ticket\'s line is its stage\'s label, the pipelines read once per session', async () => {
     await t.call('POST', '/crm/v3/objects/companies', { properties: { name: 'Zebrafish Labs', domain: 'zebrafish.example' } });
-    await t.call('POST', '/crm/v3/objects/deals', { properties: { dealname: 'Zebrafish pilot' } });
+    await t.call('POST', '/crm/v3/objects/deals', { properties: { dealname: 'Zebrafish pilot', dealstage: 'decisionmakerboughtin' } });
+    await t.call('POST', '/crm/v3/objects/tickets', { properties: { subject: 'Zebrafish tank leaks', hs_pipeline_stage: '3' } });
     const hits = await ok({ type: 'search', q: 'zebrafish' });
-    expect(hits.map((h: any) => `${h.objectType}:${h.name}`).sort()).toEqual(['companies:Zebrafish Labs', 'deals:Zebrafish pilot']);
-    expect(besidesFeed().map((s) => s.path).sort()).toEqual(['/crm/v3/objects/companies/search', '/crm/v3/objects/contacts/search', '/crm/v3/objects/deals/search', '/crm/v3/objects/tickets/search']);
+    expect(hits.map((h: any) => `${h.objectType}:${h.name}:${h.detail}`).sort()).toEqual([
+      'companies:Zebrafish Labs:zebrafish.example',
+      'deals:Zebrafish pilot:Decision Maker Bought-In',
+      'tickets:Zebrafish tank leaks:Waiting on us',
+    ]);
+    expect(besidesFeed().map((s) => s.path).sort()).toEqual([
+      '/crm/v3/objects/companies/search',
+      '/crm/v3/objects/contacts/search',
+      '/crm/v3/objects/deals/search',
+      '/crm/v3/objects/tickets/search',
+      '/crm/v3/pipelines/deals',
+      '/crm/v3/pipelines/tickets',
+    ]);
+    seen.length = 0;
+    expect((await ok({ type: 'search', q: 'pilot' })).map((h: any) => h.detail)).toEqual(['Decision Maker Bought-In']);
+    expect(besidesFeed().map((s) => s.path).filter((p) => p.startsWith('/crm/v3/pipelines'))).toEqual([]);
   });
 
   it('X4: a submitted change goes through the outbox with its Idempotency-Key, and the tabs hear of it', async () => {

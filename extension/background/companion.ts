@@ -1,6 +1,7 @@
 import type { FetchLike } from '../api/client.ts';
 import { sendOperation } from '../api/operations.ts';
-import { fetchLatestCursor, fetchThreadView, fetchWorkspace, searchAll } from '../api/reads.ts';
+import { fetchLatestCursor, fetchStageBook, fetchThreadView, fetchWorkspace, searchAll } from '../api/reads.ts';
+import type { StageBook } from '../api/stages.ts';
 import type { ChangeEvent } from '../../shared/history.ts';
 import { type Cache, createCache } from '../cache/index.ts';
 import type { FeedPosition, PendingChange, Status, TabMessage } from '../messaging.ts';
@@ -127,6 +128,35 @@ export function createCompanion(deps: CompanionDeps): Companion {
     return c;
   }
 
+  // The workspace's stages (labels, closed flags): read from the server once per session (a failed
+  // read is tried again on next use) and kept in the cache, so a read without the network has them.
+  let stagesRead: Promise<StageBook> | null = null;
+  let sessionStages: StageBook | null = null;
+  function freshStages(c: Connection): Promise<StageBook> {
+    if (!stagesRead) {
+      const read = fetchStageBook(c, fetchImpl).then(async (book) => {
+        // a sign-out or another connection meanwhile: this book is not theirs
+        if (stagesRead !== read) return book;
+        sessionStages = book;
+        await cache.putStages(book);
+        return book;
+      });
+      stagesRead = read;
+      read.catch(() => {
+        if (stagesRead === read) stagesRead = null;
+      });
+    }
+    return stagesRead;
+  }
+  /** Without the network: this session's stages, else the ones the cache kept, else null. */
+  async function knownStages(): Promise<StageBook | null> {
+    return sessionStages ?? (await cache.stages()) ?? null;
+  }
+  function forgetStages(): void {
+    stagesRead = null;
+    sessionStages = null;
+  }
+
   const handlers: Handlers = {
     async status(request) {
       const settings = await loadSettings(deps.storage);
@@ -174,6 +204,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
       // another server or account sees other records: start the cache and its feed cursor afresh
       if (before.server !== server || before.token !== token) {
         await cache.clear();
+        forgetStages();
         confirmedAt = null;
       }
       await saveSettings(deps.storage, { server, token });
@@ -184,12 +215,16 @@ export function createCompanion(deps: CompanionDeps): Companion {
     async signOut() {
       await saveSettings(deps.storage, { token: '' });
       await cache.clear();
+      forgetStages();
       confirmedAt = null;
       return { signedIn: false };
     },
     async cachedThreadView(request) {
       const settings = await loadSettings(deps.storage);
-      return cachedThreadView(cache, request.thread, settings.ownAddresses);
+      const stages = await knownStages();
+      // without the stages the cache cannot tell open from closed: the server answers this time
+      if (!stages) return null;
+      return cachedThreadView(cache, request.thread, settings.ownAddresses, stages);
     },
     async threadView(request) {
       const settings = await loadSettings(deps.storage);
@@ -197,15 +232,21 @@ export function createCompanion(deps: CompanionDeps): Companion {
       // asked before the read, so the read shows every change up to it
       const asOf = await feedPosition(c, fetchImpl);
       const view = await fetchThreadView(c, request.thread, settings.ownAddresses, fetchImpl);
-      // what the server showed goes into the cache (after the answer): the next read answers from it first
-      const write = storeThreadView(cache, c, view, fetchImpl)
-        .catch((err) => console.warn('companion: the thread could not be cached', err))
+      // what the server showed goes into the cache (after the answer), with the session's stages:
+      // the next read answers from it first
+      const write = Promise.all([
+        storeThreadView(cache, c, view, fetchImpl).catch((err) => console.warn('companion: the thread could not be cached', err)),
+        freshStages(c).catch((err) => console.warn('companion: the pipelines could not be read', err)),
+      ])
+        .then(() => {})
         .finally(() => writes.delete(write));
       writes.add(write);
       return { view, asOf };
     },
     async search(request) {
-      return searchAll(await connection(), request.q, 5, fetchImpl);
+      const c = await connection();
+      // a search still answers when the stages cannot be read: then without stage labels
+      return searchAll(c, request.q, freshStages(c).catch(() => knownStages()), 5, fetchImpl);
     },
     async submit(request) {
       return changeOf(await outbox.submit(request.operation));

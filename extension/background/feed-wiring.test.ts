@@ -118,9 +118,32 @@ describe('the sidebar answers from the cache first, the server second (X4)', () 
     expect(cached.summaries[s.contact]).toMatchObject({
       primaryCompany: fresh.summaries[s.contact]!.primaryCompany,
       counts: fresh.summaries[s.contact]!.counts,
-      openDeals: [{ id: s.deal, name: `Deal ${n}`, stage: 'appointmentscheduled' }],
+      openDeals: [{ id: s.deal, name: `Deal ${n}`, stage: 'appointmentscheduled', stageLabel: 'Appointment Scheduled' }],
     });
     expect(cached.logDefaults).toEqual([{ objectType: 'contacts', id: s.contact }, { objectType: 'companies', id: s.company }]);
+  });
+
+  it('X4: the cache follows the workspace\'s own stages (a deal moved into a stage an admin flagged closed leaves the open ones; labels shown), also in a new service worker without the network', async () => {
+    const s = await seedContact();
+    const stage = await server.call('POST', '/crm/v3/pipelines/deals/default/stages', { label: `Lost to rival ${n}`, displayOrder: 10 + n, metadata: { probability: '0.0', isClosed: 'true' } });
+    expect(stage.status).toBe(201);
+    const other = await create('deals', { dealname: `Other ${n}`, dealstage: 'qualifiedtobuy' });
+    await associate('contacts', s.contact, 'deals', other);
+    const thread = threadWith(s.email);
+    await ask({ type: 'threadView', thread });
+    await companion.flush();
+    const shown = async () => (await ask({ type: 'cachedThreadView', thread }))!.summaries[s.contact]!.openDeals.map((d) => `${d.id} ${d.stageLabel}`).sort();
+    expect(await shown()).toEqual([`${s.deal} Appointment Scheduled`, `${other} Qualified To Buy`].sort());
+
+    expect((await server.call('PATCH', `/crm/v3/objects/deals/${s.deal}`, { properties: { dealstage: stage.body.id } })).status).toBe(200);
+    await companion.feed.pull();
+    expect(await shown()).toEqual([`${other} Qualified To Buy`]);
+
+    // the service worker stops; a new one starts with the server out of reach: the cache kept the stages
+    await companion.close();
+    online = false;
+    companion = createCompanion({ storage: fakeBrowser.storage.local, broadcast: () => {}, hasHostPermission: async () => false, fetch: async () => Promise.reject(new TypeError('fetch failed')), outboxName: `wiring-outbox-${n}`, cacheName: `wiring-cache-${n}` });
+    expect(await shown()).toEqual([`${other} Qualified To Buy`]);
   });
 
   it('X4: a deal or ticket closed since, as the feed brought it, is not among the cached open ones (the server\'s rule)', async () => {

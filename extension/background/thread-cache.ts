@@ -1,7 +1,9 @@
-import { COMPANION_LIMITS, type CompanionThreadResponse, type ContactSummary } from '../../shared/companion.ts';
-import { DEAL, isOpen, TICKET } from '../../shared/objects.ts';
+import { COMPANION_LIMITS, type CompanionThreadResponse, type ContactSummary, type OpenRecord } from '../../shared/companion.ts';
+import { DEAL, TICKET } from '../../shared/objects.ts';
+import { isOpen } from '../../shared/pipelines.ts';
 import type { FetchLike } from '../api/client.ts';
 import { readAssociations, readRecords, recordName } from '../api/reads.ts';
+import { closedStages, type StageBook, stageLabelIn } from '../api/stages.ts';
 import type { Cache, CachedAssociation, CachedRecord, RecordInput } from '../cache/index.ts';
 import type { MailThread } from '../mail/types.ts';
 import type { Connection } from '../settings.ts';
@@ -14,9 +16,10 @@ const ASSOCIATED_TYPES = ['companies', 'deals', 'tickets'] as const;
  * The sidebar's answer from the cache alone (X4: cache first, server second), or null when the
  * cache cannot answer for every participant: only when each one is a cached live contact whose
  * associations were loaded, so it never shows a known person as unknown. Recommendations need the
- * server; the cached answer has none, and the server's answer follows it.
+ * server; the cached answer has none, and the server's answer follows it. `stages`: the
+ * workspace's stages as the companion last read them, for open or closed and the stage labels.
  */
-export async function cachedThreadView(cache: Cache, thread: MailThread, ownAddresses: readonly string[]): Promise<CompanionThreadResponse | null> {
+export async function cachedThreadView(cache: Cache, thread: MailThread, ownAddresses: readonly string[], stages: StageBook): Promise<CompanionThreadResponse | null> {
   const own = new Set(ownAddresses.map((a) => a.toLowerCase()));
   const people = thread.participants.filter((p) => !own.has(p.email.toLowerCase()));
   if (people.length === 0) return null;
@@ -28,7 +31,7 @@ export async function cachedThreadView(cache: Cache, thread: MailThread, ownAddr
     if (!contact) return null;
     const associations = await cache.associationsOf(contact.id);
     if (!associations) return null;
-    const summary = await summaryOf(cache, contact, associations);
+    const summary = await summaryOf(cache, contact, associations, stages);
     summaries[contact.id] = summary;
     participants.push({ email: p.email, name: p.name || null, contact: { id: contact.id, name: summary.name, primaryCompany: summary.primaryCompany }, proposedCompany: null });
     logDefaults.push({ objectType: 'contacts', id: contact.id });
@@ -37,18 +40,20 @@ export async function cachedThreadView(cache: Cache, thread: MailThread, ownAddr
   return { recommendations: [], participants, logDefaults, summaries };
 }
 
-async function summaryOf(cache: Cache, contact: CachedRecord, associations: CachedAssociation[]): Promise<ContactSummary> {
+async function summaryOf(cache: Cache, contact: CachedRecord, associations: CachedAssociation[], stages: StageBook): Promise<ContactSummary> {
   const of = (type: string) => associations.filter((a) => a.toType === type);
   const primary = of('companies').find((a) => a.typeIds.includes(PRIMARY_COMPANY));
   const primaryRecord = primary ? await cache.getRecord(primary.toId) : undefined;
   const open = async (type: 'deals' | 'tickets') => {
-    const found: Array<{ id: string; name: string; stage: string | null }> = [];
+    const typeId = type === 'deals' ? DEAL : TICKET;
+    const closed = closedStages(stages, typeId);
+    const found: OpenRecord[] = [];
     for (const a of of(type)) {
       const r = await cache.getRecord(a.toId);
       if (!r || r.status !== 'live') continue;
-      if (!isOpen(type === 'deals' ? DEAL : TICKET, r.properties)) continue;
+      if (!isOpen(typeId, r.properties, closed)) continue;
       const stage = (type === 'deals' ? r.properties.dealstage : r.properties.hs_pipeline_stage) ?? null;
-      found.push({ id: r.id, name: recordName(type, r.id, r.properties), stage });
+      found.push({ id: r.id, name: recordName(type, r.id, r.properties), stage, stageLabel: stageLabelIn(stages, typeId, stage) });
     }
     return found.slice(0, COMPANION_LIMITS.topOpen);
   };

@@ -92,6 +92,24 @@ describe('local cache (X4)', () => {
     expect(await second.cursor()).toBe('41.12');
   });
 
+  it('X4: the workspace\'s stages are kept across a restart and forgotten with everything else; a kept value that no longer reads as stages is none', async () => {
+    const dbName = `cache-stages-${++counter}`;
+    const book = { deals: { closedwon: { label: 'Closed Won', closed: true }, qualifiedtobuy: { label: 'Qualified To Buy', closed: false } }, tickets: { '1': { label: 'New', closed: false } } };
+    const first = createCache({ dbName });
+    expect(await first.stages()).toBeUndefined();
+    await first.putStages(book);
+    first.close();
+    const second = createCache({ dbName });
+    opened.push(second);
+    expect(await second.stages()).toEqual(book);
+    await second.clear();
+    expect(await second.stages()).toBeUndefined();
+    const db = await openCacheDb(dbName);
+    await db.put('meta', '{"deals": "not a book"}', 'stages');
+    db.close();
+    expect(await second.stages()).toBeUndefined();
+  });
+
   it('X4: schema versions migrate: records cached by version 1 are found by email after the upgrade to 2', async () => {
     const dbName = `cache-migrate-${++counter}`;
     const v1 = await openCacheDb(dbName, 1);

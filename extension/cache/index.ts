@@ -1,5 +1,6 @@
 import type { ChangeEvent } from '../../shared/history.ts';
 import type { RecordRef } from '../outbox/operation.ts';
+import { type StageBook, stageBook } from '../api/stages.ts';
 import { type CacheDb, type CachedAssociation, type CachedRecord, openCacheDb } from './store.ts';
 
 export type { CachedAssociation, CachedRecord } from './store.ts';
@@ -41,6 +42,10 @@ export interface Cache {
   applyChanges(events: readonly ChangeEvent[], cursor: string): Promise<string[]>;
   /** The change feed cursor the cache is at, or undefined when it never followed the feed. */
   cursor(): Promise<string | undefined>;
+  /** Keeps the workspace's stages (labels, closed flags) as the server last gave them. */
+  putStages(book: StageBook): Promise<void>;
+  /** The stages kept, or undefined when none were (or what was kept no longer reads as a book). */
+  stages(): Promise<StageBook | undefined>;
   recordCount(): Promise<number>;
   /** Forgets everything, cursor included: what one account on one server may see is not another's. */
   clear(): Promise<void>;
@@ -243,6 +248,21 @@ export function createCache(options: CacheOptions = {}): Cache {
 
     async cursor() {
       return (await opened).get('meta', 'cursor');
+    },
+
+    async putStages(book) {
+      await (await opened).put('meta', JSON.stringify(book), 'stages');
+    },
+
+    async stages() {
+      const text = await (await opened).get('meta', 'stages');
+      if (text === undefined) return undefined;
+      try {
+        const parsed = stageBook.safeParse(JSON.parse(text));
+        return parsed.success ? parsed.data : undefined;
+      } catch {
+        return undefined;
+      }
     },
 
     async recordCount() {

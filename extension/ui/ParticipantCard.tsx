@@ -67,7 +67,7 @@ function ContactDetails({ summary, primaryCompany }: { summary: ContactSummary |
               {summary.openDeals.map((d) => (
                 <li key={d.id}>
                   <span class="crm-kind">Deal</span> {d.name}
-                  {d.stage ? <span class="crm-muted"> · {d.stage}</span> : null}
+                  {d.stageLabel ? <span class="crm-muted crm-stage"> · {d.stageLabel}</span> : null}
                 </li>
               ))}
             </ul>
@@ -77,6 +77,7 @@ function ContactDetails({ summary, primaryCompany }: { summary: ContactSummary |
               {summary.openTickets.map((t) => (
                 <li key={t.id}>
                   <span class="crm-kind">Ticket</span> {t.name}
+                  {t.stageLabel ? <span class="crm-muted crm-stage"> · {t.stageLabel}</span> : null}
                 </li>
               ))}
             </ul>

@@ -34,8 +34,11 @@ const view: CompanionThreadResponse = {
       email: 'ann@known.example',
       primaryCompany: { id: '21', name: 'Known Co' },
       counts: { companies: 2, deals: 3, tickets: 1 },
-      openDeals: [{ id: '31', name: 'Big renewal', stage: 'qualifiedtobuy' }],
-      openTickets: [{ id: '41', name: 'Login broken', stage: '1' }],
+      openDeals: [
+        { id: '31', name: 'Big renewal', stage: 'qualifiedtobuy', stageLabel: 'Qualified To Buy' },
+        { id: '33', name: 'Odd one', stage: 'gone-stage', stageLabel: null },
+      ],
+      openTickets: [{ id: '41', name: 'Login broken', stage: '1', stageLabel: 'New' }],
     },
   },
   recommendations: [{ objectType: 'deals', id: '32', name: 'Expansion', score: 0.8, reasons: [{ kind: 'participants', detail: 'linked to 1 participant: ann@known.example', weight: 0.8 }] }],
@@ -71,6 +74,15 @@ describe('Sidebar (X2)', () => {
     const bo = person(container, 'bo@new.example');
     expect(bo.getAttribute('data-state')).toBe('unknown');
     expect(bo.textContent).toContain('with company New Co (primary)');
+  });
+
+  it('X2: open deals and tickets show their stage\'s label, never the stage id', () => {
+    const { container } = renderSidebar(state());
+    const ann = person(container, 'ann@known.example');
+    const lines = [...ann.querySelectorAll('ul.crm-records li')].map((li) => li.textContent);
+    expect(lines).toEqual(['Deal Big renewal · Qualified To Buy', 'Deal Odd one', 'Ticket Login broken · New']);
+    expect(ann.textContent).not.toContain('qualifiedtobuy');
+    expect(ann.textContent).not.toContain('gone-stage');
   });
 
   it('X2, R18: "Create contact" submits one createContact with the split name', () => {
@@ -135,7 +147,7 @@ describe('Sidebar (X2)', () => {
     const evilThread: MailThread = { ...thread, subject: HOSTILE, participants: [{ email: 'evil@x.example', name: HOSTILE, roles: ['from'] }] };
     const evilView: CompanionThreadResponse = {
       participants: [{ email: 'evil@x.example', name: HOSTILE, contact: { id: '9', name: HOSTILE, primaryCompany: { id: '8', name: HOSTILE } }, proposedCompany: null }],
-      summaries: { '9': { id: '9', name: HOSTILE, email: 'evil@x.example', primaryCompany: { id: '8', name: HOSTILE }, counts: { companies: 1, deals: 1, tickets: 0 }, openDeals: [{ id: '7', name: HOSTILE, stage: HOSTILE }], openTickets: [] } },
+      summaries: { '9': { id: '9', name: HOSTILE, email: 'evil@x.example', primaryCompany: { id: '8', name: HOSTILE }, counts: { companies: 1, deals: 1, tickets: 0 }, openDeals: [{ id: '7', name: HOSTILE, stage: HOSTILE, stageLabel: HOSTILE }], openTickets: [] } },
       recommendations: [{ objectType: 'deals', id: '7', name: HOSTILE, score: 1, reasons: [{ kind: 'name', detail: HOSTILE, weight: 1 }] }],
       logDefaults: [{ objectType: 'deals', id: '7' }],
     };

@@ -185,33 +185,52 @@ export async function getStage(db: DbOrTx, workspaceId: string, objectType: Pipe
 // ---------------------------------------------------------------------------------------------
 // Lookups for the rest of the server
 
-/** What a stage id means in a workspace: its pipeline, whether it closes a record, whether it can be chosen now. */
+/** What a stage id means in a workspace: its pipeline and label, whether it closes a record, whether it can be chosen now. */
 export interface StageFacts {
   pipelineId: string;
+  label: string;
   closed: boolean;
   /** The stage and its pipeline are live (not archived). */
   live: boolean;
+  /** Its pipeline is live (the stage itself may be archived). */
+  pipelineLive: boolean;
 }
 
-/** Every stage of a workspace, archived ones too, by object type and stage id. */
+/** Every stage of a workspace, archived ones too, by object type and stage id (each pipeline's in HubSpot's order). */
 export type StageIndex = ReadonlyMap<PipelineObjectType, ReadonlyMap<string, StageFacts>>;
 
 /**
  * One query for every stage of a workspace's deal and ticket pipelines: what deciding "open or
- * closed" for many records, or checking stage values, reads once per request. Archived stages are
- * in it (a record restored from the bin may still be in one; its closed flag still holds).
+ * closed" for many records, showing stage labels, or checking stage values, reads once per
+ * request. Archived stages are in it (a record restored from the bin may still be in one; its
+ * closed flag and label still hold).
  */
 export async function loadStageIndex(db: DbOrTx, workspaceId: string): Promise<StageIndex> {
   const rows = await db
-    .select({ objectType: pipelineStages.objectType, stageId: pipelineStages.stageId, pipelineId: pipelineStages.pipelineId, closed: pipelineStages.closed, stageArchivedAt: pipelineStages.archivedAt, pipelineArchivedAt: pipelines.archivedAt })
+    .select({
+      objectType: pipelineStages.objectType,
+      stageId: pipelineStages.stageId,
+      pipelineId: pipelineStages.pipelineId,
+      label: pipelineStages.label,
+      displayOrder: pipelineStages.displayOrder,
+      closed: pipelineStages.closed,
+      stageArchivedAt: pipelineStages.archivedAt,
+      pipelineArchivedAt: pipelines.archivedAt,
+    })
     .from(pipelineStages)
     .innerJoin(pipelines, and(eq(pipelines.workspaceId, pipelineStages.workspaceId), eq(pipelines.objectType, pipelineStages.objectType), eq(pipelines.pipelineId, pipelineStages.pipelineId)))
     .where(eq(pipelineStages.workspaceId, workspaceId));
   const index = new Map<PipelineObjectType, Map<string, StageFacts>>(Object.keys(PIPELINE_OBJECTS).map((t) => [t as PipelineObjectType, new Map()]));
-  for (const r of rows) {
-    index.get(r.objectType as PipelineObjectType)?.set(r.stageId, { pipelineId: r.pipelineId, closed: r.closed, live: r.stageArchivedAt === null && r.pipelineArchivedAt === null });
+  for (const r of rows.sort(byDisplayOrder)) {
+    const pipelineLive = r.pipelineArchivedAt === null;
+    index.get(r.objectType as PipelineObjectType)?.set(r.stageId, { pipelineId: r.pipelineId, label: r.label, closed: r.closed, live: pipelineLive && r.stageArchivedAt === null, pipelineLive });
   }
   return index;
+}
+
+/** The stage index when records of one of these types are written (deals, tickets), else null without a query. */
+export async function stageIndexForWrite(db: DbOrTx, workspaceId: string, ...typeIds: Array<string | undefined>): Promise<StageIndex | null> {
+  return typeIds.some((t) => t !== undefined && Object.hasOwn(PIPELINE_OBJECTS, t)) ? loadStageIndex(db, workspaceId) : null;
 }
 
 /** The ids of the stages that close a deal (or ticket) in this workspace: what open/closed reads. */
@@ -221,6 +240,11 @@ export function closedStageIds(index: StageIndex, objectType: PipelineObjectType
   return out;
 }
 
+/** A stage's label, or null when the workspace has no stage with this id (shown instead of the id: never `qualifiedtobuy`). */
+export function stageLabel(index: StageIndex, objectType: PipelineObjectType, stageId: string | null | undefined): string | null {
+  return stageId ? (index.get(objectType)?.get(stageId)?.label ?? null) : null;
+}
+
 /**
  * Whether a record may be put in this stage now: a live stage of a live pipeline, and of
  * `pipelineId` when one is given (null: the stage alone decides, its id being unique in its type).
@@ -228,6 +252,18 @@ export function closedStageIds(index: StageIndex, objectType: PipelineObjectType
 export function isKnownStage(index: StageIndex, objectType: PipelineObjectType, pipelineId: string | null, stageId: string): boolean {
   const facts = index.get(objectType)?.get(stageId);
   return facts !== undefined && facts.live && (pipelineId === null || facts.pipelineId === pipelineId);
+}
+
+/** The live pipelines of a type, by id, with their live stages' ids in HubSpot's order (a live pipeline always has a stage, live or archived). */
+export function livePipelines(index: StageIndex, objectType: PipelineObjectType): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [id, facts] of index.get(objectType) ?? []) {
+    if (!facts.pipelineLive) continue;
+    const stages = out.get(facts.pipelineId) ?? [];
+    if (facts.live) stages.push(id);
+    out.set(facts.pipelineId, stages);
+  }
+  return out;
 }
 
 /** Whether this stage closes a record: true or false, undefined when the workspace has no such stage (in that pipeline). */

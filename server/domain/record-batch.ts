@@ -12,6 +12,7 @@ import type { WriteContext } from './associations/write.ts';
 import { autoAssociateManyOnWrite } from './auto-domain.ts';
 import { recordChanged } from './history/changes.ts';
 import type { ObjectType } from './object-types.ts';
+import { stageIndexForWrite } from './pipelines.ts';
 import { createRecord, updateRecord } from './record-writes.ts';
 import {
   archiveRecords,
@@ -110,11 +111,12 @@ export async function batchCreate(db: Db, ctx: WriteContext, type: ObjectType, i
   checkBatchSize(inputs.length);
   requireWritable(ctx.plan, type);
   const errors: BatchError[] = [];
+  const stages = await stageIndexForWrite(db, ctx.workspaceId, type.typeId);
   let pending: Pending<RecordInput>[] = [];
   inputs.forEach((item, index) => {
     const where = `inputs[${index}]`;
     try {
-      pending.push({ index, where, item, properties: newRecordProperties(ctx, type, item, where) });
+      pending.push({ index, where, item, properties: newRecordProperties(ctx, type, item, where, stages) });
     } catch (err) {
       errors.push(inputError(err, { index: [String(index)] }));
     }
@@ -226,6 +228,7 @@ export async function batchUpdate(db: Db, ctx: WriteContext, type: ObjectType, i
       for (const { index } of group) fail(index, err);
     }
   }
+  const stages = await stageIndexForWrite(db, ctx.workspaceId, type.typeId);
   let pending: Array<Pending<UpdateInput> & { target: RecordRow }> = [];
   const claimed = new Map<number, number>();
   inputs.forEach((item, index) => {
@@ -237,7 +240,7 @@ export async function batchUpdate(db: Db, ctx: WriteContext, type: ObjectType, i
     if (earlier !== undefined) return fail(index, new ApiError('VALIDATION_ERROR', `inputs[${index}] updates the same record as inputs[${earlier}]`, { errors: [{ message: 'duplicate id in batch', in: `${where}.id` }] }));
     claimed.set(target.id, index);
     try {
-      pending.push({ index, where, item, target, properties: updatedProperties(type, target, item.properties, where) });
+      pending.push({ index, where, item, target, properties: updatedProperties(type, target, item.properties, where, stages) });
     } catch (err) {
       fail(index, err);
     }

@@ -1,11 +1,13 @@
 import type { ErrorCode } from '../../shared/errors.ts';
 import { CONTACT, COMPANY } from '../../shared/objects.ts';
+import { PIPELINE_OBJECTS, type PipelineObjectType } from '../../shared/pipelines.ts';
 import { LIMITS } from '../../shared/plans.ts';
 import { normalizeDomain, normalizeEmail, type PropertiesInput } from '../../shared/records.ts';
 import { echoed, unstorableText } from '../../shared/text.ts';
 import type { PropertyDefinition } from '../db/schema/index.ts';
 import { type ErrorDetail, ApiError } from '../errors.ts';
 import type { ObjectType } from './object-types.ts';
+import { DEFAULT_PIPELINES, livePipelines, type StageIndex } from './pipelines.ts';
 
 /** Property names HubSpot accepts: a letter, then letters, digits and `_`. */
 export const PROPERTY_NAME = /^[a-z][a-z0-9_]*$/i;
@@ -122,8 +124,22 @@ export function applyChanges(current: Record<string, string | null>, changes: Pr
   return out;
 }
 
-/** A record's properties as a whole: within the count limit and, for custom objects, every required one present. */
-export function checkComplete(type: ObjectType, properties: Record<string, string>, where: string): void {
+/**
+ * What checkComplete needs to check a deal's or ticket's pipeline and stage: the workspace's
+ * stages (stageIndexForWrite in pipelines.ts: null for types without pipelines) and the record's
+ * properties before this write (`{}` for a new record).
+ */
+export interface StageCheck {
+  stages: StageIndex | null;
+  before: Readonly<Record<string, string | null>>;
+}
+
+/**
+ * A record's properties as a whole: within the count limit, for custom objects every required one
+ * present, and for deals and tickets a pipeline and stage the workspace has (see pipelineProblems).
+ * Record creation and update (single, batch) and the import all come through here.
+ */
+export function checkComplete(type: ObjectType, properties: Record<string, string>, where: string, check: StageCheck): void {
   const at = `${where ? `${where}.` : ''}properties`;
   const count = Object.keys(properties).length;
   if (count > LIMITS.propertiesPerObject) {
@@ -133,4 +149,42 @@ export function checkComplete(type: ObjectType, properties: Record<string, strin
   if (missing.length > 0) {
     fail(missing.map((name) => ({ code: 'PROPERTY_INVALID' as const, message: `${name} is required for ${type.name}`, in: `${at}.${name}` })));
   }
+  if (!Object.hasOwn(PIPELINE_OBJECTS, type.typeId)) return;
+  const problems = pipelineProblems(type.typeId as PipelineObjectType, properties, at, check);
+  if (problems.length > 0) fail(problems);
+}
+
+/** `"a", "b", "c"`, at most 20 of them. */
+function options(values: string[]): string {
+  const shown = values.slice(0, 20).map((v) => `"${v}"`).join(', ');
+  return values.length > 20 ? `${shown} and ${values.length - 20} more` : shown;
+}
+
+/**
+ * A deal's `pipeline` and `dealstage` (a ticket's `hs_pipeline` and `hs_pipeline_stage`) after a
+ * write that changes either: the pipeline a live one of the workspace (none given: the default
+ * pipeline, `default` or `0`), the stage, when set, a live stage of that pipeline. An empty value
+ * clears the stage. A write that leaves both as they were is not checked, so a record stored
+ * with a value the workspace no longer has keeps it through its other edits.
+ */
+function pipelineProblems(objectType: PipelineObjectType, after: Record<string, string>, at: string, { stages, before }: StageCheck): Problem[] {
+  if (!stages) throw new Error(`the stages of ${PIPELINE_OBJECTS[objectType].name} were not read for this write`);
+  const { name, pipelineProperty, stageProperty } = PIPELINE_OBJECTS[objectType];
+  const pipeline = after[pipelineProperty];
+  const stage = after[stageProperty];
+  if (pipeline === (before[pipelineProperty] ?? undefined) && stage === (before[stageProperty] ?? undefined)) return [];
+  const live = livePipelines(stages, objectType);
+  const pipelineId = pipeline ?? DEFAULT_PIPELINES[objectType].id;
+  const pipelineStages = live.get(pipelineId);
+  if (!pipelineStages) {
+    const message =
+      pipeline === undefined
+        ? `${stageProperty} needs a ${pipelineProperty}: the default ${name} pipeline "${pipelineId}" is archived; one of ${options([...live.keys()])}`
+        : `${pipelineProperty} must be one of the ${name} pipelines ${options([...live.keys()])}, got "${echoed(pipeline)}"`;
+    return [{ code: 'PROPERTY_INVALID', message, in: `${at}.${pipelineProperty}` }];
+  }
+  if (stage !== undefined && !pipelineStages.includes(stage)) {
+    return [{ code: 'PROPERTY_INVALID', message: `${stageProperty} must be one of the stages of ${name} pipeline "${pipelineId}": ${options(pipelineStages)}, got "${echoed(stage)}"`, in: `${at}.${stageProperty}` }];
+  }
+  return [];
 }

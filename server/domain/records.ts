@@ -10,6 +10,7 @@ import { associate } from './associations/rules.ts';
 import type { WriteContext } from './associations/write.ts';
 import { recordChanged } from './history/changes.ts';
 import type { ObjectType } from './object-types.ts';
+import { stageIndexForWrite, type StageIndex } from './pipelines.ts';
 import { applyChanges, checkComplete, checkProperties } from './record-properties.ts';
 import { unstorableText } from '../../shared/text.ts';
 
@@ -205,11 +206,14 @@ export function isUniqueViolation(err: unknown): boolean {
   return false;
 }
 
-/** The checked, normalised properties of a new record, or an ApiError naming the bad field. */
-export function newRecordProperties(ctx: WriteContext, type: ObjectType, input: RecordInput, where = ''): Record<string, string> {
+/**
+ * The checked, normalised properties of a new record, or an ApiError naming the bad field.
+ * `stages`: the workspace's stages for a deal or ticket (stageIndexForWrite), read once per request.
+ */
+export function newRecordProperties(ctx: WriteContext, type: ObjectType, input: RecordInput, where: string, stages: StageIndex | null): Record<string, string> {
   requireWritable(ctx.plan, type);
   const properties = applyChanges({}, checkProperties(type, input.properties, where));
-  checkComplete(type, properties, where);
+  checkComplete(type, properties, where, { stages, before: {} });
   return properties;
 }
 
@@ -222,7 +226,7 @@ export function newRecordProperties(ctx: WriteContext, type: ObjectType, input: 
  * (record-writes.ts): a company that automatic association creates comes in here.
  */
 export async function insertRecord(tx: Tx, ctx: WriteContext, type: ObjectType, input: RecordInput, where = ''): Promise<RecordRow> {
-  const properties = newRecordProperties(ctx, type, input, where);
+  const properties = newRecordProperties(ctx, type, input, where, await stageIndexForWrite(tx, ctx.workspaceId, type.typeId));
   if (type.typeId === CONTACT && properties.email) {
     const owner = (await contactsByEmail(tx, ctx.workspaceId, [properties.email])).get(properties.email);
     if (owner !== undefined) throw duplicateContact(owner, where);
@@ -263,10 +267,10 @@ export async function associateNew(tx: Tx, ctx: WriteContext, type: ObjectType, 
   }
 }
 
-/** The properties after one update, checked as on create; required properties must stay set. */
-export function updatedProperties(type: ObjectType, current: RecordRow, input: PropertiesInput, where = ''): Record<string, string> {
+/** The properties after one update, checked as on create; required properties must stay set. `stages` as for newRecordProperties. */
+export function updatedProperties(type: ObjectType, current: RecordRow, input: PropertiesInput, where: string, stages: StageIndex | null): Record<string, string> {
   const properties = applyChanges(current.properties, checkProperties(type, input, where));
-  checkComplete(type, properties, where);
+  checkComplete(type, properties, where, { stages, before: current.properties });
   return properties;
 }
 

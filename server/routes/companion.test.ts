@@ -17,7 +17,7 @@ async function summaries(ids: unknown, token?: string | null) {
 }
 
 describe('companion contact summaries (X2)', () => {
-  it('X2, R8: primary company, counts, and only open deals and tickets, newest first', async () => {
+  it('X2, R8: primary company, counts, and only open deals and tickets, newest first, with their stage labels', async () => {
     const [contact] = await seed('0-1', [{ email: 'eva@summary-co.io', firstname: 'Eva', lastname: 'Smit' }]);
     const [acme, other] = await seed('0-2', [{ name: 'Summary Co', domain: 'summary-co.io' }, { name: 'Other Co' }]);
     const deals = await seed('0-3', [
@@ -38,8 +38,12 @@ describe('companion contact summaries (X2)', () => {
     expect(s).toMatchObject({ id: String(contact), name: 'Eva Smit', email: 'eva@summary-co.io', primaryCompany: { id: String(acme), name: 'Summary Co' } });
     expect(s!.counts).toEqual({ companies: 2, deals: 5, tickets: 2 });
     // seeded in one insert: created_at ties, the higher id is the newer record
-    expect(s!.openDeals.map((d) => d.name)).toEqual(['Fourth open', 'Newest open', 'Newer open']);
-    expect(s!.openTickets).toEqual([{ id: String(tickets[0]), name: 'Broken login', stage: '1' }]);
+    expect(s!.openDeals.map((d) => [d.name, d.stage, d.stageLabel])).toEqual([
+      ['Fourth open', 'appointmentscheduled', 'Appointment Scheduled'],
+      ['Newest open', 'presentationscheduled', 'Presentation Scheduled'],
+      ['Newer open', 'qualifiedtobuy', 'Qualified To Buy'],
+    ]);
+    expect(s!.openTickets).toEqual([{ id: String(tickets[0]), name: 'Broken login', stage: '1', stageLabel: 'New' }]);
   });
 
   it('X2: a contact without associations has zero counts and no primary company', async () => {

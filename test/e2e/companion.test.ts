@@ -97,7 +97,9 @@ describe('the companion in Chromium (X1–X3)', () => {
     await expect.poll(() => person('alice.chen@northwind.example').getAttribute('data-state')).toBe('contact');
     const alice = (await person('alice.chen@northwind.example').textContent())!;
     expect(alice).toContain('Northwind Traders'); // R18 brought the company by domain, R8 made it primary
-    expect(alice).toContain('Northwind Q3 renewal');
+    // the open deal with its stage's label, never the stage's id
+    expect(alice).toContain('Northwind Q3 renewal · Appointment Scheduled');
+    expect(alice).not.toContain('appointmentscheduled');
     expect(alice).toContain('1 company · 1 deal · 0 tickets');
     expect(await person('bob.smith@contoso.example').getAttribute('data-state')).toBe('unknown');
     expect(await person('bob.smith@contoso.example').textContent()).toContain('with company Contoso (primary)');
@@ -165,6 +167,8 @@ describe('the companion in Chromium (X1–X3)', () => {
     await expect.poll(() => popup.locator('.crm-muted').first().textContent(), { timeout: 15_000 }).toMatch(/^\d+ found$/);
     const hit = popup.locator(`li.crm-result[data-result="tickets:${ids.ticket}"]`);
     await hit.waitFor({ timeout: 15_000 });
+    // the ticket's second line is its stage's label (stage 1: New), read from the pipelines API
+    expect(await hit.textContent()).toContain('Contoso onboarding blocked · New');
     await popup.screenshot({ path: join(artifacts, 'companion-popup.png') });
     await hit.getByRole('button', { name: /Associate with/ }).click();
     await expect.poll(() => associated('tickets', ids.ticket, 'contacts'), { timeout: 15_000 }).toEqual([ids.alice, ids.bob].sort());

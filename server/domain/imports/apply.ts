@@ -17,6 +17,7 @@ import { type AutoDomainSettings, autoAssociateContact } from '../auto-domain.ts
 import { actorColumnsSql } from '../audit.ts';
 import { recordChanged } from '../history/changes.ts';
 import type { ObjectType } from '../object-types.ts';
+import { stageIndexForWrite } from '../pipelines.ts';
 import { applyChanges, checkComplete, checkProperties } from '../record-properties.ts';
 import { findRecords, isUniqueViolation, parseRecordId, type RecordRow, setProperties } from '../records.ts';
 import type { CsvRecord } from './csv.ts';
@@ -353,7 +354,7 @@ function add(counts: Record<string, number>, key: string, n = 1): void {
  *   1. Lookups.read      the records the rows may match, in a few queries
  *   2. matchRows         row by row: the records each row goes to (existing or new), the records it
  *                        links to and its label types; refusals that need no write are row errors
- *   3. checkRecords      the records as the accepted rows leave them are complete (required values)
+ *   3. checkRecords      the records as the accepted rows leave them are complete (required values, known stages)
  *   4. writeRecords      new records created, changed ones updated, with their change-feed rows
  *   5. recordUpdates     the import's own rows for the records it updated (undo, dedupe)
  *   6. writeAssociations unlabeled pairs together, labeled ones through the full rules
@@ -596,11 +597,12 @@ function batchRecords(accepted: AcceptedRow[]): BatchRecords {
   };
 }
 
-/** Phase 3: every record to write is complete (its required properties have values). */
-function checkRecords(ctx: ImportContext, recs: BatchRecords): void {
+/** Phase 3: every record to write is complete (its required properties have values) and names stages its pipelines have. */
+async function checkRecords(tx: Tx, ctx: ImportContext, recs: BatchRecords): Promise<void> {
+  const stages = await stageIndexForWrite(tx, ctx.workspaceId, ctx.main.typeId, ctx.second?.typeId);
   for (const t of [...recs.news, ...recs.changed]) {
     try {
-      checkComplete(t.type, t.kind === 'new' ? t.properties : t.properties!, '');
+      checkComplete(t.type, t.kind === 'new' ? t.properties : t.properties!, '', { stages, before: t.kind === 'new' ? {} : t.record.properties });
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       throw new RowFailure(rowError(ctx, recs.rowOf(t), undefined, err.code === 'PROPERTY_INVALID' && /required/.test(err.message) ? 'MISSING_REQUIRED_PROPERTY' : err.code, err.message));
@@ -770,7 +772,7 @@ async function writeRows(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Pr
   const look = await Lookups.read(tx, ctx, plans, prior);
   const matched = await matchRows(tx, ctx, plans, look, prior);
   const recs = batchRecords(matched.accepted);
-  checkRecords(ctx, recs);
+  await checkRecords(tx, ctx, recs);
   const { created, updated, keylessParts } = await writeRecords(tx, ctx, recs, matched, look);
   await recordUpdates(tx, ctx, recs.changed);
   const associations = await writeAssociations(tx, ctx, matched.accepted);

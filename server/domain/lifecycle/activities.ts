@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { hubspotDefaultType, hubspotPrimaryType } from '../../../shared/association-types.ts';
 import type { ActivityReason, AssociationRefusal } from '../../../shared/lifecycle.ts';
-import { COMPANY, DEAL, isOpen, TICKET } from '../../../shared/objects.ts';
+import { COMPANY, DEAL, TICKET } from '../../../shared/objects.ts';
+import { isOpen } from '../../../shared/pipelines.ts';
 import type { PropertiesInput } from '../../../shared/records.ts';
 import type { WorkspaceSettings } from '../../../shared/workspace.ts';
 import type { Db, Tx } from '../../db/client.ts';
@@ -12,6 +13,7 @@ import { ApiError } from '../../errors.ts';
 import { associate } from '../associations/rules.ts';
 import type { WriteContext } from '../associations/write.ts';
 import type { ObjectType } from '../object-types.ts';
+import { closedStageIds, loadStageIndex } from '../pipelines.ts';
 import { createRecord } from '../record-writes.ts';
 import { getRecord, type RecordRow } from '../records.ts';
 import { typeName } from './reassociate.ts';
@@ -97,11 +99,19 @@ export async function logActivity(
 
     // B5: rule-based extras, each in its own savepoint: a refusal leaves the logging in place
     const rules: Array<{ toType: string; toId: number; reason: ActivityReason; rule: string }> = [];
-    const openDeals = related.deals.filter((d) => isOpen(DEAL, d.properties));
-    if (settings.activityAutoAssociate === 'open_deals') for (const d of openDeals) rules.push({ toType: DEAL, toId: d.id, reason: 'open_deal', rule: 'activityAutoAssociate=open_deals' });
-    if (settings.activityAutoAssociate === 'newest_open_deal' && openDeals[0]) rules.push({ toType: DEAL, toId: openDeals[0].id, reason: 'newest_open_deal', rule: 'activityAutoAssociate=newest_open_deal' });
-    if (settings.activityAutoAssociateTickets) {
-      for (const t of related.tickets.filter((x) => isOpen(TICKET, x.properties))) rules.push({ toType: TICKET, toId: t.id, reason: 'open_ticket', rule: 'activityAutoAssociateTickets' });
+    const dealRule = (settings.activityAutoAssociate === 'open_deals' || settings.activityAutoAssociate === 'newest_open_deal') && related.deals.length > 0;
+    const ticketRule = settings.activityAutoAssociateTickets === true && related.tickets.length > 0;
+    // the workspace's closed stages, read once, only when a rule has records to look at
+    const stages = dealRule || ticketRule ? await loadStageIndex(tx, ctx.workspaceId) : null;
+    if (stages && dealRule) {
+      const closed = closedStageIds(stages, DEAL);
+      const openDeals = related.deals.filter((d) => isOpen(DEAL, d.properties, closed));
+      if (settings.activityAutoAssociate === 'open_deals') for (const d of openDeals) rules.push({ toType: DEAL, toId: d.id, reason: 'open_deal', rule: 'activityAutoAssociate=open_deals' });
+      if (settings.activityAutoAssociate === 'newest_open_deal' && openDeals[0]) rules.push({ toType: DEAL, toId: openDeals[0].id, reason: 'newest_open_deal', rule: 'activityAutoAssociate=newest_open_deal' });
+    }
+    if (stages && ticketRule) {
+      const closed = closedStageIds(stages, TICKET);
+      for (const t of related.tickets.filter((x) => isOpen(TICKET, x.properties, closed))) rules.push({ toType: TICKET, toId: t.id, reason: 'open_ticket', rule: 'activityAutoAssociateTickets' });
     }
     for (const r of rules) {
       const job: WriteContext = { ...ctx, actor: { source: 'JOB', sourceId: r.rule } };

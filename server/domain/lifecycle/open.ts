@@ -1,19 +1,16 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { CLOSED, CLOSED_FLAG, type DEAL, type TICKET } from '../../../shared/objects.ts';
-
-/** A text constant as a SQL literal (the values are the code's own, not input). */
-function literal(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
+import { CLOSED_FLAG, PIPELINE_OBJECTS, type PipelineObjectType } from '../../../shared/pipelines.ts';
+import { closedStagesSql } from '../pipelines.ts';
 
 /**
- * True when the deal or ticket under `alias` (a row of records) is open: shared/objects.ts's
- * isOpen in SQL, from the same CLOSED, for statements that pick open records themselves (the
- * companion's open lists, recommendations). The values are literals, so a statement's cached
- * plan is the same for every workspace.
+ * True when the deal or ticket under `alias` (a row of records) is open: shared/pipelines.ts's
+ * isOpen in SQL, for statements that pick open records themselves (the companion's open lists,
+ * recommendations). The workspace's closed stages are one uncorrelated subquery on the pipeline
+ * tables: the planner hashes it once per statement, not once per record.
  */
-export function openSql(typeId: typeof DEAL | typeof TICKET, alias: string): SQL {
-  const closed = CLOSED[typeId];
+export function openSql(workspaceId: string, typeId: PipelineObjectType, alias: string): SQL {
   const p = `${alias}.properties`;
-  return sql.raw(`(coalesce(${p}->>${literal(CLOSED_FLAG)}, '') <> 'true' and coalesce(${p}->>${literal(closed.property)}, '') not in (${closed.values.map(literal).join(', ')}))`);
+  const flag = sql.raw(`coalesce(${p}->>'${CLOSED_FLAG}', '')`);
+  const stage = sql.raw(`coalesce(${p}->>'${PIPELINE_OBJECTS[typeId].stageProperty}', '')`);
+  return sql`(${flag} <> 'true' and ${stage} not in (${closedStagesSql(workspaceId, typeId)}))`;
 }

@@ -47,9 +47,9 @@ function specificity(n: SQL | string): SQL {
   return sql`(0.6931471805599453::float8 / ln(2::float8 + ${typeof n === 'string' ? sql.raw(n) : n}))`;
 }
 
-/** True when a deal or ticket under `alias` is open; null for types without a status. */
-function openSql(typeId: string, alias: string): SQL | null {
-  return hasStatus(typeId) ? isOpenSql(typeId, alias) : null;
+/** True when a deal or ticket under `alias` is open (the workspace's closed stages); null for types without a status. */
+function openSql(scope: Scope, typeId: string, alias: string): SQL | null {
+  return hasStatus(typeId) ? isOpenSql(scope.workspaceId, typeId, alias) : null;
 }
 
 const stopList = sql.raw(`array[${STOP_TOKENS.map((t) => `'${t}'`).join(', ')}]::text[]`);
@@ -72,8 +72,8 @@ function tokenHits(scope: Scope, tok: string, target: string, excludeId: number 
 }
 
 /** Status and recency weights of a candidate row `r` with evidence `e` (a column name). */
-function statusRecency(target: string, now: string): SQL {
-  const open = openSql(target, 'r');
+function statusRecency(scope: Scope, target: string, now: string): SQL {
+  const open = openSql(scope, target, 'r');
   const decay = sql`power(0.5::float8, greatest(0, extract(epoch from (${now}::timestamptz - r.updated_at))::float8 / 86400) / ${num(WEIGHTS.recencyHalfLifeDays)})`;
   return sql`
     ${open ? sql`case when ${open} then (case when e > 0 then e * ${num(WEIGHTS.open)} else ${num(WEIGHTS.fill / 2)} end) else 0 end` : sql`0`}::float8 as w_status,
@@ -230,7 +230,7 @@ function engagementCount(scope: Scope, candidate: string, sourceType: string, ex
 function sharedCtes(scope: Scope, s: string, nb: string, target: string, excludeId: number | null, engagedOn: string | null = null): SQL[] {
   const ws = scope.workspaceId;
   const t = (name: string) => sql.raw(`${name}${s}`);
-  const open = openSql(target, 'r');
+  const open = openSql(scope, target, 'r');
   return [
     sql`${t('hopall')} as materialized (
       select n.id as via, n.type as via_type, x.id as cand, count(*) over (partition by n.id)::int as fan
@@ -340,7 +340,7 @@ export function recordStatement(scope: Scope, q: RecordQuery): SQL {
     where ${visible(scope, 'r')} and not exists (select 1 from assoc where assoc.id = c.id)
       ${searching ? sql`and ${nameVector('r')} @@ qq.q` : sql``})`);
   ctes.push(sql`scored as materialized (
-    select *, ${statusRecency(q.target, q.now)}
+    select *, ${statusRecency(scope, q.target, q.now)}
     from (select ev.*, (w_shared + w_domain + w_name + w_query) as e from ev) r)`);
   if (engages(q.sourceType, q.target)) {
     // engagement: how many other records of the source's type the candidate is on, as a multiplier
@@ -500,7 +500,7 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
       ${dom ? sql`left join ${t('dom')} d on d.id = c.id` : sql``}
       ${subj ? sql`left join ${t('sj')} j on j.id = c.id` : sql``}
       where ${visible(scope, 'r')})`);
-    perType.push(sql`select *, ${statusRecency(target, q.now)}
+    perType.push(sql`select *, ${statusRecency(scope, target, q.now)}
       from (select ev.*, (w_participants + w_shared + w_domain + w_subject) as e from ${t('ev')} ev) r`);
   }
   ctes.push(sql`scored as materialized (${sql.join(perType, sql` union all `)})`);
