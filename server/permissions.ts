@@ -127,6 +127,8 @@ export const PERMISSIONS: Record<string, Permission> = {
   'PATCH /crm/v3/objects/:objectType/:id': rep(write('objectType')),
   'DELETE /crm/v3/objects/:objectType/:id': rep(write('objectType')),
   'POST /crm/v3/objects/:objectType/merge': rep(write('objectType'), `a rep at most ${REP_MERGES_PER_HOUR} merges an hour`),
+  // erasure cannot be undone: admins, and apps with HubSpot's scope for it
+  'POST /crm/v3/objects/contacts/gdpr-delete': admin(scopes('crm.objects.contacts.write')),
   'POST /api/merges/:mergeId/undo': rep('never'),
   'POST /api/objects/:objectType/:id/restore': rep(write('objectType')),
   'POST /api/objects/:objectType/:id/activities': rep((p) => [...new Set([objectScope(p.objectType ?? '', 'write'), 'crm.objects.contacts.write' as const])]),
