@@ -82,6 +82,9 @@ function schemaRules(prefix: string): Record<string, Permission> {
     [`GET ${prefix}/:objectType`]: rep(scopes('crm.schemas.custom.read')),
     [`PATCH ${prefix}/:objectType`]: admin(scopes('crm.schemas.custom.write')),
     [`DELETE ${prefix}/:objectType`]: admin(scopes('crm.schemas.custom.write')),
+    [`POST ${prefix}/batch/read`]: rep(scopes('crm.schemas.custom.read')),
+    [`POST ${prefix}/:objectType/associations`]: admin(scopes('crm.schemas.custom.write')),
+    [`DELETE ${prefix}/:objectType/associations/:associationIdentifier`]: admin(scopes('crm.schemas.custom.write')),
   };
 }
 
