@@ -146,6 +146,8 @@ export const PERMISSIONS: Record<string, Permission> = {
   'POST /crm/v4/associations/:fromType/:toType/batch/read': rep(read('fromType')),
   'POST /crm/v4/associations/:fromType/:toType/batch/archive': rep(write('fromType')),
   'POST /crm/v4/associations/:fromType/:toType/batch/labels/archive': rep(write('fromType')),
+  // the report covers records of every type
+  'POST /crm/v4/associations/usage/high-usage-report/:userId': rep(() => ALL_OBJECT_READ_SCOPES),
   ...definitionRules('/crm/v4/associations'),
   ...definitionRules('/crm/associations/v4'),
 
