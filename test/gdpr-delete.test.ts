@@ -5,7 +5,8 @@ import { useTestApp } from './helpers/app.ts';
 import { useHubSpotClient } from './helpers/hubspot-client.ts';
 import { rowsOf } from './helpers/raw-rows.ts';
 import { seedRecords } from './helpers/records.ts';
-import { importCsv } from './fixtures/imports/upload.ts';
+import { claimJob, runJob } from '../server/domain/imports/runner.ts';
+import { importCsv, upload } from './fixtures/imports/upload.ts';
 
 /** HubSpot's GDPR delete: the person is gone from every table, the fact of associations stays. */
 const t = useTestApp({ plan: 'enterprise' });
@@ -61,6 +62,11 @@ describe('GDPR delete of a contact', () => {
     const activity = Number(logged.body.activity.id);
     const view = await importCsv(t, 'Email,First Name,Job Title\nzq.quixotrix@erasure.example,Zebulon,Quixotrix expert\nother.person@erasure.example,Olivia,Analyst', { objectType: 'contacts', mode: 'create_and_update' });
     expect(view).toMatchObject({ state: 'done', updated: { contacts: 1 }, created: { contacts: 1 } });
+    // a file that spells the email in capitals, named after the person; its row is refused (the contact exists)
+    const refusedUpload = await upload(t, 'Email,Job Title\nZQ.QUIXOTRIX@ERASURE.EXAMPLE,Pilot\nthird.person@erasure.example,Pilot', { objectType: 'contacts', mode: 'create' }, t.token, 'quixotrix-leads.csv');
+    expect(refusedUpload.status).toBe(202);
+    await runJob(t.db.db, (await claimJob(t.db.db, t.workspaceId, refusedUpload.body.id))!, { batchSize: 50 });
+    expect((await t.call('GET', `/api/imports/${refusedUpload.body.id}`)).body).toMatchObject({ state: 'done', created: { contacts: 1 }, errors: [expect.objectContaining({ row: 2, code: 'RECORD_ALREADY_EXISTS' })] });
     // a second record of the same person, merged into the first
     const dupe = await hub.client.crm.contacts.basicApi.create({ properties: { email: 'zebulon.q@erasure.example', firstname: 'Zebulon', lastname: 'Quixotrix' }, associations: [] });
     expect((await t.call('PUT', `/crm/v4/objects/contacts/${dupe.id}/associations/default/deals/${deal}`)).status).toBe(200);
@@ -74,7 +80,7 @@ describe('GDPR delete of a contact', () => {
 
     expect(await hits(NEEDLES)).toEqual([]);
     // the file that held the person went whole; the other person it created is untouched
-    expect(rowsOf(await t.db.db.execute(sql`select 1 from import_chunks where import_id = ${view.id}`))).toEqual([]);
+    expect(rowsOf(await t.db.db.execute(sql`select 1 from import_chunks where import_id in (${view.id}, ${refusedUpload.body.id})`))).toEqual([]);
     expect((await t.call('GET', '/crm/v3/objects/contacts/other.person@erasure.example?idProperty=email')).status).toBe(200);
     const left = rowsOf(await t.db.db.execute(sql`select id from records where workspace_id = ${t.workspaceId} and id in (${id}, ${Number(dupe.id)})`));
     expect(left).toEqual([]);

@@ -123,13 +123,16 @@ export async function eraseContact(db: Db, auth: Auth, type: ObjectType, input: 
     await tx.execute(sql`update association_history set detail = null where workspace_id = ${ws} and from_id in (${idList}) and ${quotes(sql`detail`)}`);
     await tx.execute(sql`update record_changes set properties = null where workspace_id = ${ws} and object_id in (${idList})`);
 
-    // imports: which files hold the person (by what they wrote, or by a value in the bytes)
+    // imports: which files hold the person (by what they wrote, or by a value in the bytes, in any
+    // case: a file may spell an email otherwise than the record); the file is read as escaped
+    // text, so bytes that are not UTF-8 cannot make the statement fail
     const touched = parseRows('erase: imports that wrote the contact', importRow, await tx.execute(sql`
       select distinct import_id::text from import_records where workspace_id = ${ws} and record_id in (${idList})
       union select distinct import_id::text from import_errors where workspace_id = ${ws} and ${quotes(sql`message`)}`));
     const inFiles = values.length === 0 ? [] : parseRows('erase: import files that quote a value', importRow, await tx.execute(sql`
       select import_id::text from import_chunks where workspace_id = ${ws} group by import_id
-      having exists (select 1 from unnest(${textArray(values)}) v where position(convert_to(v, 'UTF8') in string_agg(data, ''::bytea order by seq)) > 0)`));
+      having exists (select 1 from unnest(${textArray(values)}) v
+        where encode(string_agg(data, ''::bytea order by seq), 'escape') ilike '%' || replace(replace(replace(encode(convert_to(v, 'UTF8'), 'escape'), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%')`));
     const imports = [...new Set([...touched, ...inFiles].map((r) => r.import_id))];
     if (imports.length > 0) {
       const importList = sql.join(imports.map((id) => sql`${id}::uuid`), sql`, `);
@@ -138,6 +141,7 @@ export async function eraseContact(db: Db, auth: Auth, type: ObjectType, input: 
     await tx.execute(sql`delete from import_records where workspace_id = ${ws} and record_id in (${idList})`);
     await tx.execute(sql`delete from import_errors where workspace_id = ${ws} and ${quotes(sql`message`)}`);
     await tx.execute(sql`update import_jobs set failure = ${ERASED_DETAIL} where workspace_id = ${ws} and ${quotes(sql`failure`)}`);
+    await tx.execute(sql`update import_jobs set file_name = null where workspace_id = ${ws} and ${quotes(sql`file_name`)}`);
 
     await tx.execute(sql`delete from idempotency_keys where workspace_id = ${ws} and ${quotes(sql`body`)}`);
     await tx.execute(sql`
