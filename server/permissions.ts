@@ -82,6 +82,9 @@ function schemaRules(prefix: string): Record<string, Permission> {
     [`GET ${prefix}/:objectType`]: rep(scopes('crm.schemas.custom.read')),
     [`PATCH ${prefix}/:objectType`]: admin(scopes('crm.schemas.custom.write')),
     [`DELETE ${prefix}/:objectType`]: admin(scopes('crm.schemas.custom.write')),
+    [`POST ${prefix}/batch/read`]: rep(scopes('crm.schemas.custom.read')),
+    [`POST ${prefix}/:objectType/associations`]: admin(scopes('crm.schemas.custom.write')),
+    [`DELETE ${prefix}/:objectType/associations/:associationIdentifier`]: admin(scopes('crm.schemas.custom.write')),
   };
 }
 
@@ -127,6 +130,8 @@ export const PERMISSIONS: Record<string, Permission> = {
   'PATCH /crm/v3/objects/:objectType/:id': rep(write('objectType')),
   'DELETE /crm/v3/objects/:objectType/:id': rep(write('objectType')),
   'POST /crm/v3/objects/:objectType/merge': rep(write('objectType'), `a rep at most ${REP_MERGES_PER_HOUR} merges an hour`),
+  // erasure cannot be undone: admins, and apps with HubSpot's scope for it
+  'POST /crm/v3/objects/contacts/gdpr-delete': admin(scopes('crm.objects.contacts.write')),
   'POST /api/merges/:mergeId/undo': rep('never'),
   'POST /api/objects/:objectType/:id/restore': rep(write('objectType')),
   'POST /api/objects/:objectType/:id/activities': rep((p) => [...new Set([objectScope(p.objectType ?? '', 'write'), 'crm.objects.contacts.write' as const])]),
@@ -141,6 +146,8 @@ export const PERMISSIONS: Record<string, Permission> = {
   'POST /crm/v4/associations/:fromType/:toType/batch/read': rep(read('fromType')),
   'POST /crm/v4/associations/:fromType/:toType/batch/archive': rep(write('fromType')),
   'POST /crm/v4/associations/:fromType/:toType/batch/labels/archive': rep(write('fromType')),
+  // the report covers records of every type
+  'POST /crm/v4/associations/usage/high-usage-report/:userId': rep(() => ALL_OBJECT_READ_SCOPES),
   ...definitionRules('/crm/v4/associations'),
   ...definitionRules('/crm/associations/v4'),
 

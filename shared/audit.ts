@@ -19,6 +19,7 @@ export const auditAction = z.enum([
   'record.archived',
   'record.restored',
   'record.merged',
+  'record.erased',
   'workspace.created',
   'workspace.renamed',
   'workspace.plan_changed',

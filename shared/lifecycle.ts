@@ -29,6 +29,15 @@ export type RestoreResponse = z.infer<typeof restoreResponse>;
 /** HubSpot's PublicMergeInput: `objectIdToMerge` is merged into `primaryObjectId`, which survives. */
 export const mergeBody = z.object({ primaryObjectId: recordIdInput, objectIdToMerge: recordIdInput });
 
+/**
+ * HubSpot's GDPR delete of a contact (PublicGdprDeleteInput): by id, or by email with
+ * `idProperty: "email"`.
+ */
+export const gdprDeleteBody = z.object({
+  objectId: recordIdInput.describe('The contact id, or its email with idProperty `email`'),
+  idProperty: z.enum(['hs_object_id', 'email']).optional().describe('`email` to name the contact by its email address'),
+});
+
 /** A merge's id: `<merged id>-<survivor id>-<merge time in µs>`, answered in the `x-merge-id` header. */
 export const mergeIdPattern = /^(\d{1,15})-(\d{1,15})-(\d{1,20})$/;
 export const mergePath = z.object({ mergeId: z.string().regex(mergeIdPattern, 'must be a merge id from the x-merge-id header') });

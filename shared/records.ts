@@ -224,6 +224,32 @@ export const objectSchemaView = z.object({
   archived: z.boolean(),
 });
 export type ObjectSchemaView = z.infer<typeof objectSchemaView>;
+/** HubSpot's AssociationDefinitionEgg: a new association between a custom object and another type. */
+export const associationDefinitionEgg = z.object({
+  fromObjectTypeId: z.string().min(1).max(100).describe('The custom object of the path (type id or name)'),
+  toObjectTypeId: z.string().min(1).max(100).describe('The other object type (type id or name)'),
+  name: z.string().regex(/^[A-Za-z0-9_]{1,100}$/, 'must be 1 to 100 letters, digits or underscores').optional().describe('A name unique in the workspace'),
+});
+export const associationDefinitionView = z.object({
+  id: z.string(),
+  fromObjectTypeId: z.string(),
+  toObjectTypeId: z.string(),
+  name: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type AssociationDefinitionView = z.infer<typeof associationDefinitionView>;
+export const associationDefinitionPath = z.object({
+  objectType: z.string().min(1).max(100),
+  associationIdentifier: z.string().regex(/^\d{1,9}$/, 'must be an association type id'),
+});
+/** HubSpot's ObjectSchemaBatchReadRequest. */
+export const schemaBatchReadBody = z.object({
+  inputs: z.array(z.string().min(1).max(100)).max(100),
+  includePropertyDefinitions: z.boolean().optional().describe('Default true'),
+  includeAssociationDefinitions: z.boolean().optional().describe('Default true'),
+  includeAuditMetadata: z.boolean().optional().describe('Accepted; createdAt and updatedAt are always answered'),
+});
 
 /**
  * A company domain as we store it (R17, R18): lower case, without scheme, `www.`, port, path or

@@ -1,5 +1,6 @@
 import { type Context, Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
+import { z } from 'zod';
 import type { AssociationSpec } from '../../shared/association-types.ts';
 import {
   associationPath,
@@ -30,6 +31,7 @@ import { listAssociations } from '../domain/associations/read.ts';
 import { associate, associateDefault, type AssociationResult, removeAssociation, removeLabels } from '../domain/associations/rules.ts';
 import type { WriteContext } from '../domain/associations/write.ts';
 import { findType } from '../domain/association-types.ts';
+import { HIGH_USAGE_MAX_ENTRIES, HIGH_USAGE_SHARE, highUsageReport } from '../domain/high-usage.ts';
 import { recordAudit } from '../domain/audit.ts';
 import { createLabel, deleteLabel, listLabels, updateLabel } from '../domain/labels.ts';
 import { listLimits, purgeLimits, setLimits } from '../domain/limits.ts';
@@ -104,9 +106,44 @@ async function eachInput<I, R>(db: Db, inputs: I[], run: (tx: Tx, input: I, inde
   });
 }
 
+const highUsagePath = z.object({ userId: z.string().regex(/^\d{1,15}$/, 'must be a user id') });
+/** HubSpot's ReportCreationResponse, with the report itself (this server mails nothing). */
+const highUsageResponse = z.object({
+  userId: z.number(),
+  userEmail: z.string(),
+  enqueueTime: z.string(),
+  threshold: z.number().describe('The share of a limit from which a record is listed'),
+  results: z.array(
+    z.object({
+      fromObjectTypeId: z.string(),
+      fromObjectId: z.string(),
+      toObjectTypeId: z.string(),
+      associationTypeId: z.number(),
+      label: z.string().nullable(),
+      associations: z.number().describe('How many records of toObjectTypeId it has with this type'),
+      limit: z.number().describe('Its per-record limit for this direction and type'),
+    }),
+  ),
+  truncated: z.boolean().describe(`More than ${HIGH_USAGE_MAX_ENTRIES} entries: the fullest are listed`),
+});
+
 /** /crm/v4: associations between records. */
 export function associationRoutes() {
   return new Hono<AppEnv>()
+    .post(
+      '/associations/usage/high-usage-report/:userId',
+      describeRoute({
+        summary: 'Report the records near their association limits (HubSpot\'s high-usage report)',
+        description: `Answers HubSpot's \`userId\`, \`userEmail\` (the user the report is for, a user of the workspace: 404 otherwise) and \`enqueueTime\`. HubSpot mails the report; here it is built at once and answered in \`results\`: every record whose associations of one direction and type reach ${HIGH_USAGE_SHARE * 100}% of their per-record limit, fullest first.`,
+        tags: ['Association limits'],
+        responses: { 200: json(highUsageResponse, 'The report') },
+      }),
+      validate('param', highUsagePath),
+      async (c) => {
+        const auth = c.get('auth');
+        return c.json(await highUsageReport(c.get('db'), auth.workspaceId, auth.plan, Number(c.req.valid('param').userId)), 200);
+      },
+    )
     .put(
       '/objects/:fromType/:fromId/associations/default/:toType/:toId',
       describeRoute({

@@ -1,10 +1,11 @@
 import { Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
-import { activityBody, activityResponse, mergeBody, mergePath, recordPath, restoreResponse, undoMergeResponse } from '../../shared/lifecycle.ts';
+import { activityBody, activityResponse, gdprDeleteBody, mergeBody, mergePath, recordPath, restoreResponse, undoMergeResponse } from '../../shared/lifecycle.ts';
 import { objectTypeParam, simplePublicObject } from '../../shared/records.ts';
 import type { WorkspaceSettings } from '../../shared/workspace.ts';
 import type { WriteContext } from '../domain/associations/write.ts';
 import { logActivity } from '../domain/lifecycle/activities.ts';
+import { ERASED_DETAIL, eraseContact } from '../domain/lifecycle/erase.ts';
 import { mergeRecords, undoMerge } from '../domain/lifecycle/merge.ts';
 import { restoreRecord } from '../domain/lifecycle/restore.ts';
 import { resolveObjectType } from '../domain/object-types.ts';
@@ -93,6 +94,25 @@ export function lifecycleRoutes() {
           },
           200,
         );
+      },
+    )
+    .post(
+      '/crm/v3/objects/contacts/gdpr-delete',
+      describeRoute({
+        summary: "Erase a contact for good (HubSpot's GDPR delete)",
+        description:
+          `The contact (by id, or by email with \`idProperty: "email"\`) and every contact merged into it are deleted, not archived: restore answers 410 RECORD_PURGED and undoing a merge into it 404. Their associations go (recorded on the other side as deleted), and the person's values are removed from the record history, the change feed, import files and refused rows, stored idempotent answers and audit details. The other side's association history keeps that the association existed (action, time, type, id) with the name blanked and the detail "${ERASED_DETAIL}". An audit entry \`record.erased\` names the ids. Unknown contact: 404. See docs/security.md.`,
+        tags: ['Objects'],
+        responses: { 204: { description: 'Erased' } },
+      }),
+      validate('json', gdprDeleteBody),
+      async (c) => {
+        const auth = c.get('auth');
+        const db = c.get('db');
+        const type = await resolveObjectType(db, auth.workspaceId, 'contacts');
+        const { objectId, idProperty } = c.req.valid('json');
+        await eraseContact(db, auth, type, { objectId: String(objectId), idProperty: idProperty === 'hs_object_id' ? undefined : idProperty });
+        return c.body(null, 204);
       },
     )
     .post(
