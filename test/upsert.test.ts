@@ -10,10 +10,12 @@ const hub = useHubSpotClient(t);
 
 const upsert = (objectType: string, inputs: unknown[]) => t.call('POST', `/crm/v3/objects/${objectType}/batch/upsert`, { inputs });
 
-async function recordEvents(objectId: string): Promise<ChangeEvent[]> {
+type RecordEvent = Extract<ChangeEvent, { kind: 'record' }>;
+
+async function recordEvents(objectId: string): Promise<RecordEvent[]> {
   const feed = await t.call('GET', '/api/changes?limit=1000');
   expect(feed.status).toBe(200);
-  return (feed.body.results as ChangeEvent[]).filter((e) => e.kind === 'record' && e.objectId === objectId);
+  return (feed.body.results as ChangeEvent[]).filter((e): e is RecordEvent => e.kind === 'record' && e.objectId === objectId);
 }
 
 describe('batch/upsert through @hubspot/api-client', () => {
