@@ -139,7 +139,8 @@ export async function findRecords(db: DbOrTx, workspaceId: string, type: ObjectT
   const scope = and(eq(records.workspaceId, workspaceId), eq(records.typeId, type.typeId));
   if (by !== 'hs_object_id') {
     const name = typeof by === 'string' ? by : by.unique;
-    const stored = sql`${records.properties}->>${name}::text`;
+    // email and domain written as literals: the expression then matches their indexes (records_contact_email)
+    const stored = by === 'email' ? sql`${records.properties}->>'email'` : by === 'domain' ? sql`${records.properties}->>'domain'` : sql`${records.properties}->>${name}::text`;
     const value = typeof by === 'string' ? sql`lower(${stored})` : stored;
     const rows = await db
       .select()
