@@ -1,8 +1,8 @@
 /**
  * Batch upsert of contacts by email through the real app (`app.request`, no HTTP): 10,000 contacts
  * in batches of 100, upserted twice (the first run creates them, the second updates them), beside
- * batch create of as many contacts in the same run, the baseline the upsert is read against (both
- * see the same machine load). Each operation runs `--rounds` times, in turn, on new emails.
+ * batch create of as many contacts and batch update of those by id in the same run, the baselines
+ * the upsert is read against (all see the same machine load). Each operation runs `--rounds` times, in turn, on new emails.
  *
  * Per operation: the whole wall time, contacts per second, the median batch, and the CPU time this
  * process spent per batch (on PGlite the database runs in this process, so that is the whole cost;
@@ -61,14 +61,16 @@ async function run(kind: 'pglite' | 'postgres'): Promise<Map<string, Measured[]>
     if (res.status >= 300) throw new Error(`${kind} POST ${path}: ${res.status} ${await res.text()}`);
     return res.json();
   };
+  const created: string[] = [];
   const measure = async (inputsOf: (from: number) => unknown[], path: string): Promise<Measured> => {
     const each: number[] = [];
     const cpu = process.cpuUsage();
     const start = performance.now();
     for (let from = 0; from < contacts; from += batch) {
       const t = performance.now();
-      await post(path, { inputs: inputsOf(from) });
+      const answer = await post(path, { inputs: inputsOf(from) });
       each.push(performance.now() - t);
+      if (path.endsWith('/batch/create')) created.push(...answer.results.map((x: { id: string }) => x.id));
     }
     const used = process.cpuUsage(cpu);
     return { wallMs: performance.now() - start, medianBatchMs: median(each), cpuPerBatchMs: (used.user + used.system) / 1000 / each.length };
@@ -78,7 +80,9 @@ async function run(kind: 'pglite' | 'postgres'): Promise<Map<string, Measured[]>
   const add = (name: string, m: Measured) => results.set(name, [...(results.get(name) ?? []), m]);
   try {
     for (let r = 0; r < Number(args.rounds); r++) {
+      created.length = 0;
       add('batch create', await measure((from) => emails(`create${r}-`, from).map((email) => ({ properties: { email, firstname: 'A' } })), '/crm/v3/objects/contacts/batch/create'));
+      add('batch update', await measure((from) => created.slice(from, from + batch).map((id) => ({ id, properties: { firstname: 'B' } })), '/crm/v3/objects/contacts/batch/update'));
       const upserts = (firstname: string) => (from: number) => emails(`upsert${r}-`, from).map((id) => ({ id, idProperty: 'email', properties: { firstname } }));
       add('upsert, creates', await measure(upserts('A'), '/crm/v3/objects/contacts/batch/upsert'));
       add('upsert, updates', await measure(upserts('B'), '/crm/v3/objects/contacts/batch/upsert'));
