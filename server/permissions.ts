@@ -125,6 +125,7 @@ export const PERMISSIONS: Record<string, Permission> = {
   'POST /crm/v3/objects/:objectType/batch/create': rep(write('objectType')),
   'POST /crm/v3/objects/:objectType/batch/read': rep(read('objectType')),
   'POST /crm/v3/objects/:objectType/batch/update': rep(write('objectType')),
+  'POST /crm/v3/objects/:objectType/batch/upsert': rep(write('objectType')),
   'POST /crm/v3/objects/:objectType/batch/archive': rep(write('objectType'), `a rep archives at most ${REP_BATCH_ARCHIVE_MAX} records per call`),
   'GET /crm/v3/objects/:objectType/:id': rep(read('objectType')),
   'PATCH /crm/v3/objects/:objectType/:id': rep(write('objectType')),

@@ -75,6 +75,17 @@ export const batchUpdateBody = z.object({
     z.object({ id: recordIdInput, properties: propertiesInput, idProperty: z.string().max(100).optional(), objectWriteTraceId: z.string().optional() }),
   ),
 });
+/** HubSpot's BatchInputSimplePublicObjectBatchInputUpsert: `id` is the value of `idProperty` (hs_object_id when absent). */
+export const batchUpsertBody = z.object({
+  inputs: z.array(
+    z.object({
+      id: z.string().min(1).max(400).describe('The value of idProperty that names the record'),
+      idProperty: z.string().max(100).optional().describe('hs_object_id, email (contacts), domain (companies) or a unique property of a custom object'),
+      properties: propertiesInput,
+      objectWriteTraceId: z.string().optional(),
+    }),
+  ),
+});
 export const batchArchiveBody = z.object({ inputs: z.array(z.object({ id: recordIdInput })) });
 
 export const filterOperator = z.enum([
@@ -139,6 +150,8 @@ export const batchResult = z.object({
   numErrors: z.number().optional(),
   errors: z.array(batchError).optional(),
 });
+/** HubSpot's BatchResponseSimplePublicUpsertObject: each result says whether it was created. */
+export const batchUpsertResult = batchResult.extend({ results: z.array(simplePublicObject.extend({ new: z.boolean() })) });
 
 // Custom object schemas (HubSpot's ObjectSchemaEgg, ObjectTypeDefinitionPatch, ObjectSchema).
 

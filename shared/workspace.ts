@@ -17,12 +17,22 @@ export const workspaceSettings = z
       .enum(['none', 'open_deals', 'newest_open_deal'])
       .describe("B5: a logged activity also goes to the record's open deals, or only its newest open deal (source Job)"),
     activityAutoAssociateTickets: z.boolean().describe("B5: a logged activity also goes to the record's open tickets (source Job)"),
+    primaryCompanyOnRemove: z
+      .enum(['promote', 'refuse'])
+      .describe(
+        "R15: removing a contact's primary company while it has others, without newPrimaryCompanyId: 'promote' (the default, as HubSpot does) makes the most recently associated remaining company primary; 'refuse' answers PRIMARY_COMPANY_REQUIRED",
+      ),
     internalDomains: z.array(z.string().min(1).max(253)).max(1000),
     neverLogAddresses: z.array(z.string().min(3).max(320)).max(1000),
   })
   .partial()
   .strict();
 export type WorkspaceSettings = z.infer<typeof workspaceSettings>;
+
+/** R15: whether a primary company removed without a named successor hands over to the newest company left (default) or is refused. */
+export function promotesOnPrimaryRemove(settings: Record<string, unknown>): boolean {
+  return settings.primaryCompanyOnRemove !== 'refuse';
+}
 
 export const createWorkspaceBody = z.object({ name: z.string().trim().min(1).max(200), plan: planSchema }).strict();
 export const patchWorkspaceBody = z

@@ -126,7 +126,8 @@ describe('primary company (R6, R7, R8, R13, R15)', () => {
     expect(await typesOf('contacts', c!, 'companies')).toEqual({ [acme!]: [1, 279] });
   });
 
-  it('R15: removing the primary company while others remain needs newPrimaryCompanyId; with it, the named one becomes primary', async () => {
+  it('R15: removing the primary company while others remain needs newPrimaryCompanyId (primaryCompanyOnRemove refuse); with it, the named one becomes primary', async () => {
+    expect((await t.call('PATCH', '/api/workspace', { settings: { primaryCompanyOnRemove: 'refuse' } })).status).toBe(200);
     const [c] = await seedRecords(t.db.db, t.workspaceId, '0-1', [{ email: 'p5@acme.com' }]);
     const [acme, globex, initech] = await seedRecords(t.db.db, t.workspaceId, '0-2', [{ name: 'Acme' }, { name: 'Globex' }, { name: 'Initech' }]);
     for (const co of [acme, globex]) await t.call('PUT', `/crm/v4/objects/contacts/${c}/associations/default/companies/${co}`);
@@ -140,6 +141,7 @@ describe('primary company (R6, R7, R8, R13, R15)', () => {
     const ok = await t.call('DELETE', `${path('contacts', c!, 'companies', acme!)}?newPrimaryCompanyId=${globex}`);
     expect(ok.status).toBe(204);
     expect(await typesOf('contacts', c!, 'companies')).toEqual({ [globex!]: [1, 279] });
+    expect((await t.call('PATCH', '/api/workspace', { settings: { primaryCompanyOnRemove: 'promote' } })).status).toBe(200);
   });
 
   it('R15: removing the only company of a contact is allowed and leaves no primary', async () => {

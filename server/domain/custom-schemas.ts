@@ -52,7 +52,7 @@ export function schemaView(row: SchemaRow): ObjectSchemaView {
       options: (p.options ?? []).map((o, n) => ({ label: o.label, value: o.value, hidden: false, displayOrder: n })),
       displayOrder: i,
       hidden: false,
-      hasUniqueValue: false,
+      hasUniqueValue: p.hasUniqueValue === true,
       formField: true,
       calculated: false,
       externalOptions: false,
@@ -110,7 +110,7 @@ function definitionOf(egg: ObjectSchemaEgg): ObjectSchemaDefinition {
     const options = p.options?.map((o) => ({ label: o.label, value: o.value }));
     if (p.type === 'enumeration' && (!options || options.length === 0)) problems.push({ message: `enumeration property ${p.name} needs options`, in: `${at}.options` });
     if (options && new Set(options.map((o) => o.value)).size !== options.length) problems.push({ message: `property ${p.name} repeats an option value`, in: `${at}.options` });
-    return { name: p.name, label: p.label, type: p.type, fieldType: p.fieldType, ...(options && options.length > 0 ? { options } : {}) };
+    return { name: p.name, label: p.label, type: p.type, fieldType: p.fieldType, ...(options && options.length > 0 ? { options } : {}), ...(p.hasUniqueValue ? { hasUniqueValue: true } : {}) };
   });
   const primary = egg.primaryDisplayProperty ?? egg.requiredProperties[0] ?? properties[0]!.name;
   const definition: ObjectSchemaDefinition = {

@@ -17,6 +17,7 @@ import { createRecord, updateRecord } from './record-writes.ts';
 import {
   archiveRecords,
   associateNew,
+  checkIdProperty,
   contactsByEmail,
   duplicateContact,
   findRecords,
@@ -109,11 +110,29 @@ async function refuseDuplicateEmails<P extends Pending<unknown>>(db: Db, workspa
  */
 export async function batchCreate(db: Db, ctx: WriteContext, type: ObjectType, inputs: RecordInput[]): Promise<BatchOutcome> {
   checkBatchSize(inputs.length);
+  const { written, errors } = await createInputs(db, ctx, type, inputs.map((item, index) => ({ index, item })));
+  return { rows: inIndexOrder(written), errors: sortByIndex(errors) };
+}
+
+/** An input of a batch and its index in the request (an upsert hands some of its inputs on). */
+interface Indexed<T> {
+  index: number;
+  item: T;
+}
+
+/** What writing some inputs of a batch did: the record of each input written, by index, and the refusals. */
+interface Written {
+  written: Map<number, RecordRow>;
+  errors: BatchError[];
+}
+
+/** batch/create's work on inputs that know their index in the request; `db` may be the caller's transaction. */
+async function createInputs(db: Db, ctx: WriteContext, type: ObjectType, inputs: Array<Indexed<RecordInput>>): Promise<Written> {
   requireWritable(ctx.plan, type);
   const errors: BatchError[] = [];
   const stages = await stageIndexForWrite(db, ctx.workspaceId, type.typeId);
   let pending: Pending<RecordInput>[] = [];
-  inputs.forEach((item, index) => {
+  inputs.forEach(({ index, item }) => {
     const where = `inputs[${index}]`;
     try {
       pending.push({ index, where, item, properties: newRecordProperties(ctx, type, item, where, stages) });
@@ -153,7 +172,11 @@ export async function batchCreate(db: Db, ctx: WriteContext, type: ObjectType, i
     // R18: the company of each new contact's email domain, after the companies the caller named
     if (type.typeId === CONTACT) await autoAssociateManyOnWrite(tx, ctx, inserted.map((r) => ({ id: r.id, email: r.properties.email })));
   });
-  return { rows: [...created.entries()].sort((a, b) => a[0] - b[0]).map(([, row]) => row), errors: sortByIndex(errors) };
+  return { written: created, errors };
+}
+
+function inIndexOrder(written: Map<number, RecordRow>): RecordRow[] {
+  return [...written.entries()].sort((a, b) => a[0] - b[0]).map(([, row]) => row);
 }
 
 /** Inserts records in one statement; ids are drawn first so each row is matched to its input. */
@@ -207,6 +230,12 @@ interface UpdateInput {
  */
 export async function batchUpdate(db: Db, ctx: WriteContext, type: ObjectType, inputs: UpdateInput[]): Promise<BatchOutcome> {
   checkBatchSize(inputs.length);
+  const { written, errors } = await updateInputs(db, ctx, type, inputs.map((item, index) => ({ index, item })));
+  return { rows: inIndexOrder(written), errors: sortByIndex(errors) };
+}
+
+/** batch/update's work on inputs that know their index in the request; `db` may be the caller's transaction. */
+async function updateInputs(db: Db, ctx: WriteContext, type: ObjectType, inputs: Array<Indexed<UpdateInput>>): Promise<Written> {
   requireWritable(ctx.plan, type);
   const errors: BatchError[] = [];
   const failed = new Set<number>();
@@ -215,7 +244,7 @@ export async function batchUpdate(db: Db, ctx: WriteContext, type: ObjectType, i
     errors.push(inputError(err, { index: [String(index)] }));
   };
   const targets = new Map<number, RecordRow>();
-  const byIdProperty = Map.groupBy(inputs.map((item, index) => ({ item, index })), (x) => x.item.idProperty ?? 'hs_object_id');
+  const byIdProperty = Map.groupBy(inputs, (x) => x.item.idProperty ?? 'hs_object_id');
   for (const [idProperty, group] of byIdProperty) {
     try {
       const found = await findRecords(db, ctx.workspaceId, type, group.map((x) => x.item.id), { idProperty });
@@ -231,7 +260,7 @@ export async function batchUpdate(db: Db, ctx: WriteContext, type: ObjectType, i
   const stages = await stageIndexForWrite(db, ctx.workspaceId, type.typeId);
   let pending: Array<Pending<UpdateInput> & { target: RecordRow }> = [];
   const claimed = new Map<number, number>();
-  inputs.forEach((item, index) => {
+  inputs.forEach(({ index, item }) => {
     const where = `inputs[${index}]`;
     const target = targets.get(index);
     if (failed.has(index)) return;
@@ -264,7 +293,7 @@ export async function batchUpdate(db: Db, ctx: WriteContext, type: ObjectType, i
       await autoAssociateManyOnWrite(tx, ctx, changed.map((p) => ({ id: p.target.id, email: p.properties.email })));
     }
   });
-  return { rows: [...updated.entries()].sort((a, b) => a[0] - b[0]).map(([, row]) => row), errors: sortByIndex(errors) };
+  return { written: updated, errors };
 }
 
 /** Writes new properties to many records of one workspace in one statement. */
@@ -276,6 +305,85 @@ async function updateMany(tx: Tx, workspaceId: string, list: Array<{ id: number;
     .from(records)
     .where(and(eq(records.workspaceId, workspaceId), inArray(records.id, list.map((x) => x.id))));
   return new Map(rows.map((r) => [r.id, r]));
+}
+
+interface UpsertInput {
+  id: string;
+  idProperty?: string | undefined;
+  properties: PropertiesInput;
+}
+
+/** What an upsert did: per written input its record and whether it was created, in input order. */
+export interface UpsertOutcome {
+  rows: Array<{ row: RecordRow; created: boolean }>;
+  errors: BatchError[];
+}
+
+/**
+ * batch/upsert: each input names a record by `idProperty` (hs_object_id, email for contacts, domain
+ * for companies, a custom type's unique property) and its value `id`. The records found are
+ * updated as batch/update does; the others created as batch/create does, the value set on the
+ * new record. An id cannot be chosen, so an hs_object_id that matches nothing fails that input.
+ * Two inputs naming the same record refuse the whole request (HubSpot refuses duplicate ids in a
+ * batch). Everything runs in one transaction.
+ */
+export async function batchUpsert(db: Db, ctx: WriteContext, type: ObjectType, inputs: UpsertInput[]): Promise<UpsertOutcome> {
+  checkBatchSize(inputs.length);
+  requireWritable(ctx.plan, type);
+  inputs.forEach((item, index) => {
+    try {
+      checkIdProperty(type, item.idProperty);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      throw new ApiError(err.code, `inputs[${index}]: ${err.message}`, { errors: [{ message: err.message, in: `inputs[${index}].idProperty` }] });
+    }
+  });
+  const keyOf = (item: UpsertInput) => {
+    const key = lookupKey(type, item.idProperty, item.id);
+    return key === null ? null : `${item.idProperty ?? 'hs_object_id'}\u0000${key}`;
+  };
+  const firstOf = new Map<string, number>();
+  const repeated: string[] = [];
+  inputs.forEach((item, index) => {
+    const key = keyOf(item);
+    if (key === null) return;
+    const first = firstOf.get(key);
+    if (first === undefined) firstOf.set(key, index);
+    else repeated.push(`inputs[${index}] names the same record as inputs[${first}] (${item.idProperty ?? 'hs_object_id'} ${item.id})`);
+  });
+  if (repeated.length > 0) {
+    throw new ApiError('VALIDATION_ERROR', `Duplicate ids found in batch input: ${repeated.join('; ')}. Ids must be unique`, {
+      errors: repeated.map((message) => ({ message, in: 'inputs' })),
+    });
+  }
+  return db.transaction(async (tx) => {
+    const found = new Set<number>();
+    for (const [idProperty, group] of Map.groupBy(inputs.map((item, index) => ({ index, item })), (x) => x.item.idProperty ?? 'hs_object_id')) {
+      const rows = await findRecords(tx, ctx.workspaceId, type, group.map((x) => x.item.id), { idProperty });
+      for (const { index, item } of group) {
+        const key = lookupKey(type, idProperty, item.id);
+        if (key !== null && rows.has(key)) found.add(index);
+      }
+    }
+    const errors: BatchError[] = [];
+    const creates: Array<Indexed<RecordInput>> = [];
+    const updates: Array<Indexed<UpdateInput>> = [];
+    inputs.forEach((item, index) => {
+      const idProperty = item.idProperty ?? 'hs_object_id';
+      if (found.has(index)) updates.push({ index, item: { id: item.id, idProperty, properties: item.properties } });
+      else if (idProperty === 'hs_object_id') {
+        const err = new ApiError('NOT_FOUND', `No ${type.name} record with id ${item.id}; upsert creates records by a unique property, not by id`, { errors: [{ message: 'record not found', in: `inputs[${index}].id` }] });
+        errors.push(inputError(err, { index: [String(index)] }));
+      } else creates.push({ index, item: { properties: { ...item.properties, [idProperty]: item.id } } });
+    });
+    const created = await createInputs(tx, ctx, type, creates);
+    const updated = await updateInputs(tx, ctx, type, updates);
+    const rows = [...[...created.written].map(([index, row]) => ({ index, row, created: true })), ...[...updated.written].map(([index, row]) => ({ index, row, created: false }))];
+    return {
+      rows: rows.sort((a, b) => a.index - b.index).map(({ row, created }) => ({ row, created })),
+      errors: sortByIndex([...errors, ...created.errors, ...updated.errors]),
+    };
+  });
 }
 
 /** batch/archive: archives the records that exist; ids that match nothing are ignored, as HubSpot does. */

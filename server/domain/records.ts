@@ -74,23 +74,43 @@ export function publicObject(row: RecordRow, properties?: readonly string[]): Si
   };
 }
 
-type IdProperty = 'hs_object_id' | 'email' | 'domain';
+/** How a record is identified: by id, by a standard unique property, or by a custom type's unique property. */
+type IdProperty = 'hs_object_id' | 'email' | 'domain' | { unique: string };
+
+/** The properties of a custom type defined with hasUniqueValue. */
+function uniqueProperties(type: ObjectType): string[] {
+  return (type.definition?.properties ?? []).filter((p) => p.hasUniqueValue).map((p) => p.name);
+}
+
+/** The properties that can identify records of a type (besides hs_object_id). */
+export function identifyingProperties(type: ObjectType): string[] {
+  if (type.typeId === CONTACT) return ['email'];
+  if (type.typeId === COMPANY) return ['domain'];
+  return uniqueProperties(type);
+}
 
 function idPropertyOf(type: ObjectType, idProperty: string | undefined): IdProperty {
   if (!idProperty || idProperty === 'hs_object_id') return 'hs_object_id';
   if (idProperty === 'email' && type.typeId === CONTACT) return 'email';
   if (idProperty === 'domain' && type.typeId === COMPANY) return 'domain';
-  const usable = type.typeId === CONTACT ? 'hs_object_id or email' : type.typeId === COMPANY ? 'hs_object_id or domain' : 'hs_object_id';
+  if (uniqueProperties(type).includes(idProperty)) return { unique: idProperty };
+  const usable = ['hs_object_id', ...identifyingProperties(type)].join(', ');
   throw new ApiError('VALIDATION_ERROR', `idProperty ${idProperty} cannot identify ${type.name}: use ${usable}`, {
     errors: [{ message: `not a unique property of ${type.name}`, in: 'idProperty' }],
   });
+}
+
+/** Checks that `idProperty` can identify records of the type (VALIDATION_ERROR naming it if not). */
+export function checkIdProperty(type: ObjectType, idProperty: string | undefined): void {
+  idPropertyOf(type, idProperty);
 }
 
 /** The key a record is found under for an id-or-value as given, or null when it can match nothing. */
 export function lookupKey(type: ObjectType, idProperty: string | undefined, raw: string | number): string | null {
   // no stored value holds such text (shared/text.ts), and the database would refuse the query
   if (typeof raw === 'string' && unstorableText(raw)) return null;
-  switch (idPropertyOf(type, idProperty)) {
+  const by = idPropertyOf(type, idProperty);
+  switch (by) {
     case 'hs_object_id': {
       const id = parseRecordId(raw);
       return id === null ? null : String(id);
@@ -99,6 +119,9 @@ export function lookupKey(type: ObjectType, idProperty: string | undefined, raw:
       return normalizeEmail(String(raw));
     case 'domain':
       return normalizeDomain(String(raw));
+    default:
+      // a custom unique value matches as stored, case and all
+      return String(raw);
   }
 }
 
@@ -116,14 +139,18 @@ export async function findRecords(db: DbOrTx, workspaceId: string, type: ObjectT
   if (wanted.length === 0) return found;
   const scope = and(eq(records.workspaceId, workspaceId), eq(records.typeId, type.typeId));
   if (by !== 'hs_object_id') {
-    const value = sql`lower(${records.properties}->>${by}::text)`;
+    const name = typeof by === 'string' ? by : by.unique;
+    // email and domain written as literals: the expression then matches their indexes (records_contact_email)
+    const stored = by === 'email' ? sql`${records.properties}->>'email'` : by === 'domain' ? sql`${records.properties}->>'domain'` : sql`${records.properties}->>${name}::text`;
+    const value = typeof by === 'string' ? sql`lower(${stored})` : stored;
     const rows = await db
       .select()
       .from(records)
       .where(and(scope, isLive(options.archived), isNull(records.mergedInto), inArray(value, wanted)))
       .orderBy(asc(records.id));
     for (const row of rows) {
-      const key = row.properties[by]?.toLowerCase();
+      const raw = row.properties[name] ?? undefined;
+      const key = typeof by === 'string' ? raw?.toLowerCase() : raw;
       // a domain may belong to several companies: the oldest one answers
       if (key !== undefined && !found.has(key)) found.set(key, row);
     }

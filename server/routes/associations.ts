@@ -25,10 +25,11 @@ import {
   pairPath,
 } from '../../shared/associations.ts';
 import { LIMITS } from '../../shared/plans.ts';
+import { promotesOnPrimaryRemove } from '../../shared/workspace.ts';
 import type { BatchError } from '../../shared/records.ts';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
 import { listAssociations } from '../domain/associations/read.ts';
-import { associate, associateDefault, type AssociationResult, removeAssociation, removeLabels } from '../domain/associations/rules.ts';
+import { associate, associateDefault, type AssociationResult, primaryRemovalsLast, removeAssociation, removeLabels } from '../domain/associations/rules.ts';
 import type { WriteContext } from '../domain/associations/write.ts';
 import { findType } from '../domain/association-types.ts';
 import { HIGH_USAGE_MAX_ENTRIES, HIGH_USAGE_SHARE, highUsageReport } from '../domain/high-usage.ts';
@@ -84,7 +85,9 @@ async function defaultAssociationsOf(db: DbOrTx, ws: string, r: AssociationResul
 
 /**
  * Runs each input in its own savepoint inside one transaction: a refused input rolls back alone
- * and is reported; the good inputs all commit together (one durable commit for the batch).
+ * and is reported; the good inputs all commit together (one durable commit for the batch). An
+ * error's `inputIndex` is the input's place in `inputs` unless `contextOf` names another (inputs
+ * applied in another order than the request's).
  */
 async function eachInput<I, R>(db: Db, inputs: I[], run: (tx: Tx, input: I, index: number) => Promise<R | undefined>, contextOf: (input: I) => Record<string, string[]>) {
   // the lists start empty on each attempt: a batch that runs again after a deadlock reports once
@@ -99,7 +102,7 @@ async function eachInput<I, R>(db: Db, inputs: I[], run: (tx: Tx, input: I, inde
         const apiError = toApiError(err);
         // a deadlock runs the whole batch again (see transaction()); it is no refusal of this input
         if (apiError.code === 'INTERNAL' || isRetryable(err)) throw err;
-        errors.push(batchErrorOf(apiError, { ...contextOf(input), inputIndex: [String(index)] }));
+        errors.push(batchErrorOf(apiError, { inputIndex: [String(index)], ...contextOf(input) }));
       }
     }
     return { results, errors };
@@ -179,7 +182,13 @@ export function associationRoutes() {
     )
     .delete(
       '/objects/:fromType/:fromId/associations/:toType/:toId',
-      describeRoute({ summary: 'Remove every association type between two records (both directions)', tags: ['Associations'], responses: { 204: { description: 'Removed' } } }),
+      describeRoute({
+        summary: 'Remove every association type between two records (both directions)',
+        description:
+          "R15: when this removes a contact's primary company while it has others, `newPrimaryCompanyId` names the new primary. Without it the workspace setting `primaryCompanyOnRemove` decides: `promote` (default) makes the most recently associated company left primary, `refuse` answers 400 PRIMARY_COMPANY_REQUIRED.",
+        tags: ['Associations'],
+        responses: { 204: { description: 'Removed' } },
+      }),
       validate('param', associationPath),
       validate('query', deleteQuery),
       async (c) => {
@@ -187,7 +196,14 @@ export function associationRoutes() {
         const q = c.req.valid('query');
         const { auth, db, from, to } = await pairOf(c, p);
         await transaction(db, (tx) =>
-          removeAssociation(tx, writeContext(auth), { fromType: from.typeId, fromId: p.fromId, toType: to.typeId, toId: p.toId, ...(q.newPrimaryCompanyId !== undefined ? { newPrimaryCompanyId: q.newPrimaryCompanyId } : {}) }),
+          removeAssociation(tx, writeContext(auth), {
+            fromType: from.typeId,
+            fromId: p.fromId,
+            toType: to.typeId,
+            toId: p.toId,
+            promoteNewest: promotesOnPrimaryRemove(auth.settings),
+            ...(q.newPrimaryCompanyId !== undefined ? { newPrimaryCompanyId: q.newPrimaryCompanyId } : {}),
+          }),
         );
         return c.body(null, 204);
       },
@@ -279,7 +295,12 @@ export function associationRoutes() {
     )
     .post(
       '/associations/:fromType/:toType/batch/archive',
-      describeRoute({ summary: 'Remove associations between many pairs', tags: ['Associations batch'] }),
+      describeRoute({
+        summary: 'Remove associations between many pairs',
+        description:
+          "R8, R15: a contact's removals in one batch count as one set, whatever their order: removing all its companies is allowed; removing its primary while other companies remain follows the single DELETE's rule (`newPrimaryCompanyId`, else the workspace's `primaryCompanyOnRemove`). Refused pairs are reported (207) with `inputIndex`, their place among the request's pairs.",
+        tags: ['Associations batch'],
+      }),
       validate('param', pairPath),
       validate('json', batchArchiveBody),
       async (c) => {
@@ -288,17 +309,26 @@ export function associationRoutes() {
         const { auth, db, from, to } = await pairOf(c, p);
         const ctx = writeContext(auth);
         const pairs = c.req.valid('json').inputs.flatMap((input) => input.to.map((t) => ({ fromId: input.from.id, toId: t.id, newPrimaryCompanyId: input.newPrimaryCompanyId })));
+        // R8, R15: a record's removals count as one set, whatever order they are listed in
+        const order = await primaryRemovalsLast(db, auth.workspaceId, from.typeId, to.typeId, pairs);
         const { errors } = await eachInput(
           db,
-          pairs,
+          order.map((i) => ({ ...pairs[i]!, index: i })),
           async (tx, pair) => {
-            await removeAssociation(tx, ctx, { fromType: from.typeId, fromId: pair.fromId, toType: to.typeId, toId: pair.toId, ...(pair.newPrimaryCompanyId !== undefined ? { newPrimaryCompanyId: pair.newPrimaryCompanyId } : {}) });
+            await removeAssociation(tx, ctx, {
+              fromType: from.typeId,
+              fromId: pair.fromId,
+              toType: to.typeId,
+              toId: pair.toId,
+              promoteNewest: promotesOnPrimaryRemove(auth.settings),
+              ...(pair.newPrimaryCompanyId !== undefined ? { newPrimaryCompanyId: pair.newPrimaryCompanyId } : {}),
+            });
             return undefined;
           },
-          (pair) => ({ fromObjectId: [String(pair.fromId)], toObjectId: [String(pair.toId)] }),
+          (pair) => ({ fromObjectId: [String(pair.fromId)], toObjectId: [String(pair.toId)], inputIndex: [String(pair.index)] }),
         );
         if (errors.length === 0) return c.body(null, 204);
-        return batchAnswer(c, [], errors, startedAt, 200);
+        return batchAnswer(c, [], errors.sort((a, b) => Number(a.context.inputIndex) - Number(b.context.inputIndex)), startedAt, 200);
       },
     )
     .post(

@@ -8,6 +8,8 @@ import {
   batchReadQuery,
   batchResult,
   batchUpdateBody,
+  batchUpsertBody,
+  batchUpsertResult,
   createRecordBody,
   listRecordsQuery,
   objectTypeParam,
@@ -24,7 +26,7 @@ import type { DbOrTx } from '../db/client.ts';
 import type { WriteContext } from '../domain/associations/write.ts';
 import { batchUpdateWithStageSync, stageSyncHeader, updateWithStageSync } from '../domain/lifecycle/lifecycle-stage.ts';
 import { type ObjectType, resolveObjectType } from '../domain/object-types.ts';
-import { batchArchive, batchCreate, batchRead } from '../domain/record-batch.ts';
+import { batchArchive, batchCreate, batchRead, batchUpsert } from '../domain/record-batch.ts';
 import { createRecord } from '../domain/record-writes.ts';
 import { archiveRecords, associationsForRead, getRecord, listRecords, publicObject, type RecordRow } from '../domain/records.ts';
 import { searchRecords } from '../domain/search.ts';
@@ -180,6 +182,27 @@ export function objectRoutes() {
         const outcome = await batchUpdateWithStageSync(c.get('db'), writeContext(auth), auth.settings, type, c.req.valid('json').inputs);
         if (outcome.stageSyncs.length > 0) c.header('x-lifecycle-stage-sync', stageSyncHeader(outcome.stageSyncs));
         return batchAnswer(c, outcome.rows.map((row) => publicObject(row)), outcome.errors, startedAt, 200);
+      },
+    )
+    .post(
+      '/:objectType/batch/upsert',
+      describeRoute({
+        summary: 'Create or update up to 1,000 records named by a unique property (idProperty); each result says whether it is new',
+        description:
+          'Each input names a record by `idProperty` (`hs_object_id`, `email` for contacts, `domain` for companies, or a property a custom object defines with `hasUniqueValue`) and its value `id`. ' +
+          'A record found is updated, otherwise one is created with that value; both as batch/update and batch/create do (validation, duplicate emails, the company of an email domain, limits). ' +
+          'Two inputs naming the same record, or an idProperty that cannot identify the type, refuse the whole request (400). Failed inputs are reported (207) with their index, the others written.',
+        tags,
+        responses: { 200: json(batchUpsertResult, 'The records, each with `new`'), 207: json(batchUpsertResult, 'The records written and an error per failed input') },
+      }),
+      validate('param', objectTypeParam),
+      validate('json', batchUpsertBody),
+      async (c) => {
+        const startedAt = new Date();
+        const auth = c.get('auth');
+        const type = await resolveObjectType(c.get('db'), auth.workspaceId, c.req.valid('param').objectType);
+        const outcome = await batchUpsert(c.get('db'), writeContext(auth), type, c.req.valid('json').inputs);
+        return batchAnswer(c, outcome.rows.map(({ row, created }) => ({ ...publicObject(row), new: created })), outcome.errors, startedAt, 200);
       },
     )
     .post(

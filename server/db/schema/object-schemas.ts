@@ -6,6 +6,8 @@ export interface PropertyDefinition {
   type: 'string' | 'number' | 'date' | 'datetime' | 'enumeration' | 'bool';
   fieldType?: string;
   options?: Array<{ label: string; value: string }>;
+  /** HubSpot's hasUniqueValue: the property can identify a record (idProperty of reads and upserts). */
+  hasUniqueValue?: boolean;
 }
 
 export interface ObjectSchemaDefinition {

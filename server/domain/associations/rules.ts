@@ -13,7 +13,7 @@ import { defaultType, findType, isExclusive } from '../association-types.ts';
 import { effectiveLimit, type LimitRow } from '../limits.ts';
 import { nameOf } from '../record-name.ts';
 import { intArray, lockRecords, type RecordRow } from './locks.ts';
-import { successorFor } from './primary.ts';
+import { ensurePrimaryCompanies, successorFor } from './primary.ts';
 import { actionOf, type Edge, type HistoryRow, type WriteContext, writeEdges } from './write.ts';
 
 // The write rules of associations: both directions (R2), primary companies (R6-R8, R13, R15),
@@ -325,6 +325,11 @@ export interface RemoveInput {
   toId: number;
   /** R15: when the primary company goes while others remain, the one that takes its place. */
   newPrimaryCompanyId?: number;
+  /**
+   * R15 without newPrimaryCompanyId: the most recently associated company left becomes primary
+   * (the workspace's primaryCompanyOnRemove, for API callers). Otherwise such a removal is refused.
+   */
+  promoteNewest?: boolean;
 }
 
 const edgeOfPairRow = z.object({ from_id: col.id, type_id: col.id });
@@ -360,17 +365,49 @@ export async function removeAssociation(tx: Tx, ctx: WriteContext, input: Remove
   ];
   const adds: Edge[] = [];
   const primaryRow = rows.find((r) => hubspotPrimaryType(r.from_id === A.id ? A.type : B.type, COMPANY)?.typeId === r.type_id && (r.from_id === A.id ? B.type : A.type) === COMPANY);
+  let promoted: { contactId: number; companyId: number } | undefined;
   if (primaryRow) {
     const record = primaryRow.from_id === A.id ? A : B;
     const company = primaryRow.from_id === A.id ? B : A;
-    const next = await successorFor(tx, ctx, record, company.id, true, input.newPrimaryCompanyId);
-    adds.push(...next.adds);
-    history.push(...next.history);
+    if (input.newPrimaryCompanyId === undefined && input.promoteNewest && record.type === CONTACT) promoted = { contactId: record.id, companyId: company.id };
+    else {
+      const next = await successorFor(tx, ctx, record, company.id, true, input.newPrimaryCompanyId);
+      adds.push(...next.adds);
+      history.push(...next.history);
+    }
   } else if (input.newPrimaryCompanyId !== undefined) {
     throw new ApiError('NEW_PRIMARY_INVALID', 'newPrimaryCompanyId is only for removing a primary company', { errors: [{ message: 'not removing a primary company', in: 'newPrimaryCompanyId' }] });
   }
   await writeEdges(tx, ctx, removes, adds, history);
+  // R8's automatic choice: a contact left with companies and no primary gets its newest one
+  if (promoted) await ensurePrimaryCompanies(tx, ctx, [promoted.contactId], () => `replaces company ${promoted.companyId}, the most recently associated company left (R15)`);
   return true;
+}
+
+const primaryEdgeRow = z.object({ from_id: col.id, to_id: col.id });
+
+/**
+ * R8, R15 for a batch of removals: the removals of one record (a contact) are one set, whatever
+ * order they are listed in. Removing its primary company is applied after its other removals in
+ * the batch, so when they take every other company the primary goes with no successor (the
+ * record has no companies left); when companies remain, removeAssociation's rule for a primary
+ * that goes applies. Answers the order to apply `pairs` in, as indexes into it.
+ */
+export async function primaryRemovalsLast(db: DbOrTx, workspaceId: string, fromType: string, toType: string, pairs: ReadonlyArray<{ fromId: number; toId: number }>): Promise<number[]> {
+  const order = pairs.map((_, i) => i);
+  // the record that has the primary company, and the company, of each pair
+  const recordIsFrom = toType === COMPANY;
+  const primary = recordIsFrom ? hubspotPrimaryType(fromType, COMPANY) : fromType === COMPANY ? hubspotPrimaryType(toType, COMPANY) : undefined;
+  if (!primary || pairs.length < 2) return order;
+  const holders = [...new Set(pairs.map((p) => (recordIsFrom ? p.fromId : p.toId)))];
+  const rows = parseRows(
+    'associations: primary companies of records in a batch',
+    primaryEdgeRow,
+    await db.execute(sql`select from_id, to_id from associations where workspace_id = ${workspaceId} and type_id = ${primary.typeId} and from_id = any(${intArray(holders)}::bigint[])`),
+  );
+  const primaries = new Set(rows.map((r) => `${r.from_id}>${r.to_id}`));
+  const isPrimary = (p: { fromId: number; toId: number }) => primaries.has(recordIsFrom ? `${p.fromId}>${p.toId}` : `${p.toId}>${p.fromId}`);
+  return [...order.filter((i) => !isPrimary(pairs[i]!)), ...order.filter((i) => isPrimary(pairs[i]!))];
 }
 
 const typeIdRow = z.object({ type_id: col.id });
