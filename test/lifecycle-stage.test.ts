@@ -87,6 +87,22 @@ describe('lifecycle stage sync (R11)', () => {
     expect(await stageOf('companies', r.primary)).toBe('lead');
   });
 
+  it('R11: a batch upsert that updates a contact by email syncs its primary company; one that creates a contact has no company to move', async () => {
+    await settings({ lifecycleStageSync: true });
+    const r = await contactWithCompanies('lead', 'lead');
+    const email = (await t.call('GET', `/crm/v3/objects/contacts/${r.contact}?properties=email`)).body.properties.email as string;
+    const upsert = await t.call('POST', '/crm/v3/objects/contacts/batch/upsert', {
+      inputs: [
+        { id: email, idProperty: 'email', properties: { lifecyclestage: 'opportunity' } },
+        { id: `new-${Math.random()}@upsert-ls.example`, idProperty: 'email', properties: { lifecyclestage: 'customer' } },
+      ],
+    });
+    expect(upsert.status).toBe(200);
+    expect(upsert.body.results.map((x: { new: boolean }) => x.new).sort()).toEqual([false, true]);
+    expect(await stageOf('companies', r.primary)).toBe('opportunity');
+    expect(await stageOf('companies', r.other)).toBe('subscriber');
+  });
+
   it('R11: a contact without companies, or an update without the stage, changes no company', async () => {
     await settings({ lifecycleStageSync: true });
     const [lone] = await seedRecords(t.db.db, t.workspaceId, '0-1', [{ email: 'lone-ls@x.com' }]);

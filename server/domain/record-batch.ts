@@ -307,7 +307,7 @@ async function updateMany(tx: Tx, workspaceId: string, list: Array<{ id: number;
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-interface UpsertInput {
+export interface UpsertInput {
   id: string;
   idProperty?: string | undefined;
   properties: PropertiesInput;

@@ -24,9 +24,9 @@ import {
 } from '../../shared/records.ts';
 import type { DbOrTx } from '../db/client.ts';
 import type { WriteContext } from '../domain/associations/write.ts';
-import { batchUpdateWithStageSync, stageSyncHeader, updateWithStageSync } from '../domain/lifecycle/lifecycle-stage.ts';
+import { batchUpdateWithStageSync, batchUpsertWithStageSync, stageSyncHeader, updateWithStageSync } from '../domain/lifecycle/lifecycle-stage.ts';
 import { type ObjectType, resolveObjectType } from '../domain/object-types.ts';
-import { batchArchive, batchCreate, batchRead, batchUpsert } from '../domain/record-batch.ts';
+import { batchArchive, batchCreate, batchRead } from '../domain/record-batch.ts';
 import { createRecord } from '../domain/record-writes.ts';
 import { archiveRecords, associationsForRead, getRecord, listRecords, publicObject, type RecordRow } from '../domain/records.ts';
 import { searchRecords } from '../domain/search.ts';
@@ -201,7 +201,8 @@ export function objectRoutes() {
         const startedAt = new Date();
         const auth = c.get('auth');
         const type = await resolveObjectType(c.get('db'), auth.workspaceId, c.req.valid('param').objectType);
-        const outcome = await batchUpsert(c.get('db'), writeContext(auth), type, c.req.valid('json').inputs);
+        const outcome = await batchUpsertWithStageSync(c.get('db'), writeContext(auth), auth.settings, type, c.req.valid('json').inputs);
+        if (outcome.stageSyncs.length > 0) c.header('x-lifecycle-stage-sync', stageSyncHeader(outcome.stageSyncs));
         return batchAnswer(c, outcome.rows.map(({ row, created }) => ({ ...publicObject(row), new: created })), outcome.errors, startedAt, 200);
       },
     )

@@ -10,7 +10,7 @@ import { records } from '../../db/schema/index.ts';
 import type { WriteContext } from '../associations/write.ts';
 import { recordChanged } from '../history/changes.ts';
 import type { ObjectType } from '../object-types.ts';
-import { batchUpdate, type BatchOutcome } from '../record-batch.ts';
+import { batchUpdate, type BatchOutcome, batchUpsert, type UpsertInput, type UpsertOutcome } from '../record-batch.ts';
 import { updateRecord } from '../record-writes.ts';
 import { findRecords, getRecord, lookupKey, type RecordRow } from '../records.ts';
 
@@ -87,6 +87,42 @@ export async function updateWithStageSync(
   return { row, stageSync: await syncLifecycleStage(tx, ctx.workspaceId, settings, before, row) };
 }
 
+/** The records the inputs that touch the lifecycle stage name now, by id: what R11 compares the write with. */
+async function stageTouched(db: Db, workspaceId: string, type: ObjectType, inputs: Array<{ id: string | number; properties: PropertiesInput; idProperty?: string | undefined }>): Promise<Map<number, RecordRow>> {
+  const before = new Map<number, RecordRow>();
+  for (const [idProperty, group] of Map.groupBy(inputs.filter((i) => STAGE in i.properties), (i) => i.idProperty ?? 'hs_object_id')) {
+    const found = await findRecords(db, workspaceId, type, group.map((i) => i.id), { idProperty });
+    for (const i of group) {
+      const row = found.get(lookupKey(type, idProperty, i.id) ?? '');
+      if (row) before.set(row.id, row);
+    }
+  }
+  return before;
+}
+
+/** R11 for the updated contacts whose lifecycle stage moved forward, in one transaction after the write. */
+function syncAll(db: Db, workspaceId: string, settings: Settings, before: Map<number, RecordRow>, rows: RecordRow[]): Promise<StageSync[]> {
+  const changed = rows.filter((r) => before.has(r.id));
+  if (changed.length === 0) return Promise.resolve([]);
+  return db.transaction(async (tx) => {
+    const out: StageSync[] = [];
+    for (const row of changed) {
+      const sync = await syncLifecycleStage(tx, workspaceId, settings, before.get(row.id), row);
+      if (sync) out.push(sync);
+    }
+    return out;
+  });
+}
+
+/** batchUpsert, plus R11 for the contacts it updated (not created) whose lifecycle stage moved forward: an upsert's update is an update. */
+export async function batchUpsertWithStageSync(db: Db, ctx: WriteContext, settings: Settings, type: ObjectType, inputs: UpsertInput[]): Promise<UpsertOutcome & { stageSyncs: StageSync[] }> {
+  if (type.typeId !== CONTACT || !syncOn(settings) || !inputs.some((i) => STAGE in i.properties)) return { ...(await batchUpsert(db, ctx, type, inputs)), stageSyncs: [] };
+  const before = await stageTouched(db, ctx.workspaceId, type, inputs);
+  const outcome = await batchUpsert(db, ctx, type, inputs);
+  const updated = outcome.rows.filter((r) => !r.created).map((r) => r.row);
+  return { ...outcome, stageSyncs: await syncAll(db, ctx.workspaceId, settings, before, updated) };
+}
+
 /** batchUpdate, plus R11 for the contacts whose lifecycle stage it moved forward (one transaction after). */
 export async function batchUpdateWithStageSync(
   db: Db,
@@ -95,25 +131,8 @@ export async function batchUpdateWithStageSync(
   type: ObjectType,
   inputs: Array<{ id: string | number; properties: PropertiesInput; idProperty?: string | undefined }>,
 ): Promise<BatchOutcome & { stageSyncs: StageSync[] }> {
-  const touching = inputs.filter((i) => STAGE in i.properties);
-  if (type.typeId !== CONTACT || !syncOn(settings) || touching.length === 0) return { ...(await batchUpdate(db, ctx, type, inputs)), stageSyncs: [] };
-  const before = new Map<number, RecordRow>();
-  for (const [idProperty, group] of Map.groupBy(touching, (i) => i.idProperty ?? 'hs_object_id')) {
-    const found = await findRecords(db, ctx.workspaceId, type, group.map((i) => i.id), { idProperty });
-    for (const i of group) {
-      const row = found.get(lookupKey(type, idProperty, i.id) ?? '');
-      if (row) before.set(row.id, row);
-    }
-  }
+  if (type.typeId !== CONTACT || !syncOn(settings) || !inputs.some((i) => STAGE in i.properties)) return { ...(await batchUpdate(db, ctx, type, inputs)), stageSyncs: [] };
+  const before = await stageTouched(db, ctx.workspaceId, type, inputs);
   const outcome = await batchUpdate(db, ctx, type, inputs);
-  const changed = outcome.rows.filter((r) => before.has(r.id));
-  const stageSyncs = await db.transaction(async (tx) => {
-    const out: StageSync[] = [];
-    for (const row of changed) {
-      const sync = await syncLifecycleStage(tx, ctx.workspaceId, settings, before.get(row.id), row);
-      if (sync) out.push(sync);
-    }
-    return out;
-  });
-  return { ...outcome, stageSyncs };
+  return { ...outcome, stageSyncs: await syncAll(db, ctx.workspaceId, settings, before, outcome.rows) };
 }
