@@ -156,6 +156,8 @@ describe('change feed (B2)', () => {
     expect((await t.call('GET', '/api/changes', undefined, null)).status).toBe(401);
   });
 
+  // Two transactions open at once on one database need PostgreSQL: PGlite runs one at a time, so
+  // there a writer can never commit after one that started later.
   it.runIf(onPostgres)('B2: a transaction that wrote first but commits last is not skipped (PostgreSQL)', async () => {
     const ws = await workspace('Feed slow writer');
     const create = async (properties: Record<string, string>) => (await t.call('POST', `/crm/v3/objects/${'dealname' in properties ? 'deals' : 'contacts'}`, { properties }, ws.token)).body.id as string;
