@@ -1,18 +1,31 @@
 import { defineConfig } from 'wxt';
 import { WEBMAIL_MATCHES } from './extension/mail/hosts.ts';
+import { bundleHardening } from './scripts/bundle-hardening.ts';
 import { GECKO_ID, MANIFEST_KEY } from './shared/extension-id.ts';
 
 // The browser companion (SPEC section 3): a Manifest V3 extension for Chrome, and the same code for
 // Firefox (`wxt build -b firefox`). Preact's JSX comes from tsconfig (jsxImportSource), no plugin.
 export default defineConfig({
   srcDir: 'extension',
+  // the extension's static files: _locales (its English and Dutch texts)
+  publicDir: 'extension/public',
   // the end-to-end tests build into a folder of their own (parallel runs never share one)
   ...(process.env.CRM_EXTENSION_OUT_DIR ? { outDir: process.env.CRM_EXTENSION_OUT_DIR } : {}),
   // import every name explicitly (STYLE: no auto-imports that hide where a name comes from)
   imports: false,
+  // no eval and no raw HTML in the bundle (Mozilla's add-on linter checks both)
+  vite: () => ({ plugins: [bundleHardening()] }),
+  // `npm run package`: <name>-<version>-chrome.zip, -firefox.zip and, for Firefox's review, -sources.zip
+  // with what builds the extension (the server's code stays out: the extension does not import it)
+  zip: {
+    includeSources: ['extension/**', 'shared/**', 'scripts/bundle-hardening.ts', 'wxt.config.ts', 'package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'docs/companion.md'],
+    excludeSources: ['**/*.test.ts', '**/*.test.tsx'],
+  },
   manifest: ({ browser, manifestVersion }) => ({
-    name: 'CRM associations',
-    description: 'Shows what the CRM knows about the people in an email thread and associates them in one click.',
+    // name and description in the browser's language (public/_locales); the version is package.json's
+    name: '__MSG_extensionName__',
+    description: '__MSG_extensionDescription__',
+    default_locale: 'en',
     // storage: settings and the outbox; alarms: wake the worker when a waiting change is due
     permissions: ['storage', 'alarms'],
     // the webmail pages, and a server on this machine (so the connect link signs in without a prompt)
@@ -20,6 +33,20 @@ export default defineConfig({
     // a remote server's origin is asked for at sign-in, never held for every site (MV2, Firefox's
     // default: optional origins are optional permissions)
     ...(manifestVersion === 3 ? { optional_host_permissions: ['https://*/*', 'http://*/*'] } : { optional_permissions: ['https://*/*', 'http://*/*'] }),
-    ...(browser === 'firefox' ? { browser_specific_settings: { gecko: { id: GECKO_ID, strict_min_version: '128.0' } } } : { key: MANIFEST_KEY }),
+    ...(browser === 'firefox' ? {
+          browser_specific_settings: {
+            gecko: {
+              id: GECKO_ID,
+              // 140 (the ESR) is the first with the data consent below; Android's is 142
+              strict_min_version: '140.0',
+              // Firefox's consent for data leaving the device: the companion sends the names and
+              // addresses of a thread's participants, and the emails the rep logs, to the CRM server
+              // the rep signs in to (and nowhere else). Mozilla counts that as transmission, whoever
+              // runs the server, so it is declared rather than `none`.
+              data_collection_permissions: { required: ['personallyIdentifyingInfo', 'personalCommunications'] },
+            },
+            gecko_android: { strict_min_version: '142.0' },
+          },
+        } : { key: MANIFEST_KEY }),
   }),
 });

@@ -1,0 +1,23 @@
+import { browser } from 'wxt/browser';
+import type english from './public/_locales/en/messages.json';
+
+/**
+ * The companion's texts in the browser's language: `public/_locales/<lang>/messages.json`, English
+ * (the default) and Dutch, read with the browser's own i18n. A key that English lacks fails the
+ * type check; i18n.test.ts checks that Dutch has the same keys and placeholders.
+ */
+export type MessageKey = keyof typeof english;
+
+type GetMessage = (name: string, substitutions?: string[]) => string;
+
+/** The text of `key` in the browser's language, its `$1`, `$2`… filled from `substitutions`. */
+export function t(key: MessageKey, ...substitutions: string[]): string {
+  const text = (browser.i18n.getMessage as GetMessage)(key, substitutions);
+  // an empty answer: no text at all for this key (a build without _locales); the key says which
+  return text || key;
+}
+
+/** The browser's language as a BCP 47 tag (`nl`, `en-US`), for `<html lang>`. */
+export function uiLanguage(): string {
+  return browser.i18n.getUILanguage();
+}
