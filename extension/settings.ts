@@ -92,6 +92,20 @@ export function originPattern(origin: string): string {
   return `${url.protocol}//${url.hostname}/*`;
 }
 
+/**
+ * The server and token of a connect link (`…/options.html?server=<url>&token=<token>`, what
+ * `npm start` prints; shared/extension-id.ts makes it), from the whole link or its `?…` part;
+ * null when either is missing.
+ */
+export function connectLinkOf(text: string): { server: string; token: string } | null {
+  const trimmed = text.trim();
+  const query = trimmed.includes('?') ? trimmed.slice(trimmed.indexOf('?') + 1) : '';
+  const params = new URLSearchParams(query.split('#')[0]);
+  const server = params.get('server');
+  const token = params.get('token');
+  return server && token ? { server, token } : null;
+}
+
 /** One address or domain per line or comma, lowercased, blanks and duplicates dropped. */
 export function parseList(text: string): string[] {
   return [...new Set(text.split(/[\s,;]+/).map((s) => s.trim().toLowerCase()).filter(Boolean))];

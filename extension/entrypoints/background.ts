@@ -30,6 +30,10 @@ export default defineBackground(() => {
     void serve(companion.handlers, message, sender.tab?.id !== undefined ? { tabId: sender.tab.id } : {}).then(sendResponse);
     return true; // answers asynchronously
   });
+  // a new install opens the welcome page: what the companion does and how to connect it
+  browser.runtime.onInstalled.addListener((details) => {
+    if (details.reason === 'install') void browser.tabs.create({ url: browser.runtime.getURL('/welcome.html') });
+  });
   // a worker woken by the browser sends what the outbox still holds
   browser.runtime.onStartup.addListener(() => void companion.outbox.drain());
   // back online: what waited for its retry goes now
