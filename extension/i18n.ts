@@ -17,7 +17,7 @@ export function t(key: MessageKey, ...substitutions: string[]): string {
   return text || key;
 }
 
-/** The browser's language as a BCP 47 tag (`nl`, `en-US`), for `<html lang>`. */
-export function uiLanguage(): string {
-  return browser.i18n.getUILanguage();
+/** The language of the texts shown (`en`, `nl`: the browser's, or English when there is none in it), for `<html lang>`. */
+export function textLanguage(): string {
+  return t('language');
 }

@@ -107,7 +107,7 @@ export function Welcome({ ask, check, requestHostPermission, hasDemoMailbox, opt
       <p class="crm-muted">{t('welcomeWhere')}</p>
 
       <h2>{t('connectHeading')}</h2>
-      {connectedTo ? (
+      {connectedTo && outcome?.kind !== 'connected' ? (
         <p class="crm-done" data-testid="connected">
           {t('signedInAs', connectedTo)}
         </p>

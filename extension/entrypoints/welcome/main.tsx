@@ -1,13 +1,13 @@
 import { render } from 'preact';
 import { browser } from 'wxt/browser';
 import { checkConnection, hasDemoMailbox } from '../../connection-check.ts';
-import { t, uiLanguage } from '../../i18n.ts';
+import { t, textLanguage } from '../../i18n.ts';
 import { ask } from '../../messaging.ts';
 import { Welcome } from '../../ui/Welcome.tsx';
 import '../../ui/page.css';
 
 // welcome.html: opened by the background when the companion is installed
-document.documentElement.lang = uiLanguage();
+document.documentElement.lang = textLanguage();
 document.title = t('welcomeTitle');
 
 const hasHostPermission = (pattern: string) => browser.permissions.contains({ origins: [pattern] });

@@ -34,8 +34,8 @@ export interface CompanionBrowser {
   close(): Promise<void>;
 }
 
-/** Chromium (new headless) with the unpacked extension loaded and nothing else. */
-export async function launchWithExtension(extensionDir: string, userDataDir: string): Promise<CompanionBrowser> {
+/** Chromium (new headless) with the unpacked extension loaded and nothing else; `lang`: the browser's language (`nl`). */
+export async function launchWithExtension(extensionDir: string, userDataDir: string, options: { lang?: string } = {}): Promise<CompanionBrowser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -51,7 +51,9 @@ export async function launchWithExtension(extensionDir: string, userDataDir: str
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...(options.lang ? [`--lang=${options.lang}`] : []),
     ],
+    ...(options.lang ? { env: { ...process.env, LANGUAGE: options.lang } } : {}),
   });
   // the worker often registers before anyone waits for it
   const worker = context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://')) ?? (await context.waitForEvent('serviceworker', { timeout: 30_000 }));
