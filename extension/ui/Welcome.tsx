@@ -73,6 +73,8 @@ export function Welcome({ ask, check, requestHostPermission, hasDemoMailbox, opt
         try {
           await ask({ type: 'connect', server: result.server, token: input.token });
           setConnectedTo(result.server);
+          // the token is kept by the companion now; the pasted link need not show it any longer
+          setLink('');
           await lookForDemo(result.server);
         } catch (err) {
           result = { kind: 'failed', server: result.server, detail: (err as Error).message };

@@ -104,6 +104,7 @@ describe('welcome page, English', () => {
     await result.and(page.locator('[data-kind="connected"]')).waitFor({ timeout: 15_000 });
     expect(await result.textContent()).toMatch(new RegExp(`^Connected to .+ at ${server.url.replaceAll('.', '\\.')}\\.$`));
     expect(await page.getByTestId('demo').count()).toBe(0);
+    expect(await page.locator('input[name="link"]').inputValue()).toBe('');
     await page.screenshot({ path: join(artifacts, 'welcome-en.png'), fullPage: true });
     // opened again, the page knows the companion is connected
     await page.reload();
