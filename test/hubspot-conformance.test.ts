@@ -579,10 +579,25 @@ function calledAs(step: Step): string {
   return `${method} ${step.prefix ? step.prefix[1] + path.slice(step.prefix[0].length) : path}`;
 }
 
-const deviations = new Map<string, Deviation>(DEVIATIONS.map((d) => [d.operation, d]));
+// one app and workspace for the file: the operations in sequence, then the refusals
+const t = useTestApp();
+
+const deviations = new Map<string, Deviation>(DEVIATIONS.filter((d) => d.refusal === undefined).map((d) => [d.operation, d]));
+
+/** A known deviation must still fail in exactly the way listed, so a fixed one is noticed. */
+function expectDeviation(deviation: Deviation, out: { status: number; body: any }, errors: string[], seen: string) {
+  if (deviation.status !== undefined) {
+    expect(out.status, `${deviation.reason}: ${seen}`).toBe(deviation.status);
+    if (deviation.message) expect(out.body?.message, seen).toMatch(deviation.message);
+    return;
+  }
+  expect(errors.length, `${deviation.reason}: the answer now conforms; remove the deviation`).toBeGreaterThan(0);
+  const unexplained = errors.filter((e) => !deviation.schemaErrors!.some((re) => re.test(e)));
+  expect(unexplained, seen).toEqual([]);
+  for (const re of deviation.schemaErrors!) expect(errors.some((e) => re.test(e)), `${re} no longer occurs: ${errors.join('; ')}`).toBe(true);
+}
 
 describe('HubSpot conformance (X5): every operation of HubSpot’s published documents', () => {
-  const t = useTestApp();
 
   async function send(step: Step): Promise<Outcome> {
     const op = operationOf(step);
@@ -632,7 +647,7 @@ describe('HubSpot conformance (X5): every operation of HubSpot’s published doc
     expect([...covered].sort()).toEqual([...expected].sort());
     expect(new Set(covered).size).toBe(covered.length);
     // every deviation names an operation that is run
-    for (const d of DEVIATIONS) expect(STEPS.map(calledAs), d.operation).toContain(d.operation);
+    for (const d of DEVIATIONS.filter((x) => x.refusal === undefined)) expect(STEPS.map(calledAs), d.operation).toContain(d.operation);
     for (const d of DEVIATIONS) expect(d.reason.length, d.operation).toBeGreaterThan(10);
     for (const d of DEVIATIONS) expect((d.status === undefined) !== (d.schemaErrors === undefined), `${d.operation}: a status or schema errors, one of them`).toBe(true);
   });
@@ -663,19 +678,12 @@ describe('HubSpot conformance (X5): every operation of HubSpot’s published doc
         step.keep?.(out.body);
         return;
       }
-      // a known deviation: it must still fail in exactly the way listed
-      if (deviation.status !== undefined) {
-        expect(out.status, `${deviation.reason}: ${seen}`).toBe(deviation.status);
-        if (deviation.message) expect(out.body?.message, seen).toMatch(deviation.message);
-        return;
+      expectDeviation(deviation, out, check.errors, seen);
+      if (deviation.schemaErrors) {
+        expect(out.status, seen).toBeLessThan(300);
+        expect(out.status, seen).not.toBe(207);
+        step.keep?.(out.body);
       }
-      expect(out.status, seen).toBeLessThan(300);
-      expect(out.status, seen).not.toBe(207);
-      expect(check.errors.length, `${deviation.reason}: the answer now conforms; remove the deviation`).toBeGreaterThan(0);
-      const unexplained = check.errors.filter((e) => !deviation.schemaErrors!.some((re) => re.test(e)));
-      expect(unexplained, seen).toEqual([]);
-      for (const re of deviation.schemaErrors!) expect(check.errors.some((e) => re.test(e)), `${re} no longer occurs: ${check.errors.join('; ')}`).toBe(true);
-      step.keep?.(out.body);
     });
   }
 });
@@ -709,3 +717,103 @@ describe('the OpenAPI 3.0 → JSON Schema conversion the check relies on', () =>
     expect(conformance.checkParameters(list, 'query', { limit: 'ten', colour: 'red' }).errors).toEqual(['query parameter limit: / must be integer', 'query parameter colour is not in the document']);
   });
 });
+
+/**
+ * Refusals have HubSpot's shape too: a request that cannot be done answers a 4xx whose body the
+ * document's `default` answer (its Error schema) accepts, and a batch with some inputs refused
+ * answers the 207 the document lists, with its errors in the document's shape.
+ */
+describe('HubSpot conformance (X5): refusals in the documents’ shapes', () => {
+  const ctx: Record<string, string> = {};
+
+  /** `body` is checked against the document, unless it is `{ invalid }` (sent as is, on purpose). */
+  async function send(doc: string, key: string, path: string, body?: unknown, token?: string | null) {
+    const op = operations.get(`${doc} ${key}`);
+    if (!op) throw new Error(`${doc} has no operation ${key}`);
+    let sent = body;
+    if (body && typeof body === 'object' && 'invalid' in body) {
+      sent = body.invalid;
+      expect(conformance.checkRequest(op, 'application/json', sent).errors, 'the request is invalid on purpose').not.toEqual([]);
+    } else if (body !== undefined) {
+      expect(conformance.checkRequest(op, 'application/json', body).errors, 'request body').toEqual([]);
+    }
+    const out = await t.call(op.method, path, sent, token);
+    return { op, key, ...out };
+  }
+
+  test('setup: a contact and a company', async () => {
+    const contactMade = await t.call('POST', '/crm/v3/objects/contacts', { properties: { email: 'refusals@conformance.example' } });
+    const companyMade = await t.call('POST', '/crm/v3/objects/companies', { properties: { name: 'Refusals Co' } });
+    expect([contactMade.status, companyMade.status]).toEqual([201, 201]);
+    ctx.contact = contactMade.body.id;
+    ctx.company = companyMade.body.id;
+  });
+
+  /** `expect`: the status, or any 4xx where the documents do not say which. */
+  const cases: Array<{ name: string; expect: number | '4xx'; run: () => ReturnType<typeof send> }> = [
+    { name: 'no token', expect: 401, run: () => send('contacts.json', 'GET /crm/v3/objects/contacts', '/crm/v3/objects/contacts', undefined, null) },
+    { name: 'a record that does not exist', expect: 404, run: () => send('contacts.json', 'GET /crm/v3/objects/contacts/{contactId}', '/crm/v3/objects/contacts/999999999') },
+    {
+      name: 'a body that is not the document’s',
+      expect: 400,
+      run: () => send('companies.json', 'PATCH /crm/v3/objects/companies/{companyId}', `/crm/v3/objects/companies/${ctx.company}`, { invalid: { properties: 'name=Renamed' } }),
+    },
+    {
+      name: 'a batch read with an id that does not exist',
+      expect: 207,
+      run: () => send('contacts.json', 'POST /crm/v3/objects/contacts/batch/read', '/crm/v3/objects/contacts/batch/read', { inputs: [{ id: ctx.contact! }, { id: '999999999' }], properties: ['email'], propertiesWithHistory: [] }),
+    },
+    {
+      name: 'a batch update with an id that does not exist',
+      expect: 207,
+      run: () =>
+        send('companies.json', 'POST /crm/v3/objects/companies/batch/update', '/crm/v3/objects/companies/batch/update', {
+          inputs: [
+            { id: ctx.company!, properties: { name: 'Refusals Co (renamed)' } },
+            { id: '999999999', properties: { name: 'Nobody' } },
+          ],
+        }),
+    },
+    {
+      name: 'a batch of associations naming a record that does not exist',
+      expect: 207,
+      run: () =>
+        send('associations.json', 'POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/create', '/crm/v4/associations/contacts/companies/batch/create', {
+          inputs: [
+            { from: { id: ctx.contact! }, to: { id: ctx.company! }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 279 }] },
+            { from: { id: ctx.contact! }, to: { id: '999999999' }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 279 }] },
+          ],
+        }),
+    },
+    { name: 'a pipeline that does not exist', expect: 404, run: () => send('pipelines.json', 'GET /crm/v3/pipelines/{objectType}/{pipelineId}', '/crm/v3/pipelines/deals/no-such-pipeline') },
+    { name: 'a custom object type that does not exist', expect: 404, run: () => send('schemas.json', 'GET /crm-object-schemas/v3/schemas/{objectType}', '/crm-object-schemas/v3/schemas/no_such_type') },
+    { name: 'an owner that does not exist', expect: 404, run: () => send('crmOwners.json', 'GET /crm/v3/owners/{ownerId}', '/crm/v3/owners/999999999') },
+    {
+      name: 'a label that does not exist',
+      expect: '4xx',
+      run: () => send('associationsSchema.json', 'DELETE /crm/associations/v4/{fromObjectType}/{toObjectType}/labels/{associationTypeId}', '/crm/associations/v4/contacts/companies/labels/999999'),
+    },
+  ];
+
+  test('every refusal the deviations name is a case here', () => {
+    for (const d of DEVIATIONS.filter((x) => x.refusal !== undefined)) expect(cases.map((c) => c.name), d.operation).toContain(d.refusal);
+  });
+
+  for (const c of cases) {
+    test(`${c.name}: ${c.expect} in the document’s shape`, async () => {
+      const out = await c.run();
+      const seen = `status ${out.status}: ${JSON.stringify(out.body)?.slice(0, 600)}`;
+      if (c.expect === '4xx') expect(out.status >= 400 && out.status < 500, seen).toBe(true);
+      else expect(out.status, seen).toBe(c.expect);
+      const check = out.status === 207 ? conformance.checkResponse(out.op, 207, 'application/json', out.body) : conformance.checkErrorResponse(out.op, out.status, out.body);
+      const deviation = DEVIATIONS.find((d) => d.refusal === c.name);
+      if (deviation) {
+        expect(deviation.operation).toBe(out.key);
+        expectDeviation(deviation, out, check.errors, seen);
+      } else {
+        expect(check.errors, seen).toEqual([]);
+      }
+    });
+  }
+});
+

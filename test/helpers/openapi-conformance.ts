@@ -198,6 +198,22 @@ export class Conformance {
     return ((op.spec.parameters ?? []) as Json[]).map((p) => this.resolve(op.doc, p)).filter((p) => p.in === where);
   }
 
+  /**
+   * An error answer against the document's `default` response (HubSpot's error body): the status a
+   * 4xx or 5xx the document does not list on its own, the body valid for the default's schema.
+   */
+  checkErrorResponse(op: DocOperation, status: number, body: unknown): Check {
+    if (status < 400) return { errors: [`status ${status} is not an error`] };
+    if (this.statuses(op).includes(String(status))) return this.checkResponse(op, status, 'application/json', body);
+    const fallback = op.spec.responses?.default;
+    if (!fallback) return { errors: [`the document lists no default answer for ${op.key}`] };
+    const content = (this.resolve(op.doc, fallback).content ?? {}) as Json;
+    const [type, media] = Object.entries(content)[0] ?? [];
+    if (!media?.schema) return { errors: [`${op.key}: the default answer has no schema`] };
+    const v = this.validator(`${op.doc} ${op.key} response default ${type}`, op.doc, media.schema);
+    return { errors: v(body) ? [] : describeErrors(v.errors) };
+  }
+
   /** The answer against the document: the status must be listed, the body valid for it. */
   checkResponse(op: DocOperation, status: number, contentType: string | null, body: unknown): Check {
     const listed = this.statuses(op);
