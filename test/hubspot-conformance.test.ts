@@ -62,7 +62,6 @@ interface Outcome {
 
 // ids and names the steps make and use
 const s: Record<string, string> = {};
-const upsertKey = `${Date.now().toString(36)}`;
 
 // ------------------------------------------------------------------------------------------------
 // objects v3: the same sequence for each standard object and an activity type
@@ -91,7 +90,7 @@ const OBJECTS: ObjectSpec[] = [
     idParam: 'companyId',
     properties: (n) => ({ name: `Conformance Co ${n}`, domain: `co${n}.conformance.example` }),
     change: { industry: 'COMPUTER_SOFTWARE' },
-    upsert: (n) => ({ idProperty: 'domain', id: `upsert${n}-${upsertKey}.example`, properties: { name: `Upserted Co ${n}` } }),
+    upsert: (n) => ({ idProperty: 'domain', id: `upsert${n}.conformance.example`, properties: { name: `Upserted Co ${n}` } }),
     merge: true,
   },
   {
@@ -100,7 +99,7 @@ const OBJECTS: ObjectSpec[] = [
     idParam: 'contactId',
     properties: (n) => ({ email: `conformance${n}@conformance.example`, firstname: `Conformance ${n}`, lastname: 'Tester' }),
     change: { jobtitle: 'Engineer' },
-    upsert: (n) => ({ idProperty: 'email', id: `upsert${n}-${upsertKey}@conformance.example`, properties: { firstname: `Upserted ${n}` } }),
+    upsert: (n) => ({ idProperty: 'email', id: `upsert${n}@conformance.example`, properties: { firstname: `Upserted ${n}` } }),
     merge: true,
     // made with its company, read back with it (v3 associations in a record)
     associations: () => [{ to: { id: s['companies:0']! }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 279 }] }],
@@ -598,7 +597,6 @@ function expectDeviation(deviation: Deviation, out: { status: number; body: any 
 }
 
 describe('HubSpot conformance (X5): every operation of HubSpot’s published documents', () => {
-
   async function send(step: Step): Promise<Outcome> {
     const op = operationOf(step);
     const req = step.request();
