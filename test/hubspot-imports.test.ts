@@ -6,6 +6,7 @@ import { useHubSpotClient } from './helpers/hubspot-client.ts';
 import { rowsOf } from './helpers/raw-rows.ts';
 import { historyOf, seedRecords } from './helpers/records.ts';
 import { until } from './helpers/until.ts';
+import { workbook } from './fixtures/imports/xlsx.ts';
 
 /** X5, R16, R17: HubSpot's imports API (`/crm/v3/imports`) on our import engine, through HubSpot's own client and plain HTTP. */
 const t = useTestApp({ plan: 'professional' });
@@ -32,10 +33,10 @@ function importRequest(fileName: string, columnMappings: Mapping[], extra: Recor
 }
 
 /** POST /crm/v3/imports as plain HTTP: the form's parts in the order given. */
-async function post(parts: Array<['importRequest', string] | ['files', string, string]>, token: string | null = t.token) {
+async function post(parts: Array<['importRequest', string] | ['files', string | Uint8Array, string]>, token: string | null = t.token) {
   const form = new FormData();
   for (const p of parts) {
-    if (p[0] === 'files') form.append('files', new File([p[1]], p[2], { type: 'text/csv' }));
+    if (p[0] === 'files') form.append('files', new File([p[1] as BlobPart], p[2], { type: 'text/csv' }));
     else form.append('importRequest', p[1]);
   }
   const res = await t.app.request('/crm/v3/imports', { method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {}, body: form });
@@ -201,6 +202,37 @@ describe('HubSpot imports API through @hubspot/api-client (X5, R16, R17)', () =>
     expect(page.results[0]!.associationTypes.map((x) => x.label)).toContain('Advisor');
   });
 
+  it('SPREADSHEET: a one-sheet .xlsx workbook is read as its rows (numbers, booleans, dates as ISO dates); line numbers are the sheet\'s rows', async () => {
+    const book = workbook({
+      1: ['Email', 'First Name', 'Age', 'Subscribed', 'Since'],
+      2: ['xa@hsimp-xlsx.example', 'Xa', 42, true, { date: '2024-03-01' }],
+      // row 3 is not in the sheet; row 4 has a bad email
+      4: ['not-an-email', 'Xb', 7, false, null],
+      5: ['xc@hsimp-xlsx.example', 'Say "hi", <b>', null, null, null],
+    });
+    const request = {
+      ...importRequest('people.xlsx', [
+        col('0-1', 'Email', 'email'),
+        col('0-1', 'First Name', 'firstname'),
+        col('0-1', 'Age', 'age'),
+        col('0-1', 'Subscribed', 'subscribed'),
+        col('0-1', 'Since', 'customer_since'),
+      ]),
+    };
+    request.files[0]!.fileFormat = 'SPREADSHEET';
+    const started = await hub.client.crm.imports.coreApi.create({ data: book, name: 'people.xlsx' }, JSON.stringify(request));
+    const done = await finished(started.id);
+    expect(done.state).toBe('DONE');
+    expect(done.metadata.counters).toMatchObject({ TOTAL_ROWS: 3, CREATED_OBJECTS: 2, ERRORS: 1 });
+    const rows = await contactsByEmail(['xa@hsimp-xlsx.example', 'xc@hsimp-xlsx.example']);
+    expect(rows.map((r) => r.properties)).toEqual([
+      expect.objectContaining({ firstname: 'Xa', age: '42', subscribed: 'true', customer_since: '2024-03-01' }),
+      expect.objectContaining({ firstname: 'Say "hi", <b>' }),
+    ]);
+    const errors = await hub.client.crm.imports.publicImportsApi.getErrors(Number(started.id), undefined, undefined, false, true);
+    expect(errors.results.map((e) => [e.sourceData.lineNumber, e.errorType, e.sourceData.rowData])).toEqual([[4, 'INVALID_EMAIL', ['not-an-email', 'Xb', '7', 'false']]]);
+  });
+
   it('list: newest first, paged with after and before', async () => {
     const all = await hub.client.crm.imports.coreApi.getPage(undefined, undefined, 100);
     expect(all.results.length).toBeGreaterThanOrEqual(5);
@@ -254,8 +286,9 @@ describe('HubSpot imports API through @hubspot/api-client (X5, R16, R17)', () =>
 
 describe('HubSpot imports API: bad requests write nothing and say where (plain HTTP)', () => {
   const good = (fileName = 'bad.csv') => importRequest(fileName, [col('0-1', 'Email', 'email')]);
+  const sheet = () => ({ ...good('bad.xlsx'), files: [{ ...good('bad.xlsx').files[0], fileFormat: 'SPREADSHEET' }] });
   const csv = 'Email\nnever@hsimp-bad.example';
-  const cases: Array<[string, Array<['importRequest', string] | ['files', string, string]>, number, string, RegExp]> = [
+  const cases: Array<[string, Array<['importRequest', string] | ['files', string | Uint8Array, string]>, number, string, RegExp]> = [
     ['malformed JSON', [['importRequest', '{"name": '], ['files', csv, 'bad.csv']], 400, 'importRequest', /not valid JSON/],
     ['unknown column', [['importRequest', JSON.stringify(importRequest('bad.csv', [col('0-1', 'E-mail', 'email')]))], ['files', csv, 'bad.csv']], 400, 'importRequest.files[0].fileImportPage.columnMappings[0].columnName', /"E-mail" is not a column/],
     ['unknown object type', [['importRequest', JSON.stringify(importRequest('bad.csv', [col('0-99', 'Email', 'email')]))], ['files', csv, 'bad.csv']], 400, 'importRequest.files[0].fileImportPage.columnMappings[0].columnObjectTypeId', /0-99 is not an object type/],
@@ -265,7 +298,11 @@ describe('HubSpot imports API: bad requests write nothing and say where (plain H
     ['file name mismatch (file first)', [['files', csv, 'bad.csv'], ['importRequest', JSON.stringify(good('other.csv'))]], 400, 'importRequest.files[0].fileName', /must match/],
     ['unknown field', [['importRequest', JSON.stringify({ ...good(), colour: 'blue' })], ['files', csv, 'bad.csv']], 400, 'importRequest', /unknown field colour/],
     ['bad operation', [['importRequest', JSON.stringify({ ...good(), importOperations: { '0-1': 'MERGE' } })], ['files', csv, 'bad.csv']], 400, 'importRequest.importOperations.0-1', /Invalid option/],
-    ['spreadsheet', [['importRequest', JSON.stringify({ ...good(), files: [{ ...good().files[0], fileFormat: 'SPREADSHEET' }] })], ['files', csv, 'bad.csv']], 400, 'importRequest.files[0].fileFormat', /only CSV/],
+    ['SPREADSHEET declared, CSV sent', [['importRequest', JSON.stringify({ ...good(), files: [{ ...good().files[0], fileFormat: 'SPREADSHEET' }] })], ['files', csv, 'bad.csv']], 400, 'importRequest.files[0].fileFormat', /not a workbook.*must match/],
+    ['CSV declared, workbook sent', [['files', workbook({ 1: ['Email'], 2: ['wb@hsimp-bad.example'] }), 'bad.csv'], ['importRequest', JSON.stringify(good())]], 400, 'importRequest.files[0].fileFormat', /\.xlsx workbook.*must match/],
+    ['a workbook of two sheets', [['importRequest', JSON.stringify(sheet())], ['files', workbook({ 1: ['Email'], 2: ['two@hsimp-bad.example'] }, { sheets: 2 }), 'bad.xlsx']], 400, 'files', /2 sheets/],
+    ['a damaged workbook', [['importRequest', JSON.stringify(sheet())], ['files', Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(200, 7)]), 'bad.xlsx']], 400, 'files', /cannot be read/],
+    ['an old .xls workbook', [['importRequest', JSON.stringify(sheet())], ['files', Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0]), Buffer.alloc(200, 1)]), 'bad.xlsx']], 400, 'files', /old \.xls/],
     ['two files', [['importRequest', JSON.stringify({ ...good(), files: [good().files[0], good().files[0]] })], ['files', csv, 'bad.csv']], 400, 'importRequest.files[1]', /one file per import/],
     ['no header', [['importRequest', JSON.stringify({ ...good(), files: [{ ...good().files[0], fileImportPage: { hasHeader: false, columnMappings: [col('0-1', 'Email', 'email')] } }] })], ['files', csv, 'bad.csv']], 400, 'importRequest.files[0].fileImportPage.hasHeader', /header row/],
     ['marketing contacts', [['importRequest', JSON.stringify({ ...good(), marketableContactImport: true })], ['files', csv, 'bad.csv']], 400, 'importRequest.marketableContactImport', /no marketing/],

@@ -15,6 +15,7 @@ import { fileTooLarge, IMPORT_LIMITS, createImport } from '../domain/imports/job
 import { jobByNumber, listPublicImports, optionsFromRequest, parseImportRequest, publicImport, publicImportErrors } from '../domain/imports/hubspot.ts';
 import { type MultipartPart, MultipartReader, multipartBoundary } from '../domain/imports/multipart.ts';
 import { cancelImport } from '../domain/imports/runner.ts';
+import { csvOf } from '../domain/imports/xlsx.ts';
 import { actorOf, type AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { assertMayManageImport } from '../permissions.ts';
@@ -32,6 +33,18 @@ const missingRequest = () => new ApiError('VALIDATION_ERROR', 'The form field `i
 const missingFile = (name?: string) =>
   new ApiError('VALIDATION_ERROR', `The form field \`files\` must be the CSV file${name ? ` "${name}" that importRequest.files[0].fileName names` : ''}`, { errors: [{ message: 'missing file', in: 'files', code: 'REQUIRED' }] });
 
+/** The file's kind (known from its first bytes) against the request's `fileFormat`. */
+function checkFormat(request: HubSpotImportRequest, found: ReturnType<ReturnType<typeof csvOf>['format']>): void {
+  if (found === 'COMPOUND') {
+    throw new ApiError('VALIDATION_ERROR', 'The file is an old .xls workbook or a password-protected one: save it as .xlsx (without a password) or as CSV', { errors: [{ message: 'not readable', in: 'files', code: 'INVALID_FILE_TYPE' }] });
+  }
+  const declared = request.files[0]!.fileFormat;
+  if (found && found !== declared) {
+    const what = found === 'SPREADSHEET' ? 'an .xlsx workbook' : 'not a workbook (read as CSV)';
+    throw new ApiError('VALIDATION_ERROR', `The file sent is ${what}, but importRequest.files[0].fileFormat is ${declared}: they must match`, { errors: [{ message: `the file is ${found}`, in: 'importRequest.files[0].fileFormat', code: 'INVALID_FILE_TYPE' }] });
+  }
+}
+
 function checkFileName(request: HubSpotImportRequest, part: MultipartPart): void {
   const expected = request.files[0]!.fileName;
   if (part.fileName !== expected) {
@@ -42,7 +55,7 @@ function checkFileName(request: HubSpotImportRequest, part: MultipartPart): void
 }
 
 const createRoute = describeRoute({
-  summary: "Start an import (HubSpot's imports API): multipart with `importRequest` (JSON) and `files` (one CSV file)",
+  summary: "Start an import (HubSpot's imports API): multipart with `importRequest` (JSON) and `files` (one CSV file or one-sheet .xlsx workbook)",
   description:
     "HubSpot's `POST /crm/v3/imports`, on the same import engine as `POST /api/imports`: the same rules, limits and history (source IMPORT). Answers 200 with the import, STARTED; the rows are applied in the background. A bad importRequest (malformed, an unknown column, object type or field, a file name that does not match, an option we do not honour) is refused with 400 naming the field, and nothing is stored. docs/import.md lists the options honoured and refused.",
   tags,
@@ -52,7 +65,7 @@ const createRoute = describeRoute({
         schema: {
           type: 'object',
           required: ['files', 'importRequest'],
-          properties: { files: { type: 'string', format: 'binary', description: 'The CSV file (UTF-8, comma or semicolon), named as importRequest.files[0].fileName' }, importRequest: { type: 'string', description: 'JSON: HubSpot\'s import request' } },
+          properties: { files: { type: 'string', format: 'binary', description: 'The CSV file (UTF-8, comma or semicolon) or .xlsx workbook of one sheet (at most 32 MiB), named as importRequest.files[0].fileName' }, importRequest: { type: 'string', description: 'JSON: HubSpot\'s import request' } },
         },
       },
     },
@@ -103,17 +116,26 @@ export function hubspotImportRoutes(runner?: JobWaker, routeOptions: ImportRoute
       }
       throw missingRequest();
     };
+    // a workbook becomes CSV on the way in; a CSV file streams through
+    const converted = csvOf(file.content());
     const { number } = await createImport(
       db,
       {
         workspaceId: auth.workspaceId,
         actor: actorOf(auth),
         fileName: fileName || null,
-        options: { ready: () => request !== undefined, fromHeader: async (header) => optionsFromRequest(db, auth.workspaceId, await requestNow(), header) },
+        options: {
+          ready: () => request !== undefined,
+          fromHeader: async (header) => {
+            const req = await requestNow();
+            checkFormat(req, converted.format());
+            return optionsFromRequest(db, auth.workspaceId, req, header);
+          },
+        },
         maxFileBytes,
         hubspot: () => ({ name: request?.name ?? null, request: request as unknown as Record<string, unknown> }),
       },
-      file.content(),
+      converted.chunks,
     );
     runner?.wake();
     return c.json(publicImport(await jobByNumber(db, auth.workspaceId, String(number))), 200);

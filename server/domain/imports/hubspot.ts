@@ -64,7 +64,6 @@ export function parseImportRequest(raw: string): HubSpotImportRequest {
   const request = parsed.data;
   if (request.files.length > 1) throw bad('one file per import here: multi-file imports (records associated across files by a common column) are not supported; put both objects in one file', 'importRequest.files[1]', 'UNSUPPORTED');
   const file = request.files[0]!;
-  if (file.fileFormat === 'SPREADSHEET') throw bad('only CSV files are read here: save the spreadsheet as CSV (UTF-8) and send fileFormat CSV', 'importRequest.files[0].fileFormat', 'UNSUPPORTED');
   if (!file.fileImportPage.hasHeader) throw bad('the file must start with a header row naming its columns (hasHeader true): columns are matched to columnMappings by their header', 'importRequest.files[0].fileImportPage.hasHeader', 'UNSUPPORTED');
   if (request.marketableContactImport === true) throw bad('there is no marketing contact status here: leave marketableContactImport out or false', 'importRequest.marketableContactImport', 'UNSUPPORTED');
   if (request.createContactListFromImport === true) throw bad('there are no contact lists here: leave createContactListFromImport out or false', 'importRequest.createContactListFromImport', 'UNSUPPORTED');
