@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isoDate } from '../server/domain/imports/dates.ts';
 import { JobRunner, claimJob, runJob } from '../server/domain/imports/runner.ts';
 import { useTestApp } from './helpers/app.ts';
 import { useHubSpotClient } from './helpers/hubspot-client.ts';
@@ -9,7 +10,7 @@ import { until } from './helpers/until.ts';
 import { workbook } from './fixtures/imports/xlsx.ts';
 
 /** X5, R16, R17: HubSpot's imports API (`/crm/v3/imports`) on our import engine, through HubSpot's own client and plain HTTP. */
-const t = useTestApp({ plan: 'professional' });
+const t = useTestApp({ plan: 'enterprise' });
 const hub = useHubSpotClient(t);
 
 // the server's job runner, polling often: imports run in the background as in production
@@ -231,6 +232,51 @@ describe('HubSpot imports API through @hubspot/api-client (X5, R16, R17)', () =>
     ]);
     const errors = await hub.client.crm.imports.publicImportsApi.getErrors(Number(started.id), undefined, undefined, false, true);
     expect(errors.results.map((e) => [e.sourceData.lineNumber, e.errorType, e.sourceData.rowData])).toEqual([[4, 'INVALID_EMAIL', ['not-an-email', 'Xb', '7', 'false']]]);
+  });
+
+  it('dateFormat: dates of date properties are read in the order the request names and stored as ISO 8601; a day the month lacks is refused on its line', async () => {
+    const schema = await t.call('POST', '/crm/v3/schemas', {
+      name: 'hsimp_visits',
+      labels: { singular: 'Visit', plural: 'Visits' },
+      primaryDisplayProperty: 'place',
+      requiredProperties: ['place'],
+      properties: [
+        { name: 'place', label: 'Place', type: 'string', fieldType: 'text' },
+        { name: 'visited', label: 'Visited', type: 'date', fieldType: 'date' },
+        { name: 'note', label: 'Note', type: 'string', fieldType: 'text' },
+      ],
+      associatedObjects: ['contacts'],
+    });
+    expect(schema.status, JSON.stringify(schema.body)).toBe(201);
+    const typeId = schema.body.objectTypeId as string;
+    const csv = ['Place,Visited,Note', 'Paris,25/12/2024,25/12/2024', 'Rome,1.2.2025 09:30,x', 'Oslo,2024-03-01,y', 'Nowhere,31/02/2024,z'].join('\n');
+    const started = await start(csv, 'visits.csv', {
+      ...importRequest('visits.csv', [col(typeId, 'Place', 'place'), col(typeId, 'Visited', 'visited'), col(typeId, 'Note', 'note')], { importOperations: { [typeId]: 'CREATE' } }),
+      dateFormat: 'DAY_MONTH_YEAR',
+    });
+    const done = await finished(started.id);
+    expect(done.metadata.counters).toMatchObject({ CREATED_OBJECTS: 3, ERRORS: 1 });
+    const visits = rowsOf<{ properties: Record<string, string> }>(await t.db.db.execute(sql`select properties from records where workspace_id = ${t.workspaceId} and type_id = ${typeId} order by id`));
+    // the text column keeps what was written
+    expect(visits.map((v) => [v.properties.place, v.properties.visited, v.properties.note])).toEqual([
+      ['Paris', '2024-12-25', '25/12/2024'],
+      ['Rome', '2025-02-01T09:30:00', 'x'],
+      ['Oslo', '2024-03-01', 'y'],
+    ]);
+    const errors = await hub.client.crm.imports.publicImportsApi.getErrors(Number(started.id));
+    expect(errors.results.map((e) => [e.sourceData.lineNumber, e.errorType, e.invalidValue, e.objectTypeId])).toEqual([[5, 'INVALID_PROPERTY_VALUE_FORMAT', '31/02/2024', typeId]]);
+  });
+
+  it('dateFormat: each order, times, and what is left for the property check', () => {
+    expect(isoDate('12/25/2024', 'MONTH_DAY_YEAR')).toBe('2024-12-25');
+    expect(isoDate('25-12-2024', 'DAY_MONTH_YEAR')).toBe('2024-12-25');
+    expect(isoDate('2024/12/25 7:05:09', 'YEAR_MONTH_DAY')).toBe('2024-12-25T07:05:09');
+    expect(isoDate('2024-12-25', 'MONTH_DAY_YEAR')).toBe('2024-12-25');
+    expect(isoDate('1735084800000', 'MONTH_DAY_YEAR')).toBe('1735084800000');
+    expect(isoDate('12/25/24', 'MONTH_DAY_YEAR')).toBe('12/25/24');
+    expect(isoDate('02/29/2023', 'MONTH_DAY_YEAR')).toBe('02/29/2023');
+    expect(isoDate('02/29/2024', 'MONTH_DAY_YEAR')).toBe('2024-02-29');
+    expect(isoDate('12/25/2024 24:00', 'MONTH_DAY_YEAR')).toBe('12/25/2024 24:00');
   });
 
   it('list: newest first, paged with after and before', async () => {

@@ -133,7 +133,12 @@ export function hubspotImportRoutes(runner?: JobWaker, routeOptions: ImportRoute
           },
         },
         maxFileBytes,
-        hubspot: () => ({ name: request?.name ?? null, request: request as unknown as Record<string, unknown> }),
+        hubspot: () => ({
+          name: request?.name ?? null,
+          request: request as unknown as Record<string, unknown>,
+          // HubSpot's default order when the request names none
+          dateFormat: request?.files[0]?.dateFormat ?? request?.dateFormat ?? 'MONTH_DAY_YEAR',
+        }),
       },
       converted.chunks,
     );

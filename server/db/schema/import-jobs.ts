@@ -11,6 +11,8 @@ export interface ImportJobOptions {
   /** The header as it was in the file, for error reports. */
   header: string[];
   delimiter: ',' | ';';
+  /** How the file writes dates (HubSpot's `dateFormat`): values of date properties become ISO 8601. Absent: kept as written. */
+  dateFormat?: 'MONTH_DAY_YEAR' | 'DAY_MONTH_YEAR' | 'YEAR_MONTH_DAY';
 }
 
 /**

@@ -94,8 +94,11 @@ export async function createImport(
     fileName: string | null;
     options: ImportOptions | (() => Promise<ImportOptions>) | OptionsFromHeader;
     maxFileBytes?: number;
-    /** An import started through HubSpot's imports API: its name and `importRequest`, kept with the job. */
-    hubspot?: () => { name: string | null; request: Record<string, unknown> };
+    /**
+     * An import started through HubSpot's imports API: its name, `importRequest` and date order,
+     * kept with the job (asked once the options are known).
+     */
+    hubspot?: () => { name: string | null; request: Record<string, unknown>; dateFormat: NonNullable<ImportJobOptions['dateFormat']> };
   },
   file: AsyncIterable<Uint8Array>,
 ): Promise<{ id: string; number: number }> {
@@ -167,13 +170,14 @@ export async function createImport(
     importOptions ??= fromHeader ? await fromHeader(header) : await (params.options as () => Promise<ImportOptions>)();
     resolved ??= await resolveHeader(db, ws, header, importOptions);
     await flush();
-    const options: ImportJobOptions = { objectType: resolved.main.typeId, mode: importOptions.mode, columns: resolved.columns, header, delimiter };
+    const hubspot = params.hubspot?.();
+    const options: ImportJobOptions = { objectType: resolved.main.typeId, mode: importOptions.mode, columns: resolved.columns, header, delimiter, ...(hubspot ? { dateFormat: hubspot.dateFormat } : {}) };
     const actor = params.actor;
     const [job] = await db.insert(importJobs).values({
       workspaceId: ws,
       id,
       kind: 'import',
-      ...(params.hubspot ? params.hubspot() : {}),
+      ...(hubspot ? { name: hubspot.name, request: hubspot.request } : {}),
       options,
       fileName: params.fileName,
       fileBytes: bytes,
