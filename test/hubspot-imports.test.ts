@@ -34,13 +34,13 @@ function importRequest(fileName: string, columnMappings: Mapping[], extra: Recor
 }
 
 /** POST /crm/v3/imports as plain HTTP: the form's parts in the order given. */
-async function post(parts: Array<['importRequest', string] | ['files', string | Uint8Array, string]>, token: string | null = t.token) {
+async function post(parts: Array<['importRequest', string] | ['files', string | Uint8Array, string]>, token: string | null = t.token, headers: Record<string, string> = {}) {
   const form = new FormData();
   for (const p of parts) {
     if (p[0] === 'files') form.append('files', new File([p[1] as BlobPart], p[2], { type: 'text/csv' }));
     else form.append('importRequest', p[1]);
   }
-  const res = await t.app.request('/crm/v3/imports', { method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {}, body: form });
+  const res = await t.app.request('/crm/v3/imports', { method: 'POST', headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: form });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
@@ -366,6 +366,16 @@ describe('HubSpot imports API: bad requests write nothing and say where (plain H
       expect({ records: await countRecords(), jobs: await countJobs(), chunks: await countChunks() }).toEqual(before);
     });
   }
+
+  it('an Idempotency-Key repeated answers the first import again and starts no second one', async () => {
+    const parts: Array<['importRequest', string] | ['files', string, string]> = [['importRequest', JSON.stringify(good('once.csv'))], ['files', 'Email\nonce@hsimp-bad.example', 'once.csv']];
+    const jobs = await countJobs();
+    const first = await post(parts, t.token, { 'idempotency-key': 'hsimp-once-1' });
+    const again = await post(parts, t.token, { 'idempotency-key': 'hsimp-once-1' });
+    expect(first.status).toBe(200);
+    expect(again.body.id).toBe(first.body.id);
+    expect(await countJobs()).toBe(jobs + 1);
+  });
 
   it('the HubSpot client sees a refusal as an ApiException with the body', async () => {
     const err = await hub.client.crm.imports.coreApi.create({ data: Buffer.from(csv), name: 'bad.csv' }, JSON.stringify(importRequest('bad.csv', [col('0-1', 'Mail', 'email')]))).catch((e: unknown) => e);

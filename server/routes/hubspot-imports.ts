@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import {
   actionResponse,
@@ -78,7 +78,7 @@ const listRoute = describeRoute({ summary: 'Imports of this workspace, newest fi
 /** HubSpot's imports API (`/crm/v3/imports`) over our import jobs. Mounted at /crm/v3. */
 export function hubspotImportRoutes(runner?: JobWaker, routeOptions: ImportRouteOptions = {}) {
   const maxFileBytes = routeOptions.maxFileBytes ?? IMPORT_LIMITS.fileBytes;
-  const create = async (c: import('hono').Context<AppEnv>) => {
+  const create = async (c: Context<AppEnv>) => {
     const auth = c.get('auth');
     const boundary = multipartBoundary(c.req.header('content-type'));
     if (!boundary) throw new ApiError('VALIDATION_ERROR', 'Send the import as multipart/form-data with the fields `importRequest` and `files`', { errors: [{ message: 'not multipart', in: 'header:content-type' }] });
