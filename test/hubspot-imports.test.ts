@@ -279,6 +279,19 @@ describe('HubSpot imports API through @hubspot/api-client (X5, R16, R17)', () =>
     expect(isoDate('12/25/2024 24:00', 'MONTH_DAY_YEAR')).toBe('12/25/2024 24:00');
   });
 
+  it('GDPR delete: an import whose name or request quotes the erased contact keeps neither', async () => {
+    const fileName = 'gdpr-erin@hsimp-gdpr.example.csv';
+    const started = await start('Email\nerin@hsimp-gdpr.example', fileName, { ...importRequest(fileName, [col('0-1', 'Email', 'email')]), name: 'Erin erin@hsimp-gdpr.example' });
+    await finished(started.id);
+    const [erin] = await contactsByEmail(['erin@hsimp-gdpr.example']);
+    const erased = await t.call('POST', '/crm/v3/objects/contacts/gdpr-delete', { objectId: String(erin!.id) });
+    expect(erased.status).toBe(204);
+    const after = await hub.client.crm.imports.coreApi.getById(Number(started.id));
+    expect(after.importName).toBeUndefined();
+    expect(after.importRequestJson).toBeUndefined();
+    expect(JSON.stringify(await t.call('GET', `/crm/v3/imports/${started.id}`))).not.toContain('erin@');
+  });
+
   it('list: newest first, paged with after and before', async () => {
     const all = await hub.client.crm.imports.coreApi.getPage(undefined, undefined, 100);
     expect(all.results.length).toBeGreaterThanOrEqual(5);
