@@ -395,13 +395,18 @@ describe('HubSpot imports API: bad requests write nothing and say where (plain H
     expect(err).toMatchObject({ code: 400, body: { category: 'VALIDATION_ERROR', errors: [{ in: 'importRequest.files[0].fileImportPage.columnMappings[0].columnName' }] } });
   });
 
-  it('unknown import: 404; a non-number id: 400; another workspace does not see it; an app token needs crm.import', async () => {
+  it('unknown import: 404; a non-number id: 400; another workspace does not see it; a rep cancels only its own imports; an app token needs crm.import', async () => {
     expect((await t.call('GET', '/crm/v3/imports/999999999')).status).toBe(404);
     expect((await t.call('GET', '/crm/v3/imports/abc')).body.errors[0].in).toBe('param:importId');
     const mine = (await hub.client.crm.imports.coreApi.getPage(undefined, undefined, 1)).results[0]!;
     const other = await t.call('POST', '/api/workspaces', { name: 'Other imports', plan: 'professional' });
     expect((await t.call('GET', `/crm/v3/imports/${mine.id}`, undefined, other.body.adminToken)).status).toBe(404);
     expect((await t.call('GET', '/crm/v3/imports', undefined, other.body.adminToken)).body.results).toEqual([]);
+    const rep = await t.call('POST', '/api/users', { name: 'Rex Rep', email: 'rex@hsimp-bad.example', role: 'rep' });
+    expect((await t.call('GET', `/crm/v3/imports/${mine.id}`, undefined, rep.body.token)).status).toBe(200);
+    const notHis = await t.call('POST', `/crm/v3/imports/${mine.id}/cancel`, undefined, rep.body.token);
+    expect(notHis.status).toBe(403);
+    expect(notHis.body.category).toBe('MISSING_SCOPES');
     const noScope = await t.call('POST', '/api/tokens', { name: 'no import', scopes: ['crm.objects.contacts.write'] });
     expect((await t.call('GET', '/crm/v3/imports', undefined, noScope.body.token)).status).toBe(403);
     const withScope = await t.call('POST', '/api/tokens', { name: 'importer', scopes: ['crm.import', 'crm.objects.contacts.write'] });

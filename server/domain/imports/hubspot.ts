@@ -8,7 +8,7 @@ import {
   type PublicImportError,
   type PublicImportResponse,
 } from '../../../shared/hubspot-imports.ts';
-import { CONTACT, standardObjectById } from '../../../shared/objects.ts';
+import { CONTACT } from '../../../shared/objects.ts';
 import { echoed, findUnstorable } from '../../../shared/text.ts';
 import type { DbOrTx } from '../../db/client.ts';
 import { col, parseRows } from '../../db/rows.ts';
@@ -299,11 +299,18 @@ function errorTypeOf(code: string, message: string): string {
   return ERROR_TYPES[code] ?? 'UNKNOWN_ERROR';
 }
 
-/** HubSpot's upper-case object names (`CONTACT`) for the standard objects. */
-function objectTypeName(typeId: string): string | undefined {
-  const std = standardObjectById(typeId);
-  return std ? std.singular.toUpperCase() : undefined;
-}
+/** HubSpot's names of the standard objects in an import error's `objectType` (its enum: a meeting is MEETING_EVENT). */
+const OBJECT_TYPE_NAMES: Record<string, string> = {
+  '0-1': 'CONTACT',
+  '0-2': 'COMPANY',
+  '0-3': 'DEAL',
+  '0-5': 'TICKET',
+  '0-27': 'TASK',
+  '0-46': 'NOTE',
+  '0-47': 'MEETING_EVENT',
+  '0-48': 'CALL',
+  '0-49': 'EMAIL',
+};
 
 const errorRow = z.object({ seq: col.id, row: col.id, column: col.textOrNull, code: col.text, message: col.text, created_at: col.timestamp });
 
@@ -344,7 +351,7 @@ export async function publicImportErrors(
     const typeId = target && target !== 'label' ? target.split(':')[1]! : options.objectType;
     const values = fields.get(e.row);
     const invalid = columnNumber >= 0 ? values?.[columnNumber] : undefined;
-    const objectType = objectTypeName(typeId);
+    const objectType = OBJECT_TYPE_NAMES[typeId];
     return {
       id: String(e.seq),
       createdAt: e.created_at.getTime(),
