@@ -152,7 +152,12 @@ export async function optionsFromRequest(db: DbOrTx, ws: string, request: HubSpo
     const allowed: HubSpotImportOperation = mode === 'update' ? 'UPDATE' : 'UPSERT';
     const asked = operations.get(other.typeId);
     if (asked && asked !== allowed) {
-      throw bad(`${other.name} on the same row as ${main.name} is ${allowed === 'UPDATE' ? 'only updated when the import of ' + main.name + ' is UPDATE' : 'created or updated (UPSERT) when the import of ' + main.name + ' is ' + (operations.get(main.typeId) ?? 'UPSERT')}; ${asked} cannot be honoured`, `importRequest.importOperations.${other.typeId}`, 'UNSUPPORTED');
+      const mainOperation = operations.get(main.typeId) ?? 'UPSERT';
+      throw bad(
+        `with ${main.name} ${mainOperation}, the ${other.name} on the same rows can only be ${allowed} (the import's first object is ${main.name}); ${asked} cannot be honoured`,
+        `importRequest.importOperations.${other.typeId}`,
+        'UNSUPPORTED',
+      );
     }
   }
   const options: ImportOptions = { objectType: main.typeId, mode, columnMapping };
