@@ -1,5 +1,10 @@
-import { inflateRawSync } from 'node:zlib';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { inflateRaw } from 'node:zlib';
 import { ApiError } from '../../errors.ts';
+import { IMPORT_LIMITS } from './jobs.ts';
+
+const inflate = promisify(inflateRaw);
 
 /**
  * Excel workbooks (.xlsx, Office Open XML) to CSV, for HubSpot's `fileFormat: SPREADSHEET`: the
@@ -75,7 +80,7 @@ class Workbook {
   }
 
   /** A part's text, or undefined when the archive has no such part. */
-  text(name: string): string | undefined {
+  async text(name: string): Promise<string | undefined> {
     const e = this.#entries.get(name);
     if (!e) return undefined;
     const p = e.localOffset;
@@ -87,7 +92,8 @@ class Workbook {
     if (e.method === 0) out = data;
     else if (e.method === 8) {
       try {
-        out = inflateRawSync(data, { maxOutputLength: Math.max(1, budget) });
+        // in the thread pool, not on the event loop
+        out = await inflate(data, { maxOutputLength: Math.max(1, budget) });
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (code === 'ERR_BUFFER_TOO_LARGE') throw new ApiError('FILE_TOO_LARGE', `The spreadsheet unpacks to more than ${XLSX_LIMITS.unpackedBytes / 1024 / 1024} MiB; save it as CSV`, { errors: [{ message: 'spreadsheet too large unpacked', in: 'files' }] });
@@ -100,17 +106,25 @@ class Workbook {
   }
 }
 
+/** Sheet rows per CSV piece: the event loop is let go between pieces. */
+const ROWS_PER_PIECE = 2000;
+
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 /** XML text to a string: entities, and OOXML's `_xHHHH_` escapes of control characters. */
 function xmlText(s: string): string {
+  if (!s.includes('&') && !s.includes('_x')) return s;
   return s
     .replace(/&(#x[0-9a-fA-F]+|#\d+|lt|gt|amp|quot|apos);/g, (_, e: string) => (e[0] === '#' ? String.fromCodePoint(e[1] === 'x' ? Number.parseInt(e.slice(2), 16) : Number(e.slice(1))) : ENTITIES[e]!))
     .replace(/_x([0-9A-Fa-f]{4})_/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
 }
 
+const attrPatterns = new Map<string, RegExp>();
+
 function attr(tag: string, name: string): string | undefined {
-  const m = new RegExp(`\\s${name}="([^"]*)"`).exec(tag);
+  let pattern = attrPatterns.get(name);
+  if (!pattern) attrPatterns.set(name, (pattern = new RegExp(`\\s${name}="([^"]*)"`)));
+  const m = pattern.exec(tag);
   return m ? xmlText(m[1]!) : undefined;
 }
 
@@ -169,32 +183,39 @@ function csvField(value: string): string {
 }
 
 /**
- * The workbook's one sheet as CSV (UTF-8), every field quoted. A workbook with several sheets is
+ * The workbook's one sheet as CSV (UTF-8), every field quoted, in pieces of ROWS_PER_PIECE rows. A workbook with several sheets is
  * refused (which one to import would be a guess), as HubSpot refuses it.
  */
-export function xlsxToCsv(bytes: Uint8Array): Buffer {
+export async function* xlsxToCsv(bytes: Uint8Array): AsyncGenerator<Buffer> {
   const book = new Workbook(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  const workbook = book.text('xl/workbook.xml');
+  const workbook = await book.text('xl/workbook.xml');
   if (workbook === undefined) throw unreadable('it is not an .xlsx workbook (no xl/workbook.xml)');
   const sheets = [...workbook.matchAll(/<sheet\b[^>]*>/g)].map((m) => m[0]);
   if (sheets.length !== 1) {
     throw new ApiError('VALIDATION_ERROR', `The workbook has ${sheets.length} sheets; an import reads one: keep only the sheet to import`, { errors: [{ message: `${sheets.length} sheets`, in: 'files', code: 'INVALID_SHEET_COUNT' }] });
   }
   const relId = attr(sheets[0]!, 'r:id');
-  const rels = book.text('xl/_rels/workbook.xml.rels') ?? '';
+  const rels = await book.text('xl/_rels/workbook.xml.rels') ?? '';
   const rel = [...rels.matchAll(/<Relationship\b[^>]*>/g)].map((m) => m[0]).find((r) => attr(r, 'Id') === relId);
   const target = rel ? attr(rel, 'Target') : undefined;
   const sheetPath = target ? (target.startsWith('/') ? target.slice(1) : `xl/${target}`) : 'xl/worksheets/sheet1.xml';
-  const sheet = book.text(sheetPath);
+  const sheet = await book.text(sheetPath);
   if (sheet === undefined) throw unreadable(`its sheet (${sheetPath}) is missing`);
   const date1904 = /<workbookPr\b[^>]*\sdate1904="(1|true)"/.test(workbook);
-  const shared = [...(book.text('xl/sharedStrings.xml') ?? '').matchAll(/<si\b[^>]*\/>|<si\b[^>]*>([\s\S]*?)<\/si>/g)].map((m) => runsText(m[1] ?? ''));
-  const dates = dateStyles(book.text('xl/styles.xml'));
+  const shared: string[] = [];
+  for (const m of ((await book.text('xl/sharedStrings.xml')) ?? '').matchAll(/<si\b[^>]*\/>|<si\b[^>]*>([\s\S]*?)<\/si>/g)) {
+    shared.push(runsText(m[1] ?? ''));
+    if (shared.length % (ROWS_PER_PIECE * 10) === 0) await nextTurn();
+  }
+  const dates = dateStyles(await book.text('xl/styles.xml'));
 
-  const lines: string[] = [];
+  let lines: string[] = [];
   let lastRow = 0;
   for (const row of sheet.matchAll(/<row\b([^>]*?)(?:\/>|>([\s\S]*?)<\/row>)/g)) {
     const number = Number(attr(row[0].slice(0, row[0].indexOf('>') + 1), 'r') ?? lastRow + 1);
+    if (!Number.isInteger(number) || number <= lastRow || number > IMPORT_LIMITS.rows + 1) {
+      throw unreadable(number > IMPORT_LIMITS.rows + 1 ? `it has rows past row ${(IMPORT_LIMITS.rows + 1).toLocaleString('en')}; split it` : `its row numbers are out of order at row ${lastRow + 1}`);
+    }
     // rows the sheet leaves out are blank lines: every row keeps its number
     while (lastRow + 1 < number) {
       lines.push('');
@@ -206,6 +227,7 @@ export function xlsxToCsv(bytes: Uint8Array): Buffer {
       const tag = `<c${cell[1]}>`;
       const ref = attr(tag, 'r');
       const index = ref ? columnIndex(ref) : cells.length;
+      if (index < 0 || index >= IMPORT_LIMITS.columns) throw unreadable(`row ${number} has a cell (${ref ?? index + 1}) past column ${IMPORT_LIMITS.columns}`);
       const type = attr(tag, 't') ?? 'n';
       const body = cell[2] ?? '';
       const v = /<v>([\s\S]*?)<\/v>/.exec(body)?.[1];
@@ -222,8 +244,14 @@ export function xlsxToCsv(bytes: Uint8Array): Buffer {
       cells[index] = value;
     }
     lines.push(cells.every((c) => c === '') ? '' : cells.map(csvField).join(','));
+    if (lines.length >= ROWS_PER_PIECE) {
+      yield Buffer.from(`${lines.join('\r\n')}\r\n`, 'utf8');
+      lines = [];
+      // a big sheet takes seconds: requests get their turn between pieces
+      await nextTurn();
+    }
   }
-  return Buffer.from(lines.join('\r\n'), 'utf8');
+  yield Buffer.from(lines.join('\r\n'), 'utf8');
 }
 
 /**
@@ -257,8 +285,7 @@ export function csvOf(source: AsyncIterable<Uint8Array>): { chunks: AsyncIterabl
       if (size > XLSX_LIMITS.fileBytes) throw new ApiError('FILE_TOO_LARGE', `The spreadsheet is larger than ${XLSX_LIMITS.fileBytes / 1024 / 1024} MiB; save it as CSV (CSV files may be up to 512 MiB)`, { errors: [{ message: 'spreadsheet too large', in: 'files' }] });
       parts.push(Buffer.from(next.value));
     }
-    const csv = xlsxToCsv(Buffer.concat(parts));
-    for (let i = 0; i < csv.length; i += 1024 * 1024) yield csv.subarray(i, i + 1024 * 1024);
+    yield* xlsxToCsv(Buffer.concat(parts));
   }
   return { chunks: chunks(), format: () => format };
 }
