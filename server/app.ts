@@ -21,6 +21,7 @@ import { changeStreamRoutes } from './routes/changes-stream.ts';
 import { companionRoutes } from './routes/companion.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { historyRoutes } from './routes/history.ts';
+import { hubspotImportRoutes } from './routes/hubspot-imports.ts';
 import { importRoutes, type JobWaker } from './routes/imports.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { objectRoutes } from './routes/objects.ts';
@@ -54,8 +55,9 @@ export interface AppOptions {
   hosts?: () => ReadonlySet<string> | null;
 }
 
-/** The CSV upload streams its file under a larger limit of its own (importFileBytes). */
-const isCsvUpload = (c: { req: { method: string; path: string } }) => c.req.method === 'POST' && c.req.path === '/api/imports';
+/** The CSV uploads (ours and HubSpot's imports API) stream their file under a larger limit of their own (importFileBytes). */
+const CSV_UPLOADS = new Set(['/api/imports', '/crm/v3/imports', '/crm/v3/imports/']);
+const isCsvUpload = (c: { req: { method: string; path: string } }) => c.req.method === 'POST' && CSV_UPLOADS.has(c.req.path);
 
 /**
  * Security headers on every answer. One CSP for all: nothing the server serves runs scripts or
@@ -125,6 +127,7 @@ export function createApp(options: AppOptions) {
     .route('/', lifecycleRoutes())
     .route('/crm/v3/pipelines', pipelineRoutes())
     .route('/crm/v3', ownerRoutes())
+    .route('/crm/v3', hubspotImportRoutes(options.jobs, { maxFileBytes: options.importFileBytes }))
     .route('/crm/v3/schemas', schemaRoutes())
     .route('/crm-object-schemas/v3/schemas', schemaRoutes())
     .route('/crm/v4', associationRoutes())

@@ -188,6 +188,14 @@ export const PERMISSIONS: Record<string, Permission> = {
   'GET /api/imports/:id/errors.csv': rep(scopes('crm.import')),
   'POST /api/imports/:id/cancel': rep(scopes('crm.import'), 'a rep or app only its own import'),
   'POST /api/imports/:id/undo': rep(scopes('crm.import'), 'a rep or app only its own import'),
+  // HubSpot's imports API over the same jobs (its client posts to `/crm/v3/imports/`)
+  'POST /crm/v3/imports': rep(scopes('crm.import')),
+  'POST /crm/v3/imports/': rep(scopes('crm.import')),
+  'GET /crm/v3/imports': rep(scopes('crm.import')),
+  'GET /crm/v3/imports/': rep(scopes('crm.import')),
+  'GET /crm/v3/imports/:importId': rep(scopes('crm.import')),
+  'GET /crm/v3/imports/:importId/errors': rep(scopes('crm.import')),
+  'POST /crm/v3/imports/:importId/cancel': rep(scopes('crm.import'), 'a rep or app only its own import'),
   'POST /api/auto-domain/jobs': admin('never'),
   'GET /api/auto-domain/jobs/:id': rep(scopes('crm.objects.companies.read')),
 };

@@ -1,4 +1,4 @@
-import { bigint, integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { bigint, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** Every row an import refused, with the column and code, written with the batch it belongs to. */
 export const importErrors = pgTable(
@@ -12,6 +12,8 @@ export const importErrors = pgTable(
     column: text('column'),
     code: text('code').notNull(),
     message: text('message').notNull(),
+    /** When the error was recorded (with its batch). */
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.importId, t.seq] })],
 );

@@ -1,4 +1,5 @@
-import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /** What an import job was told to do, fixed when it is created. */
 export interface ImportJobOptions {
@@ -10,6 +11,8 @@ export interface ImportJobOptions {
   /** The header as it was in the file, for error reports. */
   header: string[];
   delimiter: ',' | ';';
+  /** How the file writes dates (HubSpot's `dateFormat`): values of date properties become ISO 8601. Absent: kept as written. */
+  dateFormat?: 'MONTH_DAY_YEAR' | 'DAY_MONTH_YEAR' | 'YEAR_MONTH_DAY';
 }
 
 /**
@@ -23,6 +26,12 @@ export const importJobs = pgTable(
   {
     workspaceId: uuid('workspace_id').notNull(),
     id: uuid('id').notNull().defaultRandom(),
+    /** The import's number: its id in HubSpot's imports API (`/crm/v3/imports/{importId}` is an integer). */
+    number: bigint('number', { mode: 'number' }).notNull().default(sql`nextval('import_numbers')`),
+    /** The name given by HubSpot's imports API (`importRequest.name`), or null. */
+    name: text('name'),
+    /** The `importRequest` JSON of an import started through HubSpot's imports API, as sent; null for others. */
+    request: jsonb('request').$type<Record<string, unknown>>(),
     kind: text('kind', { enum: ['import', 'auto_domain'] }).notNull(),
     state: text('state', { enum: ['queued', 'running', 'done', 'failed', 'undone'] }).notNull().default('queued'),
     options: jsonb('options').$type<ImportJobOptions | Record<string, never>>().notNull().default({}),
@@ -43,6 +52,11 @@ export const importJobs = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     undoneAt: timestamp('undone_at', { withTimezone: true }),
+    /** The last change of the job's row (state, progress). */
+    updatedAt: timestamp('updated_at', { withTimezone: true })
+      .notNull()
+      .defaultNow()
+      .$onUpdate(() => sql`now()`),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('import_jobs_state').on(t.state, t.createdAt)],
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('import_jobs_state').on(t.state, t.createdAt), uniqueIndex('import_jobs_number').on(t.workspaceId, t.number)],
 );

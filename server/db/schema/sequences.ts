@@ -16,3 +16,5 @@ export const historyIds = pgSequence('history_ids', { startWith: 1 });
 export const changeTxKeys = pgSequence('change_tx_keys', { startWith: 1 });
 /** Commit positions of the change feed, drawn as a transaction commits (see change-commits.ts). */
 export const changeSeqs = pgSequence('change_seqs', { startWith: 1 });
+/** Numbers of imports, as HubSpot's imports API names them (`/crm/v3/imports/{importId}` takes an integer). */
+export const importNumbers = pgSequence('import_numbers', { startWith: 1 });

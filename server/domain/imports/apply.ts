@@ -21,6 +21,7 @@ import { stageIndexForWrite } from '../pipelines.ts';
 import { applyChanges, checkComplete, checkProperties } from '../record-properties.ts';
 import { findRecords, isUniqueViolation, parseRecordId, type RecordRow, setProperties } from '../records.ts';
 import type { CsvRecord } from './csv.ts';
+import { type DateOrder, isDateProperty, isoDate } from './dates.ts';
 import { creationColumns, keysOf } from './mapping.ts';
 import { type LinkPair, linkUnlabeled } from './link.ts';
 
@@ -37,6 +38,8 @@ export interface ImportContext {
   /** Object types of association columns, by type id. */
   linked: Map<string, ObjectType>;
   autoDomain: AutoDomainSettings;
+  /** How the file writes dates, when the import said (HubSpot's `dateFormat`). */
+  dateFormat?: DateOrder | undefined;
   /**
    * Rows without a key (no record ID, email or domain for the main object) that created a record,
    * by the digest of their mapped content → row number: a later row with the same content is
@@ -162,7 +165,7 @@ export function planRow(ctx: ImportContext, rec: CsvRecord): RowPlan | RowError 
       if (id === null) return rowError(ctx, rec.row, i, 'PROPERTY_INVALID', `"${value}" is not a record ID`);
       p.key = { by: 'hs_object_id', value: String(id), column: i };
     } else {
-      p.set[name] = rec.fields[i]!;
+      p.set[name] = ctx.dateFormat && isDateProperty(p.type, name) ? isoDate(rec.fields[i]!, ctx.dateFormat) : rec.fields[i]!;
     }
   }
   for (const p of second ? [main, second] : [main]) {

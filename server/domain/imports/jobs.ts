@@ -69,6 +69,16 @@ function checkHeader(header: string[]): void {
 export type JobRow = typeof importJobs.$inferSelect;
 
 /**
+ * Options that depend on the file's header (HubSpot's column mappings name header cells): asked
+ * once the header is read when `ready()` says they can be (the request came before the file),
+ * else once the whole file is stored.
+ */
+export interface OptionsFromHeader {
+  fromHeader: (header: string[]) => ImportOptions | Promise<ImportOptions>;
+  ready: () => boolean;
+}
+
+/**
  * Stores an uploaded CSV file as a queued import job: the header is read and every column resolved
  * first (a bad header refuses the file with 400 and stores nothing), then the file goes into the
  * database in pieces of 1 MiB while its rows are counted. Streams: memory does not grow with the file.
@@ -78,13 +88,26 @@ export type JobRow = typeof importJobs.$inferSelect;
  */
 export async function createImport(
   db: Db,
-  params: { workspaceId: string; actor: Actor; fileName: string | null; options: ImportOptions | (() => Promise<ImportOptions>); maxFileBytes?: number },
+  params: {
+    workspaceId: string;
+    actor: Actor;
+    fileName: string | null;
+    options: ImportOptions | (() => Promise<ImportOptions>) | OptionsFromHeader;
+    maxFileBytes?: number;
+    /**
+     * An import started through HubSpot's imports API: its name, `importRequest` and date order,
+     * kept with the job (asked once the options are known).
+     */
+    hubspot?: () => { name: string | null; request: Record<string, unknown>; dateFormat: NonNullable<ImportJobOptions['dateFormat']> };
+  },
   file: AsyncIterable<Uint8Array>,
-): Promise<{ id: string }> {
+): Promise<{ id: string; number: number }> {
   const id = crypto.randomUUID();
   const ws = params.workspaceId;
   const maxFileBytes = params.maxFileBytes ?? IMPORT_LIMITS.fileBytes;
-  let importOptions = typeof params.options === 'function' ? undefined : params.options;
+  const byHeader = typeof params.options === 'object' && 'fromHeader' in params.options ? params.options : undefined;
+  const fromHeader = byHeader?.fromHeader;
+  let importOptions = typeof params.options === 'function' || fromHeader ? undefined : (params.options as ImportOptions);
   let seq = 0;
   let bytes = 0;
   let pending: Uint8Array[] = [];
@@ -130,6 +153,7 @@ export async function createImport(
         head = '';
       } else count(reader.push(text));
       if (!header) checkOpenHeader(reader);
+      if (header && !importOptions && fromHeader && byHeader.ready()) importOptions = await fromHeader(header);
       if (header && !resolved && importOptions) resolved = await resolveHeader(db, ws, header, importOptions);
       pending.push(chunk);
       pendingBytes += chunk.byteLength;
@@ -143,15 +167,17 @@ export async function createImport(
     count(reader.push(head + rest));
     count(reader.end());
     if (!header || header.every((h) => h === '')) throw new ApiError('VALIDATION_ERROR', 'The file is empty: the first row must name the columns', { errors: [{ message: 'no header row', in: 'file' }] });
-    importOptions ??= await (params.options as () => Promise<ImportOptions>)();
+    importOptions ??= fromHeader ? await fromHeader(header) : await (params.options as () => Promise<ImportOptions>)();
     resolved ??= await resolveHeader(db, ws, header, importOptions);
     await flush();
-    const options: ImportJobOptions = { objectType: resolved.main.typeId, mode: importOptions.mode, columns: resolved.columns, header, delimiter };
+    const hubspot = params.hubspot?.();
+    const options: ImportJobOptions = { objectType: resolved.main.typeId, mode: importOptions.mode, columns: resolved.columns, header, delimiter, ...(hubspot ? { dateFormat: hubspot.dateFormat } : {}) };
     const actor = params.actor;
-    await db.insert(importJobs).values({
+    const [job] = await db.insert(importJobs).values({
       workspaceId: ws,
       id,
       kind: 'import',
+      ...(hubspot ? { name: hubspot.name, request: hubspot.request } : {}),
       options,
       fileName: params.fileName,
       fileBytes: bytes,
@@ -161,8 +187,8 @@ export async function createImport(
         ...(actor.source === 'USER' ? { source: 'USER', userId: actor.userId, userName: actor.userName } : { source: actor.source, ...(actor.sourceId ? { sourceId: actor.sourceId } : {}) }),
         by: currentActor(),
       },
-    });
-    return { id };
+    }).returning({ number: importJobs.number });
+    return { id, number: job!.number };
   } catch (err) {
     await db.delete(importChunks).where(and(eq(importChunks.workspaceId, ws), eq(importChunks.importId, id)));
     throw err;

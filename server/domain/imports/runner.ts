@@ -222,6 +222,7 @@ async function importSteps(db: Db, job: JobRow, plan: Plan, settings: Record<str
     second: secondId ? await objectTypeById(db, job.workspaceId, secondId) : undefined,
     linked,
     autoDomain: autoDomainSettings(settings),
+    dateFormat: options.dateFormat,
     keyless: new Map(),
     keylessParts: new Map(),
   };

@@ -142,6 +142,9 @@ export async function eraseContact(db: Db, auth: Auth, type: ObjectType, input: 
     await tx.execute(sql`delete from import_errors where workspace_id = ${ws} and ${quotes(sql`message`)}`);
     await tx.execute(sql`update import_jobs set failure = ${ERASED_DETAIL} where workspace_id = ${ws} and ${quotes(sql`failure`)}`);
     await tx.execute(sql`update import_jobs set file_name = null where workspace_id = ${ws} and ${quotes(sql`file_name`)}`);
+    // HubSpot's imports API keeps the import's name and request (file name, column names) as sent
+    await tx.execute(sql`update import_jobs set name = null where workspace_id = ${ws} and ${quotes(sql`name`)}`);
+    await tx.execute(sql`update import_jobs set request = null where workspace_id = ${ws} and ${quotes(sql`request::text`)}`);
 
     await tx.execute(sql`delete from idempotency_keys where workspace_id = ${ws} and ${quotes(sql`body`)}`);
     await tx.execute(sql`
