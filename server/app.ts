@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Db } from './db/client.ts';
 import type { AppEnv } from './env.ts';
+import { DEMO_MAIL_PATH, demoMailboxPage } from './demo/mailbox.ts';
 import { errorBodyOf } from './envelope.ts';
 import { ApiError, onError } from './errors.ts';
 import { actorScope } from './middleware/actor.ts';
@@ -52,6 +53,8 @@ export interface AppOptions {
   extensionOrigins?: readonly string[];
   /** The `host:port` names the server is reached as, once it listens (null or absent: no Host check). */
   hosts?: () => ReadonlySet<string> | null;
+  /** Serve the demo mailbox at /demo/mail (`--demo`); without it that path is a 404 like any unknown one. */
+  demoMail?: boolean;
 }
 
 /** The CSV upload streams its file under a larger limit of its own (importFileBytes). */
@@ -133,6 +136,11 @@ export function createApp(options: AppOptions) {
     .route('/crm/associations/v4', associationSchemaRoutes());
 
   const app = new Hono<AppEnv>().route('/', api).route('/', docsRoutes(api));
+  // not part of the API (no token, not in the OpenAPI document): a page for trying the companion
+  if (options.demoMail) {
+    const page = demoMailboxPage();
+    app.get(DEMO_MAIL_PATH, (c) => c.html(page));
+  }
   app.onError(onError);
   app.notFound((c) => c.json(errorBodyOf(new ApiError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`, { errors: [{ message: 'unknown route', in: 'path' }] })), 404));
   return app;

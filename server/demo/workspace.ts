@@ -46,14 +46,9 @@ export interface DemoSummary {
   importErrors: number;
 }
 
-/** The workspace already holds records and `force` was not given: nothing was written. */
+/** The workspace already holds records (and `force` was not given) or the demo itself: nothing was written. */
 export class DemoRefusedError extends Error {
-  readonly records: number;
-  constructor(records: number) {
-    super(`The workspace already has records: the demo data is loaded only into an empty workspace. Use a new DATA_DIR, or add it anyway with --force.`);
-    this.name = 'DemoRefusedError';
-    this.records = records;
-  }
+  override name = 'DemoRefusedError';
 }
 
 class DemoRequestError extends Error {}
@@ -106,9 +101,10 @@ function daysAgo(now: number, days: number, hour = 10): string {
 export async function loadDemoWorkspace(request: Requester, options: DemoOptions): Promise<DemoSummary> {
   const seed = options.seed ?? DEMO_SEED;
   const owner = client(request, options.adminToken);
-  if (!options.force) {
-    const existing = await countRecords(request, options.adminToken);
-    if (existing > 0) throw new DemoRefusedError(existing);
+  // the demo twice would collide with itself (its people's emails, its users): never, even forced
+  if (await hasDemo(request, options.adminToken)) throw new DemoRefusedError('This workspace holds the demo workspace already: nothing was added.');
+  if (!options.force && (await countRecords(request, options.adminToken)) > 0) {
+    throw new DemoRefusedError('The workspace already has records: the demo data is loaded only into an empty workspace. Use a new DATA_DIR, or add it anyway with --force.');
   }
   const labels = planAllows(options.plan, 'labels');
   const customObjects = planAllows(options.plan, 'customObjects');
