@@ -125,9 +125,10 @@ ${t.messages.map(message).join('\n')}
 
 function inboxRow(t: DemoThread): string {
   const last = t.messages.at(-1)!;
+  const snippet = last.body.reduce((a, b) => (b.length > a.length ? b : a));
   const people = [...new Set(t.messages.map((m) => (m.from === DEMO_REP ? 'me' : m.from.firstname)))].join(', ');
   return `<tr class="zA zE" role="row"><td class="yX xY"><a href="#inbox/${e(t.hashId)}" class="demo-row"><span class="bA4"><span class="zF" name="${e(fullName(last.from))}">${e(people)}</span></span></a></td>
-<td class="xY a4W"><a href="#inbox/${e(t.hashId)}" class="demo-row"><span class="bog"><span data-thread-id="#thread-f:${t.n}" data-legacy-thread-id="${legacyId(t.n)}">${e(t.subject)}</span></span> <span class="y2">— ${e(last.body[1] ?? last.body[0]!)}</span></a></td>
+<td class="xY a4W"><a href="#inbox/${e(t.hashId)}" class="demo-row"><span class="bog"><span data-thread-id="#thread-f:${t.n}" data-legacy-thread-id="${legacyId(t.n)}">${e(t.subject)}</span></span> <span class="y2">— ${e(snippet)}</span></a></td>
 <td class="xW xY"><span title="${e(last.date)}">${e(last.date.split(',').slice(1, 2).join('').trim())}</span></td></tr>`;
 }
 
@@ -141,7 +142,7 @@ header{display:flex;align-items:center;justify-content:space-between;padding:8px
 main{flex:1;background:#fff;border-radius:16px;margin:0 16px 16px 0;min-height:calc(100vh - 80px);overflow:hidden}
 table.F{width:100%;border-collapse:collapse}.zA td{padding:10px 12px;border-bottom:1px solid #f1f3f4;font-size:14px;white-space:nowrap}
 .zA:hover{box-shadow:inset 0 -1px 0 #dadce0;background:#f2f6fc}.zA .bog{font-weight:600}.y2{color:#5f6368}.a4W{width:100%;overflow:hidden;text-overflow:ellipsis;max-width:0}
-.demo-thread{display:none;padding:0 24px 24px}.demo-thread:target{display:block}main:has(.demo-thread:target) .demo-inbox{display:none}
+.demo-thread{display:none;padding:0 360px 24px 24px;scroll-margin-top:100vh}.demo-thread:target{display:block}main:has(.demo-thread:target) .demo-inbox{display:none}
 .demo-bar{padding:12px 0}.demo-back{font-size:14px;color:#1a73e8}
 h2.hP{font-size:22px;font-weight:400;margin:8px 0 16px}
 .adn{border-top:1px solid #eceff1;padding:12px 0}.gJ{width:100%}.gD{font-weight:600}.go{color:#5f6368;font-size:12px}.g3{color:#5f6368;font-size:12px}
