@@ -5,10 +5,13 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../server/app.ts';
+import { demoLines } from '../server/cli/start.ts';
+import { loadConfig } from '../server/config.ts';
+import { startServer } from '../server/index.ts';
 import { bootstrapInstance } from '../server/domain/workspaces.ts';
 import { ASTRID, MAJA, TOMAS } from '../server/demo/people.ts';
 import { type TestDatabase, testDatabase } from './helpers/db.ts';
-import { freshPostgres, runToExit, tempDir } from './helpers/server-process.ts';
+import { freshPostgres, request, runToExit, tempDir } from './helpers/server-process.ts';
 
 const onPostgres = process.env.TEST_DB === 'postgres';
 
@@ -77,4 +80,39 @@ describe('crm demo', () => {
     expect(wrong.stderr).toContain('--seed must be a whole number');
     expect(wrong.stderr).toContain('demo [--workspace <id>] [--seed <n>] [--force]');
   });
+});
+
+// npm start runs on the embedded database only (it ignores DATABASE_URL): PGlite in both projects, so once
+describe.skipIf(onPostgres)('npm start -- --demo on a running server', () => {
+  it('loads the demo into an empty workspace and serves the mailbox; the next start keeps the demo as it is', async () => {
+    const running = await startServer(loadConfig({ DATA_DIR: 'memory://', PORT: '0', HOST: '127.0.0.1' }), { tokenCacheMs: 0, drainMs: 200, demo: true });
+    try {
+      const token = running.ownerToken!;
+      const first = await demoLines(running, token);
+      expect(first.err).toEqual([]);
+      expect(first.out[0]).toMatch(/^Demo workspace loaded in \d+\.\d s \(seed 20261201\): 32 companies, \d+ contacts, \d+ deals, \d+ tickets$/);
+      expect(first.out[1]).toBe(`Demo mailbox: ${running.url}/demo/mail (open it once the extension is signed in)`);
+      const page = await fetch(`${running.url}/demo/mail`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await page.text()).toContain(MAJA.email);
+      expect((await demoLines(running, token)).out[0]).toBe('Demo workspace: already loaded');
+    } finally {
+      await running.close();
+    }
+  }, 120_000);
+
+  it('a workspace with records of its own gets a warning and no demo data', async () => {
+    const running = await startServer(loadConfig({ DATA_DIR: 'memory://', PORT: '0', HOST: '127.0.0.1' }), { tokenCacheMs: 0, drainMs: 200, demo: true });
+    try {
+      const token = running.ownerToken!;
+      expect((await request(running.url, 'POST', '/crm/v3/objects/contacts', token, { properties: { email: 'ana@customer.example' } })).status).toBe(201);
+      const lines = await demoLines(running, token);
+      expect(lines.err).toEqual(['WARNING: --demo: this workspace already has records, so the demo data was not added (`npx crm demo --force` adds it anyway; a new DATA_DIR starts empty).']);
+      expect(lines.out).toEqual([`Demo mailbox: ${running.url}/demo/mail (open it once the extension is signed in)`]);
+      expect((await request(running.url, 'GET', '/crm/v3/objects/contacts', token)).body.results).toHaveLength(1);
+    } finally {
+      await running.close();
+    }
+  }, 60_000);
 });

@@ -113,7 +113,7 @@ function readOwnerToken(path: string): string | undefined {
  * `--demo`: the demo workspace goes into an empty workspace (and stays as it is on later starts);
  * a workspace with other records is left alone. Answers the lines to print.
  */
-async function demoLines(running: RunningServer, token: string | undefined): Promise<{ out: string[]; err: string[] }> {
+export async function demoLines(running: RunningServer, token: string | undefined): Promise<{ out: string[]; err: string[] }> {
   const mailbox = `Demo mailbox: ${running.url}${DEMO_MAIL_PATH} (open it once the extension is signed in)`;
   if (!token) return { out: [mailbox], err: ['WARNING: --demo: no sign-in token to write the demo workspace with; the demo mailbox is served all the same.'] };
   const request: Requester = (path, init) => fetch(`${running.url}${path}`, init);
