@@ -102,6 +102,13 @@ describe.skipIf(onPostgres)('npm start -- --demo on a running server', () => {
     }
   }, 120_000);
 
+  it('an argument other than --demo is refused before anything starts', async () => {
+    const wrong = await runToExit({ DATA_DIR: 'memory://' }, 'server/cli/start.ts', ['--demo', '--dmeo']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toBe('npm start: unknown argument --dmeo (the only one is --demo: `npm start -- --demo`)\n');
+    expect(wrong.stdout).toBe('');
+  });
+
   it('a workspace with records of its own gets a warning and no demo data', async () => {
     const running = await startServer(loadConfig({ DATA_DIR: 'memory://', PORT: '0', HOST: '127.0.0.1' }), { tokenCacheMs: 0, drainMs: 200, demo: true });
     try {
