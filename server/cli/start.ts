@@ -126,8 +126,11 @@ export async function demoLines(running: RunningServer, token: string | undefine
     const took = ((Date.now() - started) / 1000).toFixed(1);
     return { out: [`Demo workspace loaded in ${took} s (seed ${s.seed}): ${s.companies} companies, ${s.contacts} contacts, ${s.deals} deals, ${s.tickets} tickets`, mailbox], err: [] };
   } catch (err) {
-    if (!(err instanceof DemoRefusedError)) throw err;
-    return { out: [mailbox], err: ['WARNING: --demo: this workspace already has records, so the demo data was not added (`npx crm demo --force` adds it anyway; a new DATA_DIR starts empty).'] };
+    if (err instanceof DemoRefusedError) {
+      return { out: [mailbox], err: ['WARNING: --demo: this workspace already has records, so the demo data was not added (`npx crm demo --force` adds it anyway; a new DATA_DIR starts empty).'] };
+    }
+    // the server keeps running: the mailbox is there, and what was written is ordinary data
+    return { out: [mailbox], err: [`WARNING: --demo: loading the demo workspace failed: ${err instanceof Error ? err.message : String(err)}`] };
   }
 }
 
