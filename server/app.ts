@@ -2,7 +2,6 @@ import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Db } from './db/client.ts';
 import type { AppEnv } from './env.ts';
-import { DEMO_MAIL_PATH, demoMailboxPage } from './demo/mailbox.ts';
 import { errorBodyOf } from './envelope.ts';
 import { ApiError, onError } from './errors.ts';
 import { actorScope } from './middleware/actor.ts';
@@ -20,6 +19,7 @@ import { associationRoutes, associationSchemaRoutes } from './routes/association
 import { auditRoutes } from './routes/audit.ts';
 import { changeStreamRoutes } from './routes/changes-stream.ts';
 import { companionRoutes } from './routes/companion.ts';
+import { demoRoutes } from './routes/demo.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { historyRoutes } from './routes/history.ts';
 import { importRoutes, type JobWaker } from './routes/imports.ts';
@@ -136,11 +136,7 @@ export function createApp(options: AppOptions) {
     .route('/crm/associations/v4', associationSchemaRoutes());
 
   const app = new Hono<AppEnv>().route('/', api).route('/', docsRoutes(api));
-  // not part of the API (no token, not in the OpenAPI document): a page for trying the companion
-  if (options.demoMail) {
-    const page = demoMailboxPage();
-    app.get(DEMO_MAIL_PATH, (c) => c.html(page));
-  }
+  if (options.demoMail) app.route('/', demoRoutes());
   app.onError(onError);
   app.notFound((c) => c.json(errorBodyOf(new ApiError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`, { errors: [{ message: 'unknown route', in: 'path' }] })), 404));
   return app;
