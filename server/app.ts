@@ -19,6 +19,7 @@ import { associationRoutes, associationSchemaRoutes } from './routes/association
 import { auditRoutes } from './routes/audit.ts';
 import { changeStreamRoutes } from './routes/changes-stream.ts';
 import { companionRoutes } from './routes/companion.ts';
+import { demoRoutes } from './routes/demo.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { historyRoutes } from './routes/history.ts';
 import { hubspotImportRoutes } from './routes/hubspot-imports.ts';
@@ -53,6 +54,8 @@ export interface AppOptions {
   extensionOrigins?: readonly string[];
   /** The `host:port` names the server is reached as, once it listens (null or absent: no Host check). */
   hosts?: () => ReadonlySet<string> | null;
+  /** Serve the demo mailbox at /demo/mail (`--demo`); without it that path is a 404 like any unknown one. */
+  demoMail?: boolean;
 }
 
 /** The CSV uploads (ours and HubSpot's imports API) stream their file under a larger limit of their own (importFileBytes). */
@@ -136,6 +139,7 @@ export function createApp(options: AppOptions) {
     .route('/crm/associations/v4', associationSchemaRoutes());
 
   const app = new Hono<AppEnv>().route('/', api).route('/', docsRoutes(api));
+  if (options.demoMail) app.route('/', demoRoutes());
   app.onError(onError);
   app.notFound((c) => c.json(errorBodyOf(new ApiError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`, { errors: [{ message: 'unknown route', in: 'path' }] })), 404));
   return app;

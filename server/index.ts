@@ -37,6 +37,8 @@ export interface StartOptions {
   tokenCacheMs?: number;
   /** How long `close()` waits for requests in flight before cutting their connections (ms). */
   drainMs?: number;
+  /** Serve the demo mailbox (`npm start -- --demo`). */
+  demo?: boolean;
 }
 
 /**
@@ -72,6 +74,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       maxBodyBytes: config.maxBodyBytes,
       extensionOrigins: config.extensionOrigins,
       hosts: () => hosts,
+      ...(options.demo ? { demoMail: true } : {}),
     });
     server = await listen(app.fetch, config.port, config.host, config.connections);
     hosts = serverHosts(config.host, (server.address() as AddressInfo).port, config.allowedHosts);

@@ -2,7 +2,7 @@ import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
 import { createCompanion } from '../background/companion.ts';
 import { isCompanionMessage, serve } from '../background/requests.ts';
-import { WEBMAIL_MATCHES } from '../mail/hosts.ts';
+import { MAIL_MATCHES } from '../mail/hosts.ts';
 import { FEED_PORT, type TabMessage } from '../messaging.ts';
 
 const OUTBOX_ALARM = 'outbox';
@@ -11,7 +11,7 @@ export default defineBackground(() => {
   const companion = createCompanion({
     storage: browser.storage.local,
     broadcast(message: TabMessage) {
-      void browser.tabs.query({ url: WEBMAIL_MATCHES }).then((tabs) => {
+      void browser.tabs.query({ url: MAIL_MATCHES }).then((tabs) => {
         for (const tab of tabs) if (tab.id !== undefined) browser.tabs.sendMessage(tab.id, message).catch(() => {});
       });
     },

@@ -4,7 +4,7 @@
  */
 import { genericAdapter } from './generic/adapter.ts';
 import { gmailAdapter } from './gmail/adapter.ts';
-import { providerFor } from './hosts.ts';
+import { providerOf } from './hosts.ts';
 import { outlookAdapter } from './outlook/adapter.ts';
 import type { MailProvider, MailWatcher, WatchOptions } from './types.ts';
 import { watch, type Adapter } from './watch.ts';
@@ -14,6 +14,6 @@ export type { MailEvent, MailProvider, MailThread, MailWatcher, Participant, Par
 const ADAPTERS: Record<MailProvider, Adapter> = { gmail: gmailAdapter, outlook: outlookAdapter, generic: genericAdapter };
 
 export function watchMail(options: WatchOptions): MailWatcher {
-  const provider = providerFor(options.document.location.hostname);
+  const provider = providerOf(options.document.location);
   return watch(ADAPTERS[provider], options);
 }

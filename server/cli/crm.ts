@@ -15,6 +15,7 @@ import { SchemaMismatchError, TargetNotEmptyError } from '../domain/copy-databas
 import { backfillHistory, migrateAssociations } from '../domain/data-migration.ts';
 import { bootstrapInstance } from '../domain/workspaces.ts';
 import { COPY_DATABASE_USAGE, copyDatabaseCommand } from './copy-database.ts';
+import { DEMO_USAGE, demoCommand } from './demo.ts';
 import { EXPORT_USAGE, exportCommand } from './export.ts';
 import { type CliContext, IMPORT_USAGE, importCommand } from './import.ts';
 
@@ -35,7 +36,7 @@ Commands:
   backfill-history [--workspace <id>]
               Give associations that have no history (bulk-loaded, restored from an old
               dump) history entries for what they hold now, with source UNKNOWN.
-${IMPORT_USAGE}${EXPORT_USAGE}${COPY_DATABASE_USAGE}
+${IMPORT_USAGE}${EXPORT_USAGE}${COPY_DATABASE_USAGE}${DEMO_USAGE}
 Options:
   -h, --help  Show this help.
 
@@ -155,6 +156,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'import' && rest[0] && !rest[0].startsWith('-')) return importCommand(rest[0], rest.slice(1), cli);
   if (command === 'export') return exportCommand(rest, cli);
   if (command === 'copy-database') return copyDatabaseCommand(rest, cli);
+  if (command === 'demo') return demoCommand(rest, cli);
   process.stderr.write(`crm: unknown command or argument: ${argv.join(' ')}\n\n${USAGE}`);
   return 2;
 }

@@ -14,7 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { connectLink } from '../../shared/extension-id.ts';
 import { loadConfigOrExit } from '../config.ts';
-import { closeOnSignals, listeningLine, startLines, startServerOrExit } from '../index.ts';
+import { z } from 'zod';
+import { planSchema } from '../../shared/plans.ts';
+import { DEMO_MAIL_PATH } from '../demo/mailbox.ts';
+import { DemoRefusedError, hasDemo, loadDemoWorkspace, type Requester } from '../demo/workspace.ts';
+import { closeOnSignals, listeningLine, type RunningServer, startLines, startServerOrExit } from '../index.ts';
 
 export const OWNER_TOKEN_FILE = 'owner-token';
 
@@ -105,14 +109,45 @@ function readOwnerToken(path: string): string | undefined {
   }
 }
 
-async function main(): Promise<void> {
+/**
+ * `--demo`: the demo workspace goes into an empty workspace (and stays as it is on later starts);
+ * a workspace with other records is left alone. Answers the lines to print.
+ */
+export async function demoLines(running: RunningServer, token: string | undefined): Promise<{ out: string[]; err: string[] }> {
+  const mailbox = `Demo mailbox: ${running.url}${DEMO_MAIL_PATH} (open it once the extension is signed in)`;
+  if (!token) return { out: [mailbox], err: ['WARNING: --demo: no sign-in token to write the demo workspace with; the demo mailbox is served all the same.'] };
+  const request: Requester = (path, init) => fetch(`${running.url}${path}`, init);
+  if (await hasDemo(request, token)) return { out: ['Demo workspace: already loaded', mailbox], err: [] };
+  try {
+    const workspace = await request('/api/workspace', { headers: { authorization: `Bearer ${token}` } });
+    const { plan } = z.object({ plan: planSchema }).parse(await workspace.json());
+    const started = Date.now();
+    const s = await loadDemoWorkspace(request, { adminToken: token, plan });
+    const took = ((Date.now() - started) / 1000).toFixed(1);
+    return { out: [`Demo workspace loaded in ${took} s (seed ${s.seed}): ${s.companies} companies, ${s.contacts} contacts, ${s.deals} deals, ${s.tickets} tickets`, mailbox], err: [] };
+  } catch (err) {
+    if (err instanceof DemoRefusedError) {
+      return { out: [mailbox], err: ['WARNING: --demo: this workspace already has records, so the demo data was not added (`npx crm demo --force` adds it anyway; a new DATA_DIR starts empty).'] };
+    }
+    // the server keeps running: the mailbox is there, and what was written is ordinary data
+    return { out: [mailbox], err: [`WARNING: --demo: loading the demo workspace failed: ${err instanceof Error ? err.message : String(err)}`] };
+  }
+}
+
+async function main(args: string[]): Promise<void> {
+  const unknown = args.filter((a) => a !== '--demo');
+  if (unknown.length > 0) {
+    process.stderr.write(`npm start: unknown argument ${unknown[0]} (the only one is --demo: \`npm start -- --demo\`)\n`);
+    process.exit(2);
+  }
+  const demo = args.includes('--demo');
   const { databaseUrl, ...config } = loadConfigOrExit();
   if (databaseUrl) {
     process.stderr.write('npm start runs on the embedded database in DATA_DIR and ignores DATABASE_URL; use `npm run server` for PostgreSQL.\n');
   }
   // built while the database opens; the server listens without waiting for it
   const building = buildExtension();
-  const running = await startServerOrExit(config);
+  const running = await startServerOrExit(config, { demo });
   const startedIn = process.uptime();
   // before anything is printed: whoever reads the address may signal at once
   closeOnSignals(running);
@@ -137,10 +172,15 @@ async function main(): Promise<void> {
       process.stdout.write(`Sign-in token (instance owner${tokenPath ? `; kept in ${tokenPath}` : ''}): ${token}\n`);
     }
   }
+  if (demo) {
+    const lines = await demoLines(running, signInToken);
+    for (const line of lines.err) process.stderr.write(`${line}\n`);
+    for (const line of lines.out) process.stdout.write(`${line}\n`);
+  }
   process.stdout.write(`${listeningLine(running, startedIn)}\n`);
   const extension = extensionLines(await building, running.url, signInToken);
   for (const line of extension.err) process.stderr.write(`${line}\n`);
   for (const line of extension.out) process.stdout.write(`${line}\n`);
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) await main(process.argv.slice(2));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEBMAIL_MATCHES } from '../../extension/mail/hosts.ts';
+import { MAIL_MATCHES, WEBMAIL_MATCHES } from '../../extension/mail/hosts.ts';
 import { CHROME_EXTENSION_ID } from '../../shared/extension-id.ts';
 import type { ListeningServer } from '../helpers/server-process.ts';
 import { buildAndStart, type CompanionBrowser, ensureArtifacts, fixtureHtml, launchWithExtension, personIn, seedFixtureAccounts, serveGmailFixture, serverApi, sidebarIn } from './helpers/companion.ts';
@@ -63,9 +63,9 @@ afterAll(async () => {
 });
 
 describe('the companion in Chromium (X1–X3)', () => {
-  it('X1: the built manifest runs the content script on the webmail hosts of mail/hosts.ts, and asks for those hosts and loopback only', async () => {
+  it('X1: the built manifest runs the content script on the webmail hosts and the loopback demo mailbox of mail/hosts.ts, and asks for those hosts and loopback only', async () => {
     const manifest = JSON.parse(await readFile(join(extensionDir, 'manifest.json'), 'utf8')) as { content_scripts: Array<{ matches: string[] }>; host_permissions: string[] };
-    expect(manifest.content_scripts.map((script) => [...script.matches].sort())).toEqual([[...WEBMAIL_MATCHES].sort()]);
+    expect(manifest.content_scripts.map((script) => [...script.matches].sort())).toEqual([[...MAIL_MATCHES].sort()]);
     expect(manifest.host_permissions).toEqual([...WEBMAIL_MATCHES, 'http://127.0.0.1/*', 'http://localhost/*']);
   });
 

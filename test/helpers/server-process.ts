@@ -31,11 +31,11 @@ export interface ListeningServer extends ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<Exit & { stdout: string; stderr: string }>;
 }
 
-/** `node <script>` with Node 24 (the runner's own), in the repo, with only the given server env. */
-export function spawnServer(env: Record<string, string>, script = 'server/index.ts'): ServerProcess {
+/** `node <script> [args]` with Node 24 (the runner's own), in the repo, with only the given server env. */
+export function spawnServer(env: Record<string, string>, script = 'server/index.ts', args: string[] = []): ServerProcess {
   const childEnv: Record<string, string | undefined> = { ...process.env };
   for (const name of SERVER_ENV) delete childEnv[name];
-  const child = spawn(process.execPath, [script], { cwd: root, env: { ...childEnv, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, ...args], { cwd: root, env: { ...childEnv, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
@@ -45,8 +45,8 @@ export function spawnServer(env: Record<string, string>, script = 'server/index.
 }
 
 /** Spawn a server and wait for its `Listening on <url>` line; throws with its output if it exits first. */
-export async function startServerProcess(env: Record<string, string>, script?: string): Promise<ListeningServer> {
-  const proc = spawnServer(env, script);
+export async function startServerProcess(env: Record<string, string>, script?: string, args: string[] = []): Promise<ListeningServer> {
+  const proc = spawnServer(env, script, args);
   const url = await new Promise<string>((resolve, reject) => {
     const onData = () => {
       const match = /^Listening on (http:\/\/\S+) \(started in \d+\.\d s\)$/m.exec(proc.stdout());
@@ -71,8 +71,8 @@ export async function startServerProcess(env: Record<string, string>, script?: s
 }
 
 /** Run a script to its end (for the ones that must refuse to start). */
-export async function runToExit(env: Record<string, string>, script?: string): Promise<Exit & { stdout: string; stderr: string }> {
-  const proc = spawnServer(env, script);
+export async function runToExit(env: Record<string, string>, script?: string, args: string[] = []): Promise<Exit & { stdout: string; stderr: string }> {
+  const proc = spawnServer(env, script, args);
   const exit = await proc.exited;
   return { ...exit, stdout: proc.stdout(), stderr: proc.stderr() };
 }

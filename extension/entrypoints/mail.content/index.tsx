@@ -2,7 +2,7 @@ import { render } from 'preact';
 import { browser } from 'wxt/browser';
 import { createShadowRootUi } from 'wxt/utils/content-script-ui/shadow-root';
 import { defineContentScript } from 'wxt/utils/define-content-script';
-import { WEBMAIL_MATCHES } from '../../mail/hosts.ts';
+import { MAIL_MATCHES } from '../../mail/hosts.ts';
 import { type MailWatcher, watchMail } from '../../mail/index.ts';
 import { ask, type Status } from '../../messaging.ts';
 import { SETTINGS_KEY } from '../../settings.ts';
@@ -12,9 +12,9 @@ import { createThreadSession } from '../../ui/session.ts';
 import { SIDEBAR_CSS } from '../../ui/styles.ts';
 import { listenToTab } from '../../ui/tab-listener.ts';
 
-/** Gmail and Outlook on the web (mail/hosts.ts): the adapter for the page is chosen by host. */
+/** Gmail and Outlook on the web, and the demo mailbox (mail/hosts.ts): the adapter for the page is chosen by host. */
 export default defineContentScript({
-  matches: WEBMAIL_MATCHES,
+  matches: MAIL_MATCHES,
   runAt: 'document_idle',
   async main(ctx) {
     // a background that cannot answer yet still gets the page watched; the sidebar shows why reads fail
