@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../test/helpers/extension-server.ts';
 import { connectLink } from '../shared/extension-id.ts';
-import { checkConnection, DEMO_MAIL_PATH, hasDemoMailbox } from './connection-check.ts';
+import { DEMO_MAIL_PATH } from '../shared/api-paths.ts';
+import { checkConnection, hasDemoMailbox } from './connection-check.ts';
 import { connectLinkOf } from './settings.ts';
 
 let server: TestServer;

@@ -1,3 +1,4 @@
+import { DEMO_MAIL_PATH } from '../shared/api-paths.ts';
 import { ApiFailure, type FetchLike } from './api/client.ts';
 import { fetchWorkspace } from './api/reads.ts';
 import { isLoopback, normaliseServer, originPattern } from './settings.ts';
@@ -50,7 +51,6 @@ export async function checkConnection(input: { server: string; token: string }, 
 }
 
 /** Where a server started with `--demo` serves its demo mailbox (404 without `--demo`). */
-export const DEMO_MAIL_PATH = '/demo/mail';
 
 /** Whether the server serves its demo mailbox: a 200 HTML page at DEMO_MAIL_PATH. Any failure is "no". */
 export async function hasDemoMailbox(server: string, fetchImpl: FetchLike = (input, init) => fetch(input, init)): Promise<boolean> {

@@ -11,6 +11,12 @@ export interface PathRecord {
   id: string | number;
 }
 
+/**
+ * The demo mailbox a server started with `--demo` serves (server/demo/mailbox.ts): a page, not an
+ * API route; the companion reads it as a webmail (extension/mail/hosts.ts) and the welcome page links it.
+ */
+export const DEMO_MAIL_PATH = '/demo/mail';
+
 const seg = (value: string | number) => encodeURIComponent(String(value));
 
 /** `?a=1&b=2` of the parameters that are set, or '' when none is. */

@@ -3,6 +3,7 @@
  * its pages, and the demo mailbox. The manifest's content script matches and host permissions, the
  * background's list of webmail tabs and `watchMail`'s choice of adapter are all made from this.
  */
+import { DEMO_MAIL_PATH } from '../../shared/api-paths.ts';
 import type { MailProvider } from './types.ts';
 
 export const WEBMAIL_HOSTS = {
@@ -20,7 +21,6 @@ export const WEBMAIL_MATCHES: string[] = Object.keys(WEBMAIL_HOSTS).map((host) =
  * page structure at /demo/mail on the loopback addresses the extension already holds. Only that
  * path: the companion runs on no other page of the server, nor on other local pages.
  */
-export const DEMO_MAIL_PATH = '/demo/mail';
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost'];
 export const DEMO_MAIL_MATCHES: string[] = LOOPBACK_HOSTS.map((host) => `http://${host}${DEMO_MAIL_PATH}*`);
 

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { type ConnectionCheck, DEMO_MAIL_PATH } from '../connection-check.ts';
+import { DEMO_MAIL_PATH } from '../../shared/api-paths.ts';
+import type { ConnectionCheck } from '../connection-check.ts';
 import { t } from '../i18n.ts';
 import { connectLinkOf } from '../settings.ts';
 import type { Ask } from './session.ts';

@@ -15,7 +15,8 @@ import type { CompanionRequest, Replies } from '../messaging.ts';
 installI18n('en');
 const { createCompanion } = await import('../background/companion.ts');
 const { serve } = await import('../background/requests.ts');
-const { checkConnection, DEMO_MAIL_PATH, hasDemoMailbox } = await import('../connection-check.ts');
+const { checkConnection, hasDemoMailbox } = await import('../connection-check.ts');
+const { DEMO_MAIL_PATH } = await import('../../shared/api-paths.ts');
 const { Welcome } = await import('./Welcome.tsx');
 
 configure({ asyncUtilTimeout: 10_000 });

@@ -3,7 +3,7 @@ import { createApp } from '../app.ts';
 import { claimJob, runJob } from '../domain/imports/runner.ts';
 import { issueToken, revokeToken } from '../domain/tokens.ts';
 import { listUsers } from '../domain/users.ts';
-import { DEMO_MAIL_PATH } from '../demo/mailbox.ts';
+import { DEMO_MAIL_PATH } from '../../shared/api-paths.ts';
 import { DEMO_SEED, DemoRefusedError, loadDemoWorkspace } from '../demo/workspace.ts';
 import type { CliContext } from './import.ts';
 

@@ -16,7 +16,7 @@ import { connectLink } from '../../shared/extension-id.ts';
 import { loadConfigOrExit } from '../config.ts';
 import { z } from 'zod';
 import { planSchema } from '../../shared/plans.ts';
-import { DEMO_MAIL_PATH } from '../demo/mailbox.ts';
+import { DEMO_MAIL_PATH } from '../../shared/api-paths.ts';
 import { DemoRefusedError, hasDemo, loadDemoWorkspace, type Requester } from '../demo/workspace.ts';
 import { closeOnSignals, listeningLine, type RunningServer, startLines, startServerOrExit } from '../index.ts';
 

@@ -10,10 +10,10 @@
  * without a reload. Done with CSS `:target` rather than a script: the server's pages run no scripts
  * (its CSP says so), and every thread view stays in the page, hidden, as Gmail keeps the views it left.
  */
+import { DEMO_MAIL_PATH } from '../../shared/api-paths.ts';
 import { escapeHtml as e } from '../routes/docs.ts';
 import { ASTRID, DEMO_REP, type DemoPerson, ERIK, fullName, LIAM, MAJA, NIAMH, TOMAS } from './people.ts';
 
-export const DEMO_MAIL_PATH = '/demo/mail';
 
 interface DemoMessage {
   n: string;

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
-import { DEMO_MAIL_PATH, demoMailboxPage } from '../demo/mailbox.ts';
+import { DEMO_MAIL_PATH } from '../../shared/api-paths.ts';
+import { demoMailboxPage } from '../demo/mailbox.ts';
 
 /**
  * The demo mailbox (`--demo` only): not part of the API, so no token and not in the OpenAPI
