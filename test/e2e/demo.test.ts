@@ -82,6 +82,17 @@ describe('the first ten minutes with the demo', () => {
     await page.close();
   });
 
+  it('the welcome page the install opened links the demo mailbox of a server started with --demo', async () => {
+    const url = `chrome-extension://${browser.extensionId}/welcome.html`;
+    const welcome = browser.context.pages().find((p) => p.url() === url) ?? (await browser.context.newPage());
+    await welcome.goto(url);
+    expect(await welcome.getByTestId('connected').textContent()).toBe(`Connected to ${server.url}.`);
+    const link = welcome.getByTestId('demo').locator('a');
+    await link.waitFor({ timeout: 15_000 });
+    expect(await link.getAttribute('href')).toBe(`${server.url}/demo/mail`);
+    await welcome.close();
+  });
+
   it('X1, X2: the demo mailbox opens a thread by its link (the hash changes, no reload) and the sidebar shows a known contact', async () => {
     mail = await browser.context.newPage();
     await mail.setViewportSize({ width: 1280, height: 860 });
