@@ -107,6 +107,7 @@ export const PERMISSIONS: Record<string, Permission> = {
   // workspace, users, tokens
   'POST /api/workspaces': { user: 'owner', app: 'never' },
   'PATCH /api/workspaces/:id': { user: 'owner', app: 'never' },
+  'GET /api/me': rep('any'),
   'GET /api/workspace': rep('any'),
   'PATCH /api/workspace': admin('never', 'changing `plan` needs the instance owner'),
   'GET /api/users': admin('never'),

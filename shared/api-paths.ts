@@ -34,6 +34,8 @@ export const apiPaths = {
   companionThread: () => '/api/companion/thread',
   /** GET: the caller's workspace. */
   workspace: () => '/api/workspace',
+  /** GET: who the caller is (user and role, or app token) and the workspace. */
+  me: () => '/api/me',
 
   /** POST: create one record (HubSpot v3). */
   createRecord: (objectType: string) => `/crm/v3/objects/${seg(objectType)}`,

@@ -66,6 +66,20 @@ export const userView = z.object({
   active: z.boolean(),
   createdAt: z.string(),
 });
+/**
+ * Who the caller is (GET /api/me): the signed-in user with their role, or an app token with its
+ * scopes; and the workspace. The companion's pages decide from it what to show (the server
+ * refuses what a role may not do whatever a page shows).
+ */
+export const meView = z.object({
+  workspace: z.object({ id: z.string(), name: z.string(), plan: planSchema }),
+  caller: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('user'), id: z.number(), name: z.string(), role: z.enum(['admin', 'rep']), instanceOwner: z.boolean() }),
+    z.object({ kind: z.literal('app'), tokenId: z.number(), name: z.string(), scopes: z.array(z.string()) }),
+  ]),
+});
+export type MeView = z.infer<typeof meView>;
+
 export const tokenView = z.object({
   id: z.number(),
   name: z.string(),

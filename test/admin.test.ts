@@ -37,6 +37,22 @@ describe('health and admin', () => {
     expect(denied.body.subCategory).toBe('FORBIDDEN');
   });
 
+  it('GET /api/me: the user with their role, or the app token with its scopes, and the workspace', async () => {
+    const owner = await t.call('GET', '/api/me');
+    expect(owner.status).toBe(200);
+    expect(owner.body).toMatchObject({ caller: { kind: 'user', role: 'admin', instanceOwner: true } });
+    const ws = await t.call('GET', '/api/workspace');
+    expect(owner.body.workspace).toEqual({ id: ws.body.id, name: ws.body.name, plan: ws.body.plan });
+    const rep = await t.call('POST', '/api/users', { name: 'Mia Me', email: 'mia.me@example.com', role: 'rep' });
+    const asRep = await t.call('GET', '/api/me', undefined, rep.body.token);
+    expect(asRep.body.caller).toEqual({ kind: 'user', id: rep.body.id, name: 'Mia Me', role: 'rep', instanceOwner: false });
+    const app = await t.call('POST', '/api/tokens', { name: 'sync', scopes: ['crm.objects.contacts.read'] });
+    expect(app.status).toBe(201);
+    const asApp = await t.call('GET', '/api/me', undefined, app.body.token);
+    expect(asApp.body.caller).toEqual({ kind: 'app', tokenId: app.body.id, name: 'sync', scopes: ['crm.objects.contacts.read'] });
+    expect((await t.call('GET', '/api/me', undefined, null)).status).toBe(401);
+  });
+
   it('bad input names the field and writes nothing', async () => {
     const r = await t.call('POST', '/api/users', { name: 'X', email: 'not-an-email', role: 'boss' });
     expect(r.status).toBe(400);

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import { z } from 'zod';
-import { createTokenBody, createUserBody, createWorkspaceBody, patchUserBody, patchWorkspaceBody, tokenView, userIdParam, userView, workspaceIdParam, workspaceView } from '../../shared/workspace.ts';
+import { createTokenBody, createUserBody, createWorkspaceBody, meView, patchUserBody, patchWorkspaceBody, tokenView, userIdParam, userView, workspaceIdParam, workspaceView } from '../../shared/workspace.ts';
 import { type AuditInput, recordAudit } from '../domain/audit.ts';
 import { issueToken, listTokens, revokeToken } from '../domain/tokens.ts';
 import { listUsers, removeUser, tokenIdsOfUser, updateUser } from '../domain/users.ts';
@@ -66,6 +66,15 @@ export function adminRoutes(cache: TokenCache, revocations: Revocations) {
         return c.json(ws);
       },
     )
+    .get('/me', describeRoute({ summary: 'Who the caller is: the user and their role, or the app token and its scopes; and the workspace', tags, responses: { 200: json(meView, 'The caller') } }), async (c) => {
+      const { workspaceId, principal } = c.get('auth');
+      const ws = await getWorkspace(c.get('db'), workspaceId);
+      const caller =
+        principal.kind === 'user'
+          ? { kind: 'user' as const, id: principal.userId, name: principal.userName, role: principal.role, instanceOwner: principal.instanceOwner }
+          : { kind: 'app' as const, tokenId: principal.tokenId, name: principal.name, scopes: principal.scopes };
+      return c.json(meView.parse({ workspace: { id: ws.id, name: ws.name, plan: ws.plan }, caller }));
+    })
     .get('/workspace', describeRoute({ summary: 'This workspace: plan and settings', tags, responses: { 200: json(workspaceView, 'The workspace') } }), async (c) => {
       return c.json(await getWorkspace(c.get('db'), c.get('auth').workspaceId));
     })
