@@ -24,7 +24,7 @@ export default defineConfig({
       ...(process.env.DATABASE_URL
         ? [{ extends: true, test: { name: 'postgres', include: dbTests, exclude: e2eTests, env: { TEST_DB: 'postgres' } } }]
         : []),
-      { extends: true, test: { name: 'e2e', include: e2eTests, env: { TEST_DB: 'pglite' }, testTimeout: 120_000, hookTimeout: 300_000 } },
+      { extends: true, test: { name: 'e2e', include: e2eTests, globalSetup: ['./test/global-setup.ts', './test/e2e/global-setup.ts'], env: { TEST_DB: 'pglite' }, testTimeout: 120_000, hookTimeout: 300_000 } },
     ],
   },
 });

@@ -19,7 +19,7 @@ let token: string;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'crm-e2e-app-'));
-  const started = await buildAndStart(work, { DATA_DIR: join(work, 'data'), HOST: '127.0.0.1' });
+  const started = await buildAndStart({ DATA_DIR: join(work, 'data'), HOST: '127.0.0.1' });
   server = started.server;
   token = server.printedToken!;
   browser = await launchWithExtension(started.extensionDir, join(work, 'profile'));

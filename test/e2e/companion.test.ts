@@ -39,7 +39,7 @@ const person = (email: string) => personIn(gmail, email);
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'crm-e2e-companion-'));
   artifacts = await ensureArtifacts();
-  const started = await buildAndStart(work, { DATA_DIR: join(work, 'data'), HOST: '127.0.0.1' });
+  const started = await buildAndStart({ DATA_DIR: join(work, 'data'), HOST: '127.0.0.1' });
   server = started.server;
   extensionDir = started.extensionDir;
   token = server.printedToken!;

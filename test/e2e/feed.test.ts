@@ -40,7 +40,7 @@ const notReloaded = (page: Page) => page.evaluate(() => (globalThis as { feedTes
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'crm-e2e-feed-'));
-  const { extensionDir, server: started } = await buildAndStart(work, { DATA_DIR: join(work, 'data'), HOST: '127.0.0.1' });
+  const { extensionDir, server: started } = await buildAndStart({ DATA_DIR: join(work, 'data'), HOST: '127.0.0.1' });
   server = started;
   token = server.printedToken!;
   expect(token).toBeTruthy();

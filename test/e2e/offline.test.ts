@@ -56,7 +56,7 @@ async function pendingText(popup: Page): Promise<string | null> {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'crm-e2e-offline-'));
   env = { DATA_DIR: join(work, 'data'), HOST: '127.0.0.1', PORT: String(await freePort()), CRM_ADMIN_TOKEN: TOKEN };
-  const { extensionDir, server: started } = await buildAndStart(work, env);
+  const { extensionDir, server: started } = await buildAndStart(env);
   server = started;
   ids.alice = await create('contacts', { email: 'alice.chen@northwind.example', firstname: 'Alice', lastname: 'Chen' });
   ids.dealA = await create('deals', { dealname: 'Offline deal A' });

@@ -26,7 +26,7 @@ let nowhere: string;
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'crm-e2e-welcome-'));
   artifacts = await ensureArtifacts();
-  const started = await buildAndStart(work, { DATA_DIR: join(work, 'data'), HOST: '127.0.0.1' });
+  const started = await buildAndStart({ DATA_DIR: join(work, 'data'), HOST: '127.0.0.1' });
   server = started.server;
   extensionDir = started.extensionDir;
   token = server.printedToken!;

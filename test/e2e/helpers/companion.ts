@@ -1,6 +1,6 @@
 /**
- * The built companion in real Chromium (Debian's), for end-to-end tests: build once into a folder
- * of the test's own, launch a persistent context with only that extension, find its worker.
+ * The built companion in real Chromium (Debian's), for end-to-end tests: the run builds it once
+ * (test/e2e/global-setup.ts); launch a persistent context with only that extension, find its worker.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type BrowserContext, chromium, type Page, type Worker } from 'playwright-core';
+import { inject } from 'vitest';
 import { type ListeningServer, request, startServerProcess } from '../../helpers/server-process.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -109,10 +110,10 @@ export function serverApi(where: () => { url: string; token: string }) {
   };
 }
 
-/** The companion built into `<work>/build` and a server process started with `env`, side by side. */
-export async function buildAndStart(work: string, env: Record<string, string>): Promise<{ extensionDir: string; server: ListeningServer }> {
-  const [extensionDir, server] = await Promise.all([buildExtension(join(work, 'build')), startServerProcess(env)]);
-  return { extensionDir, server };
+/** The companion as the end-to-end run built it once (test/e2e/global-setup.ts), and a server process started with `env`. */
+export async function buildAndStart(env: Record<string, string>): Promise<{ extensionDir: string; server: ListeningServer }> {
+  const server = await startServerProcess(env);
+  return { extensionDir: inject('extensionBuild'), server };
 }
 
 /**
