@@ -20,6 +20,12 @@ export interface Adapter {
   readThread(document: Document): ThreadReading | null;
   /** The signed-in account's address as the page shows it, or null. */
   readAccount(document: Document): string | null;
+  /**
+   * The address's name for the open thread (Gmail: the hash's last segment; Outlook: the id in the
+   * path), or null when the address names none (a list, settings). Lets the watcher tell a thread it
+   * cannot read, or a view the webmail has not replaced yet, from no thread at all.
+   */
+  threadInUrl?(location: Location): string | null;
 }
 
 /** Reads the page once, as `watch` would: the thread with the rep's addresses left out. */
@@ -29,16 +35,27 @@ export function readThreadOnce(adapter: Adapter, options: Omit<WatchOptions, 'on
 }
 
 function toThread(adapter: Adapter, options: Omit<WatchOptions, 'onEvent'>, account: string | null): MailThread | null {
+  return toReadThread(adapter, options, account)?.thread ?? null;
+}
+
+/** The thread, and whether the page showed any address at all for it (a thread without is not read yet). */
+function toReadThread(adapter: Adapter, options: Omit<WatchOptions, 'onEvent'>, account: string | null): { thread: MailThread; addressed: boolean } | null {
   const reading = adapter.readThread(options.document);
   if (!reading) return null;
   const keep = participantFilter(account ? [...options.ownAddresses, account] : options.ownAddresses, options.internalDomains);
-  return {
+  const thread: MailThread = {
     provider: adapter.provider,
     threadId: reading.threadId,
     subject: reading.subject,
     messageIds: reading.messageIds,
     participants: collectParticipants(reading.sightings, keep),
   };
+  return { thread, addressed: reading.sightings.length > 0 };
+}
+
+/** Whether a thread read off the page is the one the address names by `key` (Outlook names a message of it). */
+function explains(thread: MailThread, key: string): boolean {
+  return thread.threadId === key || thread.messageIds.includes(key) || thread.messageIds.some((id) => id.endsWith(`:${key}`));
 }
 
 function sameThread(a: MailThread, b: MailThread): boolean {
@@ -50,36 +67,84 @@ function sameThread(a: MailThread, b: MailThread): boolean {
  * mutations (or a hash change), so one DOM swap gives one read, and the thread already open when
  * watching starts is reported the same way. `stop()` disconnects the observer and the listeners; a
  * read already queued is dropped.
+ *
+ * The address and the page disagree for a moment on every move (the hash changes, then the view):
+ * while the address names a thread the page does not show readably, nothing is reported, for up to
+ * `unreadableAfterMs`; after that the thread shown is closed (it is not the one open) and
+ * `threadUnreadable` says so. The previous thread's people are never reported for the next one.
  */
 export function watch(adapter: Adapter, options: WatchOptions): MailWatcher {
   const { document, onEvent } = options;
   const view = document.defaultView;
+  const graceMs = options.unreadableAfterMs ?? 1500;
   let account = normaliseAddress(adapter.readAccount(document));
   let current: MailThread | null = null;
+  /** The last thread opened and the address's name for it then (kept after it closes). */
+  let opened: { threadId: string; key: string | null } | null = null;
+  /** The thread the address names but the page does not show readably, once reported (its key). */
+  let unreadable: { key: string } | null = null;
+  let deadline: ReturnType<typeof setTimeout> | null = null;
   let queued = false;
   let stopped = false;
 
   const emit = (event: MailEvent) => {
     if (!stopped) onEvent(event);
   };
+  const clearDeadline = () => {
+    if (deadline !== null) (view ?? globalThis).clearTimeout(deadline);
+    deadline = null;
+  };
 
-  const read = () => {
+  const read = (late = false) => {
     queued = false;
     if (stopped) return;
     account = normaliseAddress(adapter.readAccount(document)) ?? account;
-    const next = toThread(adapter, options, account);
+    const key = adapter.threadInUrl?.(document.location) ?? null;
+    const found = toReadThread(adapter, options, account);
+    const next = found?.thread ?? null;
+    // the page still shows the thread opened under another address, which does not name it
+    const stale = next !== null && key !== null && opened !== null && opened.key !== null && next.threadId === opened.threadId && key !== opened.key && !explains(next, key);
+    const readable = next !== null && found!.addressed && !stale;
+
+    if (!readable && key !== null) {
+      // a thread is open by the address, and not (yet) readable: wait, then say so
+      if (unreadable?.key === key) return;
+      if (!late) {
+        if (deadline === null) deadline = (view ?? globalThis).setTimeout(() => {
+          deadline = null;
+          read(true);
+        }, graceMs);
+        return;
+      }
+      if (current) emit({ type: 'threadClosed', threadId: current.threadId });
+      if (unreadable) emit({ type: 'threadClosed', threadId: unreadable.key });
+      unreadable = { key };
+      current = null;
+      emit({ type: 'threadUnreadable', threadId: key, subject: stale ? '' : (next?.subject ?? '') });
+      return;
+    }
+    clearDeadline();
+    if (unreadable) {
+      emit({ type: 'threadClosed', threadId: unreadable.key });
+      unreadable = null;
+    }
     const previous = current;
-    current = next;
-    if (previous && (!next || next.threadId !== previous.threadId)) emit({ type: 'threadClosed', threadId: previous.threadId });
-    if (!next) return;
-    if (!previous || previous.threadId !== next.threadId) emit({ type: 'threadOpened', thread: next });
-    else if (!sameThread(previous, next)) emit({ type: 'threadUpdated', thread: next });
+    current = readable ? next : null;
+    if (previous && (!current || current.threadId !== previous.threadId)) emit({ type: 'threadClosed', threadId: previous.threadId });
+    if (!current) return;
+    if (!previous || previous.threadId !== current.threadId) {
+      opened = { threadId: current.threadId, key };
+      emit({ type: 'threadOpened', thread: current });
+    } else {
+      if (key !== null) opened = { threadId: current.threadId, key };
+      if (!sameThread(previous, current)) emit({ type: 'threadUpdated', thread: current });
+    }
   };
 
   const schedule = () => {
     if (queued || stopped) return;
     queued = true;
-    queueMicrotask(read);
+    queueMicrotask(() => read());
   };
 
   const observer = new (view?.MutationObserver ?? MutationObserver)(schedule);
@@ -103,6 +168,7 @@ export function watch(adapter: Adapter, options: WatchOptions): MailWatcher {
     stop() {
       if (stopped) return;
       stopped = true;
+      clearDeadline();
       observer.disconnect();
       view?.removeEventListener('hashchange', schedule);
       view?.removeEventListener('popstate', schedule);

@@ -15,7 +15,21 @@ export const gmailAdapter: Adapter = {
   provider: 'gmail',
   readThread: readGmailThread,
   readAccount: readGmailAccount,
+  threadInUrl: gmailThreadInUrl,
 };
+
+/**
+ * The thread the hash names: `#inbox/FMfcgz…`, `#label/Clients/FMfcgz…`, `#search/acme/FMfcgz…`,
+ * `#inbox/FMfcgz…?compose=new` (the last segment, without the query); null for a list (`#inbox`,
+ * `#search/acme`, `#label/Clients`) or settings. A list's segments are known words, so the last
+ * segment of `#label/Clients` is not taken for a thread: thread ids are long and opaque.
+ */
+export function gmailThreadInUrl(location: Location): string | null {
+  const segments = location.hash.replace(/^#/, '').split('?')[0]!.split('/');
+  if (segments.length < 2 || segments[0] === 'settings') return null;
+  const last = segments.at(-1)!;
+  return /^[A-Za-z0-9_-]{16,}$/.test(last) ? decodeURIComponent(last) : null;
+}
 
 export function readGmailThread(document: Document): ThreadReading | null {
   const subject = queryAllShown(document, s.subject)[0];
@@ -106,7 +120,8 @@ interface MessageAddresses {
  * One query for every address element of the view, each assigned to its message and classified:
  * a details row gives its label's role; the header's sender is `from`; the short line under the
  * sender lists recipients without telling to from cc, so it only counts when the message shows no
- * details table (collapsed, not yet rendered). Address elements outside the messages (the inbox
+ * details table (collapsed, not yet rendered). A collapsed message shows its sender alone, by name,
+ * with the address in the `email` attribute. Address elements outside the messages (the inbox
  * list, hovercards) are ignored.
  */
 function sightingsOf(root: ParentNode, messages: Element[]): Sighting[] {
@@ -116,6 +131,7 @@ function sightingsOf(root: ParentNode, messages: Element[]): Sighting[] {
   const rowCss = activeFallback(root, s.detailRow);
   const senderCss = activeFallback(root, s.sender);
   const recipientCss = activeFallback(root, s.recipient);
+  const collapsedCss = activeFallback(root, s.collapsedSender);
   for (const el of queryAll(root, s.addressed)) {
     const message = el.closest(messageCss);
     const addresses = message && byMessage.get(message);
@@ -129,6 +145,8 @@ function sightingsOf(root: ParentNode, messages: Element[]): Sighting[] {
       addresses.from.push(sighting(el, 'from'));
     } else if (recipientCss && el.matches(recipientCss)) {
       addresses.line.push(sighting(el, 'to'));
+    } else if (collapsedCss && el.matches(collapsedCss)) {
+      addresses.from.push(sighting(el, 'from'));
     }
   }
   return messages.flatMap((m) => {

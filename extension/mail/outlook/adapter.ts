@@ -15,7 +15,14 @@ export const outlookAdapter: Adapter = {
   provider: 'outlook',
   readThread: readOutlookThread,
   readAccount: readOutlookAccount,
+  threadInUrl: outlookThreadInUrl,
 };
+
+/** The item or conversation the path names: `/mail/inbox/id/<id>`, `/mail/0/…/id/<id>`, `/mail/deeplink/read/<id>`; else null. */
+export function outlookThreadInUrl(location: Location): string | null {
+  const id = /\/(?:id|read)\/([^/?#]+)/.exec(location.pathname)?.[1];
+  return id ? decodeURIComponent(id) : null;
+}
 
 export function readOutlookThread(document: Document): ThreadReading | null {
   const pane = queryAll(document, s.readingPane).find(isShown);
@@ -48,9 +55,7 @@ function conversationIdOf(pane: Element, subject: Element, document: Document): 
   if (fromSubject) return fromSubject;
   const fromList = queryFirst(document, s.selectedRow)?.getAttribute('data-convid');
   if (fromList) return fromList;
-  // /mail/inbox/id/<item id>, /mail/0/inbox/id/<item id>, /mail/deeplink/read/<item id>
-  const fromUrl = /\/(?:id|read)\/([^/?#]+)/.exec(document.location.pathname)?.[1];
-  return fromUrl ? decodeURIComponent(fromUrl) : null;
+  return outlookThreadInUrl(document.location);
 }
 
 /** Oldest first when every message shows a sent time the browser can read; page order otherwise. */
