@@ -41,6 +41,8 @@ export interface ThreadSession {
   dismiss(opId: string): Promise<void>;
   retry(opId: string): Promise<void>;
   toggle(): void;
+  /** Searches the CRM (the manual search offered when a thread cannot be read). */
+  search(q: string): Promise<Replies['search']>;
   refresh(): Promise<void>;
   /** The rep changed the never-log list on the options page. */
   setNeverLog(neverLog: string[]): void;
@@ -221,6 +223,7 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
     toggle() {
       set({ collapsed: !state.collapsed });
     },
+    search: (q) => ask({ type: 'search', q }),
     refresh: () => (state.thread ? load(state.thread) : Promise.resolve()),
     setNeverLog(neverLog) {
       set({ neverLog });
