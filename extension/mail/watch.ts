@@ -11,6 +11,11 @@ export interface ThreadReading {
   subject: string;
   messageIds: string[];
   sightings: Sighting[];
+  /**
+   * Other ids the webmail has for this thread that an address may name (Gmail's legacy hex thread
+   * id): the address moving from one of them to another name is the same thread, not a move.
+   */
+  aliases?: string[];
 }
 
 /** One webmail's knowledge of its markup. Both readers take the document and never keep it. */
@@ -39,7 +44,7 @@ function toThread(adapter: Adapter, options: Omit<WatchOptions, 'onEvent'>, acco
 }
 
 /** The thread, and whether the page showed any address at all for it (a thread without is not read yet). */
-function toReadThread(adapter: Adapter, options: Omit<WatchOptions, 'onEvent'>, account: string | null): { thread: MailThread; addressed: boolean } | null {
+function toReadThread(adapter: Adapter, options: Omit<WatchOptions, 'onEvent'>, account: string | null): { thread: MailThread; addressed: boolean; aliases: string[] } | null {
   const reading = adapter.readThread(options.document);
   if (!reading) return null;
   const keep = participantFilter(account ? [...options.ownAddresses, account] : options.ownAddresses, options.internalDomains);
@@ -50,12 +55,12 @@ function toReadThread(adapter: Adapter, options: Omit<WatchOptions, 'onEvent'>, 
     messageIds: reading.messageIds,
     participants: collectParticipants(reading.sightings, keep),
   };
-  return { thread, addressed: reading.sightings.length > 0 };
+  return { thread, addressed: reading.sightings.length > 0, aliases: reading.aliases ?? [] };
 }
 
-/** Whether a thread read off the page is the one the address names by `key` (Outlook names a message of it). */
-function explains(thread: MailThread, key: string): boolean {
-  return thread.threadId === key || thread.messageIds.includes(key) || thread.messageIds.some((id) => id.endsWith(`:${key}`));
+/** Whether a thread read off the page is the one the address names by `key` (Outlook names a message of it; Gmail may name the legacy id). */
+function explains(thread: MailThread, aliases: readonly string[], key: string): boolean {
+  return thread.threadId === key || aliases.includes(key) || thread.messageIds.includes(key) || thread.messageIds.some((id) => id.endsWith(`:${key}`));
 }
 
 function sameThread(a: MailThread, b: MailThread): boolean {
@@ -103,7 +108,16 @@ export function watch(adapter: Adapter, options: WatchOptions): MailWatcher {
     const found = toReadThread(adapter, options, account);
     const next = found?.thread ?? null;
     // the page still shows the thread opened under another address, which does not name it
-    const stale = next !== null && key !== null && opened !== null && opened.key !== null && next.threadId === opened.threadId && key !== opened.key && !explains(next, key);
+    // (an address rewritten from one of the thread's own ids, e.g. Gmail's legacy id, is no move)
+    const stale =
+      next !== null &&
+      key !== null &&
+      opened !== null &&
+      opened.key !== null &&
+      next.threadId === opened.threadId &&
+      key !== opened.key &&
+      !explains(next, found!.aliases, key) &&
+      !found!.aliases.includes(opened.key);
     const readable = next !== null && found!.addressed && !stale;
 
     if (!readable && key !== null) {

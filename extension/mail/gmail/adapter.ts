@@ -41,11 +41,13 @@ export function readGmailThread(document: Document): ThreadReading | null {
     const id = messageIdOf(message);
     if (id && !messageIds.includes(id)) messageIds.push(id);
   }
+  const legacy = subject.getAttribute('data-legacy-thread-id') ?? queryFirst(root, s.threadIds)?.getAttribute('data-legacy-thread-id');
   return {
     threadId: threadIdOf(subject, root, document) ?? `subject:${subjectText(subject)}`,
     subject: subjectText(subject),
     messageIds,
     sightings: sightingsOf(root, messages),
+    ...(legacy ? { aliases: [legacy] } : {}),
   };
 }
 
