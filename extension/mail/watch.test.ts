@@ -102,6 +102,20 @@ describe('watch: the address and the page disagreeing', () => {
     expect(names()).toEqual(['threadOpened a']);
   });
 
+  it('X1: another thread still rendering (no address yet): the previous one closes at once, the new one opens when readable', async () => {
+    page.state.key = 'K1';
+    pageShows(reading('a', ['x@one.example']));
+    start();
+    await settle();
+    page.state.key = 'K2';
+    pageShows(reading('b', []));
+    await settle();
+    expect(names()).toEqual(['threadOpened a', 'threadClosed a']);
+    pageShows(reading('b', ['y@two.example']));
+    await settle();
+    expect(names()).toEqual(['threadOpened a', 'threadClosed a', 'threadOpened b']);
+  });
+
   it('X1: a view that never shows an address is reported unreadable after the wait, once, with its subject', async () => {
     page.state.key = 'K1';
     pageShows(reading('a', []));

@@ -123,6 +123,11 @@ export function watch(adapter: Adapter, options: WatchOptions): MailWatcher {
     if (!readable && key !== null) {
       // a thread is open by the address, and not (yet) readable: wait, then say so
       if (unreadable?.key === key) return;
+      // the page no longer shows the open thread (nothing, or another not yet readable): it closes now
+      if (current && (!next || next.threadId !== current.threadId)) {
+        emit({ type: 'threadClosed', threadId: current.threadId });
+        current = null;
+      }
       if (!late) {
         if (deadline === null) deadline = (view ?? globalThis).setTimeout(() => {
           deadline = null;
