@@ -137,13 +137,19 @@ function lineRecipients(line: Element): Array<{ email: string; name: string }> {
   return people;
 }
 
-/** "To: Ann Lee <ann@x.example>; bob@y.example;" → Ann Lee and bob (a name may hold commas: only ";" separates). */
+/**
+ * "To: Ann Lee <ann@x.example>; bob@y.example; Cy Doe;" → Ann Lee, bob, and Cy Doe by name only (an
+ * address for the name is looked for elsewhere on the page). A name may hold commas: only ";" separates.
+ */
 function peopleInText(text: string): Array<{ email: string; name: string }> {
   const people: Array<{ email: string; name: string }> = [];
-  for (const part of text.replace(/^\s*(to|cc|bcc)\s*:/i, '').split(';')) {
-    const angled = /^(.*)<([^<>]+)>\s*$/.exec(part.trim());
+  for (const raw of text.replace(/^\s*(to|cc|bcc)\s*:/i, '').split(';')) {
+    const part = raw.replace(/\s+/g, ' ').trim();
+    if (!part) continue;
+    const angled = /^(.*)<([^<>]+)>$/.exec(part);
     const email = angled ? normaliseAddress(angled[2]) : normaliseAddress(part);
     if (email) people.push({ email, name: angled ? angled[1]!.trim().replace(/^"|"$/g, '') : '' });
+    else if (!part.includes('@') && !part.includes('<')) people.push({ email: '', name: part.replace(/^"|"$/g, '') });
   }
   return people;
 }
@@ -170,7 +176,7 @@ function namedAddresses(document: Document): Map<string, Set<string>> {
   const names = new Map<string, Set<string>>();
   const add = (name: string, email: string) => {
     const key = name.trim().toLowerCase();
-    if (!key || key.includes('@')) return;
+    if (!key || !email || key.includes('@')) return;
     const set = names.get(key) ?? new Set<string>();
     set.add(email);
     names.set(key, set);
@@ -180,7 +186,7 @@ function namedAddresses(document: Document): Map<string, Set<string>> {
     if (person && person.name) add(person.name, person.email);
   }
   for (const line of queryAll(document, s.recipientLine)) {
-    for (const person of lineRecipients(line)) if (person.name) add(person.name, person.email);
+    for (const person of lineRecipients(line)) add(person.name, person.email);
   }
   return names;
 }

@@ -51,6 +51,22 @@ describe('Outlook, recipients as the page writes them', () => {
   });
 });
 
+describe('Outlook, recipients shown by name only', () => {
+  it('X1: a recipient written without an address gets the one the page pairs with that name; an unknown name is nobody', () => {
+    loadFixture('outlook/reading-pane.html', at(renewal));
+    const newest = document.querySelector(`[data-itemid="${itemId(renewal.messages.at(-1)!)}"]`)!;
+    const to = newest.querySelector('.IovuJ[aria-label^="To:"]')!;
+    // Outlook showing "Bob Smith" alone, and someone the page names nowhere else
+    to.innerHTML = to.innerHTML.replace(`&lt;${bob.email}&gt;`, '') + ' Zed Unknown;';
+    expect(to.textContent).not.toContain(bob.email);
+    const sightings = readOutlookThread(document)!.sightings;
+    const newestTo = sightings.filter((x) => x.role === 'to').map((x) => x.email);
+    expect(newestTo).toContain(lc(bob.email));
+    expect(sightings.map((x) => x.name)).not.toContain('Zed Unknown');
+    expect(sightings.every((x) => x.email !== '')).toBe(true);
+  });
+});
+
 describe('Outlook, collapsed messages show the sender by name only', () => {
   it('X1: a collapsed sender is given the address the page pairs with that name elsewhere (the conversation row of the list)', async () => {
     const { events } = start('long-thread.html', at(longThread()));
