@@ -275,6 +275,7 @@ const COVERAGE: CoverageCase[] = [
   { ...gmail, page: 'gmail/older-messages.html', shows: '+ "8 older messages" expanded', url: `${G}#inbox/${rollout.hashId}`, steps: ['showOlder'], expected: [dave, alice, bob, erin] },
   { ...gmail, page: 'gmail/older-messages.html', shows: '+ the cc\'d message expanded', url: `${G}#inbox/${rollout.hashId}`, steps: ['showOlder', `expandMessage:msg-f:${rollout.messages[6]!.n}`], expected: [dave, alice, bob, erin, frank] },
   { ...gmail, page: 'gmail/navigation.html', shows: 'view replaced after the hash', url: `${G}#inbox/${renewal.hashId}`, steps: [`openThread:${onboarding.hashId}`], expected: [erin, carol] },
+  { ...gmail, page: 'gmail/navigation-overlap.html', shows: 'old view shown beside the new', url: `${G}#inbox/${renewal.hashId}`, steps: [`openThread:${onboarding.hashId}`], expected: [erin, carol] },
   { ...gmail, page: 'gmail/navigation.html', shows: 'opened from search results', url: `${G}#inbox/${renewal.hashId}`, steps: ['search:rollout', `openThread:${rollout.hashId}`], expected: [dave, alice, bob] },
   { ...gmail, page: 'gmail/second-account.html', shows: '/mail/u/1/ account', url: `https://mail.google.com/mail/u/1/#inbox/${personalThread.hashId}`, steps: [], expected: [erin, alice], account: repPersonal.email },
   { ...outlook, page: 'outlook/reading-pane.html', shows: 'reading pane, 2 collapsed', url: `${O}inbox/id/${oid(renewal)}`, steps: [], expected: renewalPeople },

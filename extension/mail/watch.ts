@@ -16,6 +16,12 @@ export interface ThreadReading {
    * id): the address moving from one of them to another name is the same thread, not a move.
    */
   aliases?: string[];
+  /**
+   * Other thread views the page shows at the same time, in page order (Gmail, for a moment, while
+   * it builds the next thread's view before hiding the previous one): when this reading is the
+   * previous thread's, left on screen, the watcher takes the first of these that is not.
+   */
+  alsoShown?: ThreadReading[];
 }
 
 /** One webmail's knowledge of its markup. Both readers take the document and never keep it. */
@@ -40,13 +46,18 @@ export function readThreadOnce(adapter: Adapter, options: Omit<WatchOptions, 'on
 }
 
 function toThread(adapter: Adapter, options: Omit<WatchOptions, 'onEvent'>, account: string | null): MailThread | null {
-  return toReadThread(adapter, options, account)?.thread ?? null;
+  const reading = adapter.readThread(options.document);
+  return reading ? toReadThread(adapter, reading, options, account).thread : null;
 }
 
-/** The thread, and whether the page showed any address at all for it (a thread without is not read yet). */
-function toReadThread(adapter: Adapter, options: Omit<WatchOptions, 'onEvent'>, account: string | null): { thread: MailThread; addressed: boolean; aliases: string[] } | null {
-  const reading = adapter.readThread(options.document);
-  if (!reading) return null;
+interface ReadThread {
+  thread: MailThread;
+  /** The page showed at least one address for it (a thread without is not read yet). */
+  addressed: boolean;
+  aliases: string[];
+}
+
+function toReadThread(adapter: Adapter, reading: ThreadReading, options: Omit<WatchOptions, 'onEvent'>, account: string | null): ReadThread {
   const keep = participantFilter(account ? [...options.ownAddresses, account] : options.ownAddresses, options.internalDomains);
   const thread: MailThread = {
     provider: adapter.provider,
@@ -105,19 +116,30 @@ export function watch(adapter: Adapter, options: WatchOptions): MailWatcher {
     if (stopped) return;
     account = normaliseAddress(adapter.readAccount(document)) ?? account;
     const key = adapter.threadInUrl?.(document.location) ?? null;
-    const found = toReadThread(adapter, options, account);
-    const next = found?.thread ?? null;
     // the page still shows the thread opened under another address, which does not name it
     // (an address rewritten from one of the thread's own ids, e.g. Gmail's legacy id, is no move)
-    const stale =
-      next !== null &&
+    const isStale = (candidate: ReadThread) =>
       key !== null &&
       opened !== null &&
       opened.key !== null &&
-      next.threadId === opened.threadId &&
+      candidate.thread.threadId === opened.threadId &&
       key !== opened.key &&
-      !explains(next, found!.aliases, key) &&
-      !found!.aliases.includes(opened.key);
+      !explains(candidate.thread, candidate.aliases, key) &&
+      !candidate.aliases.includes(opened.key);
+    const reading = adapter.readThread(document);
+    let found = reading ? toReadThread(adapter, reading, options, account) : null;
+    // the previous thread's view still on screen beside the next one's: the next one is the open thread
+    if (found && isStale(found)) {
+      for (const other of reading!.alsoShown ?? []) {
+        const candidate = toReadThread(adapter, other, options, account);
+        if (!isStale(candidate)) {
+          found = candidate;
+          break;
+        }
+      }
+    }
+    const next = found?.thread ?? null;
+    const stale = found !== null && isStale(found);
     const readable = next !== null && found!.addressed && !stale;
 
     if (!readable && key !== null) {

@@ -32,8 +32,15 @@ export function gmailThreadInUrl(location: Location): string | null {
 }
 
 export function readGmailThread(document: Document): ThreadReading | null {
-  const subject = queryAllShown(document, s.subject)[0];
+  const [subject, ...others] = queryAllShown(document, s.subject);
   if (!subject) return null;
+  const reading = readView(subject, document);
+  // Gmail builds the next thread's view before it hides the previous one: both show for a moment
+  if (others.length > 0) reading.alsoShown = others.map((other) => readView(other, document));
+  return reading;
+}
+
+function readView(subject: Element, document: Document): ThreadReading {
   const root = threadViewOf(subject);
   const messages = queryAll(root, s.message);
   const messageIds: string[] = [];

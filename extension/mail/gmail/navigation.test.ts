@@ -75,6 +75,21 @@ describe('Gmail, following the open thread', () => {
     expect(threads(events)[1]!.participants.map((p) => p.email)).toEqual([erin.email, carol.email]);
   });
 
+  it('X1: the previous view still shown beside the new one for a while: the new thread opens at once, the old one is not kept', async () => {
+    loadFixture('gmail/navigation-overlap.html', `${GMAIL}#inbox/${renewal.hashId}`);
+    const events: MailEvent[] = [];
+    watcher = watchMail({ document, ownAddresses: [], internalDomains: ['acme.com'], unreadableAfterMs: 2000, onEvent: (e) => events.push(e) });
+    await settle();
+    (window as unknown as { __fixture: { openThread(id: string): void } }).__fixture.openThread(onboarding.hashId);
+    await until(() => events.length, (n) => n >= 3, 1000);
+    // both subjects are on screen at this point
+    expect(Array.from(document.querySelectorAll('h2.hP')).filter((h) => (h.closest('[data-fixture-kept], [data-fixture-thread]') as HTMLElement).style.display !== 'none')).toHaveLength(2);
+    expect(kinds(events)).toEqual([`threadOpened thread-f:${renewal.n}`, `threadClosed thread-f:${renewal.n}`, `threadOpened thread-f:${onboarding.n}`]);
+    expect(readGmailThread(document)!.alsoShown?.map((r) => r.threadId)).toEqual([`thread-f:${onboarding.n}`]);
+    await new Promise((r) => setTimeout(r, 450));
+    expect(events).toHaveLength(3);
+  });
+
   // history.back() in happy-dom does not move the hash; the end-to-end run uses the browser's own back and forward
   it('X1: the hash going back to the previous thread: Gmail shows the view it kept (reused container) and the sidebar follows both ways', async () => {
     const { fixture, events } = start('navigation.html', `${GMAIL}#inbox/${renewal.hashId}`);
