@@ -27,9 +27,13 @@ export const gmailAdapter: Adapter = {
 export function gmailThreadInUrl(location: Location): string | null {
   const segments = location.hash.replace(/^#/, '').split('?')[0]!.split('/');
   if (segments.length < 2 || segments[0] === 'settings') return null;
+  // a list named by a word after its kind (`#search/<words>`, `#label/<name>`) needs one segment more
+  if (NAMED_LISTS.has(segments[0]!) && segments.length < 3) return null;
   const last = segments.at(-1)!;
   return /^[A-Za-z0-9_-]{16,}$/.test(last) ? decodeURIComponent(last) : null;
 }
+
+const NAMED_LISTS = new Set(['search', 'label', 'category', 'advanced-search']);
 
 export function readGmailThread(document: Document): ThreadReading | null {
   const [subject, ...others] = queryAllShown(document, s.subject);

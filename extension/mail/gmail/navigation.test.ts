@@ -154,6 +154,16 @@ describe('Gmail, following the open thread', () => {
     ]);
   });
 
+  it('X1: which addresses name a thread: the last segment after a list, never a list\'s own name', () => {
+    const named = (hash: string) => gmailThreadInUrl({ hash } as Location);
+    expect(named(`#inbox/${renewal.hashId}`)).toBe(renewal.hashId);
+    expect(named(`#inbox/${renewal.hashId}?compose=new`)).toBe(renewal.hashId);
+    expect(named(`#label/Clients/${renewal.hashId}`)).toBe(renewal.hashId);
+    expect(named(`#search/renewal/${renewal.hashId}`)).toBe(renewal.hashId);
+    expect(named('#inbox/18c2ab34cd56ef78')).toBe('18c2ab34cd56ef78');
+    for (const list of ['#inbox', '#search/averyveryverylongsingleword', '#label/ClientsAndPartners2026', '#category/promotions', '#settings/general', '#inbox?compose=new', '']) expect(named(list), list).toBeNull();
+  });
+
   it('X1: the inbox names no thread: nothing is unreadable there', async () => {
     const { events } = start('navigation.html', `${GMAIL}#inbox`);
     await new Promise((r) => setTimeout(r, 120));
