@@ -164,6 +164,19 @@ describe('Gmail, following the open thread', () => {
     for (const list of ['#inbox', '#search/averyveryverylongsingleword', '#label/ClientsAndPartners2026', '#category/promotions', '#settings/general', '#inbox?compose=new', '']) expect(named(list), list).toBeNull();
   });
 
+  it('X1: split view (the list beside the thread): a row clicked, the hash going back, the list\'s own rows never a thread', async () => {
+    const { events } = start('reading-pane.html', `${GMAIL}#inbox/${renewal.hashId}`);
+    await settle();
+    document.querySelector<HTMLElement>(`[data-fixture-open="${onboarding.hashId}"]`)!.click();
+    await settle();
+    expect(document.querySelector<HTMLElement>('[data-fixture-list]')!.style.display).toBe('');
+    expect(kinds(events)).toEqual([`threadOpened thread-f:${renewal.n}`, `threadClosed thread-f:${renewal.n}`, `threadOpened thread-f:${onboarding.n}`]);
+    location.hash = `#inbox/${renewal.hashId}`;
+    await until(() => events.length, (n) => n >= 5, 2000);
+    expect(kinds(events).slice(3)).toEqual([`threadClosed thread-f:${onboarding.n}`, `threadOpened thread-f:${renewal.n}`]);
+    expect(byEmail(threads(events).at(-1)!)).toEqual({ [alice.email]: ['from', 'to'], [lc(bob.email)]: ['from', 'to'], [carol.email]: ['bcc'], [frank.email]: ['cc'] });
+  });
+
   it('X1: the inbox names no thread: nothing is unreadable there', async () => {
     const { events } = start('navigation.html', `${GMAIL}#inbox`);
     await new Promise((r) => setTimeout(r, 120));
