@@ -158,6 +158,24 @@ describe('Outlook, following the open conversation', () => {
     expect(events.map((e) => e.type)).toEqual(['threadOpened']);
   });
 
+  it('X1: back (the address of the previous conversation, popstate): the reading pane shows it again and the sidebar follows', async () => {
+    const { events } = start('reading-pane.html', at(renewal));
+    await settle();
+    document.querySelector<HTMLElement>(`[data-fixture-open="${itemId(onboarding.messages.at(-1)!)}"]`)!.click();
+    await settle();
+    history.pushState(null, '', `/mail/inbox/id/${encodeURIComponent(itemId(renewal.messages.at(-1)!))}`);
+    window.dispatchEvent(new PopStateEvent('popstate'));
+    await settle();
+    expect(events.map((e) => (e.type === 'threadOpened' || e.type === 'threadUpdated' ? `${e.type} ${e.thread.threadId}` : `${e.type} ${e.threadId}`))).toEqual([
+      `threadOpened ${conversationId(renewal)}`,
+      `threadClosed ${conversationId(renewal)}`,
+      `threadOpened ${conversationId(onboarding)}`,
+      `threadClosed ${conversationId(onboarding)}`,
+      `threadOpened ${conversationId(renewal)}`,
+    ]);
+    expect(byEmail(threads(events).at(-1)!)).toEqual(renewalPeople);
+  });
+
   it('X1: another conversation opened from the list after one was unreadable ends that state', async () => {
     const { events } = start('reading-pane.html', at(renewal));
     await settle();
