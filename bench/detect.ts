@@ -1,6 +1,11 @@
 /**
- * Benchmark of thread detection (X1) on the 52-message fixture pages of Gmail and Outlook, in
- * happy-dom (what the unit tests use) and in Debian's Chromium (what reps use):
+ * Benchmark of thread detection (X1) on the fixture pages of Gmail and Outlook, in happy-dom (what
+ * the unit tests use) and in Debian's Chromium (what reps use):
+ *  - coverage: every fixture page (test/fixtures/mail/README.md), served at its webmail URL and
+ *    driven the way the rep would (expanding "older messages", "See more", moving to another
+ *    thread): which of the thread's participants are detected, which are missed, which are wrong,
+ *    the signed-in account read, and the time of one read of the settled page;
+ * and on the 52-message pages:
  *  - parse: reading the open thread off a settled page (ids, subject, participants, own and
  *    internal addresses left out), beside a baseline on the same document: a bare
  *    `querySelectorAll` of the address elements reading their attributes, the least any reader does
@@ -26,6 +31,8 @@ import { outlookAdapter } from '../extension/mail/outlook/adapter.ts';
 import type { MailEvent, MailThread, MailWatcher, WatchOptions } from '../extension/mail/types.ts';
 import { readThreadOnce, type Adapter } from '../extension/mail/watch.ts';
 import { markdownTable, ms, summarize, type Summary } from './stats.ts';
+import { itemId } from '../test/fixtures/mail/outlook/page.ts';
+import { alice, bob, carol, dave, erin, frank, guests, invitation, longThread, onboarding, personalThread, renewal, rep, repPersonal, rolloutThread, type Person } from '../test/fixtures/mail/people.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -228,10 +235,160 @@ function rows(dom: string, c: Case, out: LoopOutput): Array<Array<string | numbe
   ];
 }
 
+/** One fixture page, driven by `steps` (calls of `window.__fixture`, `name:arg`), and who it should show. */
+interface CoverageCase {
+  webmail: 'Gmail' | 'Outlook';
+  adapter: Adapter;
+  adapterModule: string;
+  adapterExport: string;
+  page: string;
+  /** What the page represents, for the table. */
+  shows: string;
+  url: string;
+  steps: string[];
+  expected: Person[];
+  account: string;
+}
+
+interface CoverageOutput {
+  participants: string[];
+  messages: number;
+  account: string | null;
+  events: string[];
+  readMs: number[];
+}
+
+const G = 'https://mail.google.com/mail/u/0/';
+const O = 'https://outlook.office.com/mail/';
+const oid = (t: { messages: Array<{ n: string }> }) => encodeURIComponent(itemId(t.messages.at(-1)!));
+const gmail = { webmail: 'Gmail' as const, adapter: gmailAdapter, adapterModule: 'gmail/adapter.ts', adapterExport: 'gmailAdapter', account: rep.email };
+const outlook = { webmail: 'Outlook' as const, adapter: outlookAdapter, adapterModule: 'outlook/adapter.ts', adapterExport: 'outlookAdapter', account: rep.email };
+const rollout = rolloutThread();
+const renewalPeople = [alice, bob, carol, frank];
+
+const COVERAGE: CoverageCase[] = [
+  { ...gmail, page: 'gmail/conversation.html', shows: 'conversation view, 2 collapsed', url: `${G}#inbox/${renewal.hashId}`, steps: [], expected: renewalPeople },
+  { ...gmail, page: 'gmail/reading-pane.html', shows: 'split pane', url: `${G}#inbox/${renewal.hashId}`, steps: [], expected: renewalPeople },
+  { ...gmail, page: 'gmail/conversation-off.html', shows: 'conversation view off', url: G, steps: [], expected: [alice, dave] },
+  { ...gmail, page: 'gmail/long-thread.html', shows: '52 messages, 48 older', url: `${G}#inbox/${longThread().hashId}`, steps: [], expected: [alice, bob, dave] },
+  { ...gmail, page: 'gmail/older-messages.html', shows: 'collapsed-only sender', url: `${G}#inbox/${rollout.hashId}`, steps: [], expected: [dave, alice, bob] },
+  { ...gmail, page: 'gmail/older-messages.html', shows: '+ "8 older messages" expanded', url: `${G}#inbox/${rollout.hashId}`, steps: ['showOlder'], expected: [dave, alice, bob, erin] },
+  { ...gmail, page: 'gmail/older-messages.html', shows: '+ the cc\'d message expanded', url: `${G}#inbox/${rollout.hashId}`, steps: ['showOlder', `expandMessage:msg-f:${rollout.messages[6]!.n}`], expected: [dave, alice, bob, erin, frank] },
+  { ...gmail, page: 'gmail/navigation.html', shows: 'view replaced after the hash', url: `${G}#inbox/${renewal.hashId}`, steps: [`openThread:${onboarding.hashId}`], expected: [erin, carol] },
+  { ...gmail, page: 'gmail/navigation-overlap.html', shows: 'old view shown beside the new', url: `${G}#inbox/${renewal.hashId}`, steps: [`openThread:${onboarding.hashId}`], expected: [erin, carol] },
+  { ...gmail, page: 'gmail/navigation.html', shows: 'opened from search results', url: `${G}#inbox/${renewal.hashId}`, steps: ['search:rollout', `openThread:${rollout.hashId}`], expected: [dave, alice, bob] },
+  { ...gmail, page: 'gmail/second-account.html', shows: '/mail/u/1/ account', url: `https://mail.google.com/mail/u/1/#inbox/${personalThread.hashId}`, steps: [], expected: [erin, alice], account: repPersonal.email },
+  { ...outlook, page: 'outlook/reading-pane.html', shows: 'reading pane, 2 collapsed', url: `${O}inbox/id/${oid(renewal)}`, steps: [], expected: renewalPeople },
+  { ...outlook, page: 'outlook/individual-messages.html', shows: 'conversation view off', url: `${O}inbox/id/${oid({ messages: [renewal.messages[0]!] })}`, steps: [], expected: [alice, dave] },
+  { ...outlook, page: 'outlook/long-thread.html', shows: '52 messages, 51 collapsed', url: `${O}inbox/id/${oid(longThread())}`, steps: [], expected: [alice, bob, dave] },
+  { ...outlook, page: 'outlook/long-recipients.html', shows: '13 recipients, "See more"', url: `${O}inbox/id/${oid(invitation)}`, steps: [], expected: [alice, bob, carol, ...guests.slice(0, 3)] },
+  { ...outlook, page: 'outlook/long-recipients.html', shows: '+ "See more" clicked', url: `${O}inbox/id/${oid(invitation)}`, steps: ['seeMore'], expected: [alice, bob, carol, ...guests] },
+  { ...outlook, page: 'outlook/full-page.html', shows: 'message on its own page', url: `${O}deeplink/read/${oid(renewal)}`, steps: [], expected: renewalPeople },
+  { ...outlook, page: 'outlook/full-page-individual.html', shows: 'own page, conversation off', url: `${O}deeplink/read/${oid({ messages: [renewal.messages.at(-1)!] })}`, steps: [], expected: [alice, bob, frank] },
+];
+
+/** Drives the page and reads it; runs beside the page (Node with happy-dom, or in the browser from its source). */
+async function coverageRun(env: LoopEnv & { fixture: Record<string, (...args: string[]) => unknown>; readAccount(): string | null }, steps: string[]): Promise<CoverageOutput> {
+  const events: string[] = [];
+  let last: MailThread | null = null;
+  const watcher = env.watchMail({
+    document: env.document,
+    ownAddresses: [],
+    internalDomains: ['acme.com'],
+    unreadableAfterMs: 500,
+    onEvent: (event: MailEvent) => {
+      events.push(event.type);
+      if (event.type === 'threadOpened' || event.type === 'threadUpdated') last = event.thread;
+      if (event.type === 'threadClosed' || event.type === 'threadUnreadable') last = null;
+    },
+  });
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  await pause(50);
+  for (const step of steps) {
+    const [name, ...rest] = step.split(':');
+    env.fixture[name!]!(...(rest.length ? [rest.join(':')] : []));
+    await pause(150);
+  }
+  watcher.stop();
+  const readMs: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const start = performance.now();
+    for (let k = 0; k < 10; k++) env.readThread();
+    readMs.push((performance.now() - start) / 10);
+  }
+  const thread = last as MailThread | null;
+  return { participants: thread ? thread.participants.map((p) => p.email) : [], messages: thread ? thread.messageIds.length : 0, account: env.readAccount(), events, readMs: readMs.slice(5) };
+}
+
+async function coverageInHappyDom(c: CoverageCase): Promise<CoverageOutput> {
+  const window = new Window({ url: c.url, settings: { enableJavaScriptEvaluation: true, suppressInsecureJavaScriptEnvironmentWarning: true } });
+  const document = window.document as unknown as Document;
+  document.write(readFileSync(join(import.meta.dirname, '../test/fixtures/mail', c.page), 'utf8'));
+  await window.happyDOM.waitUntilComplete();
+  const fixture = (window as unknown as { __fixture: Record<string, (...args: string[]) => unknown> }).__fixture;
+  try {
+    return await coverageRun(
+      {
+        document,
+        fixture: fixture as LoopEnv['fixture'] & Record<string, (...args: string[]) => unknown>,
+        watchMail,
+        readThread: () => readThreadOnce(c.adapter, { document, ...OPTIONS }),
+        readAccount: () => c.adapter.readAccount(document),
+      },
+      c.steps,
+    );
+  } finally {
+    await window.happyDOM.close();
+  }
+}
+
+async function coverageInChromium(browser: Awaited<ReturnType<typeof chromium.launch>>, c: CoverageCase): Promise<CoverageOutput> {
+  const page = await browser.newPage();
+  const origin = new URL(c.url).origin;
+  const html = readFileSync(join(import.meta.dirname, '../test/fixtures/mail', c.page), 'utf8');
+  await page.route(`${origin}/**`, async (route) => {
+    const { pathname } = new URL(route.request().url());
+    if (pathname.startsWith('/__mail/')) {
+      const file = normalize(join(MAIL_DIR, pathname.slice('/__mail/'.length)));
+      if (!file.startsWith(MAIL_DIR) || !file.endsWith('.ts')) return route.fulfill({ status: 404 });
+      return route.fulfill({ contentType: 'text/javascript', body: stripTypeScriptTypes(readFileSync(file, 'utf8')) });
+    }
+    return route.fulfill({ contentType: 'text/html', body: html });
+  });
+  try {
+    await page.goto(c.url);
+    const source = `(async (steps) => {
+      const [{ watchMail }, { readThreadOnce }, adapterModule] = await Promise.all([
+        import('/__mail/index.ts'), import('/__mail/watch.ts'), import('/__mail/${c.adapterModule}'),
+      ]);
+      const adapter = adapterModule.${c.adapterExport};
+      const options = ${JSON.stringify(OPTIONS)};
+      const env = { document, fixture: window.__fixture, watchMail, readThread: () => readThreadOnce(adapter, { document, ...options }), readAccount: () => adapter.readAccount(document) };
+      return (${coverageRun.toString()})(env, steps);
+    })(${JSON.stringify(c.steps)})`;
+    return (await page.evaluate(source)) as CoverageOutput;
+  } finally {
+    await page.close();
+  }
+}
+
+function coverageRow(dom: string, c: CoverageCase, out: CoverageOutput): Array<string | number> {
+  const expected = c.expected.map((p) => p.email.toLowerCase());
+  const found = expected.filter((e) => out.participants.includes(e));
+  const missed = expected.filter((e) => !out.participants.includes(e));
+  const wrong = out.participants.filter((e) => !expected.includes(e));
+  const short = (list: string[]) => (list.length === 0 ? '—' : list.map((e) => e.split('@')[0]).join(', '));
+  return [dom, c.page, c.shows, out.messages, `${found.length}/${expected.length}`, short(missed), short(wrong), out.account === c.account ? 'yes' : `no (${out.account ?? 'none'})`, ms(summarize(out.readMs).p50)];
+}
+
 const doms = args.dom === 'both' ? ['happy-dom', 'chromium'] : [args.dom!];
-console.log(`# Thread detection, 52-message threads (${RUNS} runs after ${WARMUP} warm-up; load average ${loadavg()[0]!.toFixed(2)} on ${cpus().length} cores)`);
+console.log(`# Thread detection (${RUNS} runs after ${WARMUP} warm-up; load average ${loadavg()[0]!.toFixed(2)} on ${cpus().length} cores)`);
+const coverage: Array<Array<string | number>> = [];
 const table: Array<Array<string | number>> = [];
-if (doms.includes('happy-dom')) for (const c of CASES) table.push(...rows('happy-dom', c, await inHappyDom(c)));
+if (doms.includes('happy-dom')) {
+  for (const c of COVERAGE) coverage.push(coverageRow('happy-dom', c, await coverageInHappyDom(c)));
+  for (const c of CASES) table.push(...rows('happy-dom', c, await inHappyDom(c)));
+}
 if (doms.includes('chromium')) {
   if (!existsSync(CHROMIUM)) {
     console.log(`${CHROMIUM} is missing: the Chromium rows are left out (apt-get install -y chromium)`);
@@ -242,11 +399,18 @@ if (doms.includes('chromium')) {
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     try {
+      for (const c of COVERAGE) coverage.push(coverageRow(`Chromium ${browser.version()}`, c, await coverageInChromium(browser, c)));
       for (const c of CASES) table.push(...rows(`Chromium ${browser.version()}`, c, await inChromium(browser, c)));
     } finally {
       await browser.close();
     }
   }
 }
+console.log();
+console.log('## Who each fixture page shows, detected (signed-in account and acme.com colleagues left out)');
+console.log();
+console.log(markdownTable(['DOM', 'page', 'shows', 'messages', 'participants found', 'missed', 'wrong', 'account read', 'read p50 ms'], coverage));
+console.log();
+console.log('## Speed on the 52-message threads');
 console.log();
 console.log(markdownTable(['DOM', 'webmail', 'what', 'runs', 'p50 ms', 'p99 ms', 'max ms', 'p50 / its baseline'], table));

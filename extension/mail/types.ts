@@ -30,7 +30,14 @@ export type MailEvent =
   | { type: 'threadOpened'; thread: MailThread }
   /** Same thread, something changed: a reply arrived, a collapsed message expanded. */
   | { type: 'threadUpdated'; thread: MailThread }
-  | { type: 'threadClosed'; threadId: string };
+  | { type: 'threadClosed'; threadId: string }
+  /**
+   * The address names an open thread that the adapter cannot read (no thread view it knows, a view
+   * without any address, or the previous thread's view still shown long after the address moved
+   * on). `threadId` is the address's own name for it; `subject` what the page shows, '' if nothing.
+   * The previous thread, if any, was closed first; a `threadClosed` with the same id ends this state.
+   */
+  | { type: 'threadUnreadable'; threadId: string; subject: string };
 
 export interface WatchOptions {
   document: Document;
@@ -39,6 +46,11 @@ export interface WatchOptions {
   /** Domains whose addresses are colleagues, never participants (`acme.com` also covers `mail.acme.com`). */
   internalDomains: readonly string[];
   onEvent: (event: MailEvent) => void;
+  /**
+   * How long the page may name a thread it does not show readably (still rendering, or the previous
+   * thread still on screen) before `threadUnreadable` is reported. Default 1500 ms.
+   */
+  unreadableAfterMs?: number;
 }
 
 export interface MailWatcher {

@@ -5,7 +5,7 @@ import { watch, type Adapter, type ThreadReading } from './watch.ts';
 
 /** An adapter whose page is a variable: it shows what the test says and counts how often it is read. */
 function scriptedAdapter() {
-  const state = { thread: null as ThreadReading | null, account: null as string | null, reads: 0 };
+  const state = { thread: null as ThreadReading | null, account: null as string | null, reads: 0, key: null as string | null };
   const adapter: Adapter = {
     provider: 'generic',
     readThread: () => {
@@ -13,6 +13,7 @@ function scriptedAdapter() {
       return state.thread && structuredClone(state.thread);
     },
     readAccount: () => state.account,
+    threadInUrl: () => state.key,
   };
   return { state, adapter };
 }
@@ -35,8 +36,8 @@ beforeEach(() => {
 });
 afterEach(() => watcher?.stop());
 
-function start(options: { ownAddresses?: string[]; internalDomains?: string[] } = {}) {
-  watcher = watch(page.adapter, { document, ownAddresses: [], internalDomains: [], ...options, onEvent: (e) => events.push(e) });
+function start(options: { ownAddresses?: string[]; internalDomains?: string[]; unreadableAfterMs?: number } = {}) {
+  watcher = watch(page.adapter, { document, ownAddresses: [], internalDomains: [], unreadableAfterMs: 40, ...options, onEvent: (e) => events.push(e) });
   return watcher;
 }
 
@@ -61,7 +62,7 @@ describe('watch: events from what the page shows', () => {
     await settle();
     pageShows(null);
     await settle();
-    expect(events.map((e) => (e.type === 'threadClosed' ? `threadClosed ${e.threadId}` : `${e.type} ${e.thread.threadId}`))).toEqual([
+    expect(events.map((e) => (e.type === 'threadClosed' || e.type === 'threadUnreadable' ? `${e.type} ${e.threadId}` : `${e.type} ${e.thread.threadId}`))).toEqual([
       'threadOpened a',
       'threadUpdated a',
       'threadClosed a',
@@ -79,10 +80,101 @@ describe('watch: events from what the page shows', () => {
     pageShows(page.state.thread);
     await settle();
     expect(w.account).toBe('rep@acme.example');
-    expect(events.map((e) => (e.type === 'threadClosed' ? [] : e.thread.participants.map((p) => p.email)))).toEqual([
+    expect(events.map((e) => (e.type === 'threadClosed' || e.type === 'threadUnreadable' ? [] : e.thread.participants.map((p) => p.email)))).toEqual([
       ['rep@acme.example', 'x@one.example'],
       ['x@one.example'],
     ]);
+  });
+});
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const names = () => events.map((e) => (e.type === 'threadClosed' || e.type === 'threadUnreadable' ? `${e.type} ${e.threadId}` : `${e.type} ${e.thread.threadId}`));
+
+describe('watch: the address and the page disagreeing', () => {
+  it('X1: a thread the address names whose view shows no address yet: nothing while it renders, then its people', async () => {
+    page.state.key = 'K1';
+    pageShows(reading('a', []));
+    start();
+    await settle();
+    expect(events).toEqual([]);
+    pageShows(reading('a', ['x@one.example']));
+    await pause(80);
+    expect(names()).toEqual(['threadOpened a']);
+  });
+
+  it('X1: another thread still rendering (no address yet): the previous one closes at once, the new one opens when readable', async () => {
+    page.state.key = 'K1';
+    pageShows(reading('a', ['x@one.example']));
+    start();
+    await settle();
+    page.state.key = 'K2';
+    pageShows(reading('b', []));
+    await settle();
+    expect(names()).toEqual(['threadOpened a', 'threadClosed a']);
+    pageShows(reading('b', ['y@two.example']));
+    await settle();
+    expect(names()).toEqual(['threadOpened a', 'threadClosed a', 'threadOpened b']);
+  });
+
+  it('X1: a view that never shows an address is reported unreadable after the wait, once, with its subject', async () => {
+    page.state.key = 'K1';
+    pageShows(reading('a', []));
+    start();
+    await pause(80);
+    pageShows(reading('a', []));
+    await pause(80);
+    expect(events).toEqual([{ type: 'threadUnreadable', threadId: 'K1', subject: 'subject a' }]);
+  });
+
+  it('X1: the address moving on while the previous thread stays on screen: closed, then unreadable; its changes bring nobody back', async () => {
+    page.state.key = 'K1';
+    pageShows(reading('a', ['x@one.example']));
+    start();
+    await settle();
+    page.state.key = 'K2';
+    pageShows(reading('a', ['x@one.example']));
+    await settle();
+    expect(names()).toEqual(['threadOpened a']);
+    await pause(80);
+    pageShows(reading('a', ['x@one.example', 'y@two.example']));
+    await pause(80);
+    expect(names()).toEqual(['threadOpened a', 'threadClosed a', 'threadUnreadable K2']);
+    // the address naming the old thread again: it is the one shown
+    page.state.key = 'K1';
+    pageShows(reading('a', ['x@one.example']));
+    await settle();
+    expect(names()).toEqual(['threadOpened a', 'threadClosed a', 'threadUnreadable K2', 'threadClosed K2', 'threadOpened a']);
+  });
+
+  it('X1: an address naming a message of the thread, or rewritten from one of its own ids, is the same thread', async () => {
+    page.state.key = 'legacy-a';
+    pageShows({ ...reading('a', ['x@one.example'], ['m1', 'm2']), aliases: ['legacy-a'] });
+    start();
+    await settle();
+    page.state.key = 'OpaqueViewIdOfA';
+    pageShows({ ...reading('a', ['x@one.example'], ['m1', 'm2']), aliases: ['legacy-a'] });
+    await pause(80);
+    page.state.key = 'm2';
+    pageShows({ ...reading('a', ['x@one.example'], ['m1', 'm2']), aliases: ['legacy-a'] });
+    await pause(80);
+    expect(names()).toEqual(['threadOpened a']);
+  });
+
+  it('X1: a list (the address names no thread) closes the thread at once; stop() cancels a pending wait', async () => {
+    page.state.key = 'K1';
+    pageShows(reading('a', ['x@one.example']));
+    const w = start();
+    await settle();
+    page.state.key = null;
+    pageShows(null);
+    await settle();
+    expect(names()).toEqual(['threadOpened a', 'threadClosed a']);
+    page.state.key = 'K2';
+    pageShows(null);
+    await settle();
+    w.stop();
+    await pause(80);
+    expect(names()).toEqual(['threadOpened a', 'threadClosed a']);
   });
 });
 

@@ -50,7 +50,7 @@ const view: CompanionThreadResponse = {
 };
 
 function state(patch: Partial<SessionState> = {}): SessionState {
-  return { thread, view, cached: false, loading: false, error: null, changes: [], confirmed: [], neverLog: [], collapsed: false, ...patch };
+  return { thread, view, cached: false, loading: false, error: null, changes: [], confirmed: [], neverLog: [], collapsed: false, unreadable: null, ...patch };
 }
 
 function renderSidebar(s: SessionState) {

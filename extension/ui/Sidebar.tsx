@@ -4,8 +4,10 @@ import type { Operation, RecordRef } from '../outbox/operation.ts';
 import { type LogChoice, LogEmail } from './LogEmail.tsx';
 import { contactRefs, creationOf, makeOp, refKey, splitName } from './model.ts';
 import { ParticipantCard } from './ParticipantCard.tsx';
+import type { SearchHit } from '../api/reads.ts';
 import { RecommendationList } from './RecommendationList.tsx';
 import type { SessionState } from './session.ts';
+import { Unreadable } from './Unreadable.tsx';
 
 export interface SidebarProps {
   state: SessionState;
@@ -13,6 +15,8 @@ export interface SidebarProps {
   dismiss(opId: string): void;
   retry(opId: string): void;
   toggle(): void;
+  /** Searches the CRM: offered when the thread cannot be read. */
+  search?(q: string): Promise<SearchHit[]>;
 }
 
 /** Records "log this email" offers: the thread's contacts, what the server proposes (logDefaults), then the recommendations. */
@@ -45,9 +49,25 @@ function logChoices(state: SessionState, contacts: Map<string, RecordRef>): LogC
 }
 
 /** The companion's sidebar beside an open thread (X2). Everything shown is text: Preact escapes it. */
-export function Sidebar({ state, submit, dismiss, retry, toggle }: SidebarProps) {
+export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => Promise.resolve([]) }: SidebarProps) {
   const { thread, view, changes, confirmed } = state;
-  if (!thread) return null;
+  if (!thread) {
+    if (!state.unreadable) return null;
+    return (
+      <aside class="crm-sidebar" data-testid="crm-sidebar" data-state="unreadable" data-collapsed={state.collapsed ? 'true' : 'false'} data-ready="false" data-source="none">
+        <header class="crm-header">
+          <span class="crm-title">CRM</span>
+          <span class="crm-subject" title={state.unreadable.subject}>
+            {state.unreadable.subject}
+          </span>
+          <button type="button" class="crm-toggle" aria-expanded={!state.collapsed} onClick={toggle}>
+            {state.collapsed ? 'Show' : 'Hide'}
+          </button>
+        </header>
+        {state.collapsed ? null : <Unreadable key={state.unreadable.threadId} subject={state.unreadable.subject} search={search} />}
+      </aside>
+    );
+  }
   const contacts = contactRefs(thread.participants, view, changes);
   const contactList = [...contacts.values()];
   const blocked = thread.participants.find((p) => isNeverLogged(p.email, state.neverLog));
@@ -73,7 +93,7 @@ export function Sidebar({ state, submit, dismiss, retry, toggle }: SidebarProps)
   const refused = changes.filter((c) => c.state === 'refused');
 
   return (
-    <aside class="crm-sidebar" data-testid="crm-sidebar" data-loading={state.loading ? 'true' : 'false'} data-ready={view && !state.cached ? 'true' : 'false'} data-source={view ? (state.cached ? 'cache' : 'server') : 'none'}>
+    <aside class="crm-sidebar" data-testid="crm-sidebar" data-state="thread" data-collapsed={state.collapsed ? 'true' : 'false'} data-loading={state.loading ? 'true' : 'false'} data-ready={view && !state.cached ? 'true' : 'false'} data-source={view ? (state.cached ? 'cache' : 'server') : 'none'}>
       <header class="crm-header">
         <span class="crm-title">CRM</span>
         <span class="crm-subject" title={thread.subject}>

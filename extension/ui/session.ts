@@ -19,6 +19,8 @@ export interface SessionState {
   confirmed: Operation[];
   neverLog: string[];
   collapsed: boolean;
+  /** The webmail shows a thread the companion cannot read: the sidebar says so and offers a search. */
+  unreadable: { threadId: string; subject: string } | null;
 }
 
 export interface ThreadSession {
@@ -39,6 +41,8 @@ export interface ThreadSession {
   dismiss(opId: string): Promise<void>;
   retry(opId: string): Promise<void>;
   toggle(): void;
+  /** Searches the CRM (the manual search offered when a thread cannot be read). */
+  search(q: string): Promise<Replies['search']>;
   refresh(): Promise<void>;
   /** The rep changed the never-log list on the options page. */
   setNeverLog(neverLog: string[]): void;
@@ -55,7 +59,7 @@ export interface ThreadSession {
  * Each read says up to which feed position it shows everything; news during a read waits for it.
  */
 export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState, 'changes' | 'neverLog' | 'collapsed'>> = {}): ThreadSession {
-  let state: SessionState = { thread: null, view: null, cached: false, loading: false, error: null, changes: [], confirmed: [], neverLog: [], collapsed: false, ...initial };
+  let state: SessionState = { thread: null, view: null, cached: false, loading: false, error: null, changes: [], confirmed: [], neverLog: [], collapsed: false, unreadable: null, ...initial };
   const listeners = new Set<(s: SessionState) => void>();
   /** Operations submitted from this page, stored in the outbox and not yet seen leaving it. */
   const mine = new Map<string, Operation>();
@@ -154,18 +158,19 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
       return () => listeners.delete(listener);
     },
     onMailEvent(event) {
-      if (event.type === 'threadClosed') {
+      if (event.type === 'threadClosed' || event.type === 'threadUnreadable') {
         readSeq++;
         reading = false;
         heard = null;
         viewAsOf = null;
-        set({ thread: null, view: null, cached: false, loading: false, error: null, confirmed: [] });
+        const unreadable = event.type === 'threadUnreadable' ? { threadId: event.threadId, subject: event.subject } : null;
+        set({ thread: null, view: null, cached: false, loading: false, error: null, confirmed: [], unreadable });
         return;
       }
       const sameThread = state.thread?.threadId === event.thread.threadId;
       const before = state.thread;
       if (!sameThread) viewAsOf = null;
-      set({ thread: event.thread, ...(sameThread ? {} : { view: null, cached: false, error: null, confirmed: [] }) });
+      set({ thread: event.thread, unreadable: null, ...(sameThread ? {} : { view: null, cached: false, error: null, confirmed: [] }) });
       // an update that brings nobody new (a message expanded) needs no new read
       const samePeople = sameThread && before && JSON.stringify(before.participants) === JSON.stringify(event.thread.participants) && before.subject === event.thread.subject;
       if (!samePeople) void load(event.thread);
@@ -218,6 +223,7 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
     toggle() {
       set({ collapsed: !state.collapsed });
     },
+    search: (q) => ask({ type: 'search', q }),
     refresh: () => (state.thread ? load(state.thread) : Promise.resolve()),
     setNeverLog(neverLog) {
       set({ neverLog });

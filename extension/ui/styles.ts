@@ -1,12 +1,21 @@
+import { COLUMN_WIDTH, TAB_WIDTH } from './page-space.ts';
+
 /**
  * The sidebar's styles, inside its shadow root: the page's CSS cannot reach them and they cannot
  * reach the page. Pixel sizes only (rem would follow the page's root font size).
  */
 export const SIDEBAR_CSS = `
 :host { all: initial; }
-.crm-sidebar { position: fixed; top: 72px; right: 16px; z-index: 2147483000; box-sizing: border-box; width: 320px; max-height: calc(100vh - 96px); overflow: auto; background: #fff; color: #1f2328;
-  border: 1px solid #d0d7de; border-radius: 8px; box-shadow: 0 4px 16px rgba(0,0,0,.12);
-  font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+.crm-sidebar { position: fixed; top: 0; right: 0; bottom: 0; z-index: 2147483000; box-sizing: border-box; width: ${COLUMN_WIDTH}px; height: 100vh; overflow: auto; background: #fff; color: #1f2328;
+  border-left: 1px solid #d0d7de; font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+.crm-sidebar[data-collapsed="true"] { width: ${TAB_WIDTH}px; overflow: hidden; background: #f6f8fa; }
+.crm-sidebar[data-collapsed="true"] .crm-header { flex-direction: column; height: 100%; padding: 8px 0; border-bottom: none; }
+.crm-sidebar[data-collapsed="true"] .crm-subject { display: none; }
+.crm-sidebar[data-collapsed="true"] .crm-title, .crm-sidebar[data-collapsed="true"] .crm-toggle { writing-mode: vertical-rl; }
+.crm-warning { color: #9a6700; }
+.crm-manual-search { margin: 8px 0; }
+.crm-manual-search label { display: block; color: #57606a; }
+.crm-manual-search input { display: block; box-sizing: border-box; width: 100%; font: inherit; padding: 4px 8px; margin-top: 4px; border: 1px solid #d0d7de; border-radius: 6px; }
 .crm-sidebar * { box-sizing: border-box; }
 .crm-header { display: flex; align-items: center; gap: 8px; padding: 8px 12px; border-bottom: 1px solid #d0d7de; position: sticky; top: 0; background: #f6f8fa; }
 .crm-title { font-weight: 700; color: #0b5cad; }

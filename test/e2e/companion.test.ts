@@ -233,4 +233,96 @@ describe('the companion in Chromium (X1–X3)', () => {
     await expect.poll(() => bar.locator('li.crm-person[data-email="bob.smith@contoso.example"]').getAttribute('data-state')).toBe('contact');
     await outlook.close();
   });
+
+  it('X1: Gmail replacing the thread view after the hash, the browser\'s back and forward, search results, an unreadable thread', async () => {
+    const html = await fixtureHtml('gmail/navigation.html');
+    const page = await browser.context.newPage();
+    await page.route('https://mail.google.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
+    const bar = sidebarIn(page);
+    const people = () => bar.locator('li.crm-person').evaluateAll((els) => els.map((e) => e.getAttribute('data-email')).sort());
+    const fixture = (call: string, arg: string) => page.evaluate(([c, a]) => (window as unknown as { __fixture: Record<string, (x: string) => unknown> }).__fixture[c!]!(a!), [call, arg]);
+    const renewalPeople = ['alice.chen@northwind.example', 'bob.smith@contoso.example', 'carol@fabrikam.example', 'frank@notacme.example'];
+    await page.goto(THREAD_URL);
+    await expect.poll(people, { timeout: 20_000 }).toEqual(renewalPeople);
+    // the hash changes first; Gmail builds a new view a moment later and keeps the old one hidden
+    await fixture('openThread', 'FMfcgzQXJOnboardingErin');
+    await expect.poll(people, { timeout: 15_000 }).toEqual(['carol@fabrikam.example', 'erin@tailspin.example']);
+    expect(await page.locator('h2.hP').count()).toBe(2);
+    await page.goBack();
+    await expect.poll(() => page.evaluate(() => location.hash)).toBe('#inbox/FMfcgzQXJRenewalQ3Northwind');
+    await expect.poll(people, { timeout: 15_000 }).toEqual(renewalPeople);
+    await page.goForward();
+    await expect.poll(people, { timeout: 15_000 }).toEqual(['carol@fabrikam.example', 'erin@tailspin.example']);
+    // from search results: #search/rollout/<id>; Dave wrote only the first message, shown collapsed
+    await fixture('search', 'rollout');
+    await expect.poll(() => bar.count(), { timeout: 15_000 }).toBe(0);
+    await page.locator('[data-fixture-open="FMfcgzQXJRolloutPlanGroup"]').click();
+    await expect.poll(people, { timeout: 15_000 }).toEqual(['alice.chen@northwind.example', 'bob.smith@contoso.example', 'dave.kim@northwind.example']);
+    await page.locator('.adx').click();
+    await expect.poll(people, { timeout: 15_000 }).toContain('erin@tailspin.example');
+    // an address Gmail never draws a view for: the old people go, the sidebar says it cannot read the thread
+    await page.evaluate(() => (location.hash = '#inbox/FMfcgzQXJNeverRenderedThread'));
+    await expect.poll(() => bar.getAttribute('data-state'), { timeout: 15_000 }).toBe('unreadable');
+    expect(await bar.locator('li.crm-person').count()).toBe(0);
+    expect(await bar.textContent()).toContain('The companion cannot read this thread.');
+    await bar.getByLabel('Search the CRM by name, email address or company').fill('Contoso');
+    await bar.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => bar.locator(`[data-hit="companies:${ids.contoso}"]`).count(), { timeout: 15_000 }).toBe(1);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.screenshot({ path: join(artifacts, 'companion-gmail-unreadable.png') });
+    await page.close();
+  });
+
+  it('X1: a second Gmail account at /mail/u/1/: its own address is never a participant', async () => {
+    const html = await fixtureHtml('gmail/second-account.html');
+    const page = await browser.context.newPage();
+    await page.route('https://mail.google.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
+    await page.goto('https://mail.google.com/mail/u/1/#inbox/FMfcgzQXJPersonalIntro');
+    const people = () => sidebarIn(page).locator('li.crm-person').evaluateAll((els) => els.map((e) => e.getAttribute('data-email')).sort());
+    await expect.poll(people, { timeout: 20_000 }).toEqual(['alice.chen@northwind.example', 'erin@tailspin.example']);
+    await page.close();
+  });
+
+  it('X1, X2: Outlook: plain-text recipients, "See more", and a sidebar in its own column that never covers Reply and Forward, collapsed to a tab that is remembered', async () => {
+    const files: Record<string, Promise<string>> = { invitation: fixtureHtml('outlook/long-recipients.html'), renewal: fixtureHtml('outlook/reading-pane.html') };
+    const page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    let serve = 'invitation';
+    await page.route('https://outlook.office.com/**', async (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: await files[serve]! }));
+    await page.goto('https://outlook.office.com/mail/inbox');
+    await page.locator('[role="option"]').first().click();
+    const bar = sidebarIn(page);
+    const people = () => bar.locator('li.crm-person').evaluateAll((els) => els.map((e) => e.getAttribute('data-email')));
+    await expect.poll(async () => (await people()).length, { timeout: 20_000 }).toBe(6);
+    await page.getByRole('button', { name: 'See more recipients' }).click();
+    await expect.poll(async () => (await people()).length, { timeout: 15_000 }).toBe(14);
+
+    serve = 'renewal';
+    await page.goto('https://outlook.office.com/mail/inbox');
+    await page.locator('[role="option"]').first().click();
+    // Frank (cc) and Carol (bcc) are plain text on this page; Alice's collapsed message shows her name only
+    await expect.poll(async () => (await people()).sort(), { timeout: 20_000 }).toEqual(['alice.chen@northwind.example', 'bob.smith@contoso.example', 'carol@fabrikam.example', 'frank@notacme.example']);
+    const covered = async () => {
+      const side = (await bar.boundingBox())!;
+      const controls = await page.locator('[aria-label="Reply"], [aria-label="Reply all"], [aria-label="Forward"]').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().right));
+      expect(controls.length).toBeGreaterThan(0);
+      const pane = (await page.locator('#ReadingPaneContainerId').boundingBox())!;
+      return { sidebarLeft: side.x, sidebarWidth: side.width, rightmostControl: Math.max(...controls, pane.x + pane.width) };
+    };
+    const open = await covered();
+    expect(open.sidebarWidth).toBe(320);
+    expect(open.rightmostControl).toBeLessThanOrEqual(open.sidebarLeft);
+    await page.screenshot({ path: join(artifacts, 'companion-outlook-column.png') });
+    await bar.getByRole('button', { name: 'Hide' }).click();
+    await expect.poll(async () => (await bar.boundingBox())?.width).toBe(32);
+    const tab = await covered();
+    expect(tab.rightmostControl).toBeLessThanOrEqual(tab.sidebarLeft);
+    // the rep's choice stays: a new page load opens collapsed
+    await page.reload();
+    await page.locator('[role="option"]').first().click();
+    await expect.poll(() => bar.getAttribute('data-collapsed'), { timeout: 20_000 }).toBe('true');
+    await bar.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(async () => (await bar.boundingBox())?.width).toBe(320);
+    await page.close();
+  });
 });

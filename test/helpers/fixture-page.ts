@@ -15,6 +15,8 @@ export interface FixtureControls {
   receiveReply(): string;
   expandMessage(id: string): void;
   showOlder(): number;
+  /** Gmail: shows the search results for `words` (`#search/<words>`); opening a row from there keeps the search in the hash. */
+  search(words: string): void;
 }
 
 /** Loads `test/fixtures/mail/<path>` as the whole document, served at `url`. */

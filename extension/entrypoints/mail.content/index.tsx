@@ -8,6 +8,7 @@ import { ask, type Status } from '../../messaging.ts';
 import { SETTINGS_KEY } from '../../settings.ts';
 import { App } from '../../ui/App.tsx';
 import { holdFeedPort } from '../../ui/feed-port.ts';
+import { releasePageSpace, reservePageSpace, SIDEBAR_LAYOUT_KEY, spaceFor, storedCollapsed } from '../../ui/page-space.ts';
 import { createThreadSession } from '../../ui/session.ts';
 import { SIDEBAR_CSS } from '../../ui/styles.ts';
 import { listenToTab } from '../../ui/tab-listener.ts';
@@ -19,11 +20,23 @@ export default defineContentScript({
   async main(ctx) {
     // a background that cannot answer yet still gets the page watched; the sidebar shows why reads fail
     const status: Pick<Status, 'changes' | 'neverLog' | 'ownAddresses' | 'internalDomains'> = await ask(browser.runtime, { type: 'status' }).catch(() => ({ changes: [], neverLog: [], ownAddresses: [], internalDomains: [] }));
-    const session = createThreadSession((request) => ask(browser.runtime, request), { changes: status.changes, neverLog: status.neverLog });
+    // the rep's last choice: the sidebar open beside the thread, or collapsed to a narrow tab
+    const collapsed = storedCollapsed(await browser.storage.local.get(SIDEBAR_LAYOUT_KEY).catch(() => ({})));
+    const session = createThreadSession((request) => ask(browser.runtime, request), { changes: status.changes, neverLog: status.neverLog, collapsed });
+    // the sidebar takes its own column (or a tab's width): the page is narrowed, never covered
+    let lastCollapsed = collapsed;
+    const unsubscribe = session.subscribe((state) => {
+      reservePageSpace(document, spaceFor(state));
+      if (state.collapsed !== lastCollapsed) {
+        lastCollapsed = state.collapsed;
+        void browser.storage.local.set({ [SIDEBAR_LAYOUT_KEY]: { collapsed: state.collapsed } });
+      }
+    });
     const ui = await createShadowRootUi(ctx, {
       name: 'crm-companion',
       position: 'inline',
-      anchor: 'body',
+      // beside the body, not in it: the narrowed body does not carry the sidebar along
+      anchor: 'html',
       append: 'last',
       css: SIDEBAR_CSS,
       onMount: (container) => render(<App session={session} />, container),
@@ -49,6 +62,8 @@ export default defineContentScript({
       browser.storage.onChanged.removeListener(onSettings);
       stopListening();
       releaseFeed();
+      unsubscribe();
+      releasePageSpace(document);
       ui.remove();
     });
   },

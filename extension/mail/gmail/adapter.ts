@@ -15,11 +15,36 @@ export const gmailAdapter: Adapter = {
   provider: 'gmail',
   readThread: readGmailThread,
   readAccount: readGmailAccount,
+  threadInUrl: gmailThreadInUrl,
 };
 
+/**
+ * The thread the hash names: `#inbox/FMfcgz…`, `#label/Clients/FMfcgz…`, `#search/acme/FMfcgz…`,
+ * `#inbox/FMfcgz…?compose=new` (the last segment, without the query); null for a list (`#inbox`,
+ * `#search/acme`, `#label/Clients`) or settings. A list's segments are known words, so the last
+ * segment of `#label/Clients` is not taken for a thread: thread ids are long and opaque.
+ */
+export function gmailThreadInUrl(location: Location): string | null {
+  const segments = location.hash.replace(/^#/, '').split('?')[0]!.split('/');
+  if (segments.length < 2 || segments[0] === 'settings') return null;
+  // a list named by a word after its kind (`#search/<words>`, `#label/<name>`) needs one segment more
+  if (NAMED_LISTS.has(segments[0]!) && segments.length < 3) return null;
+  const last = segments.at(-1)!;
+  return /^[A-Za-z0-9_-]{16,}$/.test(last) ? decodeURIComponent(last) : null;
+}
+
+const NAMED_LISTS = new Set(['search', 'label', 'category', 'advanced-search']);
+
 export function readGmailThread(document: Document): ThreadReading | null {
-  const subject = queryAllShown(document, s.subject)[0];
+  const [subject, ...others] = queryAllShown(document, s.subject);
   if (!subject) return null;
+  const reading = readView(subject, document);
+  // Gmail builds the next thread's view before it hides the previous one: both show for a moment
+  if (others.length > 0) reading.alsoShown = others.map((other) => readView(other, document));
+  return reading;
+}
+
+function readView(subject: Element, document: Document): ThreadReading {
   const root = threadViewOf(subject);
   const messages = queryAll(root, s.message);
   const messageIds: string[] = [];
@@ -27,11 +52,13 @@ export function readGmailThread(document: Document): ThreadReading | null {
     const id = messageIdOf(message);
     if (id && !messageIds.includes(id)) messageIds.push(id);
   }
+  const legacy = subject.getAttribute('data-legacy-thread-id') ?? queryFirst(root, s.threadIds)?.getAttribute('data-legacy-thread-id');
   return {
     threadId: threadIdOf(subject, root, document) ?? `subject:${subjectText(subject)}`,
     subject: subjectText(subject),
     messageIds,
     sightings: sightingsOf(root, messages),
+    ...(legacy ? { aliases: [legacy] } : {}),
   };
 }
 
@@ -106,7 +133,8 @@ interface MessageAddresses {
  * One query for every address element of the view, each assigned to its message and classified:
  * a details row gives its label's role; the header's sender is `from`; the short line under the
  * sender lists recipients without telling to from cc, so it only counts when the message shows no
- * details table (collapsed, not yet rendered). Address elements outside the messages (the inbox
+ * details table (collapsed, not yet rendered). A collapsed message shows its sender alone, by name,
+ * with the address in the `email` attribute. Address elements outside the messages (the inbox
  * list, hovercards) are ignored.
  */
 function sightingsOf(root: ParentNode, messages: Element[]): Sighting[] {
@@ -116,6 +144,7 @@ function sightingsOf(root: ParentNode, messages: Element[]): Sighting[] {
   const rowCss = activeFallback(root, s.detailRow);
   const senderCss = activeFallback(root, s.sender);
   const recipientCss = activeFallback(root, s.recipient);
+  const collapsedCss = activeFallback(root, s.collapsedSender);
   for (const el of queryAll(root, s.addressed)) {
     const message = el.closest(messageCss);
     const addresses = message && byMessage.get(message);
@@ -129,6 +158,8 @@ function sightingsOf(root: ParentNode, messages: Element[]): Sighting[] {
       addresses.from.push(sighting(el, 'from'));
     } else if (recipientCss && el.matches(recipientCss)) {
       addresses.line.push(sighting(el, 'to'));
+    } else if (collapsedCss && el.matches(collapsedCss)) {
+      addresses.from.push(sighting(el, 'from'));
     }
   }
   return messages.flatMap((m) => {

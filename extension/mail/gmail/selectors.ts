@@ -15,6 +15,11 @@ export const gmailSelectors = {
   addressed: selector('address element', 'span[email]', '[email]'),
   /** An address element that is a message's sender (header line; also the details' from row). */
   sender: selector('message sender', 'span.gD', 'h3.iw [email]', 'td.gF [email]'),
+  /**
+   * A collapsed message's sender: its one-line header shows only the name, the address is in the
+   * `email` attribute (`span.zF` unread, `span.yP` read, as in the inbox rows).
+   */
+  collapsedSender: selector('collapsed message sender', 'span.zF[email], span.yP[email]', 'h3.iw [email]', '.gF [email]'),
   /** An address element in the line under the sender ("to me, Bob"): recipients, to and cc mixed. */
   recipient: selector('message recipient', 'span.g2', 'span.hb [email]', '.ajw [email]'),
   /** A row of an expanded message's details table (from/to/cc/bcc/date/mailed-by…). */

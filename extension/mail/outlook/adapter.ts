@@ -15,7 +15,14 @@ export const outlookAdapter: Adapter = {
   provider: 'outlook',
   readThread: readOutlookThread,
   readAccount: readOutlookAccount,
+  threadInUrl: outlookThreadInUrl,
 };
+
+/** The item or conversation the path names: `/mail/inbox/id/<id>`, `/mail/0/…/id/<id>`, `/mail/deeplink/read/<id>`; else null. */
+export function outlookThreadInUrl(location: Location): string | null {
+  const id = /\/(?:id|read)\/([^/?#]+)/.exec(location.pathname)?.[1];
+  return id ? decodeURIComponent(id) : null;
+}
 
 export function readOutlookThread(document: Document): ThreadReading | null {
   const pane = queryAll(document, s.readingPane).find(isShown);
@@ -32,13 +39,29 @@ export function readOutlookThread(document: Document): ThreadReading | null {
     sightings.push(...messageSightings(message));
   }
   const subjectText = textOf(subject);
-  return { threadId: conversationIdOf(pane, subject, document) ?? `subject:${subjectText}`, subject: subjectText, messageIds, sightings };
+  return {
+    threadId: conversationIdOf(pane, subject, document) ?? `subject:${subjectText}`,
+    subject: subjectText,
+    messageIds,
+    sightings: resolveNames(sightings, document),
+  };
 }
 
+/**
+ * The signed-in account's address from what the page shows: the account manager's dialog while it is
+ * open, else the folder pane's mailbox node (named by the address), else the person the account
+ * manager's button names ("Account manager for Jane Rep") where the page gives that name an address
+ * (the rep's own messages: "Jane Rep <jane.rep@…>").
+ */
 export function readOutlookAccount(document: Document): string | null {
-  const element = queryFirst(document, s.account);
-  if (!element) return null;
-  return addressesIn(`${element.getAttribute('aria-label') ?? ''} ${element.getAttribute('title') ?? ''} ${element.textContent ?? ''}`)[0] ?? null;
+  const element = queryFirst(document, s.account) ?? queryFirst(document, s.mailboxRoot);
+  const direct = element && addressesIn(`${element.getAttribute('aria-label') ?? ''} ${element.getAttribute('title') ?? ''} ${element.textContent ?? ''}`)[0];
+  if (direct) return direct;
+  const label = queryFirst(document, s.accountButton)?.getAttribute('aria-label') ?? '';
+  const name = /(?:account manager for|account manager:?)\s+(.+)$/i.exec(label.trim())?.[1]?.trim();
+  if (!name) return null;
+  const byName = namedAddresses(document).get(name.toLowerCase());
+  return byName && byName.size === 1 ? [...byName][0]! : null;
 }
 
 function conversationIdOf(pane: Element, subject: Element, document: Document): string | null {
@@ -48,9 +71,7 @@ function conversationIdOf(pane: Element, subject: Element, document: Document): 
   if (fromSubject) return fromSubject;
   const fromList = queryFirst(document, s.selectedRow)?.getAttribute('data-convid');
   if (fromList) return fromList;
-  // /mail/inbox/id/<item id>, /mail/0/inbox/id/<item id>, /mail/deeplink/read/<item id>
-  const fromUrl = /\/(?:id|read)\/([^/?#]+)/.exec(document.location.pathname)?.[1];
-  return fromUrl ? decodeURIComponent(fromUrl) : null;
+  return outlookThreadInUrl(document.location);
 }
 
 /** Oldest first when every message shows a sent time the browser can read; page order otherwise. */
@@ -66,18 +87,71 @@ function inSentOrder(messages: Element[]): Element[] {
 function messageSightings(message: Element): Sighting[] {
   const sightings: Sighting[] = [];
   const sender = queryFirst(message, s.sender);
-  const from = sender && personOf(sender);
-  if (from) sightings.push({ ...from, role: 'from' });
+  // a collapsed message shows its sender by name only: kept with no address, resolved by name later
+  const from = sender && (personOf(sender) ?? { email: '', name: nameOf(sender) });
+  if (from && (from.email || from.name)) sightings.push({ ...from, role: 'from' });
   for (const line of queryAll(message, s.recipientLine)) {
     const label = (line.getAttribute('aria-label') ?? textOf(line)).split(':')[0]!.trim().toLowerCase();
     const role = LINE_ROLES[label];
     if (!role) continue;
-    for (const el of queryAll(line, s.recipient)) {
-      const person = personOf(el);
-      if (person) sightings.push({ ...person, role });
-    }
+    for (const person of lineRecipients(line)) sightings.push({ ...person, role });
   }
   return sightings;
+}
+
+/**
+ * The people of one recipients line, in order: personas (the organisation's people, their address in
+ * the title) and plain text ("Frank Notacme <frank@notacme.example>; erin@tailspin.example;"), which
+ * is how Outlook shows everyone it has not resolved. Controls in the line ("See more") are nobody.
+ */
+function lineRecipients(line: Element): Array<{ email: string; name: string }> {
+  const people: Array<{ email: string; name: string }> = [];
+  const personaCss = s.recipient.fallbacks.join(', ');
+  const controlCss = s.lineControl.fallbacks.join(', ');
+  let text = '';
+  const flush = () => {
+    people.push(...peopleInText(text));
+    text = '';
+  };
+  const walk = (node: Node, top: boolean) => {
+    for (const child of Array.from(node.childNodes)) {
+      if (child.nodeType === 3) {
+        text += child.textContent ?? '';
+        continue;
+      }
+      if (child.nodeType !== 1) continue;
+      const el = child as Element;
+      if (el.matches(controlCss)) continue;
+      const person = el.matches(personaCss) ? personOf(el) : null;
+      if (person) {
+        flush();
+        people.push(person);
+        text = ';';
+      } else if (!(top && el === line.firstElementChild && /:\s*$/.test(el.textContent ?? ''))) {
+        walk(el, false);
+      }
+    }
+  };
+  walk(line, true);
+  flush();
+  return people;
+}
+
+/**
+ * "To: Ann Lee <ann@x.example>; bob@y.example; Cy Doe;" → Ann Lee, bob, and Cy Doe by name only (an
+ * address for the name is looked for elsewhere on the page). A name may hold commas: only ";" separates.
+ */
+function peopleInText(text: string): Array<{ email: string; name: string }> {
+  const people: Array<{ email: string; name: string }> = [];
+  for (const raw of text.replace(/^\s*(to|cc|bcc)\s*:/i, '').split(';')) {
+    const part = raw.replace(/\s+/g, ' ').trim();
+    if (!part) continue;
+    const angled = /^(.*)<([^<>]+)>$/.exec(part);
+    const email = angled ? normaliseAddress(angled[2]) : normaliseAddress(part);
+    if (email) people.push({ email, name: angled ? angled[1]!.trim().replace(/^"|"$/g, '') : '' });
+    else if (!part.includes('@') && !part.includes('<')) people.push({ email: '', name: part.replace(/^"|"$/g, '') });
+  }
+  return people;
 }
 
 /** The address in a persona's title, href or text ("Name<address>"), with the name shown beside it. */
@@ -87,6 +161,52 @@ function personOf(element: Element): { email: string; name: string } | null {
     normaliseAddress(element.getAttribute('href')) ??
     addressesIn(`${element.getAttribute('title') ?? ''} ${element.textContent ?? ''}`)[0];
   if (!email) return null;
-  const name = textOf(element).replace(/<[^>]*>/g, '').replace(/^(from|to|cc|bcc):/i, '').trim();
-  return { email, name };
+  return { email, name: nameOf(element) };
+}
+
+function nameOf(element: Element): string {
+  return textOf(element).replace(/<[^>]*>/g, '').replace(/^(from|to|cc|bcc):/i, '').trim();
+}
+
+/**
+ * Every name the page gives an address, lowercased: senders and personas (title) and the message
+ * list's rows (their sender's title is the address), and "Name <address>" texts in recipients lines.
+ */
+function namedAddresses(document: Document): Map<string, Set<string>> {
+  const names = new Map<string, Set<string>>();
+  const add = (name: string, email: string) => {
+    const key = name.trim().toLowerCase();
+    if (!key || !email || key.includes('@')) return;
+    const set = names.get(key) ?? new Set<string>();
+    set.add(email);
+    names.set(key, set);
+  };
+  for (const el of Array.from(document.querySelectorAll('[title*="@"]'))) {
+    const person = personOf(el);
+    if (person && person.name) add(person.name, person.email);
+  }
+  for (const line of queryAll(document, s.recipientLine)) {
+    for (const person of lineRecipients(line)) add(person.name, person.email);
+  }
+  return names;
+}
+
+/**
+ * Gives the senders shown by name only (collapsed messages) the address the page gives that name
+ * elsewhere (another message, a recipients line, the message list). A name the page gives no
+ * address, or more than one, stays unresolved and is left out.
+ */
+function resolveNames(sightings: Sighting[], document: Document): Sighting[] {
+  if (sightings.every((x) => x.email)) return sightings;
+  const names = namedAddresses(document);
+  const out: Sighting[] = [];
+  for (const sighting of sightings) {
+    if (sighting.email) {
+      out.push(sighting);
+      continue;
+    }
+    const candidates = names.get(sighting.name.toLowerCase());
+    if (candidates && candidates.size === 1) out.push({ ...sighting, email: [...candidates][0]! });
+  }
+  return out;
 }

@@ -47,6 +47,12 @@ export const outlookSelectors = {
   recipient: selector('recipient', 'span[title*="@"]', '[title*="@"]', 'a[href^="mailto:"]'),
   /** When a message was sent; its title or text is a date. */
   sentTime: selector('message time', '[data-testid="SentReceivedSavedTime"]', '[aria-label^="Sent:"]'),
-  /** The signed-in account (the account manager). */
+  /** A control inside a recipients line that is nobody ("See more", "+8 others"). */
+  lineControl: selector('recipients line control', 'button, [role="button"]'),
+  /** The signed-in account as the account manager's dialog names it: only rendered while it is open. */
   account: selector('account manager', '#mectrl_currentAccount_secondary', '#mectrl_main_trigger[aria-label*="@"]', '[data-app-section="MeControl"] [title*="@"]'),
+  /** The folder pane's mailbox node, named by the account's address (always shown beside the list). */
+  mailboxRoot: selector('mailbox folder node', '[role="navigation"] [role="treeitem"][aria-level="1"][title*="@"]', '[role="tree"] [role="treeitem"][title*="@"]'),
+  /** The account manager's button: its label names the signed-in person ("Account manager for Jane Rep"). */
+  accountButton: selector('account manager button', '#mectrl_main_trigger', '[data-app-section="MeControl"] button'),
 } as const;
