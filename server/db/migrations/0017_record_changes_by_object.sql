@@ -1,0 +1,1 @@
+CREATE INDEX "record_changes_object" ON "record_changes" USING btree ("workspace_id","object_id","id");
