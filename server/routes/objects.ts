@@ -126,7 +126,12 @@ export function objectRoutes() {
     )
     .post(
       '/:objectType',
-      describeRoute({ summary: 'Create a record, optionally associated with existing records (R7)', tags, responses: { 201: json(simplePublicObject, 'The record') } }),
+      describeRoute({
+        summary: 'Create a record, optionally associated with existing records (R7)',
+        description: 'A unique value (a contact\'s email, a custom property defined with hasUniqueValue) that another record holds answers 409 CONFLICT with its id in `context.id`, also when both are written at the same time.',
+        tags,
+        responses: { 201: json(simplePublicObject, 'The record') },
+      }),
       validate('param', objectTypeParam),
       validate('json', createRecordBody),
       async (c) => {
@@ -265,7 +270,11 @@ export function objectRoutes() {
     )
     .patch(
       '/:objectType/:id',
-      describeRoute({ summary: 'Update a record: the given properties change, the others stay; null or "" clears', tags }),
+      describeRoute({
+        summary: 'Update a record: the given properties change, the others stay; null or "" clears',
+        description: 'A unique value (a contact\'s email, a custom property defined with hasUniqueValue) that another record holds answers 409 CONFLICT with its id in `context.id`.',
+        tags,
+      }),
       validate('param', recordParam),
       validate('query', updateRecordQuery),
       validate('json', updateRecordBody),
