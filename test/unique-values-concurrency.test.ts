@@ -97,6 +97,20 @@ describe('unique values on every write path', () => {
     expect(moved.body.errors[0]).toMatchObject({ category: 'CONFLICT', context: { id: [a.body.id], index: ['0'] } });
     expect(await countWith('0-1', 'email', 'holder@unique.example')).toBe(1);
   });
+
+  it('X5: restoring an archived record whose unique value another record took since is a 409 naming that record', async () => {
+    const gone = await t.call('POST', '/crm/v3/objects/gadgets', { properties: { serial: 'R-1' } });
+    expect((await t.call('DELETE', `/crm/v3/objects/gadgets/${gone.body.id}`)).status).toBe(204);
+    const taker = await t.call('POST', '/crm/v3/objects/gadgets', { properties: { serial: 'R-1' } });
+    expect(taker.status).toBe(201);
+    const back = await t.call('POST', `/api/objects/gadgets/${gone.body.id}/restore`);
+    expect(back.status).toBe(409);
+    expect(back.body.context.id).toEqual([taker.body.id]);
+    expect(await countWith(await gadgetType(), 'serial', 'R-1')).toBe(1);
+    // once the value is free again, it comes back
+    expect((await t.call('PATCH', `/crm/v3/objects/gadgets/${taker.body.id}`, { properties: { serial: 'R-2' } })).status).toBe(200);
+    expect((await t.call('POST', `/api/objects/gadgets/${gone.body.id}/restore`)).status).toBe(200);
+  });
 });
 
 // Requests that really run at once need PostgreSQL: PGlite runs one transaction at a time, so

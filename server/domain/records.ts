@@ -275,9 +275,13 @@ export async function lockUniqueValues(tx: DbOrTx, workspaceId: string, type: Ob
   await lockValues(tx, workspaceId, type.typeId, values);
 }
 
-/** Live records of the type holding any of these values of a unique-valued property, other than `except`: value → id. */
+/** Live records of the type holding any of these values of a unique-valued property, other than `except`: value (as given) → id. */
 export async function uniqueValueOwners(db: DbOrTx, workspaceId: string, type: ObjectType, property: string, values: string[], except: number[] = []): Promise<Map<string, number>> {
-  if (property === 'email' && type.typeId === CONTACT) return contactsByEmail(db, workspaceId, values, except);
+  if (property === 'email' && type.typeId === CONTACT) {
+    // compared in lower case: an email stored before emails were normalised may have capitals
+    const byLower = await contactsByEmail(db, workspaceId, [...new Set(values.map((v) => v.toLowerCase()))], except);
+    return new Map(values.flatMap((v) => (byLower.has(v.toLowerCase()) ? [[v, byLower.get(v.toLowerCase())!] as const] : [])));
+  }
   const owners = new Map<string, number>();
   if (values.length === 0) return owners;
   const value = sql<string>`${records.properties}->>${property}::text`;
