@@ -4,6 +4,7 @@ import { useTestApp } from './helpers/app.ts';
 import { useHubSpotClient } from './helpers/hubspot-client.ts';
 import { rowsOf } from './helpers/raw-rows.ts';
 import { seedRecords } from './helpers/records.ts';
+import { claimJob, runJob } from '../server/domain/imports/runner.ts';
 
 /**
  * X5, B2: `propertiesWithHistory` on record reads (single, list, batch read) answers each asked
@@ -201,6 +202,37 @@ describe('propertiesWithHistory on reads (X5, B2)', () => {
     expect(JSON.stringify(listed.body)).not.toMatch(/zx\.erasable|Zyxwv/);
     const archived = await t.call('GET', '/crm/v3/objects/contacts?limit=50&archived=true&propertiesWithHistory=email,firstname');
     expect(JSON.stringify(archived.body)).not.toMatch(/zx\.erasable|Zyxwv/);
+  });
+
+  it('X5: values an import wrote are IMPORT, with the user who started it', async () => {
+    const form = new FormData();
+    form.set('file', new File(['Email,First Name\nimported-h@example.com,Imported'], 'people.csv'));
+    form.set('options', JSON.stringify({ objectType: 'contacts', mode: 'create' }));
+    const upload = await t.app.request('/api/imports', { method: 'POST', headers: { authorization: `Bearer ${t.token}` }, body: form });
+    expect(upload.status).toBe(202);
+    const importId = ((await upload.json()) as { id: string }).id;
+    expect((await runJob(t.db.db, (await claimJob(t.db.db, t.workspaceId, importId))!)).state).toBe('done');
+    const found = await t.call('GET', '/crm/v3/objects/contacts/imported-h@example.com?idProperty=email');
+    expect(found.status).toBe(200);
+    await patch(found.body.id, { firstname: 'Edited' });
+    const h = await historyOf(found.body.id, 'firstname');
+    expect(h.firstname).toEqual([
+      expect.objectContaining({ value: 'Edited', sourceType: 'CRM_UI' }),
+      expect.objectContaining({ value: 'Imported', sourceType: 'IMPORT', updatedByUserId: h.firstname![0]!.updatedByUserId }),
+    ]);
+  });
+
+  it('R11, X5: a company stage moved by lifecycle-stage sync is AUTOMATION_PLATFORM', async () => {
+    expect((await t.call('PATCH', '/api/workspace', { settings: { lifecycleStageSync: true } })).status).toBe(200);
+    const company = await t.call('POST', '/crm/v3/objects/companies', { properties: { name: 'Synced Co', lifecyclestage: 'lead' } });
+    const contact = await create({ email: 'stage-h@example.com', lifecyclestage: 'lead' });
+    expect((await t.call('PUT', `/crm/v4/objects/contacts/${contact}/associations/default/companies/${company.body.id}`)).status).toBe(200);
+    await patch(contact, { lifecyclestage: 'customer' });
+    const r = await t.call('GET', `/crm/v3/objects/companies/${company.body.id}?propertiesWithHistory=lifecyclestage`);
+    expect(r.body.propertiesWithHistory.lifecyclestage).toEqual([
+      { value: 'customer', timestamp: expect.any(String), sourceType: 'AUTOMATION_PLATFORM' },
+      expect.objectContaining({ value: 'lead', sourceType: 'CRM_UI' }),
+    ]);
   });
 
   it('X5: an archived record read with archived=true keeps its history', async () => {
