@@ -2,6 +2,11 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from './helpers/app.ts';
 import { rowsOf } from './helpers/raw-rows.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Tx } from '../server/db/client.ts';
+import { claimJob, runJob } from '../server/domain/imports/runner.ts';
+import { resolveObjectType } from '../server/domain/object-types.ts';
+import { insertRecord } from '../server/domain/records.ts';
 
 /**
  * Unique values (a contact's email, a custom object's property defined with hasUniqueValue) stay
@@ -178,6 +183,32 @@ describe.runIf(onPostgres)('unique values under concurrency (PostgreSQL)', () =>
     expect(made).toHaveLength(1);
     expect(creates.filter((r) => r.status === 409).map((r) => r.body.context.id[0])).toEqual(Array(N - 1).fill(made[0]!.body.id));
     expect(await countWith(type, 'serial', 'RACE-C')).toBe(1);
+  });
+
+  it('R17: an import running while another transaction creates the same new email ends with one contact, its row matched to that contact', async () => {
+    const email = 'race.import@unique.example';
+    const form = new FormData();
+    form.set('file', new File([`Email,First Name\n${email},Imported`], 'race.csv'));
+    form.set('options', JSON.stringify({ objectType: 'contacts', mode: 'create_and_update' }));
+    const upload = await t.app.request('/api/imports', { method: 'POST', headers: { authorization: `Bearer ${t.token}` }, body: form });
+    expect(upload.status).toBe(202);
+    const importId = ((await upload.json()) as { id: string }).id;
+    const job = await claimJob(t.db.db, t.workspaceId, importId);
+    // a create as the API does it (lock, check, insert), held open while the import runs
+    let running: Promise<{ state: string }> | undefined;
+    const contact = await t.db.db.transaction(async (tx) => {
+      const contacts = await resolveObjectType(tx, t.workspaceId, 'contacts');
+      const row = await insertRecord(tx as Tx, { workspaceId: t.workspaceId, plan: 'enterprise', actor: { source: 'UNKNOWN' } }, contacts, { properties: { email, lastname: 'Api' } });
+      running = runJob(t.db.db, job!);
+      await sleep(300);
+      return row;
+    });
+    expect((await running!).state).toBe('done');
+    expect(await countWith('0-1', 'email', email)).toBe(1);
+    const report = await t.call('GET', `/api/imports/${importId}`);
+    expect(report.body.errors).toEqual([]);
+    const read = await t.call('GET', `/crm/v3/objects/contacts/${contact.id}?properties=firstname,lastname`);
+    expect(read.body.properties).toMatchObject({ firstname: 'Imported', lastname: 'Api' });
   });
 
   it('X5: concurrent updates giving different records one new unique value: one wins, the others 409', async () => {
