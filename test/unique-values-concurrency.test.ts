@@ -185,6 +185,16 @@ describe.runIf(onPostgres)('unique values under concurrency (PostgreSQL)', () =>
     expect(await countWith(type, 'serial', 'RACE-C')).toBe(1);
   });
 
+  it('X5: concurrent upserts of companies by one new domain create one company (a domain is not unique, but an upsert names one record)', async () => {
+    const replies = await Promise.all(
+      Array.from({ length: N }, (_, i) => t.call('POST', '/crm/v3/objects/companies/batch/upsert', { inputs: [{ id: `https://www.race-domain.example/${i}`, idProperty: 'domain', properties: { name: `Race ${i}` } }] })),
+    );
+    expect(replies.map((r) => r.status), JSON.stringify(replies.map((r) => r.body))).toEqual(Array(N).fill(200));
+    expect(replies.filter((r) => r.body.results[0].new)).toHaveLength(1);
+    expect(new Set(replies.map((r) => r.body.results[0].id)).size).toBe(1);
+    expect(await countWith('0-2', 'domain', 'race-domain.example')).toBe(1);
+  });
+
   it('R17: an import running while another transaction creates the same new email ends with one contact, its row matched to that contact', async () => {
     const email = 'race.import@unique.example';
     const form = new FormData();
