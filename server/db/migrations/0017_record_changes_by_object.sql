@@ -1,1 +1,0 @@
-CREATE INDEX "record_changes_object" ON "record_changes" USING btree ("workspace_id","object_id","id");
