@@ -41,7 +41,7 @@ const stringList = z.union([z.string(), z.array(z.string())]);
 const booleanParam = z.enum(['true', 'false']);
 export const readRecordQuery = z.object({
   properties: stringList.optional().describe('Properties to return (comma-separated or repeated)'),
-  propertiesWithHistory: stringList.optional().describe('Accepted for compatibility; history of values is not kept'),
+  propertiesWithHistory: stringList.optional().describe('Properties to return with every value they took, newest first (comma-separated or repeated); at most 50 records per request then'),
   associations: stringList.optional().describe('Object types whose associated record ids to return'),
   archived: booleanParam.optional().describe('true: only archived records'),
   idProperty: z.string().max(100).optional().describe('A unique property to look the record up by: `email` (contacts), `domain` (companies)'),
@@ -66,7 +66,7 @@ export const batchCreateBody = z.object({
 export const batchReadBody = z.object({
   inputs: z.array(z.object({ id: recordIdInput })),
   properties: z.array(z.string()).optional(),
-  propertiesWithHistory: z.array(z.string()).optional(),
+  propertiesWithHistory: z.array(z.string()).optional().describe('Properties to return with every value they took, newest first; at most 50 inputs then'),
   idProperty: z.string().max(100).optional(),
 });
 export const batchReadQuery = z.object({ archived: booleanParam.optional() });
@@ -116,6 +116,17 @@ export const searchBody = z.object({
 export type SearchBody = z.infer<typeof searchBody>;
 
 /** HubSpot's SimplePublicObject (dates as ISO strings). */
+/** One value a property took (HubSpot's ValueWithTimestamp): "" is a cleared value. */
+export const valueWithTimestamp = z.object({
+  value: z.string(),
+  timestamp: z.string().describe('When the value was written (ISO 8601)'),
+  sourceType: z.string().describe('Where the write came from: CRM_UI (a user), API (an app token), IMPORT, MERGE_OBJECTS, RESTORE_OBJECTS, AUTOMATION_PLATFORM (a rule), MIGRATION, UNKNOWN (before the change history)'),
+  sourceId: z.string().optional().describe('`userId:<id>` for a user, the token id for an app'),
+  sourceLabel: z.string().optional().describe("The app token's name"),
+  updatedByUserId: z.number().int().optional(),
+});
+export type ValueWithTimestamp = z.infer<typeof valueWithTimestamp>;
+
 export const simplePublicObject = z.object({
   id: z.string(),
   properties: z.record(z.string(), z.string().nullable()),
@@ -124,6 +135,7 @@ export const simplePublicObject = z.object({
   archived: z.boolean(),
   archivedAt: z.string().optional(),
   associations: z.record(z.string(), z.object({ results: z.array(z.object({ id: z.string(), type: z.string() })) })).optional(),
+  propertiesWithHistory: z.record(z.string(), z.array(valueWithTimestamp)).optional().describe('With `propertiesWithHistory`: each asked property that has or had a value, its values newest first'),
 });
 export type SimplePublicObject = z.infer<typeof simplePublicObject>;
 

@@ -5,6 +5,7 @@ import { LIMITS } from '../../shared/plans.ts';
 import type { BatchError, PropertiesInput } from '../../shared/records.ts';
 import type { Db, Tx } from '../db/client.ts';
 import { col, parseRows } from '../db/rows.ts';
+import { transaction } from '../db/transaction.ts';
 import { records } from '../db/schema/index.ts';
 import { batchErrorOf } from '../envelope.ts';
 import { ApiError } from '../errors.ts';
@@ -18,11 +19,12 @@ import {
   archiveRecords,
   associateNew,
   checkIdProperty,
-  contactsByEmail,
-  duplicateContact,
+  duplicateValue,
   findRecords,
   isUniqueViolation,
   type LookupOptions,
+  lockUniqueValues,
+  lockValues,
   lookupKey,
   newRecordProperties,
   parseRecordId,
@@ -30,6 +32,8 @@ import {
   type RecordRow,
   requireWritable,
   setProperties,
+  uniqueValued,
+  uniqueValueOwners,
   updatedProperties,
 } from './records.ts';
 
@@ -76,31 +80,39 @@ async function oneByOne<P extends Pending<unknown>>(tx: Tx, list: P[], step: (sp
 }
 
 /**
- * Contacts: an email already used by another live contact, or twice in the batch, is a 409 for that
- * input. `targetOf` gives the record an input writes to (updates), so its own email is no conflict.
+ * Unique values (a contact's email, a custom type's unique properties): a value another live
+ * record holds, or that an earlier input of the batch writes, is a 409 for that input. Call it in
+ * the writing transaction, after lockUniqueValues. `targetOf` gives the record an input writes to
+ * (updates): its own values are no conflict, and only the values that change are checked.
  */
-async function refuseDuplicateEmails<P extends Pending<unknown>>(db: Db, workspaceId: string, type: ObjectType, list: P[], errors: BatchError[], targetOf?: (p: P) => number): Promise<P[]> {
-  if (type.typeId !== CONTACT) return list;
-  const emails = [...new Set(list.map((p) => p.properties.email).filter((e): e is string => e !== undefined))];
-  const owners = await contactsByEmail(db, workspaceId, emails);
-  const seen = new Map<string, number>();
-  return list.filter((p) => {
-    const email = p.properties.email;
-    if (email === undefined) return true;
-    const owner = owners.get(email);
-    const earlier = seen.get(email);
-    if (owner !== undefined && owner !== targetOf?.(p)) {
-      errors.push(inputError(duplicateContact(owner, p.where), { index: [String(p.index)] }));
-      return false;
-    }
-    if (earlier !== undefined) {
-      const err = new ApiError('CONFLICT', `inputs[${p.index}] has the same email as inputs[${earlier}]`, { errors: [{ message: 'email repeated in this batch', in: `${p.where}.properties.email` }] });
-      errors.push(inputError(err, { index: [String(p.index)] }));
-      return false;
-    }
-    seen.set(email, p.index);
-    return true;
-  });
+async function refuseDuplicateValues<P extends Pending<unknown>>(tx: Tx, workspaceId: string, type: ObjectType, list: P[], errors: BatchError[], targetOf?: (p: P) => RecordRow): Promise<P[]> {
+  let left = list;
+  for (const name of uniqueValued(type)) {
+    const valueOf = (p: P) => {
+      const v = p.properties[name];
+      return v && v !== targetOf?.(p).properties[name] ? v : undefined;
+    };
+    const owners = await uniqueValueOwners(tx, workspaceId, type, name, [...new Set(left.map(valueOf).filter((v): v is string => v !== undefined))]);
+    const seen = new Map<string, number>();
+    left = left.filter((p) => {
+      const value = valueOf(p);
+      if (value === undefined) return true;
+      const owner = owners.get(value);
+      const earlier = seen.get(value);
+      if (owner !== undefined && owner !== targetOf?.(p).id) {
+        errors.push(inputError(duplicateValue(type, name, owner, p.where), { index: [String(p.index)] }));
+        return false;
+      }
+      if (earlier !== undefined) {
+        const err = new ApiError('CONFLICT', `inputs[${p.index}] has the same ${name} as inputs[${earlier}]`, { errors: [{ message: `${name} repeated in this batch`, in: `${p.where}.properties.${name}` }] });
+        errors.push(inputError(err, { index: [String(p.index)] }));
+        return false;
+      }
+      seen.set(value, p.index);
+      return true;
+    });
+  }
+  return left;
 }
 
 /**
@@ -140,9 +152,10 @@ async function createInputs(db: Db, ctx: WriteContext, type: ObjectType, inputs:
       errors.push(inputError(err, { index: [String(index)] }));
     }
   });
-  pending = await refuseDuplicateEmails(db, ctx.workspaceId, type, pending, errors);
   const created = new Map<number, RecordRow>();
   await db.transaction(async (tx) => {
+    await lockUniqueValues(tx, ctx.workspaceId, type, pending);
+    pending = await refuseDuplicateValues(tx, ctx.workspaceId, type, pending, errors);
     const plain = pending.filter((p) => !p.item.associations?.length);
     const linked = pending.filter((p) => p.item.associations?.length);
     // contacts inserted here (not through createRecord, which applies R18 itself) get their company below
@@ -274,9 +287,10 @@ async function updateInputs(db: Db, ctx: WriteContext, type: ObjectType, inputs:
       fail(index, err);
     }
   });
-  pending = await refuseDuplicateEmails(db, ctx.workspaceId, type, pending, errors, (p) => p.target.id);
   const updated = new Map<number, RecordRow>();
   await db.transaction(async (tx) => {
+    await lockUniqueValues(tx, ctx.workspaceId, type, pending.map((p) => ({ properties: p.properties, before: p.target.properties })));
+    pending = await refuseDuplicateValues(tx, ctx.workspaceId, type, pending, errors, (p) => p.target);
     if (pending.length === 0) return;
     try {
       const rows = await tx.transaction((sp) => updateMany(sp, ctx.workspaceId, pending.map((p) => ({ id: p.target.id, properties: p.properties }))));
@@ -325,7 +339,9 @@ export interface UpsertOutcome {
  * updated as batch/update does; the others created as batch/create does, the value set on the
  * new record. An id cannot be chosen, so an hs_object_id that matches nothing fails that input.
  * Two inputs naming the same record refuse the whole request (HubSpot refuses duplicate ids in a
- * batch). Everything runs in one transaction.
+ * batch). Everything runs in one transaction, which first locks the values inputs name records by
+ * and the unique values they write (lockValues): two upserts of one new value run one after the
+ * other, the second one updating the record the first created.
  */
 export async function batchUpsert(db: Db, ctx: WriteContext, type: ObjectType, inputs: UpsertInput[]): Promise<UpsertOutcome> {
   checkBatchSize(inputs.length);
@@ -356,7 +372,19 @@ export async function batchUpsert(db: Db, ctx: WriteContext, type: ObjectType, i
       errors: repeated.map((message) => ({ message, in: 'inputs' })),
     });
   }
-  return db.transaction(async (tx) => {
+  return transaction(db, async (tx) => {
+    // the values inputs look records up by, and the unique values they write, locked before the
+    // lookup: a concurrent upsert of the same new value waits here, then finds this one's record
+    const unique = new Set(uniqueValued(type));
+    await lockValues(
+      tx,
+      ctx.workspaceId,
+      type.typeId,
+      inputs.flatMap((item) => [
+        ...(item.idProperty && item.idProperty !== 'hs_object_id' ? [{ property: item.idProperty, value: item.id }] : []),
+        ...Object.entries(item.properties).filter(([name, v]) => unique.has(name) && v !== null && v !== '').map(([property, v]) => ({ property, value: String(v) })),
+      ]),
+    );
     const found = new Set<number>();
     for (const [idProperty, group] of Map.groupBy(inputs.map((item, index) => ({ index, item })), (x) => x.item.idProperty ?? 'hs_object_id')) {
       const rows = await findRecords(tx, ctx.workspaceId, type, group.map((x) => x.item.id), { idProperty });

@@ -8,7 +8,7 @@ import { autoAssociateOnWrite } from './auto-domain.ts';
 import { recordChanged } from './history/changes.ts';
 import type { ObjectType } from './object-types.ts';
 import { stageIndexForWrite } from './pipelines.ts';
-import { contactsByEmail, duplicateContact, getRecord, insertRecord, isUniqueViolation, type RecordInput, type RecordRow, requireWritable, updatedProperties } from './records.ts';
+import { checkUniqueValues, duplicateContact, getRecord, insertRecord, isUniqueViolation, type RecordInput, type RecordRow, requireWritable, updatedProperties } from './records.ts';
 
 // Creating and updating one record as the API does it: the checked write (records.ts), then what
 // follows a contact's write, the company of its email domain (R18, auto-domain.ts). Kept apart
@@ -29,10 +29,7 @@ export async function updateRecord(tx: Tx, ctx: WriteContext, type: ObjectType, 
   requireWritable(ctx.plan, type);
   const current = await getRecord(tx, ctx.workspaceId, type, key, options);
   const properties = updatedProperties(type, current, input, '', await stageIndexForWrite(tx, ctx.workspaceId, type.typeId));
-  if (type.typeId === CONTACT && properties.email && properties.email !== current.properties.email) {
-    const owner = (await contactsByEmail(tx, ctx.workspaceId, [properties.email], [current.id])).get(properties.email);
-    if (owner !== undefined) throw duplicateContact(owner, '');
-  }
+  await checkUniqueValues(tx, ctx.workspaceId, type, properties, '', current);
   try {
     const [row] = await tx
       .update(records)

@@ -78,7 +78,7 @@ export function publicObject(row: RecordRow, properties?: readonly string[]): Si
 type IdProperty = 'hs_object_id' | 'email' | 'domain' | { unique: string };
 
 /** The properties of a custom type defined with hasUniqueValue. */
-function uniqueProperties(type: ObjectType): string[] {
+export function uniqueProperties(type: ObjectType): string[] {
   return (type.definition?.properties ?? []).filter((p) => p.hasUniqueValue).map((p) => p.name);
 }
 
@@ -225,6 +225,99 @@ export function duplicateContact(existingId: number | string, where: string): Ap
   });
 }
 
+/**
+ * The properties whose value at most one live record of the type may hold: a contact's email, a
+ * custom type's properties defined with hasUniqueValue. (A company's domain is not one: several
+ * companies may share a domain, the oldest answers it.)
+ */
+export function uniqueValued(type: ObjectType): string[] {
+  if (type.typeId === CONTACT) return ['email'];
+  if (type.typeId === COMPANY) return [];
+  return uniqueProperties(type);
+}
+
+/** A value as uniqueness compares it: emails and domains as normalised, others as stored. Null for one that cannot be a value. */
+function comparedValue(property: string, value: string): string | null {
+  if (property === 'email') return normalizeEmail(value) ?? value.trim().toLowerCase();
+  if (property === 'domain') return normalizeDomain(value);
+  return value;
+}
+
+/**
+ * Takes, until the end of the transaction, a lock on each (type, property, value) given: two
+ * transactions writing the same value of a unique-valued property (or upserting by the same
+ * value) then run one after the other, and the second one's existence check sees the first one's
+ * record. Call it before the check, in the transaction that writes. The locks are taken in one
+ * statement, in the order of their keys, so two batches never wait for each other's (no
+ * deadlock); taking a lock the transaction holds already is free.
+ */
+export async function lockValues(tx: DbOrTx, workspaceId: string, typeId: string, values: ReadonlyArray<{ property: string; value: string | null | undefined }>): Promise<void> {
+  const keys = new Set<string>();
+  for (const { property, value } of values) {
+    if (!value) continue;
+    const compared = comparedValue(property, value);
+    if (compared) keys.add(`${workspaceId}/unique/${typeId}/${property}/${compared}`);
+  }
+  if (keys.size === 0) return;
+  await tx.execute(sql`
+    select count(pg_advisory_xact_lock(k)) from (
+      select distinct hashtextextended(v, 0) as k from unnest(array[${sql.join([...keys].map((k) => sql`${k}::text`), sql`, `)}]::text[]) as v order by 1) s`);
+}
+
+/**
+ * Locks (lockValues) the unique-valued properties that these writes give a record: every value of
+ * a new record, and of an update only the values that change (`before`: the record's properties).
+ */
+export async function lockUniqueValues(tx: DbOrTx, workspaceId: string, type: ObjectType, writes: ReadonlyArray<{ properties: Record<string, string | null>; before?: Record<string, string | null> }>): Promise<void> {
+  const names = uniqueValued(type);
+  if (names.length === 0) return;
+  const values = writes.flatMap((w) => names.filter((name) => w.properties[name] && w.properties[name] !== w.before?.[name]).map((property) => ({ property, value: w.properties[property] })));
+  await lockValues(tx, workspaceId, type.typeId, values);
+}
+
+/** Live records of the type holding any of these values of a unique-valued property, other than `except`: value (as given) → id. */
+export async function uniqueValueOwners(db: DbOrTx, workspaceId: string, type: ObjectType, property: string, values: string[], except: number[] = []): Promise<Map<string, number>> {
+  if (property === 'email' && type.typeId === CONTACT) {
+    // compared in lower case: an email stored before emails were normalised may have capitals
+    const byLower = await contactsByEmail(db, workspaceId, [...new Set(values.map((v) => v.toLowerCase()))], except);
+    return new Map(values.flatMap((v) => (byLower.has(v.toLowerCase()) ? [[v, byLower.get(v.toLowerCase())!] as const] : [])));
+  }
+  const owners = new Map<string, number>();
+  if (values.length === 0) return owners;
+  const value = sql<string>`${records.properties}->>${property}::text`;
+  const rows = await db
+    .select({ id: records.id, value })
+    .from(records)
+    .where(and(eq(records.workspaceId, workspaceId), eq(records.typeId, type.typeId), isNull(records.archivedAt), isNull(records.mergedInto), inArray(value, values)))
+    .orderBy(asc(records.id));
+  for (const row of rows) if (!except.includes(row.id) && !owners.has(row.value)) owners.set(row.value, row.id);
+  return owners;
+}
+
+/** The 409 for a value another record holds already: HubSpot's duplicate contact, or its like for a custom unique property. */
+export function duplicateValue(type: ObjectType, property: string, existingId: number | string, where: string): ApiError {
+  if (type.typeId === CONTACT && property === 'email') return duplicateContact(existingId, where);
+  return new ApiError('CONFLICT', `A ${type.singular} with this ${property} already exists. Existing ID: ${existingId}`, {
+    errors: [{ message: `another ${type.singular} has this ${property} (id ${existingId}); ${property} is unique`, in: `${where ? `${where}.` : ''}properties.${property}` }],
+    context: { id: [String(existingId)] },
+  });
+}
+
+/**
+ * The one check of unique values for a single write, inside its transaction: locks the values it
+ * gives the record (lockUniqueValues), then refuses one that another live record holds (409,
+ * duplicateValue). `current`: the record an update writes to.
+ */
+export async function checkUniqueValues(tx: Tx, workspaceId: string, type: ObjectType, properties: Record<string, string | null>, where: string, current?: RecordRow): Promise<void> {
+  await lockUniqueValues(tx, workspaceId, type, [{ properties, ...(current ? { before: current.properties } : {}) }]);
+  for (const name of uniqueValued(type)) {
+    const value = properties[name];
+    if (!value || value === current?.properties[name]) continue;
+    const owner = (await uniqueValueOwners(tx, workspaceId, type, name, [value], current ? [current.id] : [])).get(value);
+    if (owner !== undefined) throw duplicateValue(type, name, owner, where);
+  }
+}
+
 /** True for a unique-index violation (the contact email index) from either driver. */
 export function isUniqueViolation(err: unknown): boolean {
   for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
@@ -246,18 +339,15 @@ export function newRecordProperties(ctx: WriteContext, type: ObjectType, input: 
 
 /**
  * Inserts one record and its associations inside the caller's transaction: properties checked
- * (see checkProperties), a contact's email unique in the workspace (409 "Contact already exists.
- * Existing ID: <id>"), each association made through `associate` (R7: a company becomes primary).
+ * (see checkProperties), unique values unique in the workspace (checkUniqueValues: a contact's
+ * email answers 409 "Contact already exists. Existing ID: <id>"), each association made through `associate` (R7: a company becomes primary).
  * Any refusal throws an ApiError naming `<where>.properties.x` or `<where>.associations[i]`; the
  * caller's transaction then writes nothing. What follows a contact's write (R18) is createRecord's
  * (record-writes.ts): a company that automatic association creates comes in here.
  */
 export async function insertRecord(tx: Tx, ctx: WriteContext, type: ObjectType, input: RecordInput, where = ''): Promise<RecordRow> {
   const properties = newRecordProperties(ctx, type, input, where, await stageIndexForWrite(tx, ctx.workspaceId, type.typeId));
-  if (type.typeId === CONTACT && properties.email) {
-    const owner = (await contactsByEmail(tx, ctx.workspaceId, [properties.email])).get(properties.email);
-    if (owner !== undefined) throw duplicateContact(owner, where);
-  }
+  await checkUniqueValues(tx, ctx.workspaceId, type, properties, where);
   const [row] = await tx
     .insert(records)
     .values({ workspaceId: ctx.workspaceId, typeId: type.typeId, properties })

@@ -24,6 +24,7 @@ import {
 } from '../../shared/records.ts';
 import type { DbOrTx } from '../db/client.ts';
 import type { WriteContext } from '../domain/associations/write.ts';
+import { checkHistoryBatchSize, checkHistoryPageSize, propertiesWithHistory } from '../domain/history/property-history.ts';
 import { batchUpdateWithStageSync, batchUpsertWithStageSync, stageSyncHeader, updateWithStageSync } from '../domain/lifecycle/lifecycle-stage.ts';
 import { type ObjectType, resolveObjectType } from '../domain/object-types.ts';
 import { batchArchive, batchCreate, batchRead } from '../domain/record-batch.ts';
@@ -64,14 +65,27 @@ async function associationTypes(db: DbOrTx, workspaceId: string, value: string |
   return types;
 }
 
-/** Records as HubSpot shows them, with their associations when asked for (one query for all). */
-async function present(c: Context<AppEnv>, type: ObjectType, rows: RecordRow[], query: { properties?: string | string[] | undefined; associations?: string | string[] | undefined }): Promise<SimplePublicObject[]> {
+interface ReadQuery {
+  properties?: string | string[] | undefined;
+  propertiesWithHistory?: string | string[] | undefined;
+  associations?: string | string[] | undefined;
+}
+
+/**
+ * Records as HubSpot shows them, with their associations and the history of their values when
+ * asked for (one query for all records, each).
+ */
+async function present(c: Context<AppEnv>, type: ObjectType, rows: RecordRow[], query: ReadQuery): Promise<SimplePublicObject[]> {
   const { workspaceId } = c.get('auth');
   const properties = listOf(query.properties);
   const toTypes = await associationTypes(c.get('db'), workspaceId, query.associations);
   const linked = await associationsForRead(c.get('db'), workspaceId, type, rows.map((r) => r.id), toTypes);
+  const withHistory = listOf(query.propertiesWithHistory);
+  const histories = withHistory ? await propertiesWithHistory(c.get('db'), workspaceId, rows, withHistory) : null;
   return rows.map((row) => {
-    const view = publicObject(row, properties);
+    const view: SimplePublicObject = publicObject(row, properties);
+    const history = histories?.get(row.id);
+    if (history) view.propertiesWithHistory = history;
     const associations = linked.get(row.id);
     return associations ? { ...view, associations } : view;
   });
@@ -89,7 +103,11 @@ export function objectRoutes() {
   return new Hono<AppEnv>()
     .get(
       '/:objectType',
-      describeRoute({ summary: 'List records of a type, in id order, with an `after` cursor', tags }),
+      describeRoute({
+        summary: 'List records of a type, in id order, with an `after` cursor',
+        description: 'With `propertiesWithHistory`, each record also carries every value those properties took, newest first, and a page holds at most 50 records.',
+        tags,
+      }),
       validate('param', objectTypeParam),
       validate('query', listRecordsQuery),
       async (c) => {
@@ -100,6 +118,7 @@ export function objectRoutes() {
         if (limit < 1 || limit > LIMITS.objectsPerPage) {
           throw new ApiError('VALIDATION_ERROR', `limit must be between 1 and ${LIMITS.objectsPerPage}, got ${query.limit}`, { errors: [{ message: 'limit out of range', in: 'query:limit' }] });
         }
+        if (listOf(query.propertiesWithHistory)) checkHistoryPageSize(limit);
         const page = await listRecords(c.get('db'), workspaceId, type, { limit, after: query.after, archived: query.archived === 'true' });
         const results = await present(c, type, page.rows, query);
         return c.json({ results, ...(page.after ? { paging: nextPage(c, page.after) } : {}) });
@@ -107,7 +126,12 @@ export function objectRoutes() {
     )
     .post(
       '/:objectType',
-      describeRoute({ summary: 'Create a record, optionally associated with existing records (R7)', tags, responses: { 201: json(simplePublicObject, 'The record') } }),
+      describeRoute({
+        summary: 'Create a record, optionally associated with existing records (R7)',
+        description: 'A unique value (a contact\'s email, a custom property defined with hasUniqueValue) that another record holds answers 409 CONFLICT with its id in `context.id`, also when both are written at the same time.',
+        tags,
+        responses: { 201: json(simplePublicObject, 'The record') },
+      }),
       validate('param', objectTypeParam),
       validate('json', createRecordBody),
       async (c) => {
@@ -152,6 +176,9 @@ export function objectRoutes() {
       '/:objectType/batch/read',
       describeRoute({
         summary: 'Read up to 1,000 records by id or by a unique property (idProperty)',
+        description:
+          '`propertiesWithHistory` adds, per record, every value those properties took, newest first, each with its time and source (HubSpot\'s ValueWithTimestamp; a cleared value is ""). ' +
+          'With it, a request takes at most 50 inputs (400 past that).',
         tags,
         responses: { 200: json(batchResult, 'The records'), 207: json(batchResult, 'The records found, and an error naming those that were not') },
       }),
@@ -162,12 +189,14 @@ export function objectRoutes() {
         const startedAt = new Date();
         const { workspaceId } = c.get('auth');
         const body = c.req.valid('json');
+        if (body.propertiesWithHistory && body.propertiesWithHistory.length > 0) checkHistoryBatchSize(body.inputs.length);
         const type = await resolveObjectType(c.get('db'), workspaceId, c.req.valid('param').objectType);
         const outcome = await batchRead(c.get('db'), workspaceId, type, body.inputs.map((i) => i.id), {
           idProperty: body.idProperty,
           archived: c.req.valid('query').archived === 'true',
         });
-        return batchAnswer(c, outcome.rows.map((row) => publicObject(row, body.properties)), outcome.errors, startedAt, 200);
+        const results = await present(c, type, outcome.rows, { properties: body.properties, propertiesWithHistory: body.propertiesWithHistory });
+        return batchAnswer(c, results, outcome.errors, startedAt, 200);
       },
     )
     .post(
@@ -221,7 +250,12 @@ export function objectRoutes() {
     )
     .get(
       '/:objectType/:id',
-      describeRoute({ summary: 'Read a record by id or by a unique property (idProperty), with associated ids', tags }),
+      describeRoute({
+        summary: 'Read a record by id or by a unique property (idProperty), with associated ids',
+        description: '`propertiesWithHistory` adds every value those properties took, newest first, each with its time and source (HubSpot\'s ValueWithTimestamp; a cleared value is "").',
+        tags,
+        responses: { 200: json(simplePublicObject, 'The record') },
+      }),
       validate('param', recordParam),
       validate('query', readRecordQuery),
       async (c) => {
@@ -236,7 +270,11 @@ export function objectRoutes() {
     )
     .patch(
       '/:objectType/:id',
-      describeRoute({ summary: 'Update a record: the given properties change, the others stay; null or "" clears', tags }),
+      describeRoute({
+        summary: 'Update a record: the given properties change, the others stay; null or "" clears',
+        description: 'A unique value (a contact\'s email, a custom property defined with hasUniqueValue) that another record holds answers 409 CONFLICT with its id in `context.id`.',
+        tags,
+      }),
       validate('param', recordParam),
       validate('query', updateRecordQuery),
       validate('json', updateRecordBody),

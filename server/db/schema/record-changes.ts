@@ -32,5 +32,10 @@ export const recordChanges = pgTable(
     actorId: bigint('actor_id', { mode: 'number' }),
     actorName: text('actor_name'),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('record_changes_tx').on(t.workspaceId, t.txKey, t.id)],
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    index('record_changes_tx').on(t.workspaceId, t.txKey, t.id),
+    // one record's changes in order: property history reads (propertiesWithHistory) and erasure
+    index('record_changes_object').on(t.workspaceId, t.objectId, t.id),
+  ],
 );

@@ -21,6 +21,8 @@ export const records = pgTable(
     uniqueIndex('records_contact_email')
       .on(t.workspaceId, sql`lower(${t.properties}->>'email')`)
       .where(sql`${t.typeId} = '0-1' and ${t.archivedAt} is null and ${t.mergedInto} is null and ${t.properties}->>'email' is not null`),
+    // the records merged into one (property history and erasure follow merges); only merged ones are indexed
+    index('records_merged_into').on(t.workspaceId, t.mergedInto).where(sql`${t.mergedInto} is not null`),
     index('records_company_domain')
       .on(t.workspaceId, sql`lower(${t.properties}->>'domain')`)
       .where(sql`${t.typeId} = '0-2'`),

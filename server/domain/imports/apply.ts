@@ -19,7 +19,7 @@ import { recordChanged } from '../history/changes.ts';
 import type { ObjectType } from '../object-types.ts';
 import { stageIndexForWrite } from '../pipelines.ts';
 import { applyChanges, checkComplete, checkProperties } from '../record-properties.ts';
-import { findRecords, isUniqueViolation, parseRecordId, type RecordRow, setProperties } from '../records.ts';
+import { findRecords, isUniqueViolation, lockValues, parseRecordId, type RecordRow, setProperties } from '../records.ts';
 import type { CsvRecord } from './csv.ts';
 import { type DateOrder, isDateProperty, isoDate } from './dates.ts';
 import { creationColumns, keysOf } from './mapping.ts';
@@ -293,6 +293,9 @@ class Lookups {
     }
     const live = and(eq(records.workspaceId, ws), isNull(records.archivedAt), isNull(records.mergedInto));
     if (emails.size > 0) {
+      // a concurrent write of one of these emails (API or import) waits, or is waited for, here:
+      // then it is matched as an existing contact instead of failing on the unique index
+      await lockValues(tx, ws, CONTACT, [...emails].map((value) => ({ property: 'email', value })));
       // the `is not null` lets the planner use the unique email index (a partial one)
       const rows = await tx
         .select()

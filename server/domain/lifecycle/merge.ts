@@ -188,7 +188,8 @@ export async function mergeRecords(db: Db, ctx: WriteContext, type: ObjectType, 
       .where(and(eq(records.workspaceId, ws), eq(records.id, S)))
       .returning();
     await recordChanged(tx, ws, 'MERGED', [M]);
-    await recordChanged(tx, ws, 'UPDATED', [S]);
+    // by the merge: the survivor's property history takes in the merged record's from here on
+    await recordChanged(tx, ws, 'UPDATED', [S], 'OBJECT_MERGE');
     return { survivor: row!, mergeId };
   });
 }

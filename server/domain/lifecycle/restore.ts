@@ -2,7 +2,6 @@ import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AssociationRefusal } from '../../../shared/lifecycle.ts';
 import { RESTORE_WINDOW_DAYS } from '../../../shared/lifecycle.ts';
-import { CONTACT } from '../../../shared/objects.ts';
 import type { Db, Tx } from '../../db/client.ts';
 import { col, parseRow, parseRows } from '../../db/rows.ts';
 import { records } from '../../db/schema/index.ts';
@@ -12,7 +11,7 @@ import { ensurePrimaryCompanies } from '../associations/primary.ts';
 import type { WriteContext } from '../associations/write.ts';
 import { recordChanged } from '../history/changes.ts';
 import type { ObjectType } from '../object-types.ts';
-import { contactsByEmail, duplicateContact, isUniqueViolation, type RecordRow, requireWritable } from '../records.ts';
+import { checkUniqueValues, duplicateContact, isUniqueViolation, type RecordRow, requireWritable } from '../records.ts';
 import { reassociate } from './reassociate.ts';
 import { historyFrom, snapshotAtArchive } from './snapshot.ts';
 
@@ -24,7 +23,7 @@ export interface RestoreOutcome {
 
 const seenRow = z.object({ seen: col.bool });
 /** `expired` is null while the record is live (no archive time to compare). */
-const restorableRow = z.object({ merged_into: col.idOrNull, archived: col.bool, expired: col.bool.nullable(), email: col.textOrNull });
+const restorableRow = z.object({ merged_into: col.idOrNull, archived: col.bool, expired: col.bool.nullable(), properties: col.properties });
 
 /**
  * A record that is not there: purged when its history still names it (410), else never existed in
@@ -57,7 +56,7 @@ export async function restoreRecord(db: Db, ctx: WriteContext, type: ObjectType,
       'restore: the record to restore',
       restorableRow,
       await tx.execute(sql`
-        select merged_into, archived_at is not null as archived, archived_at < now() - make_interval(days => ${RESTORE_WINDOW_DAYS}) as expired, properties->>'email' as email
+        select merged_into, archived_at is not null as archived, archived_at < now() - make_interval(days => ${RESTORE_WINDOW_DAYS}) as expired, properties
         from records where workspace_id = ${ws} and id = ${id} and type_id = ${type.typeId} for update`),
     );
     if (!row) throw await missing(tx, ws, type, id);
@@ -71,10 +70,8 @@ export async function restoreRecord(db: Db, ctx: WriteContext, type: ObjectType,
     if (row.expired) {
       throw new ApiError('RESTORE_EXPIRED', `The ${type.singular} ${id} was deleted more than ${RESTORE_WINDOW_DAYS} days ago and can no longer be restored`, { errors: [{ message: 'restore window passed', in: 'path:id' }] });
     }
-    if (type.typeId === CONTACT && row.email) {
-      const owner = (await contactsByEmail(tx, ws, [row.email.toLowerCase()], [id])).get(row.email.toLowerCase());
-      if (owner !== undefined) throw duplicateContact(owner, '');
-    }
+    // its unique values (a contact's email, a custom unique property) must not be another live record's now
+    await checkUniqueValues(tx, ws, type, row.properties, '');
     const [restored] = await tx
       .update(records)
       .set({ archivedAt: null, updatedAt: sql`now()` })

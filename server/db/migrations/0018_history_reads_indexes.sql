@@ -1,0 +1,2 @@
+CREATE INDEX "records_merged_into" ON "records" USING btree ("workspace_id","merged_into") WHERE "records"."merged_into" is not null;--> statement-breakpoint
+CREATE INDEX "record_changes_object" ON "record_changes" USING btree ("workspace_id","object_id","id");
