@@ -19,6 +19,9 @@ import {
   associateNew,
   checkIdProperty,
   contactsByEmail,
+  duplicateValue,
+  uniqueProperties,
+  uniqueValueOwners,
   duplicateContact,
   findRecords,
   isUniqueViolation,
@@ -76,31 +79,37 @@ async function oneByOne<P extends Pending<unknown>>(tx: Tx, list: P[], step: (sp
 }
 
 /**
- * Contacts: an email already used by another live contact, or twice in the batch, is a 409 for that
- * input. `targetOf` gives the record an input writes to (updates), so its own email is no conflict.
+ * Unique values: a contact's email already used by another live contact, or twice in the batch,
+ * is a 409 for that input (duplicateContact); so is the value of any other unique property
+ * (uniqueProperties, duplicateValue). `targetOf` gives the record an input writes to (updates), so
+ * its own values are no conflict.
  */
 async function refuseDuplicateEmails<P extends Pending<unknown>>(db: Db, workspaceId: string, type: ObjectType, list: P[], errors: BatchError[], targetOf?: (p: P) => number): Promise<P[]> {
-  if (type.typeId !== CONTACT) return list;
-  const emails = [...new Set(list.map((p) => p.properties.email).filter((e): e is string => e !== undefined))];
-  const owners = await contactsByEmail(db, workspaceId, emails);
-  const seen = new Map<string, number>();
-  return list.filter((p) => {
-    const email = p.properties.email;
-    if (email === undefined) return true;
-    const owner = owners.get(email);
-    const earlier = seen.get(email);
-    if (owner !== undefined && owner !== targetOf?.(p)) {
-      errors.push(inputError(duplicateContact(owner, p.where), { index: [String(p.index)] }));
-      return false;
-    }
-    if (earlier !== undefined) {
-      const err = new ApiError('CONFLICT', `inputs[${p.index}] has the same email as inputs[${earlier}]`, { errors: [{ message: 'email repeated in this batch', in: `${p.where}.properties.email` }] });
-      errors.push(inputError(err, { index: [String(p.index)] }));
-      return false;
-    }
-    seen.set(email, p.index);
-    return true;
-  });
+  let left = list;
+  for (const name of uniqueProperties(type)) {
+    const email = type.typeId === CONTACT && name === 'email';
+    const values = [...new Set(left.map((p) => p.properties[name]).filter((e): e is string => e !== undefined))];
+    const owners = email ? await contactsByEmail(db, workspaceId, values) : await uniqueValueOwners(db, workspaceId, type, name, values);
+    const seen = new Map<string, number>();
+    left = left.filter((p) => {
+      const value = p.properties[name];
+      if (value === undefined) return true;
+      const owner = owners.get(value);
+      const earlier = seen.get(value);
+      if (owner !== undefined && owner !== targetOf?.(p)) {
+        errors.push(inputError(email ? duplicateContact(owner, p.where) : duplicateValue(type, name, owner, p.where), { index: [String(p.index)] }));
+        return false;
+      }
+      if (earlier !== undefined) {
+        const err = new ApiError('CONFLICT', `inputs[${p.index}] has the same ${name} as inputs[${earlier}]`, { errors: [{ message: `${name} repeated in this batch`, in: `${p.where}.properties.${name}` }] });
+        errors.push(inputError(err, { index: [String(p.index)] }));
+        return false;
+      }
+      seen.set(value, p.index);
+      return true;
+    });
+  }
+  return left;
 }
 
 /**

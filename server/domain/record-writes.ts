@@ -8,7 +8,7 @@ import { autoAssociateOnWrite } from './auto-domain.ts';
 import { recordChanged } from './history/changes.ts';
 import type { ObjectType } from './object-types.ts';
 import { stageIndexForWrite } from './pipelines.ts';
-import { contactsByEmail, duplicateContact, getRecord, insertRecord, isUniqueViolation, type RecordInput, type RecordRow, requireWritable, updatedProperties } from './records.ts';
+import { checkUniqueValues, contactsByEmail, duplicateContact, getRecord, insertRecord, isUniqueViolation, type RecordInput, type RecordRow, requireWritable, updatedProperties } from './records.ts';
 
 // Creating and updating one record as the API does it: the checked write (records.ts), then what
 // follows a contact's write, the company of its email domain (R18, auto-domain.ts). Kept apart
@@ -33,6 +33,8 @@ export async function updateRecord(tx: Tx, ctx: WriteContext, type: ObjectType, 
     const owner = (await contactsByEmail(tx, ctx.workspaceId, [properties.email], [current.id])).get(properties.email);
     if (owner !== undefined) throw duplicateContact(owner, '');
   }
+  const changed = Object.fromEntries(Object.entries(properties).filter(([name, value]) => current.properties[name] !== value));
+  await checkUniqueValues(tx, ctx.workspaceId, type, changed, '', [current.id]);
   try {
     const [row] = await tx
       .update(records)

@@ -77,16 +77,21 @@ export function publicObject(row: RecordRow, properties?: readonly string[]): Si
 /** How a record is identified: by id, by a standard unique property, or by a custom type's unique property. */
 type IdProperty = 'hs_object_id' | 'email' | 'domain' | { unique: string };
 
-/** The properties of a custom type defined with hasUniqueValue. */
-function uniqueProperties(type: ObjectType): string[] {
-  return (type.definition?.properties ?? []).filter((p) => p.hasUniqueValue).map((p) => p.name);
+/**
+ * The properties of a type defined with hasUniqueValue (property_definitions, read with the type):
+ * a contact's email and any property a workspace defines so. No two live records of the type hold
+ * the same value of one (see uniqueConflicts).
+ */
+export function uniqueProperties(type: ObjectType): string[] {
+  return [...type.properties.values()].filter((p) => p.hasUniqueValue).map((p) => p.name);
 }
 
 /** The properties that can identify records of a type (besides hs_object_id). */
 export function identifyingProperties(type: ObjectType): string[] {
-  if (type.typeId === CONTACT) return ['email'];
-  if (type.typeId === COMPANY) return ['domain'];
-  return uniqueProperties(type);
+  const unique = uniqueProperties(type);
+  if (type.typeId === CONTACT) return ['email', ...unique.filter((n) => n !== 'email')];
+  if (type.typeId === COMPANY) return ['domain', ...unique];
+  return unique;
 }
 
 function idPropertyOf(type: ObjectType, idProperty: string | undefined): IdProperty {
@@ -217,6 +222,44 @@ export async function contactsByEmail(db: DbOrTx, workspaceId: string, emails: s
   return owners;
 }
 
+/**
+ * Live records of a type holding any of these values of a unique property (uniqueProperties),
+ * other than `except`: value → id. Values compare as stored.
+ */
+export async function uniqueValueOwners(db: DbOrTx, workspaceId: string, type: ObjectType, name: string, values: string[], except: number[] = []): Promise<Map<string, number>> {
+  const owners = new Map<string, number>();
+  if (values.length === 0) return owners;
+  const value = sql<string>`${records.properties}->>${name}::text`;
+  const rows = await db
+    .select({ id: records.id, value })
+    .from(records)
+    .where(and(eq(records.workspaceId, workspaceId), eq(records.typeId, type.typeId), isNull(records.archivedAt), isNull(records.mergedInto), inArray(value, values)));
+  for (const row of rows) if (!except.includes(row.id)) owners.set(row.value, row.id);
+  return owners;
+}
+
+/** A value of a unique property (hasUniqueValue) another record holds (409). */
+export function duplicateValue(type: ObjectType, name: string, existingId: number | string, where: string): ApiError {
+  return new ApiError('CONFLICT', `A ${type.singular} with this ${name} already exists. Existing ID: ${existingId}`, {
+    errors: [{ message: `${name} must be unique: record ${existingId} has this value`, in: `${where ? `${where}.` : ''}properties.${name}` }],
+    context: { id: [String(existingId)] },
+  });
+}
+
+/**
+ * A record's unique values (uniqueProperties other than a contact's email, which has its own 409)
+ * against the other live records of its type: the first one taken answers duplicateValue.
+ */
+export async function checkUniqueValues(db: DbOrTx, workspaceId: string, type: ObjectType, properties: Record<string, string>, where: string, except: number[] = []): Promise<void> {
+  for (const name of uniqueProperties(type)) {
+    if (type.typeId === CONTACT && name === 'email') continue;
+    const value = properties[name];
+    if (value === undefined) continue;
+    const owner = (await uniqueValueOwners(db, workspaceId, type, name, [value], except)).get(value);
+    if (owner !== undefined) throw duplicateValue(type, name, owner, where);
+  }
+}
+
 /** HubSpot's answer to a second contact with the same email (409). */
 export function duplicateContact(existingId: number | string, where: string): ApiError {
   return new ApiError('CONFLICT', `Contact already exists. Existing ID: ${existingId}`, {
@@ -258,6 +301,7 @@ export async function insertRecord(tx: Tx, ctx: WriteContext, type: ObjectType, 
     const owner = (await contactsByEmail(tx, ctx.workspaceId, [properties.email])).get(properties.email);
     if (owner !== undefined) throw duplicateContact(owner, where);
   }
+  await checkUniqueValues(tx, ctx.workspaceId, type, properties, where);
   const [row] = await tx
     .insert(records)
     .values({ workspaceId: ctx.workspaceId, typeId: type.typeId, properties })

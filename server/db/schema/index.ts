@@ -17,3 +17,4 @@ export * from './idempotency-keys.ts';
 export * from './audit-log.ts';
 export * from './pipelines.ts';
 export * from './pipeline-stages.ts';
+export * from './property-definitions.ts';
