@@ -26,10 +26,13 @@ interface Problem extends ErrorDetail {
   code: ErrorCode;
 }
 
+/** Codes that stay in the details (HubSpot's `PROPERTY_DOESNT_EXIST`...); the answer's own is PROPERTY_INVALID. */
+const DETAIL_ONLY: ReadonlySet<ErrorCode> = new Set(['PROPERTY_DOESNT_EXIST', 'READ_ONLY_VALUE']);
+
 function fail(problems: Problem[]): never {
   const first = problems[0]!;
   const message = problems.length === 1 ? first.message : `${first.message} (and ${problems.length - 1} more problems)`;
-  throw new ApiError(first.code, `Property values were not valid: ${message}`, { errors: problems });
+  throw new ApiError(DETAIL_ONLY.has(first.code) ? 'PROPERTY_INVALID' : first.code, `Property values were not valid: ${message}`, { errors: problems });
 }
 
 /**

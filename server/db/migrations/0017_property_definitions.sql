@@ -276,3 +276,15 @@ CROSS JOIN LATERAL jsonb_array_elements(coalesce(s.definition->'properties', '[]
 ON CONFLICT DO NOTHING;
 --> statement-breakpoint
 UPDATE "object_schemas" SET "definition" = "definition" - 'properties';
+--> statement-breakpoint
+-- A date or datetime property's value as time, for search: epoch milliseconds or ISO 8601 (no zone
+-- means UTC, as HubSpot reads it); anything else, like a value stored before values were checked,
+-- is null rather than an error that would fail a whole search.
+CREATE OR REPLACE FUNCTION crm_property_time(v text) RETURNS timestamptz LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+BEGIN
+  IF v ~ '^\s*\d{1,15}\s*$' THEN RETURN to_timestamp(v::bigint / 1000.0); END IF;
+  IF v !~ '^\s*\d{4}-\d{2}-\d{2}' THEN RETURN NULL; END IF;
+  IF v ~ '(Z|z|[+-]\d{2}(:?\d{2})?)\s*$' THEN RETURN v::timestamptz; END IF;
+  RETURN v::timestamp AT TIME ZONE 'UTC';
+EXCEPTION WHEN others THEN RETURN NULL;
+END $$;
