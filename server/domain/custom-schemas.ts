@@ -4,7 +4,7 @@ import { LIMITS, type Plan, planAllows } from '../../shared/plans.ts';
 import type { ObjectSchemaEgg, ObjectSchemaPatch, ObjectSchemaView } from '../../shared/records.ts';
 import type { DbOrTx } from '../db/client.ts';
 import { objectSchemas, type PropertyDefinition, type PropertyDefinitionRow, propertyDefinitions, propertyGroups, records, type StoredSchemaDefinition, workspaces } from '../db/schema/index.ts';
-import { propertyView } from './properties/definitions.ts';
+import { PROPERTY_ORDER, propertyView } from './properties/definitions.ts';
 import { type ErrorDetail, ApiError } from '../errors.ts';
 import { dropObjectTypeCache, resolveObjectType } from './object-types.ts';
 import { SYSTEM_PROPERTIES } from './record-properties.ts';
@@ -74,7 +74,7 @@ async function propertiesOf(db: DbOrTx, workspaceId: string, typeIds: string[]):
     .select()
     .from(propertyDefinitions)
     .where(and(eq(propertyDefinitions.workspaceId, workspaceId), inArray(propertyDefinitions.typeId, typeIds), isNull(propertyDefinitions.archivedAt)))
-    .orderBy(propertyDefinitions.displayOrder, propertyDefinitions.createdAt, propertyDefinitions.name);
+    .orderBy(...PROPERTY_ORDER);
   for (const r of rows) out.get(r.typeId)?.push(r);
   return out;
 }

@@ -3,6 +3,7 @@ import { customTypeIdPattern, STANDARD_OBJECTS, standardObject } from '../../sha
 import type { DbOrTx } from '../db/client.ts';
 import { type ObjectSchemaDefinition, objectSchemas, type PropertyDefinitionRow, propertyDefinitions } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
+import { PROPERTY_ORDER } from './properties/definitions.ts';
 
 /** An object type as the API resolved it from a name or type id. */
 export interface ObjectType {
@@ -60,7 +61,7 @@ async function catalog(db: DbOrTx, workspaceId: string): Promise<Catalog> {
       .select()
       .from(propertyDefinitions)
       .where(and(eq(propertyDefinitions.workspaceId, workspaceId), isNull(propertyDefinitions.archivedAt)))
-      .orderBy(propertyDefinitions.typeId, propertyDefinitions.displayOrder, propertyDefinitions.createdAt, propertyDefinitions.name),
+      .orderBy(propertyDefinitions.typeId, ...PROPERTY_ORDER),
   ]);
   const byType = new Map<string, Map<string, PropertyDefinitionRow>>();
   for (const p of props) {

@@ -11,6 +11,9 @@ import { dropObjectTypeCache, type ObjectType, resolveObjectType } from '../obje
 import { SYSTEM_PROPERTIES } from '../record-properties.ts';
 import { STANDARD_PROPERTIES, type StandardGroup, type StandardProperty } from './standard.ts';
 
+/** A field of the body (`body:name`) or of a batch input (`inputs[2].name`), for errors. */
+const field = (at: string, name: string) => (at === 'body' ? `body:${name}` : `${at}.${name}`);
+
 /** The most properties a workspace defines per object type (HubSpot: 1,000 custom properties). */
 export const PROPERTIES_PER_TYPE = 1_000;
 /** Time 0: what HubSpot's own definitions are stamped with (as the default pipelines are). */
@@ -96,6 +99,9 @@ export function groupView(row: PropertyGroupRow): PropertyGroupView {
   return { name: row.name, label: row.label, displayOrder: row.displayOrder, archived: row.archivedAt !== null };
 }
 
+/** HubSpot's display order: lowest first, -1 (no order) after the others, then by age. */
+export const PROPERTY_ORDER = [sql`${propertyDefinitions.displayOrder} < 0`, propertyDefinitions.displayOrder, propertyDefinitions.createdAt, propertyDefinitions.name] as const;
+
 const scopeOf = (workspaceId: string, type: ObjectType) => and(eq(propertyDefinitions.workspaceId, workspaceId), eq(propertyDefinitions.typeId, type.typeId));
 const groupScope = (workspaceId: string, type: ObjectType) => and(eq(propertyGroups.workspaceId, workspaceId), eq(propertyGroups.typeId, type.typeId));
 
@@ -113,7 +119,7 @@ export async function listProperties(db: DbOrTx, workspaceId: string, type: Obje
     .select()
     .from(propertyDefinitions)
     .where(and(scopeOf(workspaceId, type), archived ? isNotNull(propertyDefinitions.archivedAt) : isNull(propertyDefinitions.archivedAt)))
-    .orderBy(propertyDefinitions.displayOrder, propertyDefinitions.createdAt, propertyDefinitions.name);
+    .orderBy(...PROPERTY_ORDER);
 }
 
 /** One property by name (live, or archived with `archived`), or NOT_FOUND. */
@@ -131,7 +137,7 @@ function optionsOf(input: PropertyCreate['options'], where: string, problems: Er
   const list = (input ?? []).map((o, i) => ({ label: o.label, value: o.value, hidden: o.hidden ?? false, displayOrder: o.displayOrder ?? i, ...(o.description ? { description: o.description } : {}) }));
   const seen = new Set<string>();
   list.forEach((o, i) => {
-    if (seen.has(o.value)) problems.push({ message: `option value "${o.value}" is repeated`, in: `${where}.options[${i}].value` });
+    if (seen.has(o.value)) problems.push({ message: `option value "${o.value}" is repeated`, in: `${field(where, 'options')}[${i}].value` });
     seen.add(o.value);
   });
   return list;
@@ -149,9 +155,9 @@ const FIELD_TYPES: Record<string, readonly string[]> = {
 };
 
 function checkShape(type: string, fieldType: string, options: PropertyOption[], where: string, problems: ErrorDetail[]): void {
-  if (!FIELD_TYPES[type]?.includes(fieldType)) problems.push({ message: `fieldType ${fieldType} does not go with type ${type}: use ${FIELD_TYPES[type]?.join(', ')}`, in: `${where}.fieldType` });
-  if (type === 'enumeration' && options.length === 0) problems.push({ message: 'an enumeration property needs options', in: `${where}.options` });
-  if (type !== 'enumeration' && type !== 'bool' && options.length > 0) problems.push({ message: `a ${type} property has no options`, in: `${where}.options` });
+  if (!FIELD_TYPES[type]?.includes(fieldType)) problems.push({ message: `fieldType ${fieldType} does not go with type ${type}: use ${FIELD_TYPES[type]?.join(', ')}`, in: `${field(where, 'fieldType')}` });
+  if (type === 'enumeration' && options.length === 0) problems.push({ message: 'an enumeration property needs options', in: `${field(where, 'options')}` });
+  if (type !== 'enumeration' && type !== 'bool' && options.length > 0) problems.push({ message: `a ${type} property has no options`, in: `${field(where, 'options')}` });
 }
 
 const BOOL_OPTIONS: PropertyOption[] = [
@@ -165,11 +171,11 @@ const BOOL_OPTIONS: PropertyOption[] = [
  */
 function newProperty(ctx: PropertyContext, type: ObjectType, input: PropertyCreate, where: string): typeof propertyDefinitions.$inferInsert {
   const problems: ErrorDetail[] = [];
-  if ((SYSTEM_PROPERTIES as readonly string[]).includes(input.name) || input.name.startsWith('hs_')) problems.push({ message: `${input.name} is a name HubSpot keeps for its own properties`, in: `${where}.name` });
+  if ((SYSTEM_PROPERTIES as readonly string[]).includes(input.name) || input.name.startsWith('hs_')) problems.push({ message: `${input.name} is a name HubSpot keeps for its own properties`, in: `${field(where, 'name')}` });
   let options = optionsOf(input.options, where, problems);
   if (input.type === 'bool' && options.length === 0) options = BOOL_OPTIONS;
   checkShape(input.type, input.fieldType, options, where, problems);
-  if (input.hasUniqueValue && (input.type === 'enumeration' || input.type === 'bool')) problems.push({ message: `a ${input.type} property cannot have unique values`, in: `${where}.hasUniqueValue` });
+  if (input.hasUniqueValue && (input.type === 'enumeration' || input.type === 'bool')) problems.push({ message: `a ${input.type} property cannot have unique values`, in: `${field(where, 'hasUniqueValue')}` });
   if (problems.length > 0) throw new ApiError('VALIDATION_ERROR', `Property ${input.name} is not valid: ${problems[0]!.message}`, { errors: problems });
   return {
     workspaceId: ctx.workspaceId,
@@ -220,9 +226,9 @@ export async function createProperties(tx: DbOrTx, ctx: PropertyContext, type: O
       const clash = taken.get(input.name);
       if (clash) {
         const why = clash.archivedAt ? 'an archived property still holds the name' : 'a property with this name exists';
-        throw new ApiError('CONFLICT', `Property named ${input.name} already exists on ${type.name}: ${why}`, { errors: [{ message: why, in: `${at}.name` }] });
+        throw new ApiError('CONFLICT', `Property named ${input.name} already exists on ${type.name}: ${why}`, { errors: [{ message: why, in: `${field(at, 'name')}` }] });
       }
-      if (!groups.has(input.groupName)) throw invalid(`Property group ${input.groupName} does not exist on ${type.name}`, `${at}.groupName`);
+      if (!groups.has(input.groupName)) throw invalid(`Property group ${input.groupName} does not exist on ${type.name}`, `${field(at, 'groupName')}`);
       if (custom >= PROPERTIES_PER_TYPE) throw invalid(`A workspace defines at most ${PROPERTIES_PER_TYPE} properties per object type`, at);
       values.push(newProperty(ctx, type, input, at));
       taken.set(input.name, { name: input.name, archivedAt: null, hubspotDefined: false });
