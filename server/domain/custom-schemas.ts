@@ -4,7 +4,7 @@ import { LIMITS, type Plan, planAllows } from '../../shared/plans.ts';
 import type { ObjectSchemaEgg, ObjectSchemaPatch, ObjectSchemaView } from '../../shared/records.ts';
 import type { DbOrTx } from '../db/client.ts';
 import { objectSchemas, type PropertyDefinition, type PropertyDefinitionRow, propertyDefinitions, propertyGroups, records, type StoredSchemaDefinition, workspaces } from '../db/schema/index.ts';
-import { PROPERTY_ORDER, propertyView } from './properties/definitions.ts';
+import { PROPERTY_ORDER, propertyView } from './properties/view.ts';
 import { type ErrorDetail, ApiError } from '../errors.ts';
 import { dropObjectTypeCache, resolveObjectType } from './object-types.ts';
 import { SYSTEM_PROPERTIES } from './record-properties.ts';

@@ -3,7 +3,7 @@ import { customTypeIdPattern, STANDARD_OBJECTS, standardObject } from '../../sha
 import type { DbOrTx } from '../db/client.ts';
 import { type ObjectSchemaDefinition, objectSchemas, type PropertyDefinitionRow, propertyDefinitions } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
-import { PROPERTY_ORDER } from './properties/definitions.ts';
+import { PROPERTY_ORDER } from './properties/view.ts';
 
 /** An object type as the API resolved it from a name or type id. */
 export interface ObjectType {

@@ -28,14 +28,13 @@ import {
   createProperties,
   getGroup,
   getProperty,
-  groupView,
   listGroups,
   listProperties,
   propertyBatchError,
-  propertyView,
   updateGroup,
   updateProperty,
 } from '../domain/properties/definitions.ts';
+import { groupView, propertyView } from '../domain/properties/view.ts';
 import type { AppEnv } from '../env.ts';
 import { batchAnswer, batchErrorOf } from '../envelope.ts';
 import { ApiError } from '../errors.ts';

@@ -9,6 +9,7 @@ import { ApiError, type ErrorDetail } from '../../errors.ts';
 import { requireCustomObjectsPlan } from '../custom-schemas.ts';
 import { dropObjectTypeCache, type ObjectType, resolveObjectType } from '../object-types.ts';
 import { SYSTEM_PROPERTIES } from '../record-properties.ts';
+import { PROPERTY_ORDER } from './view.ts';
 import { STANDARD_PROPERTIES, type StandardGroup, type StandardProperty } from './standard.ts';
 
 /** A field of the body (`body:name`) or of a batch input (`inputs[2].name`), for errors. */
@@ -66,41 +67,6 @@ export async function seedStandardProperties(tx: DbOrTx, workspaceId: string): P
   await tx.insert(propertyGroups).values(groups).onConflictDoNothing();
   await tx.insert(propertyDefinitions).values(properties).onConflictDoNothing();
 }
-
-/** A property as HubSpot's Property shows it. */
-export function propertyView(row: PropertyDefinitionRow): PropertyView {
-  const readOnlyValue = row.calculated || (SYSTEM_PROPERTIES as readonly string[]).includes(row.name);
-  return {
-    updatedAt: row.updatedAt.toISOString(),
-    createdAt: row.createdAt.toISOString(),
-    name: row.name,
-    label: row.label,
-    type: row.type,
-    fieldType: row.fieldType,
-    description: row.description,
-    groupName: row.groupName,
-    options: row.options.map((o) => ({ label: o.label, value: o.value, displayOrder: o.displayOrder, hidden: o.hidden, ...(o.description ? { description: o.description } : {}) })),
-    displayOrder: row.displayOrder,
-    calculated: row.calculated,
-    externalOptions: row.externalOptions,
-    hasUniqueValue: row.hasUniqueValue,
-    hidden: row.hidden,
-    hubspotDefined: row.hubspotDefined,
-    formField: row.formField,
-    dataSensitivity: 'non_sensitive',
-    ...(row.referencedObjectType ? { referencedObjectType: row.referencedObjectType } : {}),
-    modificationMetadata: { archivable: !row.hubspotDefined, readOnlyDefinition: row.hubspotDefined && readOnlyValue, readOnlyValue, readOnlyOptions: row.externalOptions },
-    archived: row.archivedAt !== null,
-    ...(row.archivedAt ? { archivedAt: row.archivedAt.toISOString() } : {}),
-  };
-}
-
-export function groupView(row: PropertyGroupRow): PropertyGroupView {
-  return { name: row.name, label: row.label, displayOrder: row.displayOrder, archived: row.archivedAt !== null };
-}
-
-/** HubSpot's display order: lowest first, -1 (no order) after the others, then by age. */
-export const PROPERTY_ORDER = [sql`${propertyDefinitions.displayOrder} < 0`, propertyDefinitions.displayOrder, propertyDefinitions.createdAt, propertyDefinitions.name] as const;
 
 const scopeOf = (workspaceId: string, type: ObjectType) => and(eq(propertyDefinitions.workspaceId, workspaceId), eq(propertyDefinitions.typeId, type.typeId));
 const groupScope = (workspaceId: string, type: ObjectType) => and(eq(propertyGroups.workspaceId, workspaceId), eq(propertyGroups.typeId, type.typeId));
