@@ -18,3 +18,4 @@ export * from './audit-log.ts';
 export * from './pipelines.ts';
 export * from './pipeline-stages.ts';
 export * from './property-definitions.ts';
+export * from './property-groups.ts';

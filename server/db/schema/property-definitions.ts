@@ -47,20 +47,4 @@ export const propertyDefinitions = pgTable(
   (t) => [primaryKey({ columns: [t.workspaceId, t.typeId, t.name] })],
 );
 
-/** Property groups per object type (HubSpot's PropertyGroup). */
-export const propertyGroups = pgTable(
-  'property_groups',
-  {
-    workspaceId: uuid('workspace_id').notNull(),
-    typeId: text('type_id').notNull(),
-    name: text('name').notNull(),
-    label: text('label').notNull(),
-    displayOrder: integer('display_order').notNull().default(-1),
-    hubspotDefined: boolean('hubspot_defined').notNull().default(false),
-    archivedAt: timestamp('archived_at', { withTimezone: true }),
-  },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.typeId, t.name] })],
-);
-
 export type PropertyDefinitionRow = typeof propertyDefinitions.$inferSelect;
-export type PropertyGroupRow = typeof propertyGroups.$inferSelect;
