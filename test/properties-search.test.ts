@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from './helpers/app.ts';
 import { defineProperties } from './helpers/properties.ts';
+import { importCsv } from './fixtures/imports/upload.ts';
 
 /** Search compares and sorts a property by its defined type, never by the look of a value. */
 const t = useTestApp({ plan: 'enterprise' });
@@ -93,5 +94,12 @@ describe('values are checked by type on every write', () => {
     expect(batch.status).toBe(207);
     // it identifies records too
     expect((await t.call('GET', '/crm/v3/objects/companies/DE1?idProperty=vat_number')).body.id).toBe(a.body.id);
+    // and the import holds to it: a value of another record, or of an earlier row, refuses the row
+    const view = await importCsv(t, 'Company name,vat_number\nImp1,DE9\nImp2,DE9\nImp3,DE1\nImp4,DE10\n', { objectType: 'companies', mode: 'create' });
+    expect(view.created).toEqual({ companies: 2 });
+    expect(view.errors.map((e: { code: string; column: string }) => [e.code, e.column])).toEqual([
+      ['CONFLICT', 'vat_number'],
+      ['CONFLICT', 'vat_number'],
+    ]);
   });
 });
