@@ -4,7 +4,11 @@ import { type PropertyDefinitionRow, propertyDefinitions, type PropertyGroupRow 
 
 // How property definitions are shown and listed; no domain module below, so every one may use it.
 
-/** A property as HubSpot's Property shows it. */
+/**
+ * A property as HubSpot's Property shows it. HubSpot's own properties have a read-only definition
+ * (name, type and field type stay; labels, descriptions, options and display details may change)
+ * and cannot be archived; the ones the server sets have a read-only value too.
+ */
 export function propertyView(row: PropertyDefinitionRow): PropertyView {
   // the system properties (SYSTEM_PROPERTIES) are calculated among the standard ones
   const readOnlyValue = row.calculated;
@@ -27,7 +31,7 @@ export function propertyView(row: PropertyDefinitionRow): PropertyView {
     formField: row.formField,
     dataSensitivity: 'non_sensitive',
     ...(row.referencedObjectType ? { referencedObjectType: row.referencedObjectType } : {}),
-    modificationMetadata: { archivable: !row.hubspotDefined, readOnlyDefinition: row.hubspotDefined && readOnlyValue, readOnlyValue, readOnlyOptions: row.externalOptions },
+    modificationMetadata: { archivable: !row.hubspotDefined, readOnlyDefinition: row.hubspotDefined, readOnlyValue, readOnlyOptions: row.externalOptions },
     archived: row.archivedAt !== null,
     ...(row.archivedAt ? { archivedAt: row.archivedAt.toISOString() } : {}),
   };
