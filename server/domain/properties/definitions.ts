@@ -253,9 +253,9 @@ export async function updateProperty(tx: DbOrTx, ctx: PropertyContext, type: Obj
 }
 
 /**
- * Archives properties by name: HubSpot's own cannot be archived, nor a custom type's required or
- * display properties. Names that match no live property are left alone (batch archive) or
- * NOT_FOUND (`strict`, a single archive). Records keep their values; writes to the property are
+ * Archives properties by name: HubSpot's own cannot be archived, nor the properties a custom
+ * type's schema names (required, searchable, display). Names that match no live property are
+ * left alone (batch archive) or NOT_FOUND (`strict`, a single archive). Records keep their values; writes to the property are
  * refused from then on.
  */
 export async function archiveProperties(tx: DbOrTx, ctx: PropertyContext, type: ObjectType, names: string[], options: { strict: boolean; where: (i: number) => string }): Promise<string[]> {
@@ -263,7 +263,9 @@ export async function archiveProperties(tx: DbOrTx, ctx: PropertyContext, type: 
   await lockWorkspace(tx, ctx.workspaceId);
   const rows = names.length === 0 ? [] : await tx.select().from(propertyDefinitions).where(and(scopeOf(ctx.workspaceId, type), inArray(propertyDefinitions.name, names), isNull(propertyDefinitions.archivedAt)));
   const live = new Map(rows.map((r) => [r.name, r]));
-  const kept = new Set([...(type.definition?.requiredProperties ?? []), ...(type.definition ? [type.definition.primaryDisplayProperty] : [])]);
+  const d = type.definition;
+  // what the type's schema names stays defined (checkReferences in custom-schemas.ts)
+  const kept = new Set(d ? [...d.requiredProperties, ...d.searchableProperties, ...d.secondaryDisplayProperties, d.primaryDisplayProperty] : []);
   const problems: ErrorDetail[] = [];
   names.forEach((name, i) => {
     const row = live.get(name);
@@ -272,7 +274,7 @@ export async function archiveProperties(tx: DbOrTx, ctx: PropertyContext, type: 
       return;
     }
     if (row.hubspotDefined) problems.push({ message: `${name} is one of HubSpot's properties and cannot be archived`, in: options.where(i) });
-    else if (kept.has(name)) problems.push({ message: `${name} is a required or the primary display property of ${type.name}; change the schema first`, in: options.where(i) });
+    else if (kept.has(name)) problems.push({ message: `${name} is named by the schema of ${type.name} (required, searchable or display property); change the schema first`, in: options.where(i) });
   });
   if (problems.length > 0) throw new ApiError('VALIDATION_ERROR', `Cannot archive: ${problems[0]!.message}`, { errors: problems });
   const gone = [...live.keys()];
