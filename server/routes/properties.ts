@@ -184,7 +184,7 @@ export function propertyRoutes() {
       '/:objectType/batch/archive',
       describeRoute({
         summary: 'Archive properties by name',
-        description: "Names that match no live property are left alone. HubSpot's own properties, and a custom type's required or primary display property, are refused (400) and nothing is archived.",
+        description: "Names that match no live property are left alone. HubSpot's own properties, and the properties a custom type's schema names (required, searchable, display), are refused (400) and nothing is archived.",
         tags,
         responses: { 204: { description: 'Archived' }, default: errorAnswer },
       }),
