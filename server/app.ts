@@ -28,6 +28,7 @@ import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { objectRoutes } from './routes/objects.ts';
 import { ownerRoutes } from './routes/owners.ts';
 import { pipelineRoutes } from './routes/pipelines.ts';
+import { propertyRoutes } from './routes/properties.ts';
 import { readinessRoutes } from './routes/ready.ts';
 import { recommendationRoutes } from './routes/recommendations.ts';
 import { schemaRoutes } from './routes/schemas.ts';
@@ -129,6 +130,7 @@ export function createApp(options: AppOptions) {
     .route('/crm/v3/objects', objectRoutes())
     .route('/', lifecycleRoutes())
     .route('/crm/v3/pipelines', pipelineRoutes())
+    .route('/crm/v3/properties', propertyRoutes())
     .route('/crm/v3', ownerRoutes())
     .route('/crm/v3', hubspotImportRoutes(options.jobs, { maxFileBytes: options.importFileBytes }))
     .route('/crm/v3/schemas', schemaRoutes())

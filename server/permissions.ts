@@ -1,6 +1,6 @@
 import { RateLimiterMemory, type RateLimiterRes } from 'rate-limiter-flexible';
 import { PIPELINE_OBJECTS, pipelineObjectType } from '../shared/pipelines.ts';
-import { ALL_OBJECT_READ_SCOPES, type AppScope, objectScope } from '../shared/scopes.ts';
+import { ALL_OBJECT_READ_SCOPES, type AppScope, objectScope, schemaScope } from '../shared/scopes.ts';
 import type { Principal } from './env.ts';
 import { ApiError } from './errors.ts';
 
@@ -88,6 +88,31 @@ function schemaRules(prefix: string): Record<string, Permission> {
   };
 }
 
+/**
+ * Properties and property groups: reading needs the object's read scope (one HubSpot accepts),
+ * changing needs an admin or HubSpot's schema write scope of the object (`crm.schemas.contacts.write`;
+ * activities count as contacts, custom types as `crm.schemas.custom.write`).
+ */
+function propertyRules(prefix: string): Record<string, Permission> {
+  const view = rep(read('objectType'));
+  const change = admin((p) => [schemaScope(p.objectType ?? '', 'write')]);
+  return {
+    [`GET ${prefix}/:objectType`]: view,
+    [`POST ${prefix}/:objectType`]: change,
+    [`GET ${prefix}/:objectType/:propertyName`]: view,
+    [`PATCH ${prefix}/:objectType/:propertyName`]: change,
+    [`DELETE ${prefix}/:objectType/:propertyName`]: change,
+    [`POST ${prefix}/:objectType/batch/create`]: change,
+    [`POST ${prefix}/:objectType/batch/read`]: view,
+    [`POST ${prefix}/:objectType/batch/archive`]: change,
+    [`GET ${prefix}/:objectType/groups`]: view,
+    [`POST ${prefix}/:objectType/groups`]: change,
+    [`GET ${prefix}/:objectType/groups/:groupName`]: view,
+    [`PATCH ${prefix}/:objectType/groups/:groupName`]: change,
+    [`DELETE ${prefix}/:objectType/groups/:groupName`]: change,
+  };
+}
+
 /** Association labels and limits definitions: the same rules under both prefixes the client uses. */
 function definitionRules(prefix: string): Record<string, Permission> {
   return {
@@ -154,6 +179,7 @@ export const PERMISSIONS: Record<string, Permission> = {
   ...definitionRules('/crm/associations/v4'),
 
   // custom object schemas
+  ...propertyRules('/crm/v3/properties'),
   ...schemaRules('/crm/v3/schemas'),
   ...schemaRules('/crm-object-schemas/v3/schemas'),
 

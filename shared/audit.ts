@@ -46,6 +46,12 @@ export const auditAction = z.enum([
   'pipeline_stage.updated',
   'pipeline_stage.archived',
   'pipeline_stage.restored',
+  'property.created',
+  'property.updated',
+  'property.archived',
+  'property_group.created',
+  'property_group.updated',
+  'property_group.archived',
 ]);
 export type AuditAction = z.infer<typeof auditAction>;
 
@@ -69,7 +75,7 @@ export const auditQuery = z.object({
     .pipe(z.array(auditAction).min(1).max(auditAction.options.length))
     .optional()
     .describe('Actions, comma-separated (`record.created,user.created`)'),
-  targetType: filterText(100).optional().describe('What the entries are about: an object type (`contacts`, `2-1001`), `user`, `token`, `workspace`, `schema`, `label`, `limit`, `pipeline`, `pipeline_stage`'),
+  targetType: filterText(100).optional().describe('What the entries are about: an object type (`contacts`, `2-1001`), `user`, `token`, `workspace`, `schema`, `label`, `limit`, `pipeline`, `pipeline_stage`, `property`, `property_group`'),
   targetId: filterText(200).optional().describe('The id of what the entries are about (a record id, a user id, a type id)'),
   occurredAfter: isoTime.optional().describe('Entries at or after this time'),
   occurredBefore: isoTime.optional().describe('Entries before this time'),

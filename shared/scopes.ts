@@ -17,10 +17,16 @@ export const appScope = z.enum([
   'crm.objects.tickets.write',
   'crm.objects.custom.read',
   'crm.objects.custom.write',
+  'crm.schemas.contacts.read',
+  'crm.schemas.contacts.write',
+  'crm.schemas.companies.read',
+  'crm.schemas.companies.write',
+  'crm.schemas.deals.read',
+  'crm.schemas.deals.write',
+  'crm.schemas.tickets.read',
+  'crm.schemas.tickets.write',
   'crm.schemas.custom.read',
   'crm.schemas.custom.write',
-  'crm.schemas.deals.write',
-  'crm.schemas.tickets.write',
   'crm.objects.owners.read',
   'crm.import',
 ]);
@@ -38,6 +44,11 @@ export function scopeObjectOf(objectType: string): ScopeObject {
 
 export function objectScope(objectType: string, access: 'read' | 'write'): AppScope {
   return `crm.objects.${scopeObjectOf(objectType)}.${access}` as AppScope;
+}
+
+/** HubSpot's schema scope of an object type (`crm.schemas.deals.write`): changing its properties. */
+export function schemaScope(objectType: string, access: 'read' | 'write'): AppScope {
+  return `crm.schemas.${scopeObjectOf(objectType)}.${access}` as AppScope;
 }
 
 /** Every object read scope: what reading the whole change feed needs. */

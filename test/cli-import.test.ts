@@ -9,6 +9,7 @@ import { rowsOf } from './helpers/raw-rows.ts';
 import { exportCsv } from '../server/domain/imports/export.ts';
 import { createImport } from '../server/domain/imports/jobs.ts';
 import { claimJob, runJob } from '../server/domain/imports/runner.ts';
+import { createProperties } from '../server/domain/properties/definitions.ts';
 import { resolveObjectType } from '../server/domain/object-types.ts';
 import { freshPostgres, startServerProcess, tempDir } from './helpers/server-process.ts';
 
@@ -89,7 +90,8 @@ describe('crm import and crm export', () => {
         return out;
       };
       expect(await exportText()).toBe(text);
-      // a second company for Ann (not primary), and a value that needs quoting
+      // a second company for Ann (not primary), and a value that needs quoting, in a property the workspace defines
+      await createProperties(database.db, { workspaceId, plan: 'professional' }, contacts, [{ name: 'notes', label: 'Notes', type: 'string', fieldType: 'text', groupName: 'contactinformation' }], () => 'body');
       const extra = 'Email,Notes,associations.companies.domain\nann@cli-one.com,"line one\nline, two ""quoted""",cli-two.com\n';
       expect((await run(extra, 'update')).errorCount).toBe(0);
       const before = await exportText();
@@ -151,11 +153,12 @@ describe('crm import and crm export', () => {
       '',
     ]);
     expect(dry.code).toBe(0);
-    // without the mapping file the columns keep their own names as properties
+    // without the mapping file a column keeps its own name as its property: one the workspace has not defined is refused, naming the column
     const own = await crm(['import', file, '--object', 'contacts', '--dry-run'], env);
-    expect(own.stdout).toContain('  Shoe size            ->  contacts.shoe_size\n');
+    expect(own.code).not.toBe(0);
+    expect(own.stderr).toContain('shoe_size is not a property of contacts');
     const twice = join(dir.path, 'dry-twice.csv');
-    await writeFile(twice, 'Email,E-mail,email\nx@cli-dry.com,,\n');
+    await writeFile(twice, 'Email,email\nx@cli-dry.com,\n');
     const refused = await crm(['import', twice, '--object', 'contacts', '--dry-run'], env);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/would be refused \(400\): The header "email" appears twice/);

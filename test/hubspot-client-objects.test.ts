@@ -4,6 +4,7 @@ import { ObjectTypePropertyCreateTypeEnum } from '@hubspot/api-client/lib/codege
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from './helpers/app.ts';
 import { useHubSpotClient } from './helpers/hubspot-client.ts';
+import { defineProperties } from './helpers/properties.ts';
 
 /** X5: HubSpot's own Node client, pointed at a real listening server, works for objects, search and schemas. */
 const t = useTestApp({ plan: 'enterprise' });
@@ -58,6 +59,7 @@ describe('@hubspot/api-client against our objects and schemas API (X5)', () => {
   });
 
   it('X5: contacts searchApi doSearch with filters, sorts and paging', async () => {
+    await defineProperties(t.call, 'contacts', [{ name: 'age', type: 'number' }, { name: 'team', type: 'string' }]);
     for (const [firstname, age] of [['Zed', '30'], ['Yan', '40'], ['Xia', '50']] as const) {
       await hub.client.crm.contacts.basicApi.create({ properties: { firstname, age, team: 'search' }, associations: [] });
     }

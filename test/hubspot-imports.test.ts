@@ -4,6 +4,7 @@ import { isoDate } from '../server/domain/imports/dates.ts';
 import { JobRunner, claimJob, runJob } from '../server/domain/imports/runner.ts';
 import { useTestApp } from './helpers/app.ts';
 import { useHubSpotClient } from './helpers/hubspot-client.ts';
+import { defineProperties } from './helpers/properties.ts';
 import { rowsOf } from './helpers/raw-rows.ts';
 import { historyOf, seedRecords } from './helpers/records.ts';
 import { until } from './helpers/until.ts';
@@ -204,6 +205,7 @@ describe('HubSpot imports API through @hubspot/api-client (X5, R16, R17)', () =>
   });
 
   it('SPREADSHEET: a one-sheet .xlsx workbook is read as its rows (numbers, booleans, dates as ISO dates); line numbers are the sheet\'s rows', async () => {
+    await defineProperties(t.call, 'contacts', [{ name: 'age', type: 'number' }, { name: 'subscribed', type: 'bool' }, { name: 'customer_since', type: 'date' }]);
     const book = workbook({
       1: ['Email', 'First Name', 'Age', 'Subscribed', 'Since'],
       2: ['xa@hsimp-xlsx.example', 'Xa', 42, true, { date: '2024-03-01' }],

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { rowsOf } from './helpers/raw-rows.ts';
 import { useTestApp } from './helpers/app.ts';
+import { defineProperties } from './helpers/properties.ts';
 import { errorsCsv, importCsv, upload } from './fixtures/imports/upload.ts';
 
 const t = useTestApp({ plan: 'professional' });
@@ -15,6 +16,7 @@ const chunkCount = async () => rowsOf<{ n: number }>(await t.db.db.execute(sql`s
 
 describe('CSV import: hostile files (R17; bad input refused clearly, good rows kept)', () => {
   it('R17: a file of hostile rows: bad bytes, 10,000-character fields, formula injection, broken quotes, too-long fields; each refused row named, the good ones land', async () => {
+    await defineProperties(t.call, 'contacts', [{ name: 'notes', type: 'string' }]);
     const long = 'x'.repeat(10_000);
     const text = (s: string) => new TextEncoder().encode(s);
     const parts = [

@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { associations, records } from '../server/db/schema/index.ts';
 import { useTestApp } from './helpers/app.ts';
+import { defineProperties } from './helpers/properties.ts';
 
 const V3 = '/crm/v3/objects';
 
@@ -13,6 +14,7 @@ describe('CRM v3 objects', () => {
 
   describe('happy paths', () => {
     it('POST creates a contact: 201, string id, string properties, system properties, archived false', async () => {
+      await defineProperties(t.call, 'contacts', [{ name: 'age', type: 'number' }, { name: 'vip', type: 'bool' }, { name: 'note', type: 'string' }]);
       const r = await t.call('POST', `${V3}/contacts`, { properties: { email: 'Ada@Example.com', firstname: 'Ada', age: 36, vip: true, note: null } });
       expect(r.status).toBe(201);
       expect(r.body).toMatchObject({ id: expect.stringMatching(/^\d+$/), archived: false, createdAt: expect.any(String), updatedAt: expect.any(String) });

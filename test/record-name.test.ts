@@ -102,7 +102,6 @@ describe('a record\'s name: one rule in TypeScript and SQL (R20)', () => {
       name: 'cars',
       definition: {
         labels: { singular: 'Car', plural: 'Cars' },
-        properties: [{ name: 'vin', label: 'VIN', type: 'string' }, { name: 'model', label: 'Model', type: 'string' }],
         requiredProperties: ['vin'],
         searchableProperties: ['vin'],
         primaryDisplayProperty: 'vin',

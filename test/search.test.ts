@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { records } from '../server/db/schema/index.ts';
 import { useTestApp } from './helpers/app.ts';
+import { defineProperties } from './helpers/properties.ts';
 
 const SEARCH = '/crm/v3/objects/contacts/search';
 
@@ -10,6 +11,7 @@ describe('CRM v3 search', () => {
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
+    await defineProperties(t.call, 'contacts', [{ name: 'age', type: 'number' }]);
     const people = [
       { key: 'ada', properties: { firstname: 'Ada', lastname: 'Lovelace', email: 'ada@analytical.org', age: '36', city: 'London', company: 'Analytical Engines' } },
       { key: 'grace', properties: { firstname: 'Grace', lastname: 'Hopper', email: 'grace@navy.mil', age: '85', city: 'New York' } },

@@ -1,9 +1,10 @@
-import { and, count, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { standardObject } from '../../shared/objects.ts';
 import { LIMITS, type Plan, planAllows } from '../../shared/plans.ts';
 import type { ObjectSchemaEgg, ObjectSchemaPatch, ObjectSchemaView } from '../../shared/records.ts';
 import type { DbOrTx } from '../db/client.ts';
-import { type ObjectSchemaDefinition, objectSchemas, type PropertyDefinition, records, workspaces } from '../db/schema/index.ts';
+import { objectSchemas, type PropertyDefinition, type PropertyDefinitionRow, propertyDefinitions, propertyGroups, records, type StoredSchemaDefinition, workspaces } from '../db/schema/index.ts';
+import { PROPERTY_ORDER, propertyView } from './properties/view.ts';
 import { type ErrorDetail, ApiError } from '../errors.ts';
 import { dropObjectTypeCache, resolveObjectType } from './object-types.ts';
 import { SYSTEM_PROPERTIES } from './record-properties.ts';
@@ -30,11 +31,9 @@ function fullyQualifiedName(name: string): string {
   return `p_${name}`;
 }
 
-/** A custom object type as HubSpot's ObjectSchema shows it. */
-export function schemaView(row: SchemaRow): ObjectSchemaView {
+/** A custom object type as HubSpot's ObjectSchema shows it, with its live properties (property_definitions). */
+export function schemaView(row: SchemaRow, properties: PropertyDefinitionRow[]): ObjectSchemaView {
   const d = row.definition;
-  const createdAt = row.createdAt.toISOString();
-  const updatedAt = row.updatedAt.toISOString();
   return {
     id: row.typeId.slice(2),
     objectTypeId: row.typeId,
@@ -42,39 +41,47 @@ export function schemaView(row: SchemaRow): ObjectSchemaView {
     name: row.name,
     labels: d.labels,
     ...(d.description ? { description: d.description } : {}),
-    properties: d.properties.map((p, i) => ({
-      name: p.name,
-      label: p.label,
-      type: p.type,
-      fieldType: p.fieldType ?? defaultFieldType(p.type),
-      description: '',
-      groupName: `${row.name}_information`,
-      options: (p.options ?? []).map((o, n) => ({ label: o.label, value: o.value, hidden: false, displayOrder: n })),
-      displayOrder: i,
-      hidden: false,
-      hasUniqueValue: p.hasUniqueValue === true,
-      formField: true,
-      calculated: false,
-      externalOptions: false,
-      hubspotDefined: false,
-      archived: false,
-      createdAt,
-      updatedAt,
-      modificationMetadata: { archivable: true, readOnlyDefinition: false, readOnlyValue: false },
-    })),
+    properties: properties.map((p) => {
+      const { dataSensitivity: _s, referencedObjectType: _r, archivedAt: _a, ...view } = propertyView(p);
+      const { readOnlyOptions: _o, ...modificationMetadata } = view.modificationMetadata;
+      return { ...view, options: view.options.map(({ description: _d, ...o }) => o), modificationMetadata };
+    }),
     requiredProperties: d.requiredProperties,
     searchableProperties: d.searchableProperties,
     primaryDisplayProperty: d.primaryDisplayProperty,
     secondaryDisplayProperties: d.secondaryDisplayProperties,
     associations: [],
-    createdAt,
-    updatedAt,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
     archived: row.archivedAt !== null,
   };
 }
 
 function defaultFieldType(type: PropertyDefinition['type']): string {
-  return { string: 'text', number: 'number', date: 'date', datetime: 'date', enumeration: 'select', bool: 'booleancheckbox' }[type];
+  return { string: 'text', number: 'number', date: 'date', datetime: 'date', enumeration: 'select', bool: 'booleancheckbox', phone_number: 'phonenumber' }[type];
+}
+
+/** The group a custom type's properties are in, made with the type. */
+function groupOf(name: string): string {
+  return `${name}_information`;
+}
+
+/** The live properties of custom types, by type id, in display order. */
+async function propertiesOf(db: DbOrTx, workspaceId: string, typeIds: string[]): Promise<Map<string, PropertyDefinitionRow[]>> {
+  const out = new Map<string, PropertyDefinitionRow[]>(typeIds.map((t) => [t, []]));
+  if (typeIds.length === 0) return out;
+  const rows = await db
+    .select()
+    .from(propertyDefinitions)
+    .where(and(eq(propertyDefinitions.workspaceId, workspaceId), inArray(propertyDefinitions.typeId, typeIds), isNull(propertyDefinitions.archivedAt)))
+    .orderBy(...PROPERTY_ORDER);
+  for (const r of rows) out.get(r.typeId)?.push(r);
+  return out;
+}
+
+async function viewsOf(db: DbOrTx, workspaceId: string, rows: SchemaRow[]): Promise<ObjectSchemaView[]> {
+  const props = await propertiesOf(db, workspaceId, rows.map((r) => r.typeId));
+  return rows.map((r) => schemaView(r, props.get(r.typeId) ?? []));
 }
 
 function invalid(problems: ErrorDetail[]): never {
@@ -83,8 +90,8 @@ function invalid(problems: ErrorDetail[]): never {
 }
 
 /** Required, searchable and display properties must name defined properties. */
-function checkReferences(d: ObjectSchemaDefinition, problems: ErrorDetail[]): void {
-  const names = new Set(d.properties.map((p) => p.name));
+function checkReferences(d: StoredSchemaDefinition, propertyNames: string[], problems: ErrorDetail[]): void {
+  const names = new Set(propertyNames);
   const check = (list: string[], field: string) =>
     list.forEach((name, i) => {
       if (!names.has(name)) problems.push({ message: `${field} names ${name}, which is not one of the properties`, in: `body:${field}[${i}]` });
@@ -98,7 +105,7 @@ function checkReferences(d: ObjectSchemaDefinition, problems: ErrorDetail[]): vo
 }
 
 /** The stored definition of a new type, or SCHEMA_INVALID naming every problem. */
-function definitionOf(egg: ObjectSchemaEgg): ObjectSchemaDefinition {
+function definitionOf(egg: ObjectSchemaEgg): { definition: StoredSchemaDefinition; properties: PropertyDefinition[] } {
   const problems: ErrorDetail[] = [];
   if (standardObject(egg.name)) problems.push({ message: `${egg.name} is the name of a standard object`, in: 'body:name' });
   const seen = new Set<string>();
@@ -110,21 +117,20 @@ function definitionOf(egg: ObjectSchemaEgg): ObjectSchemaDefinition {
     const options = p.options?.map((o) => ({ label: o.label, value: o.value }));
     if (p.type === 'enumeration' && (!options || options.length === 0)) problems.push({ message: `enumeration property ${p.name} needs options`, in: `${at}.options` });
     if (options && new Set(options.map((o) => o.value)).size !== options.length) problems.push({ message: `property ${p.name} repeats an option value`, in: `${at}.options` });
-    return { name: p.name, label: p.label, type: p.type, fieldType: p.fieldType, ...(options && options.length > 0 ? { options } : {}), ...(p.hasUniqueValue ? { hasUniqueValue: true } : {}) };
+    return { name: p.name, label: p.label, type: p.type, fieldType: p.fieldType || defaultFieldType(p.type), ...(options && options.length > 0 ? { options } : {}), ...(p.hasUniqueValue ? { hasUniqueValue: true } : {}) };
   });
   const primary = egg.primaryDisplayProperty ?? egg.requiredProperties[0] ?? properties[0]!.name;
-  const definition: ObjectSchemaDefinition = {
+  const definition: StoredSchemaDefinition = {
     labels: egg.labels,
-    properties,
     requiredProperties: egg.requiredProperties,
     searchableProperties: egg.searchableProperties ?? [primary],
     primaryDisplayProperty: primary,
     secondaryDisplayProperties: egg.secondaryDisplayProperties ?? [],
     ...(egg.description ? { description: egg.description } : {}),
   };
-  checkReferences(definition, problems);
+  checkReferences(definition, properties.map((p) => p.name), problems);
   if (problems.length > 0) invalid(problems);
-  return definition;
+  return { definition, properties };
 }
 
 /**
@@ -134,7 +140,7 @@ function definitionOf(egg: ObjectSchemaEgg): ObjectSchemaDefinition {
  */
 export async function createObjectSchema(db: DbOrTx, ctx: SchemaContext, egg: ObjectSchemaEgg): Promise<ObjectSchemaView> {
   requireCustomObjectsPlan(ctx.plan);
-  const definition = definitionOf(egg);
+  const { definition, properties } = definitionOf(egg);
   for (const [i, ref] of egg.associatedObjects.entries()) {
     await resolveObjectType(db, ctx.workspaceId, ref).catch(() => {
       invalid([{ message: `associatedObjects names ${ref}, which is not an object type`, in: `body:associatedObjects[${i}]` }]);
@@ -162,10 +168,36 @@ export async function createObjectSchema(db: DbOrTx, ctx: SchemaContext, egg: Ob
       .insert(objectSchemas)
       .values({ workspaceId: ctx.workspaceId, typeId: sql`'2-' || nextval('object_type_numbers')`, name: egg.name, definition })
       .returning();
-    return inserted!;
+    // the type's properties live with every other property (property_definitions), in its own group
+    const typeId = inserted!.typeId;
+    await tx.insert(propertyGroups).values({ workspaceId: ctx.workspaceId, typeId, name: groupOf(egg.name), label: `${egg.labels.singular} information`, displayOrder: 0 });
+    const props = await tx
+      .insert(propertyDefinitions)
+      .values(
+        properties.map((p, i) => {
+          const given = egg.properties[i]!;
+          return {
+            workspaceId: ctx.workspaceId,
+            typeId,
+            name: p.name,
+            label: p.label,
+            type: p.type,
+            fieldType: p.fieldType ?? defaultFieldType(p.type),
+            groupName: groupOf(egg.name),
+            description: given.description ?? '',
+            options: (p.options ?? []).map((o, n) => ({ label: o.label, value: o.value, hidden: false, displayOrder: n })),
+            displayOrder: i,
+            hasUniqueValue: p.hasUniqueValue === true,
+            hidden: given.hidden ?? false,
+            formField: given.formField ?? true,
+          };
+        }),
+      )
+      .returning();
+    return { inserted: inserted!, props };
   });
   dropObjectTypeCache(ctx.workspaceId);
-  return schemaView(row);
+  return schemaView(row.inserted, row.props);
 }
 
 /** A workspace's custom object types: live ones, or with `archived` the archived ones. */
@@ -175,7 +207,7 @@ export async function listObjectSchemas(db: DbOrTx, workspaceId: string, options
     .from(objectSchemas)
     .where(and(eq(objectSchemas.workspaceId, workspaceId), options.archived ? isNotNull(objectSchemas.archivedAt) : isNull(objectSchemas.archivedAt)))
     .orderBy(objectSchemas.createdAt);
-  return rows.map(schemaView);
+  return viewsOf(db, workspaceId, rows);
 }
 
 /** A custom type by type id (`2-1001`), name or fully qualified name (`p_cars`), or NOT_FOUND. */
@@ -191,7 +223,7 @@ async function findSchema(db: DbOrTx, workspaceId: string, ref: string, archived
 }
 
 export async function getObjectSchema(db: DbOrTx, workspaceId: string, ref: string): Promise<ObjectSchemaView> {
-  return schemaView(await findSchema(db, workspaceId, ref));
+  return (await viewsOf(db, workspaceId, [await findSchema(db, workspaceId, ref)]))[0]!;
 }
 
 /** Changes labels, description, required, searchable and display properties (each must be a property). */
@@ -200,7 +232,7 @@ export async function updateObjectSchema(db: DbOrTx, ctx: SchemaContext, ref: st
   const row = await findSchema(db, ctx.workspaceId, ref);
   const { description: _old, ...current } = row.definition;
   const description = patch.clearDescription ? undefined : (patch.description ?? row.definition.description);
-  const definition: ObjectSchemaDefinition = {
+  const definition: StoredSchemaDefinition = {
     ...current,
     labels: { ...current.labels, ...patch.labels },
     requiredProperties: patch.requiredProperties ?? current.requiredProperties,
@@ -210,7 +242,8 @@ export async function updateObjectSchema(db: DbOrTx, ctx: SchemaContext, ref: st
     ...(description ? { description } : {}),
   };
   const problems: ErrorDetail[] = [];
-  checkReferences(definition, problems);
+  const props = (await propertiesOf(db, ctx.workspaceId, [row.typeId])).get(row.typeId) ?? [];
+  checkReferences(definition, props.map((p) => p.name), problems);
   if (problems.length > 0) invalid(problems);
   const [updated] = await db
     .update(objectSchemas)
@@ -218,7 +251,7 @@ export async function updateObjectSchema(db: DbOrTx, ctx: SchemaContext, ref: st
     .where(and(eq(objectSchemas.workspaceId, ctx.workspaceId), eq(objectSchemas.typeId, row.typeId)))
     .returning();
   dropObjectTypeCache(ctx.workspaceId);
-  return schemaView(updated!);
+  return schemaView(updated!, props);
 }
 
 /**
@@ -238,7 +271,11 @@ export async function archiveObjectSchema(db: DbOrTx, ctx: SchemaContext, ref: s
     throw new ApiError('CONFLICT', `Object type ${row.name} still has ${left!.n} ${what}; remove them first`, { errors: [{ message: `${what} remain`, in: 'path:objectType' }] });
   }
   const key = and(eq(objectSchemas.workspaceId, ctx.workspaceId), eq(objectSchemas.typeId, row.typeId));
-  if (options.purge) await db.delete(objectSchemas).where(key);
+  if (options.purge) {
+    await db.delete(objectSchemas).where(key);
+    await db.delete(propertyDefinitions).where(and(eq(propertyDefinitions.workspaceId, ctx.workspaceId), eq(propertyDefinitions.typeId, row.typeId)));
+    await db.delete(propertyGroups).where(and(eq(propertyGroups.workspaceId, ctx.workspaceId), eq(propertyGroups.typeId, row.typeId)));
+  }
   else await db.update(objectSchemas).set({ archivedAt: sql`now()`, updatedAt: sql`now()` }).where(key);
   dropObjectTypeCache(ctx.workspaceId);
   return { typeId: row.typeId, name: row.name };

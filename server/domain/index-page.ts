@@ -151,12 +151,12 @@ function sortKeys(type: ObjectType, sorts: IndexSort[]): SortKey[] {
     const name = s.propertyName;
     const op = operand(name);
     const defined = type.definition?.properties.find((p) => p.name === name);
-    if (op.kind === 'text' && (!PROPERTY_NAME.test(name) || (type.definition && !defined))) {
+    if (op.stored && (!PROPERTY_NAME.test(name) || (type.definition && !defined))) {
       throw bad(`Cannot sort by ${name}: not a property of ${type.name}`, `query:sort[${i}]`, 'PROPERTY_INVALID');
     }
     const words = defined ? TEXT_TYPES.has(defined.type) : TEXT_PROPERTIES.has(name);
-    if (op.kind === 'text' && !words) keys.push({ expr: op.numeric, cast: 'numeric', descending: s.descending });
-    if (op.kind === 'text') keys.push({ expr: op.text, cast: 'text', descending: s.descending });
+    if (op.stored && !words) keys.push({ expr: op.numeric, cast: 'numeric', descending: s.descending });
+    if (op.stored) keys.push({ expr: op.text, cast: 'text', descending: s.descending });
     else keys.push({ expr: op.numeric, cast: op.kind === 'id' ? 'bigint' : 'timestamptz', descending: s.descending });
   }
   return keys;

@@ -4,7 +4,7 @@ import { PIPELINE_OBJECTS, type PipelineObjectType } from '../../shared/pipeline
 import { LIMITS } from '../../shared/plans.ts';
 import { normalizeDomain, normalizeEmail, type PropertiesInput } from '../../shared/records.ts';
 import { echoed, unstorableText } from '../../shared/text.ts';
-import type { PropertyDefinition } from '../db/schema/index.ts';
+import type { PropertyDefinitionRow } from '../db/schema/index.ts';
 import { type ErrorDetail, ApiError } from '../errors.ts';
 import type { ObjectType } from './object-types.ts';
 import { DEFAULT_PIPELINES, livePipelines, type StageIndex } from './pipelines.ts';
@@ -26,18 +26,25 @@ interface Problem extends ErrorDetail {
   code: ErrorCode;
 }
 
+/** Codes that stay in the details (HubSpot's `PROPERTY_DOESNT_EXIST`...); the answer's own is PROPERTY_INVALID. */
+const DETAIL_ONLY: ReadonlySet<ErrorCode> = new Set(['PROPERTY_DOESNT_EXIST', 'READ_ONLY_VALUE']);
+
 function fail(problems: Problem[]): never {
   const first = problems[0]!;
   const message = problems.length === 1 ? first.message : `${first.message} (and ${problems.length - 1} more problems)`;
-  throw new ApiError(first.code, `Property values were not valid: ${message}`, { errors: problems });
+  throw new ApiError(DETAIL_ONLY.has(first.code) ? 'PROPERTY_INVALID' : first.code, `Property values were not valid: ${message}`, { errors: problems });
 }
 
 /**
- * Checks and normalises the properties of one write (create or update): names, value sizes,
- * contact email (INVALID_EMAIL, stored lower case), company domain (INVALID_DOMAIN, normalised) and,
- * for custom objects, the definition (unknown properties, numbers, booleans, dates, enumerations).
- * `where` is the JSON path of the input (`''`, `inputs[3]`): errors name `inputs[3].properties.email`.
- * Throws one ApiError listing every problem; nothing is written by the caller then.
+ * Checks and normalises the properties of one write (create or update) against the type's property
+ * definitions (property_definitions, read with the type: see object-types.ts): names the type has
+ * (PROPERTY_DOESNT_EXIST), none the server sets (READ_ONLY_VALUE), value sizes, values by type
+ * (numbers, booleans, dates and datetimes as ISO 8601 or epoch milliseconds, enumeration options and
+ * `;`-lists of a checkbox), contact email (INVALID_EMAIL, stored lower case) and company domain
+ * (INVALID_DOMAIN, normalised). Record creation and update (single, batch, upsert) and the import
+ * all come through here. `where` is the JSON path of the input (`''`, `inputs[3]`): errors name
+ * `inputs[3].properties.email`. Throws one ApiError listing every problem; nothing is written by
+ * the caller then.
  */
 export function checkProperties(type: ObjectType, input: PropertiesInput, where: string): PropertyChanges {
   const problems: Problem[] = [];
@@ -46,21 +53,20 @@ export function checkProperties(type: ObjectType, input: PropertiesInput, where:
   if (names.length > LIMITS.propertiesPerObject) {
     fail([{ code: 'PROPERTY_INVALID', message: `at most ${LIMITS.propertiesPerObject} properties per record, got ${names.length}`, in: `${where ? `${where}.` : ''}properties` }]);
   }
-  const defs = type.definition ? new Map(type.definition.properties.map((p) => [p.name, p])) : undefined;
   const changes: PropertyChanges = { set: {}, clear: [] };
   for (const name of names) {
     const raw = input[name];
     if (!PROPERTY_NAME.test(name) || name.length > 100) {
-      problems.push({ code: 'PROPERTY_INVALID', message: `property name "${name}" must start with a letter and hold only letters, digits and _`, in: at(name) });
+      problems.push({ code: 'PROPERTY_INVALID', message: `property name "${echoed(name)}" must start with a letter and hold only letters, digits and _`, in: at(name) });
       continue;
     }
-    if (systemNames.has(name)) {
-      problems.push({ code: 'PROPERTY_INVALID', message: `${name} is a read-only property`, in: at(name) });
+    const def = type.properties.get(name);
+    if (systemNames.has(name) || def?.calculated) {
+      problems.push({ code: 'READ_ONLY_VALUE', message: `${name} is a read-only property`, in: at(name) });
       continue;
     }
-    const def = defs?.get(name);
-    if (defs && !def) {
-      problems.push({ code: 'PROPERTY_INVALID', message: `${name} is not a property of ${type.name}`, in: at(name) });
+    if (!def) {
+      problems.push({ code: 'PROPERTY_DOESNT_EXIST', message: `Property "${name}" does not exist on ${type.name}`, in: at(name) });
       continue;
     }
     const value = raw === null || raw === undefined ? '' : String(raw);
@@ -86,29 +92,53 @@ export function checkProperties(type: ObjectType, input: PropertiesInput, where:
   return changes;
 }
 
+/** ISO 8601 dates as HubSpot takes them: a day, optionally a time and zone. */
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * True for a date or datetime value: epoch milliseconds (years 1970 to 9999) or an ISO 8601 date
+ * that names a real day (2024-02-30 is refused: PostgreSQL would refuse to compare it).
+ */
+export function isDateValue(value: string): boolean {
+  const v = value.trim();
+  if (/^\d{1,15}$/.test(v)) return Number(v) <= Date.parse('9999-12-31T23:59:59.999Z');
+  const m = ISO_DATE.exec(v);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const day = new Date(Date.UTC(2000, mo - 1, d));
+  if (y < 1 || mo < 1 || mo > 12 || day.getUTCMonth() !== mo - 1 || (mo === 2 && d === 29 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)))) return false;
+  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59)) return false;
+  return !Number.isNaN(Date.parse(v.replace(' ', 'T')));
+}
+
+/** A number value as search compares it (search.ts NUMBER): finite, in plain or exponent notation. */
+const NUMBER_VALUE = /^\s*-?(\d{1,100}\.?\d{0,100}|\.\d{1,100})([eE][-+]?\d{1,3})?\s*$/;
+
 /** A normalised value, or the problem with it. */
-function checkValue(type: ObjectType, name: string, value: string, def: PropertyDefinition | undefined): string | Problem {
+function checkValue(type: ObjectType, name: string, value: string, def: PropertyDefinitionRow): string | Problem {
   if (type.typeId === CONTACT && name === 'email') {
     return normalizeEmail(value) ?? { code: 'INVALID_EMAIL', message: `"${echoed(value)}" is not a valid email address` };
   }
   if (type.typeId === COMPANY && name === 'domain') {
     return normalizeDomain(value) ?? { code: 'INVALID_DOMAIN', message: `"${echoed(value)}" is not a valid domain` };
   }
-  if (!def) return value;
   const invalid = (what: string): Problem => ({ code: 'PROPERTY_INVALID', message: `${name} must be ${what}, got "${echoed(value)}"` });
   switch (def.type) {
     case 'number':
-      return value.trim() !== '' && Number.isFinite(Number(value)) ? value.trim() : invalid('a number');
+      return NUMBER_VALUE.test(value) && Number.isFinite(Number(value)) ? value.trim() : invalid('a number');
     case 'bool':
-      return /^(true|false)$/i.test(value) ? value.toLowerCase() : invalid('true or false');
+      return /^(true|false)$/i.test(value.trim()) ? value.trim().toLowerCase() : invalid('true or false');
     case 'date':
     case 'datetime':
-      return /^\d{1,15}$/.test(value) || !Number.isNaN(Date.parse(value)) ? value : invalid('a date (ISO 8601 or epoch milliseconds)');
+      return isDateValue(value) ? value.trim() : invalid('a date (ISO 8601 or epoch milliseconds)');
     case 'enumeration': {
-      const allowed = new Set((def.options ?? []).map((o) => o.value));
+      // owners, pipelines and stages have their options elsewhere (owners.ts, checkComplete)
+      if (def.externalOptions) return value;
+      const allowed = new Map(def.options.map((o) => [o.value.toLowerCase(), o.value]));
       const parts = def.fieldType === 'checkbox' ? value.split(';') : [value];
-      const bad = parts.filter((p) => !allowed.has(p));
-      return bad.length === 0 ? value : invalid(`one of ${[...allowed].map((v) => `"${v}"`).join(', ')}`);
+      const matched = parts.map((p) => allowed.get(p.trim().toLowerCase()));
+      if (matched.every((m) => m !== undefined)) return matched.join(';');
+      return invalid(`one of ${options(def.options.map((o) => o.value))}${def.fieldType === 'checkbox' ? ' (several separated by ;)' : ''}`);
     }
     default:
       return value;

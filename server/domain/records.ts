@@ -77,16 +77,21 @@ export function publicObject(row: RecordRow, properties?: readonly string[]): Si
 /** How a record is identified: by id, by a standard unique property, or by a custom type's unique property. */
 type IdProperty = 'hs_object_id' | 'email' | 'domain' | { unique: string };
 
-/** The properties of a custom type defined with hasUniqueValue. */
+/**
+ * The properties of a type defined with hasUniqueValue (property_definitions, read with the type):
+ * a contact's email and any property a workspace defines so. No two live records of the type hold
+ * the same value of one (see checkUniqueValues).
+ */
 export function uniqueProperties(type: ObjectType): string[] {
-  return (type.definition?.properties ?? []).filter((p) => p.hasUniqueValue).map((p) => p.name);
+  return [...type.properties.values()].filter((p) => p.hasUniqueValue).map((p) => p.name);
 }
 
 /** The properties that can identify records of a type (besides hs_object_id). */
 export function identifyingProperties(type: ObjectType): string[] {
-  if (type.typeId === CONTACT) return ['email'];
-  if (type.typeId === COMPANY) return ['domain'];
-  return uniqueProperties(type);
+  const unique = uniqueProperties(type);
+  if (type.typeId === CONTACT) return ['email', ...unique.filter((n) => n !== 'email')];
+  if (type.typeId === COMPANY) return ['domain', ...unique];
+  return unique;
 }
 
 function idPropertyOf(type: ObjectType, idProperty: string | undefined): IdProperty {
@@ -226,14 +231,15 @@ export function duplicateContact(existingId: number | string, where: string): Ap
 }
 
 /**
- * The properties whose value at most one live record of the type may hold: a contact's email, a
- * custom type's properties defined with hasUniqueValue. (A company's domain is not one: several
+ * The properties whose value at most one live record of the type may hold: a contact's email and
+ * every property defined with hasUniqueValue (uniqueProperties). (A company's domain is not one: several
  * companies may share a domain, the oldest answers it.)
  */
 export function uniqueValued(type: ObjectType): string[] {
-  if (type.typeId === CONTACT) return ['email'];
-  if (type.typeId === COMPANY) return [];
-  return uniqueProperties(type);
+  const names = uniqueProperties(type);
+  if (type.typeId === CONTACT && !names.includes('email')) return ['email', ...names];
+  if (type.typeId === COMPANY) return names.filter((name) => name !== 'domain');
+  return names;
 }
 
 /** A value as uniqueness compares it: emails and domains as normalised, others as stored. Null for one that cannot be a value. */

@@ -36,11 +36,36 @@ export interface SearchOutcome {
   after: string | null;
 }
 
-/** A property as SQL: its text, its numeric value when it has one, and what kind of column it is. */
+/**
+ * A property as SQL: its text, its comparable value, and how it compares. `id` and `date` are the
+ * record's own columns (hs_object_id, createdate...); stored properties compare by their defined
+ * type: `number` as numbers, `time` (date, datetime) as instants, `bool` as true/false, `text` as
+ * text. `guess` is a property without a definition (a value stored before definitions were
+ * checked): numeric when the value looks like a number.
+ */
 export interface Operand {
-  kind: 'text' | 'id' | 'date';
+  kind: 'id' | 'date' | 'number' | 'time' | 'bool' | 'text' | 'guess';
+  /** True for a value from the record's properties (its name must be a property name). */
+  stored: boolean;
   text: SQL;
   numeric: SQL;
+}
+
+/** How a property of a definition compares (see Operand). */
+function kindOf(type: string | undefined): Operand['kind'] {
+  switch (type) {
+    case 'number':
+      return 'number';
+    case 'date':
+    case 'datetime':
+      return 'time';
+    case 'bool':
+      return 'bool';
+    case undefined:
+      return 'guess';
+    default:
+      return 'text';
+  }
 }
 
 /** The columns of the record a condition reads: the searched record, or another one (its primary company). */
@@ -71,35 +96,62 @@ export const NUMBER = new RegExp(NUMBER_SQL);
  */
 const DATE_RANGE = { min: Date.parse('0001-01-01T00:00:00Z'), max: Date.parse('9999-12-31T23:59:59.999Z') };
 
-/** A property of the searched record (`records` in the statement) as SQL; the index page sorts with it too. */
-export function operand(name: string, on: RecordColumns = SEARCHED): Operand {
+/**
+ * A property of the searched record (`records` in the statement) as SQL, compared by `type`, the
+ * property's defined type (undefined: no definition); the index page sorts with it too.
+ */
+export function operand(name: string, on: RecordColumns = SEARCHED, type?: string): Operand {
   switch (name) {
     case 'hs_object_id':
-      return { kind: 'id', text: sql`${on.id}::text`, numeric: sql`${on.id}` };
+      return { kind: 'id', stored: false, text: sql`${on.id}::text`, numeric: sql`${on.id}` };
     case 'createdate':
-      return { kind: 'date', text: sql`${on.createdAt}::text`, numeric: sql`date_trunc('milliseconds', ${on.createdAt})` };
+      return { kind: 'date', stored: false, text: sql`${on.createdAt}::text`, numeric: sql`date_trunc('milliseconds', ${on.createdAt})` };
     case 'lastmodifieddate':
     case 'hs_lastmodifieddate':
-      return { kind: 'date', text: sql`${on.updatedAt}::text`, numeric: sql`date_trunc('milliseconds', ${on.updatedAt})` };
+      return { kind: 'date', stored: false, text: sql`${on.updatedAt}::text`, numeric: sql`date_trunc('milliseconds', ${on.updatedAt})` };
     default: {
       const text = sql`(${on.properties}->>${name}::text)`;
-      return { kind: 'text', text, numeric: sql`(case when ${text} ~ ${NUMBER_SQL}::text then ${text}::numeric end)` };
+      const kind = kindOf(type);
+      const asNumber = sql`(case when ${text} ~ ${NUMBER_SQL}::text then ${text}::numeric end)`;
+      const numeric = kind === 'time' ? sql`crm_property_time(${text})` : kind === 'bool' ? sql`lower(${text})` : kind === 'text' ? text : asNumber;
+      return { kind, stored: true, text, numeric };
     }
   }
+}
+
+/** A property of a type as search compares it (its definition's type). */
+function typedOperand(type: ObjectType, name: string, on: RecordColumns = SEARCHED): Operand {
+  return operand(name, on, type.properties.get(name)?.type);
 }
 
 function bad(message: string, where: string, code: 'VALIDATION_ERROR' | 'PROPERTY_INVALID' = 'VALIDATION_ERROR'): ApiError {
   return new ApiError(code, message, { errors: [{ message, in: where }] });
 }
 
-/** A comparable value: a number for numeric comparison, a timestamp for dates, else text. */
-type Value = { kind: 'number'; sql: SQL; text: string } | { kind: 'date'; sql: SQL } | { kind: 'text'; text: string };
+/** A comparable value: a number for numeric comparison, a timestamp for dates, a boolean, else text. */
+type Value = { kind: 'number'; sql: SQL; text: string } | { kind: 'date'; sql: SQL } | { kind: 'bool'; text: string } | { kind: 'text'; text: string };
+
+/** ISO 8601 without a zone is UTC, as HubSpot reads it (and crm_property_time in SQL). */
+function parseTime(text: string): number {
+  const t = text.trim();
+  if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(t)) return Date.parse(`${t.replace(' ', 'T')}Z`);
+  return Date.parse(t);
+}
 
 function valueOf(op: Operand, raw: string | number | boolean | undefined, where: string): Value {
   if (raw === undefined) throw bad(`${where} is required for this operator`, where);
   const text = String(raw);
-  if (op.kind === 'date') {
-    const ms = NUMBER.test(text) ? Number(text) : Date.parse(text);
+  if (op.kind === 'bool') {
+    if (!/^(true|false)$/i.test(text.trim())) throw bad(`${where} must be true or false, got "${text.slice(0, 100)}"`, where);
+    return { kind: 'bool', text: text.trim().toLowerCase() };
+  }
+  if (op.kind === 'number') {
+    if (!NUMBER.test(text)) throw bad(`${where} must be a number, got "${text.slice(0, 100)}"`, where);
+    return { kind: 'number', sql: sql`${text.trim()}::numeric`, text };
+  }
+  if (op.kind === 'text') return { kind: 'text', text };
+  if (op.kind === 'date' || op.kind === 'time') {
+    const ms = NUMBER.test(text) ? Number(text) : parseTime(text);
     if (!Number.isFinite(ms)) throw bad(`${where} must be a date (ISO 8601 or epoch milliseconds), got "${text.slice(0, 100)}"`, where);
     if (ms < DATE_RANGE.min || ms > DATE_RANGE.max) throw bad(`${where} must be a date between the years 1 and 9999, got "${text.slice(0, 100)}"`, where);
     return { kind: 'date', sql: sql`${new Date(ms).toISOString()}::timestamptz` };
@@ -111,6 +163,8 @@ function valueOf(op: Operand, raw: string | number | boolean | undefined, where:
 
 function equals(op: Operand, v: Value): SQL {
   if (v.kind === 'date') return sql`${op.numeric} = ${v.sql}`;
+  if (v.kind === 'bool') return sql`${op.numeric} = ${v.text}::text`;
+  if (v.kind === 'number' && op.kind === 'number') return sql`${op.numeric} = ${v.sql}`;
   // a whole id compares as bigint, so the record key answers it (bigint = numeric would scan every record)
   if (v.kind === 'number' && op.kind === 'id' && /^\s*\d{1,15}\s*$/.test(v.text)) return sql`${op.numeric} = ${v.text.trim()}::bigint`;
   if (v.kind === 'number') return op.kind === 'id' ? sql`${op.numeric} = ${v.sql}` : sql`(${op.numeric} = ${v.sql} or lower(${op.text}) = lower(${v.text}::text))`;
@@ -119,6 +173,7 @@ function equals(op: Operand, v: Value): SQL {
 
 function compare(op: Operand, v: Value, sign: '<' | '<=' | '>' | '>='): SQL {
   const s = sql.raw(sign);
+  if (v.kind === 'bool') return sql`${op.numeric} ${s} ${v.text}::text`;
   return v.kind === 'text' ? sql`${op.text} ${s} ${v.text}::text` : sql`${op.numeric} ${s} ${v.sql}`;
 }
 
@@ -139,6 +194,8 @@ interface FilterScope {
   workspaceId: string;
   type: ObjectType;
   associated: Map<string, ObjectType>;
+  /** Companies, for `associations.company.primary.<property>` filters (their property types). */
+  company?: ObjectType;
 }
 
 /**
@@ -156,10 +213,10 @@ function filterSql(given: SearchFilter, scope: FilterScope, where: string): SQL 
   if (name.startsWith(ASSOCIATIONS_PREFIX)) return associationFilterSql(given, scope, where);
   const stored = asStored(scope.type.typeId, name);
   const filter = stored ? { ...given, ...(given.value !== undefined ? { value: stored(given.value) } : {}), ...(given.values ? { values: given.values.map(stored) } : {}) } : given;
-  const op = operand(name);
-  if (op.kind === 'text') {
+  const op = typedOperand(scope.type, name);
+  if (op.stored) {
     if (!PROPERTY_NAME.test(name)) throw bad(`${name} is not a property name`, `${where}.propertyName`, 'PROPERTY_INVALID');
-    if (scope.type.definition && !scope.type.definition.properties.some((p) => p.name === name)) {
+    if (scope.type.definition && !scope.type.properties.has(name)) {
       throw bad(`${name} is not a property of ${scope.type.name}`, `${where}.propertyName`, 'PROPERTY_INVALID');
     }
   }
@@ -253,7 +310,8 @@ export async function filterGroupsSql(db: DbOrTx, workspaceId: string, type: Obj
       throw err;
     }
   }
-  const scope: FilterScope = { workspaceId, type, associated };
+  const primaryFilters = groups.flat().some(({ filter }) => associationRef(filter.propertyName)?.kind === 'primary');
+  const scope: FilterScope = { workspaceId, type, associated, ...(primaryFilters ? { company: await resolveObjectType(db, workspaceId, COMPANY) } : {}) };
   const ored = groups.map((group) => and(...group.map(({ filter, where }) => filterSql(filter, scope, where))));
   const nonEmpty = ored.filter((c): c is SQL => c !== undefined);
   return nonEmpty.length > 0 ? or(...nonEmpty) : undefined;
@@ -346,8 +404,8 @@ function associationFilterSql(filter: SearchFilter, scope: FilterScope, where: s
     );
   }
   const name = ref.property;
-  const op = operand(name, PRIMARY_COMPANY);
-  if (op.kind === 'text' && !PROPERTY_NAME.test(name)) throw bad(`${name} is not a property name`, `${where}.propertyName`, 'PROPERTY_INVALID');
+  const op = operand(name, PRIMARY_COMPANY, scope.company?.properties.get(name)?.type);
+  if (op.stored && !PROPERTY_NAME.test(name)) throw bad(`${name} is not a property name`, `${where}.propertyName`, 'PROPERTY_INVALID');
   // At most one primary company: "it matches" is "one exists that matches" (R12). A negation holds
   // for records without a primary company too, as it holds for records without the property.
   const positive = NEGATED[filter.operator];
@@ -375,12 +433,15 @@ function orderSql(body: SearchBody, type: ObjectType): SQL[] {
   const order: SQL[] = [];
   (body.sorts ?? []).forEach((s, i) => {
     const [name, descending] = typeof s === 'string' ? [s.replace(/^-/, ''), s.startsWith('-')] : [s.propertyName, s.direction === 'DESCENDING'];
-    const op = operand(name);
-    if (op.kind === 'text' && (!PROPERTY_NAME.test(name) || (type.definition && !type.definition.properties.some((p) => p.name === name)))) {
+    const op = typedOperand(type, name);
+    if (op.stored && (!PROPERTY_NAME.test(name) || (type.definition && !type.properties.has(name)))) {
       throw bad(`Cannot sort by ${name}: not a property of ${type.name}`, `sorts[${i}]`, 'PROPERTY_INVALID');
     }
     const dir = descending ? desc : asc;
-    if (op.kind === 'text') order.push(sql`${op.numeric} ${sql.raw(descending ? 'desc' : 'asc')} nulls last`, sql`${op.text} ${sql.raw(descending ? 'desc' : 'asc')} nulls last`);
+    const way = sql.raw(descending ? 'desc' : 'asc');
+    // by the property's type: numbers and times by value, text as text; unreadable values last
+    if (op.kind === 'guess') order.push(sql`${op.numeric} ${way} nulls last`, sql`${op.text} ${way} nulls last`);
+    else if (op.stored) order.push(sql`${op.numeric} ${way} nulls last`, ...(op.kind === 'text' ? [] : [sql`${op.text} ${way} nulls last`]));
     else order.push(dir(op.numeric));
   });
   order.push(asc(records.id));

@@ -5,6 +5,7 @@ import type { Db, DbOrTx } from '../db/client.ts';
 import { users, workspaces } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
 import { seedDefaultPipelines } from './pipelines.ts';
+import { seedStandardProperties } from './properties/definitions.ts';
 import { issueToken } from './tokens.ts';
 
 export interface WorkspaceView {
@@ -19,7 +20,7 @@ function view(row: typeof workspaces.$inferSelect): WorkspaceView {
   return { id: row.workspaceId, name: row.name, plan: row.plan, settings: row.settings as WorkspaceSettings, createdAt: row.createdAt.toISOString() };
 }
 
-/** A workspace with its first admin, that admin's token and HubSpot's default pipelines, in one transaction. */
+/** A workspace with its first admin, that admin's token, HubSpot's default pipelines and standard properties, in one transaction. */
 export async function createWorkspace(
   db: DbOrTx,
   params: { name: string; plan: Plan; adminName?: string; adminEmail?: string; instanceOwner?: boolean; adminToken?: string },
@@ -38,6 +39,7 @@ export async function createWorkspace(
       .returning({ id: users.id });
     const { token } = await issueToken(tx, { workspaceId: ws!.workspaceId, kind: 'user', userId: admin!.id, name: 'admin', ...(params.adminToken ? { token: params.adminToken } : {}) });
     await seedDefaultPipelines(tx, ws!.workspaceId);
+    await seedStandardProperties(tx, ws!.workspaceId);
     return { ...view(ws!), adminUserId: admin!.id, adminToken: token };
   });
 }

@@ -17,3 +17,5 @@ export * from './idempotency-keys.ts';
 export * from './audit-log.ts';
 export * from './pipelines.ts';
 export * from './pipeline-stages.ts';
+export * from './property-definitions.ts';
+export * from './property-groups.ts';

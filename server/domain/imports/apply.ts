@@ -19,7 +19,7 @@ import { recordChanged } from '../history/changes.ts';
 import type { ObjectType } from '../object-types.ts';
 import { stageIndexForWrite } from '../pipelines.ts';
 import { applyChanges, checkComplete, checkProperties } from '../record-properties.ts';
-import { findRecords, isUniqueViolation, lockValues, parseRecordId, type RecordRow, setProperties } from '../records.ts';
+import { findRecords, isUniqueViolation, lockValues, parseRecordId, type RecordRow, setProperties, uniqueProperties, uniqueValueOwners } from '../records.ts';
 import type { CsvRecord } from './csv.ts';
 import { type DateOrder, isDateProperty, isoDate } from './dates.ts';
 import { creationColumns, keysOf } from './mapping.ts';
@@ -259,6 +259,8 @@ class Lookups {
   imported = new Map<number, { action: string; row: number; hash: string }>();
   /** Keyless second-object records created earlier by this import, by digest. */
   byDigest = new Map<string, RecordRow>();
+  /** Owners of the values rows set on unique properties (uniqueProperties, besides email), by uniqueKey. */
+  byUnique = new Map<string, number>();
 
   static async read(tx: Tx, ctx: ImportContext, plans: RowPlan[], prior: Prior): Promise<Lookups> {
     const l = new Lookups();
@@ -290,6 +292,24 @@ class Lookups {
     }
     if (parts.size > 0) {
       for (const r of (await findRecords(tx, ws, ctx.second!, [...parts.keys()])).values()) l.byDigest.set(parts.get(r.id)!, r);
+    }
+    // values of unique properties the rows set: one query per type and property
+    const unique = new Map<string, { type: ObjectType; name: string; values: Set<string> }>();
+    for (const p of plans) {
+      for (const part of p.second ? [p.main, p.second] : [p.main]) {
+        for (const name of uniqueNames(part.type)) {
+          const value = part.set[name];
+          if (value === undefined) continue;
+          const entry = unique.get(`${part.type.typeId}|${name}`) ?? { type: part.type, name, values: new Set<string>() };
+          entry.values.add(value);
+          unique.set(`${part.type.typeId}|${name}`, entry);
+        }
+      }
+    }
+    for (const { type, name, values } of unique.values()) {
+      // as for emails below: a concurrent write of one of these values waits, or is waited for
+      await lockValues(tx, ws, type.typeId, [...values].map((value) => ({ property: name, value })));
+      for (const [value, id] of await uniqueValueOwners(tx, ws, type, name, [...values])) l.byUnique.set(uniqueKey(type, name, value), id);
     }
     const live = and(eq(records.workspaceId, ws), isNull(records.archivedAt), isNull(records.mergedInto));
     if (emails.size > 0) {
@@ -496,9 +516,31 @@ async function resolveLabels(tx: Tx, m: Matching, plan: RowPlan): Promise<{ type
   return { typeIds, refused };
 }
 
-/** An email may belong to one contact only: in the database, and among the rows accepted so far. */
+/** The unique properties (uniqueProperties) a row's values are checked for besides a contact's email, which has its own rule. */
+function uniqueNames(type: ObjectType): string[] {
+  return uniqueProperties(type).filter((name) => !(type.typeId === CONTACT && name === 'email'));
+}
+const uniqueKey = (type: ObjectType, name: string, value: string) => `${type.typeId}|unique:${name}|${value}`;
+
+/**
+ * An email may belong to one contact only, and a value of a unique property to one record of its
+ * type: in the database, and among the rows accepted so far.
+ */
 function emailConflict(m: Matching, plan: RowPlan, main: Target, second: Target | undefined): RowError | undefined {
   let refused: RowError | undefined;
+  for (const [part, target] of [[plan.main, main], [plan.second, second]] as const) {
+    if (!part || !target) continue;
+    const self = target.kind === 'existing' ? target.record.id : undefined;
+    for (const name of uniqueNames(part.type)) {
+      const value = part.set[name];
+      if (value === undefined) continue;
+      const owner = m.look.byUnique.get(uniqueKey(part.type, name, value));
+      const claimed = m.batchKeys.get(uniqueKey(part.type, name, value));
+      if ((owner !== undefined && owner !== self) || (claimed && claimed !== target)) {
+        refused ??= rowError(m.ctx, plan.row, part.columnOf.get(name), 'CONFLICT', `The ${name} ${value} belongs to another ${part.type.singular}${owner !== undefined ? ` (id ${owner})` : ' of this file'}`);
+      }
+    }
+  }
   for (const [part, target] of [[plan.main, main], [plan.second, second]] as const) {
     const email = part?.type.typeId === CONTACT ? part.set.email : undefined;
     if (!email || !target) continue;
@@ -530,6 +572,7 @@ function accept(m: Matching, plan: RowPlan, main: Target, second: Target | undef
       if (target.kind === 'new') m.newParts.set(target, part.digest);
     }
     for (const by of keysOf(part.type.typeId)) if (by !== 'hs_object_id' && part.set[by]) m.batchKeys.set(keyOf(part.type, by, part.set[by]!), target);
+    for (const name of uniqueNames(part.type)) if (part.set[name] !== undefined) m.batchKeys.set(uniqueKey(part.type, name, part.set[name]!), target);
   }
   if (main.kind === 'new') main.row = main.row ?? plan.row;
   if (main.kind === 'new' && !plan.main.key) m.keyless.set(plan.hash, plan.row);

@@ -3,12 +3,9 @@ import type { ObjectType } from '../object-types.ts';
 /** The order of day, month and year in an import's dates (HubSpot's `dateFormat`). */
 export type DateOrder = 'MONTH_DAY_YEAR' | 'DAY_MONTH_YEAR' | 'YEAR_MONTH_DAY';
 
-/**
- * Whether a property holds dates: what its type's definition says. Standard objects have no typed
- * properties here yet, so their values are kept as written.
- */
+/** Whether a property holds dates: what its definition says (property_definitions, of every type). */
 export function isDateProperty(type: ObjectType, name: string): boolean {
-  const def = type.definition?.properties.find((p) => p.name === name);
+  const def = type.properties.get(name);
   return def?.type === 'date' || def?.type === 'datetime';
 }
 

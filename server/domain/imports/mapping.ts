@@ -147,7 +147,7 @@ export async function resolveColumns(db: DbOrTx, workspaceId: string, header: st
       const property = spec.slice(dot + 1);
       const type = await typeOf(ref, where(i));
       if (!PROPERTY_NAME.test(property) || property.length > 100) fail('UNKNOWN_COLUMN', `${where(i)}: "${property}" is not a property name; map the column with columnMapping`, where(i));
-      if (type.definition && property !== 'hs_object_id' && !type.definition.properties.some((p) => p.name === property)) {
+      if (property !== 'hs_object_id' && !type.properties.has(property)) {
         fail('UNKNOWN_COLUMN', `${where(i)}: ${property} is not a property of ${type.name}; map the column with columnMapping or set it to null to ignore it`, where(i));
       }
       target = `prop:${type.typeId}:${property}`;
