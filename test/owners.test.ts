@@ -109,4 +109,36 @@ describe('owners: errors, permissions, workspaces', () => {
     const mine = (await t.call('GET', '/crm/v3/owners?limit=500')).body.results.map((o: { id: string }) => o.id);
     expect(mine).not.toContain(String(theirAdmin));
   });
+
+  it('X5: hubspot_owner_id on a write must name an owner of the workspace: create, update and batch (per input); a record keeps an owner who is removed later', async () => {
+    const rita = await addUser('Rita Owner', 'rita@owners-check.example');
+    const other = await t.call('POST', '/api/workspaces', { name: 'Elsewhere too', plan: 'starter' });
+    const foreign = (await t.call('GET', '/crm/v3/owners', undefined, other.body.adminToken)).body.results[0].id as string;
+
+    const ok = await t.call('POST', '/crm/v3/objects/deals', { properties: { dealname: 'Owned', hubspot_owner_id: String(rita.id) } });
+    expect(ok.status).toBe(201);
+    for (const bad of [foreign, '999999999', 'rita']) {
+      const r = await t.call('POST', '/crm/v3/objects/contacts', { properties: { email: `x${bad}@owners-check.example`, hubspot_owner_id: bad } });
+      expect(r.status, bad).toBe(400);
+      expect(r.body.errors).toEqual([expect.objectContaining({ in: 'properties.hubspot_owner_id', message: expect.stringContaining('must be the id of an owner of this workspace') })]);
+    }
+    const patch = await t.call('PATCH', `/crm/v3/objects/deals/${ok.body.id}`, { properties: { hubspot_owner_id: foreign } });
+    expect(patch.status).toBe(400);
+
+    const batch = await t.call('POST', '/crm/v3/objects/companies/batch/create', {
+      inputs: [{ properties: { name: 'Good owner', hubspot_owner_id: String(rita.id) } }, { properties: { name: 'Bad owner', hubspot_owner_id: foreign } }],
+    });
+    expect(batch.status).toBe(207);
+    expect(batch.body.results.map((r: { properties: { name: string } }) => r.properties.name)).toEqual(['Good owner']);
+    expect(batch.body.errors[0].context).toEqual({ index: ['1'] });
+    expect(batch.body.errors[0].errors[0].in).toBe('inputs[1].properties.hubspot_owner_id');
+
+    // removed later: the deal keeps its owner through other edits; assigning the removed owner anew is refused
+    expect((await t.call('DELETE', `/api/users/${rita.id}`)).status).toBe(204);
+    const edit = await t.call('PATCH', `/crm/v3/objects/deals/${ok.body.id}`, { properties: { dealname: 'Owned, renamed' } });
+    expect(edit.status).toBe(200);
+    expect(edit.body.properties.hubspot_owner_id).toBe(String(rita.id));
+    const again = await t.call('POST', '/crm/v3/objects/deals', { properties: { dealname: 'Owned again', hubspot_owner_id: String(rita.id) } });
+    expect(again.status).toBe(400);
+  });
 });

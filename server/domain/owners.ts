@@ -72,3 +72,12 @@ export async function getOwner(db: DbOrTx, workspaceId: string, ownerId: number,
   if (!row) throw new ApiError('NOT_FOUND', `No ${archived ? 'archived ' : ''}owner with id ${ownerId}`, { errors: [{ message: 'unknown owner', in: 'path:ownerId' }] });
   return ownerView(row);
 }
+
+/** The ids of the owners records may be assigned to: the workspace's users that are not removed (deactivated ones stay owners). */
+export async function ownerIds(db: DbOrTx, workspaceId: string): Promise<Set<string>> {
+  const rows = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.workspaceId, workspaceId), isNull(users.removedAt)));
+  return new Set(rows.map((r) => String(r.id)));
+}

@@ -13,7 +13,7 @@ import type { WriteContext } from './associations/write.ts';
 import { autoAssociateManyOnWrite } from './auto-domain.ts';
 import { recordChanged } from './history/changes.ts';
 import type { ObjectType } from './object-types.ts';
-import { stageIndexForWrite } from './pipelines.ts';
+import { loadWriteFacts } from './write-facts.ts';
 import { createRecord, updateRecord } from './record-writes.ts';
 import {
   archiveRecords,
@@ -142,12 +142,12 @@ interface Written {
 async function createInputs(db: Db, ctx: WriteContext, type: ObjectType, inputs: Array<Indexed<RecordInput>>): Promise<Written> {
   requireWritable(ctx.plan, type);
   const errors: BatchError[] = [];
-  const stages = await stageIndexForWrite(db, ctx.workspaceId, type.typeId);
+  const facts = await loadWriteFacts(db, ctx.workspaceId, type);
   let pending: Pending<RecordInput>[] = [];
   inputs.forEach(({ index, item }) => {
     const where = `inputs[${index}]`;
     try {
-      pending.push({ index, where, item, properties: newRecordProperties(ctx, type, item, where, stages) });
+      pending.push({ index, where, item, properties: newRecordProperties(ctx, type, item, where, facts) });
     } catch (err) {
       errors.push(inputError(err, { index: [String(index)] }));
     }
@@ -270,7 +270,7 @@ async function updateInputs(db: Db, ctx: WriteContext, type: ObjectType, inputs:
       for (const { index } of group) fail(index, err);
     }
   }
-  const stages = await stageIndexForWrite(db, ctx.workspaceId, type.typeId);
+  const facts = await loadWriteFacts(db, ctx.workspaceId, type);
   let pending: Array<Pending<UpdateInput> & { target: RecordRow }> = [];
   const claimed = new Map<number, number>();
   inputs.forEach(({ index, item }) => {
@@ -282,7 +282,7 @@ async function updateInputs(db: Db, ctx: WriteContext, type: ObjectType, inputs:
     if (earlier !== undefined) return fail(index, new ApiError('VALIDATION_ERROR', `inputs[${index}] updates the same record as inputs[${earlier}]`, { errors: [{ message: 'duplicate id in batch', in: `${where}.id` }] }));
     claimed.set(target.id, index);
     try {
-      pending.push({ index, where, item, target, properties: updatedProperties(type, target, item.properties, where, stages) });
+      pending.push({ index, where, item, target, properties: updatedProperties(type, target, item.properties, where, facts) });
     } catch (err) {
       fail(index, err);
     }

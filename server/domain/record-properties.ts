@@ -155,21 +155,27 @@ export function applyChanges(current: Record<string, string | null>, changes: Pr
 }
 
 /**
- * What checkComplete needs to check a deal's or ticket's pipeline and stage: the workspace's
- * stages (stageIndexForWrite in pipelines.ts: null for types without pipelines) and the record's
- * properties before this write (`{}` for a new record).
+ * What a write is checked against besides the record (loadWriteFacts in write-facts.ts, once per
+ * request): the workspace's stages (null for types without pipelines) and the ids of its owners
+ * (users not removed; null for types without an owner property).
  */
-export interface StageCheck {
+export interface WriteFacts {
   stages: StageIndex | null;
+  owners: ReadonlySet<string> | null;
+}
+
+/** What checkComplete needs: the write's facts and the record's properties before it (`{}` for a new record). */
+export interface WriteCheck extends WriteFacts {
   before: Readonly<Record<string, string | null>>;
 }
 
 /**
  * A record's properties as a whole: within the count limit, for custom objects every required one
- * present, and for deals and tickets a pipeline and stage the workspace has (see pipelineProblems).
- * Record creation and update (single, batch) and the import all come through here.
+ * present, an owner property naming an owner of the workspace (see ownerProblems), and for deals
+ * and tickets a pipeline and stage the workspace has (see pipelineProblems). Record creation and
+ * update (single, batch) and the import all come through here.
  */
-export function checkComplete(type: ObjectType, properties: Record<string, string>, where: string, check: StageCheck): void {
+export function checkComplete(type: ObjectType, properties: Record<string, string>, where: string, check: WriteCheck): void {
   const at = `${where ? `${where}.` : ''}properties`;
   const count = Object.keys(properties).length;
   if (count > LIMITS.propertiesPerObject) {
@@ -179,9 +185,30 @@ export function checkComplete(type: ObjectType, properties: Record<string, strin
   if (missing.length > 0) {
     fail(missing.map((name) => ({ code: 'PROPERTY_INVALID' as const, message: `${name} is required for ${type.name}`, in: `${at}.${name}` })));
   }
+  const owners = ownerProblems(type, properties, at, check);
+  if (owners.length > 0) fail(owners);
   if (!Object.hasOwn(PIPELINE_OBJECTS, type.typeId)) return;
   const problems = pipelineProblems(type.typeId as PipelineObjectType, properties, at, check);
   if (problems.length > 0) fail(problems);
+}
+
+/**
+ * A property naming an owner (`hubspot_owner_id`: referencedObjectType OWNER) holds the id of an
+ * owner of the workspace (GET /crm/v3/owners: its users, not removed ones). Only a value this write
+ * changes is checked, so a record keeps the owner it had after that user is removed.
+ */
+function ownerProblems(type: ObjectType, after: Record<string, string>, at: string, { owners, before }: WriteCheck): Problem[] {
+  const problems: Problem[] = [];
+  for (const def of type.properties.values()) {
+    if (def.referencedObjectType !== 'OWNER') continue;
+    const value = after[def.name];
+    if (value === undefined || value === (before[def.name] ?? undefined)) continue;
+    if (!owners) throw new Error(`the owners were not read for this write of ${type.name}`);
+    if (!owners.has(value)) {
+      problems.push({ code: 'PROPERTY_INVALID', message: `${def.name} must be the id of an owner of this workspace (GET /crm/v3/owners), got "${echoed(value)}"`, in: `${at}.${def.name}` });
+    }
+  }
+  return problems;
 }
 
 /** `"a", "b", "c"`, at most 20 of them. */
@@ -197,7 +224,7 @@ function options(values: string[]): string {
  * clears the stage. A write that leaves both as they were is not checked, so a record stored
  * with a value the workspace no longer has keeps it through its other edits.
  */
-function pipelineProblems(objectType: PipelineObjectType, after: Record<string, string>, at: string, { stages, before }: StageCheck): Problem[] {
+function pipelineProblems(objectType: PipelineObjectType, after: Record<string, string>, at: string, { stages, before }: WriteCheck): Problem[] {
   if (!stages) throw new Error(`the stages of ${PIPELINE_OBJECTS[objectType].name} were not read for this write`);
   const { name, pipelineProperty, stageProperty } = PIPELINE_OBJECTS[objectType];
   const pipeline = after[pipelineProperty];

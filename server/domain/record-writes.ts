@@ -7,7 +7,7 @@ import type { WriteContext } from './associations/write.ts';
 import { autoAssociateOnWrite } from './auto-domain.ts';
 import { recordChanged } from './history/changes.ts';
 import type { ObjectType } from './object-types.ts';
-import { stageIndexForWrite } from './pipelines.ts';
+import { loadWriteFacts } from './write-facts.ts';
 import { checkUniqueValues, duplicateContact, getRecord, insertRecord, isUniqueViolation, type RecordInput, type RecordRow, requireWritable, updatedProperties } from './records.ts';
 
 // Creating and updating one record as the API does it: the checked write (records.ts), then what
@@ -28,7 +28,7 @@ export async function createRecord(tx: Tx, ctx: WriteContext, type: ObjectType, 
 export async function updateRecord(tx: Tx, ctx: WriteContext, type: ObjectType, key: string | number, input: PropertiesInput, options: { idProperty?: string | undefined } = {}): Promise<RecordRow> {
   requireWritable(ctx.plan, type);
   const current = await getRecord(tx, ctx.workspaceId, type, key, options);
-  const properties = updatedProperties(type, current, input, '', await stageIndexForWrite(tx, ctx.workspaceId, type.typeId));
+  const properties = updatedProperties(type, current, input, '', await loadWriteFacts(tx, ctx.workspaceId, type));
   await checkUniqueValues(tx, ctx.workspaceId, type, properties, '', current);
   try {
     const [row] = await tx

@@ -10,8 +10,8 @@ import { associate } from './associations/rules.ts';
 import type { WriteContext } from './associations/write.ts';
 import { recordChanged } from './history/changes.ts';
 import type { ObjectType } from './object-types.ts';
-import { stageIndexForWrite, type StageIndex } from './pipelines.ts';
-import { applyChanges, checkComplete, checkProperties } from './record-properties.ts';
+import { applyChanges, checkComplete, checkProperties, type WriteFacts } from './record-properties.ts';
+import { loadWriteFacts } from './write-facts.ts';
 import { unstorableText } from '../../shared/text.ts';
 
 export type RecordRow = typeof records.$inferSelect;
@@ -334,12 +334,12 @@ export function isUniqueViolation(err: unknown): boolean {
 
 /**
  * The checked, normalised properties of a new record, or an ApiError naming the bad field.
- * `stages`: the workspace's stages for a deal or ticket (stageIndexForWrite), read once per request.
+ * `facts`: the workspace's stages and owners (loadWriteFacts), read once per request.
  */
-export function newRecordProperties(ctx: WriteContext, type: ObjectType, input: RecordInput, where: string, stages: StageIndex | null): Record<string, string> {
+export function newRecordProperties(ctx: WriteContext, type: ObjectType, input: RecordInput, where: string, facts: WriteFacts): Record<string, string> {
   requireWritable(ctx.plan, type);
   const properties = applyChanges({}, checkProperties(type, input.properties, where));
-  checkComplete(type, properties, where, { stages, before: {} });
+  checkComplete(type, properties, where, { ...facts, before: {} });
   return properties;
 }
 
@@ -352,7 +352,7 @@ export function newRecordProperties(ctx: WriteContext, type: ObjectType, input: 
  * (record-writes.ts): a company that automatic association creates comes in here.
  */
 export async function insertRecord(tx: Tx, ctx: WriteContext, type: ObjectType, input: RecordInput, where = ''): Promise<RecordRow> {
-  const properties = newRecordProperties(ctx, type, input, where, await stageIndexForWrite(tx, ctx.workspaceId, type.typeId));
+  const properties = newRecordProperties(ctx, type, input, where, await loadWriteFacts(tx, ctx.workspaceId, type));
   await checkUniqueValues(tx, ctx.workspaceId, type, properties, where);
   const [row] = await tx
     .insert(records)
@@ -390,10 +390,10 @@ export async function associateNew(tx: Tx, ctx: WriteContext, type: ObjectType, 
   }
 }
 
-/** The properties after one update, checked as on create; required properties must stay set. `stages` as for newRecordProperties. */
-export function updatedProperties(type: ObjectType, current: RecordRow, input: PropertiesInput, where: string, stages: StageIndex | null): Record<string, string> {
+/** The properties after one update, checked as on create; required properties must stay set. `facts` as for newRecordProperties. */
+export function updatedProperties(type: ObjectType, current: RecordRow, input: PropertiesInput, where: string, facts: WriteFacts): Record<string, string> {
   const properties = applyChanges(current.properties, checkProperties(type, input, where));
-  checkComplete(type, properties, where, { stages, before: current.properties });
+  checkComplete(type, properties, where, { ...facts, before: current.properties });
   return properties;
 }
 

@@ -17,7 +17,7 @@ import { type AutoDomainSettings, autoAssociateContact } from '../auto-domain.ts
 import { actorColumnsSql } from '../audit.ts';
 import { recordChanged } from '../history/changes.ts';
 import type { ObjectType } from '../object-types.ts';
-import { stageIndexForWrite } from '../pipelines.ts';
+import { loadWriteFacts } from '../write-facts.ts';
 import { applyChanges, checkComplete, checkProperties } from '../record-properties.ts';
 import { findRecords, isUniqueViolation, lockValues, parseRecordId, type RecordRow, setProperties, uniqueProperties, uniqueValueOwners } from '../records.ts';
 import type { CsvRecord } from './csv.ts';
@@ -648,10 +648,10 @@ function batchRecords(accepted: AcceptedRow[]): BatchRecords {
 
 /** Phase 3: every record to write is complete (its required properties have values) and names stages its pipelines have. */
 async function checkRecords(tx: Tx, ctx: ImportContext, recs: BatchRecords): Promise<void> {
-  const stages = await stageIndexForWrite(tx, ctx.workspaceId, ctx.main.typeId, ctx.second?.typeId);
+  const facts = await loadWriteFacts(tx, ctx.workspaceId, ctx.main, ctx.second);
   for (const t of [...recs.news, ...recs.changed]) {
     try {
-      checkComplete(t.type, t.kind === 'new' ? t.properties : t.properties!, '', { stages, before: t.kind === 'new' ? {} : t.record.properties });
+      checkComplete(t.type, t.kind === 'new' ? t.properties : t.properties!, '', { ...facts, before: t.kind === 'new' ? {} : t.record.properties });
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       throw new RowFailure(rowError(ctx, recs.rowOf(t), undefined, err.code === 'PROPERTY_INVALID' && /required/.test(err.message) ? 'MISSING_REQUIRED_PROPERTY' : err.code, err.message));
