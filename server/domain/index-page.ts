@@ -40,6 +40,11 @@ export interface IndexPageInput {
   sorts?: IndexSort[] | undefined;
   after?: string | undefined;
   limit: number;
+  /**
+   * Read with the one-condition keyset (every sort) instead of index ranges: the plan before
+   * records_sort_*, kept so the benchmark compares both in the same run.
+   */
+  oneConditionKeyset?: boolean;
 }
 
 export interface IndexPage {
@@ -216,6 +221,40 @@ function afterCursor(keys: SortKey[], cursor: Cursor): SQL {
   return at(0);
 }
 
+/** A run of rows in the sort order: its conditions and its ORDER BY (over `records`). */
+interface Part {
+  where: SQL[];
+  order: SQL[];
+}
+
+/**
+ * The rows after the cursor as consecutive ranges, each one an index range read in order, so a deep
+ * page costs what the first one does (R19). With one sort key (the common case: a column heading),
+ * the rows after (v, id) are: the ties of v with a greater id, then the values beyond v, then the
+ * empty values; `(expr, id)` indexes (records_sort_*) serve each range, and an empty key on the
+ * cursor leaves the empty values after id only. Several keys keep the one-condition form.
+ */
+function keysetParts(keys: SortKey[], cursor: Cursor | undefined, oneCondition = false): Part[] {
+  const byId = sql`${records.id} asc`;
+  if (keys.length !== 1 || oneCondition) {
+    const dir = (k: SortKey) => sql.raw(k.descending ? 'desc nulls last' : 'asc nulls last');
+    return [{ where: cursor ? [afterCursor(keys, cursor)] : [], order: [...keys.map((k) => sql`${k.expr} ${dir(k)}`), byId] }];
+  }
+  const key = keys[0]!;
+  const ordered = sql`${key.expr} ${sql.raw(key.descending ? 'desc' : 'asc')}`;
+  const empty: Part = { where: [sql`${key.expr} is null`], order: [byId] };
+  if (!cursor) return [{ where: [sql`${key.expr} is not null`], order: [ordered, byId] }, empty];
+  const v = cursor.k[0] ?? null;
+  const afterId = sql`${records.id} > ${cursor.id}::bigint`;
+  if (v === null) return [{ where: [...empty.where, afterId], order: [byId] }];
+  const value = sql`${v}::${sql.raw(key.cast)}`;
+  return [
+    { where: [sql`${key.expr} = ${value}`, afterId], order: [byId] },
+    { where: [key.descending ? sql`${key.expr} < ${value}` : sql`${key.expr} > ${value}`], order: [ordered, byId] },
+    empty,
+  ];
+}
+
 // ---- the page ---------------------------------------------------------------------------------------
 
 function cellSql(ws: string, column: Resolved): SQL | null {
@@ -328,12 +367,10 @@ export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectTyp
     sql`${records.archivedAt} is null`,
     sql`${records.mergedInto} is null`,
     ...(filter ? [filter] : []),
-    ...(cursor ? [afterCursor(keys, cursor)] : []),
   ];
   const dir = (k: SortKey) => sql.raw(k.descending ? 'desc nulls last' : 'asc nulls last');
-  const innerOrder = [...keys.map((k) => sql`${k.expr} ${dir(k)}`), sql`${records.id} asc`];
-  const outerOrder = [...keys.map((k, i) => sql`p.${sql.raw(`k${i}`)} ${dir(k)}`), sql`p.id asc`];
   const keyColumns = keys.map((k, i) => sql`, ${k.expr} as ${sql.raw(`k${i}`)}`);
+  const outerOrder = [...keys.map((k, i) => sql`p.${sql.raw(`k${i}`)} ${dir(k)}`), sql`p.id asc`];
   // the cursor keeps the last row's keys as text; times as ISO 8601 (UTC, milliseconds: the key's precision)
   const keyTexts = keys.map((k, i) => {
     const key = sql.raw(`p.k${i}`);
@@ -344,19 +381,23 @@ export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectTyp
     const cell = cellSql(ws, c);
     return cell ? [sql`, ${cell} as ${sql.raw(`c${i}`)}`] : [];
   });
+  const select = sql`${records.id} as id, ${records.properties} as properties, ${records.createdAt} as created_at, ${records.updatedAt} as updated_at${sql.join(keyColumns, sql``)}`;
+  const parts = keysetParts(keys, cursor, input.oneConditionKeyset);
+  const chosen =
+    parts.length === 1
+      ? sql`select ${select} from ${records} where ${sql.join([...conditions, ...parts[0]!.where], sql` and `)} order by ${sql.join(parts[0]!.order, sql`, `)} limit ${limit + 1}`
+      : // each part is one ordered range of an index (see keysetParts); their union is at most (parts × page) rows, put in order and cut
+        sql`select * from (${sql.join(
+          parts.map((part, n) => sql`(select ${select}, ${n}::int as part from ${records} where ${sql.join([...conditions, ...part.where], sql` and `)} order by ${sql.join(part.order, sql`, `)} limit ${limit + 1})`),
+          sql` union all `,
+        )}) u order by u.part, ${sql.join([...keys.map((k, i) => sql`u.${sql.raw(`k${i}`)} ${dir(k)}`), sql`u.id asc`], sql`, `)} limit ${limit + 1}`;
 
   const rows = parseRows(
     'index page: a page',
     pageRowSchema(keys.length, columns),
     await db.execute(sql`
       select p.id, p.properties, p.created_at, p.updated_at${sql.join(keyTexts, sql``)}${sql.join(cells, sql``)}
-      from (
-        select ${records.id} as id, ${records.properties} as properties, ${records.createdAt} as created_at, ${records.updatedAt} as updated_at${sql.join(keyColumns, sql``)}
-        from ${records}
-        where ${sql.join(conditions, sql` and `)}
-        order by ${sql.join(innerOrder, sql`, `)}
-        limit ${limit + 1}
-      ) p
+      from (${chosen}) p
       order by ${sql.join(outerOrder, sql`, `)}`),
   );
 
