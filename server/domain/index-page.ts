@@ -204,12 +204,23 @@ function decodeCursor(raw: string, sorts: IndexSort[], keys: SortKey[]): Cursor 
 }
 
 /**
+ * Ties go by record id in the direction of the first sort key: a descending sort is the ascending
+ * one backwards (empty values still last), so one (property, id) index serves both directions.
+ */
+function idDescending(keys: SortKey[]): boolean {
+  return keys[0]?.descending ?? false;
+}
+function idDirection(keys: SortKey[]): SQL {
+  return sql.raw(idDescending(keys) ? 'desc' : 'asc');
+}
+
+/**
  * Rows after the cursor, in the sort's order with empty values last in both directions and the
- * record id breaking ties: the keyset condition (no offset, so every page costs the same).
+ * record id breaking ties (see idDescending): the keyset condition (no offset, so every page costs the same).
  */
 function afterCursor(keys: SortKey[], cursor: Cursor): SQL {
   const at = (i: number): SQL => {
-    if (i === keys.length) return sql`${records.id} > ${cursor.id}::bigint`;
+    if (i === keys.length) return idDescending(keys) ? sql`${records.id} < ${cursor.id}::bigint` : sql`${records.id} > ${cursor.id}::bigint`;
     const key = keys[i]!;
     const v = cursor.k[i] ?? null;
     const rest = at(i + 1);
@@ -230,12 +241,12 @@ interface Part {
 /**
  * The rows after the cursor as consecutive ranges, each one an index range read in order, so a deep
  * page costs what the first one does (R19). With one sort key (the common case: a column heading),
- * the rows after (v, id) are: the ties of v with a greater id, then the values beyond v, then the
+ * the rows after (v, id) are: the ties of v further on by id, then the values beyond v, then the
  * empty values; `(expr, id)` indexes (records_sort_*) serve each range, and an empty key on the
  * cursor leaves the empty values after id only. Several keys keep the one-condition form.
  */
 function keysetParts(keys: SortKey[], cursor: Cursor | undefined, oneCondition = false): Part[] {
-  const byId = sql`${records.id} asc`;
+  const byId = sql`${records.id} ${idDirection(keys)}`;
   if (keys.length !== 1 || oneCondition) {
     const dir = (k: SortKey) => sql.raw(k.descending ? 'desc nulls last' : 'asc nulls last');
     return [{ where: cursor ? [afterCursor(keys, cursor)] : [], order: [...keys.map((k) => sql`${k.expr} ${dir(k)}`), byId] }];
@@ -245,7 +256,7 @@ function keysetParts(keys: SortKey[], cursor: Cursor | undefined, oneCondition =
   const empty: Part = { where: [sql`${key.expr} is null`], order: [byId] };
   if (!cursor) return [{ where: [sql`${key.expr} is not null`], order: [ordered, byId] }, empty];
   const v = cursor.k[0] ?? null;
-  const afterId = sql`${records.id} > ${cursor.id}::bigint`;
+  const afterId = idDescending(keys) ? sql`${records.id} < ${cursor.id}::bigint` : sql`${records.id} > ${cursor.id}::bigint`;
   if (v === null) return [{ where: [...empty.where, afterId], order: [byId] }];
   const value = sql`${v}::${sql.raw(key.cast)}`;
   return [
@@ -370,7 +381,7 @@ export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectTyp
   ];
   const dir = (k: SortKey) => sql.raw(k.descending ? 'desc nulls last' : 'asc nulls last');
   const keyColumns = keys.map((k, i) => sql`, ${k.expr} as ${sql.raw(`k${i}`)}`);
-  const outerOrder = [...keys.map((k, i) => sql`p.${sql.raw(`k${i}`)} ${dir(k)}`), sql`p.id asc`];
+  const outerOrder = [...keys.map((k, i) => sql`p.${sql.raw(`k${i}`)} ${dir(k)}`), sql`p.id ${idDirection(keys)}`];
   // the cursor keeps the last row's keys as text; times as ISO 8601 (UTC, milliseconds: the key's precision)
   const keyTexts = keys.map((k, i) => {
     const key = sql.raw(`p.k${i}`);
@@ -390,7 +401,7 @@ export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectTyp
         sql`select * from (${sql.join(
           parts.map((part, n) => sql`(select ${select}, ${n}::int as part from ${records} where ${sql.join([...conditions, ...part.where], sql` and `)} order by ${sql.join(part.order, sql`, `)} limit ${limit + 1})`),
           sql` union all `,
-        )}) u order by u.part, ${sql.join([...keys.map((k, i) => sql`u.${sql.raw(`k${i}`)} ${dir(k)}`), sql`u.id asc`], sql`, `)} limit ${limit + 1}`;
+        )}) u order by u.part, ${sql.join([...keys.map((k, i) => sql`u.${sql.raw(`k${i}`)} ${dir(k)}`), sql`u.id ${idDirection(keys)}`], sql`, `)} limit ${limit + 1}`;
 
   const rows = parseRows(
     'index page: a page',
