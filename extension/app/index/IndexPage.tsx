@@ -60,7 +60,7 @@ export function IndexPage({ route, session }: PageProps<'index'>) {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [refusals, setRefusals] = useState<Map<string, string>>(new Map());
   const [outcome, setOutcome] = useState<string | null>(null);
-  const [popup, setPopup] = useState<{ row: IndexRow; column: IndexColumnView; opener: HTMLElement } | null>(null);
+  const [popup, setPopup] = useState<{ row: IndexRow; column: IndexColumnView } | null>(null);
   const [chooserOpen, setChooserOpen] = useState(false);
   const [associateOpen, setAssociateOpen] = useState(false);
   const [reload, setReload] = useState(0);
@@ -184,7 +184,7 @@ export function IndexPage({ route, session }: PageProps<'index'>) {
                     </th>
                     {page.columns.map((c) => (
                       <td>
-                        <Cell session={session} column={c} cell={row.values[c.key] ?? null} onOpen={(opener) => setPopup({ row, column: c, opener })} rowType={typeName} rowId={row.id} />
+                        <Cell session={session} column={c} cell={row.values[c.key] ?? null} onOpen={() => setPopup({ row, column: c })} rowType={typeName} rowId={row.id} />
                       </td>
                     ))}
                   </tr>
@@ -212,7 +212,7 @@ export function IndexPage({ route, session }: PageProps<'index'>) {
           }}
         />
       ) : null}
-      {popup ? <RecordsPopup session={session} rowType={typeName} row={popup.row} column={popup.column} onClose={() => (popup.opener.focus(), setPopup(null))} /> : null}
+      {popup ? <RecordsPopup session={session} rowType={typeName} row={popup.row} column={popup.column} onClose={() => setPopup(null)} /> : null}
       {associateOpen ? (
         <AssociateDialog
           session={session}
@@ -233,7 +233,7 @@ export function IndexPage({ route, session }: PageProps<'index'>) {
   );
 }
 
-function Cell({ session, column, cell, onOpen, rowType, rowId }: { session: PageProps<'index'>['session']; column: IndexColumnView; cell: IndexCell; onOpen(opener: HTMLElement): void; rowType: string; rowId: string }) {
+function Cell({ session, column, cell, onOpen, rowType, rowId }: { session: PageProps<'index'>['session']; column: IndexColumnView; cell: IndexCell; onOpen(): void; rowType: string; rowId: string }) {
   const to = column.toObjectType ?? '';
   if (column.kind === 'primaryCompany') {
     const ref = cell as RecordRef | null;
@@ -254,7 +254,8 @@ function Cell({ session, column, cell, onOpen, rowType, rowId }: { session: Page
         aria-haspopup="dialog"
         onClick={(e) => {
           e.preventDefault();
-          onOpen(e.currentTarget as HTMLElement);
+          (e.currentTarget as HTMLElement).focus();
+          onOpen();
         }}
       >
         {t('indexRecordsCount', new Intl.NumberFormat(textLanguage()).format(c.count))}
@@ -270,19 +271,25 @@ function Cell({ session, column, cell, onOpen, rowType, rowId }: { session: Page
   return <>{value}</>;
 }
 
-/** A modal dialog: focus stays inside, Escape closes, the opener gets focus back (the caller's onClose). */
+/** A modal dialog: focus stays inside, Escape closes (onClose), the control that opened it gets the focus back. */
 function Dialog({ title, onClose, children }: { title: string; onClose(): void; children: preact.ComponentChildren }) {
   const ref = useRef<HTMLDialogElement>(null);
   const id = useRef(`crm-dialog-${Math.random().toString(36).slice(2)}`).current;
   useEffect(() => {
     const dialog = ref.current!;
+    // the control that opened it (focused by click or key) gets the focus back when it goes
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (!dialog.open) dialog.showModal();
     const onCancel = (e: Event) => {
       e.preventDefault();
       onClose();
     };
     dialog.addEventListener('cancel', onCancel);
-    return () => dialog.removeEventListener('cancel', onCancel);
+    return () => {
+      dialog.removeEventListener('cancel', onCancel);
+      if (dialog.open) dialog.close();
+      if (opener?.isConnected) opener.focus();
+    };
   }, []);
   return (
     <dialog ref={ref} class="crm-dialog" aria-labelledby={id}>
