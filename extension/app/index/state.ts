@@ -62,7 +62,7 @@ export function columnChoices(objectType: string): string[] {
   const type = standard(objectType);
   const properties = type ? PROPERTIES[type] : ['hs_object_id', 'createdate'];
   const associations = STANDARD_TYPES.filter((other) => other !== type).map((other) => `assoc:${other}`);
-  return [...properties, ...associations, ...(type === null || WITH_PRIMARY.has(type) ? ['primary:company'] : [])];
+  return [...properties, ...associations, ...(type !== null && WITH_PRIMARY.has(type) ? ['primary:company'] : [])];
 }
 
 /** The columns before a rep chooses: the type's main properties and its association columns. */
