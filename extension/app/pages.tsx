@@ -6,5 +6,6 @@ import { IndexPage } from './index/IndexPage.tsx';
  * extension/app/ and is listed here; the home page and "not found" are the app's own.
  */
 export const PAGES: PageTable = {
-  index: (props) => <IndexPage {...props} />,
+  // a page of its own per object type: nothing of one type's view shows while the next one loads
+  index: (props) => <IndexPage key={props.route.objectType} {...props} />,
 };

@@ -174,10 +174,12 @@ describe('index pages as an admin', () => {
     expect(await page.getByRole('columnheader', { name: 'Contact → Tickets' }).count()).toBe(0);
     // other types keep their own
     await page.goto(app('#/companies'));
+    await page.getByRole('heading', { name: 'Companies' }).waitFor();
     await table(page).waitFor({ timeout: 20_000 });
     expect(await page.getByRole('columnheader', { name: 'Company → Contacts' }).count()).toBe(1);
     // back to the defaults for the tests after this one
     await page.goto(app('#/contacts'));
+    await page.getByRole('heading', { name: 'Contacts' }).waitFor();
     await table(page).waitFor({ timeout: 20_000 });
     await page.getByRole('button', { name: 'Columns' }).click();
     await chooser.getByRole('checkbox', { name: '→ Tickets' }).check();
