@@ -191,6 +191,8 @@ interface Scenario {
   query(i: number): string;
   /** Fewer requests for the heavy ones. */
   share?: number;
+  /** Also time the query alone with the one-condition keyset (the plan before the sort indexes). */
+  compareOneCondition?: boolean;
 }
 
 const CONTACT_COLUMNS = 'firstname,lastname,email,assoc:companies,assoc:deals,assoc:tickets,primary:company';
@@ -226,13 +228,26 @@ function scenarios(graph: Graph): Array<{ type: string; s: Scenario }> {
     {
       type: 'contacts',
       s: {
+        name: 'contacts, sort=-lastname, random depth',
+        query: () => {
+          const name = lastNames[Math.floor(rand() * lastNames.length)]!;
+          return `columns=${CONTACT_COLUMNS}&limit=50&sort=-lastname&after=${encodeCursor({ s: '-lastname', k: [name], id: idAt(CONTACT) })}`;
+        },
+        share: 0.25,
+        compareOneCondition: true,
+      },
+    },
+    {
+      type: 'contacts',
+      s: {
         name: 'contacts, sort=lastname, random depth',
         query: () => {
           const name = lastNames[Math.floor(rand() * lastNames.length)]!;
           // lastname sorts as text alone: one key in the cursor
           return `columns=${CONTACT_COLUMNS}&limit=50&sort=lastname&after=${encodeCursor({ s: 'lastname', k: [name], id: idAt(CONTACT) })}`;
         },
-        share: 0.1,
+        share: 0.25,
+        compareOneCondition: true,
       },
     },
   ];
@@ -244,6 +259,8 @@ interface Measured {
   rowsPerPage: number;
   request: Summary;
   queryOnly: Summary;
+  /** The query alone with the one-condition keyset, when the scenario compares. */
+  oneCondition?: Summary;
   /** CPU other processes used while this scenario ran, % of one core. */
   otherCpuPercent: number;
 }
@@ -259,6 +276,7 @@ async function measure(database: Database, token: string, workspaceId: string, g
     const others = otherCpu();
     const requestTimes: number[] = [];
     const queryTimes: number[] = [];
+    const oneConditionTimes: number[] = [];
     let rows = 0;
     for (let i = 0; i < warm + n; i++) {
       const query = s.query(i);
@@ -273,14 +291,24 @@ async function measure(database: Database, token: string, workspaceId: string, g
       t0 = performance.now();
       await indexPage(database.db, workspaceId, type, { columns: parsed.columns, filters: parsed.filter, sorts: parsed.sort, after: parsed.after, limit: parsed.limit });
       const queryMs = performance.now() - t0;
+      let oneMs = 0;
+      if (s.compareOneCondition) {
+        t0 = performance.now();
+        const old = await indexPage(database.db, workspaceId, type, { columns: parsed.columns, filters: parsed.filter, sorts: parsed.sort, after: parsed.after, limit: parsed.limit, oneConditionKeyset: true });
+        oneMs = performance.now() - t0;
+        if (old.rows.length !== body.results?.length) throw new Error(`${s.name}: the one-condition keyset read ${old.rows.length} rows, the ranges ${body.results?.length}`);
+      }
       if (i >= warm) {
         requestTimes.push(requestMs);
         queryTimes.push(queryMs);
+        if (s.compareOneCondition) oneConditionTimes.push(oneMs);
         rows += body.results?.length ?? 0;
       }
     }
-    const m = { scenario: s.name, requests: n, rowsPerPage: rows / n, request: summarize(requestTimes), queryOnly: summarize(queryTimes), otherCpuPercent: others() };
-    log(`${s.name}: p50 ${ms(m.request.p50)} ms, p99 ${ms(m.request.p99)} ms (query alone p50 ${ms(m.queryOnly.p50)}, p99 ${ms(m.queryOnly.p99)}; other CPU ${m.otherCpuPercent.toFixed(0)}%)`);
+    const m: Measured = { scenario: s.name, requests: n, rowsPerPage: rows / n, request: summarize(requestTimes), queryOnly: summarize(queryTimes), otherCpuPercent: others() };
+    if (s.compareOneCondition) m.oneCondition = summarize(oneConditionTimes);
+    const old = m.oneCondition ? `; one-condition keyset p50 ${ms(m.oneCondition.p50)}, p99 ${ms(m.oneCondition.p99)}` : '';
+    log(`${s.name}: p50 ${ms(m.request.p50)} ms, p99 ${ms(m.request.p99)} ms (query alone p50 ${ms(m.queryOnly.p50)}, p99 ${ms(m.queryOnly.p99)}${old}; other CPU ${m.otherCpuPercent.toFixed(0)}%)`);
     out.push(m);
   }
   return out;
@@ -340,8 +368,21 @@ function report(results: RunResult[]): string {
   out.push('"request" is `app.request()` in process (token, validation, the one statement, JSON); "query" is `indexPage()` alone. Milliseconds.', '');
   out.push(
     markdownTable(
-      ['Database', 'Scenario', 'n', 'rows', 'request p50', 'request p99', 'query p50', 'query p99', 'other CPU %'],
-      results.flatMap((r) => r.measured.map((m) => [r.label, m.scenario, m.requests, m.rowsPerPage.toFixed(0), ms(m.request.p50), ms(m.request.p99), ms(m.queryOnly.p50), ms(m.queryOnly.p99), m.otherCpuPercent.toFixed(0)])),
+      ['Database', 'Scenario', 'n', 'rows', 'request p50', 'request p99', 'query p50', 'query p99', 'one-condition keyset p50 / p99', 'other CPU %'],
+      results.flatMap((r) =>
+        r.measured.map((m) => [
+          r.label,
+          m.scenario,
+          m.requests,
+          m.rowsPerPage.toFixed(0),
+          ms(m.request.p50),
+          ms(m.request.p99),
+          ms(m.queryOnly.p50),
+          ms(m.queryOnly.p99),
+          m.oneCondition ? `${ms(m.oneCondition.p50)} / ${ms(m.oneCondition.p99)}` : '',
+          m.otherCpuPercent.toFixed(0),
+        ]),
+      ),
     ),
     '',
   );

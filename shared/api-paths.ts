@@ -52,6 +52,20 @@ export const apiPaths = {
   /** PUT: associate two records with labels (the body); DELETE: remove the association altogether. */
   association: (from: PathRecord, to: PathRecord, params: { newPrimaryCompanyId?: string | number } = {}) =>
     `${associationsOf(from)}/${seg(to.objectType)}/${seg(to.id)}${query(params)}`,
+  /** POST: associate many pairs with the default type; refused pairs are named in a 207's `errors`. */
+  batchAssociateDefault: (fromType: string, toType: string) => `/crm/v4/associations/${seg(fromType)}/${seg(toType)}/batch/associate/default`,
+  /**
+   * GET: an index page (R9, R19): `columns` (properties, `assoc:<type>`, `primary:company`),
+   * `filter` (repeated, `<property>:<operator>[:<value>]`), `sort` (`-amount`), `after`, `limit`.
+   */
+  indexPage: (objectType: string, params: { columns: readonly string[]; filters?: readonly string[]; sort?: string | null; after?: string | null; limit?: number }) => {
+    const search = new URLSearchParams({ columns: params.columns.join(',') });
+    for (const f of params.filters ?? []) search.append('filter', f);
+    if (params.sort) search.set('sort', params.sort);
+    if (params.after) search.set('after', params.after);
+    if (params.limit !== undefined) search.set('limit', String(params.limit));
+    return `/api/objects/${seg(objectType)}/index?${search.toString()}`;
+  },
   /** POST: the associations of many records with one object type. */
   batchReadAssociations: (fromType: string, toType: string) => `/crm/v4/associations/${seg(fromType)}/${seg(toType)}/batch/read`,
   /** POST: remove labels between many pairs; the associations stay. */

@@ -234,6 +234,32 @@ describe('filters, sorts, paging', () => {
     }
   });
 
+  it('R19: deep pages of a one-key sort read index ranges: ties (by id, backwards when descending), empty values and both directions walk every row once, in order', async () => {
+    // lower-case ASCII names compare the same in every collation; many ties, some empty
+    const lastnames = Array.from({ length: 45 }, (_, i) => (i % 9 === 0 ? null : ['kappa', 'alpha', 'mu', 'beta', 'alpha'][i % 5]!));
+    const seeded = await seedRecords(t.db.db, t.workspaceId, '0-1', lastnames.map((lastname) => ({ firstname: 'walker', ...(lastname ? { lastname } : {}) })));
+    const rows = seeded.map((id, i) => ({ id: String(id), lastname: lastnames[i]! }));
+    const filled = rows.filter((r) => r.lastname !== null);
+    for (const descending of [false, true]) {
+      // ties by id, backwards in a descending sort (the ascending order reversed, empty values still last)
+      const byId = (a: { id: string }, b: { id: string }) => (Number(a.id) - Number(b.id)) * (descending ? -1 : 1);
+      const empty = rows.filter((r) => r.lastname === null).sort(byId);
+      const expected = [...filled.sort((a, b) => (a.lastname === b.lastname ? byId(a, b) : (a.lastname < b.lastname) !== descending ? -1 : 1)), ...empty].map((r) => r.id);
+      for (const limit of [1, 4, 10]) {
+        const walked: string[] = [];
+        let after: string | undefined;
+        let pages = 0;
+        do {
+          const body = await page('contacts', `columns=lastname&filter=firstname:eq:walker&limit=${limit}&sort=${descending ? '-' : ''}lastname${after ? `&after=${after}` : ''}`);
+          walked.push(...body.results.map((r: { id: string }) => r.id));
+          after = body.paging?.next.after;
+          pages++;
+        } while (after && pages < 100);
+        expect(walked, `${descending ? 'descending' : 'ascending'}, ${limit} a page`).toEqual(expected);
+      }
+    }
+  });
+
   it('a cursor belongs to its sort; a made-up one is refused', async () => {
     const first = await page('deals', 'columns=dealname&limit=2&sort=-amount');
     const other = await index('deals', `columns=dealname&limit=2&sort=amount&after=${first.paging.next.after}`);

@@ -40,6 +40,11 @@ export interface IndexPageInput {
   sorts?: IndexSort[] | undefined;
   after?: string | undefined;
   limit: number;
+  /**
+   * Read with the one-condition keyset (every sort) instead of index ranges: the plan before
+   * records_sort_*, kept so the benchmark compares both in the same run.
+   */
+  oneConditionKeyset?: boolean;
 }
 
 export interface IndexPage {
@@ -85,10 +90,10 @@ async function resolveColumns(db: DbOrTx, workspaceId: string, type: ObjectType,
     const where = `query:columns[${i}]`;
     if (column.kind === 'property') {
       const name = column.property;
-      if (!SYSTEM.has(name) && (!PROPERTY_NAME.test(name) || (type.definition && !type.definition.properties.some((p) => p.name === name)))) {
+      if (!SYSTEM.has(name) && (!PROPERTY_NAME.test(name) || !type.properties.has(name))) {
         throw bad(`${name} is not a property of ${type.name}`, where, 'PROPERTY_INVALID');
       }
-      const label = type.definition?.properties.find((p) => p.name === name)?.label ?? PROPERTY_LABELS[name] ?? name;
+      const label = type.properties.get(name)?.label ?? PROPERTY_LABELS[name] ?? name;
       out.push({ kind: 'property', key: column.key, property: name, view: { key: column.key, kind: 'property', label, property: name } });
     } else if (column.kind === 'associations') {
       let to: ObjectType;
@@ -129,32 +134,26 @@ interface SortKey {
 }
 
 /**
- * Standard properties that hold words, never amounts: they sort as text alone. Telling numbers
+ * Property types whose values are words, never amounts: they sort as text alone (telling numbers
  * apart costs a regular expression per record, two thirds of a sorted page's time on 120k
- * contacts (PGlite: 210 → 70 ms by lastname).
+ * contacts, PGlite: 210 → 70 ms by lastname).
  */
-const TEXT_PROPERTIES = new Set([
-  'firstname', 'lastname', 'email', 'phone', 'mobilephone', 'jobtitle', 'company', 'website', 'address', 'city', 'state', 'country',
-  'lifecyclestage', 'hs_lead_status', 'name', 'domain', 'industry', 'dealname', 'dealstage', 'pipeline', 'dealtype', 'subject', 'content',
-  'hs_ticket_priority', 'hs_email_subject', 'hs_call_title', 'hs_meeting_title', 'hs_note_body', 'hs_task_subject',
-]);
 const TEXT_TYPES = new Set(['string', 'enumeration', 'bool']);
 
 /**
  * The keys of the sorts, as search orders: a property by its number first, then its text (text
- * alone for properties that hold words: see TEXT_PROPERTIES and custom string, enumeration and bool
- * properties); empty values last in both directions.
+ * alone for properties that hold words: string, enumeration and bool properties); empty values last in both directions.
  */
 function sortKeys(type: ObjectType, sorts: IndexSort[]): SortKey[] {
   const keys: SortKey[] = [];
   for (const [i, s] of sorts.entries()) {
     const name = s.propertyName;
     const op = operand(name);
-    const defined = type.definition?.properties.find((p) => p.name === name);
-    if (op.stored && (!PROPERTY_NAME.test(name) || (type.definition && !defined))) {
+    const defined = type.properties.get(name);
+    if (op.stored && (!PROPERTY_NAME.test(name) || !defined)) {
       throw bad(`Cannot sort by ${name}: not a property of ${type.name}`, `query:sort[${i}]`, 'PROPERTY_INVALID');
     }
-    const words = defined ? TEXT_TYPES.has(defined.type) : TEXT_PROPERTIES.has(name);
+    const words = defined !== undefined && TEXT_TYPES.has(defined.type);
     if (op.stored && !words) keys.push({ expr: op.numeric, cast: 'numeric', descending: s.descending });
     if (op.stored) keys.push({ expr: op.text, cast: 'text', descending: s.descending });
     else keys.push({ expr: op.numeric, cast: op.kind === 'id' ? 'bigint' : 'timestamptz', descending: s.descending });
@@ -199,12 +198,23 @@ function decodeCursor(raw: string, sorts: IndexSort[], keys: SortKey[]): Cursor 
 }
 
 /**
+ * Ties go by record id in the direction of the first sort key: a descending sort is the ascending
+ * one backwards (empty values still last), so one (property, id) index serves both directions.
+ */
+function idDescending(keys: SortKey[]): boolean {
+  return keys[0]?.descending ?? false;
+}
+function idDirection(keys: SortKey[]): SQL {
+  return sql.raw(idDescending(keys) ? 'desc' : 'asc');
+}
+
+/**
  * Rows after the cursor, in the sort's order with empty values last in both directions and the
- * record id breaking ties: the keyset condition (no offset, so every page costs the same).
+ * record id breaking ties (see idDescending): the keyset condition (no offset, so every page costs the same).
  */
 function afterCursor(keys: SortKey[], cursor: Cursor): SQL {
   const at = (i: number): SQL => {
-    if (i === keys.length) return sql`${records.id} > ${cursor.id}::bigint`;
+    if (i === keys.length) return idDescending(keys) ? sql`${records.id} < ${cursor.id}::bigint` : sql`${records.id} > ${cursor.id}::bigint`;
     const key = keys[i]!;
     const v = cursor.k[i] ?? null;
     const rest = at(i + 1);
@@ -214,6 +224,40 @@ function afterCursor(keys: SortKey[], cursor: Cursor): SQL {
     return sql`(${beyond} or ${key.expr} is null or (${key.expr} = ${value} and ${rest}))`;
   };
   return at(0);
+}
+
+/** A run of rows in the sort order: its conditions and its ORDER BY (over `records`). */
+interface Part {
+  where: SQL[];
+  order: SQL[];
+}
+
+/**
+ * The rows after the cursor as consecutive ranges, each one an index range read in order, so a deep
+ * page costs what the first one does (R19). With one sort key (the common case: a column heading),
+ * the rows after (v, id) are: the ties of v further on by id, then the values beyond v, then the
+ * empty values; `(expr, id)` indexes (records_sort_*) serve each range, and an empty key on the
+ * cursor leaves the empty values after id only. Several keys keep the one-condition form.
+ */
+function keysetParts(keys: SortKey[], cursor: Cursor | undefined, oneCondition = false): Part[] {
+  const byId = sql`${records.id} ${idDirection(keys)}`;
+  if (keys.length !== 1 || oneCondition) {
+    const dir = (k: SortKey) => sql.raw(k.descending ? 'desc nulls last' : 'asc nulls last');
+    return [{ where: cursor ? [afterCursor(keys, cursor)] : [], order: [...keys.map((k) => sql`${k.expr} ${dir(k)}`), byId] }];
+  }
+  const key = keys[0]!;
+  const ordered = sql`${key.expr} ${sql.raw(key.descending ? 'desc' : 'asc')}`;
+  const empty: Part = { where: [sql`${key.expr} is null`], order: [byId] };
+  if (!cursor) return [{ where: [sql`${key.expr} is not null`], order: [ordered, byId] }, empty];
+  const v = cursor.k[0] ?? null;
+  const afterId = idDescending(keys) ? sql`${records.id} < ${cursor.id}::bigint` : sql`${records.id} > ${cursor.id}::bigint`;
+  if (v === null) return [{ where: [...empty.where, afterId], order: [byId] }];
+  const value = sql`${v}::${sql.raw(key.cast)}`;
+  return [
+    { where: [sql`${key.expr} = ${value}`, afterId], order: [byId] },
+    { where: [key.descending ? sql`${key.expr} < ${value}` : sql`${key.expr} > ${value}`], order: [ordered, byId] },
+    empty,
+  ];
 }
 
 // ---- the page ---------------------------------------------------------------------------------------
@@ -328,12 +372,10 @@ export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectTyp
     sql`${records.archivedAt} is null`,
     sql`${records.mergedInto} is null`,
     ...(filter ? [filter] : []),
-    ...(cursor ? [afterCursor(keys, cursor)] : []),
   ];
   const dir = (k: SortKey) => sql.raw(k.descending ? 'desc nulls last' : 'asc nulls last');
-  const innerOrder = [...keys.map((k) => sql`${k.expr} ${dir(k)}`), sql`${records.id} asc`];
-  const outerOrder = [...keys.map((k, i) => sql`p.${sql.raw(`k${i}`)} ${dir(k)}`), sql`p.id asc`];
   const keyColumns = keys.map((k, i) => sql`, ${k.expr} as ${sql.raw(`k${i}`)}`);
+  const outerOrder = [...keys.map((k, i) => sql`p.${sql.raw(`k${i}`)} ${dir(k)}`), sql`p.id ${idDirection(keys)}`];
   // the cursor keeps the last row's keys as text; times as ISO 8601 (UTC, milliseconds: the key's precision)
   const keyTexts = keys.map((k, i) => {
     const key = sql.raw(`p.k${i}`);
@@ -344,19 +386,23 @@ export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectTyp
     const cell = cellSql(ws, c);
     return cell ? [sql`, ${cell} as ${sql.raw(`c${i}`)}`] : [];
   });
+  const select = sql`${records.id} as id, ${records.properties} as properties, ${records.createdAt} as created_at, ${records.updatedAt} as updated_at${sql.join(keyColumns, sql``)}`;
+  const parts = keysetParts(keys, cursor, input.oneConditionKeyset);
+  const chosen =
+    parts.length === 1
+      ? sql`select ${select} from ${records} where ${sql.join([...conditions, ...parts[0]!.where], sql` and `)} order by ${sql.join(parts[0]!.order, sql`, `)} limit ${limit + 1}`
+      : // each part is one ordered range of an index (see keysetParts); their union is at most (parts × page) rows, put in order and cut
+        sql`select * from (${sql.join(
+          parts.map((part, n) => sql`(select ${select}, ${n}::int as part from ${records} where ${sql.join([...conditions, ...part.where], sql` and `)} order by ${sql.join(part.order, sql`, `)} limit ${limit + 1})`),
+          sql` union all `,
+        )}) u order by u.part, ${sql.join([...keys.map((k, i) => sql`u.${sql.raw(`k${i}`)} ${dir(k)}`), sql`u.id ${idDirection(keys)}`], sql`, `)} limit ${limit + 1}`;
 
   const rows = parseRows(
     'index page: a page',
     pageRowSchema(keys.length, columns),
     await db.execute(sql`
       select p.id, p.properties, p.created_at, p.updated_at${sql.join(keyTexts, sql``)}${sql.join(cells, sql``)}
-      from (
-        select ${records.id} as id, ${records.properties} as properties, ${records.createdAt} as created_at, ${records.updatedAt} as updated_at${sql.join(keyColumns, sql``)}
-        from ${records}
-        where ${sql.join(conditions, sql` and `)}
-        order by ${sql.join(innerOrder, sql`, `)}
-        limit ${limit + 1}
-      ) p
+      from (${chosen}) p
       order by ${sql.join(outerOrder, sql`, `)}`),
   );
 

@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import { browser } from 'wxt/browser';
 import { App } from '../../app/App.tsx';
-import { PAGES } from '../../app/pages.ts';
+import { PAGES } from '../../app/pages.tsx';
 import { t, textLanguage } from '../../i18n.ts';
 import { ask } from '../../messaging.ts';
 import { connectionOf, loadSettings } from '../../settings.ts';

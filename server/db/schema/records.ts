@@ -1,6 +1,17 @@
 import { sql } from 'drizzle-orm';
 import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp, uuid, uniqueIndex } from 'drizzle-orm/pg-core';
 
+/** Properties of standard objects that index pages commonly sort by: each has an index serving its sort. */
+export const SORTED_PROPERTIES = [
+  ['0-1', 'lastname'],
+  ['0-1', 'firstname'],
+  ['0-1', 'email'],
+  ['0-2', 'name'],
+  ['0-2', 'domain'],
+  ['0-3', 'dealname'],
+  ['0-5', 'subject'],
+] as const;
+
 /** Records of every object type, standard and custom. Properties are HubSpot-style string values. */
 export const records = pgTable(
   'records',
@@ -37,6 +48,14 @@ export const records = pgTable(
           "to_tsvector('simple'::regconfig, coalesce(properties->>'firstname', '') || ' ' || coalesce(properties->>'lastname', '') || ' ' || coalesce(properties->>'name', '') || ' ' || coalesce(properties->>'dealname', '') || ' ' || coalesce(properties->>'subject', '') || ' ' || coalesce(properties->>'email', '') || ' ' || coalesce(properties->>'domain', ''))",
         ))
         .where(sql`${t.typeId} = ${sql.raw(`'${type}'`)}`),
+    ),
+    // index pages (R19): a sort by one of these properties reads a range of one of these in order,
+    // for the first page and the deepest (server/domain/index-page.ts keysetParts writes the same
+    // expression, `properties->>'name'`); other properties sort without an index
+    ...SORTED_PROPERTIES.map(([type, property]) =>
+      index(`records_sort_${type.replace('-', '_')}_${property}`)
+        .on(t.workspaceId, sql.raw(`(properties->>'${property}')`), t.id)
+        .where(sql`${t.typeId} = ${sql.raw(`'${type}'`)} and ${t.archivedAt} is null and ${t.mergedInto} is null`),
     ),
   ],
 );
