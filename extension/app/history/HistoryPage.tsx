@@ -305,10 +305,10 @@ function Filters({ state, go }: { state: HistoryViewState; go(s: HistoryViewStat
     <form key={key} class="crm-history-filters" aria-label={t('historyFilters')} onSubmit={onSubmit}>
       <label>
         {t('historyFilterType')}
-        <select name="type" defaultValue={state.type ?? ''}>
+        <select name="type">
           <option value="">{t('historyAll')}</option>
           {types.map((type) => (
-            <option key={type} value={type}>
+            <option key={type} value={type} selected={type === state.type}>
               {typeLabel(type)}
             </option>
           ))}
@@ -316,10 +316,10 @@ function Filters({ state, go }: { state: HistoryViewState; go(s: HistoryViewStat
       </label>
       <label>
         {t('historyFilterSource')}
-        <select name="source" defaultValue={state.source ?? ''}>
+        <select name="source">
           <option value="">{t('historyAll')}</option>
           {historySource.options.map((s) => (
-            <option key={s} value={s}>
+            <option key={s} value={s} selected={s === state.source}>
               {t(SOURCE_KEYS[s])}
             </option>
           ))}
@@ -327,10 +327,10 @@ function Filters({ state, go }: { state: HistoryViewState; go(s: HistoryViewStat
       </label>
       <label>
         {t('historyFilterAction')}
-        <select name="action" defaultValue={state.action ?? ''}>
+        <select name="action">
           <option value="">{t('historyAll')}</option>
           {historyAction.options.map((a) => (
-            <option key={a} value={a}>
+            <option key={a} value={a} selected={a === state.action}>
               {t(ACTION_KEYS[a])}
             </option>
           ))}
@@ -338,11 +338,11 @@ function Filters({ state, go }: { state: HistoryViewState; go(s: HistoryViewStat
       </label>
       <label>
         {t('historyFilterFrom')}
-        <input type="datetime-local" name="from" defaultValue={localInputOf(state.from)} />
+        <input type="datetime-local" name="from" step={1} defaultValue={localInputOf(state.from)} />
       </label>
       <label>
         {t('historyFilterTo')}
-        <input type="datetime-local" name="to" defaultValue={localInputOf(state.to)} />
+        <input type="datetime-local" name="to" step={1} defaultValue={localInputOf(state.to)} />
       </label>
       <div class="crm-history-filter-buttons">
         <button type="submit" class="crm-button crm-primary">
@@ -378,7 +378,7 @@ function AsOfPicker({ state, go }: { state: HistoryViewState; go(s: HistoryViewS
     go({ ...state, at });
   };
   return (
-    <form key={state.at ?? ''} class="crm-history-asof-picker" aria-label={t('historyAsOf')} onSubmit={onSubmit}>
+    <form key={state.at ?? ''} class="crm-history-asof-picker" onSubmit={onSubmit}>
       <label>
         {t('historyAsOf')}
         <input type="datetime-local" name="at" step={1} defaultValue={localInputOf(state.at)} required />

@@ -53,6 +53,7 @@ describe('the history view in the address (R20–R22, B3: a filtered view can be
     const iso = isoOfLocalInput('2026-05-01T12:34');
     expect(iso).toBe(new Date(2026, 4, 1, 12, 34).toISOString());
     expect(localInputOf(iso)).toBe('2026-05-01T12:34');
+    expect(localInputOf(isoOfLocalInput('2026-05-01T12:34:56'))).toBe('2026-05-01T12:34:56');
     expect(isoOfLocalInput('')).toBeUndefined();
     expect(isoOfLocalInput('2026-05-01')).toBeUndefined();
   });

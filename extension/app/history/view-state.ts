@@ -91,12 +91,13 @@ export function historyPath(record: PathRecord, state: HistoryViewState, after?:
   });
 }
 
-/** A `datetime-local` input's value (the browser's time zone) for an ISO time, and back. */
+/** A `datetime-local` input's value (the browser's time zone, seconds when there are) for an ISO time, and back. */
 export function localInputOf(iso: string | undefined): string {
   if (!iso) return '';
   const d = new Date(iso);
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const seconds = d.getSeconds() > 0 ? `:${pad(d.getSeconds())}` : '';
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}${seconds}`;
 }
 
 export function isoOfLocalInput(value: string): string | undefined {
