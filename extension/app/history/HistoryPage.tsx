@@ -10,7 +10,6 @@ import { type MessageKey, t, textLanguage } from '../../i18n.ts';
 import type { AppSession, PageProps } from '../App.tsx';
 import { recordRoute } from '../routes.ts';
 import { historyPath, historyRoute, type HistoryViewState, isoOfLocalInput, localInputOf, supersededIds, TYPE_CHOICES, viewStateOf } from './view-state.ts';
-import './history.css';
 
 const messageOf = (err: unknown) => (err instanceof ApiFailure || err instanceof Error ? err.message : String(err));
 
