@@ -73,9 +73,10 @@ beforeAll(async () => {
   expect((await associate(adminToken, ids.ada)).status).toBe(200);
   expect((await associate(repToken, ids.rita)).status).toBe(200);
   expect((await associate(adminToken, ids.dupe)).status).toBe(200);
-  await sleep(1100);
-  between = new Date(Date.now() - 500).toISOString();
-  await sleep(600);
+  // a whole second (the picker's precision) after the users' changes, and before the others
+  const second = Math.ceil((Date.now() + 1) / 1000) * 1000;
+  between = new Date(second).toISOString();
+  await sleep(second - Date.now() + 1100);
 
   // automatic association by domain, an import, a merge
   ids.bob = await client.create('contacts', { email: 'bob@acme.example', firstname: 'Bob', lastname: 'Domain' });
