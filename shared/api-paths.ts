@@ -74,6 +74,20 @@ export const apiPaths = {
   /** POST: log an activity (an email) on a record. */
   logActivity: (on: PathRecord) => `/api/objects/${seg(on.objectType)}/${seg(on.id)}/activities`,
 
+  /** GET: one record with the given properties (HubSpot v3). */
+  record: (objectType: string, id: string | number, properties: readonly string[]) => `/crm/v3/objects/${seg(objectType)}/${seg(id)}${query({ properties: properties.join(',') || undefined })}`,
+
+  /** GET: a record's association history, newest first (R20, R21); filters as server/routes/history.ts reads them. */
+  associationHistory: (record: PathRecord, params: { toObjectType?: string; source?: string; action?: string; from?: string; to?: string; limit?: number; after?: string } = {}) =>
+    `/api/objects/${seg(record.objectType)}/${seg(record.id)}/association-history${query(params)}`,
+  /** GET: the full history of one association, newest first (R22). */
+  associationHistoryWith: (record: PathRecord, to: PathRecord, params: { limit?: number; after?: string } = {}) =>
+    `/api/objects/${seg(record.objectType)}/${seg(record.id)}/association-history/${seg(to.objectType)}/${seg(to.id)}${query(params)}`,
+  /** GET: a record's associations now, or as they were at `at` (B3). */
+  associationsAt: (record: PathRecord, params: { at?: string } = {}) => `/api/objects/${seg(record.objectType)}/${seg(record.id)}/associations${query(params)}`,
+  /** POST: undo one history entry (B1). */
+  revertHistoryEntry: (entryId: string | number) => `/api/history/${seg(entryId)}/revert`,
+
   /** GET: the change feed's end now. */
   changesLatest: () => '/api/changes/latest',
   /** GET: one page of the change feed after a cursor. */

@@ -1,5 +1,8 @@
 import type { PageTable } from './App.tsx';
+import { HistoryPage } from './history/HistoryPage.tsx';
 import { IndexPage } from './index/IndexPage.tsx';
+// each page's styles load with the table (the pages' components are also rendered in Node tests)
+import './history/history.css';
 
 /**
  * The app's pages by route kind (routes.ts). Each screen lives in a folder of its own under
@@ -8,4 +11,5 @@ import { IndexPage } from './index/IndexPage.tsx';
 export const PAGES: PageTable = {
   // a page of its own per object type: nothing of one type's view shows while the next one loads
   index: (props) => <IndexPage key={props.route.objectType} {...props} />,
+  history: HistoryPage,
 };
