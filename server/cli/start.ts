@@ -105,7 +105,7 @@ function readOwnerToken(path: string): string | undefined {
   }
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const { databaseUrl, ...config } = loadConfigOrExit();
   if (databaseUrl) {
     process.stderr.write('npm start runs on the embedded database in DATA_DIR and ignores DATABASE_URL; use `npm run server` for PostgreSQL.\n');

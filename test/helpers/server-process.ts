@@ -31,11 +31,18 @@ export interface ListeningServer extends ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<Exit & { stdout: string; stderr: string }>;
 }
 
-/** `node <script>` with Node 24 (the runner's own), in the repo, with only the given server env. */
+/** How npm runs each entry (package.json): through the launcher, which runs the server's bundle. */
+const LAUNCHED: Record<string, string[]> = { 'server/index.ts': ['server/launch.mjs', 'server'], 'server/cli/start.ts': ['server/launch.mjs', 'start'] };
+
+/**
+ * `node <script>` with Node 24 (the runner's own), in the repo, with only the given server env.
+ * The two entries run as `npm run server` and `npm start` run them (server/launch.mjs); any other
+ * script (another checkout's, say) runs directly.
+ */
 export function spawnServer(env: Record<string, string>, script = 'server/index.ts'): ServerProcess {
   const childEnv: Record<string, string | undefined> = { ...process.env };
   for (const name of SERVER_ENV) delete childEnv[name];
-  const child = spawn(process.execPath, [script], { cwd: root, env: { ...childEnv, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, LAUNCHED[script] ?? [script], { cwd: root, env: { ...childEnv, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
