@@ -2,7 +2,10 @@
  * Benchmark of the server's start (issue 18): time from process start to `/health` answering, and
  * resident memory (RSS, from /proc) once idle, each server in a process of its own:
  *
- *   - the server on the embedded database (PGlite, durable) on a new data directory, then a restart;
+ *   - the server on the embedded database (PGlite, durable), run as `npm run server` runs it
+ *     (package.json): on a new data directory with no template stored (initdb, which keeps one), on
+ *     a new directory unpacked from that template, a restart on it, and the same restart from the
+ *     server's sources (CRM_BUNDLE=off) rather than its bundle;
  *   - baselines in the same run: a bare PGlite open of a directory (PGlite's own defaults, nothing of
  *     ours: new, then restart), and the server on PostgreSQL (new database, then restart);
  *   - `npm start` (server/cli/start.ts): /health, and the extension line, with the extension's
@@ -29,7 +32,7 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { openDatabase } from '../server/db/client.ts';
 import { rowsOf } from '../test/helpers/raw-rows.ts';
-import { freshPostgres } from '../test/helpers/server-process.ts';
+import { freshPostgres, npmScriptArgs } from '../test/helpers/server-process.ts';
 import { bootstrapInstance } from '../server/domain/workspaces.ts';
 import { buildGraph, freshContactDealPairs, loadGraph, pgliteLoader } from './graph.ts';
 import { LoadGenerator } from './http.ts';
@@ -39,8 +42,8 @@ import { CONTACT } from '../shared/objects.ts';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bareOpen = fileURLToPath(new URL('./pglite-open.ts', import.meta.url));
 /** What `npm run server` and `npm start` run (package.json). */
-const SERVER = ['server/launch.mjs', 'server'];
-const NPM_START = ['server/launch.mjs', 'start'];
+const SERVER = npmScriptArgs('server');
+const NPM_START = npmScriptArgs('start');
 
 const { values: args } = parseArgs({
   options: {

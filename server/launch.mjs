@@ -10,6 +10,10 @@
  * second and 60 MB (docs/performance-startup.md). Node's compile cache keeps the bundle's compiled
  * code between starts.
  *
+ * The bundle keeps each module's name and code as written, and its source map is beside it: stack
+ * traces name the bundle's lines, or the sources' with `node --enable-source-maps` (not on by
+ * default: reading the maps costs about 20 MB of resident memory).
+ *
  * Without esbuild (an install without dev dependencies), or when the build fails, the server runs
  * from its sources as `node server/index.ts` does; CRM_BUNDLE=off asks for that too. This file is
  * plain JavaScript so that starting it needs no type stripping; it imports only Node's own modules.
@@ -143,7 +147,6 @@ async function launch() {
   // the entry sees its own arguments, as when it is run directly
   process.argv.splice(2, 1);
   enableCompileCache();
-  process.setSourceMapsEnabled(true);
   /** @type {{ main(): Promise<void> }} */
   const entry = await import(await moduleFor(name));
   await entry.main();
