@@ -20,6 +20,6 @@ export default async function setup(project: TestProject) {
   const { key, template } = await makeTemplate();
   const cacheDir = await mkdtemp(join(tmpdir(), `crm-test-cache-${process.pid}-`));
   process.env.CRM_CACHE_DIR = cacheDir;
-  project.provide('pgliteTemplate', await saveTemplate(cacheDir, key, template));
+  project.provide('pgliteTemplate', saveTemplate(cacheDir, key, template));
   return () => rm(cacheDir, { recursive: true, force: true });
 }

@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -11,7 +12,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import * as schema from './schema/index.ts';
-import { dumpTemplate, isNewDataDir, readTemplate, saveTemplate, templateCacheDir, templateKey, unpackTemplate } from './template.ts';
+import { isNewDataDir, readTemplate, saveTemplate, templateCacheDir, templateKey, templateOfDirectory, unpackTemplate } from './template.ts';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -172,26 +173,29 @@ async function newDirectoryFromTemplate(
   }
 }
 
-/** Keeps the just-made, migrated directory as the template for later new ones; a cache that cannot be written is only a warning. */
-async function keepTemplate(client: PGlite, at: { dir: string; key: string }): Promise<void> {
+/** Keeps the just-made, migrated and closed directory as the template for later new ones; a cache that cannot be written is only a warning. */
+function keepTemplate(dataDir: string, at: { dir: string; key: string }): void {
   try {
-    await saveTemplate(at.dir, at.key, await dumpTemplate(client));
+    saveTemplate(at.dir, at.key, templateOfDirectory(dataDir));
   } catch (err) {
     process.emitWarning(`The data directory template could not be kept in ${at.dir}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
 /**
- * A migrated, otherwise empty PGlite database as a template (server/db/template.ts), and its key:
- * what the test suite's global setup starts every test database from.
+ * A migrated, otherwise empty PGlite data directory as a template (server/db/template.ts), and its
+ * key: what the test suite's global setup starts every test database from. Made by initdb in a
+ * throwaway folder (fsync off: only the closed result counts), then archived.
  */
-export async function makeTemplate(): Promise<{ key: string; template: Blob }> {
-  const database = await openDatabase({ dataDir: 'memory://' });
+export async function makeTemplate(): Promise<{ key: string; template: Buffer }> {
+  const scratch = mkdtempSync(join(tmpdir(), 'crm-template-'));
   try {
-    const client = (database.db as unknown as { $client: PGlite }).$client;
-    return { key: templateKey(migrationsFolder), template: await dumpTemplate(client) };
-  } finally {
+    const dataDir = join(scratch, 'data');
+    const database = await openDatabase({ dataDir, durable: false, templateDir: false });
     await database.close();
+    return { key: templateKey(migrationsFolder), template: templateOfDirectory(dataDir) };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
@@ -219,15 +223,23 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
     // PGlite's default start parameters include -F (fsync off): drop it for durable commits.
     const base = durable ? [...PGlite.defaultStartParams.filter((p) => p !== '-F'), '-c', 'wal_sync_method=fsync'] : PGlite.defaultStartParams;
     const templates = inMemory || options.loadDataDir || !runMigrations ? undefined : await newDirectoryFromTemplate(dataDir, durable, options.templateDir);
-    const client = await PGlite.create({
-      ...(inMemory ? { dataDir } : { fs: durable ? new SyncingNodeFS(dataDir) : new NodeFS(dataDir) }),
-      startParams: [...base, ...PGLITE_MEMORY_SETTINGS],
-      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
-      relaxedDurability: !durable,
-    });
-    const db = drizzlePglite(client, { schema, ...loggerOf(options) }) as unknown as Db;
+    const create = () =>
+      PGlite.create({
+        ...(inMemory ? { dataDir } : { fs: durable ? new SyncingNodeFS(dataDir) : new NodeFS(dataDir) }),
+        startParams: [...base, ...PGLITE_MEMORY_SETTINGS],
+        ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+        relaxedDurability: !durable,
+      });
+    let client = await create();
+    let db = drizzlePglite(client, { schema, ...loggerOf(options) }) as unknown as Db;
     if (runMigrations) await migratePglite(db as never, { migrationsFolder });
-    if (templates?.keepAs) await keepTemplate(client, templates.keepAs);
+    if (templates?.keepAs) {
+      // a template is made of a directory shut down cleanly: closed, archived, then opened again
+      await client.close();
+      keepTemplate(dataDir, templates.keepAs);
+      client = await create();
+      db = drizzlePglite(client, { schema, ...loggerOf(options) }) as unknown as Db;
+    }
     serialDatabases.add(db);
     return {
       db,

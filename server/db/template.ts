@@ -2,14 +2,14 @@
  * A new PGlite data directory without initdb: PGlite's initdb costs several CPU seconds and about a
  * gigabyte at its peak, for a result that is the same for every directory made with one PGlite
  * version and one set of migrations. So the first initdb on a machine is kept as a template (a
- * tarball of the migrated directory, `dumpDataDir`), and later new directories are unpacked from it.
+ * tarball of the migrated directory), and later new directories are unpacked from it.
  *
  * A template is found by its key (the PGlite version and a hash of every migration file), and its
  * bytes are checked against the sha256 stored beside them: one made by another PGlite or for other
  * migrations has another name, and a damaged one is removed, never loaded. Without a usable
  * template the directory is made by initdb, as PGlite does on its own.
  *
- * The test suite's global setup makes its template with the same `dumpTemplate` and stores it the
+ * The test suite's global setup makes its template with the same `makeTemplate` and stores it the
  * same way, so servers the tests spawn start from it too.
  */
 import { createHash } from 'node:crypto';
@@ -18,8 +18,7 @@ import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import type { PGlite } from '@electric-sql/pglite';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 /** Bumped when the way templates are made or unpacked changes: older ones are then not used. */
 const FORMAT = 1;
@@ -58,22 +57,66 @@ export function templateKey(migrationsFolder: string): string {
 }
 
 /**
- * The template of a running PGlite whose migrations are applied and which holds nothing else: a
- * checkpoint first, so that the files hold every page and the WAL has nothing to replay.
+ * The template made of a PGlite data directory that was migrated and then closed (a clean
+ * shutdown: its control file says so, and a directory unpacked from it opens without recovery;
+ * one copied from a running instance would make PostgreSQL flush every file of it again at its
+ * first start, a few seconds of fsync calls). A gzipped ustar archive of the directory, the
+ * server's own files left out; PGlite's `loadDataDir` reads it too (the tests' databases).
  */
-export async function dumpTemplate(client: PGlite): Promise<Blob> {
-  await client.exec('checkpoint');
-  return client.dumpDataDir('gzip');
+export function templateOfDirectory(dataDir: string): Buffer {
+  const root = resolve(dataDir);
+  const blocks: Buffer[] = [];
+  const walk = (dir: string, prefix: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const name = `${prefix}${entry.name}`;
+      if (NOT_POSTGRES.has(name)) continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        blocks.push(tarHeader(`${name}/`, 0, '5'));
+        walk(path, `${name}/`);
+      } else if (entry.isFile()) {
+        const data = readFileSync(path);
+        blocks.push(tarHeader(name, data.length, '0'), data, Buffer.alloc((512 - (data.length % 512)) % 512));
+      }
+    }
+  };
+  walk(root, '');
+  blocks.push(Buffer.alloc(1024));
+  return gzipSync(Buffer.concat(blocks));
+}
+
+function tarHeader(name: string, size: number, type: '0' | '5'): Buffer {
+  const header = Buffer.alloc(512);
+  let [prefix, base] = ['', name];
+  if (Buffer.byteLength(name) > 100) {
+    const cut = name.lastIndexOf('/', name.length - 2);
+    [prefix, base] = [name.slice(0, cut), name.slice(cut + 1)];
+    if (Buffer.byteLength(base) > 100 || Buffer.byteLength(prefix) > 155) throw new Error(`name too long for a template: ${name}`);
+  }
+  const octal = (value: number, width: number) => `${value.toString(8).padStart(width - 1, '0')}\0`;
+  header.write(base, 0, 100, 'utf8');
+  header.write(octal(type === '5' ? 0o700 : 0o600, 8), 100, 'ascii');
+  header.write(octal(0, 8), 108, 'ascii');
+  header.write(octal(0, 8), 116, 'ascii');
+  header.write(octal(size, 12), 124, 'ascii');
+  header.write(octal(0, 12), 136, 'ascii');
+  header.write(type, 156, 'ascii');
+  header.write('ustar\0' + '00', 257, 'ascii');
+  header.write(prefix, 345, 155, 'utf8');
+  header.fill(' ', 148, 156);
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
+  return header;
 }
 
 /** Stores a template under its key: written to a temporary name, then renamed (readers never see half). */
-export async function saveTemplate(cacheDir: string, key: string, template: Blob): Promise<string> {
+export function saveTemplate(cacheDir: string, key: string, template: Buffer): string {
   mkdirSync(cacheDir, { recursive: true });
-  const bytes = Buffer.from(await template.arrayBuffer());
   const path = join(cacheDir, `${key}.tar.gz`);
   const partial = `${path}.${process.pid}.partial`;
-  writeFileSync(partial, bytes);
-  writeFileSync(`${path}.sha256`, `${createHash('sha256').update(bytes).digest('hex')}\n`);
+  writeFileSync(partial, template);
+  writeFileSync(`${path}.sha256`, `${createHash('sha256').update(template).digest('hex')}\n`);
   renameSync(partial, path);
   prune(cacheDir);
   return path;
@@ -115,7 +158,7 @@ export function isNewDataDir(dataDir: string): boolean {
 }
 
 /**
- * Unpacks a template (a gzipped tar from `dumpTemplate`) into `dataDir`. When `durable`, every file
+ * Unpacks a template (from `templateOfDirectory`) into `dataDir`. When `durable`, every file
  * and folder is flushed to disk (fsync) before PG_VERSION, by which PostgreSQL and PGlite tell a
  * data directory from an empty folder, is written (and flushed) last: an unpacking cut short leaves
  * a folder that the next start unpacks again, never a half directory that opens. The flushes run
@@ -182,7 +225,7 @@ interface TarEntry {
   data: Buffer;
 }
 
-/** The entries of a ustar archive (what PGlite's `dumpDataDir` writes): regular files and folders. */
+/** The entries of a ustar archive (`templateOfDirectory`'s, or PGlite's `dumpDataDir`'s): regular files and folders. */
 function* tarEntries(tar: Buffer): Generator<TarEntry> {
   const text = (from: number, length: number) => {
     const field = tar.subarray(from, from + length);
