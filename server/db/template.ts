@@ -21,7 +21,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 
 /** Bumped when the way templates are made or unpacked changes: older ones are then not used. */
-const FORMAT = 1;
+const FORMAT = 2;
 /** Templates kept in the cache folder (other branches or versions may need theirs); the newest stay. */
 const KEEP = 6;
 /** Files in a data directory that belong to the server, not to PostgreSQL: never part of a template. */
