@@ -5,11 +5,10 @@
  * Runs the server from one bundled file (esbuild, into .output/server), built again whenever a
  * file it was made from changed, like the extension's build. Loading the ~450 modules one by one
  * cost about a CPU second and 290 MB of resident memory (beyond Node's own 43 MB) before the
- * database even opened: Node
- * strips the types of each TypeScript file (with a WASM compiler of its own) and reads drizzle-orm's
- * 178 KB package.json export map again for each of its files. The bundle loads in 0.13-0.17 CPU
- * seconds and 55 MB (docs/performance-startup.md). Node's compile cache keeps the bundle's compiled
- * code between starts.
+ * database even opened: Node strips the types of each TypeScript file (with a WASM compiler of its
+ * own) and reads drizzle-orm's 178 KB package.json export map again for each of its files. The
+ * bundle loads in 0.13-0.17 CPU seconds and 55 MB (docs/performance-startup.md). Node's compile
+ * cache keeps the bundle's compiled code between starts.
  *
  * The bundle keeps each module's name and code as written, and its source map is beside it: stack
  * traces name the bundle's lines, or the sources' with `node --enable-source-maps` (not on by
