@@ -12,7 +12,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import * as schema from './schema/index.ts';
-import { isNewDataDir, readTemplate, saveTemplate, templateCacheDir, templateKey, templateOfDirectory, unpackTemplate } from './template.ts';
+import { flushDirectory, isNewDataDir, readTemplate, saveTemplate, templateCacheDir, templateKey, templateOfDirectory, unpackTemplate } from './template.ts';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -222,7 +222,8 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
     const durable = options.durable ?? true;
     // PGlite's default start parameters include -F (fsync off): drop it for durable commits.
     const base = durable ? [...PGlite.defaultStartParams.filter((p) => p !== '-F'), '-c', 'wal_sync_method=fsync'] : PGlite.defaultStartParams;
-    const templates = inMemory || options.loadDataDir || !runMigrations ? undefined : await newDirectoryFromTemplate(dataDir, durable, options.templateDir);
+    const isNew = !inMemory && !options.loadDataDir && isNewDataDir(dataDir);
+    const templates = isNew && runMigrations ? await newDirectoryFromTemplate(dataDir, durable, options.templateDir) : undefined;
     const create = () =>
       PGlite.create({
         ...(inMemory ? { dataDir } : { fs: durable ? new SyncingNodeFS(dataDir) : new NodeFS(dataDir) }),
@@ -237,6 +238,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
       // a template is made of a directory shut down cleanly: closed, archived, then opened again
       await client.close();
       keepTemplate(dataDir, templates.keepAs);
+      if (durable) await flushDirectory(dataDir);
       client = await create();
       db = drizzlePglite(client, { schema, ...loggerOf(options) }) as unknown as Db;
     }
@@ -244,7 +246,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
     return {
       db,
       kind: 'pglite',
-      origin: inMemory ? 'memory' : options.loadDataDir ? 'loaded' : (templates?.origin ?? 'existing'),
+      origin: inMemory ? 'memory' : options.loadDataDir ? 'loaded' : (templates?.origin ?? (isNew ? 'initdb' : 'existing')),
       close: async () => {
         await client.close();
         unlock();

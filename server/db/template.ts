@@ -203,6 +203,27 @@ export async function unpackTemplate(template: Buffer, dataDir: string, durable:
   }
 }
 
+/**
+ * Flushes every file and folder of a directory to disk: the one PGlite's initdb made, whose files
+ * PGlite writes without fsync (its initdb runs in memory and is then copied out).
+ */
+export async function flushDirectory(dir: string): Promise<void> {
+  const paths: string[] = [resolve(dir)];
+  const walk = (at: string) => {
+    for (const entry of readdirSync(at, { withFileTypes: true })) {
+      const path = join(at, entry.name);
+      if (entry.isDirectory()) {
+        paths.push(path);
+        walk(path);
+      } else if (entry.isFile()) {
+        paths.push(path);
+      }
+    }
+  };
+  walk(paths[0]!);
+  await flushAll(paths);
+}
+
 /** fsync of every path (files and folders), 32 at a time. */
 async function flushAll(paths: string[]): Promise<void> {
   let next = 0;
