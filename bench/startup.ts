@@ -2,7 +2,10 @@
  * Benchmark of the server's start (issue 18): time from process start to `/health` answering, and
  * resident memory (RSS, from /proc) once idle, each server in a process of its own:
  *
- *   - the server on the embedded database (PGlite, durable) on a new data directory, then a restart;
+ *   - the server on the embedded database (PGlite, durable), run as `npm run server` runs it
+ *     (package.json): on a new data directory with no template stored (initdb, which keeps one), on
+ *     a new directory unpacked from that template, a restart on it, and the same restart from the
+ *     server's sources (CRM_BUNDLE=off) rather than its bundle;
  *   - baselines in the same run: a bare PGlite open of a directory (PGlite's own defaults, nothing of
  *     ours: new, then restart), and the server on PostgreSQL (new database, then restart);
  *   - `npm start` (server/cli/start.ts): /health, and the extension line, with the extension's
@@ -29,7 +32,7 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { openDatabase } from '../server/db/client.ts';
 import { rowsOf } from '../test/helpers/raw-rows.ts';
-import { freshPostgres } from '../test/helpers/server-process.ts';
+import { freshPostgres, npmScriptArgs } from '../test/helpers/server-process.ts';
 import { bootstrapInstance } from '../server/domain/workspaces.ts';
 import { buildGraph, freshContactDealPairs, loadGraph, pgliteLoader } from './graph.ts';
 import { LoadGenerator } from './http.ts';
@@ -38,6 +41,9 @@ import { CONTACT } from '../shared/objects.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bareOpen = fileURLToPath(new URL('./pglite-open.ts', import.meta.url));
+/** What `npm run server` and `npm start` run (package.json). */
+const SERVER = npmScriptArgs('server');
+const NPM_START = npmScriptArgs('start');
 
 const { values: args } = parseArgs({
   options: {
@@ -120,7 +126,7 @@ async function launch(script: string[], env: Record<string, string>, options: { 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const childEnv: Record<string, string | undefined> = { ...process.env, PORT: String(port), HOST: '127.0.0.1' };
-  for (const name of ['DATA_DIR', 'DATABASE_URL', 'CRM_ADMIN_TOKEN', 'CRM_PLAN', 'CRM_PGLITE_DURABILITY', 'CRM_EXTENSION_OUT_DIR']) delete childEnv[name];
+  for (const name of ['DATA_DIR', 'DATABASE_URL', 'CRM_ADMIN_TOKEN', 'CRM_PLAN', 'CRM_PGLITE_DURABILITY', 'CRM_EXTENSION_OUT_DIR', 'CRM_CACHE_DIR', 'CRM_BUNDLE']) delete childEnv[name];
   const spawned = performance.now();
   const child = spawn(process.execPath, script, { cwd: root, env: { ...childEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -219,6 +225,35 @@ async function newAndRestart(label: string, once: (fresh: boolean, where: string
   return rows;
 }
 
+/**
+ * The server on PGlite, each run with a template cache of its own (CRM_CACHE_DIR): a new directory
+ * on a machine without a template (initdb; the template is kept), a new directory unpacked from
+ * it, a restart on that one, and the same restart from the sources (CRM_BUNDLE=off: no bundle).
+ */
+async function pgliteRows(): Promise<Row[]> {
+  const label = 'server on PGlite (durable)';
+  const rows: Row[] = [
+    { what: `${label}: new, first on the machine (initdb, keeps a template)`, runs: [] },
+    { what: `${label}: new (from the template)`, runs: [] },
+    { what: `${label}: restart`, runs: [] },
+    { what: `${label}: restart, from its sources (CRM_BUNDLE=off)`, runs: [] },
+  ];
+  for (let run = 0; run < RUNS; run++) {
+    const target = await tempDataDir('server');
+    const cache = join(target.where, '..', 'cache');
+    try {
+      rows[0]!.runs.push(await launchAndStop(SERVER, { DATA_DIR: `${target.where}-initdb`, CRM_CACHE_DIR: cache }));
+      rows[1]!.runs.push(await launchAndStop(SERVER, { DATA_DIR: target.where, CRM_CACHE_DIR: cache }));
+      rows[2]!.runs.push(await launchAndStop(SERVER, { DATA_DIR: target.where, CRM_CACHE_DIR: cache }));
+      rows[3]!.runs.push(await launchAndStop(SERVER, { DATA_DIR: target.where, CRM_CACHE_DIR: cache, CRM_BUNDLE: 'off' }));
+    } finally {
+      await target.remove();
+    }
+    log(`${label}: run ${run + 1}/${RUNS}: ${rows.map((row) => `${row.what.slice(label.length + 2)}: ${describe(row.runs.at(-1)!)}`).join('; ')}`);
+  }
+  return rows;
+}
+
 /** One run in a line, so that a run cut short still leaves its figures. */
 function describe(s: Start): string {
   return `${s.seconds.toFixed(2)} s to /health, CPU ${s.cpuSeconds.toFixed(2)} s, RSS ${s.rssAtReadyMb.toFixed(0)} MB at ready, ${s.rssIdleMb.toFixed(0)} MB idle, peak ${s.peakMb.toFixed(0)} MB`;
@@ -257,8 +292,8 @@ async function npmStart(): Promise<Row[]> {
     try {
       const env = { DATA_DIR: target.where, CRM_EXTENSION_OUT_DIR: out };
       const waitFor = /^(Browser extension|WARNING: the browser extension)/m;
-      rows[0]!.runs.push(await launchAndStop(['server/cli/start.ts'], env, { waitFor }));
-      rows[1]!.runs.push(await launchAndStop(['server/cli/start.ts'], env, { waitFor }));
+      rows[0]!.runs.push(await launchAndStop(NPM_START, env, { waitFor }));
+      rows[1]!.runs.push(await launchAndStop(NPM_START, env, { waitFor }));
     } finally {
       await target.remove();
     }
@@ -293,7 +328,7 @@ async function graphScenario(): Promise<GraphReport> {
     const loaded = await loadGraph(pgliteLoader(client), graph, (l) => log(`graph: ${l}`));
     await database.close();
 
-    const running = await launch(['server/index.ts'], { DATA_DIR: target.where });
+    const running = await launch(SERVER, { DATA_DIR: target.where });
     try {
       log(`graph: restart ${running.start.seconds.toFixed(2)} s, idle ${running.start.rssIdleMb.toFixed(0)} MB`);
       const auth = { authorization: `Bearer ${GRAPH_TOKEN}` };
@@ -369,10 +404,13 @@ async function main(): Promise<void> {
   log(`${RUNS} run(s) per row, ${IDLE_SECONDS} s idle before memory is read; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const rows: Row[] = [];
   if (!args['no-bare']) rows.push(...(await newAndRestart('bare PGlite open (baseline)', (_, dir) => launchAndStop([bareOpen, dir], {}, { bare: true }), () => tempDataDir('bare'))));
-  rows.push(...(await newAndRestart('server on PGlite (durable)', (_, dir) => launchAndStop(['server/index.ts'], { DATA_DIR: dir }), () => tempDataDir('server'))));
+  // a start that builds the server's bundle (its sources changed) is not what is measured: one
+  // start on a throwaway database first, which also fills Node's compile cache
+  await launchAndStop(SERVER, { DATA_DIR: 'memory://' });
+  rows.push(...(await pgliteRows()));
   if (!args['no-postgres']) {
     if (await postgresReachable()) {
-      rows.push(...(await newAndRestart('server on PostgreSQL (baseline)', (_, url) => launchAndStop(['server/index.ts'], { DATABASE_URL: url }), postgresDatabase)));
+      rows.push(...(await newAndRestart('server on PostgreSQL (baseline)', (_, url) => launchAndStop(SERVER, { DATABASE_URL: url }), postgresDatabase)));
     } else {
       log(`PostgreSQL at ${new URL(PG_ADMIN_URL).host} is not reachable: its baseline is left out`);
     }

@@ -212,7 +212,7 @@ export function closeOnSignals(running: RunningServer): void {
   process.on('SIGTERM', onSignal);
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const running = await startServerOrExit(config);
   const startedIn = process.uptime();

@@ -1,8 +1,9 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { openDatabase } from '../server/db/client.ts';
+import { makeTemplate } from '../server/db/client.ts';
+import { saveTemplate } from '../server/db/template.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -10,13 +11,15 @@ declare module 'vitest' {
   }
 }
 
-/** Migrate one PGlite database and keep it as a tarball: each test file starts from a copy. */
+/**
+ * Migrate one PGlite database and keep it as a template (server/db/template.ts): each test file's
+ * database starts from a copy, and servers the tests spawn on new data directories unpack it
+ * (CRM_CACHE_DIR, inherited by the test processes and their children), as `npm start` does.
+ */
 export default async function setup(project: TestProject) {
-  const db = await openDatabase({ dataDir: 'memory://' });
-  const client = (db.db as unknown as { $client: { dumpDataDir(c: 'gzip'): Promise<Blob> } }).$client;
-  const blob = await client.dumpDataDir('gzip');
-  await db.close();
-  const path = join(tmpdir(), `crm-pglite-template-${process.pid}.tar.gz`);
-  await writeFile(path, Buffer.from(await blob.arrayBuffer()));
-  project.provide('pgliteTemplate', path);
+  const { key, template } = await makeTemplate();
+  const cacheDir = await mkdtemp(join(tmpdir(), `crm-test-cache-${process.pid}-`));
+  process.env.CRM_CACHE_DIR = cacheDir;
+  project.provide('pgliteTemplate', saveTemplate(cacheDir, key, template));
+  return () => rm(cacheDir, { recursive: true, force: true });
 }

@@ -134,7 +134,8 @@ export async function demoLines(running: RunningServer, token: string | undefine
   }
 }
 
-async function main(args: string[]): Promise<void> {
+/** `npm start [-- --demo]`; the launcher (server/launch.mjs) leaves the entry its own arguments. */
+export async function main(args: string[] = process.argv.slice(2)): Promise<void> {
   const unknown = args.filter((a) => a !== '--demo');
   if (unknown.length > 0) {
     process.stderr.write(`npm start: unknown argument ${unknown[0]} (the only one is --demo: \`npm start -- --demo\`)\n`);

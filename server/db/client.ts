@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -11,6 +12,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import * as schema from './schema/index.ts';
+import { flushDirectory, isNewDataDir, readTemplate, saveTemplate, templateCacheDir, templateKey, templateOfDirectory, unpackTemplate } from './template.ts';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -27,6 +29,12 @@ export const migrationsFolder = fileURLToPath(new URL('./migrations', import.met
 export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';
+  /**
+   * PGlite only: how its data directory came to be at this open: `existing` (a restart), `template`
+   * (new, unpacked from a stored template: server/db/template.ts), `initdb` (new, made by PGlite's
+   * initdb), `loaded` (from `loadDataDir`), `memory` (memory://, new each time).
+   */
+  origin?: 'existing' | 'template' | 'initdb' | 'loaded' | 'memory';
   close(): Promise<void>;
 }
 
@@ -39,6 +47,12 @@ export interface OpenOptions {
   durable?: boolean;
   /** PGlite only: start from a data directory tarball (tests use a migrated template). */
   loadDataDir?: Blob;
+  /**
+   * PGlite only: the folder of data directory templates (server/db/template.ts) a new directory is
+   * unpacked from, and where the first initdb keeps one; `false` runs initdb. Default: CRM_CACHE_DIR
+   * or the user's cache folder.
+   */
+  templateDir?: string | false;
   /** Pool size for PostgreSQL. */
   poolSize?: number;
   /** Apply migrations at open (default true). */
@@ -133,6 +147,58 @@ function loggerOf(options: OpenOptions) {
   return onQuery ? { logger: { logQuery: (query: string, params: unknown[]) => onQuery(query, params) } } : {};
 }
 
+/**
+ * A new PGlite data directory is unpacked from the template for this PGlite and these migrations
+ * when one is stored (server/db/template.ts); without one, PGlite's initdb makes the directory and
+ * the result, once migrated, is kept as the template (`keepAs`). A directory that exists is left
+ * alone. Whatever goes wrong with templates, the open goes on with initdb.
+ */
+async function newDirectoryFromTemplate(
+  dataDir: string,
+  durable: boolean,
+  templateDir: string | false | undefined,
+): Promise<{ origin: 'existing' | 'template' | 'initdb'; keepAs?: { dir: string; key: string } }> {
+  if (!isNewDataDir(dataDir)) return { origin: 'existing' };
+  if (templateDir === false) return { origin: 'initdb' };
+  const dir = templateDir ?? templateCacheDir();
+  try {
+    const key = templateKey(migrationsFolder);
+    const template = readTemplate(dir, key);
+    if (!template) return { origin: 'initdb', keepAs: { dir, key } };
+    await unpackTemplate(template, dataDir, durable);
+    return { origin: 'template' };
+  } catch (err) {
+    process.emitWarning(`The data directory template could not be used (${err instanceof Error ? err.message : String(err)}); running initdb.`);
+    return { origin: 'initdb' };
+  }
+}
+
+/** Keeps the just-made, migrated and closed directory as the template for later new ones; a cache that cannot be written is only a warning. */
+function keepTemplate(dataDir: string, at: { dir: string; key: string }): void {
+  try {
+    saveTemplate(at.dir, at.key, templateOfDirectory(dataDir));
+  } catch (err) {
+    process.emitWarning(`The data directory template could not be kept in ${at.dir}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * A migrated, otherwise empty PGlite data directory as a template (server/db/template.ts), and its
+ * key: what the test suite's global setup starts every test database from. Made by initdb in a
+ * throwaway folder (fsync off: only the closed result counts), then archived.
+ */
+export async function makeTemplate(): Promise<{ key: string; template: Buffer }> {
+  const scratch = mkdtempSync(join(tmpdir(), 'crm-template-'));
+  try {
+    const dataDir = join(scratch, 'data');
+    const database = await openDatabase({ dataDir, durable: false, templateDir: false });
+    await database.close();
+    return { key: templateKey(migrationsFolder), template: templateOfDirectory(dataDir) };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 export async function openDatabase(options: OpenOptions = {}): Promise<Database> {
   const runMigrations = options.migrate ?? true;
   if (options.databaseUrl) {
@@ -156,18 +222,31 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
     const durable = options.durable ?? true;
     // PGlite's default start parameters include -F (fsync off): drop it for durable commits.
     const base = durable ? [...PGlite.defaultStartParams.filter((p) => p !== '-F'), '-c', 'wal_sync_method=fsync'] : PGlite.defaultStartParams;
-    const client = await PGlite.create({
-      ...(inMemory ? { dataDir } : { fs: durable ? new SyncingNodeFS(dataDir) : new NodeFS(dataDir) }),
-      startParams: [...base, ...PGLITE_MEMORY_SETTINGS],
-      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
-      relaxedDurability: !durable,
-    });
-    const db = drizzlePglite(client, { schema, ...loggerOf(options) }) as unknown as Db;
+    const isNew = !inMemory && !options.loadDataDir && isNewDataDir(dataDir);
+    const templates = isNew && runMigrations ? await newDirectoryFromTemplate(dataDir, durable, options.templateDir) : undefined;
+    const create = () =>
+      PGlite.create({
+        ...(inMemory ? { dataDir } : { fs: durable ? new SyncingNodeFS(dataDir) : new NodeFS(dataDir) }),
+        startParams: [...base, ...PGLITE_MEMORY_SETTINGS],
+        ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+        relaxedDurability: !durable,
+      });
+    let client = await create();
+    let db = drizzlePglite(client, { schema, ...loggerOf(options) }) as unknown as Db;
     if (runMigrations) await migratePglite(db as never, { migrationsFolder });
+    if (templates?.keepAs) {
+      // a template is made of a directory shut down cleanly: closed, archived, then opened again
+      await client.close();
+      keepTemplate(dataDir, templates.keepAs);
+      if (durable) await flushDirectory(dataDir);
+      client = await create();
+      db = drizzlePglite(client, { schema, ...loggerOf(options) }) as unknown as Db;
+    }
     serialDatabases.add(db);
     return {
       db,
       kind: 'pglite',
+      origin: inMemory ? 'memory' : options.loadDataDir ? 'loaded' : (templates?.origin ?? (isNew ? 'initdb' : 'existing')),
       close: async () => {
         await client.close();
         unlock();

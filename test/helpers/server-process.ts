@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,11 +32,29 @@ export interface ListeningServer extends ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<Exit & { stdout: string; stderr: string }>;
 }
 
-/** `node <script> [args]` with Node 24 (the runner's own), in the repo, with only the given server env. */
+/**
+ * The arguments of `node` in an npm script of package.json (`npm run server`, `npm start`): what
+ * tests and benchmarks spawn, so that they run the server exactly as npm does.
+ */
+export function npmScriptArgs(name: 'server' | 'start'): string[] {
+  const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const [command, ...args] = scripts[name]!.split(/\s+/);
+  if (command !== 'node') throw new Error(`npm script ${name} does not run node: ${scripts[name]}`);
+  return args;
+}
+
+/** How npm runs each entry: through the launcher (server/launch.mjs), which runs the server's bundle. */
+const LAUNCHED: Record<string, string[]> = { 'server/index.ts': npmScriptArgs('server'), 'server/cli/start.ts': npmScriptArgs('start') };
+
+/**
+ * `node <script> [args]` with Node 24 (the runner's own), in the repo, with only the given server
+ * env. The two entries run as `npm run server` and `npm start` run them (server/launch.mjs); any
+ * other script (another checkout's, say) runs directly.
+ */
 export function spawnServer(env: Record<string, string>, script = 'server/index.ts', args: string[] = []): ServerProcess {
   const childEnv: Record<string, string | undefined> = { ...process.env };
   for (const name of SERVER_ENV) delete childEnv[name];
-  const child = spawn(process.execPath, [script, ...args], { cwd: root, env: { ...childEnv, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(LAUNCHED[script] ?? [script]), ...args], { cwd: root, env: { ...childEnv, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
