@@ -70,6 +70,8 @@ export const apiPaths = {
   updateLimits: (fromType: string, toType: string) => `/crm/v4/associations/definitions/configurations/${seg(fromType)}/${seg(toType)}/batch/update`,
   /** POST: set per-record limits of a direction where none was set (HubSpot v4). */
   createLimits: (fromType: string, toType: string) => `/crm/v4/associations/definitions/configurations/${seg(fromType)}/${seg(toType)}/batch/create`,
+  /** POST: remove per-record limits of a direction (back to the defaults; HubSpot v4). */
+  purgeLimits: (fromType: string, toType: string) => `/crm/v4/associations/definitions/configurations/${seg(fromType)}/${seg(toType)}/batch/purge`,
   /** POST: start associating existing contacts by domain; GET: its progress. */
   autoDomainJobs: () => '/api/auto-domain/jobs',
   autoDomainJob: (id: string) => `/api/auto-domain/jobs/${seg(id)}`,

@@ -112,6 +112,8 @@ export type AssociationsBatchReadResponse = z.infer<typeof associationsBatchRead
 
 /** A 207 of a batch that answers nothing on success (204): the inputs that were refused. */
 export const batchRefusalsResponse = batchResponseOf(z.never());
+/** A batch whose results the caller does not read (limits): what counts is which inputs were refused. */
+export const batchOutcomeResponse = batchResponseOf(z.unknown());
 
 /** One association type of a direction with its use (GET /api/associations/{fromType}/{toType}/usage; R4, R14). */
 export const associationUsage = z.object({
