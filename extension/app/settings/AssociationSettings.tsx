@@ -233,19 +233,18 @@ export function AssociationSettings({ session }: { session: AppSession }) {
           <form class="crm-settings-form crm-settings-limits" onSubmit={(e) => void saveLimits(e)}>
             {limited.map((type) => (
               <div key={type.typeId} class="crm-settings-limit">
-                <label>
-                  {type.label === null ? t('settingsPairLimit', pairName(from, to)) : t('settingsLabelLimit', type.label)}
-                  <input
-                    type="number"
-                    inputMode="numeric"
-                    min={LIMITS.maxToObjectIdsMin}
-                    max={LIMITS.maxToObjectIdsMax}
-                    placeholder={formatNumber(type.limit)}
-                    value={limits[type.typeId] ?? ''}
-                    aria-describedby={`crm-limit-${type.typeId}`}
-                    onInput={(e) => setLimits({ ...limits, [type.typeId]: (e.target as HTMLInputElement).value })}
-                  />
-                </label>
+                <label for={`crm-limit-input-${type.typeId}`}>{type.label === null ? t('settingsPairLimit', pairName(from, to)) : t('settingsLabelLimit', type.label)}</label>
+                <input
+                  id={`crm-limit-input-${type.typeId}`}
+                  type="number"
+                  inputMode="numeric"
+                  min={LIMITS.maxToObjectIdsMin}
+                  max={LIMITS.maxToObjectIdsMax}
+                  placeholder={formatNumber(type.limit)}
+                  value={limits[type.typeId] ?? ''}
+                  aria-describedby={`crm-limit-${type.typeId}`}
+                  onInput={(e) => setLimits({ ...limits, [type.typeId]: (e.target as HTMLInputElement).value })}
+                />
                 <span id={`crm-limit-${type.typeId}`} class="crm-muted">
                   {type.ownLimit === null ? t('settingsLimitDefault', formatNumber(type.limit)) : t('settingsLimitOwn')}
                   {type.recordsAbove > 0 && ` ${t('settingsRecordsAbove', formatNumber(type.recordsAbove), formatNumber(type.limit), nameOf(type))}`}
