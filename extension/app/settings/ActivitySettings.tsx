@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { WorkspaceSettings } from '../../../shared/workspace.ts';
 import { t } from '../../i18n.ts';
 import type { AppSession } from '../App.tsx';
@@ -14,33 +14,31 @@ type DealRule = NonNullable<WorkspaceSettings['activityAutoAssociate']>;
  * and the internal domains.
  */
 export function ActivitySettings({ session }: { session: AppSession }) {
-  const { settings, loadError, save } = useWorkspaceSettings(session);
-  const [deals, setDeals] = useState<DealRule>('none');
-  const [tickets, setTickets] = useState(false);
-  const [neverLog, setNeverLog] = useState('');
-  const [internal, setInternal] = useState('');
+  const { settings, version, loadError, save } = useWorkspaceSettings(session);
   const [outcome, setOutcome] = useState<Outcome>(null);
-
-  useEffect(() => {
-    if (!settings) return;
-    setDeals(settings.activityAutoAssociate ?? 'none');
-    setTickets(settings.activityAutoAssociateTickets === true);
-    setNeverLog((settings.neverLogAddresses ?? []).join('\n'));
-    setInternal((settings.internalDomains ?? []).join('\n'));
-  }, [settings]);
-
   if (loadError) return <p class="crm-error" role="alert">{loadError}</p>;
   if (!settings) return <p role="status">{t('appLoading')}</p>;
+  // the form starts from the settings as saved (the server's normal form): a new one after each save
+  return <ActivityForm key={version} settings={settings} outcome={outcome} onSave={async (patch) => setOutcome(await save(patch, t('settingsSaved')))} onStart={() => setOutcome(null)} />;
+}
+
+interface FormProps {
+  settings: WorkspaceSettings;
+  outcome: Outcome;
+  onStart(): void;
+  onSave(patch: WorkspaceSettings): Promise<void>;
+}
+
+function ActivityForm({ settings, outcome, onStart, onSave: saveSettings }: FormProps) {
+  const [deals, setDeals] = useState<DealRule>(settings.activityAutoAssociate ?? 'none');
+  const [tickets, setTickets] = useState(settings.activityAutoAssociateTickets === true);
+  const [neverLog, setNeverLog] = useState((settings.neverLogAddresses ?? []).join('\n'));
+  const [internal, setInternal] = useState((settings.internalDomains ?? []).join('\n'));
 
   const onSave = async (e: Event) => {
     e.preventDefault();
-    setOutcome(null);
-    setOutcome(
-      await save(
-        { activityAutoAssociate: deals, activityAutoAssociateTickets: tickets, neverLogAddresses: listOf(neverLog), internalDomains: listOf(internal) },
-        t('settingsSaved'),
-      ),
-    );
+    onStart();
+    await saveSettings({ activityAutoAssociate: deals, activityAutoAssociateTickets: tickets, neverLogAddresses: listOf(neverLog), internalDomains: listOf(internal) });
   };
 
   return (

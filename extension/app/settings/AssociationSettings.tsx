@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { z } from 'zod';
 import { apiPaths } from '../../../shared/api-paths.ts';
 import { type AssociationUsage, associationUsageResponse, batchOutcomeResponse } from '../../../shared/associations.ts';
@@ -29,6 +29,8 @@ export function AssociationSettings({ session }: { session: AppSession }) {
   const [form, setForm] = useState<LabelForm>(null);
   const [deleting, setDeleting] = useState<AssociationUsage | null>(null);
   const [limits, setLimits] = useState<Record<number, string>>({});
+  const createButton = useRef<HTMLButtonElement>(null);
+  const formWasOpen = useRef(false);
   const plan = session.me.workspace.plan;
   const labelsAllowed = planAllows(plan, 'labels');
 
@@ -48,6 +50,12 @@ export function AssociationSettings({ session }: { session: AppSession }) {
     setLimitOutcome(null);
     void load();
   }, [pair]);
+
+  // keyboard: when the label form closes (saved or canceled), focus goes back to "Create label"
+  useEffect(() => {
+    if (form === null && formWasOpen.current) createButton.current?.focus();
+    formWasOpen.current = form !== null;
+  }, [form]);
 
   const pairName = (a: SettingsObject, b: SettingsObject) => `${t(OBJECT_NAMES[a])} → ${t(OBJECT_NAMES[b])}`;
   const labels = (types ?? []).filter((r) => r.label !== null && r.category === 'USER_DEFINED');
@@ -199,7 +207,7 @@ export function AssociationSettings({ session }: { session: AppSession }) {
               <h4>{form.typeId === null ? t('settingsNewLabel', pairName(from, to)) : t('settingsRenameLabel')}</h4>
               <label>
                 {t('settingsLabelName')}
-                <input type="text" required maxLength={100} value={form.label} autoFocus onInput={(e) => setForm({ ...form, label: (e.target as HTMLInputElement).value })} />
+                <input type="text" required maxLength={100} value={form.label} autoFocus onKeyDown={(e) => e.key === 'Escape' && setForm(null)} onInput={(e) => setForm({ ...form, label: (e.target as HTMLInputElement).value })} />
               </label>
               <label>
                 {t('settingsInverseLabelName')}
@@ -217,6 +225,7 @@ export function AssociationSettings({ session }: { session: AppSession }) {
             </form>
           ) : (
             <button
+              ref={createButton}
               type="button"
               class="crm-button crm-primary"
               disabled={!labelsAllowed}

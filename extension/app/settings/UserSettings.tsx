@@ -104,7 +104,7 @@ export function UserSettings({ session }: { session: AppSession }) {
   return (
     <>
       <OutcomeLine outcome={outcome} />
-      <h3 id="crm-users-title">{t('settingsUsers')}</h3>
+      <h3 id="crm-users-title">{t('settingsUserList')}</h3>
       <table class="crm-settings-table" aria-labelledby="crm-users-title">
         <thead>
           <tr>
