@@ -81,4 +81,22 @@ describe('B8: the workspace never-log list', () => {
     await setNeverLog([]);
     expect((await t.call('PUT', `/crm/v4/objects/emails/${email}/associations/default/contacts/${lee}`)).status).toBe(200);
   });
+
+  it('B8: the batch association routes refuse the never-logged inputs by name and keep the others', async () => {
+    await setNeverLog(['batch-secret.example']);
+    const [hidden, shown] = await seedRecords(t.db.db, t.workspaceId, '0-1', [{ email: 'h@batch-secret.example' }, { email: 's@batch-open.example' }]);
+    const logged = await t.call('POST', `/api/objects/contacts/${shown}/activities`, { type: 'emails', properties: { hs_email_subject: 'Batch' } });
+    const email = logged.body.activity.id as string;
+    const [other] = await seedRecords(t.db.db, t.workspaceId, '0-1', [{ email: 'o@batch-open.example' }]);
+    const r = await t.call('POST', '/crm/v4/associations/emails/contacts/batch/associate/default', { inputs: [{ from: { id: email }, to: { id: String(hidden) } }, { from: { id: email }, to: { id: String(other) } }] });
+    expect(r.status).toBe(207);
+    expect(r.body.errors).toHaveLength(1);
+    expect(r.body.errors[0].message).toContain('h@batch-secret.example');
+    expect(r.body.errors[0].context.toObjectId).toEqual([String(hidden)]);
+    const created = await t.call('POST', '/crm/v4/associations/contacts/emails/batch/create', { inputs: [{ from: { id: String(hidden) }, to: { id: email }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 197 }] }] });
+    expect(created.status).toBe(207);
+    expect(created.body.errors[0].subCategory).toBe('NEVER_LOGGED');
+    const edges = rowsOf<{ to_id: number }>(await t.db.db.execute(sql`select to_id from associations where workspace_id = ${t.workspaceId} and from_id = ${Number(email)} and to_type = '0-1' order by to_id`));
+    expect(edges.map((e) => Number(e.to_id))).toEqual([shown, other].map(Number).sort((a, b) => a - b));
+  });
 });

@@ -241,6 +241,7 @@ export function associationRoutes() {
           db,
           c.req.valid('json').inputs,
           async (tx, input) => {
+            await assertMayLogBetween(tx, auth.workspaceId, auth.settings as WorkspaceSettings, { type: from, id: input.from.id }, { type: to, id: input.to.id });
             const r = await associate(tx, ctx, { fromType: from.typeId, fromId: input.from.id, toType: to.typeId, toId: input.to.id, typeIds: [] });
             return defaultAssociationsOf(tx, auth.workspaceId, r);
           },
@@ -264,6 +265,7 @@ export function associationRoutes() {
           c.req.valid('json').inputs,
           async (tx, input, index) => {
             const typeIds = await typeIdsOf(tx, auth.workspaceId, from.typeId, input.types, `inputs[${index}].types`);
+            await assertMayLogBetween(tx, auth.workspaceId, auth.settings as WorkspaceSettings, { type: from, id: input.from.id }, { type: to, id: input.to.id });
             const r = await associate(tx, ctx, { fromType: from.typeId, fromId: input.from.id, toType: to.typeId, toId: input.to.id, typeIds });
             return { fromObjectTypeId: r.fromObjectTypeId, fromObjectId: r.fromObjectId, toObjectTypeId: r.toObjectTypeId, toObjectId: r.toObjectId, labels: r.labels };
           },
