@@ -117,6 +117,7 @@ export const workspaceView = z.object({
   id: z.string(),
   name: z.string(),
   plan: planSchema,
-  settings: workspaceSettings,
+  // as stored: a list saved before entries were checked is still read (and shown to fix)
+  settings: workspaceSettings.extend({ neverLogAddresses: z.array(z.string()).optional() }),
   createdAt: z.string(),
 });
