@@ -167,6 +167,8 @@ describe('settings: association labels and limits (R4, R14)', () => {
     await page.getByRole('alert').filter({ hasText: "may not exceed its pair's limit" }).waitFor();
     const partner = (await api<Usage>('GET', '/api/associations/deals/companies/usage')).results.find((r) => r.label === 'Partner');
     expect(partner?.ownLimit).toBeNull();
+    // the refused value stays typed in, to be corrected
+    expect(await page.getByRole('spinbutton', { name: 'Limit for Partner' }).inputValue()).toBe('5');
     expect(await seriousViolations(page)).toEqual([]);
     await shot(page, 'settings-limits.png');
     await page.close();

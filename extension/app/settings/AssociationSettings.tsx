@@ -119,7 +119,8 @@ export function AssociationSettings({ session }: { session: AppSession }) {
       }
       const fresh = await session.client.request(apiPaths.associationUsage(from, to), { method: 'GET', schema: associationUsageResponse });
       setTypes(fresh.results);
-      setLimits(Object.fromEntries(fresh.results.map((r) => [r.typeId, r.ownLimit === null ? '' : String(r.ownLimit)])));
+      // what was refused stays typed in, to be corrected; what was saved shows as saved
+      if (refused.length === 0) setLimits(Object.fromEntries(fresh.results.map((r) => [r.typeId, r.ownLimit === null ? '' : String(r.ownLimit)])));
       const above = fresh.results.filter((r) => r.recordsAbove > 0 && limited.some((l) => l.typeId === r.typeId));
       const note = above.map((r) => t('settingsRecordsAbove', formatNumber(r.recordsAbove), formatNumber(r.limit), nameOf(r))).join(' ');
       if (refused.length) setLimitOutcome({ kind: 'error', text: `${t('settingsLimitsRefused')} ${refused.join(' ')}` });
