@@ -136,8 +136,8 @@ export const errorStatus: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 410 | 
   PROPERTY_INVALID: 400,
   INVALID_EMAIL: 400,
   INVALID_DOMAIN: 400,
-  /** B8: the workspace's never-log list covers an address of the email being logged. */
-  NEVER_LOGGED: 403,
+  /** B8: the workspace's never-log list covers an address of the email being logged (a refusal to keep, not a permission that may come: 400). */
+  NEVER_LOGGED: 400,
   DUPLICATE_RECORD: 409,
   SCHEMA_INVALID: 400,
   INSTANCE_LOCKED: 409,

@@ -33,19 +33,19 @@ describe('B8: the workspace never-log list', () => {
     const before = await emailCount();
 
     const byAddress = await t.call('POST', `/api/objects/contacts/${lee}/activities`, { type: 'emails', properties: { hs_email_subject: 'Hi' } });
-    expect(byAddress.status).toBe(403);
+    expect(byAddress.status).toBe(400);
     expect(byAddress.body.category).toBe('VALIDATION_ERROR');
     expect(byAddress.body.message).toContain('lee@private-co.io');
     expect(byAddress.body.message).toContain('never logged');
 
     const byDomain = await t.call('POST', `/api/objects/contacts/${sub}/activities`, { type: 'emails', properties: { hs_email_subject: 'Hi' } });
-    expect(byDomain.status).toBe(403);
+    expect(byDomain.status).toBe(400);
     expect(byDomain.body.message).toContain('ann@mail.hush.example');
     expect(byDomain.body.message).toContain('"hush.example"');
 
     // an address the email names (a recipient), logged on an allowed contact
     const byRecipient = await t.call('POST', `/api/objects/contacts/${open}/activities`, { type: 'emails', properties: { hs_email_subject: 'Hi', hs_email_to_email: 'bo@open.example; lee@private-co.io' } });
-    expect(byRecipient.status).toBe(403);
+    expect(byRecipient.status).toBe(400);
     expect(byRecipient.body.errors[0].in).toBe('body:properties');
     expect(await emailCount()).toBe(before);
 
@@ -58,7 +58,7 @@ describe('B8: the workspace never-log list', () => {
     await setNeverLog(['hush.example']);
     const [company] = await seedRecords(t.db.db, t.workspaceId, '0-2', [{ name: 'Hush', domain: 'hush.example' }]);
     const refused = await t.call('POST', `/api/objects/companies/${company}/activities`, { type: 'emails', properties: { hs_email_subject: 'Hi' } });
-    expect(refused.status).toBe(403);
+    expect(refused.status).toBe(400);
     expect(refused.body.message).toContain('hush.example');
     const call = await t.call('POST', `/api/objects/companies/${company}/activities`, { type: 'calls', properties: { hs_call_title: 'Phoned' } });
     expect(call.status).toBe(201);
@@ -71,10 +71,10 @@ describe('B8: the workspace never-log list', () => {
     expect(logged.status).toBe(201);
     const email = logged.body.activity.id as string;
     const refused = await t.call('PUT', `/crm/v4/objects/emails/${email}/associations/default/contacts/${lee}`);
-    expect(refused.status).toBe(403);
+    expect(refused.status).toBe(400);
     expect(refused.body.message).toContain('lee.b@private-co.io');
     const reverse = await t.call('PUT', `/crm/v4/objects/contacts/${lee}/associations/emails/${email}`, [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 197 }]);
-    expect(reverse.status).toBe(403);
+    expect(reverse.status).toBe(400);
     const edges = rowsOf<{ n: number }>(await t.db.db.execute(sql`select count(*)::int as n from associations where workspace_id = ${t.workspaceId} and from_id = ${Number(email)} and to_id = ${lee!}`));
     expect(edges[0]!.n).toBe(0);
     // the list cleared: the same association is made

@@ -25,7 +25,7 @@ export function addressOfRecord(typeId: string, properties: Record<string, strin
 }
 
 /**
- * B8: refuses an email logging (403 NEVER_LOGGED) when the workspace's never-log list covers one
+ * B8: refuses an email logging (400 NEVER_LOGGED) when the workspace's never-log list covers one
  * of its addresses: the record it is logged on or associated with (a contact's email, a company's
  * domain) or an address the email names. The answer names the address and the entry; nothing is
  * written (callers check before they write).
