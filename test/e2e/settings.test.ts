@@ -153,6 +153,11 @@ describe('settings: association labels and limits (R4, R14)', () => {
 
     const page = await open('#/settings/associations');
     await page.getByRole('combobox', { name: 'Object pair' }).selectOption({ label: 'Deals → Companies' });
+    // the pair is in the address: it can be shared and reloaded
+    await until(() => new URL(page.url()).hash, (h) => h === '#/settings/associations?from=deals&to=companies', 5_000, 20);
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
+    expect(await page.getByRole('combobox', { name: 'Object pair' }).evaluate((select: HTMLSelectElement) => select.selectedOptions[0]?.textContent)).toBe('Deals → Companies');
     await page.getByRole('spinbutton', { name: 'Pair limit, Deals → Companies' }).fill('2');
     await page.getByRole('button', { name: 'Save limits' }).click();
     await page.getByRole('status').filter({ hasText: 'Limits saved.' }).waitFor();

@@ -20,8 +20,13 @@ type LabelForm = { typeId: number | null; label: string; inverse: string } | nul
  * many associations carry the label) and its limits per record, per pair and per label. Labels
  * need Professional or Enterprise: on Starter the controls are shown, disabled, with the reason.
  */
-export function AssociationSettings({ session }: { session: AppSession }) {
-  const [pair, setPair] = useState(0);
+export function AssociationSettings({ session, query }: { session: AppSession; query: URLSearchParams | undefined }) {
+  // the pair shown lives in the address (`?from=deals&to=companies`), so a view can be shared and reloaded
+  const pair = Math.max(0, PAIRS.findIndex((p) => p.from === query?.get('from') && p.to === query?.get('to')));
+  const setPair = (index: number) => {
+    const chosen = PAIRS[index]!;
+    session.navigate({ page: 'settings', section: 'associations', query: new URLSearchParams({ from: chosen.from, to: chosen.to }) });
+  };
   const { from, to } = PAIRS[pair]!;
   const [types, setTypes] = useState<AssociationUsage[] | null>(null);
   const [outcome, setOutcome] = useState<Outcome>(null);

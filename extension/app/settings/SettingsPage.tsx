@@ -52,7 +52,7 @@ export function SettingsPage({ route, session }: PageProps<'settings'>) {
         </ul>
       </nav>
       <h2 class="crm-settings-title">{title}</h2>
-      {route.section === 'associations' && <AssociationSettings session={session} />}
+      {route.section === 'associations' && <AssociationSettings session={session} query={route.query} />}
       {route.section === 'domains' && <DomainSettings session={session} />}
       {route.section === 'activities' && <ActivitySettings session={session} />}
       {route.section === 'users' && <UserSettings session={session} />}
