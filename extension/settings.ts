@@ -1,3 +1,5 @@
+import { neverLogMatch } from '../shared/never-log.ts';
+
 /**
  * What the rep sets on the options page (X3, B8), kept in the extension's local storage. Checked
  * by hand, not with zod: the content script reads these helpers and ships without zod.
@@ -113,10 +115,5 @@ export function parseList(text: string): string[] {
 
 /** Whether an address is on the never-log list (by address, or by its domain or a parent domain). */
 export function isNeverLogged(address: string, neverLog: readonly string[]): boolean {
-  const email = address.toLowerCase();
-  const domain = email.split('@')[1] ?? '';
-  return neverLog.some((entry) => {
-    const e = entry.toLowerCase().replace(/^@/, '');
-    return e.includes('@') ? e === email : domain === e || domain.endsWith(`.${e}`);
-  });
+  return neverLogMatch(address, neverLog) !== null;
 }

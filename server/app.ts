@@ -15,7 +15,7 @@ import { type RateLimitOptions, tokenRateLimit } from './middleware/rate-limit.t
 import { Revocations } from './middleware/revocations.ts';
 import { storableText } from './middleware/storable-text.ts';
 import { adminRoutes } from './routes/admin.ts';
-import { associationRoutes, associationSchemaRoutes } from './routes/associations.ts';
+import { associationRoutes, associationSchemaRoutes, associationUsageRoutes } from './routes/associations.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { changeStreamRoutes } from './routes/changes-stream.ts';
 import { companionRoutes } from './routes/companion.ts';
@@ -126,6 +126,7 @@ export function createApp(options: AppOptions) {
     .route('/api', changeStreamRoutes({ revocations }))
     .route('/api', viewRoutes())
     .route('/api', companionRoutes())
+    .route('/api', associationUsageRoutes())
     .route('/api', importRoutes(options.jobs, { maxFileBytes: options.importFileBytes }))
     .route('/crm/v3/objects', objectRoutes())
     .route('/', lifecycleRoutes())

@@ -135,6 +135,7 @@ export const PERMISSIONS: Record<string, Permission> = {
   'GET /api/me': rep('any'),
   'GET /api/workspace': rep('any'),
   'PATCH /api/workspace': admin('never', 'changing `plan` needs the instance owner'),
+  'GET /api/associations/:fromType/:toType/usage': admin(read('fromType')),
   'GET /api/users': admin('never'),
   'POST /api/users': admin('never'),
   'PATCH /api/users/:id': admin('never', 'not the instance owner; one active admin stays'),

@@ -88,6 +88,30 @@ export const apiPaths = {
   /** POST: undo one history entry (B1). */
   revertHistoryEntry: (entryId: string | number) => `/api/history/${seg(entryId)}/revert`,
 
+  /** GET: association types of a direction with their use and limits (admin settings). */
+  associationUsage: (fromType: string, toType: string) => `/api/associations/${seg(fromType)}/${seg(toType)}/usage`,
+  /** GET: labels of a direction; POST: create one; PUT: rename one (HubSpot v4). */
+  labels: (fromType: string, toType: string) => `/crm/v4/associations/${seg(fromType)}/${seg(toType)}/labels`,
+  /** DELETE: a label of a direction. */
+  label: (fromType: string, toType: string, typeId: number) => `/crm/v4/associations/${seg(fromType)}/${seg(toType)}/labels/${seg(typeId)}`,
+  /** POST: set per-record limits of a direction (HubSpot v4). */
+  updateLimits: (fromType: string, toType: string) => `/crm/v4/associations/definitions/configurations/${seg(fromType)}/${seg(toType)}/batch/update`,
+  /** POST: set per-record limits of a direction where none was set (HubSpot v4). */
+  createLimits: (fromType: string, toType: string) => `/crm/v4/associations/definitions/configurations/${seg(fromType)}/${seg(toType)}/batch/create`,
+  /** POST: remove per-record limits of a direction (back to the defaults; HubSpot v4). */
+  purgeLimits: (fromType: string, toType: string) => `/crm/v4/associations/definitions/configurations/${seg(fromType)}/${seg(toType)}/batch/purge`,
+  /** POST: start associating existing contacts by domain; GET: its progress. */
+  autoDomainJobs: () => '/api/auto-domain/jobs',
+  autoDomainJob: (id: string) => `/api/auto-domain/jobs/${seg(id)}`,
+  /** GET/POST: the workspace's users. */
+  users: () => '/api/users',
+  /** PATCH/DELETE: one user. */
+  user: (id: number) => `/api/users/${seg(id)}`,
+  /** GET/POST: the workspace's tokens. */
+  tokens: () => '/api/tokens',
+  /** DELETE: revoke a token. */
+  token: (id: number) => `/api/tokens/${seg(id)}`,
+
   /** GET: the change feed's end now. */
   changesLatest: () => '/api/changes/latest',
   /** GET: one page of the change feed after a cursor. */

@@ -112,3 +112,20 @@ export type AssociationsBatchReadResponse = z.infer<typeof associationsBatchRead
 
 /** A 207 of a batch that answers nothing on success (204): the inputs that were refused. */
 export const batchRefusalsResponse = batchResponseOf(z.never());
+/** A batch whose results the caller does not read (limits): what counts is which inputs were refused. */
+export const batchOutcomeResponse = batchResponseOf(z.unknown());
+
+/** One association type of a direction with its use (GET /api/associations/{fromType}/{toType}/usage; R4, R14). */
+export const associationUsage = z.object({
+  typeId: z.number(),
+  category: associationCategory,
+  label: z.string().nullable().describe('null for the unlabeled type: its limit is the pair limit'),
+  inverseLabel: z.string().nullable().describe("a paired label's name seen from the other side"),
+  primary: z.boolean().describe('the primary company label, or a primary-style label: one record at most'),
+  associations: z.number().describe('associations of this direction that carry the type'),
+  limit: z.number().describe("the limit per record: the type's own, else the pair's, else the plan's default"),
+  ownLimit: z.number().nullable().describe('the limit an admin set for this type, or null'),
+  recordsAbove: z.number().describe('records holding more associations of this type than the limit now (lower limits are not retroactive)'),
+});
+export type AssociationUsage = z.infer<typeof associationUsage>;
+export const associationUsageResponse = z.object({ results: z.array(associationUsage) });

@@ -1,7 +1,27 @@
 import { z } from 'zod';
 import { planSchema } from './plans.ts';
 import { appScope } from './scopes.ts';
-import { normalizeDomain } from './records.ts';
+import { normalizeDomain, normalizeEmail } from './records.ts';
+export { neverLogMatch } from './never-log.ts';
+
+/**
+ * B8: one entry of the workspace's never-log list: an address (`lee@private.example`) or a domain
+ * (`private.example`, which also covers its subdomains), stored in the normal form of a contact's
+ * email or a company's domain. A leading `@` before a domain is dropped.
+ */
+export function neverLogEntryOf(input: string): string | null {
+  const text = input.trim().replace(/^@/, '');
+  return text.includes('@') ? normalizeEmail(text) : normalizeDomain(text) === text.toLowerCase() ? text.toLowerCase() : null;
+}
+
+export const neverLogEntry = z
+  .string()
+  .max(320)
+  .transform((value, ctx) => {
+    const entry = neverLogEntryOf(value);
+    if (entry === null) ctx.addIssue({ code: 'custom', message: `"${value.slice(0, 80)}" is neither an email address nor a domain name such as private.example` });
+    return entry ?? value;
+  });
 
 /** Workspace settings an admin may change. Unknown keys are refused, not silently kept. */
 export const workspaceSettings = z
@@ -23,7 +43,10 @@ export const workspaceSettings = z
         "R15: removing a contact's primary company while it has others, without newPrimaryCompanyId: 'promote' (the default, as HubSpot does) makes the most recently associated remaining company primary; 'refuse' answers PRIMARY_COMPANY_REQUIRED",
       ),
     internalDomains: z.array(z.string().min(1).max(253)).max(1000),
-    neverLogAddresses: z.array(z.string().min(3).max(320)).max(1000),
+    neverLogAddresses: z
+      .array(neverLogEntry)
+      .max(1000)
+      .describe('B8: addresses and domains (with their subdomains) whose email is never logged, on any logging route; at most 1,000'),
   })
   .partial()
   .strict();
@@ -94,6 +117,7 @@ export const workspaceView = z.object({
   id: z.string(),
   name: z.string(),
   plan: planSchema,
-  settings: workspaceSettings,
+  // as stored: a list saved before entries were checked is still read (and shown to fix)
+  settings: workspaceSettings.extend({ neverLogAddresses: z.array(z.string()).optional() }),
   createdAt: z.string(),
 });

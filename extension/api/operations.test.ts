@@ -180,3 +180,22 @@ describe('sendOperation: every operation against the real server (X4)', () => {
     expect((await t.call('POST', '/crm/v3/objects/contacts/search', { query: 'retry@ops.example' })).body.total).toBe(0);
   });
 });
+
+describe("sendOperation: the workspace's never-log list (B8)", () => {
+  it('B8: the companion logging an email with a never-logged contact is refused with the reason, nothing logged; a follow-up to one is refused by name', async () => {
+    const [hidden, open] = await seed('0-1', [{ email: 'ceo@never.example' }, { email: 'pa@open-ops.example' }]);
+    expect((await t.call('PATCH', '/api/workspace', { settings: { neverLogAddresses: ['never.example'] } })).status).toBe(200);
+    try {
+      const refused = await send({ ...base(), kind: 'logEmail', on: { objectType: 'contacts', id: String(hidden) }, alsoAssociate: [], subject: 'Secret', messageIds: [] });
+      expect(refused).toMatchObject({ outcome: 'refused', status: 400, code: 'NEVER_LOGGED', message: expect.stringContaining('ceo@never.example') });
+      expect((await t.call('GET', `/crm/v4/objects/contacts/${hidden}/associations/emails`)).body.results).toHaveLength(0);
+
+      const partly = await send({ ...base(), kind: 'logEmail', on: { objectType: 'contacts', id: String(open) }, alsoAssociate: [{ objectType: 'contacts', id: String(hidden) }], subject: 'Cc the CEO', messageIds: [] });
+      expect(partly).toMatchObject({ outcome: 'refused', code: 'NEVER_LOGGED', message: expect.stringMatching(/^The email was logged, but not associated with contacts \d+: .*ceo@never\.example/) });
+      expect((await t.call('GET', `/crm/v4/objects/contacts/${hidden}/associations/emails`)).body.results).toHaveLength(0);
+    } finally {
+      await t.call('PATCH', '/api/workspace', { settings: { neverLogAddresses: [] } });
+    }
+  });
+});
+

@@ -1,6 +1,7 @@
 import type { PageTable } from './App.tsx';
 import { HistoryPage } from './history/HistoryPage.tsx';
 import { IndexPage } from './index/IndexPage.tsx';
+import { SettingsPage } from './settings/SettingsPage.tsx';
 // each page's styles load with the table (the pages' components are also rendered in Node tests)
 import './history/history.css';
 
@@ -12,4 +13,5 @@ export const PAGES: PageTable = {
   // a page of its own per object type: nothing of one type's view shows while the next one loads
   index: (props) => <IndexPage key={props.route.objectType} {...props} />,
   history: HistoryPage,
+  settings: SettingsPage,
 };

@@ -12,6 +12,7 @@ describe("the app page's addresses (R22: a copied link opens the same view)", ()
     expect(routeOf('#/2-123/7/history?source=IMPORT&type=deals')).toEqual({ page: 'history', objectType: '2-123', id: '7', query: q('source=IMPORT&type=deals') });
     expect(routeOf('#/settings/domains')).toEqual({ page: 'settings', section: 'domains' });
     expect(routeOf('#/settings')).toEqual({ page: 'settings', section: 'associations' });
+    expect(routeOf('#/settings/associations?from=deals&to=companies')).toEqual({ page: 'settings', section: 'associations', query: new URLSearchParams('from=deals&to=companies') });
     expect(routeOf('#/imports')).toEqual({ page: 'imports' });
     expect(routeOf('#/imports/5f0c2b1e-9d7a-4c52-8f0e-2b1d9c7a4e10')).toEqual({ page: 'import', id: '5f0c2b1e-9d7a-4c52-8f0e-2b1d9c7a4e10' });
   });
@@ -29,6 +30,7 @@ describe("the app page's addresses (R22: a copied link opens the same view)", ()
       { page: 'record', objectType: 'companies', id: '9' },
       { page: 'history', objectType: 'contacts', id: '42', query: q('at=2026-11-30T12:00:00.000Z') },
       { page: 'settings', section: 'users' },
+      { page: 'settings', section: 'associations', query: new URLSearchParams('from=tickets&to=deals') },
       { page: 'imports' },
       { page: 'import', id: 'abc-1' },
     ];

@@ -8,7 +8,7 @@
  *   #/{objectType}                        index page of a type (R9, R19), its filters in the query
  *   #/{objectType}/{id}                   record page with association cards
  *   #/{objectType}/{id}/history           the record's association history (R20–R22), filters in the query
- *   #/settings/{section}                  admin settings
+ *   #/settings/{section}                  admin settings (`?from=&to=`: the object pair shown)
  *   #/imports, #/imports/{id}             imports
  *
  * `objectType` is as the API names it: `contacts`, `companies`, `deals`, `tickets`, a custom
@@ -23,7 +23,7 @@ export type AppRoute =
   | { page: 'index'; objectType: string; query: URLSearchParams }
   | { page: 'record'; objectType: string; id: string }
   | { page: 'history'; objectType: string; id: string; query: URLSearchParams }
-  | { page: 'settings'; section: SettingsSection }
+  | { page: 'settings'; section: SettingsSection; query?: URLSearchParams }
   | { page: 'imports' }
   | { page: 'import'; id: string }
   | { page: 'notFound'; hash: string };
@@ -57,7 +57,8 @@ export function routeOf(hash: string): AppRoute {
   if (first === undefined) return { page: 'home' };
   if (first === 'settings') {
     const section = (second ?? 'associations') as SettingsSection;
-    return third === undefined && SETTINGS_SECTIONS.includes(section) ? { page: 'settings', section } : notFound;
+    if (third !== undefined || !SETTINGS_SECTIONS.includes(section)) return notFound;
+    return [...query.keys()].length > 0 ? { page: 'settings', section, query } : { page: 'settings', section };
   }
   if (first === 'imports') {
     if (second === undefined) return { page: 'imports' };
@@ -88,7 +89,7 @@ export function hashOf(route: AppRoute): string {
     case 'history':
       return `#${withQuery(`/${seg(route.objectType)}/${seg(route.id)}/history`, route.query)}`;
     case 'settings':
-      return `#/settings/${route.section}`;
+      return `#${withQuery(`/settings/${route.section}`, route.query ?? new URLSearchParams())}`;
     case 'imports':
       return '#/imports';
     case 'import':

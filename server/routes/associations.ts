@@ -5,6 +5,7 @@ import type { AssociationSpec } from '../../shared/association-types.ts';
 import {
   associationPath,
   associationsBatchReadResponse,
+  associationUsageResponse,
   batchArchiveBody,
   batchCreateBody,
   batchDefaultBody,
@@ -25,17 +26,19 @@ import {
   pairPath,
 } from '../../shared/associations.ts';
 import { LIMITS } from '../../shared/plans.ts';
-import { promotesOnPrimaryRemove } from '../../shared/workspace.ts';
+import { promotesOnPrimaryRemove, type WorkspaceSettings } from '../../shared/workspace.ts';
 import type { BatchError } from '../../shared/records.ts';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
 import { listAssociations } from '../domain/associations/read.ts';
 import { associate, associateDefault, type AssociationResult, primaryRemovalsLast, removeAssociation, removeLabels } from '../domain/associations/rules.ts';
 import type { WriteContext } from '../domain/associations/write.ts';
 import { findType } from '../domain/association-types.ts';
+import { associationUsage } from '../domain/association-usage.ts';
 import { HIGH_USAGE_MAX_ENTRIES, HIGH_USAGE_SHARE, highUsageReport } from '../domain/high-usage.ts';
 import { recordAudit } from '../domain/audit.ts';
 import { createLabel, deleteLabel, listLabels, updateLabel } from '../domain/labels.ts';
 import { listLimits, purgeLimits, setLimits } from '../domain/limits.ts';
+import { assertMayLogBetween } from '../domain/never-log.ts';
 import { type ObjectType, resolveObjectType } from '../domain/object-types.ts';
 import { type AppEnv, actorOf, type Auth } from '../env.ts';
 import { batchAnswer, batchErrorOf } from '../envelope.ts';
@@ -159,6 +162,7 @@ export function associationRoutes() {
         const startedAt = new Date();
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
+        await assertMayLogBetween(db, auth.workspaceId, auth.settings as WorkspaceSettings, { type: from, id: p.fromId }, { type: to, id: p.toId });
         const r = await associateDefault(db, writeContext(auth), { fromType: from.typeId, fromId: p.fromId, toType: to.typeId, toId: p.toId });
         return batchAnswer(c, await defaultAssociationsOf(db, auth.workspaceId, r), [], startedAt, 200);
       },
@@ -176,6 +180,7 @@ export function associationRoutes() {
         const p = c.req.valid('param');
         const { auth, db, from, to } = await pairOf(c, p);
         const typeIds = await typeIdsOf(db, auth.workspaceId, from.typeId, c.req.valid('json'), 'body');
+        await assertMayLogBetween(db, auth.workspaceId, auth.settings as WorkspaceSettings, { type: from, id: p.fromId }, { type: to, id: p.toId });
         const r = await transaction(db, (tx) => associate(tx, writeContext(auth), { fromType: from.typeId, fromId: p.fromId, toType: to.typeId, toId: p.toId, typeIds }));
         return c.json({ fromObjectTypeId: r.fromObjectTypeId, fromObjectId: r.fromObjectId, toObjectTypeId: r.toObjectTypeId, toObjectId: r.toObjectId, labels: r.labels }, 201);
       },
@@ -236,6 +241,7 @@ export function associationRoutes() {
           db,
           c.req.valid('json').inputs,
           async (tx, input) => {
+            await assertMayLogBetween(tx, auth.workspaceId, auth.settings as WorkspaceSettings, { type: from, id: input.from.id }, { type: to, id: input.to.id });
             const r = await associate(tx, ctx, { fromType: from.typeId, fromId: input.from.id, toType: to.typeId, toId: input.to.id, typeIds: [] });
             return defaultAssociationsOf(tx, auth.workspaceId, r);
           },
@@ -259,6 +265,7 @@ export function associationRoutes() {
           c.req.valid('json').inputs,
           async (tx, input, index) => {
             const typeIds = await typeIdsOf(tx, auth.workspaceId, from.typeId, input.types, `inputs[${index}].types`);
+            await assertMayLogBetween(tx, auth.workspaceId, auth.settings as WorkspaceSettings, { type: from, id: input.from.id }, { type: to, id: input.to.id });
             const r = await associate(tx, ctx, { fromType: from.typeId, fromId: input.from.id, toType: to.typeId, toId: input.to.id, typeIds });
             return { fromObjectTypeId: r.fromObjectTypeId, fromObjectId: r.fromObjectId, toObjectTypeId: r.toObjectTypeId, toObjectId: r.toObjectId, labels: r.labels };
           },
@@ -486,4 +493,23 @@ export function associationSchemaRoutes() {
         return c.body(null, 204);
       },
     );
+}
+
+/** /api/associations: what the admin's settings screen reads besides HubSpot's routes (R4, R14). */
+export function associationUsageRoutes() {
+  return new Hono<AppEnv>().get(
+    '/associations/:fromType/:toType/usage',
+    describeRoute({
+      summary: 'The association types of one direction with their use: associations per label, limits, records above a limit',
+      description:
+        "For the unlabeled type (the pair) and each label of the direction: how many associations carry it, its limit per record (the type's own, else the pair's, else the plan's default) and how many records hold more than that now. Lowering a limit is not retroactive: those records keep their associations, new ones are refused.",
+      tags: ['Association limits'],
+      responses: { 200: json(associationUsageResponse, 'The types of the direction') },
+    }),
+    validate('param', pairPath),
+    async (c) => {
+      const { auth, db, from, to } = await pairOf(c, c.req.valid('param'));
+      return c.json({ results: await associationUsage(db, auth.workspaceId, auth.plan, from.typeId, to.typeId) });
+    },
+  );
 }

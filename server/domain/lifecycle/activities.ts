@@ -12,6 +12,7 @@ import type { Actor } from '../../env.ts';
 import { ApiError } from '../../errors.ts';
 import { associate } from '../associations/rules.ts';
 import type { WriteContext } from '../associations/write.ts';
+import { addressOfRecord, assertMayLog, EMAIL_TYPE, emailAddressesOf } from '../never-log.ts';
 import type { ObjectType } from '../object-types.ts';
 import { closedStageIds, loadStageIndex } from '../pipelines.ts';
 import { createRecord } from '../record-writes.ts';
@@ -71,7 +72,8 @@ async function relatedOf(tx: Tx, workspaceId: string, record: RecordRow): Promis
  * companies (R10), both as the caller's change (source User or API): the automatic company is part
  * of the caller's action. Workspace rules then add the record's open deals, or its newest open
  * deal, and its open tickets (B5), each recorded with source Job; a rule that cannot apply (a limit)
- * is reported and the activity stays logged. Other companies can be associated by hand (v4 API).
+ * is reported and the activity stays logged. An email the workspace's never-log list covers (B8)
+ * is refused before anything is written. Other companies can be associated by hand (v4 API).
  */
 export async function logActivity(
   db: Db,
@@ -86,6 +88,11 @@ export async function logActivity(
   }
   return db.transaction(async (tx) => {
     const record = await getRecord(tx, ctx.workspaceId, on.type, on.id);
+    // B8: the workspace's never-log list, before anything is written
+    if (activityType.typeId === EMAIL_TYPE) {
+      assertMayLog(settings, [addressOfRecord(record.typeId, record.properties)], 'path:id');
+      assertMayLog(settings, emailAddressesOf(Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]))), 'body:properties');
+    }
     const activity = await createRecord(tx, ctx, activityType, { properties: { hs_timestamp: new Date().toISOString(), ...properties } });
     const associations: LoggedAssociation[] = [];
     const associationsRefused: AssociationRefusal[] = [];

@@ -5,7 +5,8 @@ import type { DbOrTx } from '../../db/client.ts';
 import { parseRow } from '../../db/rows.ts';
 import { displayName } from '../record-name.ts';
 import type { Scope } from './access.ts';
-import { companyDomainKey, companyNameForDomain, emailDomain, onDomains } from './domains.ts';
+import { companyDomainKey, companyNameForDomain, onDomains } from './domains.ts';
+import { neverLogMatch } from '../../../shared/never-log.ts';
 import { rank } from './ranking.ts';
 import { runStatement } from './run.ts';
 import { type ThreadParticipantInput, threadRow, threadStatement } from './sql.ts';
@@ -108,12 +109,7 @@ function logDefaults(scope: Scope, participants: ThreadParticipant[], recommenda
     seen.add(`${objectType}:${id}`);
     out.push({ objectType, id });
   };
-  const neverLog = (email: string) =>
-    scope.neverLogAddresses.some((a) => {
-      const x = a.trim().toLowerCase();
-      return x.includes('@') ? x === email : x === emailDomain(email) || emailDomain(email)?.endsWith(`.${x}`);
-    });
-  const logged = participants.filter((p) => p.contact && !neverLog(p.email));
+  const logged = participants.filter((p) => p.contact && neverLogMatch(p.email, scope.neverLogAddresses) === null);
   for (const p of logged) add('contacts', p.contact!.id);
   for (const p of logged) if (p.contact!.primaryCompany) add('companies', p.contact!.primaryCompany.id);
   for (const type of [DEAL, TICKET]) {

@@ -1,0 +1,79 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
+import { z } from 'zod';
+import { ApiFailure } from '../../api/client.ts';
+import { t } from '../../i18n.ts';
+
+/** What a failed request says to the admin: the server's own message (it names what was wrong and where). */
+export function failureText(err: unknown): string {
+  if (err instanceof ApiFailure) return err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A 204 answer. */
+export const noContent = z.unknown();
+
+/** An outcome line under a form: polite for what went well, an alert for what was refused. */
+export type Outcome = { kind: 'ok' | 'error'; text: string } | null;
+
+export function OutcomeLine({ outcome }: { outcome: Outcome }) {
+  // both regions stay in the page so screen readers announce what appears in them
+  return (
+    <>
+      <p class="crm-done crm-settings-outcome" role="status">
+        {outcome?.kind === 'ok' ? outcome.text : ''}
+      </p>
+      <p class="crm-error crm-settings-outcome" role="alert">
+        {outcome?.kind === 'error' ? outcome.text : ''}
+      </p>
+    </>
+  );
+}
+
+/** Numbers in the text language. */
+export const formatNumber = (n: number) => new Intl.NumberFormat(t('language')).format(n);
+export const formatDateTime = (iso: string) => new Intl.DateTimeFormat(t('language'), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+
+/**
+ * A confirmation as a modal `<dialog>`: the browser traps focus in it and closes it on Escape;
+ * focus goes back to the control that opened it.
+ */
+export function ConfirmDialog(props: { title: string; children: ComponentChildren; confirm: string; onConfirm(): void; onClose(): void }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    ref.current?.showModal();
+    return () => opener?.focus();
+  }, []);
+  return (
+    <dialog ref={ref} class="crm-settings-dialog" aria-labelledby="crm-confirm-title" onClose={props.onClose}>
+      <h2 id="crm-confirm-title">{props.title}</h2>
+      <div>{props.children}</div>
+      <p>
+        <button type="button" class="crm-button crm-danger" onClick={props.onConfirm}>
+          {props.confirm}
+        </button>
+        <button type="button" class="crm-button" onClick={() => ref.current?.close()}>
+          {t('settingsCancel')}
+        </button>
+      </p>
+    </dialog>
+  );
+}
+
+/** A token shown once, with a copy button. */
+export function TokenOnce({ label, token }: { label: string; token: string }) {
+  const copy = () => void navigator.clipboard.writeText(token);
+  return (
+    <div class="crm-settings-token">
+      <label>
+        {label}
+        <input type="text" readOnly value={token} onFocus={(e) => (e.target as HTMLInputElement).select()} />
+      </label>
+      <button type="button" class="crm-button" onClick={copy}>
+        {t('settingsCopy')}
+      </button>
+      <p class="crm-muted">{t('settingsTokenOnce')}</p>
+    </div>
+  );
+}
