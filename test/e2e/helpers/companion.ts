@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { type BrowserContext, chromium, type Page, type Worker } from 'playwright-core';
 import { inject } from 'vitest';
 import { type ListeningServer, request, startServerProcess } from '../../helpers/server-process.ts';
+import { until } from '../../helpers/until.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 export const CHROMIUM = '/usr/bin/chromium';
@@ -83,6 +84,9 @@ export async function signIn(browser: CompanionBrowser, serverUrl: string, token
   await options.goto(`chrome-extension://${browser.extensionId}/options.html?server=${encodeURIComponent(serverUrl)}&token=${encodeURIComponent(token)}`);
   await options.getByTestId('signed-in').filter({ hasText: `Signed in to ${serverUrl}` }).waitFor({ timeout: 15_000 });
   await options.close();
+  // signed in to the same server before, the page shows that at once: wait until this token is the one kept
+  const kept = () => browser.worker.evaluate(async () => ((await (globalThis as unknown as { chrome: { storage: { local: { get(k: string): Promise<Record<string, unknown>> } } } }).chrome.storage.local.get('settings')).settings as { token?: string } | undefined)?.token);
+  await until(kept, (t) => t === token, 15_000, 50);
 }
 
 /**
