@@ -57,6 +57,29 @@ export const apiPaths = {
   /** POST: remove labels between many pairs; the associations stay. */
   batchArchiveLabels: (fromType: string, toType: string) => `/crm/v4/associations/${seg(fromType)}/${seg(toType)}/batch/labels/archive`,
 
+  /** GET: one record with the given properties (HubSpot v3). */
+  record: (objectType: string, id: string | number, params: { properties?: readonly string[] } = {}) =>
+    `/crm/v3/objects/${seg(objectType)}/${seg(id)}${query({ properties: params.properties?.join(',') })}`,
+  /** PATCH: change a record's properties. */
+  updateRecord: (objectType: string, id: string | number) => `/crm/v3/objects/${seg(objectType)}/${seg(id)}`,
+  /** GET: a record's associations now, grouped by object type, with labels (server/routes/history.ts). */
+  recordAssociations: (record: PathRecord) => `/api/objects/${seg(record.objectType)}/${seg(record.id)}/associations`,
+  /** GET: what to associate with a record, with reasons (R5); `q` what the rep typed. */
+  recordRecommendations: (record: PathRecord, params: { toObjectType: string; q?: string; limit?: number }) =>
+    `/api/objects/${seg(record.objectType)}/${seg(record.id)}/recommendations${query({ toObjectType: params.toObjectType, q: params.q, limit: params.limit })}`,
+  /** GET: a record's association history, newest first (R20), filtered by associated type and action. */
+  recordHistory: (record: PathRecord, params: { toObjectType?: string; action?: string; limit?: number } = {}) =>
+    `/api/objects/${seg(record.objectType)}/${seg(record.id)}/association-history${query(params)}`,
+  /** GET: the association history of one pair, newest first (R22). */
+  pairHistory: (from: PathRecord, to: PathRecord, params: { limit?: number } = {}) =>
+    `/api/objects/${seg(from.objectType)}/${seg(from.id)}/association-history/${seg(to.objectType)}/${seg(to.id)}${query({ limit: params.limit })}`,
+  /** POST: undo one association change (B1). */
+  revertHistoryEntry: (entryId: string | number, params: { newPrimaryCompanyId?: string | number } = {}) => `/api/history/${seg(entryId)}/revert${query(params)}`,
+  /** GET: the association types (labels) between two object types (R14). */
+  associationLabels: (fromType: string, toType: string) => `/crm/v4/associations/${seg(fromType)}/${seg(toType)}/labels`,
+  /** GET: the per-record association limits an admin set for a pair (R4). */
+  associationLimits: (fromType: string, toType: string) => `/crm/v4/associations/definitions/configurations/${seg(fromType)}/${seg(toType)}`,
+
   /** POST: log an activity (an email) on a record. */
   logActivity: (on: PathRecord) => `/api/objects/${seg(on.objectType)}/${seg(on.id)}/activities`,
 
