@@ -118,12 +118,19 @@ export function RecordPage({ route, session }: PageProps<'record'>) {
     }
   }
 
-  const { changes, submit, dismiss } = useChanges(session, (change) => {
+  const changeTracker = useChanges(session, (change) => {
     void load();
     if (change.undo) setUndoable(change);
     // a confirmed change leaves the list after a moment; refused ones stay
     setTimeout(() => void dismiss(change.opId), UNDO_MS);
   });
+
+  const { changes, dismiss } = changeTracker;
+  // "Undo" is for the latest change: a new one takes it away
+  const submit: Submit = (...args) => {
+    setUndoable(null);
+    return changeTracker.submit(...args);
+  };
 
   useEffect(() => {
     setLoaded(null);
@@ -171,7 +178,7 @@ export function RecordPage({ route, session }: PageProps<'record'>) {
   if (!loaded) return <p role="status">{t('appLoading')}</p>;
 
   const companies = loaded.cards.find((c) => c.objectType === 'companies');
-  const ctx: CardContext = { session, self, plan, loaded, submit, open: setDialog, companies };
+  const ctx: CardContext = { session, self, plan, loaded, submit, open: (state) => setDialog({ ...state, opened: Date.now() } as DialogState), companies };
 
   return (
     <article class="crm-record">
@@ -225,11 +232,12 @@ export function RecordPage({ route, session }: PageProps<'record'>) {
           <AssociationCard key={card.objectType} card={card} ctx={ctx} />
         ))}
       </div>
-      {dialog && <ActionDialog state={dialog} ctx={ctx} close={() => setDialog(null)} />}
+      {dialog && <ActionDialog key={dialog.opened} state={dialog} ctx={ctx} close={() => setDialog(null)} />}
     </article>
   );
 }
 
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type Submit = ReturnType<typeof useChanges>['submit'];
 
 interface CardContext {
@@ -238,15 +246,16 @@ interface CardContext {
   plan: 'starter' | 'professional' | 'enterprise';
   loaded: Loaded;
   submit: Submit;
-  open(state: DialogState): void;
+  open(state: DistributiveOmit<DialogState, 'opened'>): void;
   companies: Card | undefined;
 }
 
-type DialogState =
+type DialogState = (
   | { kind: 'add'; card: Card }
   | { kind: 'create'; card: Card }
   | { kind: 'labels'; card: Card; row: CardRow }
-  | { kind: 'remove'; card: Card; row: CardRow };
+  | { kind: 'remove'; card: Card; row: CardRow }
+) & { /** When it was opened: each opening is a new dialog. */ opened: number };
 
 /** The header's properties: shown with stage and pipeline labels, editable ones with an inline form. */
 function Properties({ objectType, loaded, submit, self }: { objectType: string; loaded: Loaded; submit: Submit; self: { objectType: string; id: string } }) {
@@ -433,6 +442,8 @@ function Dialog({ title, close, children }: { title: string; close(): void; chil
         e.preventDefault();
         close();
       }}
+      // closed by the browser itself (a cancel it would not let be prevented): the page forgets it too
+      onClose={close}
     >
       <h2 id="crm-dialog-title">{title}</h2>
       {children}
@@ -607,7 +618,9 @@ function CreateAndAssociate({ card, ctx, close }: { card: Card; ctx: CardContext
     // from the new record: a company becomes the page record's primary when asked (R6); the server makes it so by R7/R8 otherwise
     const primaryId = replace ? primaryTypeOf(self.objectType) : null;
     const inverse = primaryId !== null ? hubspotDefinedType(primaryId)?.inverseTypeId : undefined;
-    const types = inverse !== undefined ? [{ associationCategory: 'HUBSPOT_DEFINED' as const, associationTypeId: inverse }] : [];
+    const unlabeled = defaultTypeOf(card.objectType, self.objectType);
+    const typeIds = [...(unlabeled !== null ? [unlabeled] : []), ...(inverse !== undefined ? [inverse] : [])];
+    const types = typeIds.map((associationTypeId) => ({ associationCategory: 'HUBSPOT_DEFINED' as const, associationTypeId }));
     await ctx.submit({ kind: 'createAssociated', objectType: card.objectType, properties, with: self, types }, t('recordCreated', name), {
       toObjectType: card.objectType,
       actions: ['CREATED'],

@@ -35,6 +35,8 @@ export interface UndoPlan {
 /** How long "Undo" stays offered after a change is confirmed. */
 export const UNDO_MS = 8_000;
 const POLL_MS = 300;
+/** Every this many polls, the background also probes the server (and sends what waits when it answers). */
+const PROBE_EVERY = 10;
 
 export function useChanges(session: AppSession, onConfirmed: (change: TrackedChange) => void) {
   const [changes, setChanges] = useState<TrackedChange[]>([]);
@@ -47,10 +49,12 @@ export function useChanges(session: AppSession, onConfirmed: (change: TrackedCha
   useEffect(() => {
     if (!open) return;
     let stop = false;
+    let ticks = 0;
     const tick = async () => {
       if (stop) return;
       try {
-        const status = await session.ask({ type: 'status' });
+        // now and then ask the background to try the server: a change waiting for it goes at once when it is back
+        const status = await session.ask({ type: 'status', probe: ++ticks % PROBE_EVERY === 0 });
         const byId = new Map(status.changes.map((c) => [c.opId, c]));
         const done: TrackedChange[] = [];
         const next = latest.current.map((c): TrackedChange => {
