@@ -35,6 +35,8 @@ import {
 /** Records a card shows before "View all"; the whole list pages by this many. */
 export const CARD_ROWS = 5;
 export const PAGE_ROWS = 25;
+/** A performance mark set when the page first renders its record and cards. */
+export const DATA_MARK = 'crm-record-data';
 
 type Pipelines = z.output<typeof pipelineCollection>['results'];
 
@@ -97,22 +99,26 @@ export function RecordPage({ route, session }: PageProps<'record'>) {
     const { client } = session;
     try {
       const cardTypes = STANDARD_CARDS.filter((c) => c !== objectType && canAssociateFrom(objectType, c));
-      const [record, view, pipelines, limits] = await Promise.all([
-        client.request(apiPaths.record(objectType, id, { properties: headerRead(objectType) }), { method: 'GET', schema: simplePublicObject }),
-        client.request(apiPaths.recordAssociations(self), { method: 'GET', schema: associationsView }),
-        objectType === 'deals' || objectType === 'tickets'
-          ? client.request(apiPaths.pipelines(objectType), { method: 'GET', schema: pipelineCollection }).then((p) => p.results, () => [] as Pipelines)
-          : Promise.resolve([] as Pipelines),
+      // the limits only guard the controls: read after the record and its cards are on screen
+      const limitsRead = () =>
         Promise.all(
           cardTypes.map((c) =>
             client
               .request(apiPaths.associationLimits(objectType, c), { method: 'GET', schema: pairLimitsResponse })
               .then((r) => [c, pairLimit(plan, r.results, defaultTypeOf(objectType, c), false)] as const, () => [c, pairLimit(plan, [], null, false)] as const),
           ),
-        ),
+        );
+      const [record, view, pipelines] = await Promise.all([
+        client.request(apiPaths.record(objectType, id, { properties: headerRead(objectType) }), { method: 'GET', schema: simplePublicObject }),
+        client.request(apiPaths.recordAssociations(self), { method: 'GET', schema: associationsView }),
+        objectType === 'deals' || objectType === 'tickets'
+          ? client.request(apiPaths.pipelines(objectType), { method: 'GET', schema: pipelineCollection }).then((p) => p.results, () => [] as Pipelines)
+          : Promise.resolve([] as Pipelines),
       ]);
-      setLoaded({ properties: record.properties, cards: cardsOf(objectType, view), pipelines, limits: Object.fromEntries(limits) });
+      setLoaded((before) => ({ properties: record.properties, cards: cardsOf(objectType, view), pipelines, limits: before?.limits ?? {} }));
       setFailure(null);
+      const limits = Object.fromEntries(await limitsRead());
+      setLoaded((now) => now && { ...now, limits });
     } catch (err) {
       setFailure(failureText(err));
     }
@@ -142,6 +148,11 @@ export function RecordPage({ route, session }: PageProps<'record'>) {
     const timer = setTimeout(() => setUndoable(null), UNDO_MS);
     return () => clearTimeout(timer);
   }, [undoable]);
+
+  useEffect(() => {
+    // the moment the page first shows its data (bench/record-page.ts reads it)
+    if (loaded && performance.getEntriesByName(DATA_MARK).length === 0) performance.mark(DATA_MARK);
+  }, [loaded !== null]);
 
   const name = loaded ? nameOf(objectType, id, loaded.properties) : null;
   useEffect(() => {
