@@ -275,7 +275,7 @@ describe('the record page', () => {
     expect(await refused.textContent()).toMatch(/limit/i);
     expect(await associated('contacts', ids.carla!, 'deals')).toHaveLength(2);
     await open('contacts', ids.carla!);
-    await card('deals').getByText('Limit reached: at most 2 Deals per record.').waitFor();
+    await card('deals').getByText('Limit reached: at most 2 deals per record.').waitFor();
     expect(await card('deals').getByRole('button', { name: 'Add existing' }).isDisabled()).toBe(true);
     expect(await card('deals').getByRole('button', { name: 'Create and associate' }).isDisabled()).toBe(true);
   });

@@ -358,11 +358,11 @@ function AssociationCard({ card, ctx }: { card: Card; ctx: CardContext }) {
           <button type="button" class="crm-button" disabled={full} onClick={() => ctx.open({ kind: 'create', card })}>
             {t('recordCreateAndAssociate')}
           </button>
-          {full && <p class="crm-muted crm-limit">{t('recordLimitReached', String(limit), typeText(card.objectType))}</p>}
+          {full && <p class="crm-muted crm-limit">{t('recordLimitReached', String(limit), typeText(card.objectType).toLowerCase())}</p>}
         </div>
       )}
       {card.rows.length === 0 ? (
-        <p class="crm-muted">{t('recordNone', typeText(card.objectType))}</p>
+        <p class="crm-muted">{t('recordNone', typeText(card.objectType).toLowerCase())}</p>
       ) : (
         <ul class="crm-card-rows">
           {rows.map((row) => (
@@ -560,10 +560,10 @@ function AddExisting({ card, ctx, close }: { card: Card; ctx: CardContext; close
 
   const listId = `add-${card.objectType}`;
   return (
-    <Dialog title={t('recordAddExistingTitle', typeText(card.objectType))} close={close}>
+    <Dialog title={t('recordAddExistingTitle', typeText(card.objectType).toLowerCase())} close={close}>
       <form onSubmit={(e) => void associate(e)}>
         <label>
-          {t('recordSearch', typeText(card.objectType))}
+          {t('recordSearch', typeText(card.objectType).toLowerCase())}
           <input type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} aria-controls={listId} />
         </label>
         <p class="crm-muted">{q.trim() === '' ? t('recordRecommended') : t('recordSearchResults')}</p>
@@ -597,7 +597,7 @@ function AddExisting({ card, ctx, close }: { card: Card; ctx: CardContext; close
         <ReplacePrimary ctx={ctx} card={card} checked={replace} set={setReplace} />
         {over && (
           <p class="crm-error" role="alert">
-            {t('recordTooMany', String(room), typeText(card.objectType))}
+            {t('recordTooMany', String(room), typeText(card.objectType).toLowerCase())}
           </p>
         )}
         <div class="crm-dialog-actions">
@@ -645,7 +645,7 @@ function CreateAndAssociate({ card, ctx, close }: { card: Card; ctx: CardContext
   }
 
   return (
-    <Dialog title={t('recordCreateTitle', typeText(card.objectType))} close={close}>
+    <Dialog title={t('recordCreateTitle', typeText(card.objectType).toLowerCase())} close={close}>
       <form
         onSubmit={(e) => {
           e.preventDefault();
