@@ -143,6 +143,22 @@ describe('the record page', () => {
     await popup.close();
   });
 
+  it('the header edits a property inline, through the outbox; Escape cancels an edit', async () => {
+    await open('contacts', ids.carla!);
+    await page.getByRole('button', { name: 'Edit Phone' }).click();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('textbox', { name: 'Job title' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Edit Job title' }).click();
+    const input = page.getByRole('textbox', { name: 'Job title' });
+    expect(await input.inputValue()).toBe('Buyer');
+    await input.fill('Head of buying');
+    await input.press('Enter');
+    await settled();
+    await page.locator('.crm-record-props').getByText('Head of buying').waitFor({ timeout: 15_000 });
+    const read = await api<{ properties: { jobtitle: string } }>('GET', `/crm/v3/objects/contacts/${ids.carla}?properties=jobtitle`);
+    expect(read.properties.jobtitle).toBe('Head of buying');
+  });
+
   it('R19: a card shows the first records and "View all" pages through the whole list', async () => {
     await open('contacts', ids.carla!);
     expect(await card('tickets').locator('li.crm-card-row').count()).toBe(5);
