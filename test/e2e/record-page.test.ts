@@ -206,6 +206,19 @@ describe('the record page', () => {
     expect(await associated('contacts', ids.carla!, 'companies')).toHaveLength(3);
   });
 
+  it('R6: Set as primary company on a deal (the deal\'s own primary type); the previous primary stays associated', async () => {
+    await api('PUT', `/crm/v4/objects/deals/${ids.deal}/associations/default/companies/${ids.acme}`);
+    await api('PUT', `/crm/v4/objects/deals/${ids.deal}/associations/default/companies/${ids.initech}`);
+    const before = await primaryCompany('deals', ids.deal!, 5);
+    const other = before[0] === ids.acme ? 'Initech' : 'Acme';
+    await open('deals', ids.deal!);
+    await row('companies', other).getByRole('button', { name: 'Set as primary company' }).click();
+    await settled();
+    await expect.poll(() => primaryCompany('deals', ids.deal!, 5)).toEqual([other === 'Acme' ? ids.acme : ids.initech]);
+    expect(await associated('deals', ids.deal!, 'companies')).toEqual([ids.acme!, ids.initech!].sort());
+    await open('contacts', ids.carla!);
+  });
+
   it('R14: Edit labels adds a label to one association', async () => {
     await row('companies', 'Acme').getByRole('button', { name: 'Edit labels' }).click();
     await dialog().getByRole('checkbox', { name: 'Decision maker' }).check();

@@ -384,7 +384,14 @@ function AssociationCard({ card, ctx }: { card: Card; ctx: CardContext }) {
                     <button
                       type="button"
                       class="crm-link"
-                      onClick={() => void ctx.submit({ kind: 'setPrimary', contact: self, company: { objectType: 'companies', id: row.id } }, t('recordMadePrimary', row.name), { toObjectType: 'companies', toId: row.id, actions: ['PRIMARY_SET'], entries: 1 })}
+                      onClick={() =>
+                        void ctx.submit(
+                          // the primary company type of this record's type (a contact's 1, a deal's 5, a ticket's 26); the old primary stays associated (R6)
+                          { kind: 'associate', from: self, to: { objectType: 'companies', id: row.id }, labels: [primarySpec(self.objectType)] },
+                          t('recordMadePrimary', row.name),
+                          { toObjectType: 'companies', toId: row.id, actions: ['PRIMARY_SET'], entries: 1 },
+                        )
+                      }
                     >
                       {t('recordSetPrimary')}
                     </button>
