@@ -216,6 +216,10 @@ describe('the record page', () => {
     await settled();
     await expect.poll(() => primaryCompany('deals', ids.deal!, 5)).toEqual([other === 'Acme' ? ids.acme : ids.initech]);
     expect(await associated('deals', ids.deal!, 'companies')).toEqual([ids.acme!, ids.initech!].sort());
+    // a company's deals card: each deal with its stage's label, never the id
+    await open('companies', ids.acme!);
+    await row('deals', 'Big deal').getByText('Qualified To Buy').waitFor({ timeout: 15_000 });
+    expect(await card('deals').textContent()).not.toContain('qualifiedtobuy');
     await open('contacts', ids.carla!);
   });
 

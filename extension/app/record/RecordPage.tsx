@@ -5,11 +5,14 @@ import { apiPaths } from '../../../shared/api-paths.ts';
 import { hubspotDefinedType } from '../../../shared/association-types.ts';
 import { pairLabelsResponse, pairLimitsResponse } from '../../../shared/associations.ts';
 import { associationsView } from '../../../shared/history.ts';
+import { DEAL, TICKET } from '../../../shared/objects.ts';
 import { pipelineCollection } from '../../../shared/pipelines.ts';
 import { recommendationsResponse, type Recommendation } from '../../../shared/recommendations.ts';
 import { nameProperties } from '../../../shared/record-name.ts';
 import { type searchBody, searchResult, simplePublicObject } from '../../../shared/records.ts';
 import { ApiFailure } from '../../api/client.ts';
+import { fetchStageBook, readRecords } from '../../api/reads.ts';
+import { stageLabelIn } from '../../api/stages.ts';
 import { type MessageKey, t, textLanguage } from '../../i18n.ts';
 import type { PageProps } from '../App.tsx';
 import { entriesToUndo, type TrackedChange, UNDO_MS, useChanges } from './changes.ts';
@@ -46,6 +49,29 @@ interface Loaded {
   pipelines: Pipelines;
   /** Per card type: the per-record limit (R4). */
   limits: Record<string, number>;
+  /** A second line per associated deal and ticket (`deals:12`): its stage's label. */
+  details: Record<string, string>;
+}
+
+const STAGE_PROPERTY = { deals: 'dealstage', tickets: 'hs_pipeline_stage' } as const;
+
+/** The stage labels of the deals and tickets on the cards (never the ids): a batch read of each type, and the pipelines. */
+async function stageDetails(connection: PageProps<'record'>['session']['connection'], cards: Card[]): Promise<Record<string, string>> {
+  const wanted = cards.filter((c): c is Card & { objectType: 'deals' | 'tickets' } => (c.objectType === 'deals' || c.objectType === 'tickets') && c.rows.length > 0);
+  if (wanted.length === 0) return {};
+  const book = await fetchStageBook(connection);
+  const out: Record<string, string> = {};
+  for (const card of wanted) {
+    const ids = card.rows.map((r) => r.id);
+    for (let i = 0; i < ids.length; i += 100) {
+      const page = await readRecords(connection, card.objectType, ids.slice(i, i + 100), [STAGE_PROPERTY[card.objectType]]);
+      for (const r of page.results) {
+        const label = stageLabelIn(book, card.objectType === 'deals' ? DEAL : TICKET, r.properties[STAGE_PROPERTY[card.objectType]]);
+        if (label) out[`${card.objectType}:${r.id}`] = label;
+      }
+    }
+  }
+  return out;
 }
 
 const tx = (key: string, ...subs: string[]) => t(key as MessageKey, ...subs);
@@ -115,10 +141,11 @@ export function RecordPage({ route, session }: PageProps<'record'>) {
           ? client.request(apiPaths.pipelines(objectType), { method: 'GET', schema: pipelineCollection }).then((p) => p.results, () => [] as Pipelines)
           : Promise.resolve([] as Pipelines),
       ]);
-      setLoaded((before) => ({ properties: record.properties, cards: cardsOf(objectType, view), pipelines, limits: before?.limits ?? {} }));
+      const cards = cardsOf(objectType, view);
+      setLoaded((before) => ({ properties: record.properties, cards, pipelines, limits: before?.limits ?? {}, details: before?.details ?? {} }));
       setFailure(null);
-      const limits = Object.fromEntries(await limitsRead());
-      setLoaded((now) => now && { ...now, limits });
+      const [limits, details] = await Promise.all([limitsRead().then(Object.fromEntries), stageDetails(session.connection, cards).catch(() => ({}))]);
+      setLoaded((now) => now && { ...now, limits, details });
     } catch (err) {
       setFailure(failureText(err));
     }
@@ -372,6 +399,7 @@ function AssociationCard({ card, ctx }: { card: Card; ctx: CardContext }) {
                   {row.name}
                 </a>
                 {row.primary && <span class="crm-badge">{t('recordPrimary')}</span>}
+                {loaded.details[`${card.objectType}:${row.id}`] && <span class="crm-muted crm-stage">{loaded.details[`${card.objectType}:${row.id}`]} </span>}
                 {row.labels.map((l) => (
                   <span key={l} class="crm-kind crm-label">
                     {l}
