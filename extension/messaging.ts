@@ -61,6 +61,7 @@ export interface Replies {
   search: SearchHit[];
   submit: PendingChange;
   dismiss: { dismissed: boolean };
+  openRecord: { opened: boolean };
   retry: { retried: boolean };
 }
 

@@ -194,7 +194,7 @@ export const PERMISSIONS: Record<string, Permission> = {
   'GET /api/objects/:objectType/:id/association-history': rep(read('objectType')),
   'GET /api/objects/:objectType/:id/association-history/:toObjectType/:toId': rep(read('objectType')),
   'GET /api/objects/:objectType/:id/associations': rep(read('objectType')),
-  'POST /api/history/:entryId/revert': admin('never'),
+  'POST /api/history/:entryId/revert': rep('never', 'a rep reverts only the changes the rep made'),
   'GET /api/changes': rep(() => ALL_OBJECT_READ_SCOPES),
   'GET /api/changes/latest': rep(() => ALL_OBJECT_READ_SCOPES),
   'GET /api/changes/stream': rep(() => ALL_OBJECT_READ_SCOPES),

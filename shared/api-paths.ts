@@ -71,11 +71,21 @@ export const apiPaths = {
   /** POST: remove labels between many pairs; the associations stay. */
   batchArchiveLabels: (fromType: string, toType: string) => `/crm/v4/associations/${seg(fromType)}/${seg(toType)}/batch/labels/archive`,
 
+  /** GET: one record with the given properties (HubSpot v3). */
+  record: (objectType: string, id: string | number, params: { properties?: readonly string[] } = {}) =>
+    `/crm/v3/objects/${seg(objectType)}/${seg(id)}${query({ properties: params.properties?.join(',') })}`,
+  /** PATCH: change a record's properties. */
+  updateRecord: (objectType: string, id: string | number) => `/crm/v3/objects/${seg(objectType)}/${seg(id)}`,
+  /** GET: what to associate with a record, with reasons (R5); `q` what the rep typed. */
+  recordRecommendations: (record: PathRecord, params: { toObjectType: string; q?: string; limit?: number }) =>
+    `/api/objects/${seg(record.objectType)}/${seg(record.id)}/recommendations${query({ toObjectType: params.toObjectType, q: params.q, limit: params.limit })}`,
+  /** POST: undo one association change (B1). */
+  revertHistoryEntry: (entryId: string | number, params: { newPrimaryCompanyId?: string | number } = {}) => `/api/history/${seg(entryId)}/revert${query(params)}`,
+  /** GET: the per-record association limits an admin set for a pair (R4). */
+  associationLimits: (fromType: string, toType: string) => `/crm/v4/associations/definitions/configurations/${seg(fromType)}/${seg(toType)}`,
+
   /** POST: log an activity (an email) on a record. */
   logActivity: (on: PathRecord) => `/api/objects/${seg(on.objectType)}/${seg(on.id)}/activities`,
-
-  /** GET: one record with the given properties (HubSpot v3). */
-  record: (objectType: string, id: string | number, properties: readonly string[]) => `/crm/v3/objects/${seg(objectType)}/${seg(id)}${query({ properties: properties.join(',') || undefined })}`,
 
   /** GET: a record's association history, newest first (R20, R21); filters as server/routes/history.ts reads them. */
   associationHistory: (record: PathRecord, params: { toObjectType?: string; source?: string; action?: string; from?: string; to?: string; limit?: number; after?: string } = {}) =>
@@ -83,14 +93,12 @@ export const apiPaths = {
   /** GET: the full history of one association, newest first (R22). */
   associationHistoryWith: (record: PathRecord, to: PathRecord, params: { limit?: number; after?: string } = {}) =>
     `/api/objects/${seg(record.objectType)}/${seg(record.id)}/association-history/${seg(to.objectType)}/${seg(to.id)}${query(params)}`,
-  /** GET: a record's associations now, or as they were at `at` (B3). */
+  /** GET: a record's associations now, grouped by object type, with labels; or as they were at `at` (B3). */
   associationsAt: (record: PathRecord, params: { at?: string } = {}) => `/api/objects/${seg(record.objectType)}/${seg(record.id)}/associations${query(params)}`,
-  /** POST: undo one history entry (B1). */
-  revertHistoryEntry: (entryId: string | number) => `/api/history/${seg(entryId)}/revert`,
 
   /** GET: association types of a direction with their use and limits (admin settings). */
   associationUsage: (fromType: string, toType: string) => `/api/associations/${seg(fromType)}/${seg(toType)}/usage`,
-  /** GET: labels of a direction; POST: create one; PUT: rename one (HubSpot v4). */
+  /** GET: the association types (labels) of a direction (R14); POST: create one; PUT: rename one (HubSpot v4). */
   labels: (fromType: string, toType: string) => `/crm/v4/associations/${seg(fromType)}/${seg(toType)}/labels`,
   /** DELETE: a label of a direction. */
   label: (fromType: string, toType: string, typeId: number) => `/crm/v4/associations/${seg(fromType)}/${seg(toType)}/labels/${seg(typeId)}`,

@@ -129,3 +129,10 @@ export const associationUsage = z.object({
 });
 export type AssociationUsage = z.infer<typeof associationUsage>;
 export const associationUsageResponse = z.object({ results: z.array(associationUsage) });
+
+/** An association type of a pair as the labels and limits reads answer it (specWithLabel). */
+export const pairTypeView = z.object({ category: associationCategory, typeId: z.number().int(), label: z.string().nullable() });
+/** GET /crm/v4/associations/:fromType/:toType/labels: every type from one object type to another (R14). */
+export const pairLabelsResponse = z.object({ results: z.array(pairTypeView) });
+/** GET .../definitions/configurations/:fromType/:toType: the per-record limits an admin set (R4). */
+export const pairLimitsResponse = z.object({ results: z.array(pairTypeView.extend({ userEnforcedMaxToObjectIds: z.number().int() })) });

@@ -375,6 +375,29 @@ describe('revert one change (B1)', () => {
     expect(twice.body.message).toContain(`History entry ${deleted.id}`);
   });
 
+  it('B1: a rep reverts their own change (Undo); another user\'s change is refused with the reason and writes nothing', async () => {
+    const made = await t.call('POST', '/api/users', { name: 'Uma Undo', email: 'uma.undo@acme.com', role: 'rep' });
+    expect(made.status).toBe(201);
+    const rep = made.body.token as string;
+    const [c] = await seedRecords(t.db.db, t.workspaceId, '0-1', [{ email: 'own@acme.com' }]);
+    const [mine, theirs] = await seedRecords(t.db.db, t.workspaceId, '0-3', [{ dealname: 'Mine' }, { dealname: 'Theirs' }]);
+    expect((await t.call('PUT', `/crm/v4/objects/contacts/${c}/associations/default/deals/${mine}`, undefined, rep)).status).toBe(200);
+    await put('contacts', c!, 'deals', theirs!); // by the owner (an admin)
+    const own = await entryOf('contacts', c!, 'CREATED', mine!);
+    const foreign = await entryOf('contacts', c!, 'CREATED', theirs!);
+    const refused = await t.call('POST', `/api/history/${foreign.id}/revert`, undefined, rep);
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toContain('a rep reverts only their own changes');
+    expect(refused.body.errors[0]).toMatchObject({ in: 'path:entryId', code: 'OWN_CHANGES_ONLY' });
+    expect(Object.keys(await typesBetween('contacts', c!, 'deals')).sort()).toEqual([String(mine), String(theirs)].sort());
+    const undone = await t.call('POST', `/api/history/${own.id}/revert`, undefined, rep);
+    expect(undone.status).toBe(200);
+    expect(undone.body.results[0]).toMatchObject({ action: 'DELETED', sourceUserName: 'Uma Undo' });
+    expect(Object.keys(await typesBetween('contacts', c!, 'deals'))).toEqual([String(theirs)]);
+    // an admin reverts anyone's change
+    expect((await revert(foreign.id)).status).toBe(200);
+  });
+
   it('B1: an entry of an archived record is 409 (restore it first); unknown or foreign entries are 404', async () => {
     const [c] = await seedRecords(t.db.db, t.workspaceId, '0-1', [{ email: 'r8@acme.com' }]);
     const [d] = await seedRecords(t.db.db, t.workspaceId, '0-3', [{ dealname: 'Archived' }]);

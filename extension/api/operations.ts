@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { apiPaths } from '../../shared/api-paths.ts';
 import { batchLabelsArchiveBody, batchRefusalsResponse, defaultAssociationResponse, labelsAssociationResponse, type labelsBody } from '../../shared/associations.ts';
 import { errorStatus } from '../../shared/errors.ts';
+import { revertResult } from '../../shared/history.ts';
 import { type activityBody, activityResponse } from '../../shared/lifecycle.ts';
-import { type createRecordBody, duplicateContactContext, simplePublicObject } from '../../shared/records.ts';
+import { type createRecordBody, duplicateContactContext, simplePublicObject, type updateRecordBody } from '../../shared/records.ts';
 import type { Operation, RecordRef, SendResult } from '../outbox/operation.ts';
 import type { Connection } from '../settings.ts';
 import { type ApiClient, ApiFailure, createApiClient, type FetchLike } from './client.ts';
@@ -35,7 +36,7 @@ function existingContactId(failure: ApiFailure): string | undefined {
   return context.success ? context.data.id[0] : undefined;
 }
 
-type Call = <S extends z.ZodType>(method: 'POST' | 'PUT' | 'DELETE', path: string, body: unknown, schema: S) => Promise<z.output<S>>;
+type Call = <S extends z.ZodType>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body: unknown, schema: S) => Promise<z.output<S>>;
 
 /** The requests of one operation, in order; a later one may depend on an earlier one's answer. A failed request throws its ApiFailure. */
 async function run(op: Operation, call: Call, followUp: Call): Promise<SendResult> {
@@ -71,6 +72,17 @@ async function run(op: Operation, call: Call, followUp: Call): Promise<SendResul
     }
     case 'remove':
       await call('DELETE', apiPaths.association(op.from, op.to, op.newPrimaryCompanyId ? { newPrimaryCompanyId: op.newPrimaryCompanyId } : {}), undefined, noContent);
+      return { outcome: 'confirmed' };
+    case 'createAssociated': {
+      const body = { properties: op.properties, associations: [{ to: { id: op.with.id }, types: op.types }] } satisfies z.input<typeof createRecordBody>;
+      const created = await call('POST', apiPaths.createRecord(op.objectType), body, simplePublicObject);
+      return { outcome: 'confirmed', createdId: created.id };
+    }
+    case 'updateRecord':
+      await call('PATCH', apiPaths.updateRecord(op.record.objectType, op.record.id), { properties: op.properties } satisfies z.input<typeof updateRecordBody>, simplePublicObject);
+      return { outcome: 'confirmed' };
+    case 'revert':
+      await call('POST', apiPaths.revertHistoryEntry(op.entryId, op.newPrimaryCompanyId ? { newPrimaryCompanyId: op.newPrimaryCompanyId } : {}), undefined, revertResult);
       return { outcome: 'confirmed' };
     case 'logEmail': {
       const properties: Record<string, string> = {

@@ -139,7 +139,9 @@ function renderPage(pages: PageTable, route: AppRoute, session: AppSession): Com
   const page = pages[route.page] as ((props: PageProps<AppPage>) => ComponentChild) | undefined;
   if (route.page === 'home') return <Home session={session} />;
   if (!page) return <NotFound session={session} />;
-  return page({ route: route as RouteOf<AppPage>, session });
+  // a component of its own (its hooks are its own), new for each address so no state of one record shows on another
+  const Page = page as (props: PageProps<AppPage>) => ComponentChild;
+  return <Page key={hashOf(route).split('?')[0]} route={route as RouteOf<AppPage>} session={session} />;
 }
 
 /** The start page: where to go. */

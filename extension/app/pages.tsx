@@ -1,6 +1,7 @@
 import type { PageTable } from './App.tsx';
 import { HistoryPage } from './history/HistoryPage.tsx';
 import { IndexPage } from './index/IndexPage.tsx';
+import { RecordPage } from './record/RecordPage.tsx';
 import { SettingsPage } from './settings/SettingsPage.tsx';
 // each page's styles load with the table (the pages' components are also rendered in Node tests)
 import './history/history.css';
@@ -12,6 +13,7 @@ import './history/history.css';
 export const PAGES: PageTable = {
   // a page of its own per object type: nothing of one type's view shows while the next one loads
   index: (props) => <IndexPage key={props.route.objectType} {...props} />,
+  record: RecordPage,
   history: HistoryPage,
   settings: SettingsPage,
 };

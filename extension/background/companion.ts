@@ -25,6 +25,8 @@ export interface CompanionDeps {
    * before its timer fires, so the entry point sets an alarm that wakes it (browser.alarms).
    */
   wakeAt?(when: number | null): void;
+  /** Opens a record page in a new tab (browser.tabs.create of app.html#/{type}/{id}); absent: the request answers opened false. */
+  openRecord?(objectType: string, id: string): Promise<void>;
   fetch?: FetchLike;
   /** The outbox's IndexedDB name (tests give each their own). */
   outboxName?: string;
@@ -250,6 +252,11 @@ export function createCompanion(deps: CompanionDeps): Companion {
     },
     async submit(request) {
       return changeOf(await outbox.submit(request.operation));
+    },
+    async openRecord(request) {
+      if (!deps.openRecord) return { opened: false };
+      await deps.openRecord(request.objectType, request.id);
+      return { opened: true };
     },
     async dismiss(request) {
       return { dismissed: await outbox.dismiss(request.opId) };

@@ -30,6 +30,8 @@ export const companionRequest = z.discriminatedUnion('type', [
   z.object({ type: z.literal('search'), q: z.string().max(200) }),
   /** A change the rep makes: into the outbox, sent when the server can be reached. */
   z.object({ type: z.literal('submit'), operation }),
+  /** Open a record's page (app.html#/{objectType}/{id}) in a new tab: for record names in webmail pages, which may not open it themselves. */
+  z.object({ type: z.literal('openRecord'), objectType: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/), id: z.string().regex(/^[1-9][0-9]{0,18}$/) }),
   z.object({ type: z.literal('dismiss'), opId: z.string().min(1).max(200) }),
   z.object({ type: z.literal('retry'), opId: z.string().min(1).max(200) }),
 ]);

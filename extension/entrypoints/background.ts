@@ -1,5 +1,6 @@
 import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
+import { appUrl, recordRoute } from '../app/routes.ts';
 import { createCompanion } from '../background/companion.ts';
 import { isCompanionMessage, serve } from '../background/requests.ts';
 import { MAIL_MATCHES } from '../mail/hosts.ts';
@@ -14,6 +15,9 @@ export default defineBackground(() => {
       void browser.tabs.query({ url: MAIL_MATCHES }).then((tabs) => {
         for (const tab of tabs) if (tab.id !== undefined) browser.tabs.sendMessage(tab.id, message).catch(() => {});
       });
+    },
+    async openRecord(objectType, id) {
+      await browser.tabs.create({ url: appUrl(browser.runtime.getURL('/app.html'), recordRoute(objectType, id)) });
     },
     hasHostPermission: (pattern) => browser.permissions.contains({ origins: [pattern] }),
     wakeAt(when) {

@@ -44,6 +44,23 @@ export const operation = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('removeLabels'), from: recordRef, to: recordRef, labels: z.array(labelRef).min(1) }),
   /** Remove an association altogether. */
   z.object({ ...base, kind: z.literal('remove'), from: recordRef, to: recordRef, newPrimaryCompanyId: z.string().optional() }),
+  /**
+   * Create a record of any type already associated with `with` (R5, R7): one request, so the new
+   * record never exists unassociated. `types` are seen from the new record; empty is the default
+   * (the server makes a company primary where R7/R8 say so).
+   */
+  z.object({
+    ...base,
+    kind: z.literal('createAssociated'),
+    objectType: z.string().min(1).max(100),
+    properties: z.record(z.string().max(100), z.string().max(65_536)),
+    with: recordRef,
+    types: z.array(labelRef).default([]),
+  }),
+  /** Change properties of a record (the record page's header); an empty value clears one. */
+  z.object({ ...base, kind: z.literal('updateRecord'), record: recordRef, properties: z.record(z.string().max(100), z.string().max(65_536)) }),
+  /** Undo one association change by its history entry (B1); a rep may revert only their own. */
+  z.object({ ...base, kind: z.literal('revert'), entryId: z.string().regex(/^\d{1,15}$/), newPrimaryCompanyId: z.string().optional() }),
   /** Log an email as an activity on a record; the server adds the primary company (R10). `alsoAssociate` are further chosen records. */
   z.object({
     ...base,

@@ -124,4 +124,42 @@ describe('outbox against the real server (X4)', () => {
       await outbox.close();
     }
   });
+
+  it('R5, R7, B1: createAssociated makes the record already associated (a lost answer does not make it twice); updateRecord changes it; revert undoes a change', async () => {
+    const { fetchImpl, delivered } = losingAnswers(1);
+    const company = await server.call('POST', '/crm/v3/objects/companies', { properties: { name: 'Made Here Ltd' } });
+    const create: Operation = {
+      opId: crypto.randomUUID(),
+      createdAt: Date.now(),
+      kind: 'createAssociated',
+      objectType: 'contacts',
+      properties: { email: 'made-here@outbox.example', firstname: 'Made' },
+      with: { objectType: 'companies', id: company.body.id },
+      types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 279 }],
+    };
+    expect((await sendOperation(create, server.connection, fetchImpl)).outcome).toBe('retry');
+    const made = await sendOperation(create, server.connection, fetchImpl);
+    expect(made.outcome).toBe('confirmed');
+    expect(delivered).toEqual(Array(2).fill('POST /crm/v3/objects/contacts'));
+    const contactId = (made as { createdId: string }).createdId;
+    const found = await server.call('POST', '/crm/v3/objects/contacts/search', { filterGroups: [{ filters: [{ propertyName: 'email', operator: 'EQ', value: 'made-here@outbox.example' }] }] });
+    expect(found.body.results.map((r: { id: string }) => r.id)).toEqual([contactId]);
+    // R7: the company of a contact created with it is its primary (type 1)
+    const types = await server.call('GET', `/crm/v4/objects/contacts/${contactId}/associations/companies`);
+    expect(types.body.results[0].associationTypes.map((t: { typeId: number }) => t.typeId).sort()).toEqual([1, 279]);
+
+    const update: Operation = { opId: crypto.randomUUID(), createdAt: Date.now(), kind: 'updateRecord', record: { objectType: 'contacts', id: contactId }, properties: { jobtitle: 'Buyer' } };
+    expect((await sendOperation(update, server.connection)).outcome).toBe('confirmed');
+    expect((await server.call('GET', `/crm/v3/objects/contacts/${contactId}?properties=jobtitle`)).body.properties.jobtitle).toBe('Buyer');
+
+    const deal = await server.call('POST', '/crm/v3/objects/deals', { properties: { dealname: 'Undo me' } });
+    await sendOperation({ opId: crypto.randomUUID(), createdAt: Date.now(), kind: 'associate', from: { objectType: 'contacts', id: contactId }, to: { objectType: 'deals', id: deal.body.id } }, server.connection);
+    const entry = (await historyOf('contacts', contactId)).find((h) => h.toObjectId === deal.body.id && h.action === 'CREATED') as unknown as { id: string };
+    const revert: Operation = { opId: crypto.randomUUID(), createdAt: Date.now(), kind: 'revert', entryId: entry.id };
+    expect((await sendOperation(revert, server.connection)).outcome).toBe('confirmed');
+    expect((await server.call('GET', `/crm/v4/objects/contacts/${contactId}/associations/deals`)).body.results).toEqual([]);
+    // the same revert again (a new operation): the association is gone, refused with the reason
+    const again = await sendOperation({ ...revert, opId: crypto.randomUUID() }, server.connection);
+    expect(again).toMatchObject({ outcome: 'refused', status: 409 });
+  });
 });

@@ -4,7 +4,12 @@ import { type Operation, PENDING_PREFIX, type RecordRef } from './operation.ts';
 export function refsOf(op: Operation): RecordRef[] {
   switch (op.kind) {
     case 'createContact':
+    case 'revert':
       return [];
+    case 'createAssociated':
+      return [op.with];
+    case 'updateRecord':
+      return [op.record];
     case 'associate':
     case 'removeLabels':
     case 'remove':
@@ -20,7 +25,12 @@ export function refsOf(op: Operation): RecordRef[] {
 export function mapRefs(op: Operation, map: (ref: RecordRef) => RecordRef): Operation {
   switch (op.kind) {
     case 'createContact':
+    case 'revert':
       return op;
+    case 'createAssociated':
+      return { ...op, with: map(op.with) };
+    case 'updateRecord':
+      return { ...op, record: map(op.record) };
     case 'associate':
     case 'removeLabels':
     case 'remove':

@@ -2,6 +2,7 @@ import type { ContactSummary } from '../../shared/companion.ts';
 import type { ThreadParticipant } from '../../shared/recommendations.ts';
 import type { Participant } from '../mail/types.ts';
 import type { PendingChange } from '../messaging.ts';
+import { RecordLink } from './record-link.tsx';
 
 export interface ParticipantCardProps {
   participant: Participant;
@@ -24,7 +25,7 @@ export function ParticipantCard({ participant, known, summary, creation, created
   return (
     <li class="crm-person" data-email={participant.email} data-state={contact ? 'contact' : creation ? creation.state : created ? 'created' : 'unknown'}>
       <div class="crm-person-head">
-        <span class="crm-name">{name}</span>
+        <span class="crm-name">{contact ? <RecordLink objectType="contacts" id={contact.id}>{name}</RecordLink> : name}</span>
         <span class="crm-email">{participant.email}</span>
       </div>
       {contact ? (
@@ -66,7 +67,7 @@ function ContactDetails({ summary, primaryCompany }: { summary: ContactSummary |
             <ul class="crm-records" aria-label="Open deals">
               {summary.openDeals.map((d) => (
                 <li key={d.id}>
-                  <span class="crm-kind">Deal</span> {d.name}
+                  <span class="crm-kind">Deal</span> <RecordLink objectType="deals" id={d.id}>{d.name}</RecordLink>
                   {d.stageLabel ? <span class="crm-muted crm-stage"> · {d.stageLabel}</span> : null}
                 </li>
               ))}
@@ -76,7 +77,7 @@ function ContactDetails({ summary, primaryCompany }: { summary: ContactSummary |
             <ul class="crm-records" aria-label="Open tickets">
               {summary.openTickets.map((t) => (
                 <li key={t.id}>
-                  <span class="crm-kind">Ticket</span> {t.name}
+                  <span class="crm-kind">Ticket</span> <RecordLink objectType="tickets" id={t.id}>{t.name}</RecordLink>
                   {t.stageLabel ? <span class="crm-muted crm-stage"> · {t.stageLabel}</span> : null}
                 </li>
               ))}

@@ -4,6 +4,7 @@ import type { SearchHit } from '../api/reads.ts';
 import type { Status, TabThread } from '../messaging.ts';
 import type { Operation, RecordRef } from '../outbox/operation.ts';
 import { makeOp, refKey } from './model.ts';
+import { RecordLink } from './record-link.tsx';
 import type { Ask } from './session.ts';
 
 export interface PopupProps {
@@ -88,7 +89,7 @@ export function Popup({ ask, tabThread, openOptions, debounceMs = 200 }: PopupPr
       <ul class="crm-results">
         {items.map((item) => (
           <li key={refKey(item)} class="crm-result" data-result={refKey(item)}>
-            <span class="crm-kind">{KIND[item.objectType] ?? item.objectType}</span> <span class="crm-name">{item.name}</span>
+            <span class="crm-kind">{KIND[item.objectType] ?? item.objectType}</span> <span class="crm-name"><RecordLink objectType={item.objectType} id={item.id}>{item.name}</RecordLink></span>
             {item.detail ? <span class="crm-muted"> · {item.detail}</span> : null}
             {item.objectType !== 'contacts' && people.length > 0 ? (
               submitted.has(refKey(item)) ? (

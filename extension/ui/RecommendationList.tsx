@@ -2,6 +2,7 @@ import type { Recommendation } from '../../shared/recommendations.ts';
 import type { PendingChange } from '../messaging.ts';
 import type { Operation, RecordRef } from '../outbox/operation.ts';
 import { changesFor, refKey, stateOf } from './model.ts';
+import { RecordLink } from './record-link.tsx';
 
 export interface RecommendationListProps {
   recommendations: Recommendation[];
@@ -27,7 +28,11 @@ export function RecommendationList({ recommendations, contacts, changes, confirm
           <li key={refKey(ref)} class="crm-rec" data-rec={refKey(ref)} data-state={busy?.state ?? (done ? 'associated' : 'open')}>
             <div class="crm-rec-head">
               <span class="crm-kind">{KIND[rec.objectType] ?? rec.objectType}</span>
-              <span class="crm-name">{rec.name}</span>
+              <span class="crm-name">
+                <RecordLink objectType={rec.objectType} id={rec.id}>
+                  {rec.name}
+                </RecordLink>
+              </span>
             </div>
             <ul class="crm-reasons">
               {rec.reasons.map((r) => (

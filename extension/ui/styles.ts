@@ -27,6 +27,8 @@ p { margin: 4px 0; }
 .crm-person, .crm-rec { padding: 8px; border: 1px solid #eaeef2; border-radius: 6px; margin-bottom: 6px; }
 .crm-person-head, .crm-rec-head { display: flex; flex-direction: column; align-items: flex-start; }
 .crm-name { font-weight: 600; overflow-wrap: anywhere; }
+.crm-record-link { color: inherit; text-decoration: underline; text-decoration-color: #8c959f; }
+.crm-record-link:hover, .crm-record-link:focus-visible { color: #0b5cad; }
 .crm-email, .crm-muted, .crm-hint { color: #57606a; overflow-wrap: anywhere; }
 .crm-hint { font-size: 12px; margin-left: 6px; }
 .crm-company { font-weight: 500; }

@@ -131,7 +131,7 @@ export function historyRoutes() {
       '/history/:entryId/revert',
       describeRoute({
         summary: 'Undo one association change (B1)',
-        description: 'The inverse change, made by the caller and recorded in history ("revert of entry N"). A revert that a rule forbids (limit, primary company) answers that rule\'s error; when the association changed again since, 409.',
+        description: 'The inverse change, made by the caller and recorded in history ("revert of entry N"). Admins revert any change; a rep only the changes the rep made (others: 403). A revert that a rule forbids (limit, primary company) answers that rule\'s error; when the association changed again since, 409.',
         tags,
         responses: { 200: json(revertResult, 'The history entries the revert wrote') },
       }),
@@ -142,7 +142,11 @@ export function historyRoutes() {
         const db = c.get('db');
         const ctx = { workspaceId: auth.workspaceId, plan: auth.plan, actor: actorOf(auth) };
         const { newPrimaryCompanyId } = c.req.valid('query');
-        const result = await transaction(db, (tx) => revertEntry(tx, ctx, c.req.valid('param').entryId, { newPrimaryCompanyId }));
+        const { entryId } = c.req.valid('param');
+        const principal = auth.principal;
+        // a rep undoes only the changes the rep made; admins any change
+        const onlyOwn = principal.kind === 'user' && principal.role === 'rep' ? principal.userId : undefined;
+        const result = await transaction(db, (tx) => revertEntry(tx, ctx, entryId, { newPrimaryCompanyId, onlyOwn }));
         return c.json(result, 200);
       },
     )

@@ -68,7 +68,7 @@ function useRecordName(session: AppSession, record: PathRecord): string | null {
     const fallback = `${typeLabel(record.objectType)} ${record.id}`;
     if (!type) return void setName(fallback);
     session.client
-      .request(apiPaths.record(record.objectType, record.id, nameProperties(type.typeId)), { method: 'GET', schema: simplePublicObject })
+      .request(apiPaths.record(record.objectType, record.id, { properties: nameProperties(type.typeId) }), { method: 'GET', schema: simplePublicObject })
       .then((r) => setName(recordName(type.typeId, r.properties) ?? fallback))
       .catch(() => setName(fallback));
   }, [record.objectType, record.id]);

@@ -9,6 +9,7 @@ import { SETTINGS_KEY } from '../../settings.ts';
 import { App } from '../../ui/App.tsx';
 import { holdFeedPort } from '../../ui/feed-port.ts';
 import { releasePageSpace, reservePageSpace, SIDEBAR_LAYOUT_KEY, spaceFor, storedCollapsed } from '../../ui/page-space.ts';
+import { recordLinks, RecordLinksContext } from '../../ui/record-link.tsx';
 import { createThreadSession } from '../../ui/session.ts';
 import { SIDEBAR_CSS } from '../../ui/styles.ts';
 import { listenToTab } from '../../ui/tab-listener.ts';
@@ -39,7 +40,13 @@ export default defineContentScript({
       anchor: 'html',
       append: 'last',
       css: SIDEBAR_CSS,
-      onMount: (container) => render(<App session={session} />, container),
+      onMount: (container) =>
+        render(
+          <RecordLinksContext.Provider value={recordLinks(browser.runtime)}>
+            <App session={session} />
+          </RecordLinksContext.Provider>,
+          container,
+        ),
       onRemove: (container) => container && render(null, container),
     });
     ui.mount();

@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { browser } from 'wxt/browser';
 import { ask, askTab } from '../../messaging.ts';
 import { Popup } from '../../ui/Popup.tsx';
+import { recordLinks, RecordLinksContext } from '../../ui/record-link.tsx';
 import '../../ui/page.css';
 
 /** The tab the popup acts on: the active one, or `?tab=<id>` when the popup is opened as a page. */
@@ -15,7 +16,12 @@ async function currentTabId(): Promise<number | undefined> {
 async function start(): Promise<void> {
   const tabId = await currentTabId();
   const tabThread = tabId === undefined ? null : await askTab(browser.tabs, tabId);
-  render(<Popup ask={(request) => ask(browser.runtime, request)} tabThread={tabThread} openOptions={() => void browser.runtime.openOptionsPage()} />, document.getElementById('app')!);
+  render(
+    <RecordLinksContext.Provider value={recordLinks(browser.runtime)}>
+      <Popup ask={(request) => ask(browser.runtime, request)} tabThread={tabThread} openOptions={() => void browser.runtime.openOptionsPage()} />
+    </RecordLinksContext.Provider>,
+    document.getElementById('app')!,
+  );
 }
 
 void start();

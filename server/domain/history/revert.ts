@@ -62,7 +62,12 @@ function requireNoLaterChange(entry: Row, rows: Row[], typeId: number | null): v
  * primary removed by setting it again. When the state already differs from what the change
  * left, the answer is CONFLICT (409). The new history rows say which entry they revert.
  */
-export async function revertEntry(tx: Tx, ctx: WriteContext, entryId: number, options: { newPrimaryCompanyId?: number | undefined } = {}): Promise<{ revertedEntryId: string; results: HistoryEntry[] }> {
+export async function revertEntry(
+  tx: Tx,
+  ctx: WriteContext,
+  entryId: number,
+  options: { newPrimaryCompanyId?: number | undefined; /** Only an entry this user made may be reverted (a rep's undo). */ onlyOwn?: number | undefined } = {},
+): Promise<{ revertedEntryId: string; results: HistoryEntry[] }> {
   const ws = ctx.workspaceId;
   const [entry] = parseRows(
     'revert: the entry',
@@ -73,6 +78,18 @@ export async function revertEntry(tx: Tx, ctx: WriteContext, entryId: number, op
       where h.workspace_id = ${ws} and h.id = ${entryId}`),
   );
   if (!entry) throw new ApiError('NOT_FOUND', `No history entry with id ${entryId}`, { errors: [{ message: 'unknown history entry', in: 'path:entryId' }] });
+  if (options.onlyOwn !== undefined) {
+    const [maker] = parseRows(
+      'revert: who made the entry',
+      z.object({ source: col.text, source_user_id: col.idOrNull }),
+      await tx.execute(sql`select source, source_user_id from association_history where workspace_id = ${ws} and id = ${entryId}`),
+    );
+    if (maker?.source !== 'USER' || maker.source_user_id !== options.onlyOwn) {
+      throw new ApiError('FORBIDDEN', `History entry ${entryId} was not made by you: a rep reverts only their own changes; an admin may revert it`, {
+        errors: [{ message: 'not your own change', in: 'path:entryId', code: 'OWN_CHANGES_ONLY' }],
+      });
+    }
+  }
   const A = { id: entry.from_id, type: entry.from_type };
   const B = { id: entry.to_id, type: entry.to_type };
   // what the same change did elsewhere: a primary or exclusive label that moved, a successor

@@ -1,0 +1,155 @@
+import { hubspotDefaultType, hubspotPrimaryType } from '../../../shared/association-types.ts';
+import type { AssociatedRecordView, AssociationsView } from '../../../shared/history.ts';
+import { COMPANY, CONTACT, DEAL, standardObject, TICKET } from '../../../shared/objects.ts';
+import { defaultPairLimit, type Plan, planAllows } from '../../../shared/plans.ts';
+import { recordName } from '../../../shared/record-name.ts';
+
+/**
+ * What the record page shows, worked out from the server's reads: the header's properties per
+ * object type, the association cards (one per associated type, the standard four always), which
+ * company is primary (R6, R8), and what a card may still take before a limit (R4).
+ */
+
+export const STANDARD_CARDS = ['companies', 'contacts', 'deals', 'tickets'] as const;
+
+/** The type id of an object type's API name (`contacts` → `0-1`); a custom object's name is its own. */
+export function typeIdOf(objectType: string): string {
+  return standardObject(objectType)?.typeId ?? objectType;
+}
+
+export type PropertyKind = 'text' | 'email' | 'tel' | 'number' | 'date' | 'stage' | 'pipeline';
+export interface HeaderProperty {
+  name: string;
+  kind: PropertyKind;
+  /** The rep may change it on the page. */
+  editable: boolean;
+}
+
+/** The header's key properties per type (the issue's list), besides the name. */
+export const HEADER_PROPERTIES: Record<string, HeaderProperty[]> = {
+  contacts: [
+    { name: 'email', kind: 'email', editable: true },
+    { name: 'jobtitle', kind: 'text', editable: true },
+    { name: 'phone', kind: 'tel', editable: true },
+    { name: 'lifecyclestage', kind: 'text', editable: false },
+  ],
+  companies: [
+    { name: 'domain', kind: 'text', editable: true },
+    { name: 'industry', kind: 'text', editable: true },
+  ],
+  deals: [
+    { name: 'dealstage', kind: 'stage', editable: false },
+    { name: 'amount', kind: 'number', editable: true },
+    { name: 'closedate', kind: 'date', editable: false },
+    { name: 'pipeline', kind: 'pipeline', editable: false },
+  ],
+  tickets: [
+    { name: 'hs_pipeline_stage', kind: 'stage', editable: false },
+    { name: 'hs_ticket_priority', kind: 'text', editable: true },
+  ],
+};
+
+/** The properties a record page reads: the name's and the header's. */
+export function headerRead(objectType: string): string[] {
+  const names = new Set<string>(['firstname', 'lastname', 'email', 'name', 'domain', 'dealname', 'subject', 'hs_pipeline']);
+  for (const p of HEADER_PROPERTIES[objectType] ?? []) names.add(p.name);
+  return [...names];
+}
+
+/** A record's name as everywhere in the companion (shared/record-name.ts); else `#id`. */
+export function nameOf(objectType: string, id: string, properties: Record<string, string | null | undefined>): string {
+  return recordName(typeIdOf(objectType), properties) ?? `#${id}`;
+}
+
+/** "Create and associate": the main properties of each type, in the form's order; the first is required. */
+export const CREATE_FIELDS: Record<string, Array<{ name: string; kind: 'text' | 'email' | 'number'; required: boolean }>> = {
+  contacts: [
+    { name: 'email', kind: 'email', required: true },
+    { name: 'firstname', kind: 'text', required: false },
+    { name: 'lastname', kind: 'text', required: false },
+  ],
+  companies: [
+    { name: 'name', kind: 'text', required: true },
+    { name: 'domain', kind: 'text', required: false },
+  ],
+  deals: [
+    { name: 'dealname', kind: 'text', required: true },
+    { name: 'amount', kind: 'number', required: false },
+  ],
+  tickets: [{ name: 'subject', kind: 'text', required: true }],
+};
+
+export interface CardRow {
+  id: string;
+  name: string;
+  /** Label names, the primary company's label left out (the badge says it). */
+  labels: string[];
+  /** The type ids between the two, seen from the page's record. */
+  typeIds: number[];
+  primary: boolean;
+}
+
+export interface Card {
+  objectType: string;
+  rows: CardRow[];
+}
+
+/** The built-in primary company type of this record's type, when it has one (contacts, deals, tickets → companies). */
+export function primaryTypeOf(objectType: string): number | null {
+  return hubspotPrimaryType(typeIdOf(objectType), COMPANY)?.typeId ?? null;
+}
+
+/** The unlabeled type of a pair, from this record's side, when it is HubSpot's. */
+export function defaultTypeOf(fromType: string, toType: string): number | null {
+  return hubspotDefaultType(typeIdOf(fromType), typeIdOf(toType))?.typeId ?? null;
+}
+
+function rowOf(row: AssociatedRecordView, primaryType: number | null, toType: string): CardRow {
+  const primary = primaryType !== null && toType === 'companies' && row.associationTypes.some((t) => t.typeId === primaryType);
+  return {
+    id: row.toObjectId,
+    name: row.toName ?? `#${row.toObjectId}`,
+    labels: row.associationTypes.filter((t) => t.label !== null && !(primary && t.typeId === primaryType)).map((t) => t.label!),
+    typeIds: row.associationTypes.map((t) => t.typeId),
+    primary,
+  };
+}
+
+/**
+ * The cards of a record: the four standard types (not the record's own type) always, then every
+ * other type it has associations with (custom objects, activities), in the order HubSpot's
+ * sidebar has them. The primary company comes first on the companies card.
+ */
+export function cardsOf(objectType: string, view: AssociationsView): Card[] {
+  const primaryType = primaryTypeOf(objectType);
+  const types: string[] = STANDARD_CARDS.filter((t) => t !== objectType);
+  for (const t of Object.keys(view.associations)) if (!types.includes(t)) types.push(t);
+  return types.map((type) => {
+    const rows = (view.associations[type]?.results ?? []).map((r) => rowOf(r, primaryType, type));
+    rows.sort((a, b) => Number(b.primary) - Number(a.primary));
+    return { objectType: type, rows };
+  });
+}
+
+/** Whether a card takes new records here: the standard types, with a create form. */
+export function canAssociateFrom(objectType: string, cardType: string): boolean {
+  return (STANDARD_CARDS as readonly string[]).includes(cardType) && (STANDARD_CARDS as readonly string[]).includes(objectType);
+}
+
+/** The per-record limit of a pair: the admin's for the unlabeled type, else the plan's default (R4). */
+export function pairLimit(plan: Plan, configured: Array<{ typeId: number; userEnforcedMaxToObjectIds: number }>, defaultTypeId: number | null, activity: boolean): number {
+  const set = configured.find((c) => c.typeId === defaultTypeId);
+  return set ? set.userEnforcedMaxToObjectIds : defaultPairLimit(plan, activity);
+}
+
+/** Whether labels may be set on this plan (R14); the plan it needs otherwise. */
+export function labelsNeed(plan: Plan): 'professional' | null {
+  return planAllows(plan, 'labels') ? null : 'professional';
+}
+
+/** The primary company of a record's companies card, or null. */
+export function primaryOf(card: Card | undefined): CardRow | null {
+  return card?.rows.find((r) => r.primary) ?? null;
+}
+
+export { COMPANY, CONTACT, DEAL, TICKET };
