@@ -54,7 +54,7 @@ export function viewRoutes() {
         const db = c.get('db');
         const query = c.req.valid('query');
         const type = await resolveObjectType(db, workspaceId, c.req.valid('param').objectType);
-        const page = await indexPage(db, workspaceId, type, { columns: query.columns, filters: query.filter, sorts: query.sort, after: query.after, limit: query.limit });
+        const page = await indexPage(db, workspaceId, type, { columns: query.columns, filters: query.filter, sorts: query.sort, after: query.after, limit: query.limit, importId: query.import });
         const next = () => {
           const url = new URL(c.req.url);
           url.searchParams.set('after', page.after!);
