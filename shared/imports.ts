@@ -94,6 +94,8 @@ export const importListItem = z.object({
   objectType: z.string().nullable(),
   fileName: z.string().nullable(),
   startedBy: importStarter,
+  /** Why a failed import stopped (`CANCELED: …` when it was canceled). */
+  failure: z.string().optional(),
   createdAt: z.string(),
 });
 export type ImportListItem = z.infer<typeof importListItem>;

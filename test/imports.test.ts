@@ -277,5 +277,8 @@ describe('CSV import: the list and who may manage an import (R16, B1)', () => {
     expect(refused.body.message).toMatch(/Only an admin or whoever started this import/);
     expect((await t.call('GET', `/api/imports/${mine.id}`)).body.state).toBe('done');
     expect((await t.call('POST', `/api/imports/${theirs.id}/undo`, undefined, repToken)).body.state).toBe('undone');
+    const after = (await t.call('GET', '/api/imports')).body.results as Array<Record<string, unknown>>;
+    expect(after.find((i) => i.id === theirs.id)).toMatchObject({ state: 'undone' });
+    expect(after.find((i) => i.id === mine.id)).not.toHaveProperty('failure');
   });
 });

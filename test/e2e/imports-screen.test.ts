@@ -137,7 +137,6 @@ describe('the import screens', () => {
     expect(await listed.locator('td').allTextContents()).toEqual(expect.arrayContaining(['people.csv', 'contacts', 'Done']));
     expect(await listed.getByRole('link', { name: 'Records of people.csv' }).getAttribute('href')).toBe(`#/contacts?import=${smallImport}`);
     expect(await seriousViolations(page)).toEqual([]);
-    await shot(page, 'imports-list.png');
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -240,6 +239,14 @@ describe('the import screens', () => {
     expect(view.failure).toMatch(/^CANCELED/);
     expect(view.rowsDone).toBeLessThan(rows);
     expect(await page.getByRole('button', { name: 'Cancel import' }).count()).toBe(0);
+
+    // the list: the canceled import, and the undone one
+    await page.getByRole('link', { name: 'All imports' }).click();
+    const bigRow = page.getByRole('row').filter({ hasText: 'big.csv' });
+    await bigRow.waitFor();
+    expect(await bigRow.locator('td').nth(2).textContent()).toBe('Canceled');
+    expect(await page.getByRole('row').filter({ hasText: 'people.csv' }).locator('td').nth(2).textContent()).toBe('Undone');
+    await shot(page, 'imports-list.png');
     await page.close();
   });
 });

@@ -171,6 +171,8 @@ function NewImport({ session }: { session: AppSession }) {
               ))}
             </tbody>
           </table>
+          {preview.state === 'ready' && preview.preview.withObjectType && <p>{t('importsSecondObject', preview.preview.withObjectType)}</p>}
+          {preview.state === 'ready' && preview.preview.associatedObjectTypes.length > 0 && <p>{t('importsAssociatedWith', preview.preview.associatedObjectTypes.join(', '))}</p>}
           {preview.state === 'refused' && (
             <p class="crm-error" role="alert">
               {t('importsMappingFailed', preview.message)}

@@ -14,8 +14,8 @@ export const reasonOf = (err: unknown) => (err instanceof ApiFailure || err inst
 export type ShownState = 'queued' | 'running' | 'done' | 'failed' | 'canceled' | 'undone';
 
 /** An import's state as shown: a failed one whose failure starts `CANCELED:` was canceled. */
-export function shownState(job: Pick<ImportView, 'state' | 'failure'> | Pick<ImportListItem, 'state'>): ShownState {
-  if (job.state === 'failed' && 'failure' in job && job.failure?.startsWith('CANCELED')) return 'canceled';
+export function shownState(job: Pick<ImportView | ImportListItem, 'state' | 'failure'>): ShownState {
+  if (job.state === 'failed' && job.failure?.startsWith('CANCELED')) return 'canceled';
   return job.state;
 }
 

@@ -358,7 +358,7 @@ export async function* errorsCsv(db: DbOrTx, workspaceId: string, id: string): A
   }
 }
 
-const listedJob = z.object({ id: col.text, state: col.text, file_name: col.textOrNull, created_at: col.timestamp, object_type: col.textOrNull, started_by: z.record(z.string(), z.unknown()).nullable() });
+const listedJob = z.object({ id: col.text, state: col.text, file_name: col.textOrNull, created_at: col.timestamp, failure: col.textOrNull, object_type: col.textOrNull, started_by: z.record(z.string(), z.unknown()).nullable() });
 
 /** Who started a job, as the list shows it: the user's name, or the app token's id. */
 function startedByOf(startedBy: Record<string, unknown> | null): ImportListItem['startedBy'] {
@@ -373,14 +373,14 @@ export async function listImports(db: DbOrTx, workspaceId: string): Promise<Impo
     'imports: list',
     listedJob,
     await db.execute(sql`
-      select id, state, file_name, created_at, started_by, options->>'objectType' as object_type
+      select id, state, file_name, created_at, failure, started_by, options->>'objectType' as object_type
       from import_jobs where workspace_id = ${workspaceId} and kind = 'import' order by created_at desc limit 100`),
   );
   const out: ImportListItem[] = [];
   for (const r of rows) {
     // a custom type archived since has no name: the list shows the import without one
     const objectType = r.object_type === null ? null : await objectTypeById(db, workspaceId, r.object_type).then((t) => t.name, () => null);
-    out.push({ id: r.id, state: r.state as ImportListItem['state'], objectType, fileName: r.file_name, startedBy: startedByOf(r.started_by), createdAt: r.created_at.toISOString() });
+    out.push({ id: r.id, state: r.state as ImportListItem['state'], objectType, fileName: r.file_name, startedBy: startedByOf(r.started_by), ...(r.failure ? { failure: r.failure } : {}), createdAt: r.created_at.toISOString() });
   }
   return out;
 }
