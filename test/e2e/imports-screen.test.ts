@@ -72,7 +72,7 @@ const SMALL_CSV = [
 let smallImport = '';
 
 describe('the import screens', () => {
-  it('R16, R17: an admin uploads a CSV, changes a column\'s target, follows it to Done, reads the refused rows and downloads them', async () => {
+  it('R16, R17: an admin drops a CSV, changes a column\'s target, follows it to Done, reads the refused rows and downloads them', async () => {
     await signIn(browser, server.url, adminToken);
     const file = join(work, 'people.csv');
     await writeFile(file, SMALL_CSV);
@@ -84,7 +84,14 @@ describe('the import screens', () => {
     await page.getByText('No imports yet.').waitFor();
     expect(await page.getByRole('button', { name: 'Start import' }).isDisabled()).toBe(true);
 
-    await page.getByLabel('CSV file').setInputFiles(file);
+    // dropped on the drop area (the 50 MB file below is picked with the file input)
+    const dropped = await page.evaluateHandle((text) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([text], 'people.csv', { type: 'text/csv' }));
+      return transfer;
+    }, await readFile(file, 'utf8'));
+    await page.locator('.crm-imports-drop').dispatchEvent('drop', { dataTransfer: dropped });
+    expect(await page.getByLabel('CSV file').evaluate((input: HTMLInputElement) => input.files?.[0]?.name)).toBe('people.csv');
     await page.getByLabel('Object').selectOption('contacts');
     // the mapping preview: a header that is no property of contacts is refused before anything is sent
     const target = (header: string) => page.getByRole('textbox', { name: `Target of column ${header}` });
