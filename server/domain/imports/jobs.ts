@@ -376,11 +376,18 @@ export async function listImports(db: DbOrTx, workspaceId: string): Promise<Impo
       select id, state, file_name, created_at, failure, started_by, options->>'objectType' as object_type
       from import_jobs where workspace_id = ${workspaceId} and kind = 'import' order by created_at desc limit 100`),
   );
-  const out: ImportListItem[] = [];
-  for (const r of rows) {
-    // a custom type archived since has no name: the list shows the import without one
-    const objectType = r.object_type === null ? null : await objectTypeById(db, workspaceId, r.object_type).then((t) => t.name, () => null);
-    out.push({ id: r.id, state: r.state as ImportListItem['state'], objectType, fileName: r.file_name, startedBy: startedByOf(r.started_by), ...(r.failure ? { failure: r.failure } : {}), createdAt: r.created_at.toISOString() });
+  // each object type named once (a workspace's imports are of a few types); one archived since has no name
+  const names = new Map<string, string | null>();
+  for (const typeId of new Set(rows.map((r) => r.object_type).filter((id) => id !== null))) {
+    names.set(typeId, await objectTypeById(db, workspaceId, typeId).then((t) => t.name, () => null));
   }
-  return out;
+  return rows.map((r) => ({
+    id: r.id,
+    state: r.state as ImportListItem['state'],
+    objectType: r.object_type === null ? null : (names.get(r.object_type) ?? null),
+    fileName: r.file_name,
+    startedBy: startedByOf(r.started_by),
+    ...(r.failure ? { failure: r.failure } : {}),
+    createdAt: r.created_at.toISOString(),
+  }));
 }
