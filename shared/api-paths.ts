@@ -67,6 +67,9 @@ export const apiPaths = {
   /** GET: the change feed live, as server-sent events. */
   changesStream: (params: { after?: string }) => `/api/changes/stream${query({ after: params.after })}`,
 
+  /** GET: the workspace's custom object types (HubSpot v3 schemas). */
+  objectSchemas: () => '/crm/v3/schemas',
+
   /** POST (multipart: `options`, `file`): start a CSV import; GET: the latest imports. */
   imports: () => '/api/imports',
   /** POST: the column mapping an import would use for a header. */

@@ -74,6 +74,8 @@ let smallImport = '';
 describe('the import screens', () => {
   it('R16, R17: an admin drops a CSV, changes a column\'s target, follows it to Done, reads the refused rows and downloads them', async () => {
     await signIn(browser, server.url, adminToken);
+    // a custom object: offered in the Object choice beside the standard ones
+    await admin.api('POST', '/crm/v3/schemas', { name: 'cars', labels: { singular: 'Car', plural: 'Cars' }, properties: [{ name: 'model', label: 'Model', type: 'string', fieldType: 'text' }], primaryDisplayProperty: 'model', associatedObjects: ['contacts'] });
     const file = join(work, 'people.csv');
     await writeFile(file, SMALL_CSV);
     const page = await browser.context.newPage();
@@ -83,6 +85,8 @@ describe('the import screens', () => {
     await page.getByRole('heading', { name: 'Imports', level: 1 }).waitFor({ timeout: 15_000 });
     await page.getByText('No imports yet.').waitFor();
     expect(await page.getByRole('button', { name: 'Start import' }).isDisabled()).toBe(true);
+    await holds(async () => (await page.getByLabel('Object').locator('option').allTextContents()).includes('Cars'));
+    expect(await page.getByLabel('Object').locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['contacts', 'companies', 'deals', 'tickets', 'cars']);
 
     // dropped on the drop area (the 50 MB file below is picked with the file input)
     const dropped = await page.evaluateHandle((text) => {

@@ -1,13 +1,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiPaths } from '../../../shared/api-paths.ts';
 import { type ImportListItem, type ImportMode, importIdParam, importList, type MappingPreview, mappingPreview } from '../../../shared/imports.ts';
+import { objectSchemaList } from '../../../shared/records.ts';
 import { t } from '../../i18n.ts';
-import type { PageProps } from '../App.tsx';
-import type { AppSession } from '../App.tsx';
+import type { AppSession, PageProps } from '../App.tsx';
 import { reasonOf, shownState, stateWord, when } from './format.ts';
 import { fileHeader } from './header.ts';
 
-/** The objects an import's rows may be (the standard ones; a custom object is typed by name in the API). */
+/** The standard objects an import's rows may be; the workspace's custom objects follow them. */
 const OBJECTS = ['contacts', 'companies', 'deals', 'tickets'] as const;
 const MODES: Array<{ mode: ImportMode; key: 'importsModeCreateAndUpdate' | 'importsModeCreate' | 'importsModeUpdate' }> = [
   { mode: 'create_and_update', key: 'importsModeCreateAndUpdate' },
@@ -44,8 +44,17 @@ function NewImport({ session }: { session: AppSession }) {
   const [dragging, setDragging] = useState(false);
   const [sending, setSending] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
+  const [customs, setCustoms] = useState<Array<{ name: string; label: string }>>([]);
   const input = useRef<HTMLInputElement>(null);
   const asked = useRef(0);
+
+  useEffect(() => {
+    // custom objects are offered when the workspace has any; without them the standard ones remain
+    session.client.request(apiPaths.objectSchemas(), { method: 'GET', schema: objectSchemaList }).then(
+      (l) => setCustoms(l.results.filter((s) => !s.archived).map((s) => ({ name: s.name, label: s.labels.plural }))),
+      () => setCustoms([]),
+    );
+  }, []);
 
   const pick = async (picked: File | null) => {
     setFile(picked);
@@ -128,6 +137,11 @@ function NewImport({ session }: { session: AppSession }) {
             {OBJECTS.map((o) => (
               <option key={o} value={o}>
                 {o}
+              </option>
+            ))}
+            {customs.map((c) => (
+              <option key={c.name} value={c.name}>
+                {c.label}
               </option>
             ))}
           </select>
