@@ -188,8 +188,8 @@ export function ImportPage({ route, session }: PageProps<'import'>) {
             </tr>
           </thead>
           <tbody>
-            {job.columns.map((c) => (
-              <tr key={c.header}>
+            {job.columns.map((c, i) => (
+              <tr key={i}>
                 <td>{c.header}</td>
                 <td>{c.target ?? t('importsIgnored')}</td>
               </tr>

@@ -169,8 +169,8 @@ function NewImport({ session }: { session: AppSession }) {
               </tr>
             </thead>
             <tbody>
-              {columns.map((c) => (
-                <tr key={c.header}>
+              {columns.map((c, i) => (
+                <tr key={i}>
                   <th scope="row">{c.header}</th>
                   <td>
                     <input
