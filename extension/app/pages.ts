@@ -1,3 +1,4 @@
+import { h } from 'preact';
 import type { PageTable } from './App.tsx';
 import { ImportPage } from './imports/ImportPage.tsx';
 import { ImportsPage } from './imports/ImportsPage.tsx';
@@ -8,6 +9,7 @@ import './imports/imports.css';
  * extension/app/ and is listed here; the home page and "not found" are the app's own.
  */
 export const PAGES: PageTable = {
-  imports: ImportsPage,
-  import: ImportPage,
+  // as elements, so each page's hooks are its own (and a page of another import starts afresh)
+  imports: (props) => h(ImportsPage, props),
+  import: (props) => h(ImportPage, { ...props, key: props.route.id }),
 };

@@ -165,6 +165,9 @@ describe('the import screens', () => {
     expect((await admin.api('GET', `/api/imports/${smallImport}`)).state).toBe('done');
     expect(await seriousViolations(page)).toEqual([]);
     await shot(page, 'imports-refused.png');
+    // an import that does not exist: the server's words
+    await page.goto(app('#/imports/00000000-0000-4000-8000-000000000000'));
+    await page.getByRole('alert').filter({ hasText: 'No import with id 00000000-0000-4000-8000-000000000000' }).waitFor({ timeout: 15_000 });
     await page.close();
   });
 

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { apiPaths } from '../../../shared/api-paths.ts';
 import { type ImportView, importView } from '../../../shared/imports.ts';
+import { ApiFailure } from '../../api/client.ts';
 import { t } from '../../i18n.ts';
 import type { PageProps } from '../App.tsx';
 import { count, isLive, reasonOf, shownState, stateWord, total, when } from './format.ts';
@@ -33,7 +34,8 @@ export function ImportPage({ route, session }: PageProps<'import'>) {
       } catch (err) {
         if (stopped) return;
         setFailure(reasonOf(err));
-        timer = setTimeout(load, POLL_MS * 4);
+        // no such import (or not to be seen): asking again changes nothing; an unreachable server may come back
+        if (!(err instanceof ApiFailure && err.status >= 400 && err.status < 500)) timer = setTimeout(load, POLL_MS * 4);
       }
     };
     void load();
