@@ -126,4 +126,20 @@ export const apiPaths = {
   changes: (params: { after?: string; limit?: number }) => `/api/changes${query({ after: params.after, limit: params.limit })}`,
   /** GET: the change feed live, as server-sent events. */
   changesStream: (params: { after?: string }) => `/api/changes/stream${query({ after: params.after })}`,
+
+  /** GET: the workspace's custom object types (HubSpot v3 schemas). */
+  objectSchemas: () => '/crm/v3/schemas',
+
+  /** POST (multipart: `options`, `file`): start a CSV import; GET: the latest imports. */
+  imports: () => '/api/imports',
+  /** POST: the column mapping an import would use for a header. */
+  importMapping: () => '/api/imports/mapping',
+  /** GET: one import, its progress and refused rows. */
+  importJob: (id: string) => `/api/imports/${seg(id)}`,
+  /** GET: the refused rows as CSV. */
+  importErrorsCsv: (id: string) => `/api/imports/${seg(id)}/errors.csv`,
+  /** POST: cancel a queued or running import. */
+  cancelImport: (id: string) => `/api/imports/${seg(id)}/cancel`,
+  /** POST: undo an import (B1). */
+  undoImport: (id: string) => `/api/imports/${seg(id)}/undo`,
 } as const;

@@ -80,6 +80,27 @@ export const importView = z.object({
 });
 export type ImportView = z.infer<typeof importView>;
 
+/** Who started an import: a user (by name), or an app token. */
+export const importStarter = z.discriminatedUnion('source', [
+  z.object({ source: z.literal('USER'), userId: z.string(), name: z.string().nullable() }),
+  z.object({ source: z.literal('API'), tokenId: z.string().nullable() }),
+]);
+
+/** One import in `GET /api/imports` (newest first). */
+export const importListItem = z.object({
+  id: z.string(),
+  state: importState,
+  /** The file's object type (its API name), null when that type is gone. */
+  objectType: z.string().nullable(),
+  fileName: z.string().nullable(),
+  startedBy: importStarter,
+  /** Why a failed import stopped (`CANCELED: …` when it was canceled). */
+  failure: z.string().optional(),
+  createdAt: z.string(),
+});
+export type ImportListItem = z.infer<typeof importListItem>;
+export const importList = z.object({ results: z.array(importListItem) });
+
 export const importIdParam = z.object({ id: z.uuid() });
 
 export const autoDomainJobView = z.object({

@@ -248,6 +248,9 @@ export const objectSchemaView = z.object({
   updatedAt: z.string(),
   archived: z.boolean(),
 });
+
+/** `GET /crm/v3/schemas`: the workspace's custom object types. */
+export const objectSchemaList = z.object({ results: z.array(objectSchemaView) });
 export type ObjectSchemaView = z.infer<typeof objectSchemaView>;
 /** HubSpot's AssociationDefinitionEgg: a new association between a custom object and another type. */
 export const associationDefinitionEgg = z.object({

@@ -136,6 +136,7 @@ export const indexQuery = z.object({
     .optional()
     .describe('Comma-separated properties, `-` for descending (`-amount,dealname`); record id order when absent'),
   after: z.string().max(2000).optional().describe('Cursor from `paging.next.after`; only valid with the same sort'),
+  import: z.uuid().optional().describe('Only the records this import created (`/api/imports/{id}`); still there unless archived since'),
   limit: z.coerce.number().int().min(1).max(INDEX_LIMITS.maxLimit).default(INDEX_LIMITS.defaultLimit).describe(`Rows per page, at most ${INDEX_LIMITS.maxLimit}`),
 });
 export type IndexQuery = z.infer<typeof indexQuery>;

@@ -258,3 +258,27 @@ describe('CSV import: the job API (R16, R17)', () => {
     expect((await t.call('GET', '/api/imports')).body.results.length).toBe(jobsBefore + 1);
   });
 });
+
+describe('CSV import: the list and who may manage an import (R16, B1)', () => {
+  it('GET /api/imports names each import\'s object type and who started it; a rep cancels or undoes only their own', async () => {
+    const rep = await t.call('POST', '/api/users', { name: 'Rita Rep', email: 'rita.imports@example.com', role: 'rep' });
+    expect(rep.status).toBe(201);
+    const repToken = rep.body.token as string;
+    const mine = await importCsv(t, 'Company Name,Company Domain Name\nListed Co,listed.example\n', { objectType: 'companies' });
+    const theirs = await importCsv(t, 'Email\nrita.row@listed.example\n', { objectType: 'contacts' }, repToken);
+    const me = (await t.call('GET', '/api/me')).body;
+    const list = (await t.call('GET', '/api/imports')).body.results as Array<Record<string, unknown>>;
+    expect(list.find((i) => i.id === mine.id)).toMatchObject({ state: 'done', objectType: 'companies', fileName: 'import.csv', startedBy: { source: 'USER', userId: String(me.caller.id), name: me.caller.name } });
+    expect(list.find((i) => i.id === theirs.id)).toMatchObject({ state: 'done', objectType: 'contacts', startedBy: { source: 'USER', name: 'Rita Rep' } });
+    // the list is the workspace's: a rep sees the admin's import too
+    expect(((await t.call('GET', '/api/imports', undefined, repToken)).body.results as Array<{ id: string }>).map((i) => i.id)).toEqual(expect.arrayContaining([mine.id, theirs.id]));
+    const refused = await t.call('POST', `/api/imports/${mine.id}/undo`, undefined, repToken);
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toMatch(/Only an admin or whoever started this import/);
+    expect((await t.call('GET', `/api/imports/${mine.id}`)).body.state).toBe('done');
+    expect((await t.call('POST', `/api/imports/${theirs.id}/undo`, undefined, repToken)).body.state).toBe('undone');
+    const after = (await t.call('GET', '/api/imports')).body.results as Array<Record<string, unknown>>;
+    expect(after.find((i) => i.id === theirs.id)).toMatchObject({ state: 'undone' });
+    expect(after.find((i) => i.id === mine.id)).not.toHaveProperty('failure');
+  });
+});

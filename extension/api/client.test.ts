@@ -2,6 +2,7 @@
 // (the server under test resolves its files from file: URLs, which the DOM environment's URL does not)
 import { describe, expect, it } from 'vitest';
 import { apiPaths } from '../../shared/api-paths.ts';
+import { importIdParam, importView } from '../../shared/imports.ts';
 import { simplePublicObject } from '../../shared/records.ts';
 import { useTestApp } from '../../test/helpers/app.ts';
 import { ApiFailure, createApiClient, type FetchLike } from './client.ts';
@@ -105,5 +106,26 @@ describe('the API client: paths, schemas and errors shared with the server', () 
     const pending = client.request(apiPaths.workspace(), { method: 'GET', schema: simplePublicObject, signal: gaveUp.signal });
     gaveUp.abort();
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('a form is sent as multipart with the browser\'s own content type (a file in it streams); timeoutMs null means no timeout, a number its own', async () => {
+    let sent: { type: string | null; signal: AbortSignal | undefined } | undefined;
+    const client = createApiClient(conn(), {
+      timeoutMs: 1,
+      fetch: async (input, init) => {
+        const request = new Request(input, init);
+        sent = { type: request.headers.get('content-type'), signal: init?.signal ?? undefined };
+        return appFetch(input, init);
+      },
+    });
+    const form = new FormData();
+    form.append('options', JSON.stringify({ objectType: 'contacts' }));
+    form.append('file', new File(['Email\nform.sent@example.com\n'], 'people.csv', { type: 'text/csv' }));
+    const { id } = await client.request(apiPaths.imports(), { method: 'POST', form, schema: importIdParam, timeoutMs: null });
+    expect(sent?.type).toMatch(/^multipart\/form-data; boundary=/);
+    expect(sent?.signal).toBeUndefined();
+    const view = await client.request(apiPaths.importJob(id), { method: 'GET', schema: importView, timeoutMs: 15_000 });
+    expect(view.fileName).toBe('people.csv');
+    expect(view.rowsTotal).toBe(1);
   });
 });

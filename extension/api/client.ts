@@ -40,6 +40,13 @@ export interface RequestOptions<S extends z.ZodType> {
   method: Method;
   /** Sent as JSON. */
   body?: unknown;
+  /**
+   * Sent as multipart/form-data instead of `body`: a File in it is streamed from disk by the
+   * browser, never read into the page's memory (uploads).
+   */
+  form?: FormData;
+  /** This request's timeout instead of the client's; null: none (an upload takes as long as the file does). */
+  timeoutMs?: number | null;
   /** What a 2xx answer must be; an empty answer (204) is `undefined`. */
   schema: S;
   /** Sent as `Idempotency-Key` (writes): the server applies a request with the same key once. */
@@ -128,7 +135,7 @@ export function createApiClient(connection: Connection, options: ClientOptions =
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
   /** `caller`: the caller's own signal; its abort goes on as it is (giving up is no unreachable server). */
-  async function send(method: Method, path: string, init: { headers: Record<string, string>; body?: string; signal?: AbortSignal }, caller: AbortSignal | undefined): Promise<Response> {
+  async function send(method: Method, path: string, init: { headers: Record<string, string>; body?: string | FormData; signal?: AbortSignal }, caller: AbortSignal | undefined): Promise<Response> {
     try {
       return await doFetch(`${connection.server}${path}`, {
         method,
@@ -155,9 +162,12 @@ export function createApiClient(connection: Connection, options: ClientOptions =
       const headers: Record<string, string> = { accept: 'application/json' };
       if (request.body !== undefined) headers['content-type'] = 'application/json';
       if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
-      const res = await send(request.method, path, { headers, ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}), signal }, request.signal);
+      const limit = request.timeoutMs === undefined ? timeoutMs : request.timeoutMs;
+      const signals = [request.signal, limit === null ? undefined : AbortSignal.timeout(limit)].filter((s) => s !== undefined);
+      const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+      // a form's content type (with its boundary) is the browser's to write
+      const sent = request.form ?? (request.body !== undefined ? JSON.stringify(request.body) : undefined);
+      const res = await send(request.method, path, { headers, ...(sent !== undefined ? { body: sent } : {}), ...(signal ? { signal } : {}) }, request.signal);
       if (!res.ok) throw await failureOf(res, route);
       let text: string;
       try {

@@ -19,7 +19,7 @@ import {
 import type { DbOrTx } from '../db/client.ts';
 import { col, parseRows } from '../db/rows.ts';
 import type { ObjectSchemaDefinition } from '../db/schema/index.ts';
-import { records } from '../db/schema/index.ts';
+import { importRecords, records } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
 import { type ObjectType, resolveObjectType } from './object-types.ts';
 import { displayName, typedNameSql } from './record-name.ts';
@@ -45,6 +45,8 @@ export interface IndexPageInput {
    * records_sort_*, kept so the benchmark compares both in the same run.
    */
   oneConditionKeyset?: boolean;
+  /** Only the records this import created (the imports screen links its records this way). */
+  importId?: string | undefined;
 }
 
 export interface IndexPage {
@@ -356,6 +358,11 @@ function propertyValue(row: PageRow, name: string): string | null {
  * Answers with one SQL statement; resolving names of custom object types may read their (cached)
  * definitions first.
  */
+/** The record was created by this import (import_records: one row per record an import wrote, keyed by import). */
+function createdByImport(ws: string, importId: string): SQL {
+  return sql`exists (select 1 from ${importRecords} ir where ir.workspace_id = ${ws} and ir.import_id = ${importId} and ir.record_id = ${records.id} and ir.action = 'CREATED')`;
+}
+
 export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectType, input: IndexPageInput): Promise<IndexPage> {
   const ws = workspaceId;
   const columns = await resolveColumns(db, ws, type, input.columns);
@@ -372,6 +379,7 @@ export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectTyp
     sql`${records.archivedAt} is null`,
     sql`${records.mergedInto} is null`,
     ...(filter ? [filter] : []),
+    ...(input.importId ? [createdByImport(ws, input.importId)] : []),
   ];
   const dir = (k: SortKey) => sql.raw(k.descending ? 'desc nulls last' : 'asc nulls last');
   const keyColumns = keys.map((k, i) => sql`, ${k.expr} as ${sql.raw(`k${i}`)}`);

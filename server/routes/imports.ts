@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import { describeRoute, resolver } from 'hono-openapi';
 import { findUnstorable, unstorableText } from '../../shared/text.ts';
-import { autoDomainJobView, importIdParam, importOptions, importView, mappingPreview, mappingPreviewBody } from '../../shared/imports.ts';
+import { autoDomainJobView, importIdParam, importList, importOptions, importView, mappingPreview, mappingPreviewBody } from '../../shared/imports.ts';
 import type { Db } from '../db/client.ts';
 import { autoDomainView, createImport, errorsCsv, fileTooLarge, getJob, IMPORT_LIMITS, importView as viewOf, listImports, previewMapping } from '../domain/imports/jobs.ts';
 import { type MultipartPart, MultipartReader, multipartBoundary } from '../domain/imports/multipart.ts';
@@ -132,7 +132,7 @@ export function importRoutes(runner?: JobWaker, routeOptions: ImportRouteOptions
       validate('json', mappingPreviewBody),
       async (c) => c.json(await previewMapping(c.get('db'), c.get('auth').workspaceId, c.req.valid('json'))),
     )
-    .get('/imports', describeRoute({ summary: 'The latest imports of this workspace (100 at most)', tags }), async (c) => {
+    .get('/imports', describeRoute({ summary: 'The latest imports of this workspace (100 at most), newest first, with who started each', tags, responses: { 200: json(importList, 'The imports') } }), async (c) => {
       return c.json({ results: await listImports(c.get('db'), c.get('auth').workspaceId) });
     })
     .get(

@@ -43,7 +43,7 @@ export function viewRoutes() {
         description:
           'Columns (comma-separated): a property (`dealname`); `assoc:<objectType>`, "[Object] → [Objects]": `{count, first: [{id, name}]}` (the first three by record id); `primary:company`, "[Object] → Company (primary)": `{id, name}` or null. ' +
           'Filters (`filter`, repeated, all must hold): `<property>:<operator>[:<value>]` with eq, neq, lt, lte, gt, gte, between (`low|high`), in / not_in (`a|b|c`), has, not_has, contains, not_contains; search semantics, also `associations.company.primary.<property>` and `associations.<objectType>`. ' +
-          'Sort: `-amount,dealname` (empty values last; ties by record id, backwards when the first sort is descending); `after`: the cursor of `paging.next`.',
+          'Sort: `-amount,dealname` (empty values last; ties by record id, backwards when the first sort is descending); `after`: the cursor of `paging.next`. `import`: only the records that import (`/api/imports/{id}`) created.',
         tags: ['Index pages'],
         responses: { 200: json(indexPageResponse, 'One page of rows, in the sort order, with the columns as asked') },
       }),
@@ -54,7 +54,7 @@ export function viewRoutes() {
         const db = c.get('db');
         const query = c.req.valid('query');
         const type = await resolveObjectType(db, workspaceId, c.req.valid('param').objectType);
-        const page = await indexPage(db, workspaceId, type, { columns: query.columns, filters: query.filter, sorts: query.sort, after: query.after, limit: query.limit });
+        const page = await indexPage(db, workspaceId, type, { columns: query.columns, filters: query.filter, sorts: query.sort, after: query.after, limit: query.limit, importId: query.import });
         const next = () => {
           const url = new URL(c.req.url);
           url.searchParams.set('after', page.after!);

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { autoDomainJobView, ImportView } from '../../../shared/imports.ts';
+import type { autoDomainJobView, ImportListItem, ImportView } from '../../../shared/imports.ts';
 import type { ImportError, ImportOptions, MappingPreview, MappingPreviewBody } from '../../../shared/imports.ts';
 import { LIMITS } from '../../../shared/plans.ts';
 import type { Db, DbOrTx } from '../../db/client.ts';
@@ -358,14 +358,36 @@ export async function* errorsCsv(db: DbOrTx, workspaceId: string, id: string): A
   }
 }
 
-const listedJob = z.object({ id: col.text, state: col.text, file_name: col.textOrNull, created_at: col.timestamp });
+const listedJob = z.object({ id: col.text, state: col.text, file_name: col.textOrNull, created_at: col.timestamp, failure: col.textOrNull, object_type: col.textOrNull, started_by: z.record(z.string(), z.unknown()).nullable() });
 
-/** Jobs of a workspace, newest first (for listings). */
-export async function listImports(db: DbOrTx, workspaceId: string): Promise<Array<{ id: string; state: string; fileName: string | null; createdAt: string }>> {
+/** Who started a job, as the list shows it: the user's name, or the app token's id. */
+function startedByOf(startedBy: Record<string, unknown> | null): ImportListItem['startedBy'] {
+  const by = startedBy ?? {};
+  if (by.source === 'USER') return { source: 'USER', userId: String(by.userId ?? ''), name: typeof by.userName === 'string' ? by.userName : null };
+  return { source: 'API', tokenId: typeof by.sourceId === 'string' ? by.sourceId : null };
+}
+
+/** Jobs of a workspace, newest first (for listings): state, file, object type and who started each. */
+export async function listImports(db: DbOrTx, workspaceId: string): Promise<ImportListItem[]> {
   const rows = parseRows(
     'imports: list',
     listedJob,
-    await db.execute(sql`select id, state, file_name, created_at from import_jobs where workspace_id = ${workspaceId} and kind = 'import' order by created_at desc limit 100`),
+    await db.execute(sql`
+      select id, state, file_name, created_at, failure, started_by, options->>'objectType' as object_type
+      from import_jobs where workspace_id = ${workspaceId} and kind = 'import' order by created_at desc limit 100`),
   );
-  return rows.map((r) => ({ id: r.id, state: r.state, fileName: r.file_name, createdAt: r.created_at.toISOString() }));
+  // each object type named once (a workspace's imports are of a few types); one archived since has no name
+  const names = new Map<string, string | null>();
+  for (const typeId of new Set(rows.map((r) => r.object_type).filter((id) => id !== null))) {
+    names.set(typeId, await objectTypeById(db, workspaceId, typeId).then((t) => t.name, () => null));
+  }
+  return rows.map((r) => ({
+    id: r.id,
+    state: r.state as ImportListItem['state'],
+    objectType: r.object_type === null ? null : (names.get(r.object_type) ?? null),
+    fileName: r.file_name,
+    startedBy: startedByOf(r.started_by),
+    ...(r.failure ? { failure: r.failure } : {}),
+    createdAt: r.created_at.toISOString(),
+  }));
 }
