@@ -57,6 +57,8 @@ export const apiPaths = {
   /** POST: remove labels between many pairs; the associations stay. */
   batchArchiveLabels: (fromType: string, toType: string) => `/crm/v4/associations/${seg(fromType)}/${seg(toType)}/batch/labels/archive`,
 
+  /** GET: a record's activities, newest first (the timeline). */
+  timeline: (of: PathRecord, params: { limit?: number; after?: string } = {}) => `/api/objects/${seg(of.objectType)}/${seg(of.id)}/activities${query(params)}`,
   /** POST: log an activity (an email) on a record. */
   logActivity: (on: PathRecord) => `/api/objects/${seg(on.objectType)}/${seg(on.id)}/activities`,
 
