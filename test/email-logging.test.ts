@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { apiPaths } from '../shared/api-paths.ts';
+import { companionThreadResponse } from '../shared/companion.ts';
 import { useTestApp } from './helpers/app.ts';
 import { seedRecords } from './helpers/records.ts';
 
@@ -73,6 +75,24 @@ describe('logging an email for real (R3, B8)', () => {
     const r = await t.call('POST', '/crm/v3/objects/emails', { properties: { hs_timestamp: '2026-03-02T09:15:00Z', hs_email_message_id: 'msg-direct' } });
     expect(r.status).toBe(409);
     expect(r.body.errors[0].in).toBe('properties.hs_email_message_id');
+  });
+
+  it('B8: the companion\'s one read of a thread says which messages are logged, when and by whom, and each contact\'s last contact and newest activities', async () => {
+    const [c] = await seedRecords(t.db.db, t.workspaceId, '0-1', [{ email: 'sidebar@acme.com', firstname: 'Sid' }]);
+    await log('contacts', c!, message('msg-side-1', { hs_timestamp: '2026-03-01T08:00:00Z' }));
+    await t.call('POST', `/api/objects/contacts/${c}/activities`, { type: 'notes', properties: { hs_note_body: 'Prefers calls', hs_timestamp: '2026-03-03T08:00:00Z' } });
+    expect((await t.call('PATCH', '/api/workspace', { settings: { neverLogAddresses: ['legal@acme.com'] } })).status).toBe(200);
+    const r = await t.call('POST', apiPaths.companionThread(), { participants: [{ email: 'sidebar@acme.com' }], subject: 'Renewal', messageIds: ['msg-side-1', 'msg-side-2'] });
+    expect(r.status).toBe(200);
+    const view = companionThreadResponse.parse(r.body);
+    const me = await t.call('GET', '/api/me');
+    expect(Object.keys(view.logged!)).toEqual(['msg-side-1']);
+    expect(view.logged!['msg-side-1']).toMatchObject({ by: me.body.caller.name, loggedAt: expect.any(String) });
+    const activity = view.activity![String(c)]!;
+    // a note is no contact: last contacted is the email's time
+    expect(activity.lastContacted).toBe('2026-03-01T08:00:00.000Z');
+    expect(activity.recent.map((a) => a.type)).toEqual(['notes', 'emails']);
+    expect(view.neverLog).toEqual(['legal@acme.com']);
   });
 
   // a real race needs two connections; PGlite has one and runs requests one after the other

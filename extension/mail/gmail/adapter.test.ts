@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadFixture, recordEvents, settle } from '../../../test/helpers/fixture-page.ts';
 import { until } from '../../../test/helpers/until.ts';
-import { alice, bob, carol, dave, erin, frank, legacyId, longThread, onboarding, renewal } from '../../../test/fixtures/mail/people.ts';
+import { alice, bob, carol, dave, erin, frank, legacyId, longThread, onboarding, renewal, rep } from '../../../test/fixtures/mail/people.ts';
 import { watchMail } from '../index.ts';
 import { matchingFallback } from '../selector.ts';
 import type { MailEvent, MailThread, MailWatcher, Participant } from '../types.ts';
@@ -83,7 +83,7 @@ describe.each([
   it('X1: reports the open thread with subject, ids and participants', async () => {
     const { events } = start(file, hash);
     await settle();
-    expect(events).toEqual([{ type: 'threadOpened', thread }]);
+    expect(events).toEqual([{ type: 'threadOpened', thread: { ...thread, messages: expect.any(Array) } }]);
   });
 
   it('X1: the parser reads the same thread from the document directly', () => {
@@ -133,6 +133,24 @@ describe('Gmail, the single-page app', () => {
     expect(reading.threadId).toBe(`thread-f:${renewal.n}`);
     expect(reading.messageIds).toEqual(ids(renewal));
     expect(reading.sightings.map((s) => s.email)).not.toContain(erin.email);
+  });
+
+  it('R3: each message is read for logging: sender, to and cc with names, send time and the text of an expanded one', () => {
+    loadFixture('gmail/conversation.html', `${GMAIL}#inbox/${renewal.hashId}`);
+    const reading = readGmailThread(document)!;
+    expect(reading.messages!.map((m) => m.id)).toEqual(ids(renewal));
+    const last = reading.messages!.at(-1)!;
+    expect(last.from).toEqual({ email: alice.email, name: alice.name });
+    expect(last.to.map((a) => a.email)).toEqual([rep.email, lc(bob.email)]);
+    expect(last.to[1]!.name).toBe(bob.name);
+    expect(last.cc).toEqual([{ email: frank.email, name: frank.name }]);
+    // the page shows the reader's local time: read back as that local time
+    const sent = new Date(last.sentAt!);
+    expect([sent.getFullYear(), sent.getMonth(), sent.getDate(), sent.getHours(), sent.getMinutes()]).toEqual([2026, 10, 10, 11, 30]);
+    expect(last.text).toContain('Thursday works. Frank from our partner will join too.');
+    // a collapsed message still has its sender and time
+    expect(reading.messages![0]!.from?.email).toBe(alice.email);
+    expect(reading.messages![0]!.sentAt).not.toBeNull();
   });
 
   it('X1: a thread whose messages have not rendered yet has none, not those of a hidden view', () => {

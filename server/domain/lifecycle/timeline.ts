@@ -88,3 +88,22 @@ export async function lastContacted(db: DbOrTx, workspaceId: string, recordIds: 
   );
   return new Map(rows.map((r) => [String(r.id), r.at.toISOString()]));
 }
+
+/** The emails logged of these messages (by `hs_email_message_id`), by message id: the email, when it was logged and by whom. */
+export async function loggedMessages(db: DbOrTx, workspaceId: string, messageIds: readonly string[]): Promise<Map<string, { emailId: string; loggedAt: string; by: string | null }>> {
+  if (messageIds.length === 0) return new Map();
+  const rows = parseRows(
+    'timeline: logged messages',
+    z.object({ id: col.id, message_id: col.text, created_at: col.timestamp, by: col.textOrNull }),
+    await db.execute(sql`
+      select r.id, r.properties->>'hs_email_message_id' as message_id, r.created_at,
+        (select u.name from users u where u.workspace_id = ${workspaceId} and u.id::text = r.properties->>'hubspot_owner_id') as by
+      from records r
+      where r.workspace_id = ${workspaceId} and r.type_id = '0-49' and r.archived_at is null and r.merged_into is null
+        and r.properties->>'hs_email_message_id' in (${sql.join(messageIds.map((id) => sql`${id}`), sql`, `)})
+      order by r.id`),
+  );
+  const out = new Map<string, { emailId: string; loggedAt: string; by: string | null }>();
+  for (const r of rows) if (!out.has(r.message_id)) out.set(r.message_id, { emailId: String(r.id), loggedAt: r.created_at.toISOString(), by: r.by });
+  return out;
+}
