@@ -130,7 +130,7 @@ describe('the companion in Chromium (X1–X3)', () => {
 
   it('X2, R10: "log this email" makes an email activity on the chosen records and the primary company', async () => {
     const log = sidebar().locator('section.crm-log');
-    await log.getByRole('button', { name: 'Log this email' }).click();
+    await log.getByRole('button', { name: 'Log this thread' }).click();
     await expect.poll(() => log.getAttribute('data-state'), { timeout: 15_000 }).toBe('logged');
     const emails = await associated('contacts', ids.alice, 'emails');
     expect(emails).toHaveLength(1);

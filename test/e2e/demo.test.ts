@@ -135,7 +135,7 @@ describe('the first ten minutes with the demo', () => {
   it('X2, R10: "Log this email" logs the thread on its contacts and their company', async () => {
     const before = await associated('contacts', ids.astrid, 'emails');
     const log = sidebar().locator('section.crm-log');
-    await log.getByRole('button', { name: 'Log this email' }).click();
+    await log.getByRole('button', { name: 'Log this thread' }).click();
     await expect.poll(() => log.getAttribute('data-state'), { timeout: 15_000 }).toBe('logged');
     const logged = (await associated('contacts', ids.astrid, 'emails')).filter((id) => !before.includes(id));
     expect(logged).toHaveLength(1);
