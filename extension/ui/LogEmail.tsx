@@ -89,10 +89,7 @@ export function LogEmail({ choices, blockedBy, messages, logged, changes, confir
                 {m.sentAt ? <span class="crm-muted"> · {shownTime(m.sentAt)}</span> : null}
                 <br />
                 {entry ? (
-                  <span class="crm-badge crm-logged" title={loggedText(entry)}>
-                    {t('sidebarLogged')}
-                    <span class="crm-muted"> · {loggedText(entry)}</span>
-                  </span>
+                  <span class="crm-badge crm-logged">{loggedText(entry)}</span>
                 ) : (
                   <span class="crm-muted">{t('sidebarNotLogged')}</span>
                 )}
