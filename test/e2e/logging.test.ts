@@ -5,7 +5,7 @@
  * message, logs again and nothing is duplicated, adds a note and a follow-up task from the sidebar
  * and sees them in the contact's timeline.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -117,6 +117,9 @@ describe('logging a thread and the timeline in the sidebar (R3, B8)', () => {
     expect(timeline.results.filter((a) => a.type === 'tasks').map((a) => a.properties.hs_task_subject)).toEqual(['Send the signed contract']);
     expect(await seriousViolations(gmail, SIDEBAR_IN_SHADOW)).toEqual([]);
     await sidebar().evaluate((el) => el.scrollTo(0, el.scrollHeight));
-    await sidebar().screenshot({ path: join(artifacts, 'logging-sidebar.png') });
+    const path = join(artifacts, 'logging-sidebar.png');
+    await sidebar().screenshot({ path });
+    // the docs' picture, when they are being renewed
+    if (process.env.UPDATE_DOCS_SCREENSHOTS === '1') await copyFile(path, join(import.meta.dirname, '../../docs/logging-sidebar.png'));
   });
 });
