@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ContactActivity as Activity } from '../../shared/companion.ts';
 import type { TimelineActivity } from '../../shared/lifecycle.ts';
 import { type MessageKey, t } from '../i18n.ts';
@@ -61,13 +61,32 @@ export function ContactActivity({ contact, activity, changes, submit }: ContactA
   const [due, setDue] = useState(tomorrow);
   const busy = stateOf(changes);
   const id = `crm-activity-${contact.id}`;
+  // keyboard: an opened form takes the focus; closing it (Escape, Cancel, saving) gives it back to its button
+  const field = useRef<HTMLTextAreaElement & HTMLInputElement>(null);
+  const noteButton = useRef<HTMLButtonElement>(null);
+  const taskButton = useRef<HTMLButtonElement>(null);
+  const closedFrom = useRef<Form>('none');
+  useEffect(() => {
+    if (form !== 'none') field.current?.focus();
+    else if (closedFrom.current !== 'none') (closedFrom.current === 'note' ? noteButton : taskButton).current?.focus();
+  }, [form]);
+  const close = () => {
+    closedFrom.current = form;
+    setForm('none');
+  };
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      close();
+    }
+  };
   const recent = activity?.recent ?? [];
   const saveNote = (e: Event) => {
     e.preventDefault();
     if (!note.trim()) return;
     submit({ kind: 'logActivity', on: contact, type: 'notes', properties: { hs_note_body: note.trim(), hs_timestamp: new Date().toISOString() } });
     setNote('');
-    setForm('none');
+    close();
   };
   const saveTask = (e: Event) => {
     e.preventDefault();
@@ -81,7 +100,7 @@ export function ContactActivity({ contact, activity, changes, submit }: ContactA
       properties: { hs_task_subject: subject, hs_task_status: 'NOT_STARTED', hs_task_type: 'TODO', hs_timestamp: Number.isNaN(at.getTime()) ? new Date().toISOString() : at.toISOString() },
     });
     setTitle('');
-    setForm('none');
+    close();
   };
   return (
     <li class="crm-activity" data-contact-id={contact.id} aria-labelledby={`${id}-name`}>
@@ -109,39 +128,39 @@ export function ContactActivity({ contact, activity, changes, submit }: ContactA
         </p>
       ) : null}
       {form === 'note' ? (
-        <form class="crm-inline-form" onSubmit={saveNote}>
+        <form class="crm-inline-form" onSubmit={saveNote} onKeyDown={onKeyDown}>
           <label for={`${id}-note`}>{t('sidebarNoteLabel')}</label>
-          <textarea id={`${id}-note`} rows={3} maxLength={65_000} value={note} onInput={(e) => setNote((e.target as HTMLTextAreaElement).value)} />
+          <textarea ref={field} id={`${id}-note`} rows={3} maxLength={65_000} value={note} onInput={(e) => setNote((e.target as HTMLTextAreaElement).value)} />
           <div class="crm-actions">
             <button type="submit" class="crm-button crm-primary" disabled={!note.trim()}>
               {t('sidebarSaveNote')}
             </button>
-            <button type="button" class="crm-link" onClick={() => setForm('none')}>
+            <button type="button" class="crm-link" onClick={close}>
               {t('sidebarCancel')}
             </button>
           </div>
         </form>
       ) : form === 'task' ? (
-        <form class="crm-inline-form" onSubmit={saveTask}>
+        <form class="crm-inline-form" onSubmit={saveTask} onKeyDown={onKeyDown}>
           <label for={`${id}-task`}>{t('sidebarTaskTitleLabel')}</label>
-          <input id={`${id}-task`} type="text" maxLength={500} placeholder={t('sidebarTaskDefaultTitle', contact.name)} value={title} onInput={(e) => setTitle((e.target as HTMLInputElement).value)} />
+          <input ref={field} id={`${id}-task`} type="text" maxLength={500} placeholder={t('sidebarTaskDefaultTitle', contact.name)} value={title} onInput={(e) => setTitle((e.target as HTMLInputElement).value)} />
           <label for={`${id}-due`}>{t('sidebarTaskDueLabel')}</label>
           <input id={`${id}-due`} type="date" value={due} onInput={(e) => setDue((e.target as HTMLInputElement).value)} />
           <div class="crm-actions">
             <button type="submit" class="crm-button crm-primary">
               {t('sidebarSaveTask')}
             </button>
-            <button type="button" class="crm-link" onClick={() => setForm('none')}>
+            <button type="button" class="crm-link" onClick={close}>
               {t('sidebarCancel')}
             </button>
           </div>
         </form>
       ) : (
         <div class="crm-actions">
-          <button type="button" class="crm-link" onClick={() => setForm('note')}>
+          <button type="button" class="crm-link" ref={noteButton} onClick={() => setForm('note')}>
             {t('sidebarAddNote')}
           </button>
-          <button type="button" class="crm-link" onClick={() => setForm('task')}>
+          <button type="button" class="crm-link" ref={taskButton} onClick={() => setForm('task')}>
             {t('sidebarCreateTask')}
           </button>
         </div>

@@ -208,6 +208,17 @@ describe('Sidebar (X2)', () => {
     expect(task.properties.hs_task_status).toBe('NOT_STARTED');
   });
 
+  it('R3, keyboard: an opened form takes the focus; Escape closes it and gives the focus back to its button, sending nothing', () => {
+    const { submitted } = renderSidebar(state());
+    fireEvent.click(screen.getByRole('button', { name: 'Create follow-up task' }));
+    const title = screen.getByRole('textbox', { name: 'Task title' });
+    expect(document.activeElement).toBe(title);
+    fireEvent.keyDown(title, { key: 'Escape' });
+    expect(screen.queryByRole('textbox', { name: 'Task title' })).toBeNull();
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Create follow-up task' }));
+    expect(submitted).toEqual([]);
+  });
+
   it('X2: collapsible: the header toggles, a collapsed sidebar shows only its header', () => {
     const open = renderSidebar(state());
     fireEvent.click(screen.getByRole('button', { name: 'Hide' }));
