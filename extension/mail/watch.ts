@@ -77,15 +77,9 @@ function explains(thread: MailThread, aliases: readonly string[], key: string): 
   return thread.threadId === key || aliases.includes(key) || thread.messageIds.includes(key) || thread.messageIds.some((id) => id.endsWith(`:${key}`));
 }
 
-/**
- * Whether nothing the thread reports changed. The messages' details (a collapsed message's text,
- * the details table a hidden one shows once opened) are left out: they are read for logging, and
- * an expanded message is no new thread state.
- */
+/** Whether nothing the thread reports changed, its messages' details (a message expanded, its text shown) included. */
 function sameThread(a: MailThread, b: MailThread): boolean {
-  const { messages: _a, ...restA } = a;
-  const { messages: _b, ...restB } = b;
-  return JSON.stringify(restA) === JSON.stringify(restB);
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /**

@@ -196,12 +196,17 @@ describe('Gmail, the single-page app', () => {
     expect(byEmail((events[1] as { thread: MailThread }).thread.participants)[dave.email]).toEqual(['cc']);
   });
 
-  it('X1: showing hidden messages changes nothing the thread reports, so no event', async () => {
+  it('X1: showing hidden messages brings nobody new: one update with the same people and ids, its messages read in full', async () => {
     const { fixture, events } = start('long-thread.html', `#inbox/${longThread().hashId}`);
     await settle();
     expect(fixture.showOlder()).toBe(48);
     await settle();
-    expect(events.map((e) => e.type)).toEqual(['threadOpened']);
+    // the update carries the messages' details for logging (R3); the people and ids stay as they were
+    expect(events.map((e) => e.type)).toEqual(['threadOpened', 'threadUpdated']);
+    const [opened, updated] = events.map((e) => (e.type === 'threadOpened' || e.type === 'threadUpdated' ? e.thread : null));
+    expect(updated!.participants).toEqual(opened!.participants);
+    expect(updated!.messageIds).toEqual(opened!.messageIds);
+    expect(updated!.messages).not.toEqual(opened!.messages);
   });
 
   it('X1: a burst of changes in one task gives one event', async () => {
