@@ -59,6 +59,17 @@ describe("a record's timeline (R3)", () => {
     expect(seen).toEqual([made[6], made[5], made[4], made[3], made[2], made[1], made[0]]);
   });
 
+  it("the companion's read of a thread gives each contact its three newest activities, in one statement for all", async () => {
+    const [busy, quiet] = await seedRecords(t.db.db, t.workspaceId, '0-1', [{ email: 'busy@acme.com' }, { email: 'quiet@acme.com' }]);
+    for (let i = 1; i <= 4; i++) await log('contacts', busy!, 'notes', { hs_note_body: `b${i}`, hs_timestamp: `2026-05-0${i}T00:00:00Z` });
+    const r = await t.call('POST', apiPaths.companionThread(), { participants: [{ email: 'busy@acme.com' }, { email: 'quiet@acme.com' }] });
+    expect(r.status).toBe(200);
+    expect(r.body.activity[String(busy)].recent.map((a: { properties: Record<string, string> }) => a.properties.hs_note_body)).toEqual(['b4', 'b3', 'b2']);
+    // notes are no contact
+    expect(r.body.activity[String(busy)].lastContacted).toBeNull();
+    expect(r.body.activity[String(quiet)]).toEqual({ lastContacted: null, recent: [] });
+  });
+
   it('deleted activities and deleted associated records are left out', async () => {
     const [c] = await seedRecords(t.db.db, t.workspaceId, '0-1', [{ email: 'gone@acme.com' }]);
     const kept = await log('contacts', c!, 'notes', { hs_note_body: 'kept' });

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import { COMPANION_LIMITS, type ContactActivity, companionThreadBody, companionThreadResponse, contactSummariesBody, contactSummariesResponse } from '../../shared/companion.ts';
 import { contactSummaries } from '../domain/companion.ts';
-import { activityTimeline, lastContacted, loggedMessages } from '../domain/lifecycle/timeline.ts';
+import { lastContacted, loggedMessages, recentActivities } from '../domain/lifecycle/timeline.ts';
 import { scopeOf } from '../domain/recommendations/access.ts';
 import { recommendForThread } from '../domain/recommendations/thread.ts';
 import type { AppEnv } from '../env.ts';
@@ -46,11 +46,9 @@ export function companionRoutes() {
         const summaries = await contactSummaries(db, auth.workspaceId, ids);
         const logged = await loggedMessages(db, auth.workspaceId, messageIds);
         const contacted = await lastContacted(db, auth.workspaceId, summaries.map((s) => Number(s.id)));
+        const recent = await recentActivities(db, auth.workspaceId, summaries.map((s) => Number(s.id)), COMPANION_LIMITS.recentActivities);
         const activity: Record<string, ContactActivity> = {};
-        for (const s of summaries) {
-          const recent = await activityTimeline(db, auth.workspaceId, Number(s.id), { limit: COMPANION_LIMITS.recentActivities });
-          activity[s.id] = { lastContacted: contacted.get(s.id) ?? null, recent: recent.results };
-        }
+        for (const s of summaries) activity[s.id] = { lastContacted: contacted.get(s.id) ?? null, recent: recent.get(s.id) ?? [] };
         const neverLog = Array.isArray(auth.settings.neverLogAddresses) ? auth.settings.neverLogAddresses.filter((a): a is string => typeof a === 'string') : [];
         return c.json({ ...thread, summaries: Object.fromEntries(summaries.map((s) => [s.id, s])), logged: Object.fromEntries(logged), activity, neverLog }, 200);
       },

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { ACTIVITY_TYPES, type TimelineActivity } from '../../../shared/lifecycle.ts';
 import { STANDARD_OBJECTS, standardObjectById } from '../../../shared/objects.ts';
@@ -16,7 +16,7 @@ const activityRow = z.object({
   type_id: col.text,
   properties: col.properties,
   created_at: col.timestamp,
-  at_us: z.union([z.string(), z.number()]).transform((v) => BigInt(v)),
+  at_text: z.string().transform((v) => BigInt(v)),
   owner_name: col.textOrNull,
   associated: col.list(z.object({ id: col.jsonId, type_id: z.string(), properties: col.properties })),
 });
@@ -42,7 +42,32 @@ export async function activityTimeline(db: DbOrTx, workspaceId: string, recordId
   const [atRaw, idRaw] = page.after ? page.after.split('_') : [];
   const after = atRaw !== undefined && idRaw !== undefined ? sql`and (t.at_us, t.id) < (${atRaw}::bigint, ${Number(idRaw)}::bigint)` : sql``;
   const result = await db.execute(sql`
-    select t.id, t.type_id, t.properties, t.created_at, t.at_us::text as at_us,
+    select t.* from (${activitiesOf(workspaceId, sql`${recordId}::bigint`)}) t
+    where true ${after}
+    order by t.at_us desc, t.id desc
+    limit ${page.limit + 1}`);
+  const rows = parseRows('timeline: activities of a record', activityRow, result);
+  const shown = rows.slice(0, page.limit);
+  const last = shown.at(-1);
+  return { results: shown.map(toActivity), after: rows.length > page.limit && last ? `${last.at_text}_${last.id}` : null };
+}
+
+/** The newest `limit` activities of each of these records, by record id, in one statement (the sidebar's contacts). */
+export async function recentActivities(db: DbOrTx, workspaceId: string, recordIds: readonly number[], limit: number): Promise<Map<string, TimelineActivity[]>> {
+  const out = new Map<string, TimelineActivity[]>(recordIds.map((id) => [String(id), []]));
+  if (recordIds.length === 0) return out;
+  const result = await db.execute(sql`
+    select o.of_id, t.* from unnest(array[${sql.join(recordIds.map((id) => sql`${id}::bigint`), sql`, `)}]) as o(of_id)
+    cross join lateral (select x.* from (${activitiesOf(workspaceId, sql`o.of_id`)}) x order by x.at_us desc, x.id desc limit ${limit}) t
+    order by o.of_id, t.at_us desc, t.id desc`);
+  for (const row of parseRows('timeline: newest activities of records', activityRow.extend({ of_id: col.id }), result)) out.get(String(row.of_id))?.push(toActivity(row));
+  return out;
+}
+
+/** The live activities of the record `recordId` (an SQL expression), each with its time in µs, owner's name and associated records. */
+function activitiesOf(workspaceId: string, recordId: SQL) {
+  return sql`
+    select t.id, t.type_id, t.properties, t.created_at, t.at_us, t.at_us::text as at_text,
       (select u.name from users u where u.workspace_id = ${workspaceId} and u.id::text = t.properties->>'hubspot_owner_id') as owner_name,
       (select json_agg(json_build_object('id', x.id, 'type_id', x.type_id, 'properties', x.properties) order by x.type_id, x.id)
         from (select distinct o.id, o.type_id, o.properties from associations b
@@ -52,24 +77,18 @@ export async function activityTimeline(db: DbOrTx, workspaceId: string, recordId
     from (select distinct r.id, r.type_id, r.properties, r.created_at, ${AT_US} as at_us
       from associations a join records r on r.workspace_id = a.workspace_id and r.id = a.to_id
       where a.workspace_id = ${workspaceId} and a.from_id = ${recordId} and a.to_type in (${typeIdList(ACTIVITY_TYPE_IDS)})
-        and r.archived_at is null and r.merged_into is null) t
-    where true ${after}
-    order by t.at_us desc, t.id desc
-    limit ${page.limit + 1}`);
-  const rows = parseRows('timeline: activities of a record', activityRow, result);
-  const shown = rows.slice(0, page.limit);
-  const last = shown.at(-1);
+        and r.archived_at is null and r.merged_into is null) t`;
+}
+
+function toActivity(r: z.output<typeof activityRow>): TimelineActivity {
   return {
-    results: shown.map((r) => ({
-      id: String(r.id),
-      type: standardObjectById(r.type_id)!.name as ActivityName,
-      timestamp: new Date(Number(r.at_us / 1000n)).toISOString(),
-      createdAt: r.created_at.toISOString(),
-      properties: r.properties,
-      ownerName: r.owner_name,
-      associations: r.associated.map((o) => ({ objectType: standardObjectById(o.type_id)?.name ?? o.type_id, id: String(o.id), name: displayName(o.type_id, o.properties) ?? String(o.id) })),
-    })),
-    after: rows.length > page.limit && last ? `${last.at_us}_${last.id}` : null,
+    id: String(r.id),
+    type: standardObjectById(r.type_id)!.name as ActivityName,
+    timestamp: new Date(Number(r.at_text / 1000n)).toISOString(),
+    createdAt: r.created_at.toISOString(),
+    properties: r.properties,
+    ownerName: r.owner_name,
+    associations: r.associated.map((o) => ({ objectType: standardObjectById(o.type_id)?.name ?? o.type_id, id: String(o.id), name: displayName(o.type_id, o.properties) ?? String(o.id) })),
   };
 }
 
