@@ -162,6 +162,7 @@ export const PERMISSIONS: Record<string, Permission> = {
   'POST /crm/v3/objects/contacts/gdpr-delete': admin(scopes('crm.objects.contacts.write')),
   'POST /api/merges/:mergeId/undo': rep('never'),
   'POST /api/objects/:objectType/:id/restore': rep(write('objectType')),
+  'GET /api/objects/:objectType/:id/activities': rep(read('objectType')),
   'POST /api/objects/:objectType/:id/activities': rep((p) => [...new Set([objectScope(p.objectType ?? '', 'write'), 'crm.objects.contacts.write' as const])]),
 
   // associations (CRM v4)

@@ -84,6 +84,8 @@ export const apiPaths = {
   /** GET: the per-record association limits an admin set for a pair (R4). */
   associationLimits: (fromType: string, toType: string) => `/crm/v4/associations/definitions/configurations/${seg(fromType)}/${seg(toType)}`,
 
+  /** GET: a record's activities, newest first (the timeline). */
+  timeline: (of: PathRecord, params: { limit?: number; after?: string } = {}) => `/api/objects/${seg(of.objectType)}/${seg(of.id)}/activities${query(params)}`,
   /** POST: log an activity (an email) on a record. */
   logActivity: (on: PathRecord) => `/api/objects/${seg(on.objectType)}/${seg(on.id)}/activities`,
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { timelineActivity } from './lifecycle.ts';
 import { threadRecommendationsBody, threadRecommendationsResponse } from './recommendations.ts';
 
 /**
@@ -7,7 +8,7 @@ import { threadRecommendationsBody, threadRecommendationsResponse } from './reco
  * summary: primary company, counts of associated records, the top open deals and tickets.
  */
 
-export const COMPANION_LIMITS = { topOpen: 3, maxContacts: 100 } as const;
+export const COMPANION_LIMITS = { topOpen: 3, maxContacts: 100, maxMessages: 200, recentActivities: 3 } as const;
 
 const named = z.object({ id: z.string(), name: z.string() });
 
@@ -33,9 +34,28 @@ export const contactSummariesBody = z.object({
 });
 export const contactSummariesResponse = z.object({ results: z.array(contactSummary) });
 
-export const companionThreadBody = threadRecommendationsBody;
+export const companionThreadBody = threadRecommendationsBody.extend({
+  /** The thread's message ids (hs_email_message_id of a logged one): the answer says which are logged (B8). */
+  messageIds: z.array(z.string().min(1).max(1000)).max(COMPANION_LIMITS.maxMessages).default([]),
+});
+export type CompanionThreadBody = z.input<typeof companionThreadBody>;
+
+/** A message logged already: its email, when and by whom (the owner's name). */
+export const loggedMessage = z.object({ emailId: z.string(), loggedAt: z.string(), by: z.string().nullable() });
+export type LoggedMessage = z.infer<typeof loggedMessage>;
+
+/** A contact's activity as the sidebar shows it: when it was last contacted (email, call, meeting) and its newest activities. */
+export const contactActivity = z.object({ lastContacted: z.string().nullable(), recent: z.array(timelineActivity) });
+export type ContactActivity = z.infer<typeof contactActivity>;
+
 export const companionThreadResponse = threadRecommendationsResponse.extend({
   /** Summaries of the participants that are contacts, keyed by contact id. */
   summaries: z.record(z.string(), contactSummary),
+  /** The messages of `messageIds` logged already, by message id (B8). */
+  logged: z.record(z.string(), loggedMessage).optional(),
+  /** Per contact id: last contacted and the newest `COMPANION_LIMITS.recentActivities` activities. */
+  activity: z.record(z.string(), contactActivity).optional(),
+  /** The workspace's never-log addresses and domains (settings.neverLogAddresses): nobody on it is pre-ticked for logging. */
+  neverLog: z.array(z.string()).optional(),
 });
 export type CompanionThreadResponse = z.infer<typeof companionThreadResponse>;

@@ -66,6 +66,8 @@ export const activityResponse = z.object({
   activity: simplePublicObject,
   associations: z.array(z.object({ toObjectType: z.string(), toObjectId: z.number(), reason: activityReason, source: z.string() })),
   associationsRefused: z.array(associationRefusal),
+  /** The email's message was logged before: `activity` is that email and nothing was written (B8). */
+  existing: z.boolean().optional(),
 });
 export type ActivityResponse = z.infer<typeof activityResponse>;
 
@@ -82,3 +84,34 @@ export function lifecycleRank(stage: string | null | undefined): number | undefi
   const i = LIFECYCLE_STAGES.indexOf(stage.trim().toLowerCase() as LifecycleStage);
   return i < 0 || LIFECYCLE_STAGES[i] === 'other' ? undefined : i;
 }
+
+/** A record's activities, newest first (the timeline): `limit` per page (1-100, default 10), `after` from `paging.next.after`. */
+export const timelineQuery = z.object({
+  limit: z.string().regex(/^\d+$/, 'must be a whole number').optional().describe('Page size, 1 to 100 (default 10)'),
+  after: z
+    .string()
+    .regex(/^-?\d{1,18}_\d{1,15}$/, 'must be a cursor from paging.next.after')
+    .optional()
+    .describe('Cursor from `paging.next.after`'),
+});
+export const TIMELINE_MAX_LIMIT = 100;
+
+/** One activity of a timeline: its type (`emails`, `calls`, `meetings`, `notes`, `tasks`), when it happened, its properties and the records it is associated with. */
+export const timelineActivity = z.object({
+  id: z.string(),
+  type: z.enum(ACTIVITY_TYPES),
+  /** `hs_timestamp`, or the creation time when it has none. */
+  timestamp: z.string(),
+  createdAt: z.string(),
+  properties: z.record(z.string(), z.string().nullable()),
+  /** The owner's name (`hubspot_owner_id`), when the activity has a known owner. */
+  ownerName: z.string().nullable(),
+  associations: z.array(z.object({ objectType: z.string(), id: z.string(), name: z.string() })),
+});
+export type TimelineActivity = z.infer<typeof timelineActivity>;
+
+export const timelineResponse = z.object({
+  results: z.array(timelineActivity),
+  paging: z.object({ next: z.object({ after: z.string() }) }).optional(),
+});
+export type TimelineResponse = z.infer<typeof timelineResponse>;

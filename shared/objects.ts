@@ -20,6 +20,7 @@ export const CONTACT = '0-1';
 export const COMPANY = '0-2';
 export const DEAL = '0-3';
 export const TICKET = '0-5';
+export const EMAIL = '0-49';
 
 const byAlias = new Map<string, StandardObject>();
 for (const o of STANDARD_OBJECTS) {

@@ -44,12 +44,12 @@ describe('B8: the workspace never-log list', () => {
     expect(byDomain.body.message).toContain('"hush.example"');
 
     // an address the email names (a recipient), logged on an allowed contact
-    const byRecipient = await t.call('POST', `/api/objects/contacts/${open}/activities`, { type: 'emails', properties: { hs_email_subject: 'Hi', hs_email_to_email: 'bo@open.example; lee@private-co.io' } });
+    const byRecipient = await t.call('POST', `/api/objects/contacts/${open}/activities`, { type: 'emails', properties: { hs_email_subject: 'Hi', hs_email_headers: JSON.stringify({ from: { email: 'me@ours.example' }, to: [{ email: 'bo@open.example' }, { email: 'lee@private-co.io' }], cc: [], bcc: [] }) } });
     expect(byRecipient.status).toBe(400);
     expect(byRecipient.body.errors[0].in).toBe('body:properties');
     expect(await emailCount()).toBe(before);
 
-    const allowed = await t.call('POST', `/api/objects/contacts/${open}/activities`, { type: 'emails', properties: { hs_email_subject: 'Hi', hs_email_to_email: 'bo@open.example' } });
+    const allowed = await t.call('POST', `/api/objects/contacts/${open}/activities`, { type: 'emails', properties: { hs_email_subject: 'Hi', hs_email_headers: JSON.stringify({ from: { email: 'me@ours.example' }, to: [{ email: 'bo@open.example' }], cc: [], bcc: [] }) } });
     expect(allowed.status, JSON.stringify(allowed.body)).toBe(201);
     expect(await emailCount()).toBe(before + 1);
   });

@@ -146,6 +146,25 @@ describe('sendOperation: every operation against the real server (X4)', () => {
     expect(email.body.properties).toMatchObject({ hs_email_subject: 'Re: pricing', hs_email_thread_id: 'thread-f:9' });
   });
 
+  it('R3, B8: a thread\'s messages are logged one email each, with text, headers, direction and send time; a message logged before is not logged again', async () => {
+    const [contact] = await seed('0-1', [{ email: 'msgs@ops.example' }]);
+    const on = { objectType: 'contacts', id: String(contact) };
+    const m1 = { id: 'ops-msg-1', from: { email: 'msgs@ops.example', name: 'Mia Sender' }, to: [{ email: 'rep@us.example', name: 'Rob Rep' }], cc: [], sentAt: '2026-04-01T08:00:00.000Z', outgoing: false, text: 'Question about the quote' };
+    const m2 = { ...m1, id: 'ops-msg-2', from: { email: 'rep@us.example', name: 'Rob Rep' }, to: [{ email: 'msgs@ops.example', name: 'Mia Sender' }], sentAt: '2026-04-01T09:00:00.000Z', outgoing: true, text: 'Here it is' };
+    const first = await send({ ...base(), kind: 'logEmail', on, alsoAssociate: [], subject: 'Quote', threadId: 't-ops', messageIds: [m1.id], messages: [m1] });
+    expect(first.outcome).toBe('confirmed');
+    // the thread again: the first message is answered by the server as logged, the second is new
+    const again = await send({ ...base(), kind: 'logEmail', on, alsoAssociate: [], subject: 'Quote', threadId: 't-ops', messageIds: [m1.id, m2.id], messages: [m1, m2] });
+    expect(again).toMatchObject({ outcome: 'confirmed', createdId: (first as Extract<SendResult, { outcome: 'confirmed' }>).createdId });
+    const emails = (await t.call('GET', `/api/objects/contacts/${contact}/activities`)).body.results;
+    expect(emails.map((e: any) => e.properties.hs_email_message_id)).toEqual(['ops-msg-2', 'ops-msg-1']);
+    const [reply, question] = emails;
+    expect(reply.properties).toMatchObject({ hs_email_direction: 'EMAIL', hs_email_text: 'Here it is', hs_email_thread_id: 't-ops' });
+    expect(question.properties.hs_email_direction).toBe('INCOMING_EMAIL');
+    expect(question.timestamp).toBe('2026-04-01T08:00:00.000Z');
+    expect(JSON.parse(question.properties.hs_email_headers)).toEqual({ from: { email: 'msgs@ops.example', firstName: 'Mia', lastName: 'Sender' }, to: [{ email: 'rep@us.example', firstName: 'Rob', lastName: 'Rep' }], cc: [], bcc: [] });
+  });
+
   it('X4: an operation sent twice (its answer lost) is applied once: one email, one association', async () => {
     const [contact] = await seed('0-1', [{ email: 'twice.log@ops.example' }]);
     const [deal] = await seed('0-3', [{ dealname: 'Once deal' }]);

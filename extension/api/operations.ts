@@ -85,31 +85,72 @@ async function run(op: Operation, call: Call, followUp: Call): Promise<SendResul
       await call('POST', apiPaths.revertHistoryEntry(op.entryId, op.newPrimaryCompanyId ? { newPrimaryCompanyId: op.newPrimaryCompanyId } : {}), undefined, revertResult);
       return { outcome: 'confirmed' };
     case 'logEmail': {
-      const properties: Record<string, string> = {
-        hs_email_subject: op.subject,
-        hs_timestamp: op.sentAt ?? new Date(op.createdAt).toISOString(),
-        hs_email_direction: 'EMAIL',
-      };
-      if (op.body) properties.hs_email_text = op.body;
-      if (op.threadId) properties.hs_email_thread_id = op.threadId;
-      if (op.messageIds.length) properties.hs_email_message_ids = op.messageIds.join(' ');
-      const answer = await call('POST', apiPaths.logActivity(op.on), { type: 'emails', properties } satisfies z.input<typeof activityBody>, activityResponse);
-      const done = new Set(answer.associations.map((a) => `${a.toObjectType}:${a.toObjectId}`));
-      const activity: RecordRef = { objectType: 'emails', id: answer.activity.id };
-      for (const ref of op.alsoAssociate) {
-        if (done.has(`${ref.objectType}:${ref.id}`) || (ref.objectType === op.on.objectType && ref.id === op.on.id)) continue;
-        try {
-          await followUp('PUT', apiPaths.associateDefault(activity, ref), undefined, defaultAssociationResponse);
-        } catch (err) {
-          if (!(err instanceof ApiFailure)) throw err;
-          const more = outcomeOf(err);
-          if (more.outcome === 'refused') return { ...more, message: `The email was logged, but not associated with ${ref.objectType} ${ref.id}: ${more.message}` };
-          return more;
-        }
+      let first: string | undefined;
+      for (const [i, properties] of emailProperties(op).entries()) {
+        const send = i === 0 ? call : followUp;
+        const answer = await send('POST', apiPaths.logActivity(op.on), { type: 'emails', properties } satisfies z.input<typeof activityBody>, activityResponse);
+        first ??= answer.activity.id;
+        // a message logged before (B8) keeps the associations it has
+        if (answer.existing) continue;
+        const refused = await associateMore(op, answer, followUp);
+        if (refused) return refused;
       }
-      return { outcome: 'confirmed', createdId: activity.id };
+      return { outcome: 'confirmed', ...(first ? { createdId: first } : {}) };
+    }
+    case 'logActivity': {
+      const answer = await call('POST', apiPaths.logActivity(op.on), { type: op.type, properties: op.properties } satisfies z.input<typeof activityBody>, activityResponse);
+      return { outcome: 'confirmed', createdId: answer.activity.id };
     }
   }
+}
+
+/** HubSpot's name parts of an address for hs_email_headers: the shown name split at its first space. */
+function headerAddress(a: { email: string; name: string }) {
+  const name = a.name.trim();
+  const space = name.indexOf(' ');
+  return { email: a.email, firstName: space < 0 ? name : name.slice(0, space), lastName: space < 0 ? '' : name.slice(space + 1).trim() };
+}
+
+/** The properties of each email a logEmail makes: one per message when the thread's messages were read, else one for the thread. */
+export function emailProperties(op: Extract<Operation, { kind: 'logEmail' }>): Array<Record<string, string>> {
+  const loggedAt = new Date(op.createdAt).toISOString();
+  if (op.messages && op.messages.length > 0) {
+    return op.messages.map((m) => {
+      const properties: Record<string, string> = {
+        hs_email_subject: op.subject,
+        hs_timestamp: m.sentAt ?? loggedAt,
+        hs_email_direction: m.outgoing ? 'EMAIL' : 'INCOMING_EMAIL',
+        hs_email_message_id: m.id,
+        hs_email_headers: JSON.stringify({ from: m.from ? headerAddress(m.from) : null, to: m.to.map(headerAddress), cc: m.cc.map(headerAddress), bcc: [] }),
+      };
+      if (m.text) properties.hs_email_text = m.text;
+      if (op.threadId) properties.hs_email_thread_id = op.threadId;
+      return properties;
+    });
+  }
+  const properties: Record<string, string> = { hs_email_subject: op.subject, hs_timestamp: op.sentAt ?? loggedAt, hs_email_direction: 'EMAIL' };
+  if (op.body) properties.hs_email_text = op.body;
+  if (op.threadId) properties.hs_email_thread_id = op.threadId;
+  if (op.messageIds.length) properties.hs_email_message_ids = op.messageIds.join(' ');
+  return [properties];
+}
+
+/** Associates a logged email with the further records the rep chose; a refusal names the record. */
+async function associateMore(op: Extract<Operation, { kind: 'logEmail' }>, answer: z.output<typeof activityResponse>, followUp: Call): Promise<SendResult | null> {
+  const done = new Set(answer.associations.map((a) => `${a.toObjectType}:${a.toObjectId}`));
+  const activity: RecordRef = { objectType: 'emails', id: answer.activity.id };
+  for (const ref of op.alsoAssociate) {
+    if (done.has(`${ref.objectType}:${ref.id}`) || (ref.objectType === op.on.objectType && ref.id === op.on.id)) continue;
+    try {
+      await followUp('PUT', apiPaths.associateDefault(activity, ref), undefined, defaultAssociationResponse);
+    } catch (err) {
+      if (!(err instanceof ApiFailure)) throw err;
+      const more = outcomeOf(err);
+      if (more.outcome === 'refused') return { ...more, message: `The email was logged, but not associated with ${ref.objectType} ${ref.id}: ${more.message}` };
+      return more;
+    }
+  }
+  return null;
 }
 
 /**

@@ -21,6 +21,7 @@ export function fetchThreadView(connection: Connection, thread: MailThread, ownA
     participants: thread.participants.slice(0, 100).map((p) => ({ email: p.email, ...(p.name ? { name: p.name.slice(0, 200) } : {}) })),
     subject: thread.subject.slice(0, 1000),
     ownAddresses: ownAddresses.slice(0, 50),
+    messageIds: [...new Set([...thread.messageIds, ...(thread.messages ?? []).map((m) => m.id)])].slice(0, 200),
   } satisfies z.input<typeof companionThreadBody>;
   return clientFor(connection, fetchImpl).request(apiPaths.companionThread(), { method: 'POST', body, schema: companionThreadResponse });
 }

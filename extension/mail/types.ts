@@ -15,6 +15,30 @@ export interface Participant {
   roles: ParticipantRole[];
 }
 
+/** An address as a message shows it. */
+export interface MailAddress {
+  /** Lowercased, trimmed. */
+  email: string;
+  /** The display name; '' when none. */
+  name: string;
+}
+
+/** The longest message text a reading keeps (characters); a longer one is cut there. */
+export const MESSAGE_TEXT_MAX = 20_000;
+
+/** One message of the thread as the page shows it, for logging it (R3). */
+export interface MailMessage {
+  /** The webmail's id of the message (one of `MailThread.messageIds`). */
+  id: string;
+  from: MailAddress | null;
+  to: MailAddress[];
+  cc: MailAddress[];
+  /** When it was sent, ISO 8601, or null when the page does not show it readably. */
+  sentAt: string | null;
+  /** Its text as shown (at most MESSAGE_TEXT_MAX characters; '' for a collapsed message). */
+  text: string;
+}
+
 export interface MailThread {
   provider: MailProvider;
   /** The webmail's own id of the conversation (stable while it stays open). */
@@ -24,6 +48,8 @@ export interface MailThread {
   messageIds: string[];
   /** Deduplicated, the rep's own addresses and internal domains left out. */
   participants: Participant[];
+  /** The messages, oldest first, when the adapter reads them one by one (Gmail); absent otherwise. */
+  messages?: MailMessage[];
 }
 
 export type MailEvent =

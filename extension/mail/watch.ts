@@ -3,7 +3,7 @@
  * the open thread after each burst of changes, and turn the difference into typed events.
  */
 import { collectParticipants, normaliseAddress, participantFilter, type Sighting } from './address.ts';
-import type { MailEvent, MailProvider, MailThread, MailWatcher, WatchOptions } from './types.ts';
+import type { MailEvent, MailMessage, MailProvider, MailThread, MailWatcher, WatchOptions } from './types.ts';
 
 /** What an adapter reads off the page; the watcher filters and merges the sightings. */
 export interface ThreadReading {
@@ -11,6 +11,8 @@ export interface ThreadReading {
   subject: string;
   messageIds: string[];
   sightings: Sighting[];
+  /** The messages one by one, when the adapter reads them so. */
+  messages?: MailMessage[];
   /**
    * Other ids the webmail has for this thread that an address may name (Gmail's legacy hex thread
    * id): the address moving from one of them to another name is the same thread, not a move.
@@ -65,6 +67,7 @@ function toReadThread(adapter: Adapter, reading: ThreadReading, options: Omit<Wa
     subject: reading.subject,
     messageIds: reading.messageIds,
     participants: collectParticipants(reading.sightings, keep),
+    ...(reading.messages ? { messages: reading.messages } : {}),
   };
   return { thread, addressed: reading.sightings.length > 0, aliases: reading.aliases ?? [] };
 }
@@ -74,6 +77,7 @@ function explains(thread: MailThread, aliases: readonly string[], key: string): 
   return thread.threadId === key || aliases.includes(key) || thread.messageIds.includes(key) || thread.messageIds.some((id) => id.endsWith(`:${key}`));
 }
 
+/** Whether nothing the thread reports changed, its messages' details (a message expanded, its text shown) included. */
 function sameThread(a: MailThread, b: MailThread): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -33,6 +33,24 @@ const base = {
   createdAt: z.number(),
 };
 
+const address = z.object({ email: z.string(), name: z.string() });
+
+/** One message of a thread to log as its own email (R3): HubSpot's email properties are made of it. */
+export const messageToLog = z.object({
+  /** hs_email_message_id: the server logs a message once per workspace (B8). */
+  id: z.string().min(1).max(1000),
+  from: address.nullable(),
+  to: z.array(address).default([]),
+  cc: z.array(address).default([]),
+  /** hs_timestamp: when it was sent (ISO), or null to use the moment the rep logged it. */
+  sentAt: z.string().nullable(),
+  /** Sent by the rep (hs_email_direction EMAIL) or received (INCOMING_EMAIL). */
+  outgoing: z.boolean(),
+  /** hs_email_text, already bounded by the mail reader. */
+  text: z.string().default(''),
+});
+export type MessageToLog = z.infer<typeof messageToLog>;
+
 export const operation = z.discriminatedUnion('kind', [
   /** Create a contact; with auto-association by domain on, the server brings its company (R18) as primary (R8). */
   z.object({ ...base, kind: z.literal('createContact'), email: z.string(), firstname: z.string().optional(), lastname: z.string().optional() }),
@@ -72,6 +90,16 @@ export const operation = z.discriminatedUnion('kind', [
     threadId: z.string().optional(),
     messageIds: z.array(z.string()).default([]),
     sentAt: z.string().optional(),
+    /** The thread's messages not logged yet, each logged as its own email (R3, B8); absent: one email of the thread. */
+    messages: z.array(messageToLog).optional(),
+  }),
+  /** Log a note or a follow-up task on a record (R3); the server adds the primary company (R10). */
+  z.object({
+    ...base,
+    kind: z.literal('logActivity'),
+    on: recordRef,
+    type: z.enum(['notes', 'tasks']),
+    properties: z.record(z.string(), z.string()),
   }),
 ]);
 export type Operation = z.infer<typeof operation>;

@@ -18,6 +18,8 @@ export function refsOf(op: Operation): RecordRef[] {
       return [op.contact, op.company];
     case 'logEmail':
       return [op.on, ...op.alsoAssociate];
+    case 'logActivity':
+      return [op.on];
   }
 }
 
@@ -39,6 +41,8 @@ export function mapRefs(op: Operation, map: (ref: RecordRef) => RecordRef): Oper
       return { ...op, contact: map(op.contact), company: map(op.company) };
     case 'logEmail':
       return { ...op, on: map(op.on), alsoAssociate: op.alsoAssociate.map(map) };
+    case 'logActivity':
+      return { ...op, on: map(op.on) };
   }
 }
 

@@ -1,11 +1,18 @@
+// @vitest-environment node
+// (a happy-dom window from test/helpers/dom-in-node.ts: the texts are read from the messages file by its path)
+import '../../test/helpers/dom-in-node.ts';
 import { cleanup, fireEvent, render, screen } from '@testing-library/preact';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CompanionThreadResponse } from '../../shared/companion.ts';
 import type { MailThread } from '../mail/types.ts';
 import type { PendingChange } from '../messaging.ts';
 import type { Operation } from '../outbox/operation.ts';
+import { installI18n } from '../../test/helpers/i18n.ts';
 import type { SessionState } from './session.ts';
-import { Sidebar } from './Sidebar.tsx';
+
+// the sidebar's texts come from the browser's i18n: English here, from the real messages file
+installI18n('en');
+const { Sidebar } = await import('./Sidebar.tsx');
 
 afterEach(cleanup);
 
@@ -117,7 +124,7 @@ describe('Sidebar (X2)', () => {
     expect(log.textContent).toContain('primary company is added automatically');
     const box = Array.from(log.querySelectorAll('label')).find((l) => l.textContent?.includes('Big renewal'))!.querySelector('input')!;
     fireEvent.click(box);
-    fireEvent.click(screen.getByRole('button', { name: 'Log this email' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Log this thread' }));
     expect(submitted).toHaveLength(1);
     const op = submitted[0] as Extract<Operation, { kind: 'logEmail' }>;
     expect(op).toMatchObject({ kind: 'logEmail', on: { objectType: 'contacts', id: '11' }, subject: 'Renewal', threadId: 'thread-f:1', messageIds: ['msg-f:1', 'msg-f:2'] });
@@ -129,6 +136,87 @@ describe('Sidebar (X2)', () => {
     const log = container.querySelector('section.crm-log')!;
     expect(log.textContent).toContain('bo@new.example is on your never-log list');
     expect(log.querySelector('button')).toBeNull();
+  });
+
+  it('B8: messages logged already show "Logged", by whom and when; "Log this thread" sends only the others', () => {
+    const withMessages: MailThread = {
+      ...thread,
+      messages: [
+        { id: 'msg-f:1', from: { email: 'ann@known.example', name: 'Ann Known' }, to: [{ email: 'me@us.example', name: 'Me' }], cc: [], sentAt: '2026-03-01T08:00:00.000Z', text: 'Question' },
+        { id: 'msg-f:2', from: { email: 'me@us.example', name: 'Me' }, to: [{ email: 'ann@known.example', name: 'Ann Known' }], cc: [{ email: 'bo@new.example', name: 'Bo van Nieuw' }], sentAt: '2026-03-01T09:00:00.000Z', text: 'Answer' },
+      ],
+    };
+    const logged = { 'msg-f:1': { emailId: '501', loggedAt: '2026-03-02T10:00:00.000Z', by: 'Rita Rep' } };
+    const { container, submitted } = renderSidebar(state({ thread: withMessages, view: { ...view, logged } }));
+    const log = container.querySelector('section.crm-log')!;
+    const first = log.querySelector('li[data-message-id="msg-f:1"]')!;
+    expect(first.getAttribute('data-logged')).toBe('true');
+    expect(first.textContent).toContain('Logged');
+    expect(first.textContent).toContain('Rita Rep');
+    expect(log.querySelector('li[data-message-id="msg-f:2"]')!.textContent).toContain('Not logged yet');
+    expect(log.textContent).toContain('1 of 2 messages will be logged');
+    fireEvent.click(screen.getByRole('button', { name: 'Log this thread' }));
+    const op = submitted[0] as Extract<Operation, { kind: 'logEmail' }>;
+    expect(op.messages!.map((m) => m.id)).toEqual(['msg-f:2']);
+    // the rep's own message (its sender is no participant) is outgoing
+    expect(op.messages![0]).toMatchObject({ outgoing: true, sentAt: '2026-03-01T09:00:00.000Z', text: 'Answer', cc: [{ email: 'bo@new.example', name: 'Bo van Nieuw' }] });
+  });
+
+  it('B8: with every message logged, nothing is offered to log again', () => {
+    const one: MailThread = { ...thread, messageIds: ['msg-f:1'], messages: [{ id: 'msg-f:1', from: null, to: [], cc: [], sentAt: null, text: '' }] };
+    const { container } = renderSidebar(state({ thread: one, view: { ...view, logged: { 'msg-f:1': { emailId: '501', loggedAt: '2026-03-02T10:00:00.000Z', by: null } } } }));
+    const log = container.querySelector('section.crm-log')!;
+    expect(log.getAttribute('data-state')).toBe('logged');
+    expect(log.textContent).toContain('Every message of this thread is logged');
+    expect(screen.queryByRole('button', { name: 'Log this thread' })).toBeNull();
+  });
+
+  it('B8: a contact on the workspace\'s never-log list is not ticked beforehand, saying why', () => {
+    const { container } = renderSidebar(state({ view: { ...view, neverLog: ['known.example'] } }));
+    const label = Array.from(container.querySelectorAll('section.crm-log label')).find((l) => l.textContent?.includes('Ann Known'))!;
+    expect(label.querySelector('input')!.checked).toBe(false);
+    expect(label.textContent).toContain("workspace's never-log list");
+  });
+
+  it('R3: each contact shows when it was last contacted and its newest activities; a note and a follow-up task go through the outbox', () => {
+    const activity: NonNullable<CompanionThreadResponse['activity']> = {
+      '11': {
+        lastContacted: '2026-03-01T08:00:00.000Z',
+        recent: [
+          { id: '601', type: 'notes', timestamp: '2026-03-03T08:00:00.000Z', createdAt: '2026-03-03T08:00:00.000Z', properties: { hs_note_body: '<p>Prefers <b>calls</b></p>' }, ownerName: 'Rita Rep', associations: [] },
+          { id: '602', type: 'emails', timestamp: '2026-03-01T08:00:00.000Z', createdAt: '2026-03-01T08:00:00.000Z', properties: { hs_email_subject: 'Renewal' }, ownerName: null, associations: [] },
+        ],
+      },
+    };
+    const { container, submitted } = renderSidebar(state({ view: { ...view, activity } }));
+    const ann = container.querySelector('li.crm-activity[data-contact-id="11"]')!;
+    expect(ann.querySelector('[data-testid="last-contacted"]')!.textContent).toMatch(/^Last contacted: .*2026/);
+    expect(Array.from(ann.querySelectorAll('.crm-timeline li')).map((li) => li.textContent)).toEqual([expect.stringContaining('Prefers calls'), expect.stringContaining('Renewal')]);
+    fireEvent.click(screen.getByRole('button', { name: 'Add note' }));
+    fireEvent.input(screen.getByRole('textbox', { name: 'Note' }), { target: { value: 'Call back on Friday' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save note' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Create follow-up task' }));
+    fireEvent.input(screen.getByRole('textbox', { name: 'Task title' }), { target: { value: 'Send the quote' } });
+    fireEvent.input(screen.getByLabelText('Due date'), { target: { value: '2026-03-10' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save task' }));
+    expect(submitted.map((op) => (op.kind === 'logActivity' ? [op.type, op.on.id, op.properties.hs_note_body ?? op.properties.hs_task_subject] : op.kind))).toEqual([
+      ['notes', '11', 'Call back on Friday'],
+      ['tasks', '11', 'Send the quote'],
+    ]);
+    const task = submitted[1] as Extract<Operation, { kind: 'logActivity' }>;
+    expect(new Date(task.properties.hs_timestamp!).getDate()).toBe(10);
+    expect(task.properties.hs_task_status).toBe('NOT_STARTED');
+  });
+
+  it('R3, keyboard: an opened form takes the focus; Escape closes it and gives the focus back to its button, sending nothing', () => {
+    const { submitted } = renderSidebar(state());
+    fireEvent.click(screen.getByRole('button', { name: 'Create follow-up task' }));
+    const title = screen.getByRole('textbox', { name: 'Task title' });
+    expect(document.activeElement).toBe(title);
+    fireEvent.keyDown(title, { key: 'Escape' });
+    expect(screen.queryByRole('textbox', { name: 'Task title' })).toBeNull();
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Create follow-up task' }));
+    expect(submitted).toEqual([]);
   });
 
   it('X2: collapsible: the header toggles, a collapsed sidebar shows only its header', () => {

@@ -1,7 +1,11 @@
 import type { Recommendation } from '../../shared/recommendations.ts';
 import { isNeverLogged } from '../settings.ts';
 import type { Operation, RecordRef } from '../outbox/operation.ts';
-import { type LogChoice, LogEmail } from './LogEmail.tsx';
+import { ContactActivity } from './ContactActivity.tsx';
+import { type LogChoice, LogEmail, type LogMessage } from './LogEmail.tsx';
+import { t } from '../i18n.ts';
+import type { MailThread } from '../mail/types.ts';
+import type { MessageToLog } from '../outbox/operation.ts';
 import { contactRefs, creationOf, makeOp, refKey, splitName } from './model.ts';
 import { ParticipantCard } from './ParticipantCard.tsx';
 import type { SearchHit } from '../api/reads.ts';
@@ -33,9 +37,12 @@ function logChoices(state: SessionState, contacts: Map<string, RecordRef>): LogC
   }
   for (const r of view?.recommendations ?? []) names.set(`${r.objectType}:${r.id}`, r.name);
   const out = new Map<string, LogChoice>();
+  // the workspace's never-log list (absent from older servers): nobody on it is ticked beforehand
+  const policy = view?.neverLog ?? [];
   for (const p of thread?.participants ?? []) {
     const ref = contacts.get(p.email);
-    if (ref) out.set(refKey(ref), { ref, name: p.name || p.email, preselected: true });
+    const excluded = isNeverLogged(p.email, policy);
+    if (ref) out.set(refKey(ref), { ref, name: p.name || p.email, preselected: !excluded, ...(excluded ? { note: t('sidebarLogPolicy') } : {}) });
   }
   for (const d of view?.logDefaults ?? []) {
     const key = refKey(d);
@@ -46,6 +53,21 @@ function logChoices(state: SessionState, contacts: Map<string, RecordRef>): LogC
     if (!out.has(key)) out.set(key, { ref: { objectType: r.objectType, id: r.id }, name: r.name, preselected: false });
   }
   return [...out.values()];
+}
+
+/** The thread's messages as the log section lists them: sender and send time, or the ids alone when the page does not read them one by one. */
+function logMessages(thread: MailThread): LogMessage[] {
+  if (thread.messages) return thread.messages.map((m) => ({ id: m.id, sender: m.from ? m.from.name || m.from.email : '', sentAt: m.sentAt }));
+  return [];
+}
+
+/** The messages "Log this thread" sends: those the server has not logged (B8); sent by the rep when the sender is no participant (the rep's own or a colleague's). */
+function messagesToLog(thread: MailThread, logged: Readonly<Record<string, unknown>>): MessageToLog[] | undefined {
+  if (!thread.messages) return undefined;
+  const outside = new Set(thread.participants.map((p) => p.email));
+  return thread.messages
+    .filter((m) => !logged[m.id])
+    .map((m) => ({ id: m.id, from: m.from, to: m.to, cc: m.cc, sentAt: m.sentAt, outgoing: m.from ? !outside.has(m.from.email) : false, text: m.text }));
 }
 
 /** The companion's sidebar beside an open thread (X2). Everything shown is text: Preact escapes it. */
@@ -77,8 +99,10 @@ export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => 
   const associate = (rec: Recommendation) => {
     for (const from of contactList) submit(makeOp<'associate'>({ kind: 'associate', from, to: { objectType: rec.objectType, id: rec.id } }));
   };
+  const logged = view?.logged ?? {};
   const log = (chosen: RecordRef[]) => {
     const on = chosen.find((r) => r.objectType === 'contacts') ?? chosen[0]!;
+    const messages = messagesToLog(thread, logged);
     submit(
       makeOp<'logEmail'>({
         kind: 'logEmail',
@@ -87,9 +111,14 @@ export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => 
         subject: thread.subject,
         threadId: thread.threadId,
         messageIds: thread.messageIds,
+        ...(messages ? { messages } : {}),
       }),
     );
   };
+  const known = contactList.flatMap((ref) => {
+    const summary = view?.summaries[ref.id];
+    return summary ? [{ ...ref, name: summary.name }] : [];
+  });
   const refused = changes.filter((c) => c.state === 'refused');
 
   return (
@@ -138,11 +167,29 @@ export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => 
               <RecommendationList recommendations={view.recommendations} contacts={contactList} changes={changes} confirmed={confirmed} onAssociate={associate} />
             </section>
           ) : null}
+          {view && known.length > 0 ? (
+            <section aria-labelledby="crm-activity-title">
+              <h2 id="crm-activity-title">{t('sidebarActivityTitle')}</h2>
+              <ul>
+                {known.map((c) => (
+                  <ContactActivity
+                    key={c.id}
+                    contact={c}
+                    activity={view.activity?.[c.id] ?? null}
+                    changes={changes.filter((ch) => ch.op.kind === 'logActivity' && ch.op.on.id === c.id)}
+                    submit={(op) => submit(makeOp<'logActivity'>(op))}
+                  />
+                ))}
+              </ul>
+            </section>
+          ) : null}
           {view ? (
             <LogEmail
               key={thread.threadId}
               choices={logChoices(state, contacts)}
-              blockedBy={blocked ? `Not logged: ${blocked.email} is on your never-log list.` : null}
+              blockedBy={blocked ? t('sidebarLogNeverLog', blocked.email) : null}
+              messages={logMessages(thread)}
+              logged={logged}
               changes={threadLogs}
               confirmed={confirmed}
               onLog={log}

@@ -48,4 +48,16 @@ p { margin: 4px 0; }
 .crm-refused, .crm-error { color: #cf222e; overflow-wrap: anywhere; }
 .crm-choices label { display: block; padding: 2px 0; cursor: pointer; overflow-wrap: anywhere; }
 .crm-changes li { font-size: 12px; padding: 4px 0; }
+.crm-messages li { font-size: 12px; padding: 3px 0; border-bottom: 1px solid #eaeef2; overflow-wrap: anywhere; }
+.crm-message-who { font-weight: 500; }
+.crm-badge.crm-logged { color: #1a7f37; font-weight: 600; }
+.crm-badge.crm-logged .crm-muted { font-weight: 400; }
+.crm-activity { padding: 8px; border: 1px solid #eaeef2; border-radius: 6px; margin-bottom: 6px; }
+h3 { font-size: 13px; margin: 0 0 2px; overflow-wrap: anywhere; }
+.crm-timeline { list-style: none; margin: 4px 0; padding: 0 0 0 8px; border-left: 2px solid #eaeef2; }
+.crm-timeline li { font-size: 12px; padding: 2px 0; overflow-wrap: anywhere; }
+.crm-actions { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; margin-top: 4px; }
+.crm-inline-form label { display: block; font-size: 12px; color: #57606a; margin-top: 4px; }
+.crm-inline-form textarea, .crm-inline-form input { display: block; width: 100%; font: inherit; padding: 4px 8px; margin-top: 2px; border: 1px solid #d0d7de; border-radius: 6px; }
+.crm-link:focus-visible, .crm-button:focus-visible, .crm-inline-form textarea:focus-visible, .crm-inline-form input:focus-visible { outline: 2px solid #0b5cad; outline-offset: 1px; }
 `;

@@ -1,4 +1,4 @@
-import { COMPANY, CONTACT } from '../../shared/objects.ts';
+import { COMPANY, CONTACT, EMAIL } from '../../shared/objects.ts';
 import { neverLogMatch } from '../../shared/never-log.ts';
 import type { WorkspaceSettings } from '../../shared/workspace.ts';
 import type { DbOrTx } from '../db/client.ts';
@@ -6,15 +6,28 @@ import { ApiError } from '../errors.ts';
 import type { ObjectType } from './object-types.ts';
 import { findRecords } from './records.ts';
 
-/** The email type's id (HubSpot's `0-49`). */
-export const EMAIL_TYPE = '0-49';
-
 /** The properties of a logged email that hold addresses (HubSpot's names); lists are split on `;`, `,` and spaces. */
 const ADDRESS_PROPERTIES = ['hs_email_from_email', 'hs_email_to_email', 'hs_email_cc_email', 'hs_email_bcc_email', 'hs_email_sender_email'] as const;
 
 /** The addresses an email's properties name. */
 export function emailAddressesOf(properties: Record<string, string | null | undefined>): string[] {
-  return ADDRESS_PROPERTIES.flatMap((p) => (properties[p] ?? '').split(/[;,\s]+/)).filter((a) => a.includes('@'));
+  const listed = ADDRESS_PROPERTIES.flatMap((p) => (properties[p] ?? '').split(/[;,\s]+/));
+  return [...listed, ...headerAddresses(properties.hs_email_headers)].filter((a) => a.includes('@'));
+}
+
+/** The addresses in HubSpot's `hs_email_headers` (JSON: `from`, and lists `to`, `cc`, `bcc` of `{ email }`); none when it is no such JSON. */
+function headerAddresses(headers: string | null | undefined): string[] {
+  if (!headers) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(headers);
+  } catch {
+    return [];
+  }
+  if (typeof parsed !== 'object' || parsed === null) return [];
+  const fields = parsed as Record<string, unknown>;
+  const people = [fields.from, ...[fields.to, fields.cc, fields.bcc].flatMap((list) => (Array.isArray(list) ? list : []))];
+  return people.flatMap((p) => (typeof p === 'object' && p !== null && typeof (p as { email?: unknown }).email === 'string' ? [(p as { email: string }).email] : []));
 }
 
 /** What a record adds to the check: a contact its email, a company its domain (as any address of it). */
@@ -57,7 +70,7 @@ export async function assertMayLogBetween(
   to: { type: ObjectType; id: number },
 ): Promise<void> {
   if ((settings.neverLogAddresses ?? []).length === 0) return;
-  const [email, other, where] = from.type.typeId === EMAIL_TYPE ? [from, to, 'path:toId'] : to.type.typeId === EMAIL_TYPE ? [to, from, 'path:fromId'] : [null, null, ''];
+  const [email, other, where] = from.type.typeId === EMAIL ? [from, to, 'path:toId'] : to.type.typeId === EMAIL ? [to, from, 'path:fromId'] : [null, null, ''];
   if (!email || !other || (other.type.typeId !== CONTACT && other.type.typeId !== COMPANY)) return;
   const row = (await findRecords(db, workspaceId, other.type, [other.id])).get(String(other.id));
   if (row) assertMayLog(settings, [addressOfRecord(row.typeId, row.properties)], where);

@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
-import { companionThreadBody, companionThreadResponse, contactSummariesBody, contactSummariesResponse } from '../../shared/companion.ts';
+import { COMPANION_LIMITS, type ContactActivity, companionThreadBody, companionThreadResponse, contactSummariesBody, contactSummariesResponse } from '../../shared/companion.ts';
 import { contactSummaries } from '../domain/companion.ts';
+import { lastContacted, loggedMessages, recentActivities } from '../domain/lifecycle/timeline.ts';
 import { scopeOf } from '../domain/recommendations/access.ts';
 import { recommendForThread } from '../domain/recommendations/thread.ts';
 import type { AppEnv } from '../env.ts';
@@ -30,7 +31,8 @@ export function companionRoutes() {
       '/companion/thread',
       describeRoute({
         summary: "An email thread as the sidebar shows it: the thread's recommendations plus a summary of every participant that is a contact",
-        description: 'The body and answer of `POST /api/recommendations/thread`, plus `summaries` keyed by contact id.',
+        description:
+          'The body and answer of `POST /api/recommendations/thread`, plus `summaries` keyed by contact id; `logged`: which of the body\'s `messageIds` are logged already, when and by whom (B8); `activity`: per contact, when it was last contacted and its newest activities; `neverLog`: the workspace\'s never-log addresses and domains.',
         tags,
         responses: { 200: { description: 'Participants, recommendations, log defaults and contact summaries', content: { 'application/json': { schema: resolver(companionThreadResponse) } } } },
       }),
@@ -38,10 +40,17 @@ export function companionRoutes() {
       async (c) => {
         const auth = c.get('auth');
         const db = c.get('db');
-        const thread = await recommendForThread(db, scopeOf(auth), c.req.valid('json'));
+        const { messageIds, ...body } = c.req.valid('json');
+        const thread = await recommendForThread(db, scopeOf(auth), body);
         const ids = thread.participants.flatMap((p) => (p.contact ? [p.contact.id] : []));
         const summaries = await contactSummaries(db, auth.workspaceId, ids);
-        return c.json({ ...thread, summaries: Object.fromEntries(summaries.map((s) => [s.id, s])) }, 200);
+        const logged = await loggedMessages(db, auth.workspaceId, messageIds);
+        const contacted = await lastContacted(db, auth.workspaceId, summaries.map((s) => Number(s.id)));
+        const recent = await recentActivities(db, auth.workspaceId, summaries.map((s) => Number(s.id)), COMPANION_LIMITS.recentActivities);
+        const activity: Record<string, ContactActivity> = {};
+        for (const s of summaries) activity[s.id] = { lastContacted: contacted.get(s.id) ?? null, recent: recent.get(s.id) ?? [] };
+        const neverLog = Array.isArray(auth.settings.neverLogAddresses) ? auth.settings.neverLogAddresses.filter((a): a is string => typeof a === 'string') : [];
+        return c.json({ ...thread, summaries: Object.fromEntries(summaries.map((s) => [s.id, s])), logged: Object.fromEntries(logged), activity, neverLog }, 200);
       },
     );
 }

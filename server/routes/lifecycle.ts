@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
-import { activityBody, activityResponse, gdprDeleteBody, mergeBody, mergePath, recordPath, restoreResponse, undoMergeResponse } from '../../shared/lifecycle.ts';
+import { activityBody, activityResponse, TIMELINE_MAX_LIMIT, timelineQuery, timelineResponse, gdprDeleteBody, mergeBody, mergePath, recordPath, restoreResponse, undoMergeResponse } from '../../shared/lifecycle.ts';
 import { objectTypeParam, simplePublicObject } from '../../shared/records.ts';
 import type { WorkspaceSettings } from '../../shared/workspace.ts';
 import type { WriteContext } from '../domain/associations/write.ts';
@@ -8,8 +8,9 @@ import { logActivity } from '../domain/lifecycle/activities.ts';
 import { ERASED_DETAIL, eraseContact } from '../domain/lifecycle/erase.ts';
 import { mergeRecords, undoMerge } from '../domain/lifecycle/merge.ts';
 import { restoreRecord } from '../domain/lifecycle/restore.ts';
+import { activityTimeline } from '../domain/lifecycle/timeline.ts';
 import { resolveObjectType } from '../domain/object-types.ts';
-import { publicObject } from '../domain/records.ts';
+import { getRecord, publicObject } from '../domain/records.ts';
 import { actorOf, type AppEnv, type Auth } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { REP_MERGES_PER_HOUR, repMergeWait } from '../permissions.ts';
@@ -53,9 +54,12 @@ export function lifecycleRoutes() {
       describeRoute({
         summary: 'Log an activity (email, call, meeting, note, task) on a record',
         description:
-          "Creates the activity and associates it with the record and with only the record's primary company (R10), as the caller's change. Workspace settings `activityAutoAssociate` (open deals or the newest open deal) and `activityAutoAssociateTickets` add the record's open deals and tickets with source JOB (B5); one that cannot be made is listed in `associationsRefused`.",
+          "Creates the activity and associates it with the record and with only the record's primary company (R10), as the caller's change. Workspace settings `activityAutoAssociate` (open deals or the newest open deal) and `activityAutoAssociateTickets` add the record's open deals and tickets with source JOB (B5); one that cannot be made is listed in `associationsRefused`. An email is logged once per message (B8): with an `hs_email_message_id` the workspace has logged already, the answer is 200 with that email, `existing: true` and no associations made.",
         tags,
-        responses: { 201: json(activityResponse, 'The activity and every association made, with its reason and source') },
+        responses: {
+          201: json(activityResponse, 'The activity and every association made, with its reason and source'),
+          200: json(activityResponse, 'The email of this message logged before (`existing: true`); nothing written'),
+        },
       }),
       validate('param', recordPath),
       validate('json', activityBody),
@@ -67,7 +71,32 @@ export function lifecycleRoutes() {
         const type = await resolveObjectType(db, auth.workspaceId, objectType);
         const activityType = await resolveObjectType(db, auth.workspaceId, body.type);
         const outcome = await logActivity(db, writeContext(auth), auth.settings as WorkspaceSettings, { type, id }, activityType, body.properties);
-        return c.json({ activity: publicObject(outcome.activity), associations: outcome.associations, associationsRefused: outcome.associationsRefused }, 201);
+        const answer = { activity: publicObject(outcome.activity), associations: outcome.associations, associationsRefused: outcome.associationsRefused };
+        return outcome.existing ? c.json({ ...answer, existing: true }, 200) : c.json(answer, 201);
+      },
+    )
+    .get(
+      '/api/objects/:objectType/:id/activities',
+      describeRoute({
+        summary: "A record's activities (emails, calls, meetings, notes, tasks), newest first, paged",
+        description:
+          'The live activities associated with the record, newest first by `hs_timestamp` (their creation time when they have none), each with its owner\'s name and the live records it is associated with. `limit` 1 to 100 (default 10); the next page from `paging.next.after`. Unknown record: 404.',
+        tags,
+        responses: { 200: json(timelineResponse, 'A page of activities') },
+      }),
+      validate('param', recordPath),
+      validate('query', timelineQuery),
+      async (c) => {
+        const auth = c.get('auth');
+        const db = c.get('db');
+        const { objectType, id } = c.req.valid('param');
+        const query = c.req.valid('query');
+        const limit = query.limit === undefined ? 10 : Number(query.limit);
+        if (limit < 1 || limit > TIMELINE_MAX_LIMIT) throw new ApiError('VALIDATION_ERROR', `limit must be 1 to ${TIMELINE_MAX_LIMIT}`, { errors: [{ message: `must be 1 to ${TIMELINE_MAX_LIMIT}`, in: 'query:limit' }] });
+        const type = await resolveObjectType(db, auth.workspaceId, objectType);
+        const record = await getRecord(db, auth.workspaceId, type, id);
+        const page = await activityTimeline(db, auth.workspaceId, record.id, { limit, after: query.after });
+        return c.json({ results: page.results, ...(page.after ? { paging: { next: { after: page.after } } } : {}) }, 200);
       },
     )
     .post(

@@ -130,10 +130,11 @@ describe('the companion in Chromium (X1–X3)', () => {
 
   it('X2, R10: "log this email" makes an email activity on the chosen records and the primary company', async () => {
     const log = sidebar().locator('section.crm-log');
-    await log.getByRole('button', { name: 'Log this email' }).click();
+    await log.getByRole('button', { name: 'Log this thread' }).click();
     await expect.poll(() => log.getAttribute('data-state'), { timeout: 15_000 }).toBe('logged');
+    // R3: one email per message of the thread (four)
     const emails = await associated('contacts', ids.alice, 'emails');
-    expect(emails).toHaveLength(1);
+    expect(emails).toHaveLength(4);
     ids.email = emails[0]!;
     const email = await api<{ properties: Record<string, string> }>('GET', `/crm/v3/objects/emails/${ids.email}?properties=hs_email_subject`);
     expect(email.properties.hs_email_subject).toBe('Q3 renewal — Northwind & Contoso');

@@ -135,10 +135,11 @@ describe('the first ten minutes with the demo', () => {
   it('X2, R10: "Log this email" logs the thread on its contacts and their company', async () => {
     const before = await associated('contacts', ids.astrid, 'emails');
     const log = sidebar().locator('section.crm-log');
-    await log.getByRole('button', { name: 'Log this email' }).click();
+    await log.getByRole('button', { name: 'Log this thread' }).click();
     await expect.poll(() => log.getAttribute('data-state'), { timeout: 15_000 }).toBe('logged');
     const logged = (await associated('contacts', ids.astrid, 'emails')).filter((id) => !before.includes(id));
-    expect(logged).toHaveLength(1);
+    // R3: one email per message of the thread (three)
+    expect(logged).toHaveLength(3);
     ids.email = logged[0]!;
     const email = await api<{ properties: Record<string, string> }>('GET', `/crm/v3/objects/emails/${ids.email}?properties=hs_email_subject`);
     expect(email.properties.hs_email_subject).toBe('Fleet tracking renewal — contract for 140 vehicles');

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadFixture, recordEvents, settle } from '../../../test/helpers/fixture-page.ts';
 import { until } from '../../../test/helpers/until.ts';
-import { alice, bob, carol, dave, erin, frank, legacyId, longThread, onboarding, renewal } from '../../../test/fixtures/mail/people.ts';
+import { alice, bob, carol, dave, erin, frank, legacyId, longThread, onboarding, renewal, rep } from '../../../test/fixtures/mail/people.ts';
 import { watchMail } from '../index.ts';
 import { matchingFallback } from '../selector.ts';
 import type { MailEvent, MailThread, MailWatcher, Participant } from '../types.ts';
@@ -83,7 +83,7 @@ describe.each([
   it('X1: reports the open thread with subject, ids and participants', async () => {
     const { events } = start(file, hash);
     await settle();
-    expect(events).toEqual([{ type: 'threadOpened', thread }]);
+    expect(events).toEqual([{ type: 'threadOpened', thread: { ...thread, messages: expect.any(Array) } }]);
   });
 
   it('X1: the parser reads the same thread from the document directly', () => {
@@ -135,6 +135,24 @@ describe('Gmail, the single-page app', () => {
     expect(reading.sightings.map((s) => s.email)).not.toContain(erin.email);
   });
 
+  it('R3: each message is read for logging: sender, to and cc with names, send time and the text of an expanded one', () => {
+    loadFixture('gmail/conversation.html', `${GMAIL}#inbox/${renewal.hashId}`);
+    const reading = readGmailThread(document)!;
+    expect(reading.messages!.map((m) => m.id)).toEqual(ids(renewal));
+    const last = reading.messages!.at(-1)!;
+    expect(last.from).toEqual({ email: alice.email, name: alice.name });
+    expect(last.to.map((a) => a.email)).toEqual([rep.email, lc(bob.email)]);
+    expect(last.to[1]!.name).toBe(bob.name);
+    expect(last.cc).toEqual([{ email: frank.email, name: frank.name }]);
+    // the page shows the reader's local time: read back as that local time
+    const sent = new Date(last.sentAt!);
+    expect([sent.getFullYear(), sent.getMonth(), sent.getDate(), sent.getHours(), sent.getMinutes()]).toEqual([2026, 10, 10, 11, 30]);
+    expect(last.text).toContain('Thursday works. Frank from our partner will join too.');
+    // a collapsed message still has its sender and time
+    expect(reading.messages![0]!.from?.email).toBe(alice.email);
+    expect(reading.messages![0]!.sentAt).not.toBeNull();
+  });
+
   it('X1: a thread whose messages have not rendered yet has none, not those of a hidden view', () => {
     loadFixture('gmail/conversation.html', `${GMAIL}#inbox/${renewal.hashId}`);
     const kept = document.createElement('div');
@@ -178,12 +196,17 @@ describe('Gmail, the single-page app', () => {
     expect(byEmail((events[1] as { thread: MailThread }).thread.participants)[dave.email]).toEqual(['cc']);
   });
 
-  it('X1: showing hidden messages changes nothing the thread reports, so no event', async () => {
+  it('X1: showing hidden messages brings nobody new: one update with the same people and ids, its messages read in full', async () => {
     const { fixture, events } = start('long-thread.html', `#inbox/${longThread().hashId}`);
     await settle();
     expect(fixture.showOlder()).toBe(48);
     await settle();
-    expect(events.map((e) => e.type)).toEqual(['threadOpened']);
+    // the update carries the messages' details for logging (R3); the people and ids stay as they were
+    expect(events.map((e) => e.type)).toEqual(['threadOpened', 'threadUpdated']);
+    const [opened, updated] = events.map((e) => (e.type === 'threadOpened' || e.type === 'threadUpdated' ? e.thread : null));
+    expect(updated!.participants).toEqual(opened!.participants);
+    expect(updated!.messageIds).toEqual(opened!.messageIds);
+    expect(updated!.messages).not.toEqual(opened!.messages);
   });
 
   it('X1: a burst of changes in one task gives one event', async () => {

@@ -5,7 +5,7 @@
  */
 import { addressesIn, type Sighting } from '../address.ts';
 import { activeFallback, isShown, queryAll, queryFirst, textOf, type Selector } from '../selector.ts';
-import type { ParticipantRole } from '../types.ts';
+import { type MailAddress, type MailMessage, MESSAGE_TEXT_MAX, type ParticipantRole } from '../types.ts';
 import type { Adapter, ThreadReading } from '../watch.ts';
 import { gmailSelectors as s } from './selectors.ts';
 
@@ -57,7 +57,7 @@ function readView(subject: Element, document: Document): ThreadReading {
     threadId: threadIdOf(subject, root, document) ?? `subject:${subjectText(subject)}`,
     subject: subjectText(subject),
     messageIds,
-    sightings: sightingsOf(root, messages),
+    ...readMessages(root, messages),
     ...(legacy ? { aliases: [legacy] } : {}),
   };
 }
@@ -137,10 +137,10 @@ interface MessageAddresses {
  * with the address in the `email` attribute. Address elements outside the messages (the inbox
  * list, hovercards) are ignored.
  */
-function sightingsOf(root: ParentNode, messages: Element[]): Sighting[] {
+function readMessages(root: ParentNode, messages: Element[]): { sightings: Sighting[]; messages: MailMessage[] } {
   const byMessage = new Map<Element, MessageAddresses>(messages.map((m) => [m, { from: [], details: [], line: [] }]));
   const messageCss = s.message.fallbacks.find((css) => messages[0]?.matches(css));
-  if (!messageCss) return [];
+  if (!messageCss) return { sightings: [], messages: [] };
   const rowCss = activeFallback(root, s.detailRow);
   const senderCss = activeFallback(root, s.sender);
   const recipientCss = activeFallback(root, s.recipient);
@@ -162,10 +162,46 @@ function sightingsOf(root: ParentNode, messages: Element[]): Sighting[] {
       addresses.from.push(sighting(el, 'from'));
     }
   }
-  return messages.flatMap((m) => {
+  const sightings = messages.flatMap((m) => {
     const { from, details, line } = byMessage.get(m)!;
     return [...from.slice(0, 1), ...(details.length > 0 ? details : line)];
   });
+  const read: MailMessage[] = [];
+  for (const m of messages) {
+    const id = messageIdOf(m);
+    if (!id || read.some((r) => r.id === id)) continue;
+    const { from, details, line } = byMessage.get(m)!;
+    const recipients = details.length > 0 ? details : line;
+    const of = (role: ParticipantRole) => unique(recipients.filter((r) => r.role === role).map(addressOf));
+    read.push({ id, from: from[0] ? addressOf(from[0]) : null, to: of('to'), cc: of('cc'), sentAt: sentAtOf(m), text: bodyText(m) });
+  }
+  return { sightings, messages: read };
+}
+
+function addressOf(s: Sighting): MailAddress {
+  return { email: s.email.trim().toLowerCase(), name: s.name.trim() === s.email.trim() ? '' : s.name.trim() };
+}
+
+function unique(list: MailAddress[]): MailAddress[] {
+  return list.filter((a, i) => a.email !== '' && list.findIndex((b) => b.email === a.email) === i);
+}
+
+/** The send time Gmail shows in the header's title ("Mon, 9 Nov 2026, 09:12", the reader's time zone), as ISO; null when unreadable. */
+export function sentAtOf(message: Element): string | null {
+  const shown = queryFirst(message, s.sentAt)?.getAttribute('title') ?? '';
+  const cleaned = shown.replace(/^[^\d,]*,\s*/, '').replace(/,\s*(\d{1,2}:\d{2})/, ' $1').replace(/\s*\(.*\)\s*$/, '');
+  const time = Date.parse(cleaned);
+  return Number.isNaN(time) ? null : new Date(time).toISOString();
+}
+
+/** The message's body text, paragraphs on their own lines, at most MESSAGE_TEXT_MAX characters. */
+function bodyText(message: Element): string {
+  const body = queryFirst(message, s.body);
+  if (!body) return '';
+  const paragraphs = Array.from(body.querySelectorAll('p, li'));
+  const lines = paragraphs.length > 0 ? paragraphs.map((p) => p.textContent ?? '') : [body.textContent ?? ''];
+  const text = lines.map((l) => l.replace(/\s+/g, ' ').trim()).filter((l) => l !== '').join('\n');
+  return text.trim().slice(0, MESSAGE_TEXT_MAX);
 }
 
 function sighting(element: Element, role: ParticipantRole): Sighting {

@@ -26,6 +26,10 @@ export const gmailSelectors = {
   detailRow: selector('message details row', 'tr.ajv', 'table.ajB tr', '.ajA tr'),
   /** The label cell of a details row ("from:", "to:", "cc:", "bcc:"). */
   detailLabel: selector('message details label', 'td.gG', 'td:first-child'),
+  /** A message's date in its header; the `title` holds the full send time. */
+  sentAt: selector('message date', 'span.g3[title]', '.gH [title]', 'td.gH span[title]'),
+  /** A message's body (an expanded message's text). */
+  body: selector('message body', 'div.a3s', '.ii.gt div[dir]', '.ii.gt'),
   /** The signed-in account: the account button's aria-label names it. */
   account: selector('account button', 'a[aria-label^="Google Account:"]', 'header a[aria-label*="@"]', 'a.gb_A[aria-label*="@"], a.gb_d[aria-label*="@"]'),
 } as const;

@@ -79,13 +79,28 @@ describe.each([
   it('X1: reports the open conversation, message ids oldest first', async () => {
     const { events } = start(file, url);
     await settle();
-    expect(events).toEqual([{ type: 'threadOpened', thread }]);
+    expect(events).toEqual([{ type: 'threadOpened', thread: { ...thread, messages: expect.any(Array) } }]);
   });
 
   it('X1: the parser reads the same conversation from the document directly', () => {
     loadFixture(`outlook/${file}`, url);
     expect(readOutlookThread(document)?.messageIds).toEqual(thread.messageIds);
     expect(readOutlookAccount(document)).toBe('jane.rep@acme.com');
+  });
+});
+
+describe('Outlook, messages for logging (R3)', () => {
+  it('R3: each message is read with its sender, to and cc with names, sent time and body text', () => {
+    loadFixture('outlook/reading-pane.html', at(renewal));
+    const messages = readOutlookThread(document)!.messages!;
+    expect(messages.map((m) => m.id)).toEqual(ids(renewal));
+    const last = messages.at(-1)!;
+    expect(last.from).toEqual({ email: alice.email, name: alice.name });
+    expect(last.to.map((a) => a.email)).toContain(bob.email.toLowerCase());
+    expect(last.cc.map((a) => a.email)).toEqual([frank.email]);
+    const sent = new Date(last.sentAt!);
+    expect([sent.getFullYear(), sent.getMonth(), sent.getDate(), sent.getHours(), sent.getMinutes()]).toEqual([2026, 10, 10, 11, 30]);
+    expect(last.text).toContain('Thursday works.');
   });
 });
 

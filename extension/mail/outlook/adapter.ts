@@ -5,7 +5,7 @@
  */
 import { addressesIn, normaliseAddress, type Sighting } from '../address.ts';
 import { isShown, queryAll, queryFirst, textOf } from '../selector.ts';
-import type { ParticipantRole } from '../types.ts';
+import { type MailAddress, type MailMessage, MESSAGE_TEXT_MAX, type ParticipantRole } from '../types.ts';
 import type { Adapter, ThreadReading } from '../watch.ts';
 import { outlookSelectors as s } from './selectors.ts';
 
@@ -33,18 +33,35 @@ export function readOutlookThread(document: Document): ThreadReading | null {
   const messages = inSentOrder(queryAll(pane, s.message));
   const messageIds: string[] = [];
   const sightings: Sighting[] = [];
+  const read: MailMessage[] = [];
   for (const message of messages) {
     const id = message.getAttribute('data-itemid');
-    if (id && !messageIds.includes(id)) messageIds.push(id);
-    sightings.push(...messageSightings(message));
+    const own = resolveNames(messageSightings(message), document);
+    sightings.push(...own);
+    if (!id || messageIds.includes(id)) continue;
+    messageIds.push(id);
+    read.push(messageOf(id, message, own));
   }
   const subjectText = textOf(subject);
   return {
     threadId: conversationIdOf(pane, subject, document) ?? `subject:${subjectText}`,
     subject: subjectText,
     messageIds,
-    sightings: resolveNames(sightings, document),
+    sightings,
+    messages: read,
   };
+}
+
+/** One message for logging: its sender, to and cc from its sightings, its sent time and its body's text (bounded). */
+function messageOf(id: string, message: Element, sightings: Sighting[]): MailMessage {
+  const address = (x: Sighting): MailAddress => ({ email: x.email.trim().toLowerCase(), name: x.name.trim() });
+  const of = (role: ParticipantRole) => sightings.filter((x) => x.role === role && x.email).map(address).filter((a, i, all) => all.findIndex((b) => b.email === a.email) === i);
+  const from = sightings.find((x) => x.role === 'from' && x.email);
+  const time = queryFirst(message, s.sentTime);
+  const sent = Date.parse(time?.getAttribute('title') || textOf(time));
+  const body = queryFirst(message, s.body);
+  const text = (body?.textContent ?? '').replace(/[ \t]+/g, ' ').replace(/\s*\n\s*/g, '\n').trim().slice(0, MESSAGE_TEXT_MAX);
+  return { id, from: from ? address(from) : null, to: of('to'), cc: of('cc'), sentAt: Number.isFinite(sent) ? new Date(sent).toISOString() : null, text };
 }
 
 /**

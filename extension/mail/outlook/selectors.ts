@@ -48,6 +48,8 @@ export const outlookSelectors = {
   /** When a message was sent; its title or text is a date. */
   sentTime: selector('message time', '[data-testid="SentReceivedSavedTime"]', '[aria-label^="Sent:"]'),
   /** A control inside a recipients line that is nobody ("See more", "+8 others"). */
+  /** A message's body. */
+  body: selector('message body', '[role="document"][aria-label="Message body"]', '[aria-label="Message body"]', '.allowTextSelection'),
   lineControl: selector('recipients line control', 'button, [role="button"]'),
   /** The signed-in account as the account manager's dialog names it: only rendered while it is open. */
   account: selector('account manager', '#mectrl_currentAccount_secondary', '#mectrl_main_trigger[aria-label*="@"]', '[data-app-section="MeControl"] [title*="@"]'),

@@ -32,6 +32,10 @@ export const records = pgTable(
     uniqueIndex('records_contact_email')
       .on(t.workspaceId, sql`lower(${t.properties}->>'email')`)
       .where(sql`${t.typeId} = '0-1' and ${t.archivedAt} is null and ${t.mergedInto} is null and ${t.properties}->>'email' is not null`),
+    // a logged email by its message id (one per message in a workspace, B8: the logging's check and the sidebar's "Logged")
+    index('records_email_message_id')
+      .on(t.workspaceId, sql`(${t.properties}->>'hs_email_message_id')`)
+      .where(sql`${t.typeId} = '0-49'`),
     // the records merged into one (property history and erasure follow merges); only merged ones are indexed
     index('records_merged_into').on(t.workspaceId, t.mergedInto).where(sql`${t.mergedInto} is not null`),
     index('records_company_domain')

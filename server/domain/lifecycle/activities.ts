@@ -2,7 +2,10 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { hubspotDefaultType, hubspotPrimaryType } from '../../../shared/association-types.ts';
 import type { ActivityReason, AssociationRefusal } from '../../../shared/lifecycle.ts';
-import { COMPANY, DEAL, TICKET } from '../../../shared/objects.ts';
+import { COMPANY, DEAL, EMAIL, TICKET } from '../../../shared/objects.ts';
+
+/** HubSpot's message id of a logged email: unique per workspace (B8). */
+export const MESSAGE_ID = 'hs_email_message_id';
 import { isOpen } from '../../../shared/pipelines.ts';
 import type { PropertiesInput } from '../../../shared/records.ts';
 import type { WorkspaceSettings } from '../../../shared/workspace.ts';
@@ -12,11 +15,11 @@ import type { Actor } from '../../env.ts';
 import { ApiError } from '../../errors.ts';
 import { associate } from '../associations/rules.ts';
 import type { WriteContext } from '../associations/write.ts';
-import { addressOfRecord, assertMayLog, EMAIL_TYPE, emailAddressesOf } from '../never-log.ts';
+import { addressOfRecord, assertMayLog, emailAddressesOf } from '../never-log.ts';
 import type { ObjectType } from '../object-types.ts';
 import { closedStageIds, loadStageIndex } from '../pipelines.ts';
 import { createRecord } from '../record-writes.ts';
-import { getRecord, type RecordRow } from '../records.ts';
+import { getRecord, lockValues, type RecordRow, uniqueValueOwners } from '../records.ts';
 import { typeName } from './reassociate.ts';
 
 export interface LoggedAssociation {
@@ -28,6 +31,8 @@ export interface LoggedAssociation {
 
 export interface ActivityOutcome {
   activity: RecordRow;
+  /** True when the email's message was logged already: `activity` is that email, nothing was written. */
+  existing: boolean;
   associations: LoggedAssociation[];
   associationsRefused: AssociationRefusal[];
 }
@@ -74,6 +79,9 @@ async function relatedOf(tx: Tx, workspaceId: string, record: RecordRow): Promis
  * deal, and its open tickets (B5), each recorded with source Job; a rule that cannot apply (a limit)
  * is reported and the activity stays logged. An email the workspace's never-log list covers (B8)
  * is refused before anything is written. Other companies can be associated by hand (v4 API).
+ * An email with `hs_email_message_id` is logged once per workspace (B8): logging a message again
+ * answers the email logged first (`existing`) and writes nothing. A rep's activity is owned by
+ * that rep unless `hubspot_owner_id` is given.
  */
 export async function logActivity(
   db: Db,
@@ -89,11 +97,21 @@ export async function logActivity(
   return db.transaction(async (tx) => {
     const record = await getRecord(tx, ctx.workspaceId, on.type, on.id);
     // B8: the workspace's never-log list, before anything is written
-    if (activityType.typeId === EMAIL_TYPE) {
+    if (activityType.typeId === EMAIL) {
       assertMayLog(settings, [addressOfRecord(record.typeId, record.properties)], 'path:id');
       assertMayLog(settings, emailAddressesOf(Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]))), 'body:properties');
     }
-    const activity = await createRecord(tx, ctx, activityType, { properties: { hs_timestamp: new Date().toISOString(), ...properties } });
+    const messageId = activityType.typeId === EMAIL ? properties[MESSAGE_ID] : undefined;
+    if (typeof messageId === 'string' && messageId !== '') {
+      // one logged email per message in a workspace: the lock makes a concurrent second logging wait
+      // for the first and then find its email (the unique-value check would refuse it otherwise)
+      await lockValues(tx, ctx.workspaceId, EMAIL, [{ property: MESSAGE_ID, value: messageId }]);
+      const owner = (await uniqueValueOwners(tx, ctx.workspaceId, activityType, MESSAGE_ID, [messageId])).get(messageId);
+      if (owner !== undefined) return { activity: await getRecord(tx, ctx.workspaceId, activityType, owner), existing: true, associations: [], associationsRefused: [] };
+    }
+    // the rep who logs it owns it, as in HubSpot, unless the caller names an owner
+    const owner: PropertiesInput = ctx.actor.source === 'USER' && !('hubspot_owner_id' in properties) ? { hubspot_owner_id: String(ctx.actor.userId) } : {};
+    const activity = await createRecord(tx, ctx, activityType, { properties: { hs_timestamp: new Date().toISOString(), ...owner, ...properties } });
     const associations: LoggedAssociation[] = [];
     const associationsRefused: AssociationRefusal[] = [];
     const link = async (on: Tx, writer: WriteContext, toType: string, toId: number, reason: ActivityReason) => {
@@ -129,6 +147,6 @@ export async function logActivity(
         associationsRefused.push({ toObjectType: await typeName(tx, ctx.workspaceId, r.toType), toObjectId: r.toId, code: err.code, message: err.message });
       }
     }
-    return { activity, associations, associationsRefused };
+    return { activity, existing: false, associations, associationsRefused };
   });
 }

@@ -208,6 +208,7 @@ const EMAILS = activity('emailinformation', [
   textarea('hs_email_message_ids', 'Email message IDs', { description: 'The Message-ID headers of the email, separated by spaces' }),
   text('hs_email_from_email', 'From email', { calculated: true }),
   text('hs_email_to_email', 'To email', { calculated: true }),
+  text('hs_email_message_id', 'Email message ID', { hasUniqueValue: true, description: "The message's own id (its Message-ID header, or the webmail's id of it): one logged email per message in a workspace" }),
 ]);
 
 const CALLS = activity('callinformation', [

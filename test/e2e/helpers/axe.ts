@@ -17,9 +17,10 @@ export interface AxeViolation {
  * The serious and critical accessibility violations axe-core finds in the page as it is now (WCAG
  * 2.x A and AA rules and axe's best practices). The script is evaluated through the debugging
  * protocol, so an extension page's content security policy (no inline scripts) does not stop it.
- * `include`: a selector to check only part of the page (the sidebar inside a webmail page).
+ * `include`: a selector to check only part of the page, or a path of selectors into open shadow
+ * roots (`['crm-companion', '[data-testid="crm-sidebar"]']`: the sidebar inside a webmail page).
  */
-export async function seriousViolations(page: Page, include?: string): Promise<AxeViolation[]> {
+export async function seriousViolations(page: Page, include?: string | string[]): Promise<AxeViolation[]> {
   await page.evaluate(axeSource);
   const found = await page.evaluate(async (selector) => {
     const axe = (globalThis as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;

@@ -1,0 +1,1 @@
+CREATE INDEX "records_email_message_id" ON "records" USING btree ("workspace_id",("properties"->>'hs_email_message_id')) WHERE "records"."type_id" = '0-49';
