@@ -1,20 +1,15 @@
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { STANDARD_OBJECTS } from '../shared/objects.ts';
-import { type Database, migrationsFolder, openDatabase } from '../server/db/client.ts';
+import type { Database } from '../server/db/client.ts';
 import { col, parseRows } from '../server/db/rows.ts';
 import { getObjectSchema } from '../server/domain/custom-schemas.ts';
 import { resolveObjectType } from '../server/domain/object-types.ts';
 import { listGroups, listProperties } from '../server/domain/properties/definitions.ts';
 import { groupView, propertyView } from '../server/domain/properties/view.ts';
 import { createWorkspace } from '../server/domain/workspaces.ts';
-import { freshPostgres } from './helpers/server-process.ts';
+import { databaseBefore, type MigratingDatabase } from './helpers/migrations.ts';
 
 /**
  * The migration that made property_definitions gives every workspace that existed before it
@@ -22,47 +17,21 @@ import { freshPostgres } from './helpers/server-process.ts';
  * and moves the properties of existing custom object types out of their schema into the table.
  * Run for real: a database migrated up to just before it, data made then, then the rest.
  */
-const onPostgres = process.env.TEST_DB === 'postgres';
-
-async function migrationsBeforeProperties(): Promise<string> {
-  const journal = JSON.parse(await readFile(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: Array<{ tag: string }> };
-  const sqlOf = (tag: string) => readFile(join(migrationsFolder, `${tag}.sql`), 'utf8');
-  let cut = -1;
-  for (const [i, e] of journal.entries.entries()) if ((await sqlOf(e.tag)).includes('CREATE TABLE "property_definitions"')) cut = i;
-  expect(cut).toBeGreaterThan(0);
-  const dir = await mkdtemp(join(tmpdir(), 'crm-migrations-'));
-  await mkdir(join(dir, 'meta'));
-  await writeFile(join(dir, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, cut) }));
-  for (const file of await readdir(migrationsFolder)) if (file.endsWith('.sql')) await copyFile(join(migrationsFolder, file), join(dir, file));
-  return dir;
-}
-
 describe('the properties migration seeds the workspaces that existed before it', () => {
+  let migrating: MigratingDatabase;
   let database: Database;
-  let folder: string;
-  let drop: () => Promise<void> = async () => {};
 
   beforeAll(async () => {
-    folder = await migrationsBeforeProperties();
-    if (onPostgres) {
-      const target = await freshPostgres();
-      drop = target.drop;
-      database = await openDatabase({ databaseUrl: target.url, migrate: false });
-    } else {
-      database = await openDatabase({ dataDir: 'memory://', migrate: false });
-    }
+    migrating = await databaseBefore('CREATE TABLE "property_definitions"');
+    database = migrating.database;
   });
   afterAll(async () => {
-    await database?.close();
-    await drop();
-    await rm(folder, { recursive: true, force: true });
+    await migrating?.close();
   });
-
-  const migrate = (migrationsFolder: string) => (onPostgres ? migratePg(database.db as never, { migrationsFolder }) : migratePglite(database.db as never, { migrationsFolder }));
 
   it('old workspaces get exactly the standard properties a new one gets; old custom types keep their properties, now in the table', { timeout: 120_000 }, async () => {
     const db = database.db;
-    await migrate(folder);
+    await migrating.migrateBefore();
     const [old] = parseRows('old workspace', z.object({ id: col.text }), await db.execute(sql`insert into workspaces (name, plan) values ('Old', 'enterprise') returning workspace_id::text as id`));
     const definition = {
       labels: { singular: 'Car', plural: 'Cars' },
@@ -77,7 +46,7 @@ describe('the properties migration seeds the workspaces that existed before it',
       secondaryDisplayProperties: [],
     };
     await db.execute(sql`insert into object_schemas (workspace_id, type_id, name, definition) values (${old!.id}, '2-77', 'cars', ${JSON.stringify(definition)}::jsonb)`);
-    await migrate(migrationsFolder);
+    await migrating.migrateAll();
 
     const fresh = await createWorkspace(db, { name: 'New', plan: 'starter' });
     for (const std of STANDARD_OBJECTS) {
