@@ -250,6 +250,11 @@ export function createCompanion(deps: CompanionDeps): Companion {
       // a search still answers when the stages cannot be read: then without stage labels
       return searchAll(c, request.q, freshStages(c).catch(() => knownStages()), 5, fetchImpl);
     },
+    async stageStarts() {
+      const c = await connection();
+      const book = await freshStages(c).catch(() => knownStages());
+      return book?.starts ?? { deals: null, tickets: null };
+    },
     async submit(request) {
       return changeOf(await outbox.submit(request.operation));
     },

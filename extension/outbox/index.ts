@@ -168,7 +168,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     const tx = db.transaction(['ops', 'resolved'], 'readwrite');
     const ops = tx.objectStore('ops');
     await ops.delete(entry.opId);
-    if (entry.op.kind === 'createContact' && result.createdId !== undefined) {
+    if ((entry.op.kind === 'createContact' || entry.op.kind === 'createAssociated') && result.createdId !== undefined) {
       const realId = result.createdId;
       await tx.objectStore('resolved').put({ opId: entry.opId, id: realId });
       const pendingId = `${PENDING_PREFIX}${entry.opId}`;

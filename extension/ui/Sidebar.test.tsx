@@ -1,11 +1,18 @@
+// @vitest-environment node
+// (a happy-dom window from test/helpers/dom-in-node.ts: the DOM environment's transform breaks the messages file's path)
+import '../../test/helpers/dom-in-node.ts';
 import { cleanup, fireEvent, render, screen } from '@testing-library/preact';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CompanionThreadResponse } from '../../shared/companion.ts';
 import type { MailThread } from '../mail/types.ts';
 import type { PendingChange } from '../messaging.ts';
 import type { Operation } from '../outbox/operation.ts';
+import { installI18n } from '../../test/helpers/i18n.ts';
 import type { SessionState } from './session.ts';
-import { Sidebar } from './Sidebar.tsx';
+
+// the person's actions and the create form take their texts from the browser's i18n: English, from the real messages file
+installI18n('en');
+const { Sidebar } = await import('./Sidebar.tsx');
 
 afterEach(cleanup);
 
@@ -39,6 +46,10 @@ const view: CompanionThreadResponse = {
         { id: '33', name: 'Odd one', stage: 'gone-stage', stageLabel: null },
       ],
       openTickets: [{ id: '41', name: 'Login broken', stage: '1', stageLabel: 'New' }],
+      companies: [
+        { id: '21', name: 'Known Co', primary: true, typeIds: [1, 279] },
+        { id: '23', name: 'Side Co', primary: false, typeIds: [279] },
+      ],
     },
   },
   recommendations: [{ objectType: 'deals', id: '32', name: 'Expansion', score: 0.8, reasons: [{ kind: 'participants', detail: 'linked to 1 participant: ann@known.example', weight: 0.8 }] }],
@@ -147,7 +158,7 @@ describe('Sidebar (X2)', () => {
     const evilThread: MailThread = { ...thread, subject: HOSTILE, participants: [{ email: 'evil@x.example', name: HOSTILE, roles: ['from'] }] };
     const evilView: CompanionThreadResponse = {
       participants: [{ email: 'evil@x.example', name: HOSTILE, contact: { id: '9', name: HOSTILE, primaryCompany: { id: '8', name: HOSTILE } }, proposedCompany: null }],
-      summaries: { '9': { id: '9', name: HOSTILE, email: 'evil@x.example', primaryCompany: { id: '8', name: HOSTILE }, counts: { companies: 1, deals: 1, tickets: 0 }, openDeals: [{ id: '7', name: HOSTILE, stage: HOSTILE, stageLabel: HOSTILE }], openTickets: [] } },
+      summaries: { '9': { id: '9', name: HOSTILE, email: 'evil@x.example', primaryCompany: { id: '8', name: HOSTILE }, counts: { companies: 1, deals: 1, tickets: 0 }, openDeals: [{ id: '7', name: HOSTILE, stage: HOSTILE, stageLabel: HOSTILE }], openTickets: [], companies: [{ id: '8', name: HOSTILE, primary: true, typeIds: [1] }] } },
       recommendations: [{ objectType: 'deals', id: '7', name: HOSTILE, score: 1, reasons: [{ kind: 'name', detail: HOSTILE, weight: 1 }] }],
       logDefaults: [{ objectType: 'deals', id: '7' }],
     };

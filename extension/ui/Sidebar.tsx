@@ -8,6 +8,9 @@ import type { SearchHit } from '../api/reads.ts';
 import { RecommendationList } from './RecommendationList.tsx';
 import type { SessionState } from './session.ts';
 import { Unreadable } from './Unreadable.tsx';
+import { PersonActions } from './PersonActions.tsx';
+import { CreateFromThread } from './CreateFromThread.tsx';
+import type { StageStarts } from '../api/stages.ts';
 
 export interface SidebarProps {
   state: SessionState;
@@ -17,6 +20,8 @@ export interface SidebarProps {
   toggle(): void;
   /** Searches the CRM: offered when the thread cannot be read. */
   search?(q: string): Promise<SearchHit[]>;
+  /** Where a new deal and ticket start: the create form's stage. */
+  stageStarts?(): Promise<StageStarts>;
 }
 
 /** Records "log this email" offers: the thread's contacts, what the server proposes (logDefaults), then the recommendations. */
@@ -48,8 +53,15 @@ function logChoices(state: SessionState, contacts: Map<string, RecordRef>): LogC
   return [...out.values()];
 }
 
+/** The primary companies of the thread's known contacts, each once. */
+function primaryCompanies(view: NonNullable<SessionState['view']>): RecordRef[] {
+  const ids = new Set<string>();
+  for (const p of view.participants) if (p.contact?.primaryCompany) ids.add(p.contact.primaryCompany.id);
+  return [...ids].map((id) => ({ objectType: 'companies', id }));
+}
+
 /** The companion's sidebar beside an open thread (X2). Everything shown is text: Preact escapes it. */
-export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => Promise.resolve([]) }: SidebarProps) {
+export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => Promise.resolve([]), stageStarts = () => Promise.resolve({ deals: null, tickets: null }) }: SidebarProps) {
   const { thread, view, changes, confirmed } = state;
   if (!thread) {
     if (!state.unreadable) return null;
@@ -127,6 +139,7 @@ export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => 
                     creation={creationOf(p.email, changes)}
                     created={confirmed.some((op) => op.kind === 'createContact' && op.email === p.email)}
                     onCreate={() => createContact(p.email, p.name || known?.name || '')}
+                    actions={id && view ? <PersonActions contact={{ objectType: 'contacts', id }} name={p.name || known?.name || p.email} companies={view.summaries[id]?.companies ?? []} changes={changes} submit={submit} search={search} /> : null}
                   />
                 );
               })}
@@ -137,6 +150,17 @@ export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => 
               <h2>Recommended</h2>
               <RecommendationList recommendations={view.recommendations} contacts={contactList} changes={changes} confirmed={confirmed} onAssociate={associate} />
             </section>
+          ) : null}
+          {view ? (
+            <CreateFromThread
+              key={thread.threadId}
+              subject={thread.subject}
+              contacts={contactList}
+              companies={primaryCompanies(view)}
+              changes={changes}
+              submit={submit}
+              stageStarts={stageStarts}
+            />
           ) : null}
           {view ? (
             <LogEmail

@@ -43,6 +43,8 @@ export interface ThreadSession {
   toggle(): void;
   /** Searches the CRM (the manual search offered when a thread cannot be read). */
   search(q: string): Promise<Replies['search']>;
+  /** Where a new deal and ticket start (the sidebar's create form). */
+  stageStarts(): Promise<Replies['stageStarts']>;
   refresh(): Promise<void>;
   /** The rep changed the never-log list on the options page. */
   setNeverLog(neverLog: string[]): void;
@@ -224,6 +226,7 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
       set({ collapsed: !state.collapsed });
     },
     search: (q) => ask({ type: 'search', q }),
+    stageStarts: () => ask({ type: 'stageStarts' }),
     refresh: () => (state.thread ? load(state.thread) : Promise.resolve()),
     setNeverLog(neverLog) {
       set({ neverLog });

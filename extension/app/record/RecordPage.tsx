@@ -30,6 +30,7 @@ import {
   nameOf,
   pairLimit,
   primaryOf,
+  primarySpec,
   primaryTypeOf,
   STANDARD_CARDS,
   typeIdOf,
@@ -520,12 +521,6 @@ function ReplacePrimary({ ctx, card, checked, set }: { ctx: CardContext; card: C
       {t('recordReplacePrimary', primary.name)}
     </label>
   );
-}
-
-/** The primary company type from the page's record, as a label spec (R6). */
-function primarySpec(objectType: string) {
-  const typeId = primaryTypeOf(objectType)!;
-  return { associationCategory: 'HUBSPOT_DEFINED' as const, associationTypeId: typeId };
 }
 
 interface Candidate {

@@ -99,6 +99,12 @@ export function primaryTypeOf(objectType: string): number | null {
   return hubspotPrimaryType(typeIdOf(objectType), COMPANY)?.typeId ?? null;
 }
 
+/** The primary company type from a record of this type, as a label spec (R6): a contact's 1, a deal's 5, a ticket's 26. */
+export function primarySpec(objectType: string) {
+  const typeId = primaryTypeOf(objectType)!;
+  return { associationCategory: 'HUBSPOT_DEFINED' as const, associationTypeId: typeId };
+}
+
 /** The unlabeled type of a pair, from this record's side, when it is HubSpot's. */
 export function defaultTypeOf(fromType: string, toType: string): number | null {
   return hubspotDefaultType(typeIdOf(fromType), typeIdOf(toType))?.typeId ?? null;
