@@ -3,6 +3,7 @@ import type { StageStarts } from '../api/stages.ts';
 import { t } from '../i18n.ts';
 import type { PendingChange } from '../messaging.ts';
 import { type Operation, PENDING_PREFIX as PendingPrefix, type RecordRef } from '../outbox/operation.ts';
+import { defaultTypeOf } from '../app/record/model.ts';
 import { makeOp } from './model.ts';
 
 // the outbox's prefix, by type only: importing its value would bring zod into the content script
@@ -37,7 +38,10 @@ export function createPlan({ objectType, name, contacts, companies, starts }: Cr
   const start = objectType === 'deals' ? starts?.deals : objectType === 'tickets' ? starts?.tickets : null;
   if (start && objectType === 'deals') Object.assign(properties, { pipeline: start.pipeline, dealstage: start.stage });
   if (start && objectType === 'tickets') Object.assign(properties, { hs_pipeline: start.pipeline, hs_pipeline_stage: start.stage });
-  const create = makeOp<'createAssociated'>({ kind: 'createAssociated', objectType, properties, with: first, types: [] });
+  // the pair's unlabeled type, seen from the new record (the record page creates the same way)
+  const unlabeled = defaultTypeOf(objectType, first.objectType);
+  const types = unlabeled !== null ? [{ associationCategory: 'HUBSPOT_DEFINED' as const, associationTypeId: unlabeled }] : [];
+  const create = makeOp<'createAssociated'>({ kind: 'createAssociated', objectType, properties, with: first, types });
   const created = { objectType, id: `${PENDING_PREFIX}${create.opId}` };
   const others = [...rest, ...(objectType === 'companies' ? [] : companies)];
   return [create, ...others.map((to) => makeOp<'associate'>({ kind: 'associate', from: created, to }))];
