@@ -146,12 +146,6 @@ export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => 
             </ul>
           </section>
           {view ? (
-            <section>
-              <h2>Recommended</h2>
-              <RecommendationList recommendations={view.recommendations} contacts={contactList} changes={changes} confirmed={confirmed} onAssociate={associate} />
-            </section>
-          ) : null}
-          {view ? (
             <CreateFromThread
               key={thread.threadId}
               subject={thread.subject}
@@ -161,6 +155,12 @@ export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => 
               submit={submit}
               stageStarts={stageStarts}
             />
+          ) : null}
+          {view ? (
+            <section>
+              <h2>Recommended</h2>
+              <RecommendationList recommendations={view.recommendations} contacts={contactList} changes={changes} confirmed={confirmed} onAssociate={associate} />
+            </section>
           ) : null}
           {view ? (
             <LogEmail
