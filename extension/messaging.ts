@@ -7,7 +7,7 @@
  * changed with a `TabMessage`.
  */
 import type { CompanionThreadResponse } from '../shared/companion.ts';
-import type { SearchHit } from './api/reads.ts';
+import type { PairLabel, SearchHit } from './api/reads.ts';
 import type { StageStarts } from './api/stages.ts';
 import type { CompanionRequest } from './background/request-schema.ts';
 import type { MailThread } from './mail/types.ts';
@@ -61,6 +61,7 @@ export interface Replies {
   cachedThreadView: CompanionThreadResponse | null;
   search: SearchHit[];
   stageStarts: StageStarts;
+  pairLabels: PairLabel[];
   submit: PendingChange;
   dismiss: { dismissed: boolean };
   openRecord: { opened: boolean };

@@ -1,7 +1,7 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { ContactCompany } from '../../shared/companion.ts';
-import type { SearchHit } from '../api/reads.ts';
-import { primarySpec } from '../app/record/model.ts';
+import type { PairLabel, SearchHit } from '../api/reads.ts';
+import { type EditableLabel, editableLabels, labelChanges, primarySpec, primaryTypeOf } from '../app/record/model.ts';
 import { t } from '../i18n.ts';
 import type { PendingChange } from '../messaging.ts';
 import type { Operation, RecordRef } from '../outbox/operation.ts';
@@ -17,6 +17,8 @@ export interface PersonActionsProps {
   changes: readonly PendingChange[];
   submit(op: Operation): void;
   search(q: string): Promise<SearchHit[]>;
+  /** The labels of contacts → companies, read when the rep edits them. */
+  pairLabels(fromType: string, toType: string): Promise<PairLabel[]>;
 }
 
 /**
@@ -25,8 +27,9 @@ export interface PersonActionsProps {
  * becomes primary, R15), a search that associates a record with this person only, and the link to
  * the contact's record page. Writes go through the outbox as the record page's do.
  */
-export function PersonActions({ contact, name, companies, changes, submit, search }: PersonActionsProps) {
+export function PersonActions({ contact, name, companies, changes, submit, search, pairLabels }: PersonActionsProps) {
   const [removing, setRemoving] = useState<string | null>(null);
+  const [labelling, setLabelling] = useState<string | null>(null);
   const [successor, setSuccessor] = useState('');
   const mine = changes.filter((c) => 'from' in c.op && refKey((c.op as { from: RecordRef }).from) === refKey(contact));
   const setPrimary = (company: ContactCompany) =>
@@ -60,6 +63,8 @@ export function PersonActions({ contact, name, companies, changes, submit, searc
                   </p>
                 ) : busy ? (
                   <span class="crm-pending"> {t('sidebarWaiting')}</span>
+                ) : labelling === company.id ? (
+                  <EditLabels contact={contact} company={company} submit={submit} pairLabels={pairLabels} close={() => setLabelling(null)} />
                 ) : removing === company.id ? (
                   <form
                     class="crm-remove"
@@ -94,6 +99,9 @@ export function PersonActions({ contact, name, companies, changes, submit, searc
                         {t('recordSetPrimary')}
                       </button>
                     )}
+                    <button type="button" class="crm-link" onClick={() => setLabelling(company.id)}>
+                      {t('recordEditLabels')}
+                    </button>
                     <button type="button" class="crm-link" onClick={() => startRemove(company)}>
                       {t('recordRemove')}
                     </button>
@@ -111,6 +119,63 @@ export function PersonActions({ contact, name, companies, changes, submit, searc
         </RecordLink>
       </p>
     </div>
+  );
+}
+
+/** "Edit labels" of one company of the person: the pair's labels ticked as the association has them (R14), the record page's rule. */
+function EditLabels({ contact, company, submit, pairLabels, close }: { contact: RecordRef; company: ContactCompany; submit(op: Operation): void; pairLabels: PersonActionsProps['pairLabels']; close(): void }) {
+  const [labels, setLabels] = useState<EditableLabel[] | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [on, setOn] = useState<Set<number>>(new Set(company.typeIds));
+  useEffect(() => {
+    pairLabels('contacts', 'companies').then(
+      (results) => setLabels(editableLabels(results, primaryTypeOf('contacts'))),
+      (err: unknown) => setProblem(err instanceof Error ? err.message : String(err)),
+    );
+  }, []);
+  const save = (e: Event) => {
+    e.preventDefault();
+    if (!labels) return;
+    const { addSpecs, dropSpecs } = labelChanges(labels, company.typeIds, on);
+    const to = { objectType: 'companies', id: company.id };
+    if (addSpecs.length) submit(makeOp<'associate'>({ kind: 'associate', from: contact, to, labels: addSpecs }));
+    if (dropSpecs.length) submit(makeOp<'removeLabels'>({ kind: 'removeLabels', from: contact, to, labels: dropSpecs }));
+    close();
+  };
+  return (
+    <form class="crm-remove" onSubmit={save}>
+      {problem ? (
+        <p class="crm-refused" role="alert">
+          {problem}
+        </p>
+      ) : null}
+      {labels === null && !problem ? <p role="status">{t('appLoading')}</p> : null}
+      {labels?.length === 0 ? <p class="crm-muted">{t('recordNoLabels')}</p> : null}
+      <fieldset>
+        <legend>{t('recordLabelsOf', company.name)}</legend>
+        {labels?.map((l) => (
+          <label key={l.typeId} class="crm-check">
+            <input
+              type="checkbox"
+              checked={on.has(l.typeId)}
+              onChange={(e) => {
+                const next = new Set(on);
+                if (e.currentTarget.checked) next.add(l.typeId);
+                else next.delete(l.typeId);
+                setOn(next);
+              }}
+            />
+            {l.label}
+          </label>
+        ))}
+      </fieldset>
+      <button type="submit" class="crm-button" disabled={!labels}>
+        {t('recordSave')}
+      </button>{' '}
+      <button type="button" class="crm-link" onClick={close}>
+        {t('recordCancel')}
+      </button>
+    </form>
   );
 }
 

@@ -4,7 +4,7 @@ import type { Operation, RecordRef } from '../outbox/operation.ts';
 import { type LogChoice, LogEmail } from './LogEmail.tsx';
 import { contactRefs, creationOf, makeOp, refKey, splitName } from './model.ts';
 import { ParticipantCard } from './ParticipantCard.tsx';
-import type { SearchHit } from '../api/reads.ts';
+import type { PairLabel, SearchHit } from '../api/reads.ts';
 import { RecommendationList } from './RecommendationList.tsx';
 import type { SessionState } from './session.ts';
 import { Unreadable } from './Unreadable.tsx';
@@ -22,6 +22,8 @@ export interface SidebarProps {
   search?(q: string): Promise<SearchHit[]>;
   /** Where a new deal and ticket start: the create form's stage. */
   stageStarts?(): Promise<StageStarts>;
+  /** The labels of a pair: a person's "Edit labels". */
+  pairLabels?(fromType: string, toType: string): Promise<PairLabel[]>;
 }
 
 /** Records "log this email" offers: the thread's contacts, what the server proposes (logDefaults), then the recommendations. */
@@ -61,7 +63,7 @@ function primaryCompanies(view: NonNullable<SessionState['view']>): RecordRef[] 
 }
 
 /** The companion's sidebar beside an open thread (X2). Everything shown is text: Preact escapes it. */
-export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => Promise.resolve([]), stageStarts = () => Promise.resolve({ deals: null, tickets: null }) }: SidebarProps) {
+export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => Promise.resolve([]), stageStarts = () => Promise.resolve({ deals: null, tickets: null }), pairLabels = () => Promise.resolve([]) }: SidebarProps) {
   const { thread, view, changes, confirmed } = state;
   if (!thread) {
     if (!state.unreadable) return null;
@@ -139,7 +141,7 @@ export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => 
                     creation={creationOf(p.email, changes)}
                     created={confirmed.some((op) => op.kind === 'createContact' && op.email === p.email)}
                     onCreate={() => createContact(p.email, p.name || known?.name || '')}
-                    actions={id && view ? <PersonActions contact={{ objectType: 'contacts', id }} name={p.name || known?.name || p.email} companies={view.summaries[id]?.companies ?? []} changes={changes} submit={submit} search={search} /> : null}
+                    actions={id && view ? <PersonActions contact={{ objectType: 'contacts', id }} name={p.name || known?.name || p.email} companies={view.summaries[id]?.companies ?? []} changes={changes} submit={submit} search={search} pairLabels={pairLabels} /> : null}
                   />
                 );
               })}

@@ -141,6 +141,26 @@ describe("the sidebar's actions per person and from the thread (X2, X4)", () => 
     await until(() => card('ann@known.example').querySelector(`li[data-company="${seeded.side}"]`)?.getAttribute('data-state'), (s) => s === 'primary', 10_000);
   });
 
+  it('R14: "Edit labels" ticks the pair\'s labels as the association has them and adds the chosen one', async () => {
+    const made = await t.call<{ results: Array<{ typeId: number }> }>('POST', '/crm/v4/associations/contacts/companies/labels', { label: 'Billing contact', name: 'billing_contact' });
+    expect(made.status, JSON.stringify(made.body)).toBe(200);
+    const billing = made.body.results[0]!.typeId;
+    open();
+    const list = await companiesShown('ann@known.example');
+    const row = within(list.querySelector<HTMLElement>(`li[data-company="${seeded.known}"]`)!);
+    fireEvent.click(row.getByRole('button', { name: 'Edit labels' }));
+    const box = await row.findByRole('checkbox', { name: 'Billing contact' });
+    expect(box).toHaveProperty('checked', false);
+    // the primary type is no label to tick
+    expect(row.queryByRole('checkbox', { name: /primary/i })).toBeNull();
+    fireEvent.click(box);
+    fireEvent.click(row.getByRole('button', { name: 'Save' }));
+    const after = await until(() => linked('contacts', seeded.ann, 'companies'), (l) => l.some((x) => x.associationTypes.some((a) => a.typeId === billing)), 10_000);
+    expect(after.find((x) => String(x.toObjectId) === seeded.known)!.associationTypes.map((a) => a.typeId)).toContain(billing);
+    // only that company got it
+    expect(after.find((x) => String(x.toObjectId) === seeded.side)!.associationTypes.map((a) => a.typeId)).not.toContain(billing);
+  });
+
   it('R15: removing the primary company asks which company becomes primary, and that one does', async () => {
     open();
     const list = await companiesShown('ann@known.example');
