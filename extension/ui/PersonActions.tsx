@@ -112,7 +112,7 @@ export function PersonActions({ contact, name, companies, changes, submit, searc
           })}
         </ul>
       ) : null}
-      <AssociateSearch contact={contact} changes={mine} submit={submit} search={search} />
+      <AssociateSearch contact={contact} has={companies.map((c) => `companies:${c.id}`)} changes={mine} submit={submit} search={search} />
       <p class="crm-open">
         <RecordLink objectType="contacts" id={contact.id}>
           {t('sidebarOpenRecord')}
@@ -180,7 +180,7 @@ function EditLabels({ contact, company, submit, pairLabels, close }: { contact: 
 }
 
 /** "Search to associate": the rep picks the record that goes to this person (and no one else). */
-function AssociateSearch({ contact, changes, submit, search }: { contact: RecordRef; changes: readonly PendingChange[]; submit(op: Operation): void; search(q: string): Promise<SearchHit[]> }) {
+function AssociateSearch({ contact, has, changes, submit, search }: { contact: RecordRef; /** Records the person is associated with already (`companies:12`). */ has: readonly string[]; changes: readonly PendingChange[]; submit(op: Operation): void; search(q: string): Promise<SearchHit[]> }) {
   const [q, setQ] = useState('');
   const [result, setResult] = useState<{ hits: SearchHit[] } | { error: string } | null>(null);
   const [done, setDone] = useState<string[]>([]);
@@ -221,7 +221,7 @@ function AssociateSearch({ contact, changes, submit, search }: { contact: Record
                     </span>
                   ) : busy ? (
                     <span class="crm-pending">{t('sidebarWaiting')}</span>
-                  ) : done.includes(refKey(hit)) ? (
+                  ) : done.includes(refKey(hit)) || has.includes(refKey(hit)) ? (
                     <span class="crm-done">{t('sidebarAssociated')}</span>
                   ) : (
                     <button type="button" class="crm-link" aria-label={t('sidebarAssociateHit', hit.name)} onClick={() => associate(hit)}>
