@@ -192,5 +192,14 @@ describe("the sidebar's actions per person and from the thread (X2, X4)", () => 
     // the associations after the creation go in the outbox's order: the company's is the last
     expect(ids(await until(() => linked('deals', dealId, 'companies'), (l) => l.length > 0, 10_000))).toEqual([seeded.known]);
     await screen.findByText('Created Renewal 2027');
+
+    // "Create and add another": a ticket, and the form stays open and empty for the next one
+    fireEvent.click(within(group).getByRole('button', { name: 'Ticket' }));
+    expect((screen.getByRole('textbox', { name: 'Ticket name' }) as HTMLInputElement).value).toBe('Renewal 2027');
+    fireEvent.click(screen.getByRole('button', { name: 'Create and add another' }));
+    expect((screen.getByRole('textbox', { name: 'Ticket name' }) as HTMLInputElement).value).toBe('');
+    const tickets = await until(() => linked('contacts', seeded.bo, 'tickets'), (l) => l.length === 1, 10_000);
+    const ticket = await t.call<{ properties: Record<string, string> }>('GET', `/crm/v3/objects/tickets/${tickets[0]!.toObjectId}?properties=subject,hs_pipeline_stage`);
+    expect(ticket.body.properties).toMatchObject({ subject: 'Renewal 2027', hs_pipeline_stage: '1' });
   });
 });
