@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { StageStarts } from '../api/stages.ts';
 import { t } from '../i18n.ts';
 import type { PendingChange } from '../messaging.ts';
@@ -62,6 +62,11 @@ export function CreateFromThread({ subject, contacts, companies, changes, submit
   const [name, setName] = useState('');
   const [starts, setStarts] = useState<StageStarts | null>(null);
   const [made, setMade] = useState<Array<{ opId: string; type: CreateType; name: string }>>([]);
+  const nameBox = useRef<HTMLInputElement>(null);
+  // the name takes the focus when a form opens, and again after "Create and add another"
+  useEffect(() => {
+    if (type) nameBox.current?.focus();
+  }, [type, made.length]);
   useEffect(() => {
     if (type && type !== 'companies' && !starts) stageStarts().then(setStarts, () => {});
   }, [type]);
@@ -92,6 +97,12 @@ export function CreateFromThread({ subject, contacts, companies, changes, submit
       {type ? (
         <form
           class="crm-create-form"
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') {
+              e.preventDefault();
+              setType(null);
+            }
+          }}
           onSubmit={(e) => {
             e.preventDefault();
             create(false);
@@ -99,7 +110,7 @@ export function CreateFromThread({ subject, contacts, companies, changes, submit
         >
           <label>
             {t(type === 'companies' ? 'sidebarCompanyName' : type === 'deals' ? 'sidebarDealName' : 'sidebarTicketName')}
-            <input type="text" required value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
+            <input ref={nameBox} type="text" required value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
           </label>
           {start ? <p class="crm-muted">{t('sidebarCreateStage', start.label)}</p> : null}
           <p class="crm-muted">{t('sidebarCreateWith', String(contacts.length), String(type === 'companies' ? 0 : companies.length))}</p>

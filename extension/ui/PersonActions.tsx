@@ -1,4 +1,5 @@
-import { useEffect, useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ContactCompany } from '../../shared/companion.ts';
 import type { PairLabel, SearchHit } from '../api/reads.ts';
 import { type EditableLabel, editableLabels, labelChanges, primarySpec, primaryTypeOf } from '../app/record/model.ts';
@@ -66,8 +67,9 @@ export function PersonActions({ contact, name, companies, changes, submit, searc
                 ) : labelling === company.id ? (
                   <EditLabels contact={contact} company={company} submit={submit} pairLabels={pairLabels} close={() => setLabelling(null)} />
                 ) : removing === company.id ? (
-                  <form
-                    class="crm-remove"
+                  <InlineForm
+                    returnTo="remove"
+                    close={() => setRemoving(null)}
                     onSubmit={(e) => {
                       e.preventDefault();
                       remove(company, others);
@@ -91,7 +93,7 @@ export function PersonActions({ contact, name, companies, changes, submit, searc
                     <button type="button" class="crm-link" onClick={() => setRemoving(null)}>
                       {t('recordCancel')}
                     </button>
-                  </form>
+                  </InlineForm>
                 ) : (
                   <span class="crm-row-actions">
                     {company.primary ? null : (
@@ -99,10 +101,10 @@ export function PersonActions({ contact, name, companies, changes, submit, searc
                         {t('recordSetPrimary')}
                       </button>
                     )}
-                    <button type="button" class="crm-link" onClick={() => setLabelling(company.id)}>
+                    <button type="button" class="crm-link" data-action="labels" onClick={() => setLabelling(company.id)}>
                       {t('recordEditLabels')}
                     </button>
-                    <button type="button" class="crm-link" onClick={() => startRemove(company)}>
+                    <button type="button" class="crm-link" data-action="remove" onClick={() => startRemove(company)}>
                       {t('recordRemove')}
                     </button>
                   </span>
@@ -119,6 +121,36 @@ export function PersonActions({ contact, name, companies, changes, submit, searc
         </RecordLink>
       </p>
     </div>
+  );
+}
+
+/**
+ * An inline form inside a card: its first control takes the focus when it opens, Escape closes it,
+ * and the focus goes back to the button that opened it (found by `returnTo` in the card).
+ */
+function InlineForm({ onSubmit, close, returnTo, children }: { onSubmit(e: Event): void; close(): void; returnTo: string; children: ComponentChildren }) {
+  const ref = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    const form = ref.current;
+    form?.querySelector<HTMLElement>('input, button')?.focus();
+    const row = form?.closest('li');
+    // the button that opened the form is back once it closes: the focus returns to it
+    return () => queueMicrotask(() => row?.querySelector<HTMLElement>(`[data-action="${returnTo}"]`)?.focus());
+  }, []);
+  return (
+    <form
+      ref={ref}
+      class="crm-remove"
+      onSubmit={onSubmit}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          close();
+        }
+      }}
+    >
+      {children}
+    </form>
   );
 }
 
@@ -143,7 +175,7 @@ function EditLabels({ contact, company, submit, pairLabels, close }: { contact: 
     close();
   };
   return (
-    <form class="crm-remove" onSubmit={save}>
+    <InlineForm onSubmit={save} close={close} returnTo="labels">
       {problem ? (
         <p class="crm-refused" role="alert">
           {problem}
@@ -175,7 +207,7 @@ function EditLabels({ contact, company, submit, pairLabels, close }: { contact: 
       <button type="button" class="crm-link" onClick={close}>
         {t('recordCancel')}
       </button>
-    </form>
+    </InlineForm>
   );
 }
 

@@ -166,6 +166,12 @@ describe("the sidebar's actions per person and from the thread (X2, X4)", () => 
     const list = await companiesShown('ann@known.example');
     await until(() => list.querySelector(`li[data-company="${seeded.side}"]`)?.getAttribute('data-state'), (s) => s === 'primary', 10_000);
     const row = within(list.querySelector<HTMLElement>(`li[data-company="${seeded.side}"]`)!);
+    // by keyboard: the choice takes the focus; Escape closes it and the focus goes back to the button
+    fireEvent.click(row.getByRole('button', { name: 'Remove association' }));
+    expect(document.activeElement).toBe(row.getByRole('radio', { name: 'Known Co' }));
+    fireEvent.keyDown(row.getByRole('radio', { name: 'Known Co' }), { key: 'Escape' });
+    expect(row.queryByRole('group', { name: 'Which company becomes primary?' })).toBeNull();
+    await until(() => document.activeElement, (el) => el === row.getByRole('button', { name: 'Remove association' }), 2_000);
     fireEvent.click(row.getByRole('button', { name: 'Remove association' }));
     const choice = row.getByRole('group', { name: 'Which company becomes primary?' });
     expect(within(choice).getByRole('radio', { name: 'Known Co' })).toHaveProperty('checked', true);
