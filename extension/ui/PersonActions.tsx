@@ -15,6 +15,8 @@ export interface PersonActionsProps {
   contact: RecordRef;
   name: string;
   companies: readonly ContactCompany[];
+  /** How many companies the contact has in all (the list holds the first few). */
+  totalCompanies?: number;
   changes: readonly PendingChange[];
   submit(op: Operation): void;
   search(q: string): Promise<SearchHit[]>;
@@ -28,7 +30,7 @@ export interface PersonActionsProps {
  * becomes primary, R15), a search that associates a record with this person only, and the link to
  * the contact's record page. Writes go through the outbox as the record page's do.
  */
-export function PersonActions({ contact, name, companies, changes, submit, search, pairLabels }: PersonActionsProps) {
+export function PersonActions({ contact, name, companies, totalCompanies = companies.length, changes, submit, search, pairLabels }: PersonActionsProps) {
   const [removing, setRemoving] = useState<string | null>(null);
   const [labelling, setLabelling] = useState<string | null>(null);
   const [successor, setSuccessor] = useState('');
@@ -114,6 +116,7 @@ export function PersonActions({ contact, name, companies, changes, submit, searc
           })}
         </ul>
       ) : null}
+      {totalCompanies > companies.length ? <p class="crm-muted">{t('sidebarMoreCompanies', String(totalCompanies - companies.length))}</p> : null}
       <AssociateSearch contact={contact} has={companies.map((c) => `companies:${c.id}`)} changes={mine} submit={submit} search={search} />
       <p class="crm-open">
         <RecordLink objectType="contacts" id={contact.id}>

@@ -170,6 +170,22 @@ describe('Sidebar (X2)', () => {
     expect(text.split(HOSTILE).length - 1).toBeGreaterThanOrEqual(7);
   });
 
+  it('X2: a known person shows their companies with the actions, and says how many more the record page has', () => {
+    const many = { ...view, summaries: { '11': { ...view.summaries['11']!, counts: { companies: 12, deals: 3, tickets: 1 } } } };
+    const { container } = renderSidebar(state({ view: many }));
+    const ann = container.querySelector<HTMLElement>('li.crm-person[data-email="ann@known.example"]')!;
+    expect([...ann.querySelectorAll('ul.crm-companies > li')].map((li) => [li.getAttribute('data-company'), li.getAttribute('data-state')])).toEqual([
+      ['21', 'primary'],
+      ['23', 'associated'],
+    ]);
+    // the primary company offers no "Set as primary company"; the other does
+    expect(ann.querySelectorAll('li[data-company="21"] button').length).toBe(2);
+    expect(ann.textContent).toContain('10 more on the record page');
+    expect(screen.getAllByRole('searchbox', { name: 'Search to associate' })).toHaveLength(1);
+    // Bo is not known yet: no actions for him
+    expect(container.querySelector('li.crm-person[data-email="bo@new.example"] .crm-person-actions')).toBeNull();
+  });
+
   it('nothing is rendered while no thread is open', () => {
     const { container } = renderSidebar(state({ thread: null, view: null }));
     expect(container.innerHTML).toBe('');
