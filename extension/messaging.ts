@@ -7,7 +7,8 @@
  * changed with a `TabMessage`.
  */
 import type { CompanionThreadResponse } from '../shared/companion.ts';
-import type { SearchHit } from './api/reads.ts';
+import type { PairLabel, SearchHit } from './api/reads.ts';
+import type { StageStarts } from './api/stages.ts';
 import type { CompanionRequest } from './background/request-schema.ts';
 import type { MailThread } from './mail/types.ts';
 import type { Operation } from './outbox/operation.ts';
@@ -59,6 +60,8 @@ export interface Replies {
   threadView: ThreadRead;
   cachedThreadView: CompanionThreadResponse | null;
   search: SearchHit[];
+  stageStarts: StageStarts;
+  pairLabels: PairLabel[];
   submit: PendingChange;
   dismiss: { dismissed: boolean };
   openRecord: { opened: boolean };

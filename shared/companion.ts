@@ -8,13 +8,17 @@ import { threadRecommendationsBody, threadRecommendationsResponse } from './reco
  * summary: primary company, counts of associated records, the top open deals and tickets.
  */
 
-export const COMPANION_LIMITS = { topOpen: 3, maxContacts: 100, maxMessages: 200, recentActivities: 3 } as const;
+export const COMPANION_LIMITS = { topOpen: 3, maxContacts: 100, maxMessages: 200, recentActivities: 3, companies: 10 } as const;
 
 const named = z.object({ id: z.string(), name: z.string() });
 
 /** An open deal or ticket: its stage id and that stage's label (null when the workspace has no such stage), shown instead of the id. */
 export const openRecord = named.extend({ stage: z.string().nullable(), stageLabel: z.string().nullable() });
 export type OpenRecord = z.infer<typeof openRecord>;
+
+/** A company of the contact: whether it is the primary (R8) and the association's type ids (labels among them). */
+export const contactCompany = named.extend({ primary: z.boolean(), typeIds: z.array(z.number().int()) });
+export type ContactCompany = z.infer<typeof contactCompany>;
 
 export const contactSummary = z.object({
   id: z.string(),
@@ -26,6 +30,8 @@ export const contactSummary = z.object({
   /** Open deals and tickets, newest first, at most `COMPANION_LIMITS.topOpen` of each. */
   openDeals: z.array(openRecord),
   openTickets: z.array(openRecord),
+  /** The contact's companies, primary first, then by id; at most `COMPANION_LIMITS.companies`. */
+  companies: z.array(contactCompany).default([]),
 });
 export type ContactSummary = z.infer<typeof contactSummary>;
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { apiPaths } from '../../shared/api-paths.ts';
-import { type batchReadBody as associationsReadBody, associationsBatchReadResponse, type AssociationsBatchReadResponse } from '../../shared/associations.ts';
+import { type batchReadBody as associationsReadBody, associationsBatchReadResponse, type AssociationsBatchReadResponse, pairLabelsResponse } from '../../shared/associations.ts';
 import { type companionThreadBody, type CompanionThreadResponse, companionThreadResponse } from '../../shared/companion.ts';
 import { batchResult, type batchReadBody, type searchBody, searchResult } from '../../shared/records.ts';
 import { latestCursor } from '../../shared/history.ts';
@@ -90,6 +90,13 @@ export async function fetchStageBook(connection: Connection, fetchImpl?: FetchLi
   const client = clientFor(connection, fetchImpl);
   const [deals, tickets] = await Promise.all((['deals', 'tickets'] as const).map((type) => client.request(apiPaths.pipelines(type), { method: 'GET', schema: pipelineCollection })));
   return stageBookOf({ deals: deals!.results, tickets: tickets!.results });
+}
+
+export type PairLabel = z.output<typeof pairLabelsResponse>['results'][number];
+
+/** The association types of a pair with their labels (the labels API). */
+export async function fetchPairLabels(connection: Connection, fromType: string, toType: string, fetchImpl?: FetchLike): Promise<PairLabel[]> {
+  return (await clientFor(connection, fetchImpl).request(apiPaths.labels(fromType, toType), { method: 'GET', schema: pairLabelsResponse })).results;
 }
 
 /** Records of one type by id, with the given properties; ids that are no live record are left out of `results` (and named in `errors`). */

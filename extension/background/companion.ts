@@ -1,6 +1,6 @@
 import type { FetchLike } from '../api/client.ts';
 import { sendOperation } from '../api/operations.ts';
-import { fetchLatestCursor, fetchStageBook, fetchThreadView, fetchWorkspace, searchAll } from '../api/reads.ts';
+import { fetchLatestCursor, fetchPairLabels, fetchStageBook, fetchThreadView, fetchWorkspace, searchAll } from '../api/reads.ts';
 import type { StageBook } from '../api/stages.ts';
 import type { ChangeEvent } from '../../shared/history.ts';
 import { type Cache, createCache } from '../cache/index.ts';
@@ -249,6 +249,14 @@ export function createCompanion(deps: CompanionDeps): Companion {
       const c = await connection();
       // a search still answers when the stages cannot be read: then without stage labels
       return searchAll(c, request.q, freshStages(c).catch(() => knownStages()), 5, fetchImpl);
+    },
+    async stageStarts() {
+      const c = await connection();
+      const book = await freshStages(c).catch(() => knownStages());
+      return book?.starts ?? { deals: null, tickets: null };
+    },
+    async pairLabels(request) {
+      return fetchPairLabels(await connection(), request.fromType, request.toType, fetchImpl);
     },
     async submit(request) {
       return changeOf(await outbox.submit(request.operation));

@@ -28,6 +28,10 @@ export const companionRequest = z.discriminatedUnion('type', [
   /** The same from the companion's cache alone (null when it cannot answer for every participant): shown until the server's answer. */
   z.object({ type: z.literal('cachedThreadView'), thread: mailThreadSchema }),
   z.object({ type: z.literal('search'), q: z.string().max(200) }),
+  /** Where a new deal and ticket start (the default pipeline's first stage): the sidebar's create form prefills it. */
+  z.object({ type: z.literal('stageStarts') }),
+  /** The labels of a pair (the sidebar's "Edit labels"). */
+  z.object({ type: z.literal('pairLabels'), fromType: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/), toType: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/) }),
   /** A change the rep makes: into the outbox, sent when the server can be reached. */
   z.object({ type: z.literal('submit'), operation }),
   /** Open a record's page (app.html#/{objectType}/{id}) in a new tab: for record names in webmail pages, which may not open it themselves. */

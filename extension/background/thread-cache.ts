@@ -1,4 +1,4 @@
-import { COMPANION_LIMITS, type CompanionThreadResponse, type ContactSummary, type OpenRecord } from '../../shared/companion.ts';
+import { COMPANION_LIMITS, type CompanionThreadResponse, type ContactCompany, type ContactSummary, type OpenRecord } from '../../shared/companion.ts';
 import { DEAL, TICKET } from '../../shared/objects.ts';
 import { isOpen } from '../../shared/pipelines.ts';
 import type { FetchLike } from '../api/client.ts';
@@ -40,6 +40,17 @@ export async function cachedThreadView(cache: Cache, thread: MailThread, ownAddr
   return { recommendations: [], participants, logDefaults, summaries };
 }
 
+/** The contact's companies as the server lists them: primary first, then by id. */
+async function companiesOf(cache: Cache, links: CachedAssociation[]): Promise<ContactCompany[]> {
+  const sorted = [...links].sort((a, b) => Number(b.typeIds.includes(PRIMARY_COMPANY)) - Number(a.typeIds.includes(PRIMARY_COMPANY)) || Number(a.toId) - Number(b.toId));
+  const out: ContactCompany[] = [];
+  for (const a of sorted.slice(0, COMPANION_LIMITS.companies)) {
+    const r = await cache.getRecord(a.toId);
+    out.push({ id: a.toId, name: recordName('companies', a.toId, r?.properties ?? {}), primary: a.typeIds.includes(PRIMARY_COMPANY), typeIds: [...a.typeIds].sort((x, y) => x - y) });
+  }
+  return out;
+}
+
 async function summaryOf(cache: Cache, contact: CachedRecord, associations: CachedAssociation[], stages: StageBook): Promise<ContactSummary> {
   const of = (type: string) => associations.filter((a) => a.toType === type);
   const primary = of('companies').find((a) => a.typeIds.includes(PRIMARY_COMPANY));
@@ -65,6 +76,7 @@ async function summaryOf(cache: Cache, contact: CachedRecord, associations: Cach
     counts: { companies: of('companies').length, deals: of('deals').length, tickets: of('tickets').length },
     openDeals: await open('deals'),
     openTickets: await open('tickets'),
+    companies: await companiesOf(cache, of('companies')),
   };
 }
 
@@ -81,6 +93,7 @@ export async function storeThreadView(cache: Cache, connection: Connection, view
   const records: RecordInput[] = contacts.results.map((r) => ({ objectType: 'contacts', id: String(r.id), properties: r.properties }));
   for (const s of Object.values(view.summaries)) {
     if (s.primaryCompany) records.push({ objectType: 'companies', id: s.primaryCompany.id, properties: { name: s.primaryCompany.name } });
+    for (const k of s.companies) records.push({ objectType: 'companies', id: k.id, properties: { name: k.name } });
     for (const d of s.openDeals) records.push({ objectType: 'deals', id: d.id, properties: { dealname: d.name, dealstage: d.stage } });
     for (const t of s.openTickets) records.push({ objectType: 'tickets', id: t.id, properties: { subject: t.name, hs_pipeline_stage: t.stage } });
   }

@@ -141,10 +141,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
       }
       const other = await db.get('ops', dep);
       if (other?.state === 'refused') {
-        return { refusal: { status: 0, code: 'DEPENDS_ON_REFUSED', message: `Waits for the contact created by operation ${dep}, which the server refused: ${other.refusal?.message ?? 'refused'}` } };
+        return { refusal: { status: 0, code: 'DEPENDS_ON_REFUSED', message: `Waits for the record created by operation ${dep}, which the server refused: ${other.refusal?.message ?? 'refused'}` } };
       }
-      if (!other) return { refusal: { status: 0, code: 'DEPENDENCY_GONE', message: `Refers to a contact whose creation (operation ${dep}) was dismissed` } };
-      return { refusal: { status: 0, code: 'DEPENDS_ON_LATER', message: `Refers to a contact created by operation ${dep}, which comes later in the outbox` } };
+      if (!other) return { refusal: { status: 0, code: 'DEPENDENCY_GONE', message: `Refers to a record whose creation (operation ${dep}) was dismissed` } };
+      return { refusal: { status: 0, code: 'DEPENDS_ON_LATER', message: `Refers to a record created by operation ${dep}, which comes later in the outbox` } };
     }
     let op = ids.size === 0 ? entry.op : mapRefs(entry.op, (ref) => {
       const dep = pendingOpIdOf(ref);
@@ -168,7 +168,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     const tx = db.transaction(['ops', 'resolved'], 'readwrite');
     const ops = tx.objectStore('ops');
     await ops.delete(entry.opId);
-    if (entry.op.kind === 'createContact' && result.createdId !== undefined) {
+    if ((entry.op.kind === 'createContact' || entry.op.kind === 'createAssociated') && result.createdId !== undefined) {
       const realId = result.createdId;
       await tx.objectStore('resolved').put({ opId: entry.opId, id: realId });
       const pendingId = `${PENDING_PREFIX}${entry.opId}`;

@@ -8,7 +8,7 @@ import type { ClientErrorCode } from '../api/client.ts';
  * and sends it with `Idempotency-Key: <opId>`, so a retry can never apply it twice.
  *
  * A record the rep created in the companion but the server has not confirmed yet is referred to
- * as `pending:<opId of its createContact>`; the outbox swaps in the real id once it is known.
+ * as `pending:<opId of its createContact or createAssociated>`; the outbox swaps in the real id once it is known.
  */
 
 export const PENDING_PREFIX = 'pending:';

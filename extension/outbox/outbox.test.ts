@@ -285,6 +285,22 @@ describe('outbox (X4)', () => {
     expect((stored!.op as Associate).from.id).toBe('77');
   });
 
+  it('X4, R5: a record made by createAssociated is referred to as pending:<opId> until confirmed, like a created contact', async () => {
+    const sent: Operation[] = [];
+    const outbox = outboxFor({
+      send: async (op) => {
+        sent.push(op);
+        return op.kind === 'createAssociated' ? { outcome: 'confirmed', createdId: '5001' } : ok;
+      },
+    });
+    await outbox.submit({ opId: 'op-deal-1', createdAt: 1, kind: 'createAssociated', objectType: 'deals', properties: { dealname: 'Renewal' }, with: { objectType: 'contacts', id: '11' }, types: [] });
+    await outbox.submit({ opId: 'op-deal-link-2', createdAt: 2, kind: 'associate', from: { objectType: 'deals', id: 'pending:op-deal-1' }, to: { objectType: 'contacts', id: '12' } });
+    await outbox.drain();
+    expect(sent.map((o) => o.opId)).toEqual(['op-deal-1', 'op-deal-link-2']);
+    expect((sent[1] as Associate).from).toEqual({ objectType: 'deals', id: '5001' });
+    expect(await outbox.entries()).toEqual([]);
+  });
+
   it('X4: operations waiting for a refused createContact are refused with that reason, not sent', async () => {
     const sent: string[] = [];
     const outbox = outboxFor({

@@ -6,5 +6,5 @@ import { Sidebar } from './Sidebar.tsx';
 export function App({ session }: { session: ThreadSession }) {
   const [state, setState] = useState(session.getState());
   useEffect(() => session.subscribe(setState), [session]);
-  return <Sidebar state={state} submit={(op) => void session.submit(op)} dismiss={(id) => void session.dismiss(id)} retry={(id) => void session.retry(id)} toggle={session.toggle} search={session.search} />;
+  return <Sidebar state={state} submit={(op) => void session.submit(op)} dismiss={(id) => void session.dismiss(id)} retry={(id) => void session.retry(id)} toggle={session.toggle} search={session.search} stageStarts={session.stageStarts} pairLabels={session.pairLabels} />;
 }

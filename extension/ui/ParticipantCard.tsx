@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import type { ContactSummary } from '../../shared/companion.ts';
 import type { ThreadParticipant } from '../../shared/recommendations.ts';
 import type { Participant } from '../mail/types.ts';
@@ -14,12 +15,14 @@ export interface ParticipantCardProps {
   /** A createContact of this page the server confirmed, shown until the view has the contact. */
   created: boolean;
   onCreate(): void;
+  /** The rep's actions on a known contact (PersonActions), shown below its details. */
+  actions?: ComponentChildren;
 }
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /** One person of the thread: the contact the CRM has, or one click to create it (X2, R18, R8). */
-export function ParticipantCard({ participant, known, summary, creation, created, onCreate }: ParticipantCardProps) {
+export function ParticipantCard({ participant, known, summary, creation, created, onCreate, actions }: ParticipantCardProps) {
   const name = participant.name || known?.name || participant.email;
   const contact = known?.contact ?? null;
   return (
@@ -29,7 +32,10 @@ export function ParticipantCard({ participant, known, summary, creation, created
         <span class="crm-email">{participant.email}</span>
       </div>
       {contact ? (
-        <ContactDetails summary={summary} primaryCompany={contact.primaryCompany?.name ?? null} />
+        <>
+          <ContactDetails summary={summary} primaryCompany={contact.primaryCompany?.name ?? null} />
+          {actions}
+        </>
       ) : creation?.state === 'refused' ? (
         <p class="crm-refused" role="alert">Not created: {creation.message ?? 'the server refused it'}</p>
       ) : creation ? (

@@ -46,6 +46,10 @@ const view: CompanionThreadResponse = {
         { id: '33', name: 'Odd one', stage: 'gone-stage', stageLabel: null },
       ],
       openTickets: [{ id: '41', name: 'Login broken', stage: '1', stageLabel: 'New' }],
+      companies: [
+        { id: '21', name: 'Known Co', primary: true, typeIds: [1, 279] },
+        { id: '23', name: 'Side Co', primary: false, typeIds: [279] },
+      ],
     },
   },
   recommendations: [{ objectType: 'deals', id: '32', name: 'Expansion', score: 0.8, reasons: [{ kind: 'participants', detail: 'linked to 1 participant: ann@known.example', weight: 0.8 }] }],
@@ -235,7 +239,7 @@ describe('Sidebar (X2)', () => {
     const evilThread: MailThread = { ...thread, subject: HOSTILE, participants: [{ email: 'evil@x.example', name: HOSTILE, roles: ['from'] }] };
     const evilView: CompanionThreadResponse = {
       participants: [{ email: 'evil@x.example', name: HOSTILE, contact: { id: '9', name: HOSTILE, primaryCompany: { id: '8', name: HOSTILE } }, proposedCompany: null }],
-      summaries: { '9': { id: '9', name: HOSTILE, email: 'evil@x.example', primaryCompany: { id: '8', name: HOSTILE }, counts: { companies: 1, deals: 1, tickets: 0 }, openDeals: [{ id: '7', name: HOSTILE, stage: HOSTILE, stageLabel: HOSTILE }], openTickets: [] } },
+      summaries: { '9': { id: '9', name: HOSTILE, email: 'evil@x.example', primaryCompany: { id: '8', name: HOSTILE }, counts: { companies: 1, deals: 1, tickets: 0 }, openDeals: [{ id: '7', name: HOSTILE, stage: HOSTILE, stageLabel: HOSTILE }], openTickets: [], companies: [{ id: '8', name: HOSTILE, primary: true, typeIds: [1] }] } },
       recommendations: [{ objectType: 'deals', id: '7', name: HOSTILE, score: 1, reasons: [{ kind: 'name', detail: HOSTILE, weight: 1 }] }],
       logDefaults: [{ objectType: 'deals', id: '7' }],
     };
@@ -245,6 +249,22 @@ describe('Sidebar (X2)', () => {
     const text = container.textContent ?? '';
     // every place shows the raw text: subject, person, company, deal, recommendation, reason, error
     expect(text.split(HOSTILE).length - 1).toBeGreaterThanOrEqual(7);
+  });
+
+  it('X2: a known person shows their companies with the actions, and says how many more the record page has', () => {
+    const many = { ...view, summaries: { '11': { ...view.summaries['11']!, counts: { companies: 12, deals: 3, tickets: 1 } } } };
+    const { container } = renderSidebar(state({ view: many }));
+    const ann = container.querySelector<HTMLElement>('li.crm-person[data-email="ann@known.example"]')!;
+    expect([...ann.querySelectorAll('ul.crm-companies > li')].map((li) => [li.getAttribute('data-company'), li.getAttribute('data-state')])).toEqual([
+      ['21', 'primary'],
+      ['23', 'associated'],
+    ]);
+    // the primary company offers no "Set as primary company"; the other does
+    expect(ann.querySelectorAll('li[data-company="21"] button').length).toBe(2);
+    expect(ann.textContent).toContain('10 more on the record page');
+    expect(screen.getAllByRole('searchbox', { name: 'Search to associate' })).toHaveLength(1);
+    // Bo is not known yet: no actions for him
+    expect(container.querySelector('li.crm-person[data-email="bo@new.example"] .crm-person-actions')).toBeNull();
   });
 
   it('nothing is rendered while no thread is open', () => {

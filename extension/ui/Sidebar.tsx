@@ -8,10 +8,13 @@ import type { MailThread } from '../mail/types.ts';
 import type { MessageToLog } from '../outbox/operation.ts';
 import { contactRefs, creationOf, makeOp, refKey, splitName } from './model.ts';
 import { ParticipantCard } from './ParticipantCard.tsx';
-import type { SearchHit } from '../api/reads.ts';
+import type { PairLabel, SearchHit } from '../api/reads.ts';
 import { RecommendationList } from './RecommendationList.tsx';
 import type { SessionState } from './session.ts';
 import { Unreadable } from './Unreadable.tsx';
+import { PersonActions } from './PersonActions.tsx';
+import { CreateFromThread } from './CreateFromThread.tsx';
+import type { StageStarts } from '../api/stages.ts';
 
 export interface SidebarProps {
   state: SessionState;
@@ -21,6 +24,10 @@ export interface SidebarProps {
   toggle(): void;
   /** Searches the CRM: offered when the thread cannot be read. */
   search?(q: string): Promise<SearchHit[]>;
+  /** Where a new deal and ticket start: the create form's stage. */
+  stageStarts?(): Promise<StageStarts>;
+  /** The labels of a pair: a person's "Edit labels". */
+  pairLabels?(fromType: string, toType: string): Promise<PairLabel[]>;
 }
 
 /** Records "log this email" offers: the thread's contacts, what the server proposes (logDefaults), then the recommendations. */
@@ -70,8 +77,15 @@ function messagesToLog(thread: MailThread, logged: Readonly<Record<string, unkno
     .map((m) => ({ id: m.id, from: m.from, to: m.to, cc: m.cc, sentAt: m.sentAt, outgoing: m.from ? !outside.has(m.from.email) : false, text: m.text }));
 }
 
+/** The primary companies of the thread's known contacts, each once. */
+function primaryCompanies(view: NonNullable<SessionState['view']>): RecordRef[] {
+  const ids = new Set<string>();
+  for (const p of view.participants) if (p.contact?.primaryCompany) ids.add(p.contact.primaryCompany.id);
+  return [...ids].map((id) => ({ objectType: 'companies', id }));
+}
+
 /** The companion's sidebar beside an open thread (X2). Everything shown is text: Preact escapes it. */
-export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => Promise.resolve([]) }: SidebarProps) {
+export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => Promise.resolve([]), stageStarts = () => Promise.resolve({ deals: null, tickets: null }), pairLabels = () => Promise.resolve([]) }: SidebarProps) {
   const { thread, view, changes, confirmed } = state;
   if (!thread) {
     if (!state.unreadable) return null;
@@ -156,11 +170,23 @@ export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => 
                     creation={creationOf(p.email, changes)}
                     created={confirmed.some((op) => op.kind === 'createContact' && op.email === p.email)}
                     onCreate={() => createContact(p.email, p.name || known?.name || '')}
+                    actions={id && view ? <PersonActions contact={{ objectType: 'contacts', id }} name={p.name || known?.name || p.email} companies={view.summaries[id]?.companies ?? []} totalCompanies={view.summaries[id]?.counts.companies ?? 0} changes={changes} submit={submit} search={search} pairLabels={pairLabels} /> : null}
                   />
                 );
               })}
             </ul>
           </section>
+          {view ? (
+            <CreateFromThread
+              key={thread.threadId}
+              subject={thread.subject}
+              contacts={contactList}
+              companies={primaryCompanies(view)}
+              changes={changes}
+              submit={submit}
+              stageStarts={stageStarts}
+            />
+          ) : null}
           {view ? (
             <section>
               <h2>Recommended</h2>

@@ -43,6 +43,10 @@ export interface ThreadSession {
   toggle(): void;
   /** Searches the CRM (the manual search offered when a thread cannot be read). */
   search(q: string): Promise<Replies['search']>;
+  /** Where a new deal and ticket start (the sidebar's create form). */
+  stageStarts(): Promise<Replies['stageStarts']>;
+  /** The labels of a pair (the person's "Edit labels"). */
+  pairLabels(fromType: string, toType: string): Promise<Replies['pairLabels']>;
   refresh(): Promise<void>;
   /** The rep changed the never-log list on the options page. */
   setNeverLog(neverLog: string[]): void;
@@ -224,6 +228,8 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
       set({ collapsed: !state.collapsed });
     },
     search: (q) => ask({ type: 'search', q }),
+    stageStarts: () => ask({ type: 'stageStarts' }),
+    pairLabels: (fromType, toType) => ask({ type: 'pairLabels', fromType, toType }),
     refresh: () => (state.thread ? load(state.thread) : Promise.resolve()),
     setNeverLog(neverLog) {
       set({ neverLog });

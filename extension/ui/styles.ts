@@ -50,7 +50,7 @@ p { margin: 4px 0; }
 .crm-changes li { font-size: 12px; padding: 4px 0; }
 .crm-messages li { font-size: 12px; padding: 3px 0; border-bottom: 1px solid #eaeef2; overflow-wrap: anywhere; }
 .crm-message-who { font-weight: 500; }
-.crm-badge.crm-logged { color: #1a7f37; font-weight: 600; }
+.crm-badge.crm-logged { color: #1a7f37; background: none; padding: 0; font-weight: 600; }
 .crm-badge.crm-logged .crm-muted { font-weight: 400; }
 .crm-activity { padding: 8px; border: 1px solid #eaeef2; border-radius: 6px; margin-bottom: 6px; }
 h3 { font-size: 13px; margin: 0 0 2px; overflow-wrap: anywhere; }
@@ -60,4 +60,23 @@ h3 { font-size: 13px; margin: 0 0 2px; overflow-wrap: anywhere; }
 .crm-inline-form label { display: block; font-size: 12px; color: #57606a; margin-top: 4px; }
 .crm-inline-form textarea, .crm-inline-form input { display: block; width: 100%; font: inherit; padding: 4px 8px; margin-top: 2px; border: 1px solid #d0d7de; border-radius: 6px; }
 .crm-link:focus-visible, .crm-button:focus-visible, .crm-inline-form textarea:focus-visible, .crm-inline-form input:focus-visible { outline: 2px solid #0b5cad; outline-offset: 1px; }
+.crm-person-actions { margin-top: 6px; padding-top: 6px; border-top: 1px dashed #eaeef2; }
+.crm-companies li { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 6px; font-size: 12px; padding: 2px 0; }
+.crm-badge { display: inline-block; font-size: 11px; color: #fff; background: #1a7f37; border-radius: 4px; padding: 0 5px; }
+.crm-row-actions { display: inline-flex; flex-wrap: wrap; gap: 2px; margin-left: auto; }
+.crm-remove { flex-basis: 100%; padding: 6px; margin: 2px 0; background: #f6f8fa; border-radius: 6px; }
+.crm-remove fieldset { border: none; margin: 4px 0; padding: 0; }
+.crm-remove legend { font-weight: 600; padding: 0; }
+.crm-check { display: flex; align-items: center; gap: 6px; margin: 2px 0; cursor: pointer; }
+.crm-associate-search { margin-top: 6px; }
+.crm-associate-search input, .crm-create-form input { display: block; width: 100%; font: inherit; font-size: 12px; padding: 3px 8px; border: 1px solid #d0d7de; border-radius: 6px; }
+.crm-hits li { font-size: 12px; padding: 3px 0; overflow-wrap: anywhere; }
+.crm-open { font-size: 12px; margin-top: 6px; }
+.crm-create-types { display: flex; gap: 6px; }
+.crm-create-types .crm-button[aria-pressed="true"] { background: #ddf4ff; border-color: #0b5cad; color: #0b5cad; }
+.crm-create-form { margin-top: 6px; padding: 8px; border: 1px solid #eaeef2; border-radius: 6px; }
+.crm-create-form label { display: block; font-size: 12px; color: #57606a; }
+.crm-create-form input { margin-top: 2px; color: #1f2328; }
+.crm-created li { font-size: 12px; padding: 2px 0; }
+:focus-visible { outline: 2px solid #0b5cad; outline-offset: 1px; }
 `;

@@ -19,6 +19,7 @@ const summaryRow = z.object({
   counts: z.record(z.string(), z.number().int()).nullable(),
   open_deals: col.list(linkedRecord),
   open_tickets: col.list(linkedRecord),
+  companies: col.list(linkedRecord.extend({ type_ids: z.array(z.number().int()) })),
 });
 
 /** The record under `alias` is live (not archived, not merged away). */
@@ -62,7 +63,14 @@ export async function contactSummaries(db: DbOrTx, workspaceId: string, ids: rea
             where a.workspace_id = ${workspaceId} and a.from_id = c.id and a.to_type in (${COMPANY}, ${DEAL}, ${TICKET}) and ${live('x')}
             group by a.to_type) s) as counts,
         ${topOpen(workspaceId, DEAL)} as open_deals,
-        ${topOpen(workspaceId, TICKET)} as open_tickets
+        ${topOpen(workspaceId, TICKET)} as open_tickets,
+        (select json_agg(json_build_object('id', k.id, 'properties', k.properties, 'type_ids', k.type_ids) order by (1 = any(k.type_ids)) desc, k.id)
+          from (select x.id, x.properties, array_agg(a.type_id order by a.type_id) as type_ids
+            from associations a join records x on x.workspace_id = a.workspace_id and x.id = a.to_id
+            where a.workspace_id = ${workspaceId} and a.from_id = c.id and a.to_type = ${COMPANY} and ${live('x')}
+            group by x.id, x.properties
+            order by bool_or(a.type_id = 1) desc, x.id
+            limit ${COMPANION_LIMITS.companies}) k) as companies
       from records c
       where c.workspace_id = ${workspaceId} and c.type_id = ${CONTACT} and c.id in (${idList}) and ${live('c')}
       order by c.id`),
@@ -79,5 +87,6 @@ export async function contactSummaries(db: DbOrTx, workspaceId: string, ids: rea
     counts: { companies: row.counts?.[COMPANY] ?? 0, deals: row.counts?.[DEAL] ?? 0, tickets: row.counts?.[TICKET] ?? 0 },
     openDeals: row.open_deals.map((d) => openRecord(DEAL, d)),
     openTickets: row.open_tickets.map((t) => openRecord(TICKET, t)),
+    companies: row.companies.map((k) => ({ id: String(k.id), name: displayName(COMPANY, k.properties) ?? String(k.id), primary: k.type_ids.includes(1), typeIds: k.type_ids })),
   }));
 }

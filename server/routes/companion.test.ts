@@ -37,6 +37,11 @@ describe('companion contact summaries (X2)', () => {
     const [s] = r.body.results;
     expect(s).toMatchObject({ id: String(contact), name: 'Eva Smit', email: 'eva@summary-co.io', primaryCompany: { id: String(acme), name: 'Summary Co' } });
     expect(s!.counts).toEqual({ companies: 2, deals: 5, tickets: 2 });
+    // each company with its primary flag and the association's type ids: the sidebar's actions need no further read
+    expect(s!.companies).toEqual([
+      { id: String(acme), name: 'Summary Co', primary: true, typeIds: [1, 279] },
+      { id: String(other), name: 'Other Co', primary: false, typeIds: [279] },
+    ]);
     // seeded in one insert: created_at ties, the higher id is the newer record
     expect(s!.openDeals.map((d) => [d.name, d.stage, d.stageLabel])).toEqual([
       ['Fourth open', 'appointmentscheduled', 'Appointment Scheduled'],
@@ -49,7 +54,7 @@ describe('companion contact summaries (X2)', () => {
   it('X2: a contact without associations has zero counts and no primary company', async () => {
     const [lone] = await seed('0-1', [{ email: 'lone@nowhere.io' }]);
     const r = await summaries([String(lone)]);
-    expect(r.body.results).toEqual([{ id: String(lone), name: 'lone@nowhere.io', email: 'lone@nowhere.io', primaryCompany: null, counts: { companies: 0, deals: 0, tickets: 0 }, openDeals: [], openTickets: [] }]);
+    expect(r.body.results).toEqual([{ id: String(lone), name: 'lone@nowhere.io', email: 'lone@nowhere.io', primaryCompany: null, counts: { companies: 0, deals: 0, tickets: 0 }, openDeals: [], openTickets: [], companies: [] }]);
   });
 
   it('X2: ids that are no contact, or archived, are left out', async () => {

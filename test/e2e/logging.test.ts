@@ -16,7 +16,7 @@ import { seriousViolations } from './helpers/axe.ts';
 import { buildAndStart, type CompanionBrowser, ensureArtifacts, launchWithExtension, seedFixtureAccounts, serveGmailFixture, serverApi, sidebarIn, signIn } from './helpers/companion.ts';
 
 /** The sidebar inside the companion's open shadow root, for axe. */
-const SIDEBAR_IN_SHADOW = ['crm-companion', '[data-testid="crm-sidebar"]'];
+const SIDEBAR_IN_SHADOW = '[data-testid="crm-sidebar"]';
 const THREAD_URL = `https://mail.google.com/mail/u/0/#inbox/${renewal.hashId}`;
 
 let work: string;

@@ -23,13 +23,17 @@ import {
   cardsOf,
   CREATE_FIELDS,
   defaultTypeOf,
+  type EditableLabel,
+  editableLabels,
   HEADER_PROPERTIES,
   type HeaderProperty,
   headerRead,
+  labelChanges,
   labelsNeed,
   nameOf,
   pairLimit,
   primaryOf,
+  primarySpec,
   primaryTypeOf,
   STANDARD_CARDS,
   typeIdOf,
@@ -522,12 +526,6 @@ function ReplacePrimary({ ctx, card, checked, set }: { ctx: CardContext; card: C
   );
 }
 
-/** The primary company type from the page's record, as a label spec (R6). */
-function primarySpec(objectType: string) {
-  const typeId = primaryTypeOf(objectType)!;
-  return { associationCategory: 'HUBSPOT_DEFINED' as const, associationTypeId: typeId };
-}
-
 interface Candidate {
   id: string;
   name: string;
@@ -725,7 +723,7 @@ function CreateAndAssociate({ card, ctx, close }: { card: Card; ctx: CardContext
 
 /** "Edit labels": the pair's labels (single and paired, seen from this record), ticked as the association has them (R14). */
 function EditLabels({ card, row, ctx, close }: { card: Card; row: CardRow; ctx: CardContext; close(): void }) {
-  const [labels, setLabels] = useState<Array<{ typeId: number; label: string; category: 'HUBSPOT_DEFINED' | 'USER_DEFINED' }> | null>(null);
+  const [labels, setLabels] = useState<EditableLabel[] | null>(null);
   const [on, setOn] = useState<Set<number>>(new Set(row.typeIds));
   const [problem, setProblem] = useState<string | null>(null);
   const { self, session } = ctx;
@@ -734,23 +732,17 @@ function EditLabels({ card, row, ctx, close }: { card: Card; row: CardRow; ctx: 
   useEffect(() => {
     session.client
       .request(apiPaths.labels(self.objectType, card.objectType), { method: 'GET', schema: pairLabelsResponse })
-      .then((r) =>
-        setLabels(
-          r.results.flatMap((x) => (x.label !== null && x.typeId !== primaryType && x.category !== 'INTEGRATOR_DEFINED' ? [{ typeId: x.typeId, label: x.label, category: x.category }] : [])),
-        ),
-      )
+      .then((r) => setLabels(editableLabels(r.results, primaryType)))
       .catch((err) => setProblem(failureText(err)));
   }, []);
 
   async function save(e: Event) {
     e.preventDefault();
     if (!labels) return;
-    const spec = (l: { typeId: number; category: 'HUBSPOT_DEFINED' | 'USER_DEFINED' }) => ({ associationCategory: l.category, associationTypeId: l.typeId });
-    const add = labels.filter((l) => on.has(l.typeId) && !row.typeIds.includes(l.typeId));
-    const drop = labels.filter((l) => !on.has(l.typeId) && row.typeIds.includes(l.typeId));
+    const { add, drop, addSpecs, dropSpecs } = labelChanges(labels, row.typeIds, on);
     const to = { objectType: card.objectType, id: row.id };
-    if (add.length) await ctx.submit({ kind: 'associate', from: self, to, labels: add.map(spec) }, t('recordLabelsAdded', add.map((l) => l.label).join(', '), row.name), { toObjectType: card.objectType, toId: row.id, actions: ['LABEL_ADDED'], entries: add.length });
-    if (drop.length) await ctx.submit({ kind: 'removeLabels', from: self, to, labels: drop.map(spec) }, t('recordLabelsRemoved', drop.map((l) => l.label).join(', '), row.name), { toObjectType: card.objectType, toId: row.id, actions: ['LABEL_REMOVED'], entries: drop.length });
+    if (add.length) await ctx.submit({ kind: 'associate', from: self, to, labels: addSpecs }, t('recordLabelsAdded', add.map((l) => l.label).join(', '), row.name), { toObjectType: card.objectType, toId: row.id, actions: ['LABEL_ADDED'], entries: add.length });
+    if (drop.length) await ctx.submit({ kind: 'removeLabels', from: self, to, labels: dropSpecs }, t('recordLabelsRemoved', drop.map((l) => l.label).join(', '), row.name), { toObjectType: card.objectType, toId: row.id, actions: ['LABEL_REMOVED'], entries: drop.length });
     close();
   }
 

@@ -99,6 +99,33 @@ export function primaryTypeOf(objectType: string): number | null {
   return hubspotPrimaryType(typeIdOf(objectType), COMPANY)?.typeId ?? null;
 }
 
+/** The primary company type from a record of this type, as a label spec (R6): a contact's 1, a deal's 5, a ticket's 26. */
+export function primarySpec(objectType: string) {
+  const typeId = primaryTypeOf(objectType)!;
+  return { associationCategory: 'HUBSPOT_DEFINED' as const, associationTypeId: typeId };
+}
+
+export interface EditableLabel {
+  typeId: number;
+  label: string;
+  category: 'HUBSPOT_DEFINED' | 'USER_DEFINED';
+}
+
+/** The labels a rep may tick on an association of a pair (R14): named ones, not the primary type, none of an integrator's. */
+export function editableLabels(results: ReadonlyArray<{ typeId: number; label: string | null; category: string }>, primaryType: number | null): EditableLabel[] {
+  return results.flatMap((x) =>
+    x.label !== null && x.typeId !== primaryType && (x.category === 'HUBSPOT_DEFINED' || x.category === 'USER_DEFINED') ? [{ typeId: x.typeId, label: x.label, category: x.category }] : [],
+  );
+}
+
+/** What "Edit labels" changes: the labels ticked now that the association lacks, and those it has that are no longer ticked. */
+export function labelChanges(labels: readonly EditableLabel[], before: readonly number[], on: ReadonlySet<number>) {
+  const spec = (l: EditableLabel) => ({ associationCategory: l.category, associationTypeId: l.typeId });
+  const add = labels.filter((l) => on.has(l.typeId) && !before.includes(l.typeId));
+  const drop = labels.filter((l) => !on.has(l.typeId) && before.includes(l.typeId));
+  return { add, drop, addSpecs: add.map(spec), dropSpecs: drop.map(spec) };
+}
+
 /** The unlabeled type of a pair, from this record's side, when it is HubSpot's. */
 export function defaultTypeOf(fromType: string, toType: string): number | null {
   return hubspotDefaultType(typeIdOf(fromType), typeIdOf(toType))?.typeId ?? null;
