@@ -121,3 +121,7 @@ export const workspaceView = z.object({
   settings: workspaceSettings.extend({ neverLogAddresses: z.array(z.string()).optional() }),
   createdAt: z.string(),
 });
+
+/** GET /api/users and GET /api/tokens: the lists. */
+export const usersResponse = z.object({ results: z.array(userView) });
+export const tokensResponse = z.object({ results: z.array(tokenView) });

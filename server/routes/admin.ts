@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import { z } from 'zod';
-import { createTokenBody, createUserBody, createWorkspaceBody, meView, patchUserBody, patchWorkspaceBody, tokenView, userIdParam, userView, workspaceIdParam, workspaceView } from '../../shared/workspace.ts';
+import { createTokenBody, createUserBody, createWorkspaceBody, meView, patchUserBody, patchWorkspaceBody, tokensResponse, userIdParam, usersResponse, userView, workspaceIdParam, workspaceView } from '../../shared/workspace.ts';
 import { type AuditInput, recordAudit } from '../domain/audit.ts';
 import { issueToken, listTokens, revokeToken } from '../domain/tokens.ts';
 import { listUsers, removeUser, tokenIdsOfUser, updateUser } from '../domain/users.ts';
@@ -94,7 +94,7 @@ export function adminRoutes(cache: TokenCache, revocations: Revocations) {
       cache.dropWorkspace(auth.workspaceId);
       return c.json(ws);
     })
-    .get('/users', describeRoute({ summary: "The workspace's users (removed users are not listed)", tags, responses: { 200: json(z.object({ results: z.array(userView) }), 'The users') } }), async (c) => {
+    .get('/users', describeRoute({ summary: "The workspace's users (removed users are not listed)", tags, responses: { 200: json(usersResponse, 'The users') } }), async (c) => {
       return c.json({ results: await listUsers(c.get('db'), c.get('auth').workspaceId) });
     })
     .post('/users', describeRoute({ summary: 'Add a user; answers their token once', tags }), validate('json', createUserBody), async (c) => {
@@ -155,7 +155,7 @@ export function adminRoutes(cache: TokenCache, revocations: Revocations) {
         return c.body(null, 204);
       },
     )
-    .get('/tokens', describeRoute({ summary: "The workspace's live tokens: never the secret", tags, responses: { 200: json(z.object({ results: z.array(tokenView) }), 'The tokens') } }), async (c) => {
+    .get('/tokens', describeRoute({ summary: "The workspace's live tokens: never the secret", tags, responses: { 200: json(tokensResponse, 'The tokens') } }), async (c) => {
       return c.json({ results: await listTokens(c.get('db'), c.get('auth').workspaceId) });
     })
     .post(

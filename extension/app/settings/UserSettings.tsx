@@ -2,15 +2,13 @@ import { useEffect, useState } from 'preact/hooks';
 import { z } from 'zod';
 import { apiPaths } from '../../../shared/api-paths.ts';
 import { type AppScope, appScope } from '../../../shared/scopes.ts';
-import { tokenView, userView } from '../../../shared/workspace.ts';
+import { tokensResponse, tokenView, usersResponse, userView } from '../../../shared/workspace.ts';
 import { t } from '../../i18n.ts';
 import type { AppSession } from '../App.tsx';
 import { ConfirmDialog, failureText, formatDateTime, noContent, type Outcome, OutcomeLine, TokenOnce } from './common.tsx';
 
 type User = z.infer<typeof userView>;
 type Token = z.infer<typeof tokenView>;
-const usersAnswer = z.object({ results: z.array(userView) });
-const tokensAnswer = z.object({ results: z.array(tokenView) });
 const madeUser = z.object({ id: z.number(), token: z.string() });
 const madeToken = z.object({ id: z.number(), token: z.string(), scopes: z.array(appScope) });
 
@@ -32,8 +30,8 @@ export function UserSettings({ session }: { session: AppSession }) {
   const load = async () => {
     try {
       const [u, k] = await Promise.all([
-        session.client.request(apiPaths.users(), { method: 'GET', schema: usersAnswer }),
-        session.client.request(apiPaths.tokens(), { method: 'GET', schema: tokensAnswer }),
+        session.client.request(apiPaths.users(), { method: 'GET', schema: usersResponse }),
+        session.client.request(apiPaths.tokens(), { method: 'GET', schema: tokensResponse }),
       ]);
       setUsers(u.results);
       setTokens(k.results);
