@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import './index.css';
 import { browser } from 'wxt/browser';
 import { apiPaths } from '../../../shared/api-paths.ts';
@@ -27,6 +27,7 @@ import {
   type StandardType,
   stateOf,
 } from './state.ts';
+import { Dialog } from '../Dialog.tsx';
 
 /** Rows of a page: 50, the page the budget is for (R19). */
 export const PAGE_SIZE = 50;
@@ -269,34 +270,6 @@ function Cell({ session, column, cell, onOpen, rowType, rowId }: { session: Page
     if (!Number.isNaN(date.getTime())) return <time dateTime={date.toISOString()}>{new Intl.DateTimeFormat(textLanguage(), { dateStyle: 'medium' }).format(date)}</time>;
   }
   return <>{value}</>;
-}
-
-/** A modal dialog: focus stays inside, Escape closes (onClose), the control that opened it gets the focus back. */
-function Dialog({ title, onClose, children }: { title: string; onClose(): void; children: preact.ComponentChildren }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const id = useRef(`crm-dialog-${Math.random().toString(36).slice(2)}`).current;
-  useEffect(() => {
-    const dialog = ref.current!;
-    // the control that opened it (focused by click or key) gets the focus back when it goes
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    if (!dialog.open) dialog.showModal();
-    const onCancel = (e: Event) => {
-      e.preventDefault();
-      onClose();
-    };
-    dialog.addEventListener('cancel', onCancel);
-    return () => {
-      dialog.removeEventListener('cancel', onCancel);
-      if (dialog.open) dialog.close();
-      if (opener?.isConnected) opener.focus();
-    };
-  }, []);
-  return (
-    <dialog ref={ref} class="crm-dialog" aria-labelledby={id}>
-      <h2 id={id}>{title}</h2>
-      {children}
-    </dialog>
-  );
 }
 
 function ColumnChooser({ objectType, columns, onClose, onSave }: { objectType: string; columns: string[]; onClose(): void; onSave(columns: string[]): void }) {

@@ -1,4 +1,3 @@
-import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { z } from 'zod';
 import { apiPaths } from '../../../shared/api-paths.ts';
@@ -38,6 +37,7 @@ import {
   STANDARD_CARDS,
   typeIdOf,
 } from './model.ts';
+import { Dialog } from '../Dialog.tsx';
 
 /** Records a card shows before "View all"; the whole list pages by this many. */
 export const CARD_ROWS = 5;
@@ -475,32 +475,6 @@ function AssociationCard({ card, ctx }: { card: Card; ctx: CardContext }) {
   );
 }
 
-/** A modal dialog: focus stays in it, Escape closes it, focus returns to where it was. */
-function Dialog({ title, close, children }: { title: string; close(): void; children: ComponentChildren }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const before = document.activeElement as HTMLElement | null;
-    ref.current?.showModal();
-    return () => before?.focus();
-  }, []);
-  return (
-    <dialog
-      ref={ref}
-      class="crm-dialog"
-      aria-labelledby="crm-dialog-title"
-      onCancel={(e) => {
-        e.preventDefault();
-        close();
-      }}
-      // closed by the browser itself (a cancel it would not let be prevented): the page forgets it too
-      onClose={close}
-    >
-      <h2 id="crm-dialog-title">{title}</h2>
-      {children}
-    </dialog>
-  );
-}
-
 function ActionDialog({ state, ctx, close }: { state: DialogState; ctx: CardContext; close(): void }) {
   switch (state.kind) {
     case 'add':
@@ -593,7 +567,7 @@ function AddExisting({ card, ctx, close }: { card: Card; ctx: CardContext; close
 
   const listId = `add-${card.objectType}`;
   return (
-    <Dialog title={t('recordAddExistingTitle', typeText(card.objectType).toLowerCase())} close={close}>
+    <Dialog title={t('recordAddExistingTitle', typeText(card.objectType).toLowerCase())} onClose={close}>
       <form onSubmit={(e) => void associate(e)}>
         <label>
           {t('recordSearch', typeText(card.objectType).toLowerCase())}
@@ -678,7 +652,7 @@ function CreateAndAssociate({ card, ctx, close }: { card: Card; ctx: CardContext
   }
 
   return (
-    <Dialog title={t('recordCreateTitle', typeText(card.objectType).toLowerCase())} close={close}>
+    <Dialog title={t('recordCreateTitle', typeText(card.objectType).toLowerCase())} onClose={close}>
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -747,7 +721,7 @@ function EditLabels({ card, row, ctx, close }: { card: Card; row: CardRow; ctx: 
   }
 
   return (
-    <Dialog title={t('recordEditLabelsTitle', row.name)} close={close}>
+    <Dialog title={t('recordEditLabelsTitle', row.name)} onClose={close}>
       <form onSubmit={(e) => void save(e)}>
         {problem && (
           <p class="crm-error" role="alert">
@@ -799,7 +773,7 @@ function RemoveAssociation({ card, row, ctx, close }: { card: Card; row: CardRow
     close();
   }
   return (
-    <Dialog title={t('recordRemoveTitle', row.name)} close={close}>
+    <Dialog title={t('recordRemoveTitle', row.name)} onClose={close}>
       <form onSubmit={(e) => void remove(e)}>
         <p>{t('recordRemoveConfirm', row.name, nameOf(self.objectType, self.id, ctx.loaded.properties))}</p>
         {others.length > 0 && (

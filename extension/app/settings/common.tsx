@@ -1,8 +1,8 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
 import { z } from 'zod';
 import { ApiFailure } from '../../api/client.ts';
 import { t } from '../../i18n.ts';
+import { Dialog } from '../Dialog.tsx';
 
 /** What a failed request says to the admin: the server's own message (it names what was wrong and where). */
 export function failureText(err: unknown): string {
@@ -34,30 +34,20 @@ export function OutcomeLine({ outcome }: { outcome: Outcome }) {
 export const formatNumber = (n: number) => new Intl.NumberFormat(t('language')).format(n);
 export const formatDateTime = (iso: string) => new Intl.DateTimeFormat(t('language'), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
 
-/**
- * A confirmation as a modal `<dialog>`: the browser traps focus in it and closes it on Escape;
- * focus goes back to the control that opened it.
- */
+/** A confirmation in the app's modal dialog (Dialog.tsx). */
 export function ConfirmDialog(props: { title: string; children: ComponentChildren; confirm: string; onConfirm(): void; onClose(): void }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const opener = document.activeElement as HTMLElement | null;
-    ref.current?.showModal();
-    return () => opener?.focus();
-  }, []);
   return (
-    <dialog ref={ref} class="crm-settings-dialog" aria-labelledby="crm-confirm-title" onClose={props.onClose}>
-      <h2 id="crm-confirm-title">{props.title}</h2>
+    <Dialog title={props.title} onClose={props.onClose} class="crm-settings-dialog">
       <div>{props.children}</div>
       <p>
         <button type="button" class="crm-button crm-danger" onClick={props.onConfirm}>
           {props.confirm}
         </button>
-        <button type="button" class="crm-button" onClick={() => ref.current?.close()}>
+        <button type="button" class="crm-button" onClick={props.onClose}>
           {t('settingsCancel')}
         </button>
       </p>
-    </dialog>
+    </Dialog>
   );
 }
 
