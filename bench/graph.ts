@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { prng } from '../server/demo/generate.ts';
 import { COMPANY, CONTACT, DEAL, TICKET } from '../shared/objects.ts';
 
 /**
@@ -12,17 +13,8 @@ import { COMPANY, CONTACT, DEAL, TICKET } from '../shared/objects.ts';
  * sizes and seed give the same graph.
  */
 
-/** A small, fast PRNG with a fixed seed (mulberry32): the same graph on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// the seeded PRNG the demo generator uses too (mulberry32): the same graph on every run
+export { prng };
 
 /** Shares of the records per object type, and of the pairs per object pair (each sums to 1). */
 const RECORD_SHARES = { [COMPANY]: 0.2, [CONTACT]: 0.6, [DEAL]: 0.15, [TICKET]: 0.05 } as const;
