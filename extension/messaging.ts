@@ -10,6 +10,7 @@ import type { CompanionThreadResponse } from '../shared/companion.ts';
 import type { PairLabel, SearchHit } from './api/reads.ts';
 import type { StageStarts } from './api/stages.ts';
 import type { CompanionRequest } from './background/request-schema.ts';
+import type { Messages } from './i18n.ts';
 import type { MailThread } from './mail/types.ts';
 import type { Operation } from './outbox/operation.ts';
 
@@ -65,6 +66,7 @@ export interface Replies {
   submit: PendingChange;
   dismiss: { dismissed: boolean };
   openRecord: { opened: boolean };
+  texts: Messages;
   retry: { retried: boolean };
 }
 

@@ -6,6 +6,7 @@ import { ApiFailure, type ApiClient, createApiClient, type FetchLike } from '../
 import { type MessageKey, t } from '../i18n.ts';
 import type { CompanionRequest, Replies } from '../messaging.ts';
 import type { Connection } from '../settings.ts';
+import { useTexts } from '../ui/use-texts.ts';
 import { type AppPage, type AppRoute, appUrl, hashOf, type RouteOf, routeOf } from './routes.ts';
 
 /** What every page of the app gets: who is signed in where, the API client, and the way to other pages. */
@@ -59,6 +60,8 @@ const NAV: Array<{ key: MessageKey; route: AppRoute }> = [
  * who the rep is, and renders the page of the current route.
  */
 export function App({ loadConnection, ask, pages, appPage, optionsUrl, fetch }: AppProps) {
+  // a new language chosen on the options page: every page shows it at once
+  useTexts();
   const [boot, setBoot] = useState<Boot>({ state: 'loading' });
   const [route, setRoute] = useState<AppRoute>(() => routeOf(location.hash));
 

@@ -6,6 +6,7 @@ import type { ChangeEvent } from '../../shared/history.ts';
 import { type Cache, createCache } from '../cache/index.ts';
 import type { FeedPosition, PendingChange, Status, TabMessage } from '../messaging.ts';
 import type { Handlers } from './requests.ts';
+import { parseMessages, type ReadTexts, readPackagedTexts } from '../i18n.ts';
 import { createOutbox, type Outbox, type OutboxEntry } from '../outbox/index.ts';
 import { createFeedFollower, type FeedFollower } from '../sync/feed.ts';
 import { cachedThreadView, storeThreadView } from './thread-cache.ts';
@@ -27,6 +28,8 @@ export interface CompanionDeps {
   wakeAt?(when: number | null): void;
   /** Opens a record page in a new tab (browser.tabs.create of app.html#/{type}/{id}); absent: the request answers opened false. */
   openRecord?(objectType: string, id: string): Promise<void>;
+  /** A language's messages.json, for a content script showing the rep's chosen language; default: the extension's own file. */
+  readTexts?: ReadTexts;
   fetch?: FetchLike;
   /** The outbox's IndexedDB name (tests give each their own). */
   outboxName?: string;
@@ -260,6 +263,9 @@ export function createCompanion(deps: CompanionDeps): Companion {
     },
     async submit(request) {
       return changeOf(await outbox.submit(request.operation));
+    },
+    async texts(request) {
+      return parseMessages(await (deps.readTexts ?? readPackagedTexts)(request.language));
     },
     async openRecord(request) {
       if (!deps.openRecord) return { opened: false };

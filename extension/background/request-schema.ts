@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LANGUAGES } from '../i18n.ts';
 import { operation } from '../outbox/operation.ts';
 
 /**
@@ -36,6 +37,8 @@ export const companionRequest = z.discriminatedUnion('type', [
   z.object({ type: z.literal('submit'), operation }),
   /** Open a record's page (app.html#/{objectType}/{id}) in a new tab: for record names in webmail pages, which may not open it themselves. */
   z.object({ type: z.literal('openRecord'), objectType: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/), id: z.string().regex(/^[1-9][0-9]{0,18}$/) }),
+  /** A chosen language's texts (its messages.json): a content script cannot read the extension's files itself. */
+  z.object({ type: z.literal('texts'), language: z.enum(LANGUAGES) }),
   z.object({ type: z.literal('dismiss'), opId: z.string().min(1).max(200) }),
   z.object({ type: z.literal('retry'), opId: z.string().min(1).max(200) }),
 ]);

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { LoggedMessage } from '../../shared/companion.ts';
-import { t, textLanguage } from '../i18n.ts';
+import { formatDate, typeName } from '../format.ts';
+import { t } from '../i18n.ts';
 import type { PendingChange } from '../messaging.ts';
 import type { Operation, RecordRef } from '../outbox/operation.ts';
 import { refKey, stateOf } from './model.ts';
@@ -36,13 +37,10 @@ export interface LogEmailProps {
   onLog(chosen: RecordRef[]): void;
 }
 
-const KIND: Record<string, string> = { contacts: 'Contact', companies: 'Company', deals: 'Deal', tickets: 'Ticket' };
 
 /** A time as the rep's language writes it: "3 Mar 2026, 09:15". */
 export function shownTime(iso: string, withTime = true): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(textLanguage(), withTime ? { dateStyle: 'medium', timeStyle: 'short' } : { dateStyle: 'medium' }).format(date);
+  return formatDate(iso, withTime ? 'dateTime' : 'date');
 }
 
 function loggedText(entry: LoggedMessage): string {
@@ -108,7 +106,7 @@ export function LogEmail({ choices, blockedBy, messages, logged, changes, confir
             {choices.map((c) => (
               <li key={refKey(c.ref)}>
                 <label>
-                  <input type="checkbox" checked={isChosen(c)} onChange={() => toggle(c)} /> <span class="crm-kind">{KIND[c.ref.objectType] ?? c.ref.objectType}</span> {c.name}
+                  <input type="checkbox" checked={isChosen(c)} onChange={() => toggle(c)} /> <span class="crm-kind">{typeName(c.ref.objectType)}</span> {c.name}
                   {c.note ? <span class="crm-muted"> ({c.note})</span> : null}
                 </label>
               </li>

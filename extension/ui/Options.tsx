@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
+import { type LanguageChoice, t } from '../i18n.ts';
 import type { Status } from '../messaging.ts';
 import { isLoopback, normaliseServer, originPattern, parseList, type Settings } from '../settings.ts';
 import type { Ask } from './session.ts';
+import { useTexts } from './use-texts.ts';
 
 export interface OptionsProps {
   ask: Ask;
@@ -13,10 +15,22 @@ export interface OptionsProps {
   link: { server: string; token: string } | null;
   /** Drops the token from the address bar once used. */
   forgetLink(): void;
+  /** The language chosen so far (the browser's by default). */
+  language?: LanguageChoice;
+  /** Keeps a new choice: every open part of the companion shows its texts in it (i18n.ts followLanguage). */
+  saveLanguage?(choice: LanguageChoice): Promise<void>;
 }
 
-/** The options page (X3): sign in (form or connect link), own addresses, internal domains, never-log list. */
-export function Options({ ask, saveLists, requestHostPermission, link, forgetLink }: OptionsProps) {
+const LANGUAGE_CHOICES = [
+  ['browser', 'optionsLanguageBrowser'],
+  ['en', 'languageNameEn'],
+  ['nl', 'languageNameNl'],
+] as const;
+
+/** The options page (X3): sign in (form or connect link), own addresses, internal domains, never-log list, the companion's language. */
+export function Options({ ask, saveLists, requestHostPermission, link, forgetLink, language: initialLanguage = 'browser', saveLanguage }: OptionsProps) {
+  useTexts();
+  const [language, setLanguage] = useState<LanguageChoice>(initialLanguage);
   const [status, setStatus] = useState<Status | null>(null);
   const [server, setServer] = useState(link?.server ?? '');
   const [token, setToken] = useState(link?.token ?? '');
@@ -40,12 +54,12 @@ export function Options({ ask, saveLists, requestHostPermission, link, forgetLin
     let origin: string;
     try {
       origin = normaliseServer(server);
-    } catch (err) {
-      setMessage({ kind: 'error', text: (err as Error).message });
+    } catch {
+      setMessage({ kind: 'error', text: t('resultBadAddress', server) });
       return;
     }
     if (!token.trim()) {
-      setMessage({ kind: 'error', text: 'Enter the sign-in token that `npm start` printed' });
+      setMessage({ kind: 'error', text: t('optionsNeedToken') });
       return;
     }
     if (!isLoopback(origin)) {
@@ -54,14 +68,14 @@ export function Options({ ask, saveLists, requestHostPermission, link, forgetLin
         return;
       }
       if (!(await requestHostPermission(originPattern(origin)))) {
-        setMessage({ kind: 'error', text: `Access to ${origin} was not allowed: the companion cannot reach the server` });
+        setMessage({ kind: 'error', text: t('optionsNotAllowed', origin) });
         return;
       }
     }
     try {
       const result = await ask({ type: 'connect', server: origin, token });
       setNeedsClick(false);
-      setMessage({ kind: 'ok', text: `Signed in to ${result.workspace} at ${result.server}` });
+      setMessage({ kind: 'ok', text: t('optionsSignedInAt', result.workspace, result.server) });
       forgetLink();
       await load();
     } catch (err) {
@@ -76,7 +90,7 @@ export function Options({ ask, saveLists, requestHostPermission, link, forgetLin
   const save = async () => {
     try {
       await saveLists({ ownAddresses: parseList(own), internalDomains: parseList(internal), neverLog: parseList(neverLog) });
-      setMessage({ kind: 'ok', text: 'Saved' });
+      setMessage({ kind: 'ok', text: t('optionsSaved') });
       await load();
     } catch (err) {
       setMessage({ kind: 'error', text: (err as Error).message });
@@ -85,9 +99,9 @@ export function Options({ ask, saveLists, requestHostPermission, link, forgetLin
 
   return (
     <main class="crm-options">
-      <h1>CRM companion</h1>
+      <h1>{t('optionsHeading')}</h1>
       <p data-testid="signed-in" class={status?.signedIn ? 'crm-done' : 'crm-muted'}>
-        {status?.signedIn ? `Signed in to ${status.server}` : 'Not signed in'}
+        {status?.signedIn ? t('optionsSignedIn', status.server ?? '') : t('optionsNotSignedIn')}
       </p>
       {message ? (
         <p class={message.kind === 'ok' ? 'crm-done' : 'crm-error'} role={message.kind === 'error' ? 'alert' : 'status'} data-testid="message">
@@ -100,38 +114,61 @@ export function Options({ ask, saveLists, requestHostPermission, link, forgetLin
           void connect(true);
         }}
       >
-        <h2>Server</h2>
+        <h2>{t('optionsServer')}</h2>
         <label>
-          Server address <input name="server" value={server} placeholder="http://127.0.0.1:3000" onInput={(e) => setServer((e.target as HTMLInputElement).value)} />
+          {t('serverLabel')} <input name="server" value={server} placeholder="http://127.0.0.1:3000" onInput={(e) => setServer((e.target as HTMLInputElement).value)} />
         </label>
         <label>
-          Sign-in token <input name="token" type="password" value={token} autoComplete="off" onInput={(e) => setToken((e.target as HTMLInputElement).value)} />
+          {t('tokenLabel')} <input name="token" type="password" value={token} autoComplete="off" onInput={(e) => setToken((e.target as HTMLInputElement).value)} />
         </label>
         <button type="submit" class="crm-button crm-primary">
-          {needsClick ? 'Allow access and sign in' : 'Sign in'}
+          {needsClick ? t('optionsAllowAndSignIn') : t('optionsSignIn')}
         </button>
         {status?.signedIn ? (
           <button type="button" class="crm-button" onClick={() => void ask({ type: 'signOut' }).then(load)}>
-            Sign out
+            {t('optionsSignOut')}
           </button>
         ) : null}
       </form>
-      <h2>Whose mail is it</h2>
+      <h2>{t('optionsWhoseMail')}</h2>
       <label>
-        Your own addresses (one per line)
+        {t('optionsOwnAddresses')}
         <textarea name="ownAddresses" rows={3} value={own} onInput={(e) => setOwn((e.target as HTMLTextAreaElement).value)} />
       </label>
       <label>
-        Internal domains: colleagues, never shown as participants
+        {t('optionsInternalDomains')}
         <textarea name="internalDomains" rows={3} value={internal} onInput={(e) => setInternal((e.target as HTMLTextAreaElement).value)} />
       </label>
       <label>
-        Never log emails with these addresses or domains
+        {t('optionsNeverLog')}
         <textarea name="neverLog" rows={3} value={neverLog} onInput={(e) => setNeverLog((e.target as HTMLTextAreaElement).value)} />
       </label>
       <button type="button" class="crm-button" onClick={() => void save()}>
-        Save
+        {t('optionsSave')}
       </button>
+      {saveLanguage ? (
+        <>
+          <h2>{t('optionsLanguageHeading')}</h2>
+          <label>
+            {t('optionsLanguageLabel')}{' '}
+            <select
+              name="language"
+              value={language}
+              onChange={(e) => {
+                const choice = (e.target as HTMLSelectElement).value as LanguageChoice;
+                setLanguage(choice);
+                saveLanguage(choice).catch((err: Error) => setMessage({ kind: 'error', text: err.message }));
+              }}
+            >
+              {LANGUAGE_CHOICES.map(([value, key]) => (
+                <option key={value} value={value} lang={value === 'browser' ? undefined : value}>
+                  {t(key)}
+                </option>
+              ))}
+            </select>
+          </label>
+        </>
+      ) : null}
     </main>
   );
 }

@@ -2,6 +2,8 @@ import type { ComponentChildren } from 'preact';
 import type { ContactSummary } from '../../shared/companion.ts';
 import type { ThreadParticipant } from '../../shared/recommendations.ts';
 import type { Participant } from '../mail/types.ts';
+import { formatCount } from '../format.ts';
+import { t } from '../i18n.ts';
 import type { PendingChange } from '../messaging.ts';
 import { RecordLink } from './record-link.tsx';
 
@@ -19,8 +21,6 @@ export interface ParticipantCardProps {
   actions?: ComponentChildren;
 }
 
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-
 /** One person of the thread: the contact the CRM has, or one click to create it (X2, R18, R8). */
 export function ParticipantCard({ participant, known, summary, creation, created, onCreate, actions }: ParticipantCardProps) {
   const name = participant.name || known?.name || participant.email;
@@ -37,20 +37,19 @@ export function ParticipantCard({ participant, known, summary, creation, created
           {actions}
         </>
       ) : creation?.state === 'refused' ? (
-        <p class="crm-refused" role="alert">Not created: {creation.message ?? 'the server refused it'}</p>
+        <p class="crm-refused" role="alert">{t('personNotCreated', creation.message ?? t('personServerRefused'))}</p>
       ) : creation ? (
-        <p class="crm-pending">Creating contact… (waiting for the server)</p>
+        <p class="crm-pending">{t('personCreating')}</p>
       ) : created ? (
-        <p class="crm-pending">Contact created</p>
+        <p class="crm-pending">{t('personCreated')}</p>
       ) : (
         <div class="crm-create">
           <button type="button" class="crm-button" onClick={onCreate} disabled={!known}>
-            Create contact
+            {t('personCreate')}
           </button>
           {known?.proposedCompany ? (
             <span class="crm-hint">
-              {known.proposedCompany.id ? 'with company ' : 'and company '}
-              {known.proposedCompany.name} (primary)
+              {t(known.proposedCompany.id ? 'personWithCompany' : 'personAndCompany', known.proposedCompany.name)}
             </span>
           ) : null}
         </div>
@@ -63,28 +62,28 @@ function ContactDetails({ summary, primaryCompany }: { summary: ContactSummary |
   const company = summary?.primaryCompany?.name ?? primaryCompany;
   return (
     <div class="crm-contact">
-      <p class="crm-company">{company ? company : <span class="crm-muted">No company</span>}</p>
+      <p class="crm-company">{company ? company : <span class="crm-muted">{t('personNoCompany')}</span>}</p>
       {summary ? (
         <>
           <p class="crm-counts">
-            {plural(summary.counts.companies, 'company', 'companies')} · {plural(summary.counts.deals, 'deal', 'deals')} · {plural(summary.counts.tickets, 'ticket', 'tickets')}
+            {formatCount(summary.counts.companies, 'countCompaniesOne', 'countCompaniesOther')} · {formatCount(summary.counts.deals, 'countDealsOne', 'countDealsOther')} · {formatCount(summary.counts.tickets, 'countTicketsOne', 'countTicketsOther')}
           </p>
           {summary.openDeals.length > 0 ? (
-            <ul class="crm-records" aria-label="Open deals">
+            <ul class="crm-records" aria-label={t('personOpenDeals')}>
               {summary.openDeals.map((d) => (
                 <li key={d.id}>
-                  <span class="crm-kind">Deal</span> <RecordLink objectType="deals" id={d.id}>{d.name}</RecordLink>
+                  <span class="crm-kind">{t('sidebarType_deals')}</span> <RecordLink objectType="deals" id={d.id}>{d.name}</RecordLink>
                   {d.stageLabel ? <span class="crm-muted crm-stage"> · {d.stageLabel}</span> : null}
                 </li>
               ))}
             </ul>
           ) : null}
           {summary.openTickets.length > 0 ? (
-            <ul class="crm-records" aria-label="Open tickets">
-              {summary.openTickets.map((t) => (
-                <li key={t.id}>
-                  <span class="crm-kind">Ticket</span> <RecordLink objectType="tickets" id={t.id}>{t.name}</RecordLink>
-                  {t.stageLabel ? <span class="crm-muted crm-stage"> · {t.stageLabel}</span> : null}
+            <ul class="crm-records" aria-label={t('personOpenTickets')}>
+              {summary.openTickets.map((ticket) => (
+                <li key={ticket.id}>
+                  <span class="crm-kind">{t('sidebarType_tickets')}</span> <RecordLink objectType="tickets" id={ticket.id}>{ticket.name}</RecordLink>
+                  {ticket.stageLabel ? <span class="crm-muted crm-stage"> · {ticket.stageLabel}</span> : null}
                 </li>
               ))}
             </ul>

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Recommendation } from '../../shared/recommendations.ts';
 import type { SearchHit } from '../api/reads.ts';
+import { formatCount, formatNumber, typeName } from '../format.ts';
+import { t } from '../i18n.ts';
 import type { Status, TabThread } from '../messaging.ts';
 import type { Operation, RecordRef } from '../outbox/operation.ts';
 import { makeOp, refKey } from './model.ts';
@@ -18,8 +20,6 @@ export interface PopupProps {
 }
 
 type Item = { objectType: string; id: string; name: string; detail: string | null };
-
-const KIND: Record<string, string> = { contacts: 'Contact', companies: 'Company', deals: 'Deal', tickets: 'Ticket' };
 
 const fromRecommendation = (r: Recommendation): Item => ({ objectType: r.objectType, id: r.id, name: r.name, detail: r.reasons[0]?.detail ?? null });
 const fromHit = (h: SearchHit): Item => h;
@@ -77,26 +77,26 @@ export function Popup({ ask, tabThread, openOptions, debounceMs = 200 }: PopupPr
         <ConnectionState status={status} openOptions={openOptions} />
         {status ? (
           <p class="crm-pending-count" data-testid="pending-count">
-            {status.pending === 0 ? 'All changes confirmed' : `${status.pending} ${status.pending === 1 ? 'change' : 'changes'} not yet confirmed`}
+            {status.pending === 0 ? t('popupAllConfirmed') : formatCount(status.pending, 'popupPendingOne', 'popupPendingOther')}
           </p>
         ) : null}
       </header>
-      <input class="crm-search" type="search" placeholder="Search contacts, companies, deals, tickets" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} autoFocus />
+      <input class="crm-search" type="search" placeholder={t('popupSearchPlaceholder')} value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} autoFocus />
       {searchError ? <p class="crm-error" role="alert">{searchError}</p> : null}
       <p class="crm-muted">
-        {hits ? `${hits.length} found` : tabThread?.thread ? `Recommended for “${tabThread.thread.subject}”` : 'Open an email thread to see recommendations'}
+        {hits ? t('popupFound', formatNumber(hits.length)) : tabThread?.thread ? t('popupRecommendedFor', tabThread.thread.subject) : t('popupOpenThread')}
       </p>
       <ul class="crm-results">
         {items.map((item) => (
           <li key={refKey(item)} class="crm-result" data-result={refKey(item)}>
-            <span class="crm-kind">{KIND[item.objectType] ?? item.objectType}</span> <span class="crm-name"><RecordLink objectType={item.objectType} id={item.id}>{item.name}</RecordLink></span>
+            <span class="crm-kind">{typeName(item.objectType)}</span> <span class="crm-name"><RecordLink objectType={item.objectType} id={item.id}>{item.name}</RecordLink></span>
             {item.detail ? <span class="crm-muted"> · {item.detail}</span> : null}
             {item.objectType !== 'contacts' && people.length > 0 ? (
               submitted.has(refKey(item)) ? (
-                <span class="crm-done"> Associated</span>
+                <span class="crm-done"> {t('sidebarAssociated')}</span>
               ) : (
                 <button type="button" class="crm-button" onClick={() => void associate(item)}>
-                  Associate with {people.length === 1 ? people[0]!.name : `${people.length} people`}
+                  {t('popupAssociateWith', people.length === 1 ? people[0]!.name : t('popupPeople', formatNumber(people.length)))}
                 </button>
               )
             ) : null}
@@ -108,20 +108,20 @@ export function Popup({ ask, tabThread, openOptions, debounceMs = 200 }: PopupPr
 }
 
 function ConnectionState({ status, openOptions }: { status: Status | null; openOptions(): void }) {
-  if (!status) return <p class="crm-muted">Checking connection…</p>;
+  if (!status) return <p class="crm-muted">{t('popupChecking')}</p>;
   if (!status.signedIn) {
     return (
       <p class="crm-error" data-testid="connection">
-        Not signed in.{' '}
+        {t('popupNotSignedIn')}{' '}
         <button type="button" class="crm-link" onClick={openOptions}>
-          Connect
+          {t('popupConnect')}
         </button>
       </p>
     );
   }
   return (
     <p class={status.reachable === false ? 'crm-error' : 'crm-done'} data-testid="connection" title={status.problem ?? undefined}>
-      {status.reachable === false ? `Offline: cannot reach ${status.server}` : `Connected to ${status.server}`}
+      {status.reachable === false ? t('popupOffline', status.server ?? '') : t('popupConnected', status.server ?? '')}
     </p>
   );
 }

@@ -92,12 +92,12 @@ export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => 
     return (
       <aside class="crm-sidebar" data-testid="crm-sidebar" data-state="unreadable" data-collapsed={state.collapsed ? 'true' : 'false'} data-ready="false" data-source="none">
         <header class="crm-header">
-          <span class="crm-title">CRM</span>
+          <span class="crm-title">{t('sidebarTitle')}</span>
           <span class="crm-subject" title={state.unreadable.subject}>
             {state.unreadable.subject}
           </span>
           <button type="button" class="crm-toggle" aria-expanded={!state.collapsed} onClick={toggle}>
-            {state.collapsed ? 'Show' : 'Hide'}
+            {state.collapsed ? t('sidebarShow') : t('sidebarHide')}
           </button>
         </header>
         {state.collapsed ? null : <Unreadable key={state.unreadable.threadId} subject={state.unreadable.subject} search={search} />}
@@ -138,12 +138,12 @@ export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => 
   return (
     <aside class="crm-sidebar" data-testid="crm-sidebar" data-state="thread" data-collapsed={state.collapsed ? 'true' : 'false'} data-loading={state.loading ? 'true' : 'false'} data-ready={view && !state.cached ? 'true' : 'false'} data-source={view ? (state.cached ? 'cache' : 'server') : 'none'}>
       <header class="crm-header">
-        <span class="crm-title">CRM</span>
+        <span class="crm-title">{t('sidebarTitle')}</span>
         <span class="crm-subject" title={thread.subject}>
           {thread.subject}
         </span>
         <button type="button" class="crm-toggle" aria-expanded={!state.collapsed} onClick={toggle}>
-          {state.collapsed ? 'Show' : 'Hide'}
+          {state.collapsed ? t('sidebarShow') : t('sidebarHide')}
         </button>
       </header>
       {state.collapsed ? null : (
@@ -153,10 +153,10 @@ export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => 
               {state.error}
             </p>
           ) : null}
-          {state.loading && !view ? <p class="crm-muted">Loading…</p> : null}
+          {state.loading && !view ? <p class="crm-muted">{t('sidebarLoading')}</p> : null}
           <section>
-            <h2>People</h2>
-            {thread.participants.length === 0 ? <p class="crm-muted">Nobody outside your team in this thread.</p> : null}
+            <h2>{t('sidebarPeople')}</h2>
+            {thread.participants.length === 0 ? <p class="crm-muted">{t('sidebarNobody')}</p> : null}
             <ul class="crm-people">
               {thread.participants.map((p) => {
                 const known = view?.participants.find((vp) => vp.email === p.email) ?? null;
@@ -189,7 +189,7 @@ export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => 
           ) : null}
           {view ? (
             <section>
-              <h2>Recommended</h2>
+              <h2>{t('sidebarRecommended')}</h2>
               <RecommendationList recommendations={view.recommendations} contacts={contactList} changes={changes} confirmed={confirmed} onAssociate={associate} />
             </section>
           ) : null}
@@ -223,16 +223,16 @@ export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => 
           ) : null}
           {refused.length > 0 ? (
             <section class="crm-changes">
-              <h2>Refused changes</h2>
+              <h2>{t('sidebarRefusedChanges')}</h2>
               <ul>
                 {refused.map((c) => (
                   <li key={c.opId}>
-                    <span>{c.message ?? 'Refused'}</span>
+                    <span>{c.message ?? t('sidebarRefusedNoReason')}</span>
                     <button type="button" class="crm-link" onClick={() => retry(c.opId)}>
-                      Retry
+                      {t('sidebarRetry')}
                     </button>
                     <button type="button" class="crm-link" onClick={() => dismiss(c.opId)}>
-                      Dismiss
+                      {t('sidebarDismiss')}
                     </button>
                   </li>
                 ))}

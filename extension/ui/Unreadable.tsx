@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { SearchHit } from '../api/reads.ts';
+import { typeName } from '../format.ts';
 import { t } from '../i18n.ts';
 
 export interface UnreadableProps {
@@ -9,7 +10,6 @@ export interface UnreadableProps {
   search(q: string): Promise<SearchHit[]>;
 }
 
-const KIND: Record<string, string> = { contacts: 'Contact', companies: 'Company', deals: 'Deal', tickets: 'Ticket' };
 
 /**
  * What the sidebar shows when the webmail has a thread open that the companion cannot read: it says
@@ -55,7 +55,7 @@ export function Unreadable({ subject, search }: UnreadableProps) {
           <ul class="crm-hits">
             {result.hits.map((hit) => (
               <li key={`${hit.objectType}:${hit.id}`} class="crm-person" data-hit={`${hit.objectType}:${hit.id}`}>
-                <span class="crm-kind">{KIND[hit.objectType] ?? hit.objectType}</span> <span class="crm-name">{hit.name}</span>
+                <span class="crm-kind">{typeName(hit.objectType)}</span> <span class="crm-name">{hit.name}</span>
                 {hit.detail ? <div class="crm-email">{hit.detail}</div> : null}
               </li>
             ))}

@@ -6,12 +6,18 @@ import { cleanup, configure, fireEvent, render, screen, waitFor } from '@testing
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../test/helpers/app.ts';
+import { installI18n } from '../../test/helpers/i18n.ts';
 import type { FetchLike } from '../api/client.ts';
-import { type Companion, createCompanion } from '../background/companion.ts';
-import { serve } from '../background/requests.ts';
+import type { Companion } from '../background/companion.ts';
 import type { CompanionRequest, Replies, TabThread } from '../messaging.ts';
-import { Options } from './Options.tsx';
-import { Popup } from './Popup.tsx';
+
+// the texts come from the browser's i18n: English here, from the real messages file (before the
+// companion's modules load: wxt/browser takes `chrome` when first imported)
+installI18n('en');
+const { createCompanion } = await import('../background/companion.ts');
+const { serve } = await import('../background/requests.ts');
+const { Options } = await import('./Options.tsx');
+const { Popup } = await import('./Popup.tsx');
 
 // every answer comes from the real app: on a busy machine a sign-in takes longer than waitFor's 1 s default
 configure({ asyncUtilTimeout: 10_000 });

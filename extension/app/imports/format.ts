@@ -1,12 +1,13 @@
 import type { ImportListItem, ImportView } from '../../../shared/imports.ts';
 import { ApiFailure } from '../../api/client.ts';
-import { type MessageKey, t, textLanguage } from '../../i18n.ts';
+import { formatDate, formatNumber } from '../../format.ts';
+import { type MessageKey, t } from '../../i18n.ts';
 
 /** A count in the text language (`12,345` / `12.345`). */
-export const count = (n: number) => new Intl.NumberFormat(textLanguage()).format(n);
+export const count = (n: number) => formatNumber(n);
 
 /** A moment in the text language, date and time. */
-export const when = (iso: string) => new Intl.DateTimeFormat(textLanguage(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+export const when = (iso: string) => formatDate(iso, 'dateTime');
 
 /** What a failed request says to the rep: the server's message, or the error's. */
 export const reasonOf = (err: unknown) => (err instanceof ApiFailure || err instanceof Error ? err.message : String(err));

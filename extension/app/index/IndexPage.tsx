@@ -8,7 +8,8 @@ import { recordName } from '../../../shared/record-name.ts';
 import type { AssociationsCell, IndexCell, IndexColumnView, IndexPageResponse, IndexRow, RecordRef } from '../../../shared/views.ts';
 import { indexPageResponse } from '../../../shared/views.ts';
 import { ApiFailure } from '../../api/client.ts';
-import { type MessageKey, t, textLanguage } from '../../i18n.ts';
+import { formatDate, formatNumber } from '../../format.ts';
+import { type MessageKey, t } from '../../i18n.ts';
 import type { PageProps } from '../App.tsx';
 import type { AppRoute } from '../routes.ts';
 import {
@@ -259,7 +260,7 @@ function Cell({ session, column, cell, onOpen, rowType, rowId }: { session: Page
           onOpen();
         }}
       >
-        {t('indexRecordsCount', new Intl.NumberFormat(textLanguage()).format(c.count))}
+        {t('indexRecordsCount', formatNumber(c.count))}
       </a>
     );
   }
@@ -267,7 +268,7 @@ function Cell({ session, column, cell, onOpen, rowType, rowId }: { session: Page
   if (value === null || value === '') return <span class="crm-index-none">—</span>;
   if (column.property === 'createdate' || column.property === 'closedate' || column.property === 'lastmodifieddate') {
     const date = new Date(/^\d+$/.test(value) ? Number(value) : value);
-    if (!Number.isNaN(date.getTime())) return <time dateTime={date.toISOString()}>{new Intl.DateTimeFormat(textLanguage(), { dateStyle: 'medium' }).format(date)}</time>;
+    if (!Number.isNaN(date.getTime())) return <time dateTime={date.toISOString()}>{formatDate(date)}</time>;
   }
   return <>{value}</>;
 }

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { z } from 'zod';
 import { ApiFailure } from '../../api/client.ts';
+import { formatDate } from '../../format.ts';
 import { t } from '../../i18n.ts';
 import { Dialog } from '../Dialog.tsx';
 
@@ -31,8 +32,8 @@ export function OutcomeLine({ outcome }: { outcome: Outcome }) {
 }
 
 /** Numbers in the text language. */
-export const formatNumber = (n: number) => new Intl.NumberFormat(t('language')).format(n);
-export const formatDateTime = (iso: string) => new Intl.DateTimeFormat(t('language'), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+export { formatNumber } from '../../format.ts';
+export const formatDateTime = (iso: string) => formatDate(iso, 'dateTime');
 
 /** A confirmation in the app's modal dialog (Dialog.tsx). */
 export function ConfirmDialog(props: { title: string; children: ComponentChildren; confirm: string; onConfirm(): void; onClose(): void }) {

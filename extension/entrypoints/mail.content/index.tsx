@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { browser } from 'wxt/browser';
 import { createShadowRootUi } from 'wxt/utils/content-script-ui/shadow-root';
 import { defineContentScript } from 'wxt/utils/define-content-script';
+import { followLanguage } from '../../i18n.ts';
 import { MAIL_MATCHES } from '../../mail/hosts.ts';
 import { type MailWatcher, watchMail } from '../../mail/index.ts';
 import { ask, type Status } from '../../messaging.ts';
@@ -19,6 +20,9 @@ export default defineContentScript({
   matches: MAIL_MATCHES,
   runAt: 'document_idle',
   async main(ctx) {
+    // the rep's language (options page): the background reads its messages.json, this script does
+    // not carry one; a new choice re-renders the sidebar (ui/use-texts.ts)
+    const stopLanguage = await followLanguage(browser.storage, (language) => ask(browser.runtime, { type: 'texts', language })).catch(() => () => {});
     // a background that cannot answer yet still gets the page watched; the sidebar shows why reads fail
     const status: Pick<Status, 'changes' | 'neverLog' | 'ownAddresses' | 'internalDomains'> = await ask(browser.runtime, { type: 'status' }).catch(() => ({ changes: [], neverLog: [], ownAddresses: [], internalDomains: [] }));
     // the rep's last choice: the sidebar open beside the thread, or collapsed to a narrow tab
@@ -66,6 +70,7 @@ export default defineContentScript({
     const releaseFeed = holdFeedPort(browser.runtime, session);
     ctx.onInvalidated(() => {
       watcher.stop();
+      stopLanguage();
       browser.storage.onChanged.removeListener(onSettings);
       stopListening();
       releaseFeed();

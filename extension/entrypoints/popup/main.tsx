@@ -1,5 +1,6 @@
 import { render } from 'preact';
 import { browser } from 'wxt/browser';
+import { followLanguage, labelDocument, readPackagedTexts } from '../../i18n.ts';
 import { ask, askTab } from '../../messaging.ts';
 import { Popup } from '../../ui/Popup.tsx';
 import { recordLinks, RecordLinksContext } from '../../ui/record-link.tsx';
@@ -14,6 +15,9 @@ async function currentTabId(): Promise<number | undefined> {
 }
 
 async function start(): Promise<void> {
+  // the rep's language (options page) before the first text is shown
+  await followLanguage(browser.storage, readPackagedTexts);
+  labelDocument(document, 'popupTitle');
   const tabId = await currentTabId();
   const tabThread = tabId === undefined ? null : await askTab(browser.tabs, tabId);
   render(
