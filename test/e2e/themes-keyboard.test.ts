@@ -258,7 +258,7 @@ describe.each(SCHEMES)('the %s colour scheme', (scheme) => {
     if (scheme === 'dark') await shot((path) => sidebar.screenshot({ path }), 'dark-sidebar.png');
   });
 
-  it('app pages (start, index, record, history, imports, settings): the palette, no serious accessibility violations, a focus ring on every control', async () => {
+  it('app pages (start, indexes, record and its dialog, history, imports, every settings section): the palette, no serious accessibility violations, a focus ring on every control', async () => {
     const p = await browser.context.newPage();
     await p.emulateMedia({ colorScheme: scheme });
     await p.setViewportSize({ width: 1280, height: 900 });
@@ -267,8 +267,12 @@ describe.each(SCHEMES)('the %s colour scheme', (scheme) => {
       ['#/contacts', '.crm-index-table tbody tr'],
       [`#/contacts/${ids.alice}`, '.crm-card'],
       [`#/contacts/${ids.alice}/history`, '.crm-history-table, .crm-history'],
+      ['#/deals', '.crm-index-table'],
       ['#/imports', '.crm-imports'],
-      ['#/settings', '.crm-settings'],
+      ['#/settings/associations', '.crm-settings'],
+      ['#/settings/domains', '.crm-settings'],
+      ['#/settings/activities', '.crm-settings'],
+      ['#/settings/users', '.crm-settings'],
     ];
     for (const [hash, ready] of routes) {
       await p.goto(page(`app.html${hash}`));
@@ -281,6 +285,16 @@ describe.each(SCHEMES)('the %s colour scheme', (scheme) => {
         await p.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
         await expectScheme(p, '.crm-card', scheme);
         if (scheme === 'dark') await shot((path) => p.screenshot({ path }), 'dark-record.png');
+        // a modal dialog: its own palette, and the keyboard stays in it
+        await p.locator('section[data-card="companies"]').getByRole('button', { name: 'Add existing' }).click();
+        const dialog = p.getByRole('dialog');
+        await dialog.waitFor();
+        await expectScheme(p, 'dialog', scheme);
+        expect(await seriousViolations(p), `${hash} dialog`).toEqual([]);
+        expect(await expectVisibleFocus(p, 30, 'dialog'), `${hash} dialog`).toBeGreaterThan(1);
+        await p.screenshot({ path: join(ARTIFACTS, `${scheme}-record-dialog.png`) });
+        await p.keyboard.press('Escape');
+        await dialog.waitFor({ state: 'hidden' });
       }
     }
     await p.close();
