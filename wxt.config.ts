@@ -1,4 +1,5 @@
 import { defineConfig } from 'wxt';
+import { OPEN_POPUP_KEY, TOGGLE_SIDEBAR_COMMAND, TOGGLE_SIDEBAR_KEY } from './extension/commands.ts';
 import { WEBMAIL_MATCHES } from './extension/mail/hosts.ts';
 import { bundleHardening } from './scripts/bundle-hardening.ts';
 import { GECKO_ID, MANIFEST_KEY } from './shared/extension-id.ts';
@@ -33,6 +34,12 @@ export default defineConfig({
     // a remote server's origin is asked for at sign-in, never held for every site (MV2, Firefox's
     // default: optional origins are optional permissions)
     ...(manifestVersion === 3 ? { optional_host_permissions: ['https://*/*', 'http://*/*'] } : { optional_permissions: ['https://*/*', 'http://*/*'] }),
+    // keyboard shortcuts (extension/commands.ts): open the popup (the browser's own command, named
+    // differently in MV2), and show or hide the sidebar in the webmail tab (the background forwards it)
+    commands: {
+      [manifestVersion === 3 ? '_execute_action' : '_execute_browser_action']: { suggested_key: { default: OPEN_POPUP_KEY }, description: '__MSG_commandOpenPopup__' },
+      [TOGGLE_SIDEBAR_COMMAND]: { suggested_key: { default: TOGGLE_SIDEBAR_KEY }, description: '__MSG_commandToggleSidebar__' },
+    },
     ...(browser === 'firefox' ? {
           browser_specific_settings: {
             gecko: {

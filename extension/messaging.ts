@@ -89,12 +89,19 @@ export async function ask<T extends CompanionRequest>(runtime: MessageSender, me
  * Messages the background and popup send to a webmail tab's content script. `changesUpdated`: the
  * outbox now holds these changes; the ones that left it were confirmed by `confirmedAt`.
  * `feedChanged`: the change feed brought news of these records (and of contacts with these
- * emails), up to the event at `cursor`.
+ * emails), up to the event at `cursor`. `toggleSidebar`: the rep's keyboard shortcut (commands.ts)
+ * shows or hides the sidebar; the tab answers a `SidebarShown`.
  */
 export type TabMessage =
   | { type: 'changesUpdated'; changes: PendingChange[]; confirmedAt: FeedPosition }
   | { type: 'currentThread' }
-  | { type: 'feedChanged'; ids: string[]; emails: string[]; cursor: FeedPosition };
+  | { type: 'feedChanged'; ids: string[]; emails: string[]; cursor: FeedPosition }
+  | { type: 'toggleSidebar' };
+
+/** A webmail tab's answer to `toggleSidebar`: whether the sidebar is now collapsed to its tab. */
+export interface SidebarShown {
+  collapsed: boolean;
+}
 
 /** The port a webmail tab holds open while its thread session is active: the background follows the live feed meanwhile. */
 export const FEED_PORT = 'crm-feed';

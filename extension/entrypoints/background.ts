@@ -2,6 +2,7 @@ import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
 import { appUrl, recordRoute } from '../app/routes.ts';
 import { createCompanion } from '../background/companion.ts';
+import { handleCommand } from '../commands.ts';
 import { isCompanionMessage, serve } from '../background/requests.ts';
 import { MAIL_MATCHES } from '../mail/hosts.ts';
 import { FEED_PORT, type TabMessage } from '../messaging.ts';
@@ -34,6 +35,8 @@ export default defineBackground(() => {
     void serve(companion.handlers, message, sender.tab?.id !== undefined ? { tabId: sender.tab.id } : {}).then(sendResponse);
     return true; // answers asynchronously
   });
+  // the rep's shortcut to show or hide the sidebar, sent on to the tab it was pressed in
+  browser.commands.onCommand.addListener((command, tab) => void handleCommand(command, tab, browser.tabs));
   // a new install opens the welcome page: what the companion does and how to connect it
   browser.runtime.onInstalled.addListener((details) => {
     if (details.reason === 'install') void browser.tabs.create({ url: browser.runtime.getURL('/welcome.html') });

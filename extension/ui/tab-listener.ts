@@ -1,4 +1,4 @@
-import type { TabMessage, TabThread } from '../messaging.ts';
+import type { SidebarShown, TabMessage, TabThread } from '../messaging.ts';
 import type { ThreadSession } from './session.ts';
 
 type Listener = (message: unknown, sender: unknown, sendResponse: (response: unknown) => void) => boolean | undefined;
@@ -8,7 +8,7 @@ export interface MessageEvent {
   removeListener(listener: Listener): void;
 }
 
-/** The content script's side of TabMessage: outbox and feed news for the session, the open thread for the popup. */
+/** The content script's side of TabMessage: outbox and feed news for the session, the open thread for the popup, the shortcut that shows or hides the sidebar. */
 export function listenToTab(onMessage: MessageEvent, session: ThreadSession): () => void {
   const listener: Listener = (message, _sender, sendResponse) => {
     const m = message as TabMessage | null;
@@ -23,6 +23,11 @@ export function listenToTab(onMessage: MessageEvent, session: ThreadSession): ()
     if (m?.type === 'currentThread') {
       const { thread, view } = session.getState();
       sendResponse({ thread, view } satisfies TabThread);
+      return false;
+    }
+    if (m?.type === 'toggleSidebar') {
+      session.toggle();
+      sendResponse({ collapsed: session.getState().collapsed } satisfies SidebarShown);
       return false;
     }
     return undefined;
