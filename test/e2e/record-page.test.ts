@@ -357,7 +357,7 @@ describe('the record page', () => {
       expect(await seriousViolations(page)).toEqual([]);
       await dialog().getByRole('button', { name: 'Associate (1)' }).click();
       await settled();
-      await expect.poll(() => associated('contacts', dana, 'cars')).toEqual([roadster, beetle].sort());
+      await expect.poll(() => associated('contacts', dana, 'cars'), { timeout: 15_000 }).toEqual([roadster, beetle].sort());
 
       // Create and associate: the schema's display property and required ones
       await cars.getByRole('button', { name: 'Create and associate' }).click();
@@ -374,13 +374,14 @@ describe('the record page', () => {
       await dialog().getByRole('checkbox', { name: 'Driver' }).check();
       await dialog().getByRole('button', { name: 'Save' }).click();
       await settled();
-      await expect.poll(() => cars.locator('li.crm-card-row').filter({ hasText: 'Roadster' }).locator('.crm-label').allTextContents()).toEqual(['Driver']);
+      await expect.poll(() => cars.locator('li.crm-card-row').filter({ hasText: 'Roadster' }).locator('.crm-label').allTextContents(), { timeout: 15_000 }).toEqual(['Driver']);
+      await shot('record-custom-object.png');
 
       // Remove association, confirmed first
       await cars.locator('li.crm-card-row').filter({ hasText: 'Beetle' }).getByRole('button', { name: 'Remove association' }).click();
       await dialog().getByRole('button', { name: 'Remove association' }).click();
       await settled();
-      await expect.poll(() => associated('contacts', dana, 'cars')).not.toContain(beetle);
+      await expect.poll(() => associated('contacts', dana, 'cars'), { timeout: 15_000 }).not.toContain(beetle);
 
       // a car deleted while the rep picks it: the association is refused, with the server's reason
       await cars.getByRole('button', { name: 'Add existing' }).click();

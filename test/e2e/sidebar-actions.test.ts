@@ -116,6 +116,7 @@ describe("the sidebar's actions in Chromium (X2, X4)", () => {
     const labels = row.getByRole('group', { name: 'Labels of the association with Northwind Q3 renewal' });
     await labels.getByRole('checkbox', { name: 'Decision maker' }).check();
     expect(await seriousViolations(gmail, '[data-testid="crm-sidebar"]')).toEqual([]);
+    await shot('sidebar-deal-labels.png');
     await row.getByRole('button', { name: 'Save' }).click();
     const types = async () => {
       const page = await api<{ results: Array<{ toObjectId: number | string; associationTypes: Array<{ typeId: number }> }> }>('GET', `/crm/v4/objects/contacts/${ids.alice}/associations/deals`);
