@@ -4,7 +4,8 @@
  * "associated" and a "made primary" entry), against the real server on loopback (PGlite).
  *  - in-app: from the address changing to the big company's history (coming from a small one's)
  *    to the first page (50 rows, the newest entry first) and the record's name shown;
- *  - cold: app.html opened in a new tab (the app boots, asks who the rep is) to the same;
+ *  - cold: app.html opened in a new tab (the app boots and asks who the rep is, the view's reads
+ *    already under way beside that question: extension/app/early-reads.ts) to the same;
  *  - baseline, in the same run: the view's API calls alone from Node over loopback (the record's
  *    name and the first page, in parallel as the page makes them), and a filter that matches
  *    nothing (the whole record's history read through its index).
@@ -170,6 +171,7 @@ async function main(): Promise<void> {
     }
     console.log(`\nThe history view's first page (${PAGE_ROWS} rows) of a company with ${int(entries)} history entries (ms; Chromium, server warm on loopback, PGlite)\n`);
     console.log(markdownTable(['what', 'p50', 'p90', 'max', `target ${TARGET_MS} ms`], rows));
+    console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   } finally {
     await server.stop();
     await rm(work, { recursive: true, force: true });

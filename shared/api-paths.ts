@@ -131,6 +131,8 @@ export const apiPaths = {
 
   /** GET: the workspace's custom object types (HubSpot v3 schemas). */
   objectSchemas: () => '/crm/v3/schemas',
+  /** GET: one custom object type (by type id, name or fully qualified name), its properties and required ones. */
+  objectSchema: (objectType: string) => `/crm/v3/schemas/${seg(objectType)}`,
 
   /** POST (multipart: `options`, `file`): start a CSV import; GET: the latest imports. */
   imports: () => '/api/imports',

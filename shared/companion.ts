@@ -12,8 +12,11 @@ export const COMPANION_LIMITS = { topOpen: 3, maxContacts: 100, maxMessages: 200
 
 const named = z.object({ id: z.string(), name: z.string() });
 
-/** An open deal or ticket: its stage id and that stage's label (null when the workspace has no such stage), shown instead of the id. */
-export const openRecord = named.extend({ stage: z.string().nullable(), stageLabel: z.string().nullable() });
+/**
+ * An open deal or ticket: its stage id and that stage's label (null when the workspace has no such
+ * stage), shown instead of the id, and the association's type ids from the contact (labels among them).
+ */
+export const openRecord = named.extend({ stage: z.string().nullable(), stageLabel: z.string().nullable(), typeIds: z.array(z.number().int()).default([]) });
 export type OpenRecord = z.infer<typeof openRecord>;
 
 /** A company of the contact: whether it is the primary (R8) and the association's type ids (labels among them). */

@@ -7,6 +7,7 @@ import { type MessageKey, t } from '../i18n.ts';
 import type { CompanionRequest, Replies } from '../messaging.ts';
 import type { Connection } from '../settings.ts';
 import { useTexts } from '../ui/use-texts.ts';
+import { firstReads, withEarlyReads } from './early-reads.ts';
 import { type AppPage, type AppRoute, appUrl, hashOf, type RouteOf, routeOf } from './routes.ts';
 
 /** What every page of the app gets: who is signed in where, the API client, and the way to other pages. */
@@ -75,7 +76,9 @@ export function App({ loadConnection, ask, pages, appPage, optionsUrl, fetch }: 
     void (async () => {
       const connection = await loadConnection();
       if (!connection) return setBoot({ state: 'signedOut' });
-      const client = createApiClient(connection, fetch ? { fetch } : {});
+      const client = withEarlyReads(createApiClient(connection, fetch ? { fetch } : {}));
+      // the page's first reads start beside /api/me, not after it (early-reads.ts)
+      client.start(firstReads(routeOf(location.hash)));
       try {
         const me = await client.request(apiPaths.me(), { method: 'GET', schema: meView });
         setBoot({ state: 'ready', session: { connection, client, me, ask, href: hashOf, url: (r) => appUrl(appPage, r) } });

@@ -64,7 +64,7 @@ async function summaryOf(cache: Cache, contact: CachedRecord, associations: Cach
       if (!r || r.status !== 'live') continue;
       if (!isOpen(typeId, r.properties, closed)) continue;
       const stage = (type === 'deals' ? r.properties.dealstage : r.properties.hs_pipeline_stage) ?? null;
-      found.push({ id: r.id, name: recordName(type, r.id, r.properties), stage, stageLabel: stageLabelIn(stages, typeId, stage) });
+      found.push({ id: r.id, name: recordName(type, r.id, r.properties), stage, stageLabel: stageLabelIn(stages, typeId, stage), typeIds: [...a.typeIds].sort((x, y) => x - y) });
     }
     return found.slice(0, COMPANION_LIMITS.topOpen);
   };

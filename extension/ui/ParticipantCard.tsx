@@ -33,7 +33,8 @@ export function ParticipantCard({ participant, known, summary, creation, created
       </div>
       {contact ? (
         <>
-          <ContactDetails summary={summary} primaryCompany={contact.primaryCompany?.name ?? null} />
+          {/* with actions, the open deals and tickets are listed there, each with its own */}
+          <ContactDetails summary={summary && actions ? { ...summary, openDeals: [], openTickets: [] } : summary} primaryCompany={contact.primaryCompany?.name ?? null} />
           {actions}
         </>
       ) : creation?.state === 'refused' ? (

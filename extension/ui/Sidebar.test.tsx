@@ -42,10 +42,10 @@ const view: CompanionThreadResponse = {
       primaryCompany: { id: '21', name: 'Known Co' },
       counts: { companies: 2, deals: 3, tickets: 1 },
       openDeals: [
-        { id: '31', name: 'Big renewal', stage: 'qualifiedtobuy', stageLabel: 'Qualified To Buy' },
-        { id: '33', name: 'Odd one', stage: 'gone-stage', stageLabel: null },
+        { id: '31', name: 'Big renewal', stage: 'qualifiedtobuy', stageLabel: 'Qualified To Buy', typeIds: [4] },
+        { id: '33', name: 'Odd one', stage: 'gone-stage', stageLabel: null, typeIds: [4] },
       ],
-      openTickets: [{ id: '41', name: 'Login broken', stage: '1', stageLabel: 'New' }],
+      openTickets: [{ id: '41', name: 'Login broken', stage: '1', stageLabel: 'New', typeIds: [15] }],
       companies: [
         { id: '21', name: 'Known Co', primary: true, typeIds: [1, 279] },
         { id: '23', name: 'Side Co', primary: false, typeIds: [279] },
@@ -90,7 +90,8 @@ describe('Sidebar (X2)', () => {
   it('X2: open deals and tickets show their stage\'s label, never the stage id', () => {
     const { container } = renderSidebar(state());
     const ann = person(container, 'ann@known.example');
-    const lines = [...ann.querySelectorAll('ul.crm-records li')].map((li) => li.textContent);
+    // a known person's open deals and tickets are listed with their actions (PersonActions)
+    const lines = [...ann.querySelectorAll('ul.crm-open-records li')].map((li) => [...li.querySelectorAll('.crm-kind, .crm-name, .crm-stage')].map((e) => e.textContent).join(''));
     expect(lines).toEqual(['Deal Big renewal · Qualified To Buy', 'Deal Odd one', 'Ticket Login broken · New']);
     expect(ann.textContent).not.toContain('qualifiedtobuy');
     expect(ann.textContent).not.toContain('gone-stage');
@@ -239,7 +240,7 @@ describe('Sidebar (X2)', () => {
     const evilThread: MailThread = { ...thread, subject: HOSTILE, participants: [{ email: 'evil@x.example', name: HOSTILE, roles: ['from'] }] };
     const evilView: CompanionThreadResponse = {
       participants: [{ email: 'evil@x.example', name: HOSTILE, contact: { id: '9', name: HOSTILE, primaryCompany: { id: '8', name: HOSTILE } }, proposedCompany: null }],
-      summaries: { '9': { id: '9', name: HOSTILE, email: 'evil@x.example', primaryCompany: { id: '8', name: HOSTILE }, counts: { companies: 1, deals: 1, tickets: 0 }, openDeals: [{ id: '7', name: HOSTILE, stage: HOSTILE, stageLabel: HOSTILE }], openTickets: [], companies: [{ id: '8', name: HOSTILE, primary: true, typeIds: [1] }] } },
+      summaries: { '9': { id: '9', name: HOSTILE, email: 'evil@x.example', primaryCompany: { id: '8', name: HOSTILE }, counts: { companies: 1, deals: 1, tickets: 0 }, openDeals: [{ id: '7', name: HOSTILE, stage: HOSTILE, stageLabel: HOSTILE, typeIds: [4] }], openTickets: [], companies: [{ id: '8', name: HOSTILE, primary: true, typeIds: [1] }] } },
       recommendations: [{ objectType: 'deals', id: '7', name: HOSTILE, score: 1, reasons: [{ kind: 'name', detail: HOSTILE, weight: 1 }] }],
       logDefaults: [{ objectType: 'deals', id: '7' }],
     };

@@ -170,7 +170,7 @@ export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => 
                     creation={creationOf(p.email, changes)}
                     created={confirmed.some((op) => op.kind === 'createContact' && op.email === p.email)}
                     onCreate={() => createContact(p.email, p.name || known?.name || '')}
-                    actions={id && view ? <PersonActions contact={{ objectType: 'contacts', id }} name={p.name || known?.name || p.email} companies={view.summaries[id]?.companies ?? []} totalCompanies={view.summaries[id]?.counts.companies ?? 0} changes={changes} submit={submit} search={search} pairLabels={pairLabels} /> : null}
+                    actions={id && view ? <PersonActions contact={{ objectType: 'contacts', id }} name={p.name || known?.name || p.email} companies={view.summaries[id]?.companies ?? []} totalCompanies={view.summaries[id]?.counts.companies ?? 0} deals={view.summaries[id]?.openDeals} tickets={view.summaries[id]?.openTickets} changes={changes} submit={submit} search={search} pairLabels={pairLabels} /> : null}
                   />
                 );
               })}

@@ -66,7 +66,7 @@ h3 { font-size: 13px; margin: 0 0 2px; overflow-wrap: anywhere; }
 .crm-inline-form textarea, .crm-inline-form input { display: block; width: 100%; font: inherit; padding: 4px 8px; margin-top: 2px; border: 1px solid var(--crm-border); border-radius: 6px; }
 .crm-link:focus-visible, .crm-button:focus-visible, .crm-inline-form textarea:focus-visible, .crm-inline-form input:focus-visible { outline: 2px solid var(--crm-focus); outline-offset: 1px; }
 .crm-person-actions { margin-top: 6px; padding-top: 6px; border-top: 1px dashed var(--crm-border-muted); }
-.crm-companies li { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 6px; font-size: 12px; padding: 2px 0; }
+.crm-companies li, .crm-open-records li { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 6px; font-size: 12px; padding: 2px 0; }
 .crm-badge { display: inline-block; font-size: 11px; color: var(--crm-on-emphasis); background: var(--crm-success-emphasis); border-radius: 4px; padding: 0 5px; }
 .crm-row-actions { display: inline-flex; flex-wrap: wrap; gap: 2px; margin-left: auto; }
 .crm-remove { flex-basis: 100%; padding: 6px; margin: 2px 0; background: var(--crm-bg-subtle); border-radius: 6px; }

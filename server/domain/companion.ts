@@ -10,6 +10,8 @@ import { loadStageIndex, stageLabel } from './pipelines.ts';
 import { displayName } from './record-name.ts';
 
 const linkedRecord = z.object({ id: col.id, properties: col.properties });
+/** A linked record with the association's type ids from the contact (labels among them). */
+const linkedWithTypes = linkedRecord.extend({ type_ids: z.array(z.number().int()) });
 
 const summaryRow = z.object({
   id: col.id,
@@ -17,9 +19,9 @@ const summaryRow = z.object({
   primary_company: linkedRecord.nullable(),
   /** Associated records per object type id, counted. */
   counts: z.record(z.string(), z.number().int()).nullable(),
-  open_deals: col.list(linkedRecord),
-  open_tickets: col.list(linkedRecord),
-  companies: col.list(linkedRecord.extend({ type_ids: z.array(z.number().int()) })),
+  open_deals: col.list(linkedWithTypes),
+  open_tickets: col.list(linkedWithTypes),
+  companies: col.list(linkedWithTypes),
 });
 
 /** The record under `alias` is live (not archived, not merged away). */
@@ -29,10 +31,11 @@ function live(alias: string): SQL {
 
 /** The open deals or tickets of contact `c.id`, newest first (open: shared/pipelines.ts's isOpen). */
 function topOpen(workspaceId: string, typeId: typeof DEAL | typeof TICKET): SQL {
-  return sql`(select json_agg(json_build_object('id', o.id, 'properties', o.properties) order by o.created_at desc, o.id desc)
-    from (select x.id, x.properties, x.created_at
-      from (select distinct a.to_id from associations a
-        where a.workspace_id = ${workspaceId} and a.from_id = c.id and a.to_type = ${typeId}) e
+  return sql`(select json_agg(json_build_object('id', o.id, 'properties', o.properties, 'type_ids', o.type_ids) order by o.created_at desc, o.id desc)
+    from (select x.id, x.properties, x.created_at, e.type_ids
+      from (select a.to_id, array_agg(a.type_id order by a.type_id) as type_ids from associations a
+        where a.workspace_id = ${workspaceId} and a.from_id = c.id and a.to_type = ${typeId}
+        group by a.to_id) e
       join records x on x.workspace_id = ${workspaceId} and x.id = e.to_id
       where ${live('x')} and ${openSql(workspaceId, typeId, 'x')}
       order by x.created_at desc, x.id desc
@@ -75,9 +78,9 @@ export async function contactSummaries(db: DbOrTx, workspaceId: string, ids: rea
       where c.workspace_id = ${workspaceId} and c.type_id = ${CONTACT} and c.id in (${idList}) and ${live('c')}
       order by c.id`),
   ]);
-  const openRecord = (typeId: PipelineObjectType, r: z.output<typeof linkedRecord>): OpenRecord => {
+  const openRecord = (typeId: PipelineObjectType, r: z.output<typeof linkedWithTypes>): OpenRecord => {
     const stage = r.properties[PIPELINE_OBJECTS[typeId].stageProperty] ?? null;
-    return { id: String(r.id), name: displayName(typeId, r.properties) ?? String(r.id), stage, stageLabel: stageLabel(stages, typeId, stage) };
+    return { id: String(r.id), name: displayName(typeId, r.properties) ?? String(r.id), stage, stageLabel: stageLabel(stages, typeId, stage), typeIds: r.type_ids };
   };
   return parseRows('companion: contact summaries', summaryRow, result).map((row) => ({
     id: String(row.id),

@@ -324,6 +324,81 @@ describe('the record page', () => {
     }
   });
 
+  it('R1, R5, R14: a custom object\'s card has the same actions: Add existing, Create and associate, Edit labels, Remove association; a refused change says why', async () => {
+    // custom objects are Enterprise's (R1); the later tests run on Professional again
+    await api('PATCH', '/api/workspace', { plan: 'enterprise' });
+    try {
+      await api('POST', '/crm/v3/schemas', {
+        name: 'cars',
+        labels: { singular: 'Car', plural: 'Cars' },
+        properties: [
+          { name: 'model', label: 'Model', type: 'string', fieldType: 'text' },
+          { name: 'plate', label: 'Plate', type: 'string', fieldType: 'text' },
+        ],
+        requiredProperties: ['model', 'plate'],
+        primaryDisplayProperty: 'model',
+        associatedObjects: ['contacts'],
+      });
+      await api('POST', '/crm/v4/associations/contacts/cars/labels', { label: 'Driver', name: 'driver' });
+      const dana = await create('contacts', { email: 'dana@cars.example', firstname: 'Dana', lastname: 'Driver' });
+      const roadster = await create('cars', { model: 'Roadster', plate: 'R-1' });
+      const beetle = await create('cars', { model: 'Beetle', plate: 'B-1' });
+      const gone = await create('cars', { model: 'Gone car', plate: 'G-1' });
+      await api('PUT', `/crm/v4/objects/contacts/${dana}/associations/default/cars/${roadster}`);
+      await open('contacts', dana);
+      const cars = page.locator('section.crm-card').filter({ has: page.getByRole('heading', { level: 2, name: /^(cars|2-\d+) \(/ }) });
+      await cars.locator('li.crm-card-row').filter({ hasText: 'Roadster' }).waitFor({ timeout: 15_000 });
+
+      // Add existing: no recommendations for a custom object; the search finds a car by its display property
+      await cars.getByRole('button', { name: 'Add existing' }).click();
+      await dialog().getByText('Type to search').waitFor();
+      await dialog().getByRole('searchbox').fill('Beetle');
+      await dialog().getByRole('checkbox', { name: 'Beetle' }).check();
+      expect(await seriousViolations(page)).toEqual([]);
+      await dialog().getByRole('button', { name: 'Associate (1)' }).click();
+      await settled();
+      await expect.poll(() => associated('contacts', dana, 'cars'), { timeout: 15_000 }).toEqual([roadster, beetle].sort());
+
+      // Create and associate: the schema's display property and required ones
+      await cars.getByRole('button', { name: 'Create and associate' }).click();
+      await dialog().getByRole('textbox', { name: 'Model *' }).fill('Cabrio');
+      await dialog().getByRole('textbox', { name: 'Plate *' }).fill('C-1');
+      expect(await seriousViolations(page)).toEqual([]);
+      await dialog().getByRole('button', { name: 'Create', exact: true }).click();
+      await settled();
+      await cars.locator('li.crm-card-row').filter({ hasText: 'Cabrio' }).waitFor({ timeout: 15_000 });
+      expect(await associated('contacts', dana, 'cars')).toHaveLength(3);
+
+      // Edit labels: the pair's user-defined label
+      await cars.locator('li.crm-card-row').filter({ hasText: 'Roadster' }).getByRole('button', { name: 'Edit labels' }).click();
+      await dialog().getByRole('checkbox', { name: 'Driver' }).check();
+      await dialog().getByRole('button', { name: 'Save' }).click();
+      await settled();
+      await expect.poll(() => cars.locator('li.crm-card-row').filter({ hasText: 'Roadster' }).locator('.crm-label').allTextContents(), { timeout: 15_000 }).toEqual(['Driver']);
+      await shot('record-custom-object.png');
+
+      // Remove association, confirmed first
+      await cars.locator('li.crm-card-row').filter({ hasText: 'Beetle' }).getByRole('button', { name: 'Remove association' }).click();
+      await dialog().getByRole('button', { name: 'Remove association' }).click();
+      await settled();
+      await expect.poll(() => associated('contacts', dana, 'cars'), { timeout: 15_000 }).not.toContain(beetle);
+
+      // a car deleted while the rep picks it: the association is refused, with the server's reason
+      await cars.getByRole('button', { name: 'Add existing' }).click();
+      await dialog().getByRole('searchbox').fill('Gone car');
+      await dialog().getByRole('checkbox', { name: 'Gone car' }).check();
+      await api('DELETE', `/crm/v3/objects/cars/${gone}`);
+      await dialog().getByRole('button', { name: 'Associate (1)' }).click();
+      await settled(1);
+      expect(await page.locator('.crm-record-changes li[data-state="refused"]').textContent()).toMatch(/Gone car.*\S/);
+      expect(await associated('contacts', dana, 'cars')).not.toContain(gone);
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.locator('.crm-record-changes li[data-state="refused"]').getByRole('button').click();
+    } finally {
+      await api('PATCH', '/api/workspace', { plan: 'professional' });
+    }
+  });
+
   it('X4: a change made while the server is down waits, then lands when the server is back', async () => {
     await open('contacts', ids.carla!);
     await server!.stop();

@@ -1,8 +1,9 @@
 /**
  * The sidebar's actions end to end (X2, X4, R5, R7, R8, R15): the built extension in Chromium, the
  * real server, Gmail served from the fixture page at its real URL. In one person's card the rep
- * associates a record with that person only, sets the primary company and removes it choosing
- * the next primary; from the thread they create a deal, prefilled and associated on creation.
+ * associates a record with that person only, edits the labels of the person's deal (one change
+ * refused, with its reason) and removes it after confirming, sets the primary company and removes
+ * it choosing the next primary; from the thread they create a deal, prefilled and associated on creation.
  * The server's state is read back through the API. Screenshot for docs/screens-sidebar.md.
  */
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
@@ -50,6 +51,7 @@ async function shot(name: string): Promise<void> {
 
 const person = (email: string) => personIn(gmail, email);
 const company = (email: string, id: string) => person(email).locator(`li[data-company="${id}"]`);
+const deal = (email: string, id: string) => person(email).locator(`li[data-record="deals:${id}"]`);
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'crm-e2e-sidebar-actions-'));
@@ -90,12 +92,79 @@ describe("the sidebar's actions in Chromium (X2, X4)", () => {
     // the stage shows as its label, never its id
     await expect.poll(() => alice.locator('ul.crm-hits').textContent(), { timeout: 15_000 }).toContain('Northwind Q3 renewal · Qualified To Buy');
     expect(await alice.locator('ul.crm-hits').textContent()).not.toContain('qualifiedtobuy');
+    // a record found opens its record page too, as every record name in the sidebar
+    expect(await alice.locator('ul.crm-hits').getByRole('link', { name: 'Northwind Q3 renewal' }).getAttribute('href')).toMatch(new RegExp(`app\\.html#/deals/${ids.renewal}$`));
     await alice.getByRole('button', { name: 'Associate Northwind Q3 renewal' }).click();
     await expect.poll(() => associated('contacts', ids.alice, 'deals'), { timeout: 15_000 }).toEqual([ids.renewal]);
     expect(await associated('contacts', ids.bob, 'deals')).toEqual([]);
     // the open deal shows on Alice's card once the thread is read again
     await expect.poll(() => alice.textContent(), { timeout: 15_000 }).toContain('Northwind Q3 renewal · Qualified To Buy');
     expect(await alice.getByRole('link', { name: 'Open record page' }).getAttribute('href')).toMatch(new RegExp(`app\\.html#/contacts/${ids.alice}$`));
+  });
+
+  it("R14: a person's deal has the same compact actions; \"Edit labels\" adds a contact–deal label to this person's association only", async () => {
+    const created = await api<{ results: Array<{ typeId: number; label: string | null }> }>('POST', '/crm/v4/associations/contacts/deals/labels', { label: 'Decision maker', name: 'decision_maker' });
+    const typeId = created.results.find((r) => r.label === 'Decision maker')!.typeId;
+    const row = deal(ALICE, ids.renewal);
+    await row.waitFor({ timeout: 15_000 });
+    expect(await person(ALICE).getByRole('list', { name: /^Open deals and tickets of / }).count()).toBe(1);
+    // the deal's name opens its record page in a new tab, as every record name in the sidebar
+    const link = row.getByRole('link', { name: 'Northwind Q3 renewal' });
+    expect(await link.getAttribute('href')).toMatch(new RegExp(`app\\.html#/deals/${ids.renewal}$`));
+    expect(await link.getAttribute('target')).toBe('_blank');
+    await row.getByRole('button', { name: 'Edit labels' }).click();
+    const labels = row.getByRole('group', { name: 'Labels of the association with Northwind Q3 renewal' });
+    await labels.getByRole('checkbox', { name: 'Decision maker' }).check();
+    expect(await seriousViolations(gmail, '[data-testid="crm-sidebar"]')).toEqual([]);
+    await shot('sidebar-deal-labels.png');
+    await row.getByRole('button', { name: 'Save' }).click();
+    const types = async () => {
+      const page = await api<{ results: Array<{ toObjectId: number | string; associationTypes: Array<{ typeId: number }> }> }>('GET', `/crm/v4/objects/contacts/${ids.alice}/associations/deals`);
+      return page.results.filter((r) => String(r.toObjectId) === ids.renewal).flatMap((r) => r.associationTypes.map((t) => t.typeId)).sort((a, b) => a - b);
+    };
+    await expect.poll(types, { timeout: 15_000 }).toEqual([4, typeId].sort((a, b) => a - b));
+    expect(await associated('contacts', ids.bob, 'deals')).toEqual([]);
+  });
+
+  it('R14: a label deleted while the rep ticks it is refused, and the row says why', async () => {
+    const created = await api<{ results: Array<{ typeId: number; label: string | null }> }>('POST', '/crm/v4/associations/contacts/deals/labels', { label: 'Gone soon', name: 'gone_soon' });
+    const typeId = created.results.find((r) => r.label === 'Gone soon')!.typeId;
+    const row = deal(ALICE, ids.renewal);
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 15_000 }).toBe('associated');
+    await row.getByRole('button', { name: 'Edit labels' }).click();
+    await row.getByRole('checkbox', { name: 'Gone soon' }).check();
+    await api('DELETE', `/crm/v4/associations/contacts/deals/labels/${typeId}`);
+    await row.getByRole('button', { name: 'Save' }).click();
+    const refused = row.getByRole('alert');
+    await expect.poll(() => refused.textContent(), { timeout: 15_000 }).toMatch(/^Refused: \S/);
+    expect(await seriousViolations(gmail, '[data-testid="crm-sidebar"]')).toEqual([]);
+    // the refused change stays until the rep dismisses it; then the row offers its actions again
+    await sidebarIn(gmail).locator('.crm-changes').getByRole('button', { name: 'Dismiss' }).click();
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 15_000 }).toBe('associated');
+  });
+
+  it('X2: a person\'s deal is removed from that person only, after the rep confirms', async () => {
+    await api('PUT', `/crm/v4/objects/contacts/${ids.bob}/associations/default/deals/${ids.renewal}`);
+    try {
+      const row = deal(ALICE, ids.renewal);
+      await row.waitFor({ timeout: 15_000 });
+      const remove = row.getByRole('button', { name: 'Remove association' });
+      await remove.click();
+      await expect.poll(() => row.textContent()).toMatch(/Remove Northwind Q3 renewal from .+\?/);
+      // Escape cancels: nothing is removed and the focus goes back to the button
+      await gmail.keyboard.press('Escape');
+      // (the sidebar lives in a shadow root: its focused element is the root's)
+      await expect.poll(() => remove.evaluate((el) => el === (el.getRootNode() as Document | ShadowRoot).activeElement)).toBe(true);
+      expect(await associated('contacts', ids.alice, 'deals')).toEqual([ids.renewal]);
+      await remove.click();
+      await row.getByRole('button', { name: 'Remove association' }).click();
+      await expect.poll(() => associated('contacts', ids.alice, 'deals'), { timeout: 15_000 }).toEqual([]);
+      expect(await associated('contacts', ids.bob, 'deals')).toEqual([ids.renewal]);
+      await expect.poll(() => deal(ALICE, ids.renewal).count(), { timeout: 15_000 }).toBe(0);
+    } finally {
+      // the thread's deal test below counts Bob's deals from none
+      await api('DELETE', `/crm/v4/objects/contacts/${ids.bob}/associations/deals/${ids.renewal}`);
+    }
   });
 
   it('R8: "Set as primary company" makes Fabrikam primary; Northwind stays associated', async () => {

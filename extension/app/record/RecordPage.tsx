@@ -7,8 +7,8 @@ import { associationsView } from '../../../shared/history.ts';
 import { DEAL, TICKET } from '../../../shared/objects.ts';
 import { pipelineCollection } from '../../../shared/pipelines.ts';
 import { recommendationsResponse, type Recommendation } from '../../../shared/recommendations.ts';
-import { nameProperties } from '../../../shared/record-name.ts';
-import { type searchBody, searchResult, simplePublicObject } from '../../../shared/records.ts';
+import { nameProperties, recordName } from '../../../shared/record-name.ts';
+import { objectSchemaView, type ObjectSchemaView, type searchBody, searchResult, simplePublicObject } from '../../../shared/records.ts';
 import { ApiFailure } from '../../api/client.ts';
 import { fetchStageBook, readRecords } from '../../api/reads.ts';
 import { stageLabelIn } from '../../api/stages.ts';
@@ -21,12 +21,14 @@ import {
   type CardRow,
   cardsOf,
   CREATE_FIELDS,
+  customCreateFields,
   defaultTypeOf,
   type EditableLabel,
   editableLabels,
   HEADER_PROPERTIES,
   type HeaderProperty,
   headerRead,
+  isCustomType,
   labelChanges,
   labelsNeed,
   nameOf,
@@ -36,6 +38,7 @@ import {
   primaryTypeOf,
   STANDARD_CARDS,
   typeIdOf,
+  unlabeledType,
 } from './model.ts';
 import { Dialog } from '../Dialog.tsx';
 
@@ -506,6 +509,17 @@ interface Candidate {
   reasons: string[];
 }
 
+/** A custom object type's schema (its display property, required properties), read when a dialog needs it; null while reading. */
+function useSchema(ctx: CardContext, objectType: string): { schema: ObjectSchemaView | null; problem: string | null } {
+  const [schema, setSchema] = useState<ObjectSchemaView | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => {
+    if (!isCustomType(objectType)) return;
+    ctx.session.client.request(apiPaths.objectSchema(objectType), { method: 'GET', schema: objectSchemaView }).then(setSchema, (err) => setProblem(failureText(err)));
+  }, [objectType]);
+  return { schema, problem };
+}
+
 /** "Add existing": recommendations with their reasons before anything is typed (R5), search as the rep types, tick one or more. */
 function AddExisting({ card, ctx, close }: { card: Card; ctx: CardContext; close(): void }) {
   const [q, setQ] = useState('');
@@ -517,8 +531,13 @@ function AddExisting({ card, ctx, close }: { card: Card; ctx: CardContext; close
   const have = new Set(card.rows.map((r) => r.id));
   const limit = ctx.loaded.limits[card.objectType];
   const room = limit === undefined ? Infinity : limit - card.rows.length;
+  // a custom object: no recommendations (R5 ranks the standard types); its records are searched by its display property
+  const custom = isCustomType(card.objectType);
+  const { schema, problem: schemaProblem } = useSchema(ctx, card.objectType);
+  const display = schema?.primaryDisplayProperty ?? null;
 
   useEffect(() => {
+    if (custom && !schema) return;
     let current = true;
     const timer = setTimeout(
       () =>
@@ -526,13 +545,15 @@ function AddExisting({ card, ctx, close }: { card: Card; ctx: CardContext; close
           try {
             const query = q.trim();
             let list: Candidate[];
-            if (query === '') {
+            if (query === '' && custom) {
+              list = [];
+            } else if (query === '') {
               const r = await session.client.request(apiPaths.recordRecommendations(self, { toObjectType: card.objectType, limit: 10 }), { method: 'GET', schema: recommendationsResponse });
               list = r.recommendations.map((x: Recommendation) => ({ id: x.id, name: x.name, reasons: x.reasons.map((why) => why.detail) }));
             } else {
-              const body = { query, limit: 20, properties: nameProperties(typeIdOf(card.objectType)) } satisfies z.input<typeof searchBody>;
+              const body = { query, limit: 20, properties: nameProperties(typeIdOf(card.objectType), display) } satisfies z.input<typeof searchBody>;
               const r = await session.client.request(apiPaths.searchRecords(card.objectType), { method: 'POST', body, schema: searchResult });
-              list = r.results.map((x) => ({ id: x.id, name: nameOf(card.objectType, x.id, x.properties), reasons: [] }));
+              list = r.results.map((x) => ({ id: x.id, name: recordName(typeIdOf(card.objectType), x.properties, display) ?? `#${x.id}`, reasons: [] }));
             }
             if (current) setFound(list.filter((c) => !have.has(c.id)));
           } catch (err) {
@@ -545,7 +566,7 @@ function AddExisting({ card, ctx, close }: { card: Card; ctx: CardContext; close
       current = false;
       clearTimeout(timer);
     };
-  }, [q]);
+  }, [q, schema]);
 
   const over = ticked.size > room;
   async function associate(e: Event) {
@@ -573,15 +594,15 @@ function AddExisting({ card, ctx, close }: { card: Card; ctx: CardContext; close
           {t('recordSearch', typeText(card.objectType).toLowerCase())}
           <input type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} aria-controls={listId} />
         </label>
-        <p class="crm-muted">{q.trim() === '' ? t('recordRecommended') : t('recordSearchResults')}</p>
-        {problem && (
+        <p class="crm-muted">{q.trim() !== '' ? t('recordSearchResults') : custom ? t('recordTypeToSearch') : t('recordRecommended')}</p>
+        {(problem ?? schemaProblem) && (
           <p class="crm-error" role="alert">
-            {problem}
+            {problem ?? schemaProblem}
           </p>
         )}
         <ul id={listId} class="crm-candidates">
           {found === null && <li role="status">{t('appLoading')}</li>}
-          {found?.length === 0 && <li class="crm-muted">{t('recordNoCandidates')}</li>}
+          {found?.length === 0 && (q.trim() !== '' || !custom) && <li class="crm-muted">{t('recordNoCandidates')}</li>}
           {found?.map((c) => (
             <li key={c.id}>
               <label class="crm-check">
@@ -622,23 +643,46 @@ function AddExisting({ card, ctx, close }: { card: Card; ctx: CardContext; close
 
 /** "Create and associate": the type's main properties; the new record is created already associated (R5, R7). */
 function CreateAndAssociate({ card, ctx, close }: { card: Card; ctx: CardContext; close(): void }) {
-  const fields = CREATE_FIELDS[card.objectType] ?? [];
+  const { self, session } = ctx;
+  const { schema, problem: schemaProblem } = useSchema(ctx, card.objectType);
+  const custom = isCustomType(card.objectType);
+  const fields: Array<{ name: string; label: string; kind: string; required: boolean }> = custom
+    ? schema
+      ? customCreateFields(schema)
+      : []
+    : (CREATE_FIELDS[card.objectType] ?? []).map((f) => ({ ...f, label: propText(f.name) }));
+  const hubspotType = defaultTypeOf(card.objectType, self.objectType);
+  // a pair HubSpot does not define (a custom object on either side): its unlabeled type, once the schema defines the pair
+  const [pairType, setPairType] = useState<ReturnType<typeof unlabeledType> | 'none' | null>(null);
+  const [pairProblem, setPairProblem] = useState<string | null>(null);
+  useEffect(() => {
+    if (hubspotType !== null) return;
+    session.client.request(apiPaths.labels(card.objectType, self.objectType), { method: 'GET', schema: pairLabelsResponse }).then(
+      (r) => setPairType(unlabeledType(r.results) ?? 'none'),
+      (err) => setPairProblem(failureText(err)),
+    );
+  }, []);
   const empty = () => Object.fromEntries(fields.map((f) => [f.name, '']));
-  const [values, setValues] = useState<Record<string, string>>(empty);
+  const [values, setValues] = useState<Record<string, string>>({});
   const [replace, setReplace] = useState(false);
   const [added, setAdded] = useState<string[]>([]);
   const firstField = useRef<HTMLInputElement>(null);
-  const { self } = ctx;
+  const notDefined = pairType === 'none';
+  const ready = fields.length > 0 && (hubspotType !== null || (pairType !== null && pairType !== 'none'));
+  const problem = schemaProblem ?? pairProblem;
 
   async function create(another: boolean) {
+    if (!ready) return;
     const properties = Object.fromEntries(Object.entries(values).flatMap(([k, v]) => (v.trim() ? [[k, v.trim()]] : [])));
-    const name = nameOf(card.objectType, '', properties);
+    const name = recordName(typeIdOf(card.objectType), properties, schema?.primaryDisplayProperty) ?? t('recordNewRecord');
     // from the new record: a company becomes the page record's primary when asked (R6); the server makes it so by R7/R8 otherwise
     const primaryId = replace ? primaryTypeOf(self.objectType) : null;
     const inverse = primaryId !== null ? hubspotDefinedType(primaryId)?.inverseTypeId : undefined;
-    const unlabeled = defaultTypeOf(card.objectType, self.objectType);
-    const typeIds = [...(unlabeled !== null ? [unlabeled] : []), ...(inverse !== undefined ? [inverse] : [])];
-    const types = typeIds.map((associationTypeId) => ({ associationCategory: 'HUBSPOT_DEFINED' as const, associationTypeId }));
+    const typeIds = [...(hubspotType !== null ? [hubspotType] : []), ...(inverse !== undefined ? [inverse] : [])];
+    const types = [
+      ...typeIds.map((associationTypeId) => ({ associationCategory: 'HUBSPOT_DEFINED' as const, associationTypeId })),
+      ...(pairType !== null && pairType !== 'none' && hubspotType === null ? [pairType] : []),
+    ];
     await ctx.submit({ kind: 'createAssociated', objectType: card.objectType, properties, with: self, types }, t('recordCreated', name), {
       toObjectType: card.objectType,
       actions: ['CREATED'],
@@ -660,9 +704,16 @@ function CreateAndAssociate({ card, ctx, close }: { card: Card; ctx: CardContext
           void create(submitter?.value === 'another');
         }}
       >
+        {problem && (
+          <p class="crm-error" role="alert">
+            {problem}
+          </p>
+        )}
+        {notDefined && <p class="crm-muted">{t('recordCreateNotDefined', typeText(card.objectType), typeText(self.objectType))}</p>}
+        {!ready && !notDefined && !problem && <p role="status">{t('appLoading')}</p>}
         {fields.map((f, i) => (
           <label key={f.name} class="crm-field">
-            {propText(f.name)}
+            {f.label}
             {f.required ? ' *' : ''}
             <input
               ref={i === 0 ? firstField : undefined}
@@ -680,10 +731,10 @@ function CreateAndAssociate({ card, ctx, close }: { card: Card; ctx: CardContext
           </p>
         )}
         <div class="crm-dialog-actions">
-          <button type="submit" value="create" class="crm-button crm-primary">
+          <button type="submit" value="create" class="crm-button crm-primary" disabled={!ready}>
             {t('recordCreate')}
           </button>
-          <button type="submit" value="another" class="crm-button">
+          <button type="submit" value="another" class="crm-button" disabled={!ready}>
             {t('recordCreateAnother')}
           </button>
           <button type="button" class="crm-button" onClick={close}>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AssociationsView } from '../../../shared/history.ts';
-import { cardsOf, defaultTypeOf, labelsNeed, pairLimit, primaryOf, primaryTypeOf } from './model.ts';
+import { canAssociateFrom, cardsOf, customCreateFields, defaultTypeOf, labelsNeed, pairLimit, primaryOf, primaryTypeOf, unlabeledType } from './model.ts';
 
 const row = (id: string, name: string, types: Array<[number, string | null]>) => ({
   toObjectId: id,
@@ -57,5 +57,37 @@ describe('the record page model', () => {
     expect(labelsNeed('starter')).toBe('professional');
     expect(labelsNeed('professional')).toBeNull();
     expect(labelsNeed('enterprise')).toBeNull();
+  });
+
+  it('R1: custom objects\' cards take changes like the standard ones; activity cards stay read only', () => {
+    expect(canAssociateFrom('contacts', 'cars')).toBe(true);
+    expect(canAssociateFrom('2-17', 'deals')).toBe(true);
+    expect(canAssociateFrom('contacts', 'companies')).toBe(true);
+    expect(canAssociateFrom('contacts', 'emails')).toBe(false);
+    expect(canAssociateFrom('notes', 'contacts')).toBe(false);
+  });
+
+  it('R1: a custom object\'s create form asks for its display property, then its other required ones', () => {
+    const fields = customCreateFields({
+      primaryDisplayProperty: 'model',
+      requiredProperties: ['plate', 'model', 'seats'],
+      properties: [
+        { name: 'model', label: 'Model', type: 'string' },
+        { name: 'plate', label: 'Plate', type: 'string' },
+        { name: 'seats', label: 'Seats', type: 'number' },
+      ],
+    });
+    expect(fields).toEqual([
+      { name: 'model', label: 'Model', kind: 'text', required: true },
+      { name: 'plate', label: 'Plate', kind: 'text', required: true },
+      { name: 'seats', label: 'Seats', kind: 'number', required: true },
+    ]);
+    expect(customCreateFields({ primaryDisplayProperty: 'model', requiredProperties: [], properties: [] })).toEqual([{ name: 'model', label: 'model', kind: 'text', required: false }]);
+  });
+
+  it('R14: the unlabeled type of a pair from the labels read; none when the pair is not defined or only an integrator\'s', () => {
+    expect(unlabeledType([{ typeId: 9, label: 'Driver', category: 'USER_DEFINED' }, { typeId: 8, label: null, category: 'USER_DEFINED' }])).toEqual({ associationCategory: 'USER_DEFINED', associationTypeId: 8 });
+    expect(unlabeledType([{ typeId: 9, label: 'Driver', category: 'USER_DEFINED' }])).toBeNull();
+    expect(unlabeledType([{ typeId: 7, label: null, category: 'INTEGRATOR_DEFINED' }])).toBeNull();
   });
 });

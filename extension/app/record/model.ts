@@ -158,9 +158,37 @@ export function cardsOf(objectType: string, view: AssociationsView): Card[] {
   });
 }
 
-/** Whether a card takes new records here: the standard types, with a create form. */
+/** An activity type (emails, calls, meetings, notes, tasks): logged from the sidebar or timeline, never added from a card. */
+export function isActivityType(objectType: string): boolean {
+  return standardObject(objectType)?.activity === true;
+}
+
+/** A custom object type: neither one of the four standard types nor an activity. */
+export function isCustomType(objectType: string): boolean {
+  return standardObject(objectType) === undefined;
+}
+
+/**
+ * Whether a card takes changes here (add, create, labels, remove): the standard types and custom
+ * objects, on the record page of one of those; activity cards stay read-only.
+ */
 export function canAssociateFrom(objectType: string, cardType: string): boolean {
-  return (STANDARD_CARDS as readonly string[]).includes(cardType) && (STANDARD_CARDS as readonly string[]).includes(objectType);
+  return !isActivityType(cardType) && !isActivityType(objectType);
+}
+
+/** The fields "Create and associate" asks for a custom object: its primary display property, then its other required ones, labelled as the schema names them. */
+export function customCreateFields(schema: { primaryDisplayProperty: string; requiredProperties: readonly string[]; properties: ReadonlyArray<{ name: string; label: string; type: string }> }): Array<{ name: string; label: string; kind: 'text' | 'number'; required: boolean }> {
+  const names = [schema.primaryDisplayProperty, ...schema.requiredProperties.filter((n) => n !== schema.primaryDisplayProperty)];
+  return names.map((name) => {
+    const p = schema.properties.find((x) => x.name === name);
+    return { name, label: p?.label ?? name, kind: p?.type === 'number' ? 'number' : 'text', required: name !== schema.primaryDisplayProperty || schema.requiredProperties.includes(name) };
+  });
+}
+
+/** The unlabeled type of a pair as the labels read answers it (a custom object's pair has a user-defined one once defined), or null. */
+export function unlabeledType(results: ReadonlyArray<{ typeId: number; label: string | null; category: string }>): { associationCategory: 'HUBSPOT_DEFINED' | 'USER_DEFINED'; associationTypeId: number } | null {
+  const found = results.find((r) => r.label === null && (r.category === 'HUBSPOT_DEFINED' || r.category === 'USER_DEFINED'));
+  return found ? { associationCategory: found.category as 'HUBSPOT_DEFINED' | 'USER_DEFINED', associationTypeId: found.typeId } : null;
 }
 
 /** The per-record limit of a pair: the admin's for the unlabeled type, else the plan's default (R4). */
