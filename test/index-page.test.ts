@@ -357,6 +357,18 @@ describe('filters, sorts, paging', () => {
     expect((await index('contacts', `${query}&sort=primary:deal`)).status).toBe(400);
   }, 180_000);
 
+  it('a date property sorts as instants whatever its stored form (the comparison search uses), on every page both ways', async () => {
+    // epoch milliseconds and ISO 8601 mixed: by text they would interleave wrongly
+    const stored = ['2024-03-01T00:00:00.000Z', String(Date.parse('2024-01-15T00:00:00Z')), '2024-02-01', String(Date.parse('2024-12-31T00:00:00Z')), '2024-02-01T00:00:00Z'];
+    const seeded = await seedRecords(t.db.db, t.workspaceId, '0-3', [...stored.map((closedate) => ({ dealname: 'dated', closedate })), { dealname: 'dated' }]);
+    const expected = [1, 2, 4, 0, 3, 5].map((i) => String(seeded[i]));
+    const query = 'columns=dealname,closedate&filter=dealname:eq:dated&sort=closedate';
+    expect((await page('deals', `${query}&limit=100`)).results.map((r: { id: string }) => r.id)).toEqual(expected);
+    const { forward, backward } = await walk('deals', query, 2);
+    expect(forward.flat()).toEqual(expected);
+    expect(backward).toEqual(forward);
+  });
+
   it('a cursor belongs to its sort; a made-up one is refused', async () => {
     const first = await page('deals', 'columns=dealname&limit=2&sort=-amount');
     const other = await index('deals', `columns=dealname&limit=2&sort=amount&after=${first.paging.next.after}`);
