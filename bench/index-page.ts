@@ -16,7 +16,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PGlite } from '@electric-sql/pglite';
@@ -193,6 +193,8 @@ interface Scenario {
   share?: number;
   /** Also time the query alone with the one-condition keyset (the plan before the sort indexes). */
   compareOneCondition?: boolean;
+  /** Also run EXPLAIN ANALYZE on this many of its pages: the database's own planning and execution time, the floor under the request. */
+  floorRuns?: number;
 }
 
 const CONTACT_COLUMNS = 'firstname,lastname,email,assoc:companies,assoc:deals,assoc:tickets,primary:company';
@@ -235,6 +237,38 @@ function scenarios(graph: Graph): Array<{ type: string; s: Scenario }> {
         },
         share: 0.25,
         compareOneCondition: true,
+        floorRuns: 100,
+      },
+    },
+    {
+      type: 'contacts',
+      s: {
+        name: 'contacts, sort=lastname, previous page at random depth',
+        query: () => {
+          const name = lastNames[Math.floor(rand() * lastNames.length)]!;
+          return `columns=${CONTACT_COLUMNS}&limit=50&sort=lastname&before=${encodeCursor({ s: 'lastname', k: [name], id: idAt(CONTACT) })}`;
+        },
+        share: 0.25,
+        floorRuns: 100,
+      },
+    },
+    {
+      type: 'contacts',
+      s: {
+        // by the primary company's name: computed per contact, no index orders by it
+        name: 'contacts, sort=primary:company, random depth',
+        query: () => `columns=${CONTACT_COLUMNS}&limit=50&sort=primary:company&after=${encodeCursor({ s: 'primary:company', k: [`${'acgmsw'[Math.floor(rand() * 6)]}`], id: idAt(CONTACT) })}`,
+        share: 0.05,
+        floorRuns: 10,
+      },
+    },
+    {
+      type: 'contacts',
+      s: {
+        name: 'contacts, sort=-assoc:deals, random depth',
+        query: () => `columns=${CONTACT_COLUMNS}&limit=50&sort=-assoc:deals&after=${encodeCursor({ s: '-assoc:deals', k: [String(1 + Math.floor(rand() * 4))], id: idAt(CONTACT) })}`,
+        share: 0.05,
+        floorRuns: 10,
       },
     },
     {
@@ -248,6 +282,7 @@ function scenarios(graph: Graph): Array<{ type: string; s: Scenario }> {
         },
         share: 0.25,
         compareOneCondition: true,
+        floorRuns: 100,
       },
     },
   ];
@@ -263,6 +298,10 @@ interface Measured {
   oneCondition?: Summary;
   /** CPU other processes used while this scenario ran, % of one core. */
   otherCpuPercent: number;
+  /** The machine's 1-minute load average before and after the scenario. */
+  load: [number, number];
+  /** EXPLAIN ANALYZE of pages of the scenario: the statement's planning and execution time inside the database. */
+  floor?: { planning: Summary; execution: Summary };
 }
 
 async function measure(database: Database, token: string, workspaceId: string, graph: Graph): Promise<Measured[]> {
@@ -273,6 +312,7 @@ async function measure(database: Database, token: string, workspaceId: string, g
     const warm = Math.max(5, Math.round(WARMUP * (s.share ?? 1)));
     const type = await resolveObjectType(database.db, workspaceId, typeRef);
     await waitIdle(Number(args['wait-idle']));
+    const loadBefore = loadavg()[0]!;
     const others = otherCpu();
     const requestTimes: number[] = [];
     const queryTimes: number[] = [];
@@ -289,7 +329,7 @@ async function measure(database: Database, token: string, workspaceId: string, g
       // the query alone, same page
       const parsed = indexQuery.parse(Object.fromEntries(new URLSearchParams(query)));
       t0 = performance.now();
-      await indexPage(database.db, workspaceId, type, { columns: parsed.columns, filters: parsed.filter, sorts: parsed.sort, after: parsed.after, limit: parsed.limit });
+      await indexPage(database.db, workspaceId, type, { columns: parsed.columns, filters: parsed.filter, sorts: parsed.sort, after: parsed.after, before: parsed.before, limit: parsed.limit });
       const queryMs = performance.now() - t0;
       let oneMs = 0;
       if (s.compareOneCondition) {
@@ -305,26 +345,56 @@ async function measure(database: Database, token: string, workspaceId: string, g
         rows += body.results?.length ?? 0;
       }
     }
-    const m: Measured = { scenario: s.name, requests: n, rowsPerPage: rows / n, request: summarize(requestTimes), queryOnly: summarize(queryTimes), otherCpuPercent: others() };
+    const m: Measured = { scenario: s.name, requests: n, rowsPerPage: rows / n, request: summarize(requestTimes), queryOnly: summarize(queryTimes), otherCpuPercent: others(), load: [loadBefore, loadavg()[0]!] };
     if (s.compareOneCondition) m.oneCondition = summarize(oneConditionTimes);
+    if (s.floorRuns) m.floor = await floor(database, workspaceId, typeRef, s);
     const old = m.oneCondition ? `; one-condition keyset p50 ${ms(m.oneCondition.p50)}, p99 ${ms(m.oneCondition.p99)}` : '';
-    log(`${s.name}: p50 ${ms(m.request.p50)} ms, p99 ${ms(m.request.p99)} ms (query alone p50 ${ms(m.queryOnly.p50)}, p99 ${ms(m.queryOnly.p99)}${old}; other CPU ${m.otherCpuPercent.toFixed(0)}%)`);
+    const inside = m.floor ? `; EXPLAIN ANALYZE execution p50 ${ms(m.floor.execution.p50)}, p99 ${ms(m.floor.execution.p99)}, planning p50 ${ms(m.floor.planning.p50)}` : '';
+    log(`${s.name}: p50 ${ms(m.request.p50)} ms, p99 ${ms(m.request.p99)} ms (query alone p50 ${ms(m.queryOnly.p50)}, p99 ${ms(m.queryOnly.p99)}${old}${inside}; other CPU ${m.otherCpuPercent.toFixed(0)}%, load ${m.load.map((l) => l.toFixed(1)).join(' → ')})`);
     out.push(m);
   }
   return out;
 }
 
+/** The statement of one page of a scenario, as the app sends it (text and parameters). */
+async function statementOf(database: Database, workspaceId: string, typeRef: string, query: string): Promise<{ query: string; params: unknown[] }> {
+  let captured: { query: string; params: unknown[] } | undefined;
+  const db = loggingDb(database, (q, params) => (captured = { query: q, params }));
+  const parsed = indexQuery.parse(Object.fromEntries(new URLSearchParams(query)));
+  const type = await resolveObjectType(db, workspaceId, typeRef);
+  await indexPage(db, workspaceId, type, { columns: parsed.columns, filters: parsed.filter, sorts: parsed.sort, after: parsed.after, before: parsed.before, limit: parsed.limit });
+  return captured!;
+}
+
+type Queryable = { query(text: string, params: unknown[]): Promise<{ rows: Array<Record<string, string>> }> };
+
+/**
+ * The floor: EXPLAIN (ANALYZE, TIMING OFF) of floorRuns pages of the scenario, one after another,
+ * read for the database's own "Planning Time" and "Execution Time" (no network, no JSON, no
+ * waiting for a turn on the CPU outside the statement).
+ */
+async function floor(database: Database, workspaceId: string, typeRef: string, s: Scenario): Promise<{ planning: Summary; execution: Summary }> {
+  const client = (database.db as unknown as { $client: Queryable }).$client;
+  const planning: number[] = [];
+  const execution: number[] = [];
+  for (let i = 0; i < s.floorRuns!; i++) {
+    const statement = await statementOf(database, workspaceId, typeRef, s.query(i));
+    const result = await client.query(`explain (analyze, timing off, costs off) ${statement.query}`, statement.params);
+    const text = result.rows.map((r) => Object.values(r)[0]).join('\n');
+    const time = (label: string) => Number(new RegExp(`${label}: ([0-9.]+) ms`).exec(text)?.[1] ?? Number.NaN);
+    planning.push(time('Planning Time'));
+    execution.push(time('Execution Time'));
+  }
+  return { planning: summarize(planning), execution: summarize(execution) };
+}
+
 /** EXPLAIN (ANALYZE, BUFFERS) of one page of each id-order scenario, for the report. */
 async function explain(database: Database, workspaceId: string, graph: Graph): Promise<string[]> {
   const plans: string[] = [];
+  const client = (database.db as unknown as { $client: Queryable }).$client;
   for (const { type: typeRef, s } of scenarios(graph)) {
-    let captured: { query: string; params: unknown[] } | undefined;
-    const db = loggingDb(database, (query, params) => (captured = { query, params }));
-    const parsed = indexQuery.parse(Object.fromEntries(new URLSearchParams(s.query(0))));
-    const type = await resolveObjectType(db, workspaceId, typeRef);
-    await indexPage(db, workspaceId, type, { columns: parsed.columns, filters: parsed.filter, sorts: parsed.sort, after: parsed.after, limit: parsed.limit });
-    const client = (database.db as unknown as { $client: { query(text: string, params: unknown[]): Promise<{ rows: Array<Record<string, string>> }> } }).$client;
-    const result = await client.query(`explain (analyze, buffers, costs off) ${captured!.query}`, captured!.params);
+    const statement = await statementOf(database, workspaceId, typeRef, s.query(0));
+    const result = await client.query(`explain (analyze, buffers, costs off) ${statement.query}`, statement.params);
     plans.push(`### ${s.name}\n\n\`\`\`\n${result.rows.map((r) => Object.values(r)[0]).join('\n')}\n\`\`\``);
   }
   return plans;
@@ -368,7 +438,7 @@ function report(results: RunResult[]): string {
   out.push('"request" is `app.request()` in process (token, validation, the one statement, JSON); "query" is `indexPage()` alone. Milliseconds.', '');
   out.push(
     markdownTable(
-      ['Database', 'Scenario', 'n', 'rows', 'request p50', 'request p99', 'query p50', 'query p99', 'one-condition keyset p50 / p99', 'other CPU %'],
+      ['Database', 'Scenario', 'n', 'rows', 'request p50', 'request p99', 'query p50', 'query p99', 'one-condition keyset p50 / p99', 'EXPLAIN ANALYZE execution p50 / p99 (planning p50)', 'other CPU %', 'load average'],
       results.flatMap((r) =>
         r.measured.map((m) => [
           r.label,
@@ -380,7 +450,9 @@ function report(results: RunResult[]): string {
           ms(m.queryOnly.p50),
           ms(m.queryOnly.p99),
           m.oneCondition ? `${ms(m.oneCondition.p50)} / ${ms(m.oneCondition.p99)}` : '',
+          m.floor ? `${ms(m.floor.execution.p50)} / ${ms(m.floor.execution.p99)} (${ms(m.floor.planning.p50)})` : '',
           m.otherCpuPercent.toFixed(0),
+          m.load.map((l) => l.toFixed(1)).join(' → '),
         ]),
       ),
     ),

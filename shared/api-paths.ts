@@ -58,11 +58,12 @@ export const apiPaths = {
    * GET: an index page (R9, R19): `columns` (properties, `assoc:<type>`, `primary:company`),
    * `filter` (repeated, `<property>:<operator>[:<value>]`), `sort` (`-amount`), `after`, `limit`.
    */
-  indexPage: (objectType: string, params: { columns: readonly string[]; filters?: readonly string[]; sort?: string | null; after?: string | null; limit?: number }) => {
+  indexPage: (objectType: string, params: { columns: readonly string[]; filters?: readonly string[]; sort?: string | null; after?: string | null; before?: string | null; limit?: number }) => {
     const search = new URLSearchParams({ columns: params.columns.join(',') });
     for (const f of params.filters ?? []) search.append('filter', f);
     if (params.sort) search.set('sort', params.sort);
     if (params.after) search.set('after', params.after);
+    else if (params.before) search.set('before', params.before);
     if (params.limit !== undefined) search.set('limit', String(params.limit));
     return `/api/objects/${seg(objectType)}/index?${search.toString()}`;
   },

@@ -110,16 +110,34 @@ export const indexFilter = z
     return { ...filter, value };
   });
 
+/**
+ * A sort of an index page: a property, or an association column (R19): `propertyName` is then the
+ * column's key (`assoc:deals`, `primary:company`) and `column` says which.
+ */
 export interface IndexSort {
   propertyName: string;
   descending: boolean;
+  column?: Exclude<IndexColumn, { kind: 'property' }>;
 }
 
-/** `sort=amount` ascending, `sort=-amount` descending; up to three, comma-separated. Empty values last. */
+/**
+ * `sort=amount` ascending, `sort=-amount` descending; up to three, comma-separated. Empty values
+ * last. Association columns sort too: `primary:company` by the primary company's name,
+ * `assoc:<objectType>` by how many records are associated (none counts as empty: last).
+ */
 export const indexSort = z
   .string()
-  .regex(/^-?[A-Za-z][A-Za-z0-9_]{0,99}$/, 'a sort is a property name, `-` in front for descending')
-  .transform((s): IndexSort => ({ propertyName: s.replace(/^-/, ''), descending: s.startsWith('-') }));
+  .regex(/^-?(?:(?:assoc|primary):)?(?:[A-Za-z][A-Za-z0-9_]{0,99}|[0-9]+-[0-9]{1,12})$/, 'a sort is a property name or an association column (`assoc:deals`, `primary:company`), `-` in front for descending')
+  .transform((s, ctx): IndexSort => {
+    const key = s.replace(/^-/, '');
+    const descending = s.startsWith('-');
+    const column = indexColumn.safeParse(key);
+    if (!column.success) {
+      for (const issue of column.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+      return { propertyName: key, descending };
+    }
+    return column.data.kind === 'property' ? { propertyName: key, descending } : { propertyName: key, descending, column: column.data };
+  });
 
 export const indexPath = z.object({ objectType: objectTypeRef });
 
@@ -135,7 +153,8 @@ export const indexQuery = z.object({
     .pipe(z.array(indexSort).max(INDEX_LIMITS.maxSorts, `at most ${INDEX_LIMITS.maxSorts} sorts`))
     .optional()
     .describe('Comma-separated properties, `-` for descending (`-amount,dealname`); record id order when absent'),
-  after: z.string().max(2000).optional().describe('Cursor from `paging.next.after`; only valid with the same sort'),
+  after: z.string().max(2000).optional().describe('Cursor from `paging.next.after`: the page after it; only valid with the same sort'),
+  before: z.string().max(2000).optional().describe('Cursor from `paging.prev.before`: the page before it (the first page when fewer rows are left); only valid with the same sort, never with `after`'),
   import: z.uuid().optional().describe('Only the records this import created (`/api/imports/{id}`); still there unless archived since'),
   limit: z.coerce.number().int().min(1).max(INDEX_LIMITS.maxLimit).default(INDEX_LIMITS.defaultLimit).describe(`Rows per page, at most ${INDEX_LIMITS.maxLimit}`),
 });
@@ -180,7 +199,8 @@ export const indexPageResponse = z.object({
   objectType: z.string(),
   columns: z.array(indexColumnView),
   results: z.array(indexRow),
-  paging: z.object({ next: z.object({ after: z.string(), link: z.string() }) }).optional(),
+  /** `next` when rows follow the page, `prev` when rows precede it; absent when neither. */
+  paging: z.object({ next: z.object({ after: z.string(), link: z.string() }).optional(), prev: z.object({ before: z.string(), link: z.string() }).optional() }).optional(),
 });
 export type IndexPageResponse = z.infer<typeof indexPageResponse>;
 

@@ -168,7 +168,7 @@ describe('one query per page (R19)', () => {
     counting.statements.length = 0;
     const sorted = await indexPage(counting.db, t.workspaceId, type, { columns: query.columns, limit: 10, sorts: [{ propertyName: 'amount', descending: true }], filters: [{ propertyName: 'associations.companies', operator: 'HAS_PROPERTY' }] });
     await indexPage(counting.db, t.workspaceId, type, { columns: query.columns, limit: 10, sorts: [{ propertyName: 'amount', descending: true }], filters: [{ propertyName: 'associations.companies', operator: 'HAS_PROPERTY' }], after: sorted.after! });
-    expect(counting.statements).toHaveLength(2);
+    expect(counting.statements.filter((q) => !/from "(object_schemas|property_definitions)"/.test(q))).toHaveLength(2);
   });
 
   it('R19: through HTTP too: one statement reads the page, whatever the number of columns', async () => {
@@ -181,7 +181,8 @@ describe('one query per page (R19)', () => {
       const res = await get(columns);
       expect(res.status).toBe(200);
       expect(((await res.json()) as { results: unknown[] }).results).toHaveLength(50);
-      expect(counting.statements, columns).toHaveLength(1);
+      // the page's own statements; the type catalog (kept 5 s) may be read again on a slow machine
+      expect(counting.statements.filter((q) => !/from "(object_schemas|property_definitions)"/.test(q)), columns).toHaveLength(1);
     }
   });
 });
@@ -226,7 +227,7 @@ describe('filters, sorts, paging', () => {
       do {
         const body = await page('deals', `columns=dealname&limit=7${sort}${after ? `&after=${after}` : ''}`);
         walked.push(...body.results.map((r: { id: string }) => r.id));
-        after = body.paging?.next.after;
+        after = body.paging?.next?.after;
         if (after) expect(body.paging.next.link).toContain(`after=${after}`);
         pages++;
       } while (after && pages < 50);
@@ -252,12 +253,120 @@ describe('filters, sorts, paging', () => {
         do {
           const body = await page('contacts', `columns=lastname&filter=firstname:eq:walker&limit=${limit}&sort=${descending ? '-' : ''}lastname${after ? `&after=${after}` : ''}`);
           walked.push(...body.results.map((r: { id: string }) => r.id));
-          after = body.paging?.next.after;
+          after = body.paging?.next?.after;
           pages++;
         } while (after && pages < 100);
         expect(walked, `${descending ? 'descending' : 'ascending'}, ${limit} a page`).toEqual(expected);
       }
     }
+  });
+
+  /** Every page of a view, forward from the first page by `after`, then backward from the last page by `before`. */
+  async function walk(type: string, query: string, limit: number): Promise<{ forward: string[][]; backward: string[][] }> {
+    const forward: string[][] = [];
+    let body = await page(type, `${query}&limit=${limit}`);
+    expect(body.paging?.prev, 'the first page has no previous page').toBeUndefined();
+    for (;;) {
+      forward.push(body.results.map((r: { id: string }) => r.id));
+      const after = body.paging?.next?.after;
+      if (!after || forward.length > 100) break;
+      body = await page(type, `${query}&limit=${limit}&after=${after}`);
+      if (body.paging?.prev) expect(body.paging.prev.link).toContain(`before=${body.paging.prev.before}`);
+      expect(body.paging?.prev?.link ?? '').not.toContain('after=');
+    }
+    const backward: string[][] = [body.results.map((r: { id: string }) => r.id)];
+    while (body.paging?.prev && backward.length <= 100) {
+      body = await page(type, `${query}&limit=${limit}&before=${body.paging.prev.before}`);
+      backward.push(body.results.map((r: { id: string }) => r.id));
+    }
+    return { forward, backward: backward.reverse() };
+  }
+
+  it('R19: "Previous page": `before` walks back over the same pages, for the id order, one-key and several-key sorts with ties and empty values', async () => {
+    const lastnames = Array.from({ length: 23 }, (_, i) => (i % 7 === 0 ? null : ['zeta', 'eta', 'zeta', 'theta'][i % 4]!));
+    const seeded = await seedRecords(t.db.db, t.workspaceId, '0-1', lastnames.map((lastname, i) => ({ firstname: 'stepper', jobtitle: `s${i % 3}`, ...(lastname ? { lastname } : {}) })));
+    expect(seeded).toHaveLength(23);
+    for (const sort of ['', '&sort=lastname', '&sort=-lastname', '&sort=jobtitle,-lastname', '&sort=-createdate']) {
+      const query = `columns=lastname&filter=firstname:eq:stepper${sort}`;
+      const all = (await page('contacts', `${query}&limit=100`)).results.map((r: { id: string }) => r.id);
+      expect(all).toHaveLength(23);
+      for (const limit of [3, 23]) {
+        const { forward, backward } = await walk('contacts', query, limit);
+        expect(forward.flat(), `${sort}, ${limit} a page`).toEqual(all);
+        expect(backward, `${sort}, ${limit} a page, backward`).toEqual(forward);
+      }
+    }
+    // a shared address whose page starts on the third row: "previous" is the first page, in full
+    const third = await page('contacts', 'columns=lastname&filter=firstname:eq:stepper&sort=lastname&limit=2');
+    const shared = await page('contacts', `columns=lastname&filter=firstname:eq:stepper&sort=lastname&limit=5&after=${third.paging.next.after}`);
+    const previous = await page('contacts', `columns=lastname&filter=firstname:eq:stepper&sort=lastname&limit=5&before=${shared.paging.prev.before}`);
+    const first = await page('contacts', 'columns=lastname&filter=firstname:eq:stepper&sort=lastname&limit=5');
+    expect(previous.results).toEqual(first.results);
+    expect(previous.paging.prev).toBeUndefined();
+    expect(previous.paging.next.after).toBe(first.paging.next.after);
+    // a cursor of one direction is a cursor of the other; both at once are refused
+    const both = await index('contacts', `columns=lastname&sort=lastname&after=${third.paging.next.after}&before=${third.paging.next.after}`);
+    expect(both).toMatchObject({ status: 400, body: { subCategory: 'VALIDATION_ERROR', errors: [{ in: 'query:before' }] } });
+    expect((await index('contacts', 'columns=lastname&sort=-lastname&before=abc')).body).toMatchObject({ errors: [{ in: 'query:before' }] });
+  }, 180_000);
+
+  it('R9, R19: association columns sort: the primary company by its name, "→ [Objects]" by how many; ties by id and empty values last on every page, both ways', async () => {
+    const companies = await seedRecords(t.db.db, t.workspaceId, '0-2', [{ name: 'umber' }, { name: 'cobalt' }, { name: 'umber' }, { name: 'amber' }]);
+    const people = await seedRecords(t.db.db, t.workspaceId, '0-1', Array.from({ length: 19 }, (_, i) => ({ firstname: 'sorter', lastname: `s${i}` })));
+    const deals = await seedRecords(t.db.db, t.workspaceId, '0-3', [{ dealname: 'd1' }, { dealname: 'd2' }, { dealname: 'd3' }]);
+    // person i: primary company i % 5 (4: none, so two companies named "umber" and empty values); i % 4 deals
+    const primaryOf = (i: number) => (i % 5 === 4 ? null : companies[i % 5]!);
+    const dealCount = (i: number) => i % 4;
+    const toCompanies = people.flatMap((p, i) => (primaryOf(i) === null ? [] : [{ from: { id: p }, to: { id: primaryOf(i)! } }]));
+    const toDeals = people.flatMap((p, i) => deals.slice(0, dealCount(i)).map((d) => ({ from: { id: p }, to: { id: d } })));
+    expect((await t.call('POST', '/crm/v4/associations/contacts/companies/batch/associate/default', { inputs: toCompanies })).status).toBe(200);
+    expect((await t.call('POST', '/crm/v4/associations/contacts/deals/batch/associate/default', { inputs: toDeals })).status).toBe(200);
+    const names = ['umber', 'cobalt', 'umber', 'amber'];
+    const rows = people.map((id, i) => ({ id: String(id), company: primaryOf(i) === null ? null : names[i % 5]!, deals: dealCount(i) === 0 ? null : dealCount(i) }));
+    const expected = <K extends 'company' | 'deals'>(key: K, descending: boolean) => {
+      const byId = (a: { id: string }, b: { id: string }) => (Number(a.id) - Number(b.id)) * (descending ? -1 : 1);
+      const filled = rows.filter((r) => r[key] !== null).sort((a, b) => (a[key] === b[key] ? byId(a, b) : (a[key]! < b[key]!) !== descending ? -1 : 1));
+      return [...filled, ...rows.filter((r) => r[key] === null).sort(byId)].map((r) => r.id);
+    };
+    const query = 'columns=lastname,primary:company,assoc:deals&filter=firstname:eq:sorter';
+    const cases: Array<[string, string[]]> = [
+      ['primary:company', expected('company', false)],
+      ['-primary:company', expected('company', true)],
+      ['assoc:deals', expected('deals', false)],
+      ['-assoc:deals', expected('deals', true)],
+    ];
+    for (const [sort, ids] of cases) {
+      const one = await page('contacts', `${query}&sort=${sort}&limit=100`);
+      expect(one.results.map((r: { id: string }) => r.id), sort).toEqual(ids);
+      // the order is what the cells show
+      if (sort.endsWith('primary:company')) expect(one.results.slice(0, 3).map((r: { values: Record<string, { name: string }> }) => r.values['primary:company']!.name)).toEqual(sort.startsWith('-') ? ['umber', 'umber', 'umber'] : ['amber', 'amber', 'amber']);
+      for (const limit of [2, 5]) {
+        const { forward, backward } = await walk('contacts', `${query}&sort=${sort}`, limit);
+        expect(forward.flat(), `${sort}, ${limit} a page`).toEqual(ids);
+        expect(backward, `${sort}, ${limit} a page, backward`).toEqual(forward);
+      }
+    }
+    // with a property after it, and the heading's answer for a cursor of another sort
+    const mixed = await page('contacts', `${query}&sort=-assoc:deals,lastname&limit=100`);
+    expect(mixed.results).toHaveLength(19);
+    const other = await index('contacts', `${query}&sort=assoc:deals&after=${(await page('contacts', `${query}&sort=-assoc:deals&limit=2`)).paging.next.after}`);
+    expect(other).toMatchObject({ status: 400, body: { errors: [{ in: 'query:after' }] } });
+    // what cannot be sorted is named
+    expect((await index('contacts', `${query}&sort=assoc:nonsense`)).body).toMatchObject({ errors: [{ in: 'query:sort[0]' }] });
+    expect((await index('companies', 'columns=name&sort=primary:company')).body).toMatchObject({ errors: [{ in: 'query:sort[0]' }] });
+    expect((await index('contacts', `${query}&sort=primary:deal`)).status).toBe(400);
+  }, 180_000);
+
+  it('a date property sorts as instants whatever its stored form (the comparison search uses), on every page both ways', async () => {
+    // epoch milliseconds and ISO 8601 mixed: by text they would interleave wrongly
+    const stored = ['2024-03-01T00:00:00.000Z', String(Date.parse('2024-01-15T00:00:00Z')), '2024-02-01', String(Date.parse('2024-12-31T00:00:00Z')), '2024-02-01T00:00:00Z'];
+    const seeded = await seedRecords(t.db.db, t.workspaceId, '0-3', [...stored.map((closedate) => ({ dealname: 'dated', closedate })), { dealname: 'dated' }]);
+    const expected = [1, 2, 4, 0, 3, 5].map((i) => String(seeded[i]));
+    const query = 'columns=dealname,closedate&filter=dealname:eq:dated&sort=closedate';
+    expect((await page('deals', `${query}&limit=100`)).results.map((r: { id: string }) => r.id)).toEqual(expected);
+    const { forward, backward } = await walk('deals', query, 2);
+    expect(forward.flat()).toEqual(expected);
+    expect(backward).toEqual(forward);
   });
 
   it('a cursor belongs to its sort; a made-up one is refused', async () => {

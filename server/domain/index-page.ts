@@ -24,7 +24,7 @@ import { ApiError } from '../errors.ts';
 import { type ObjectType, resolveObjectType } from './object-types.ts';
 import { displayName, typedNameSql } from './record-name.ts';
 import { PROPERTY_NAME } from './record-properties.ts';
-import { filterGroupsSql, NUMBER, operand } from './search.ts';
+import { filterGroupsSql, NUMBER, operand, type OrderKey, orderKeys } from './search.ts';
 
 /**
  * Index pages (R9, R19): a page of one type's records with property columns and association
@@ -39,6 +39,8 @@ export interface IndexPageInput {
   filters?: SearchFilter[] | undefined;
   sorts?: IndexSort[] | undefined;
   after?: string | undefined;
+  /** The page before this cursor (the previous page); never with `after`. */
+  before?: string | undefined;
   limit: number;
   /**
    * Read with the one-condition keyset (every sort) instead of index ranges: the plan before
@@ -54,6 +56,8 @@ export interface IndexPage {
   rows: IndexRow[];
   /** Cursor of the next page, when there is one. */
   after: string | null;
+  /** Cursor of the previous page, when rows precede this one. */
+  before: string | null;
 }
 
 function bad(message: string, where: string, code: 'VALIDATION_ERROR' | 'PROPERTY_INVALID' = 'VALIDATION_ERROR'): ApiError {
@@ -89,81 +93,104 @@ async function resolveColumns(db: DbOrTx, workspaceId: string, type: ObjectType,
   for (const [i, column] of columns.entries()) {
     if (seen.has(column.key)) continue;
     seen.add(column.key);
-    const where = `query:columns[${i}]`;
-    if (column.kind === 'property') {
-      const name = column.property;
-      if (!SYSTEM.has(name) && (!PROPERTY_NAME.test(name) || !type.properties.has(name))) {
-        throw bad(`${name} is not a property of ${type.name}`, where, 'PROPERTY_INVALID');
-      }
-      const label = type.properties.get(name)?.label ?? PROPERTY_LABELS[name] ?? name;
-      out.push({ kind: 'property', key: column.key, property: name, view: { key: column.key, kind: 'property', label, property: name } });
-    } else if (column.kind === 'associations') {
-      let to: ObjectType;
-      try {
-        to = await resolveObjectType(db, workspaceId, column.objectType);
-      } catch (err) {
-        if (err instanceof ApiError && err.code === 'OBJECT_TYPE_NOT_FOUND') throw bad(`${column.key}: ${column.objectType} is not an object type`, where);
-        throw err;
-      }
-      const builtIn = hubspotDefaultType(type.typeId, to.typeId);
-      if (!builtIn && standardObjectById(type.typeId) && standardObjectById(to.typeId)) {
-        throw bad(`${column.key}: ${type.name} cannot be associated with ${to.name}`, where);
-      }
-      // a custom object's pair has its unlabeled type once something was associated; none means no associations
-      const typeId = builtIn
-        ? sql`${builtIn.typeId}::int`
-        : sql`(select type_id from association_types where workspace_id = ${workspaceId} and from_type = ${type.typeId} and to_type = ${to.typeId} and label is null)`;
-      const view: IndexColumnView = { key: column.key, kind: 'associations', label: `${singularLabel(type)} → ${pluralLabel(to)}`, toObjectTypeId: to.typeId, toObjectType: to.name };
-      out.push({ kind: 'associations', key: column.key, to, typeId, view });
-    } else {
-      const primary = hubspotPrimaryType(type.typeId, COMPANY);
-      if (!primary) throw bad(`${column.key}: ${type.name} have no primary company; the column is for contacts, deals and tickets`, where);
-      const company = await resolveObjectType(db, workspaceId, COMPANY);
-      const view: IndexColumnView = { key: column.key, kind: 'primaryCompany', label: `${singularLabel(type)} → Company (primary)`, toObjectTypeId: COMPANY, toObjectType: company.name };
-      out.push({ kind: 'primaryCompany', key: column.key, typeId: primary.typeId, company, view });
-    }
+    out.push(await resolveColumn(db, workspaceId, type, column, `query:columns[${i}]`));
   }
   return out;
+}
+
+async function resolveColumn(db: DbOrTx, workspaceId: string, type: ObjectType, column: IndexColumn, where: string): Promise<Resolved> {
+  if (column.kind === 'property') {
+    const name = column.property;
+    if (!SYSTEM.has(name) && (!PROPERTY_NAME.test(name) || !type.properties.has(name))) {
+      throw bad(`${name} is not a property of ${type.name}`, where, 'PROPERTY_INVALID');
+    }
+    const label = type.properties.get(name)?.label ?? PROPERTY_LABELS[name] ?? name;
+    return { kind: 'property', key: column.key, property: name, view: { key: column.key, kind: 'property', label, property: name } };
+  } else if (column.kind === 'associations') {
+    let to: ObjectType;
+    try {
+      to = await resolveObjectType(db, workspaceId, column.objectType);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'OBJECT_TYPE_NOT_FOUND') throw bad(`${column.key}: ${column.objectType} is not an object type`, where);
+      throw err;
+    }
+    const builtIn = hubspotDefaultType(type.typeId, to.typeId);
+    if (!builtIn && standardObjectById(type.typeId) && standardObjectById(to.typeId)) {
+      throw bad(`${column.key}: ${type.name} cannot be associated with ${to.name}`, where);
+    }
+    // a custom object's pair has its unlabeled type once something was associated; none means no associations
+    const typeId = builtIn
+      ? sql`${builtIn.typeId}::int`
+      : sql`(select type_id from association_types where workspace_id = ${workspaceId} and from_type = ${type.typeId} and to_type = ${to.typeId} and label is null)`;
+    const view: IndexColumnView = { key: column.key, kind: 'associations', label: `${singularLabel(type)} → ${pluralLabel(to)}`, toObjectTypeId: to.typeId, toObjectType: to.name };
+    return { kind: 'associations', key: column.key, to, typeId, view };
+  } else {
+    const primary = hubspotPrimaryType(type.typeId, COMPANY);
+    if (!primary) throw bad(`${column.key}: ${type.name} have no primary company; the column is for contacts, deals and tickets`, where);
+    const company = await resolveObjectType(db, workspaceId, COMPANY);
+    const view: IndexColumnView = { key: column.key, kind: 'primaryCompany', label: `${singularLabel(type)} → Company (primary)`, toObjectTypeId: COMPANY, toObjectType: company.name };
+    return { kind: 'primaryCompany', key: column.key, typeId: primary.typeId, company, view };
+  }
 }
 
 // ---- sorting and the cursor -----------------------------------------------------------------------
 
 /** One ORDER BY key: an expression, its SQL type (to read the cursor's value back), its direction. */
-interface SortKey {
-  expr: SQL;
-  cast: 'numeric' | 'text' | 'timestamptz' | 'bigint';
+interface SortKey extends OrderKey {
   descending: boolean;
+  /** Its values come from the row itself (a property): index ranges may serve it (keysetParts). */
+  ranged: boolean;
 }
 
 /**
- * Property types whose values are words, never amounts: they sort as text alone (telling numbers
- * apart costs a regular expression per record, two thirds of a sorted page's time on 120k
- * contacts, PGlite: 210 → 70 ms by lastname).
+ * The sort key of an association column (R9, R19), over the row being chosen (`records`):
+ * "[Object] → Company (primary)" by the primary company's name, as its cell shows it;
+ * "[Object] → [Objects]" by how many records are associated, what the cell shows first ("[x]
+ * records"), none being empty (null). Both are subqueries per record: no index orders by them.
  */
-const TEXT_TYPES = new Set(['string', 'enumeration', 'bool']);
+function associationKey(ws: string, column: Resolved): OrderKey {
+  if (column.kind === 'primaryCompany') {
+    return {
+      expr: sql`(select ${typedNameSql(COMPANY, undefined, 't')}
+        from associations a join records t on t.workspace_id = a.workspace_id and t.id = a.to_id
+        where a.workspace_id = ${ws} and a.from_id = ${records.id} and a.to_type = ${COMPANY} and a.type_id = ${column.typeId}::int limit 1)`,
+      cast: 'text',
+    };
+  }
+  if (column.kind === 'associations') {
+    return {
+      expr: sql`nullif((select count(*) from associations a where a.workspace_id = ${ws} and a.from_id = ${records.id} and a.to_type = ${column.to.typeId} and a.type_id = ${column.typeId}), 0)`,
+      cast: 'bigint',
+    };
+  }
+  throw new Error('a property column has no association key');
+}
 
 /**
- * The keys of the sorts, as search orders: a property by its number first, then its text (text
- * alone for properties that hold words: string, enumeration and bool properties); empty values last in both directions.
+ * The keys of the sorts: a property as search orders it (orderKeys, by the property's type), an
+ * association column by associationKey; empty values last in both directions.
  */
-function sortKeys(type: ObjectType, sorts: IndexSort[]): SortKey[] {
+async function sortKeys(db: DbOrTx, ws: string, type: ObjectType, sorts: IndexSort[]): Promise<SortKey[]> {
   const keys: SortKey[] = [];
   for (const [i, s] of sorts.entries()) {
-    const name = s.propertyName;
-    const op = operand(name);
-    const defined = type.properties.get(name);
-    if (op.stored && (!PROPERTY_NAME.test(name) || !defined)) {
-      throw bad(`Cannot sort by ${name}: not a property of ${type.name}`, `query:sort[${i}]`, 'PROPERTY_INVALID');
+    const where = `query:sort[${i}]`;
+    if (s.column) {
+      const key = associationKey(ws, await resolveColumn(db, ws, type, s.column, where));
+      keys.push({ ...key, descending: s.descending, ranged: false });
+      continue;
     }
-    const words = defined !== undefined && TEXT_TYPES.has(defined.type);
-    if (op.stored && !words) keys.push({ expr: op.numeric, cast: 'numeric', descending: s.descending });
-    if (op.stored) keys.push({ expr: op.text, cast: 'text', descending: s.descending });
-    else keys.push({ expr: op.numeric, cast: op.kind === 'id' ? 'bigint' : 'timestamptz', descending: s.descending });
+    const name = s.propertyName;
+    const defined = type.properties.get(name);
+    const op = operand(name, undefined, defined?.type);
+    if (op.stored && (!PROPERTY_NAME.test(name) || !defined)) {
+      throw bad(`Cannot sort by ${name}: not a property of ${type.name}`, where, 'PROPERTY_INVALID');
+    }
+    for (const key of orderKeys(op)) keys.push({ ...key, descending: s.descending, ranged: true });
   }
   return keys;
 }
 
-/** What a cursor holds: the sort it belongs to, the last row's key values (as text) and its id. */
+/** What a cursor holds: the sort it belongs to, the row's key values (as text) and its id. */
 interface Cursor {
   s: string;
   k: Array<string | null>;
@@ -178,8 +205,9 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');
 }
 
-function decodeCursor(raw: string, sorts: IndexSort[], keys: SortKey[]): Cursor {
-  const invalid = () => bad('after must be a cursor from paging.next.after of the same sort', 'query:after');
+function decodeCursor(raw: string, sorts: IndexSort[], keys: SortKey[], param: 'after' | 'before'): Cursor {
+  const from = param === 'after' ? 'paging.next.after' : 'paging.prev.before';
+  const invalid = () => bad(`${param} must be a cursor from ${from} of the same sort`, `query:${param}`);
   let c: Cursor;
   try {
     c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
@@ -206,60 +234,85 @@ function decodeCursor(raw: string, sorts: IndexSort[], keys: SortKey[]): Cursor 
 function idDescending(keys: SortKey[]): boolean {
   return keys[0]?.descending ?? false;
 }
-function idDirection(keys: SortKey[]): SQL {
-  return sql.raw(idDescending(keys) ? 'desc' : 'asc');
+
+/**
+ * Which way a part of the statement reads: `forward` is the page's order (after a cursor),
+ * `backward` the same order reversed (before a cursor: the previous page, read from its end).
+ */
+type Way = 'forward' | 'backward';
+
+/** A key's ORDER BY direction: the sort's, empty values last; reversed when reading backward. */
+function keyOrder(k: SortKey, way: Way): SQL {
+  const descending = k.descending !== (way === 'backward');
+  return sql.raw(`${descending ? 'desc' : 'asc'} ${way === 'backward' ? 'nulls first' : 'nulls last'}`);
+}
+function idOrder(keys: SortKey[], way: Way): SQL {
+  return sql.raw(idDescending(keys) !== (way === 'backward') ? 'desc' : 'asc');
+}
+/** The ids further on than the cursor's, in the reading's direction (ties of every key). */
+function idBeyond(keys: SortKey[], cursor: Cursor, way: Way): SQL {
+  return idDescending(keys) !== (way === 'backward') ? sql`${records.id} < ${cursor.id}::bigint` : sql`${records.id} > ${cursor.id}::bigint`;
 }
 
 /**
- * Rows after the cursor, in the sort's order with empty values last in both directions and the
- * record id breaking ties (see idDescending): the keyset condition (no offset, so every page costs the same).
+ * Rows after the cursor (forward) or before it (backward), in the sort's order with empty values
+ * last in both directions and the record id breaking ties (see idDescending): the keyset
+ * condition (no offset, so every page costs the same).
  */
-function afterCursor(keys: SortKey[], cursor: Cursor): SQL {
+function beyondCursor(keys: SortKey[], cursor: Cursor, way: Way): SQL {
   const at = (i: number): SQL => {
-    if (i === keys.length) return idDescending(keys) ? sql`${records.id} < ${cursor.id}::bigint` : sql`${records.id} > ${cursor.id}::bigint`;
+    if (i === keys.length) return idBeyond(keys, cursor, way);
     const key = keys[i]!;
     const v = cursor.k[i] ?? null;
     const rest = at(i + 1);
-    if (v === null) return sql`(${key.expr} is null and ${rest})`;
+    if (way === 'forward') {
+      if (v === null) return sql`(${key.expr} is null and ${rest})`;
+      const value = sql`${v}::${sql.raw(key.cast)}`;
+      const beyond = key.descending ? sql`${key.expr} < ${value}` : sql`${key.expr} > ${value}`;
+      return sql`(${beyond} or ${key.expr} is null or (${key.expr} = ${value} and ${rest}))`;
+    }
+    // backward: the empty values precede the cursor only when it is empty too
+    if (v === null) return sql`(${key.expr} is not null or (${key.expr} is null and ${rest}))`;
     const value = sql`${v}::${sql.raw(key.cast)}`;
-    const beyond = key.descending ? sql`${key.expr} < ${value}` : sql`${key.expr} > ${value}`;
-    return sql`(${beyond} or ${key.expr} is null or (${key.expr} = ${value} and ${rest}))`;
+    const before = key.descending ? sql`${key.expr} > ${value}` : sql`${key.expr} < ${value}`;
+    return sql`(${before} or (${key.expr} = ${value} and ${rest}))`;
   };
   return at(0);
 }
 
-/** A run of rows in the sort order: its conditions and its ORDER BY (over `records`). */
+/** A run of rows in the reading's order: its conditions and its ORDER BY (over `records`). */
 interface Part {
   where: SQL[];
   order: SQL[];
 }
 
 /**
- * The rows after the cursor as consecutive ranges, each one an index range read in order, so a deep
- * page costs what the first one does (R19). With one sort key (the common case: a column heading),
- * the rows after (v, id) are: the ties of v further on by id, then the values beyond v, then the
- * empty values; `(expr, id)` indexes (records_sort_*) serve each range, and an empty key on the
- * cursor leaves the empty values after id only. Several keys keep the one-condition form.
+ * The rows beyond the cursor as consecutive ranges, each one an index range read in order, so a
+ * deep page costs what the first one does (R19). With one sort key on a property (the common
+ * case: a column heading), the rows after (v, id) are: the ties of v further on by id, then the
+ * values beyond v, then the empty values; `(expr, id)` indexes (records_sort_*) serve each range,
+ * and an empty key on the cursor leaves the empty values after id only. Backward (the previous
+ * page) is the mirror: the ties of v before id, then the values before v, reversed; an empty key
+ * on the cursor: the empty values before id, then every value. Several keys, and association
+ * columns (computed per record, no index to range over), keep the one-condition form.
  */
-function keysetParts(keys: SortKey[], cursor: Cursor | undefined, oneCondition = false): Part[] {
-  const byId = sql`${records.id} ${idDirection(keys)}`;
-  if (keys.length !== 1 || oneCondition) {
-    const dir = (k: SortKey) => sql.raw(k.descending ? 'desc nulls last' : 'asc nulls last');
-    return [{ where: cursor ? [afterCursor(keys, cursor)] : [], order: [...keys.map((k) => sql`${k.expr} ${dir(k)}`), byId] }];
+function keysetParts(keys: SortKey[], cursor: Cursor | undefined, way: Way, oneCondition = false): Part[] {
+  const byId = sql`${records.id} ${idOrder(keys, way)}`;
+  if (keys.length !== 1 || !keys[0]!.ranged || oneCondition) {
+    return [{ where: cursor ? [beyondCursor(keys, cursor, way)] : [], order: [...keys.map((k) => sql`${k.expr} ${keyOrder(k, way)}`), byId] }];
   }
   const key = keys[0]!;
-  const ordered = sql`${key.expr} ${sql.raw(key.descending ? 'desc' : 'asc')}`;
+  const ordered = sql`${key.expr} ${sql.raw(key.descending !== (way === 'backward') ? 'desc' : 'asc')}`;
   const empty: Part = { where: [sql`${key.expr} is null`], order: [byId] };
-  if (!cursor) return [{ where: [sql`${key.expr} is not null`], order: [ordered, byId] }, empty];
+  const filled: Part = { where: [sql`${key.expr} is not null`], order: [ordered, byId] };
+  if (!cursor) return way === 'forward' ? [filled, empty] : [empty, filled];
   const v = cursor.k[0] ?? null;
-  const afterId = idDescending(keys) ? sql`${records.id} < ${cursor.id}::bigint` : sql`${records.id} > ${cursor.id}::bigint`;
-  if (v === null) return [{ where: [...empty.where, afterId], order: [byId] }];
+  const idOn = idBeyond(keys, cursor, way);
+  if (v === null) return way === 'forward' ? [{ where: [...empty.where, idOn], order: [byId] }] : [{ where: [...empty.where, idOn], order: [byId] }, filled];
   const value = sql`${v}::${sql.raw(key.cast)}`;
-  return [
-    { where: [sql`${key.expr} = ${value}`, afterId], order: [byId] },
-    { where: [key.descending ? sql`${key.expr} < ${value}` : sql`${key.expr} > ${value}`], order: [ordered, byId] },
-    empty,
-  ];
+  const further = key.descending !== (way === 'backward') ? sql`${key.expr} < ${value}` : sql`${key.expr} > ${value}`;
+  const ties: Part = { where: [sql`${key.expr} = ${value}`, idOn], order: [byId] };
+  return way === 'forward' ? [ties, { where: [further], order: [ordered, byId] }, empty] : [ties, { where: [further], order: [ordered, byId] }];
 }
 
 // ---- the page ---------------------------------------------------------------------------------------
@@ -365,12 +418,14 @@ function createdByImport(ws: string, importId: string): SQL {
 
 export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectType, input: IndexPageInput): Promise<IndexPage> {
   const ws = workspaceId;
+  if (input.after && input.before) throw bad('after and before cannot both be given: a page is read after one cursor or before one', 'query:before');
   const columns = await resolveColumns(db, ws, type, input.columns);
   const sorts = input.sorts ?? [];
-  const keys = sortKeys(type, sorts);
+  const keys = await sortKeys(db, ws, type, sorts);
   const filters = input.filters ?? [];
   const filter = filters.length > 0 ? await filterGroupsSql(db, ws, type, [filters.map((f, i) => ({ filter: f, where: `query:filter[${i}]` }))]) : undefined;
-  const cursor = input.after ? decodeCursor(input.after, sorts, keys) : undefined;
+  const way: Way = input.before ? 'backward' : 'forward';
+  const cursor = input.before ? decodeCursor(input.before, sorts, keys, 'before') : input.after ? decodeCursor(input.after, sorts, keys, 'after') : undefined;
   const limit = Math.min(Math.max(1, input.limit), INDEX_LIMITS.maxLimit);
 
   const conditions: SQL[] = [
@@ -381,10 +436,10 @@ export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectTyp
     ...(filter ? [filter] : []),
     ...(input.importId ? [createdByImport(ws, input.importId)] : []),
   ];
-  const dir = (k: SortKey) => sql.raw(k.descending ? 'desc nulls last' : 'asc nulls last');
   const keyColumns = keys.map((k, i) => sql`, ${k.expr} as ${sql.raw(`k${i}`)}`);
-  const outerOrder = [...keys.map((k, i) => sql`p.${sql.raw(`k${i}`)} ${dir(k)}`), sql`p.id ${idDirection(keys)}`];
-  // the cursor keeps the last row's keys as text; times as ISO 8601 (UTC, milliseconds: the key's precision)
+  // the page is shown in the sort's order whichever way it was read
+  const outerOrder = [...keys.map((k, i) => sql`p.${sql.raw(`k${i}`)} ${keyOrder(k, 'forward')}`), sql`p.id ${idOrder(keys, 'forward')}`];
+  // the cursor keeps the row's keys as text; times as ISO 8601 (UTC, milliseconds: the key's precision)
   const keyTexts = keys.map((k, i) => {
     const key = sql.raw(`p.k${i}`);
     const text = k.cast === 'timestamptz' ? sql`to_char(${key} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : sql`${key}::text`;
@@ -395,7 +450,7 @@ export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectTyp
     return cell ? [sql`, ${cell} as ${sql.raw(`c${i}`)}`] : [];
   });
   const select = sql`${records.id} as id, ${records.properties} as properties, ${records.createdAt} as created_at, ${records.updatedAt} as updated_at${sql.join(keyColumns, sql``)}`;
-  const parts = keysetParts(keys, cursor, input.oneConditionKeyset);
+  const parts = keysetParts(keys, cursor, way, input.oneConditionKeyset);
   const chosen =
     parts.length === 1
       ? sql`select ${select} from ${records} where ${sql.join([...conditions, ...parts[0]!.where], sql` and `)} order by ${sql.join(parts[0]!.order, sql`, `)} limit ${limit + 1}`
@@ -403,7 +458,7 @@ export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectTyp
         sql`select * from (${sql.join(
           parts.map((part, n) => sql`(select ${select}, ${n}::int as part from ${records} where ${sql.join([...conditions, ...part.where], sql` and `)} order by ${sql.join(part.order, sql`, `)} limit ${limit + 1})`),
           sql` union all `,
-        )}) u order by u.part, ${sql.join([...keys.map((k, i) => sql`u.${sql.raw(`k${i}`)} ${dir(k)}`), sql`u.id ${idDirection(keys)}`], sql`, `)} limit ${limit + 1}`;
+        )}) u order by u.part, ${sql.join([...keys.map((k, i) => sql`u.${sql.raw(`k${i}`)} ${keyOrder(k, way)}`), sql`u.id ${idOrder(keys, way)}`], sql`, `)} limit ${limit + 1}`;
 
   const rows = parseRows(
     'index page: a page',
@@ -414,8 +469,12 @@ export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectTyp
       order by ${sql.join(outerOrder, sql`, `)}`),
   );
 
+  // one row more than the page tells whether more follow in the reading's direction: the last
+  // row forward, the first one backward (the rows are in the page's order here)
   const more = rows.length > limit;
-  const shown = more ? rows.slice(0, limit) : rows;
+  const shown = !more ? rows : way === 'forward' ? rows.slice(0, limit) : rows.slice(rows.length - limit);
+  // back at the start with a short page: the first page is what "previous" means there
+  if (way === 'backward' && !more && shown.length < limit) return indexPage(db, ws, type, { ...input, before: undefined });
   const out: IndexRow[] = shown.map((row) => {
     const values: Record<string, IndexCell> = {};
     for (const [i, c] of columns.entries()) {
@@ -423,7 +482,16 @@ export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectTyp
     }
     return { id: String(row.id), name: displayName(type.typeId, row.properties, type.definition), values };
   });
+  const first = shown.at(0);
   const last = shown.at(-1);
-  const after = more && last ? encodeCursor({ s: sortSignature(sorts), k: last.keys, id: last.id }) : null;
-  return { columns: columns.map((c) => c.view), rows: out, after };
+  const cursorOf = (row: PageRow) => encodeCursor({ s: sortSignature(sorts), k: row.keys, id: row.id });
+  // forward: rows precede a page read after a cursor; backward: rows follow the cursor's own row
+  const hasNext = way === 'forward' ? more : true;
+  const hasPrev = way === 'forward' ? cursor !== undefined : more;
+  return {
+    columns: columns.map((c) => c.view),
+    rows: out,
+    after: hasNext && last ? cursorOf(last) : null,
+    before: hasPrev && first ? cursorOf(first) : null,
+  };
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { hubspotPrimaryType } from '../../shared/association-types.ts';
 import { COMPANY, CONTACT } from '../../shared/objects.ts';
 import { type FilterOperator, normalizeDomain, normalizeEmail, type SearchBody, type SearchFilter } from '../../shared/records.ts';
@@ -51,8 +51,12 @@ export interface Operand {
   numeric: SQL;
 }
 
-/** How a property of a definition compares (see Operand). */
-function kindOf(type: string | undefined): Operand['kind'] {
+/**
+ * How a property of a definition compares (see Operand): as a number, an instant, true/false or
+ * text. The one place this is decided: search's filters and sorts and the index page's sorts and
+ * cursors all read it through operand() and orderKeys().
+ */
+export function kindOf(type: string | undefined): Operand['kind'] {
   switch (type) {
     case 'number':
       return 'number';
@@ -429,6 +433,45 @@ function querySql(body: SearchBody, type: ObjectType): SQL | undefined {
   return conds.length > 0 ? or(...conds) : sql`false`;
 }
 
+/** One ORDER BY key of an operand, and the SQL type of its values (to read a value back from its text). */
+export interface OrderKey {
+  expr: SQL;
+  cast: 'numeric' | 'text' | 'timestamptz' | 'bigint';
+}
+
+/**
+ * How an operand sorts, by its kind (kindOf): numbers by value then, for values that are no
+ * number, by text; instants to the millisecond then by text; true/false and text as text alone;
+ * the record's id and dates by value. Empty and unreadable values are null: callers put them last.
+ * Search's sorts and the index page's (whose cursors hold these keys) both use this.
+ */
+export function orderKeys(op: Operand): OrderKey[] {
+  switch (op.kind) {
+    case 'id':
+      return [{ expr: op.numeric, cast: 'bigint' }];
+    case 'date':
+      return [{ expr: op.numeric, cast: 'timestamptz' }];
+    case 'time':
+      return [
+        { expr: sql`date_trunc('milliseconds', ${op.numeric})`, cast: 'timestamptz' },
+        { expr: op.text, cast: 'text' },
+      ];
+    case 'text':
+      return [{ expr: op.text, cast: 'text' }];
+    case 'bool':
+      return [
+        { expr: op.numeric, cast: 'text' },
+        { expr: op.text, cast: 'text' },
+      ];
+    case 'number':
+    case 'guess':
+      return [
+        { expr: op.numeric, cast: 'numeric' },
+        { expr: op.text, cast: 'text' },
+      ];
+  }
+}
+
 function orderSql(body: SearchBody, type: ObjectType): SQL[] {
   const order: SQL[] = [];
   (body.sorts ?? []).forEach((s, i) => {
@@ -437,12 +480,9 @@ function orderSql(body: SearchBody, type: ObjectType): SQL[] {
     if (op.stored && (!PROPERTY_NAME.test(name) || (type.definition && !type.properties.has(name)))) {
       throw bad(`Cannot sort by ${name}: not a property of ${type.name}`, `sorts[${i}]`, 'PROPERTY_INVALID');
     }
-    const dir = descending ? desc : asc;
-    const way = sql.raw(descending ? 'desc' : 'asc');
-    // by the property's type: numbers and times by value, text as text; unreadable values last
-    if (op.kind === 'guess') order.push(sql`${op.numeric} ${way} nulls last`, sql`${op.text} ${way} nulls last`);
-    else if (op.stored) order.push(sql`${op.numeric} ${way} nulls last`, ...(op.kind === 'text' ? [] : [sql`${op.text} ${way} nulls last`]));
-    else order.push(dir(op.numeric));
+    const way = sql.raw(descending ? 'desc nulls last' : 'asc nulls last');
+    // by the property's type (orderKeys); unreadable values last
+    for (const key of orderKeys(op)) order.push(sql`${key.expr} ${way}`);
   });
   order.push(asc(records.id));
   return order;

@@ -43,7 +43,7 @@ export function viewRoutes() {
         description:
           'Columns (comma-separated): a property (`dealname`); `assoc:<objectType>`, "[Object] → [Objects]": `{count, first: [{id, name}]}` (the first three by record id); `primary:company`, "[Object] → Company (primary)": `{id, name}` or null. ' +
           'Filters (`filter`, repeated, all must hold): `<property>:<operator>[:<value>]` with eq, neq, lt, lte, gt, gte, between (`low|high`), in / not_in (`a|b|c`), has, not_has, contains, not_contains; search semantics, also `associations.company.primary.<property>` and `associations.<objectType>`. ' +
-          'Sort: `-amount,dealname` (empty values last; ties by record id, backwards when the first sort is descending); `after`: the cursor of `paging.next`. `import`: only the records that import (`/api/imports/{id}`) created.',
+          'Sort: `-amount,dealname` (empty values last; ties by record id, backwards when the first sort is descending); association columns too: `primary:company` by the primary company\'s name, `-assoc:deals` by the number of associated deals (none last). `after`: the cursor of `paging.next` (the next page); `before`: the cursor of `paging.prev` (the previous page). `import`: only the records that import (`/api/imports/{id}`) created.',
         tags: ['Index pages'],
         responses: { 200: json(indexPageResponse, 'One page of rows, in the sort order, with the columns as asked') },
       }),
@@ -54,13 +54,20 @@ export function viewRoutes() {
         const db = c.get('db');
         const query = c.req.valid('query');
         const type = await resolveObjectType(db, workspaceId, c.req.valid('param').objectType);
-        const page = await indexPage(db, workspaceId, type, { columns: query.columns, filters: query.filter, sorts: query.sort, after: query.after, limit: query.limit, importId: query.import });
-        const next = () => {
+        const page = await indexPage(db, workspaceId, type, { columns: query.columns, filters: query.filter, sorts: query.sort, after: query.after, before: query.before, limit: query.limit, importId: query.import });
+        // the same query with the other page's cursor in place of this one's
+        const link = (param: 'after' | 'before', cursor: string) => {
           const url = new URL(c.req.url);
-          url.searchParams.set('after', page.after!);
-          return { next: { after: page.after!, link: `${url.pathname}${url.search}` } };
+          url.searchParams.delete('after');
+          url.searchParams.delete('before');
+          url.searchParams.set(param, cursor);
+          return `${url.pathname}${url.search}`;
         };
-        return c.json({ objectTypeId: type.typeId, objectType: type.name, columns: page.columns, results: page.rows, ...(page.after ? { paging: next() } : {}) }, 200);
+        const paging = {
+          ...(page.after ? { next: { after: page.after, link: link('after', page.after) } } : {}),
+          ...(page.before ? { prev: { before: page.before, link: link('before', page.before) } } : {}),
+        };
+        return c.json({ objectTypeId: type.typeId, objectType: type.name, columns: page.columns, results: page.rows, ...(page.after || page.before ? { paging } : {}) }, 200);
       },
     )
     .post(

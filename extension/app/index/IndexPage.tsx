@@ -47,7 +47,8 @@ function choiceLabel(objectType: string, column: string): string {
 
 /**
  * An index page (R9, R19): the records of one type, 50 a page, with the columns the rep chose
- * (kept per type) including association columns, sortable by a property column, filtered on
+ * (kept per type) including association columns, sortable by any column (association columns by
+ * the primary company's name or the count), paged both ways (keyset cursors), filtered on
  * properties and associations; the view's state is the address. Rows can be selected and
  * associated with one record in one request; refusals (R4 limits) show on their rows.
  */
@@ -82,7 +83,7 @@ export function IndexPage({ route, session }: PageProps<'index'>) {
     setLoading(true);
     setError(null);
     session.client
-      .request(apiPaths.indexPage(objectType, { columns, filters: state.filters, sort: state.sort, after: state.after, limit: PAGE_SIZE }), {
+      .request(apiPaths.indexPage(objectType, { columns, filters: state.filters, sort: state.sort, after: state.after, before: state.before ?? null, limit: PAGE_SIZE }), {
         method: 'GET',
         schema: indexPageResponse,
         signal: controller.signal,
@@ -111,12 +112,13 @@ export function IndexPage({ route, session }: PageProps<'index'>) {
     setSelected(next);
   };
 
-  const sortHeader = (label: string, property: string | null) => {
-    if (!property) return <th scope="col">{label}</th>;
-    const current = state.sort === property ? 'ascending' : state.sort === `-${property}` ? 'descending' : undefined;
+  // every column sorts: a property by its value, "→ Company (primary)" by the company's name, "→ [Objects]" by the count
+  const sortHeader = (label: string, sortKey: string | null) => {
+    if (!sortKey) return <th scope="col">{label}</th>;
+    const current = state.sort === sortKey ? 'ascending' : state.sort === `-${sortKey}` ? 'descending' : undefined;
     return (
       <th scope="col" aria-sort={current}>
-        <button type="button" class="crm-index-sort" onClick={() => go({ filters: state.filters, sort: nextSort(state.sort, property), after: null })}>
+        <button type="button" class="crm-index-sort" onClick={() => go({ filters: state.filters, sort: nextSort(state.sort, sortKey), after: null })}>
           {label}
           <span aria-hidden="true">{current === 'ascending' ? ' ▲' : current === 'descending' ? ' ▼' : ''}</span>
         </button>
@@ -163,7 +165,7 @@ export function IndexPage({ route, session }: PageProps<'index'>) {
                 />
               </th>
               {sortHeader(t('indexName'), nameSort)}
-              {page.columns.map((c) => (c.kind === 'property' && c.property ? sortHeader(c.label, c.property) : <th scope="col">{c.label}</th>))}
+              {page.columns.map((c) => sortHeader(c.label, c.kind === 'property' ? (c.property ?? null) : c.key))}
             </tr>
           </thead>
           <tbody>
@@ -199,8 +201,9 @@ export function IndexPage({ route, session }: PageProps<'index'>) {
         <p role="status">{t('appLoading')}</p>
       ) : null}
       <nav class="crm-index-paging" aria-label={t('indexPaging')}>
-        {state.after ? <a href={session.href(indexRoute(objectType, { ...state, after: null }))}>{t('indexFirstPage')}</a> : null}
-        {page?.paging ? <a href={session.href(indexRoute(objectType, { ...state, after: page.paging.next.after }))}>{t('indexNextPage')}</a> : null}
+        {state.after || state.before ? <a href={session.href(indexRoute(objectType, { ...state, after: null, before: null }))}>{t('indexFirstPage')}</a> : null}
+        {page?.paging?.prev ? <a href={session.href(indexRoute(objectType, { ...state, after: null, before: page.paging.prev.before }))}>{t('indexPreviousPage')}</a> : null}
+        {page?.paging?.next ? <a href={session.href(indexRoute(objectType, { ...state, after: page.paging.next.after, before: null }))}>{t('indexNextPage')}</a> : null}
       </nav>
       {chooserOpen && columns ? (
         <ColumnChooser
@@ -319,7 +322,7 @@ function RecordsPopup({ session, rowType, row, column, onClose }: { session: Pag
   useEffect(() => {
     session.client
       .request(apiPaths.indexPage(to, { columns: ['hs_object_id'], filters: [filter], limit: 100 }), { method: 'GET', schema: indexPageResponse })
-      .then((answer) => setRecords({ results: answer.results, more: answer.paging !== undefined }))
+      .then((answer) => setRecords({ results: answer.results, more: answer.paging?.next !== undefined }))
       .catch((err: unknown) => setError(failureText(err)));
   }, []);
   const cell = row.values[column.key] as AssociationsCell | undefined;

@@ -11,9 +11,19 @@ describe('index page state (R19)', () => {
     query.set('sort', '-lastname');
     query.set('after', 'abc');
     const state = stateOf(query);
-    expect(state).toEqual({ filters: ['associations.company.primary.domain:eq:acme.com', 'associations.deals:not_has'], sort: '-lastname', after: 'abc' });
+    expect(state).toEqual({ filters: ['associations.company.primary.domain:eq:acme.com', 'associations.deals:not_has'], sort: '-lastname', after: 'abc', before: null });
     expect(stateOf(queryOf(state))).toEqual(state);
-    expect(stateOf(new URLSearchParams('sort=1;drop'))).toEqual({ filters: [], sort: null, after: null });
+    expect(stateOf(new URLSearchParams('sort=1;drop'))).toEqual({ filters: [], sort: null, after: null, before: null });
+  });
+
+  it('R19: "Previous page" is `before` in the address; association columns sort by their key; one cursor at a time', () => {
+    const state = stateOf(new URLSearchParams('sort=-primary:company&before=xyz'));
+    expect(state).toEqual({ filters: [], sort: '-primary:company', after: null, before: 'xyz' });
+    expect(queryOf(state).toString()).toBe('sort=-primary%3Acompany&before=xyz');
+    expect(stateOf(queryOf(state))).toEqual(state);
+    expect(stateOf(new URLSearchParams('sort=assoc:deals&after=a&before=b'))).toEqual({ filters: [], sort: 'assoc:deals', after: 'a', before: null });
+    expect(stateOf(new URLSearchParams('sort=primary:deal')).sort).toBeNull();
+    expect(nextSort('assoc:deals', 'assoc:deals')).toBe('-assoc:deals');
   });
 
   it('a column heading sorts ascending, then descending', () => {

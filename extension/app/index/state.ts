@@ -1,5 +1,6 @@
 /**
- * An index page's state (R19): what the address holds (filters, sort, the page's cursor), so a
+ * An index page's state (R19): what the address holds (filters, sort, the page's cursor: `after`
+ * for a page reached forward, `before` for one reached by "Previous page"), so a
  * copied address or a reload shows the same view, and the columns a rep chose, kept per object
  * type in the extension's storage. Filters are the API's own syntax (`<property>:<operator>[:<value>]`,
  * shared/views.ts `indexFilter`): the address is passed on as it is.
@@ -8,9 +9,12 @@ import { indexColumn, indexFilter, indexSort, PROPERTY_LABELS } from '../../../s
 
 export interface IndexState {
   filters: string[];
-  /** `lastname` or `-lastname`; null: record id order. */
+  /** `lastname` or `-lastname`, an association column (`primary:company`, `-assoc:deals`); null: record id order. */
   sort: string | null;
+  /** The page after this cursor (the next page). */
   after: string | null;
+  /** The page before this cursor (the previous page); never with `after`. */
+  before?: string | null;
 }
 
 /** The state in an index route's query; what the API would refuse is left out. */
@@ -18,25 +22,34 @@ export function stateOf(query: URLSearchParams): IndexState {
   const filters = query.getAll('filter').filter((f) => indexFilter.safeParse(f).success);
   const sort = query.get('sort');
   const after = query.get('after');
+  const before = query.get('before');
+  const cursor = (c: string | null) => (c && c.length <= 2000 ? c : null);
   return {
     filters,
     sort: sort && indexSort.safeParse(sort).success ? sort : null,
-    after: after && after.length <= 2000 ? after : null,
+    after: cursor(after),
+    // one cursor at a time: `after` wins (the API refuses both)
+    before: cursor(after) ? null : cursor(before),
   };
 }
 
-/** The query of a state: `filter` repeated, then `sort`, then `after`. */
+/** The query of a state: `filter` repeated, then `sort`, then `after` or `before`. */
 export function queryOf(state: IndexState): URLSearchParams {
   const query = new URLSearchParams();
   for (const f of state.filters) query.append('filter', f);
   if (state.sort) query.set('sort', state.sort);
   if (state.after) query.set('after', state.after);
+  else if (state.before) query.set('before', state.before);
   return query;
 }
 
-/** Sorting a column: ascending first, then descending, then ascending again; a new sort starts at the first page. */
-export function nextSort(current: string | null, property: string): string {
-  return current === property ? `-${property}` : property;
+/**
+ * Sorting a column (a property, or an association column by its key: `primary:company` by the
+ * company's name, `assoc:deals` by the count): ascending first, then descending, then ascending
+ * again; a new sort starts at the first page.
+ */
+export function nextSort(current: string | null, column: string): string {
+  return current === column ? `-${column}` : column;
 }
 
 export const STANDARD_TYPES = ['contacts', 'companies', 'deals', 'tickets'] as const;
