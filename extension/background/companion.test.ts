@@ -136,11 +136,15 @@ describe('reads and writes through the background (X2, X3, X4)', () => {
       ],
     };
     const { view, asOf } = await ok<ThreadRead>({ type: 'threadView', thread });
-    expect(asOf).toMatch(/^\d+$/); // the feed's end, asked just before
+    // the feed's end, which the server read before the view and said in a header: no request of its own
+    expect(asOf).toMatch(/^\d+$/);
+    expect(asOf).toBe((await t.call('GET', '/api/changes/latest')).body.after);
+    expect(seen.filter((s) => s.path === '/api/changes/latest')).toEqual([]);
     expect(view.participants.map((p) => p.contact?.id ?? null)).toEqual([known.body.id, null]);
     expect(Object.keys(view.summaries)).toEqual([known.body.id]);
-    // one read answers the sidebar; then what it showed is read into the cache (contacts and their
-    // associations), with the workspace's stages once per session
+    // one read answers the sidebar; what it showed goes into the cache when the reads pause (not
+    // before the next thread's read on the server): flush() does not wait for the pause
+    expect(besidesFeed().map((s) => s.path)).toEqual(['/api/companion/thread']);
     await companion.flush();
     expect(besidesFeed()[0]).toEqual({ method: 'POST', path: '/api/companion/thread', idempotencyKey: null });
     expect(besidesFeed().slice(1).map((s) => s.path).sort()).toEqual([

@@ -4,6 +4,7 @@ import { appUrl, recordRoute } from '../app/routes.ts';
 import { createCompanion } from '../background/companion.ts';
 import { isCompanionMessage, serve } from '../background/requests.ts';
 import { MAIL_MATCHES } from '../mail/hosts.ts';
+import { mark } from '../marks.ts';
 import { FEED_PORT, type TabMessage } from '../messaging.ts';
 
 const OUTBOX_ALARM = 'outbox';
@@ -31,7 +32,12 @@ export default defineBackground(() => {
   });
   browser.runtime.onMessage.addListener((message, sender, sendResponse) => {
     if (!isCompanionMessage(companion.handlers, message)) return false;
-    void serve(companion.handlers, message, sender.tab?.id !== undefined ? { tabId: sender.tab.id } : {}).then(sendResponse);
+    const thread = (message as { type: string }).type === 'threadView';
+    if (thread) mark('crm:worker-received');
+    void serve(companion.handlers, message, sender.tab?.id !== undefined ? { tabId: sender.tab.id } : {}).then((reply) => {
+      if (thread) mark('crm:worker-replied');
+      sendResponse(reply);
+    });
     return true; // answers asynchronously
   });
   // a new install opens the welcome page: what the companion does and how to connect it
