@@ -36,7 +36,7 @@ export interface CompanionDeps {
   cacheName?: string;
   /** First delay before the live change stream reconnects (ms). */
   reconnectMs?: number;
-  /** How long thread reads must pause before the cache stores what they showed (ms; default 1000). */
+  /** How long thread reads must pause before the cache stores what they showed (ms; default 0: at once). */
   storeAfterMs?: number;
 }
 
@@ -106,15 +106,16 @@ export function createCompanion(deps: CompanionDeps): Companion {
   const unfollow = feed.subscribe((events, touched) => deps.broadcast(feedNews(events, touched)));
   let watchers = 0;
   const writes = new Set<Promise<void>>();
-  // What a thread read showed goes into the cache once the reads pause: its reads (the contacts,
-  // their associations) would otherwise queue on the server before the next thread's read, when
-  // the rep moves on at once. Per set of contacts, the latest view.
-  const storeAfterMs = deps.storeAfterMs ?? 1000;
+  // What a thread read showed goes into the cache: at once by default; with `storeAfterMs`, once the
+  // reads pause that long (its reads, the contacts and their associations, then do not queue on the
+  // server before the next thread's read). Per set of contacts, the latest view.
+  const storeAfterMs = deps.storeAfterMs ?? 0;
   const toStore = new Map<string, { c: Connection; view: CompanionThreadResponse }>();
   let storeTimer: ReturnType<typeof setTimeout> | null = null;
   function storeLater(c: Connection, view: CompanionThreadResponse): void {
     toStore.set(Object.keys(view.summaries).sort().join(','), { c, view });
-    pauseStores();
+    if (storeAfterMs === 0) storeNow();
+    else pauseStores();
   }
   /** A thread read starts or answers: the stores wait for the next pause. */
   function pauseStores(): void {
