@@ -45,6 +45,7 @@ const RUNS = Number(args.runs);
 const WARMUP = Number(args.warmup);
 const CHROMIUM = '/usr/bin/chromium';
 const MAIL_DIR = join(import.meta.dirname, '../extension/mail');
+const SHARED_DIR = join(import.meta.dirname, '../shared');
 
 interface Case {
   name: string;
@@ -198,9 +199,11 @@ async function inChromium(browser: Awaited<ReturnType<typeof chromium.launch>>, 
   const origin = new URL(c.url).origin;
   await page.route(`${origin}/**`, async (route) => {
     const { pathname } = new URL(route.request().url());
-    if (pathname.startsWith('/__mail/')) {
-      const file = normalize(join(MAIL_DIR, pathname.slice('/__mail/'.length)));
-      if (!file.startsWith(MAIL_DIR) || !file.endsWith('.ts')) return route.fulfill({ status: 404 });
+    if (pathname.startsWith('/__mail/') || pathname.startsWith('/shared/')) {
+      // the readers' sources, and the shared modules they import (mail/hosts.ts: ../../shared/, which the page's URL resolves to /shared/)
+      const [dir, rest] = pathname.startsWith('/shared/') ? [SHARED_DIR, pathname.slice('/shared/'.length)] : [MAIL_DIR, pathname.slice('/__mail/'.length)];
+      const file = normalize(join(dir, rest));
+      if (!file.startsWith(dir) || !file.endsWith('.ts')) return route.fulfill({ status: 404 });
       return route.fulfill({ contentType: 'text/javascript', body: stripTypeScriptTypes(readFileSync(file, 'utf8')) });
     }
     return route.fulfill({ contentType: 'text/html', body: readFileSync(c.file, 'utf8') });
@@ -348,9 +351,11 @@ async function coverageInChromium(browser: Awaited<ReturnType<typeof chromium.la
   const html = readFileSync(join(import.meta.dirname, '../test/fixtures/mail', c.page), 'utf8');
   await page.route(`${origin}/**`, async (route) => {
     const { pathname } = new URL(route.request().url());
-    if (pathname.startsWith('/__mail/')) {
-      const file = normalize(join(MAIL_DIR, pathname.slice('/__mail/'.length)));
-      if (!file.startsWith(MAIL_DIR) || !file.endsWith('.ts')) return route.fulfill({ status: 404 });
+    if (pathname.startsWith('/__mail/') || pathname.startsWith('/shared/')) {
+      // the readers' sources, and the shared modules they import (mail/hosts.ts: ../../shared/, which the page's URL resolves to /shared/)
+      const [dir, rest] = pathname.startsWith('/shared/') ? [SHARED_DIR, pathname.slice('/shared/'.length)] : [MAIL_DIR, pathname.slice('/__mail/'.length)];
+      const file = normalize(join(dir, rest));
+      if (!file.startsWith(dir) || !file.endsWith('.ts')) return route.fulfill({ status: 404 });
       return route.fulfill({ contentType: 'text/javascript', body: stripTypeScriptTypes(readFileSync(file, 'utf8')) });
     }
     return route.fulfill({ contentType: 'text/html', body: html });

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-export const associationCategory = z.enum(['HUBSPOT_DEFINED', 'USER_DEFINED', 'INTEGRATOR_DEFINED']);
+// Schemas here are marked pure: the extension's content script uses this module's other exports,
+// and a bundle drops a pure schema it does not use, and zod with it.
+
+export const associationCategory = /* @__PURE__ */ z.enum(['HUBSPOT_DEFINED', 'USER_DEFINED', 'INTEGRATOR_DEFINED']);
 export type AssociationCategory = z.infer<typeof associationCategory>;
 
 /** One direction of an association type: from one object type to another. */
@@ -113,10 +116,10 @@ export function hubspotPrimaryType(fromType: string, toType: string): Associatio
 }
 
 /** An association type id: a positive whole number the database's integer column holds (a larger one would be a 500). */
-export const associationTypeIdValue = z.number().int().positive().max(2_147_483_647);
+export const associationTypeIdValue = /* @__PURE__ */ z.number().int().positive().max(2_147_483_647);
 
 /** An association type as HubSpot's v4 API shows it. */
-export const associationSpec = z.object({
+export const associationSpec = /* @__PURE__ */ z.object({
   associationCategory: associationCategory,
   associationTypeId: associationTypeIdValue,
 });

@@ -137,6 +137,13 @@ export type ChangeEvent = z.infer<typeof changeEvent>;
 /** GET /api/changes/latest, and the `ready` event that opens the live stream: where to follow the feed from. */
 export const latestCursor = z.object({ after: z.string() });
 
+/**
+ * A response header of a read (POST /api/companion/thread): the change feed's end as GET
+ * /api/changes/latest would have said just before the read, so the answer shows every change up to
+ * it. Saves the client that request before each read.
+ */
+export const CHANGES_AFTER_HEADER = 'x-changes-after';
+
 export const changesPage = z.object({
   results: z.array(changeEvent),
   /** More events were there when this page was read; follow `paging.next.after` at once. */

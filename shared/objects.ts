@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+// Schemas here are marked pure: the extension's content script uses this module's other exports,
+// and a bundle drops a pure schema it does not use, and zod with it.
+
 /** HubSpot's standard object types, by their public type ids. Activities are objects too. */
 export const STANDARD_OBJECTS = [
   { typeId: '0-1', name: 'contacts', singular: 'contact', activity: false },
@@ -41,7 +44,7 @@ export function standardObjectById(typeId: string): StandardObject | undefined {
 /** Custom object type ids look like `2-123`. */
 export const customTypeIdPattern = /^2-\d+$/;
 
-export const objectTypeRef = z
+export const objectTypeRef = /* @__PURE__ */ z
   .string()
   .min(1)
   .max(100)

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-export const planSchema = z.enum(['starter', 'professional', 'enterprise']);
+// Schemas here are marked pure: the extension's content script uses this module's other exports,
+// and a bundle drops a pure schema it does not use, and zod with it.
+
+export const planSchema = /* @__PURE__ */ z.enum(['starter', 'professional', 'enterprise']);
 export type Plan = z.infer<typeof planSchema>;
 
 const rank: Record<Plan, number> = { starter: 0, professional: 1, enterprise: 2 };

@@ -129,6 +129,29 @@ describe('GET /api/changes/stream (B2, X4)', () => {
     expect((await t.call('GET', '/api/changes/latest', undefined, null)).status).toBe(401);
   });
 
+  it('B2: POST /api/companion/thread says the feed\'s end it read before its answer (x-changes-after), as /api/changes/latest would', async () => {
+    const thread = async () => {
+      const res = await t.app.request('/api/companion/thread', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ participants: [{ email: 'reader@stream.example' }], subject: 'Hello', ownAddresses: [] }),
+      });
+      expect(res.status).toBe(200);
+      return { after: res.headers.get('x-changes-after'), body: await res.json() };
+    };
+    const before = await thread();
+    expect(before.after).toMatch(/^\d+$/);
+    expect(before.after).toBe((await t.call('GET', '/api/changes/latest')).body.after);
+    expect(before.body.participants[0].contact).toBeNull();
+    // a change after that position: the next answer shows it, and says a later position
+    const id = await newContact('reader@stream.example');
+    const next = await thread();
+    expect(next.body.participants[0].contact.id).toBe(id);
+    expect(Number(next.after)).toBeGreaterThan(Number(before.after));
+    expect((await t.call('GET', `/api/changes?after=${next.after}`)).body.results).toEqual([]);
+    expect((await t.call('GET', `/api/changes?after=${before.after}`)).body.results.map((e: { objectId?: string }) => e.objectId)).toEqual([id]);
+  });
+
   it('B2: heartbeats keep an idle stream open', async () => {
     const cache = new TokenCache(0);
     const app = new Hono<AppEnv>().use('*', bearerAuth({ db: t.db.db, cache })).route('/api', changeStreamRoutes({ heartbeatMs: 30, pollMs: 50 }));

@@ -52,6 +52,8 @@ export interface RequestOptions<S extends z.ZodType> {
   /** Sent as `Idempotency-Key` (writes): the server applies a request with the same key once. */
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /** Called with a 2xx answer's headers, before its body is read. */
+  onHeaders?: (headers: Headers) => void;
 }
 
 export interface ApiClient {
@@ -169,6 +171,7 @@ export function createApiClient(connection: Connection, options: ClientOptions =
       const sent = request.form ?? (request.body !== undefined ? JSON.stringify(request.body) : undefined);
       const res = await send(request.method, path, { headers, ...(sent !== undefined ? { body: sent } : {}), ...(signal ? { signal } : {}) }, request.signal);
       if (!res.ok) throw await failureOf(res, route);
+      request.onHeaders?.(res.headers);
       let text: string;
       try {
         text = await res.text();

@@ -3,7 +3,7 @@ import { apiPaths } from '../../shared/api-paths.ts';
 import { type batchReadBody as associationsReadBody, associationsBatchReadResponse, type AssociationsBatchReadResponse, pairLabelsResponse } from '../../shared/associations.ts';
 import { type companionThreadBody, type CompanionThreadResponse, companionThreadResponse } from '../../shared/companion.ts';
 import { batchResult, type batchReadBody, type searchBody, searchResult } from '../../shared/records.ts';
-import { latestCursor } from '../../shared/history.ts';
+import { CHANGES_AFTER_HEADER, latestCursor } from '../../shared/history.ts';
 import { workspaceView } from '../../shared/workspace.ts';
 import { COMPANY, CONTACT, DEAL, TICKET } from '../../shared/objects.ts';
 import { pipelineCollection } from '../../shared/pipelines.ts';
@@ -15,15 +15,30 @@ import { type StageBook, stageBookOf, stageLabelIn } from './stages.ts';
 
 const clientFor = (connection: Connection, fetchImpl: FetchLike | undefined) => createApiClient(connection, fetchImpl ? { fetch: fetchImpl } : {});
 
-/** The thread as the sidebar shows it: one request (server/routes/companion.ts). */
-export function fetchThreadView(connection: Connection, thread: MailThread, ownAddresses: readonly string[], fetchImpl?: FetchLike): Promise<CompanionThreadResponse> {
+/**
+ * The thread as the sidebar shows it: one request (server/routes/companion.ts). `asOf`: the change
+ * feed's end the server read before answering (its x-changes-after header), so the view shows every
+ * change up to it; null from a server that does not say.
+ */
+export async function fetchThreadView(connection: Connection, thread: MailThread, ownAddresses: readonly string[], fetchImpl?: FetchLike): Promise<{ view: CompanionThreadResponse; asOf: string | null }> {
   const body = {
     participants: thread.participants.slice(0, 100).map((p) => ({ email: p.email, ...(p.name ? { name: p.name.slice(0, 200) } : {}) })),
     subject: thread.subject.slice(0, 1000),
     ownAddresses: ownAddresses.slice(0, 50),
     messageIds: [...new Set([...thread.messageIds, ...(thread.messages ?? []).map((m) => m.id)])].slice(0, 200),
   } satisfies z.input<typeof companionThreadBody>;
-  return clientFor(connection, fetchImpl).request(apiPaths.companionThread(), { method: 'POST', body, schema: companionThreadResponse });
+  let asOf: string | null = null;
+  const view = await clientFor(connection, fetchImpl).request(apiPaths.companionThread(), {
+    method: 'POST',
+    body,
+    schema: companionThreadResponse,
+    onHeaders: (headers) => {
+      const said = headers.get(CHANGES_AFTER_HEADER);
+      // a feed cursor (`<commit>` or `<commit>.<event>`); anything else is not known
+      asOf = said !== null && /^\d{1,20}(?:\.-?\d{1,20})?$/.test(said) ? said : null;
+    },
+  });
+  return { view, asOf };
 }
 
 export const SEARCH_TYPES = ['contacts', 'companies', 'deals', 'tickets'] as const;

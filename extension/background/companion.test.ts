@@ -136,7 +136,10 @@ describe('reads and writes through the background (X2, X3, X4)', () => {
       ],
     };
     const { view, asOf } = await ok<ThreadRead>({ type: 'threadView', thread });
-    expect(asOf).toMatch(/^\d+$/); // the feed's end, asked just before
+    // the feed's end, which the server read before the view and said in a header: no request of its own
+    expect(asOf).toMatch(/^\d+$/);
+    expect(asOf).toBe((await t.call('GET', '/api/changes/latest')).body.after);
+    expect(seen.filter((s) => s.path === '/api/changes/latest')).toEqual([]);
     expect(view.participants.map((p) => p.contact?.id ?? null)).toEqual([known.body.id, null]);
     expect(Object.keys(view.summaries)).toEqual([known.body.id]);
     // one read answers the sidebar; then what it showed is read into the cache (contacts and their

@@ -2,9 +2,11 @@ import type { FetchLike } from '../api/client.ts';
 import { sendOperation } from '../api/operations.ts';
 import { fetchLatestCursor, fetchPairLabels, fetchStageBook, fetchThreadView, fetchWorkspace, searchAll } from '../api/reads.ts';
 import type { StageBook } from '../api/stages.ts';
+import type { CompanionThreadResponse } from '../../shared/companion.ts';
 import type { ChangeEvent } from '../../shared/history.ts';
 import { type Cache, createCache } from '../cache/index.ts';
 import type { FeedPosition, PendingChange, Status, TabMessage } from '../messaging.ts';
+import { mark } from '../marks.ts';
 import type { Handlers } from './requests.ts';
 import { parseMessages, type ReadTexts, readPackagedTexts } from '../i18n.ts';
 import { createOutbox, type Outbox, type OutboxEntry } from '../outbox/index.ts';
@@ -37,6 +39,8 @@ export interface CompanionDeps {
   cacheName?: string;
   /** First delay before the live change stream reconnects (ms). */
   reconnectMs?: number;
+  /** How long thread reads must pause before the cache stores what they showed (ms; default 0: at once). */
+  storeAfterMs?: number;
 }
 
 export interface Companion {
@@ -49,7 +53,7 @@ export interface Companion {
    * while at least one is. Answers the function to call when it closes.
    */
   watch(): () => void;
-  /** Resolves when the cache writes under way (after thread reads) are done. */
+  /** Stores what thread reads showed without waiting for a pause, and resolves when the cache writes are done. */
   flush(): Promise<void>;
   close(): Promise<void>;
 }
@@ -81,6 +85,8 @@ async function feedPosition(connection: Connection, fetchImpl?: FetchLike): Prom
   }
 }
 
+const NOT_SIGNED_IN = 'Not signed in: open the companion\'s options and connect to your CRM server';
+
 export function changeOf(entry: OutboxEntry): PendingChange {
   const message = entry.refusal?.message ?? entry.lastError;
   return { opId: entry.opId, op: entry.op, state: entry.state, ...(message ? { message } : {}) };
@@ -103,7 +109,40 @@ export function createCompanion(deps: CompanionDeps): Companion {
   const unfollow = feed.subscribe((events, touched) => deps.broadcast(feedNews(events, touched)));
   let watchers = 0;
   const writes = new Set<Promise<void>>();
+  // What a thread read showed goes into the cache: at once by default; with `storeAfterMs`, once the
+  // reads pause that long (its reads, the contacts and their associations, then do not queue on the
+  // server before the next thread's read). Per set of contacts, the latest view.
+  const storeAfterMs = deps.storeAfterMs ?? 0;
+  const toStore = new Map<string, { c: Connection; view: CompanionThreadResponse }>();
+  let storeTimer: ReturnType<typeof setTimeout> | null = null;
+  function storeLater(c: Connection, view: CompanionThreadResponse): void {
+    toStore.set(Object.keys(view.summaries).sort().join(','), { c, view });
+    if (storeAfterMs === 0) storeNow();
+    else pauseStores();
+  }
+  /** A thread read starts or answers: the stores wait for the next pause. */
+  function pauseStores(): void {
+    if (storeTimer !== null) clearTimeout(storeTimer);
+    storeTimer = toStore.size > 0 ? setTimeout(storeNow, storeAfterMs) : null;
+  }
+  function storeNow(): void {
+    if (storeTimer !== null) clearTimeout(storeTimer);
+    storeTimer = null;
+    const batch = [...toStore.values()];
+    toStore.clear();
+    for (const { c, view } of batch) {
+      // with the session's stages: the next read answers from the cache first
+      const write = Promise.all([
+        storeThreadView(cache, c, view, fetchImpl).catch((err) => console.warn('companion: the thread could not be cached', err)),
+        freshStages(c).catch((err) => console.warn('companion: the pipelines could not be read', err)),
+      ])
+        .then(() => {})
+        .finally(() => writes.delete(write));
+      writes.add(write);
+    }
+  }
   async function flush(): Promise<void> {
+    storeNow();
     while (writes.size > 0) await Promise.all(writes);
   }
   let stopping: Promise<void> = Promise.resolve();
@@ -129,7 +168,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
 
   async function connection() {
     const c = connectionOf(await loadSettings(deps.storage));
-    if (!c) throw new Error('Not signed in: open the companion\'s options and connect to your CRM server');
+    if (!c) throw new Error(NOT_SIGNED_IN);
     return c;
   }
 
@@ -232,20 +271,15 @@ export function createCompanion(deps: CompanionDeps): Companion {
       return cachedThreadView(cache, request.thread, settings.ownAddresses, stages);
     },
     async threadView(request) {
+      pauseStores();
       const settings = await loadSettings(deps.storage);
-      const c = await connection();
-      // asked before the read, so the read shows every change up to it
-      const asOf = await feedPosition(c, fetchImpl);
-      const view = await fetchThreadView(c, request.thread, settings.ownAddresses, fetchImpl);
-      // what the server showed goes into the cache (after the answer), with the session's stages:
-      // the next read answers from it first
-      const write = Promise.all([
-        storeThreadView(cache, c, view, fetchImpl).catch((err) => console.warn('companion: the thread could not be cached', err)),
-        freshStages(c).catch((err) => console.warn('companion: the pipelines could not be read', err)),
-      ])
-        .then(() => {})
-        .finally(() => writes.delete(write));
-      writes.add(write);
+      const c = connectionOf(settings);
+      if (!c) throw new Error(NOT_SIGNED_IN);
+      // the server reads the feed's end before the view and says it in a header: the view shows
+      // every change up to it (no GET /api/changes/latest before the read); null when it does not say
+      const { view, asOf } = await fetchThreadView(c, request.thread, settings.ownAddresses, fetchImpl);
+      mark('crm:worker-fetched');
+      storeLater(c, view);
       return { view, asOf };
     },
     async search(request) {
@@ -298,6 +332,9 @@ export function createCompanion(deps: CompanionDeps): Companion {
     flush,
     async close() {
       unsubscribe();
+      if (storeTimer !== null) clearTimeout(storeTimer);
+      storeTimer = null;
+      toStore.clear();
       await flush();
       unfollow();
       await feed.stop();

@@ -5,6 +5,7 @@ import { createCompanion } from '../background/companion.ts';
 import { handleCommand } from '../commands.ts';
 import { isCompanionMessage, serve } from '../background/requests.ts';
 import { MAIL_MATCHES } from '../mail/hosts.ts';
+import { mark } from '../marks.ts';
 import { FEED_PORT, type TabMessage } from '../messaging.ts';
 
 const OUTBOX_ALARM = 'outbox';
@@ -32,7 +33,12 @@ export default defineBackground(() => {
   });
   browser.runtime.onMessage.addListener((message, sender, sendResponse) => {
     if (!isCompanionMessage(companion.handlers, message)) return false;
-    void serve(companion.handlers, message, sender.tab?.id !== undefined ? { tabId: sender.tab.id } : {}).then(sendResponse);
+    const thread = (message as { type: string }).type === 'threadView';
+    if (thread) mark('crm:worker-received');
+    void serve(companion.handlers, message, sender.tab?.id !== undefined ? { tabId: sender.tab.id } : {}).then((reply) => {
+      if (thread) mark('crm:worker-replied');
+      sendResponse(reply);
+    });
     return true; // answers asynchronously
   });
   // the rep's shortcut to show or hide the sidebar, sent on to the tab it was pressed in

@@ -1,5 +1,6 @@
 import type { CompanionThreadResponse } from '../../shared/companion.ts';
 import type { MailEvent, MailThread } from '../mail/types.ts';
+import { mark } from '../marks.ts';
 import type { CompanionRequest, FeedPosition, PendingChange, Replies } from '../messaging.ts';
 import type { Operation } from '../outbox/operation.ts';
 
@@ -95,6 +96,7 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
     heard = null;
     set({ loading: true });
     // the cache answers first (when it knows everyone); the server's answer replaces it
+    mark('crm:thread-asked');
     const server = ask({ type: 'threadView', thread });
     let answered = false;
     if (!state.view) {
@@ -119,6 +121,7 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
     }
     answered = true;
     if (seq !== readSeq) return; // another thread opened meanwhile
+    mark('crm:thread-answered');
     reading = false;
     viewAsOf = read.asOf;
     const news = takeHeard();
@@ -177,7 +180,10 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
       set({ thread: event.thread, unreadable: null, ...(sameThread ? {} : { view: null, cached: false, error: null, confirmed: [] }) });
       // an update that brings nobody new (a message expanded) needs no new read
       const samePeople = sameThread && before && JSON.stringify(before.participants) === JSON.stringify(event.thread.participants) && before.subject === event.thread.subject;
-      if (!samePeople) void load(event.thread);
+      if (!samePeople) {
+        mark('crm:thread-opened');
+        void load(event.thread);
+      }
     },
     onChanges,
     onFeed(ids, emails, cursor = null) {

@@ -68,7 +68,7 @@ export function serverHosts(host: string, port: number, extra: readonly string[]
 
 const ALLOW_HEADERS = 'Authorization, Content-Type, Idempotency-Key';
 const ALLOW_METHODS = 'GET, POST, PUT, PATCH, DELETE';
-const EXPOSE_HEADERS = 'x-merge-id, retry-after, x-hubspot-ratelimit-max, x-hubspot-ratelimit-remaining, x-hubspot-ratelimit-interval-milliseconds';
+const EXPOSE_HEADERS = 'x-merge-id, x-changes-after, retry-after, x-hubspot-ratelimit-max, x-hubspot-ratelimit-remaining, x-hubspot-ratelimit-interval-milliseconds';
 
 /**
  * CORS for the companion (X3): its own extension origins get the API with the Authorization and

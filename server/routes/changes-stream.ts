@@ -1,11 +1,9 @@
-import { sql } from 'drizzle-orm';
 import { type Context, Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { changesQuery, latestCursor } from '../../shared/history.ts';
-import { col, parseRow } from '../db/rows.ts';
-import { type ChangeCursor, formatCursor, parseCursor, readChanges } from '../domain/history/changes.ts';
+import { type ChangeCursor, formatCursor, latestChange, parseCursor, readChanges } from '../domain/history/changes.ts';
 import { nextWrite } from '../domain/history/live.ts';
 import type { AppEnv } from '../env.ts';
 import type { Revocations } from '../middleware/revocations.ts';
@@ -53,10 +51,7 @@ export function changeStreamRoutes(options: ChangeStreamOptions = {}) {
         responses: { 200: { description: 'The cursor', content: { 'application/json': { schema: resolver(latestCursor) } } } },
       }),
       async (c) => {
-        const auth = c.get('auth');
-        // as a statement of its own: the watermark's lock is held to the end of its transaction
-        const { w } = parseRow('changes: the watermark', z.object({ w: col.idOrNull }), await c.get('db').execute(sql`select change_feed_watermark(${auth.workspaceId}) as w`));
-        return c.json({ after: formatCursor({ seq: w ?? 0, id: null }) }, 200);
+        return c.json({ after: await latestChange(c.get('db'), c.get('auth').workspaceId) }, 200);
       },
     )
     .get(

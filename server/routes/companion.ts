@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import { COMPANION_LIMITS, type ContactActivity, companionThreadBody, companionThreadResponse, contactSummariesBody, contactSummariesResponse } from '../../shared/companion.ts';
+import { CHANGES_AFTER_HEADER } from '../../shared/history.ts';
 import { contactSummaries } from '../domain/companion.ts';
+import { latestChange } from '../domain/history/changes.ts';
 import { lastContacted, loggedMessages, recentActivities } from '../domain/lifecycle/timeline.ts';
 import { scopeOf } from '../domain/recommendations/access.ts';
 import { recommendForThread } from '../domain/recommendations/thread.ts';
@@ -34,13 +36,21 @@ export function companionRoutes() {
         description:
           'The body and answer of `POST /api/recommendations/thread`, plus `summaries` keyed by contact id; `logged`: which of the body\'s `messageIds` are logged already, when and by whom (B8); `activity`: per contact, when it was last contacted and its newest activities; `neverLog`: the workspace\'s never-log addresses and domains.',
         tags,
-        responses: { 200: { description: 'Participants, recommendations, log defaults and contact summaries', content: { 'application/json': { schema: resolver(companionThreadResponse) } } } },
+        responses: {
+          200: {
+            description: 'Participants, recommendations, log defaults and contact summaries',
+            headers: { [CHANGES_AFTER_HEADER]: { description: "The change feed's end (as GET /api/changes/latest answers it) read before the answer: the answer shows every change up to it", schema: { type: 'string' } } },
+            content: { 'application/json': { schema: resolver(companionThreadResponse) } },
+          },
+        },
       }),
       validate('json', companionThreadBody),
       async (c) => {
         const auth = c.get('auth');
         const db = c.get('db');
         const { messageIds, ...body } = c.req.valid('json');
+        // read before the answer, so the answer shows every change up to it
+        c.header(CHANGES_AFTER_HEADER, await latestChange(db, auth.workspaceId));
         const thread = await recommendForThread(db, scopeOf(auth), body);
         const ids = thread.participants.flatMap((p) => (p.contact ? [p.contact.id] : []));
         const summaries = await contactSummaries(db, auth.workspaceId, ids);

@@ -53,6 +53,16 @@ export function formatCursor(c: ChangeCursor): string {
 }
 
 /**
+ * The change feed's end now: a cursor after every change committed so far (GET /api/changes/latest).
+ * Run it as a statement of its own, not in a transaction: the watermark's lock is held to the end
+ * of the transaction it runs in.
+ */
+export async function latestChange(db: DbOrTx, workspaceId: string): Promise<string> {
+  const { w } = parseRow('changes: the watermark', z.object({ w: col.idOrNull }), await db.execute(sql`select change_feed_watermark(${workspaceId}) as w`));
+  return formatCursor({ seq: w ?? 0, id: null });
+}
+
+/**
  * Per workspace, the highest commit position known to be safe: every commit at or below it is
  * visible or will never exist. It only grows, so a value read once stays true forever, in every
  * process: a follower catching up reads pages below it without asking the database again.
