@@ -64,7 +64,10 @@ function parent() {
   };
   try {
     scratch = mkdtempSync(join(tmpdir(), 'crm-install-template-'));
-    child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--make'], { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, TMPDIR: scratch } });
+    // --liftoff-only as in the npm scripts: PGlite's WebAssembly is not compiled again by V8's
+    // optimizing compiler, which for this short run cost a quarter more CPU and 1.2 GB at the peak
+    // instead of 0.7 GB (docs/performance-startup.md)
+    child = spawn(process.execPath, ['--liftoff-only', fileURLToPath(import.meta.url), '--make'], { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, TMPDIR: scratch } });
   } catch (err) {
     removeScratch();
     notice(err instanceof Error ? err.message : String(err));
