@@ -10,9 +10,11 @@
  *     ours: new, then restart), and the server on PostgreSQL (new database, then restart);
  *   - `npm start` (server/cli/start.ts): /health, and the extension line, with the extension's
  *     sources changed since its build (a build runs) and unchanged;
- *   - with --graph: a restart on a directory holding the 200,000-record bench graph, then an
- *     open-loop load of one-click associations for --load-seconds (60 by default; pass 3600 for the
- *     issue's hour), and RSS after it and after --idle seconds more.
+ *   - with --graph (--graph-only: nothing else): a restart on a directory holding the 200,000-record
+ *     bench graph, then an open-loop load of one-click associations at --rate for --load-seconds
+ *     (60 by default; pass 3600 for the issue's hour) in segments of 30 s worth of requests, each
+ *     printing its rate, latency and RSS as it ends, and RSS after the load and every 5 s of
+ *     --after-idle seconds more (twice --idle by default).
  *
  *   npm run bench:startup -- [--runs N] [--idle SECONDS] [--graph] [--records N] [--pairs N]
  *                            [--load-seconds S] [--rate R] [--after-idle S]
@@ -423,8 +425,6 @@ async function graphScenario(): Promise<GraphReport> {
       const idle = status(running.child.pid!);
       log(`graph: after ${AFTER_IDLE_SECONDS} s idle: RSS ${idle.rssMb.toFixed(0)} MB, peak ${idle.peakMb.toFixed(0)} MB`);
       const sorted = latencies.sort((a, b) => a - b);
-      const result = { seconds: loadSeconds, errors };
-      const requestsSent = sent;
       return {
         records: graph.recordCount,
         associationRows: graph.associationRows,
@@ -432,10 +432,10 @@ async function graphScenario(): Promise<GraphReport> {
         restart: running.start,
         afterReadsMb,
         load: {
-          seconds: result.seconds,
+          seconds: loadSeconds,
           rate,
-          requests: requestsSent,
-          errors: result.errors,
+          requests: sent,
+          errors,
           p50Ms: pct(sorted, 0.5),
           p99Ms: pct(sorted, 0.99),
         },
