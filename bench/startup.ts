@@ -10,12 +10,15 @@
  *     ours: new, then restart), and the server on PostgreSQL (new database, then restart);
  *   - `npm start` (server/cli/start.ts): /health, and the extension line, with the extension's
  *     sources changed since its build (a build runs) and unchanged;
- *   - with --graph: a restart on a directory holding the 200,000-record bench graph, then an
- *     open-loop load of one-click associations for --load-seconds (60 by default; pass 3600 for the
- *     issue's hour), and RSS after it and after --idle seconds more.
+ *   - with --graph (--graph-only: nothing else): a restart on a directory holding the 200,000-record
+ *     bench graph, then an open-loop load of one-click associations at --rate for --load-seconds
+ *     (60 by default; pass 3600 for the issue's hour) in segments of 30 s worth of requests, each
+ *     printing its rate, latency and RSS as it ends, and RSS after the load and every 5 s of
+ *     --after-idle seconds more (twice --idle by default).
  *
  *   npm run bench:startup -- [--runs N] [--idle SECONDS] [--graph] [--records N] [--pairs N]
- *                            [--load-seconds S] [--rate R] [--no-bare] [--no-postgres] [--no-npm-start]
+ *                            [--load-seconds S] [--rate R] [--after-idle S]
+ *                            [--graph-only] [--no-bare] [--no-postgres] [--no-npm-start]
  *
  * Times are medians of --runs (3). The machine may be shared: CPU seconds of each server process
  * are reported beside wall time, as they depend less on what else runs.
@@ -34,6 +37,7 @@ import { openDatabase } from '../server/db/client.ts';
 import { rowsOf } from '../test/helpers/raw-rows.ts';
 import { freshPostgres, npmScriptArgs } from '../test/helpers/server-process.ts';
 import { bootstrapInstance } from '../server/domain/workspaces.ts';
+import { useTokenKey } from '../server/domain/tokens.ts';
 import { buildGraph, freshContactDealPairs, loadGraph, pgliteLoader } from './graph.ts';
 import { LoadGenerator } from './http.ts';
 import { int, markdownTable } from './stats.ts';
@@ -54,6 +58,8 @@ const { values: args } = parseArgs({
     pairs: { type: 'string', default: '1000000' },
     'load-seconds': { type: 'string', default: '60' },
     rate: { type: 'string', default: '100' },
+    'after-idle': { type: 'string' },
+    'graph-only': { type: 'boolean', default: false },
     'no-postgres': { type: 'boolean', default: false },
     'no-npm-start': { type: 'boolean', default: false },
     'no-bare': { type: 'boolean', default: false },
@@ -62,10 +68,14 @@ const { values: args } = parseArgs({
 
 const RUNS = Math.max(1, Number(args.runs));
 const IDLE_SECONDS = Number(args.idle);
+/** With --graph: seconds the server is left idle after the load before its memory is read last. */
+const AFTER_IDLE_SECONDS = Number(args['after-idle'] ?? IDLE_SECONDS * 2);
 const PG_ADMIN_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 /** A database of this run's own: two runs at once must not drop each other's. */
 /** The owner token the graph's directory is made with (the server reads it, hashed, like any). */
 const GRAPH_TOKEN = 'crm_bench_startup_owner_token_0123456789';
+/** The server secret (CRM_SECRET) that keys the stored hash of GRAPH_TOKEN. */
+const GRAPH_SECRET = 'bench-startup-graph-secret-0123456789abcdef';
 
 const log = (line: string) => process.stderr.write(`[startup] ${line}\n`);
 
@@ -108,6 +118,9 @@ function cpuSecondsOf(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+/** The `q` quantile of sorted values. */
+const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? Number.NaN;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -312,6 +325,8 @@ interface GraphReport {
   rssDuringLoadMb: number[];
   rssAfterLoadMb: number;
   rssIdleAfterLoadMb: number;
+  /** RSS every 5 s of the idle time after the load. */
+  rssIdleSamplesMb: number[];
   peakMb: number;
 }
 
@@ -319,6 +334,8 @@ interface GraphReport {
 async function graphScenario(): Promise<GraphReport> {
   const target = await tempDataDir('graph');
   try {
+    // the owner token's stored hash is keyed with the server's secret: the same one here and in the server
+    useTokenKey(Buffer.from(GRAPH_SECRET, 'utf8'));
     const database = await openDatabase({ dataDir: target.where });
     const boot = await bootstrapInstance(database.db, { plan: 'enterprise', adminToken: GRAPH_TOKEN });
     const [first] = rowsOf<{ id: number }>(await database.db.execute(sql`select nextval('record_ids')::bigint as id`));
@@ -328,7 +345,7 @@ async function graphScenario(): Promise<GraphReport> {
     const loaded = await loadGraph(pgliteLoader(client), graph, (l) => log(`graph: ${l}`));
     await database.close();
 
-    const running = await launch(SERVER, { DATA_DIR: target.where });
+    const running = await launch(SERVER, { DATA_DIR: target.where, CRM_SECRET: GRAPH_SECRET });
     try {
       log(`graph: restart ${running.start.seconds.toFixed(2)} s, idle ${running.start.rssIdleMb.toFixed(0)} MB`);
       const auth = { authorization: `Bearer ${GRAPH_TOKEN}` };
@@ -336,40 +353,78 @@ async function graphScenario(): Promise<GraphReport> {
       const contacts = graph.ids[CONTACT]!;
       for (let i = 0; i < 200; i++) {
         const res = await fetch(`${running.url}/crm/v4/objects/contacts/${contacts.first + ((i * 7919) % contacts.count)}/associations/companies`, { headers: auth });
-        await res.arrayBuffer();
+        const body = await res.text();
+        if (res.status !== 200) throw new Error(`association read answered ${res.status}: ${body.slice(0, 300)}`);
       }
       const afterReadsMb = status(running.child.pid!).rssMb;
 
       const rate = Number(args.rate);
       const seconds = Number(args['load-seconds']);
       const requests = Math.max(1, Math.round(rate * seconds));
+      // the load runs in segments of 30 s (or less), each an open loop at `rate`: every segment
+      // prints its figures and the RSS seen in it, so a run cut short still leaves its results, and
+      // a server that cannot keep up delays the end by one segment's backlog, not the whole hour's
+      const segmentRequests = Math.max(1, Math.round(rate * Math.min(30, seconds)));
       const pairs = freshContactDealPairs(graph, requests + 1);
+      const paths = pairs.map(([c, d]) => `/crm/v4/objects/contacts/${c}/associations/default/deals/${d}`);
       const generator = LoadGenerator.start();
       const samples: number[] = [];
-      const sampler = setInterval(() => samples.push(status(running.child.pid!).rssMb), 5000);
-      let result;
+      let segmentSamples: number[] = [];
+      const sampler = setInterval(() => {
+        const rss = status(running.child.pid!).rssMb;
+        samples.push(rss);
+        segmentSamples.push(rss);
+      }, 5000);
+      const latencies: number[] = [];
+      let errors = 0;
+      let sent = 0;
+      const loadStarted = performance.now();
       try {
-        log(`graph: open-loop load, ${rate} req/s for ${seconds} s`);
-        result = await generator.run({
-          name: 'associate',
-          baseUrl: running.url,
-          method: 'PUT',
-          headers: auth,
-          paths: pairs.map(([c, d]) => `/crm/v4/objects/contacts/${c}/associations/default/deals/${d}`),
-          clients: 1,
-          warmup: 0,
-          requests,
-          expectStatus: 200,
-          ratePerSecond: rate,
-        });
+        log(`graph: open-loop load, ${rate} req/s for ${seconds} s, in segments of ${segmentRequests} requests; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+        while (sent < requests && (performance.now() - loadStarted) / 1000 < seconds) {
+          const count = Math.min(segmentRequests, requests - sent);
+          segmentSamples = [];
+          const result = await generator.run({
+            name: 'associate',
+            baseUrl: running.url,
+            method: 'PUT',
+            headers: auth,
+            paths: paths.slice(sent, sent + count),
+            clients: 1,
+            warmup: 0,
+            requests: count,
+            expectStatus: 200,
+            ratePerSecond: rate,
+          });
+          sent += count;
+          errors += result.errors;
+          for (const ms of result.latenciesMs) latencies.push(ms);
+          const seg = [...result.latenciesMs].sort((a, b) => a - b);
+          const now = status(running.child.pid!);
+          segmentSamples.push(now.rssMb);
+          samples.push(now.rssMb);
+          log(
+            `graph: load ${((performance.now() - loadStarted) / 1000).toFixed(0)} s: ${int(sent)} sent, segment ${count} in ${result.seconds.toFixed(1)} s (${(count / result.seconds).toFixed(1)} req/s), ` +
+              `${result.errors} errors${result.firstError ? ` (${result.firstError.slice(0, 120)})` : ''}, p50 ${pct(seg, 0.5).toFixed(1)} ms, p99 ${pct(seg, 0.99).toFixed(1)} ms; ` +
+              `RSS ${now.rssMb.toFixed(0)} MB (segment min ${Math.min(...segmentSamples).toFixed(0)}, max ${Math.max(...segmentSamples).toFixed(0)}; all min ${Math.min(...samples).toFixed(0)}, max ${Math.max(...samples).toFixed(0)}), peak ${now.peakMb.toFixed(0)} MB; load average ${loadavg()[0]!.toFixed(1)}`,
+          );
+        }
       } finally {
         clearInterval(sampler);
         await generator.close();
       }
+      const loadSeconds = (performance.now() - loadStarted) / 1000;
       const rssAfterLoadMb = status(running.child.pid!).rssMb;
-      await sleep(IDLE_SECONDS * 2000);
+      log(`graph: after the load: RSS ${rssAfterLoadMb.toFixed(0)} MB`);
+      const idleSamples: number[] = [];
+      for (let waited = 0; waited < AFTER_IDLE_SECONDS; waited += 5) {
+        await sleep(Math.min(5, AFTER_IDLE_SECONDS - waited) * 1000);
+        idleSamples.push(status(running.child.pid!).rssMb);
+        if (idleSamples.length % 6 === 0) log(`graph: idle ${Math.min(waited + 5, AFTER_IDLE_SECONDS)} s after the load: RSS ${idleSamples.at(-1)!.toFixed(0)} MB`);
+      }
       const idle = status(running.child.pid!);
-      const sorted = [...result.latenciesMs].sort((a, b) => a - b);
+      log(`graph: after ${AFTER_IDLE_SECONDS} s idle: RSS ${idle.rssMb.toFixed(0)} MB, peak ${idle.peakMb.toFixed(0)} MB`);
+      const sorted = latencies.sort((a, b) => a - b);
       return {
         records: graph.recordCount,
         associationRows: graph.associationRows,
@@ -377,16 +432,17 @@ async function graphScenario(): Promise<GraphReport> {
         restart: running.start,
         afterReadsMb,
         load: {
-          seconds: result.seconds,
+          seconds: loadSeconds,
           rate,
-          requests,
-          errors: result.errors,
-          p50Ms: sorted[Math.floor(sorted.length * 0.5)] ?? Number.NaN,
-          p99Ms: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? Number.NaN,
+          requests: sent,
+          errors,
+          p50Ms: pct(sorted, 0.5),
+          p99Ms: pct(sorted, 0.99),
         },
         rssDuringLoadMb: samples,
         rssAfterLoadMb,
         rssIdleAfterLoadMb: idle.rssMb,
+        rssIdleSamplesMb: idleSamples,
         peakMb: idle.peakMb,
       };
     } finally {
@@ -402,6 +458,12 @@ async function graphScenario(): Promise<GraphReport> {
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   log(`${RUNS} run(s) per row, ${IDLE_SECONDS} s idle before memory is read; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  if (!args['graph-only']) await startRows(startedAt);
+  if (args.graph || args['graph-only']) await graphRows();
+}
+
+/** The table of starts: each scenario RUNS times. */
+async function startRows(startedAt: string): Promise<void> {
   const rows: Row[] = [];
   if (!args['no-bare']) rows.push(...(await newAndRestart('bare PGlite open (baseline)', (_, dir) => launchAndStop([bareOpen, dir], {}, { bare: true }), () => tempDataDir('bare'))));
   // a start that builds the server's bundle (its sources changed) is not what is measured: one
@@ -439,8 +501,14 @@ async function main(): Promise<void> {
     }),
   );
   process.stdout.write(`\nServer start (median of ${RUNS}; ${cpus().length} cores, load average at the end ${loadavg()[0]!.toFixed(1)}; started ${startedAt})\n\n${table}\n`);
+}
 
-  if (args.graph) {
+/** The graph scenario and its table. */
+async function graphRows(): Promise<void> {
+  const mb = (v: number) => v.toFixed(0);
+  // as in startRows: the bundle is built, and the compile cache filled, before the measured start
+  if (args['graph-only']) await launchAndStop(SERVER, { DATA_DIR: 'memory://' });
+  {
     const g = await graphScenario();
     process.stdout.write(
       `\nWith the bench graph (${int(g.records)} records, ${int(g.associationRows)} association rows, loaded in ${g.loadSeconds.toFixed(0)} s):\n\n` +
@@ -452,9 +520,11 @@ async function main(): Promise<void> {
             [`RSS idle after start (MB)`, mb(g.restart.rssIdleMb)],
             ['RSS after 200 association reads (MB)', mb(g.afterReadsMb)],
             [`open-loop load`, `${g.load.rate} req/s for ${g.load.seconds.toFixed(0)} s: ${g.load.requests} associations, ${g.load.errors} errors, p50 ${g.load.p50Ms.toFixed(2)} ms, p99 ${g.load.p99Ms.toFixed(2)} ms`],
+            ['RSS during the load, min / max (MB)', `${mb(Math.min(...g.rssDuringLoadMb))} / ${mb(Math.max(...g.rssDuringLoadMb))}`],
             ['RSS during the load, every 5 s (MB)', g.rssDuringLoadMb.map(mb).join(' ')],
             ['RSS right after the load (MB)', mb(g.rssAfterLoadMb)],
-            [`RSS after ${IDLE_SECONDS * 2} s idle (MB)`, mb(g.rssIdleAfterLoadMb)],
+            [`RSS after ${AFTER_IDLE_SECONDS} s idle (MB)`, mb(g.rssIdleAfterLoadMb)],
+            ['RSS during that idle, every 5 s (MB)', g.rssIdleSamplesMb.map(mb).join(' ')],
             ['peak RSS (MB)', mb(g.peakMb)],
           ],
         ) +
