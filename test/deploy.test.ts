@@ -144,6 +144,9 @@ describe('deploy/Containerfile and deploy/compose.yaml', () => {
     expect(JSON.parse(/^CMD (\[.*\])$/m.exec(file)![1]!)).toEqual(['node', 'server/index.ts']);
     expect(JSON.parse(/^HEALTHCHECK .* CMD (\[.*\])$/m.exec(file)![1]!)).toEqual(['node', 'deploy/healthcheck.ts']);
     expect(file).toMatch(/^FROM node:24[-\w.]*$/m); // the Node.js the project runs on (package.json engines)
+    // the image makes the data directory template while it is built (its install runs no scripts)
+    expect(file).toMatch(/^RUN node scripts\/install-template\.mjs\b/m);
+    expect(file).toMatch(/^ENV CRM_CACHE_DIR=\S+$/m);
   });
 
   it('compose runs the image on PostgreSQL alongside, once that database is healthy', async () => {
