@@ -37,6 +37,7 @@ p { margin: 4px 0; }
 .crm-kind { display: inline-block; font-size: 11px; color: #0b5cad; background: #ddf4ff; border-radius: 4px; padding: 0 4px; margin-right: 4px; }
 .crm-reasons li { font-size: 12px; color: #57606a; }
 .crm-reasons li::before { content: "• "; }
+.crm-recs-unlinked .crm-rec { border-style: dashed; }
 .crm-button { font: inherit; font-size: 12px; padding: 4px 10px; margin-top: 6px; border: 1px solid #d0d7de; border-radius: 6px; background: #f6f8fa; color: #1f2328; cursor: pointer; }
 .crm-button:hover:not(:disabled) { background: #eaeef2; }
 .crm-button:disabled { opacity: .5; cursor: default; }

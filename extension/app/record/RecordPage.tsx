@@ -38,6 +38,7 @@ import {
   typeIdOf,
 } from './model.ts';
 import { Dialog } from '../Dialog.tsx';
+import { reasonTexts } from '../../ui/reasons.ts';
 
 /** Records a card shows before "View all"; the whole list pages by this many. */
 export const CARD_ROWS = 5;
@@ -528,7 +529,7 @@ function AddExisting({ card, ctx, close }: { card: Card; ctx: CardContext; close
             let list: Candidate[];
             if (query === '') {
               const r = await session.client.request(apiPaths.recordRecommendations(self, { toObjectType: card.objectType, limit: 10 }), { method: 'GET', schema: recommendationsResponse });
-              list = r.recommendations.map((x: Recommendation) => ({ id: x.id, name: x.name, reasons: x.reasons.map((why) => why.detail) }));
+              list = r.recommendations.map((x: Recommendation) => ({ id: x.id, name: x.name, reasons: reasonTexts(x) }));
             } else {
               const body = { query, limit: 20, properties: nameProperties(typeIdOf(card.objectType)) } satisfies z.input<typeof searchBody>;
               const r = await session.client.request(apiPaths.searchRecords(card.objectType), { method: 'POST', body, schema: searchResult });
