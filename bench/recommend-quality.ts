@@ -240,7 +240,7 @@ async function main() {
           if (DEBUG && (at < 0 || at >= 5) && debugShown++ < DEBUG) {
             const h = ws.byId.get(hidden)!;
             console.log(`\n${task.name}: source ${src} ${JSON.stringify(ws.byId.get(src)!.props)} hidden ${hidden} ${JSON.stringify(h.props)} created ${h.createdAgo.toFixed(0)}d updated ${h.updatedAgo.toFixed(0)}d rank ${at + 1}`);
-            for (const r of [...recs.slice(0, 5), ...(at >= 0 ? [recs[at]!] : [])]) console.log(`  ${r.id} ${r.name} ${r.score} ${r.reasons.map((x) => `${x.kind}:${x.weight}:${x.detail}`).join(' | ')}`);
+            for (const r of [...recs.slice(0, 5), ...(at >= 0 ? [recs[at]!] : [])]) console.log(`  ${r.id} ${r.name} ${r.score} ${r.reasons.map((x) => `${x.kind}:${x.weight}:${JSON.stringify(x.values)}`).join(' | ')}`);
           }
           const set = await domainSet(tx, wsId, src, target.typeId);
           result.domain = set.includes(hidden) ? ofSet(set.length) : zero();

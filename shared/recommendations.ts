@@ -8,12 +8,18 @@ import { normalizeEmail } from './records.ts';
  * shapes are a contract with the companion and the record page.
  */
 
-/** Why a record is recommended. Machine names: the UI words them. */
+/**
+ * Why a record is recommended: a machine name and the values the sentence needs, never the
+ * sentence itself (the companion words it in the rep's language). Evidence kinds (EVIDENCE_KINDS)
+ * connect the record to the source record or thread; the others only order records.
+ */
 export const reasonKind = z.enum([
   'shared_associations',
   'participants',
   'domain',
   'name',
+  'company_in_name',
+  'colleagues',
   'subject',
   'query',
   'status',
@@ -22,13 +28,54 @@ export const reasonKind = z.enum([
 ]);
 export type ReasonKind = z.infer<typeof reasonKind>;
 
-export const reason = z.object({
-  kind: reasonKind,
-  /** Human-readable: `same domain acme.com`, `2 shared contacts: Jan de Vries, Piet Jansen`, `open`. */
-  detail: z.string(),
-  /** This reason's share of the score. */
-  weight: z.number(),
-});
+/**
+ * The kinds that connect a record to what it is recommended for. The others only order: status,
+ * recency and engagement, and `query` (it matches what the rep typed, which says nothing about a
+ * link to the record).
+ */
+export const EVIDENCE_KINDS: readonly ReasonKind[] = ['shared_associations', 'participants', 'domain', 'name', 'company_in_name', 'colleagues', 'subject'];
+
+const weight = z.number().describe("This reason's share of the score.");
+const names = z.array(z.string());
+const count = z.number().int().min(0);
+
+export const reason = z.discriminatedUnion('kind', [
+  /** Linked to participants of the thread (their addresses); the primary company of some of them. */
+  z.object({ kind: z.literal('participants'), weight, values: z.object({ emails: names, primaryOf: names }) }),
+  /** Records the candidate and the source are both associated with, per object type: how many, the names of the most telling ones. */
+  z.object({
+    kind: z.literal('shared_associations'),
+    weight,
+    values: z.object({ shared: z.array(z.object({ objectType: z.string(), count, names })) }),
+  }),
+  /**
+   * A domain in common (R18). `via`: `same_domain` (a company with the domain), `email_domain` (a
+   * contact with the source contact's email domain), `company_domain` (a contact with an email on
+   * the source company's domain), `company` (a record of `company`, which has the domain).
+   * `registrable`: matched on the registrable domain (mail.acme.com → acme.com), not the exact one.
+   */
+  z.object({
+    kind: z.literal('domain'),
+    weight,
+    values: z.object({ domain: z.string(), via: z.enum(['same_domain', 'email_domain', 'company_domain', 'company']), registrable: z.boolean(), company: z.string().nullable() }),
+  }),
+  /** Name parts shared with the source record. */
+  z.object({ kind: z.literal('name'), weight, values: z.object({ tokens: names }) }),
+  /** The deal's or ticket's name contains a related company's name or domain (`matched`: what it contains). */
+  z.object({ kind: z.literal('company_in_name'), weight, values: z.object({ company: z.string(), matched: z.string() }) }),
+  /** A deal or ticket of colleagues at the same company: `company`, and up to two of those colleagues' names of `count`. */
+  z.object({ kind: z.literal('colleagues'), weight, values: z.object({ company: z.string(), count, names }) }),
+  /** Words of the thread's subject in the record's name. */
+  z.object({ kind: z.literal('subject'), weight, values: z.object({ tokens: names }) }),
+  /** Matches what the rep typed. */
+  z.object({ kind: z.literal('query'), weight, values: z.object({ query: z.string() }) }),
+  /** An open deal or ticket. */
+  z.object({ kind: z.literal('status'), weight, values: z.object({ open: z.literal(true) }) }),
+  /** Last updated this many whole days ago. */
+  z.object({ kind: z.literal('recency'), weight, values: z.object({ days: count }) }),
+  /** A contact on `count` other records of `objectType` (`atLeast`: counting stopped there). */
+  z.object({ kind: z.literal('engagement'), weight, values: z.object({ count, atLeast: z.boolean(), objectType: z.string() }) }),
+]);
 export type Reason = z.infer<typeof reason>;
 
 export const recommendation = z.object({
@@ -38,11 +85,16 @@ export const recommendation = z.object({
   name: z.string(),
   /** The sum of the reasons' weights. */
   score: z.number(),
+  /**
+   * Whether anything connects the record to the source record or thread (a reason of an evidence
+   * kind). Records without evidence only fill a short list, always after every record with evidence.
+   */
+  evidence: z.boolean(),
   reasons: z.array(reason),
 });
 export type Recommendation = z.infer<typeof recommendation>;
 
-/** Sorted by score, highest first. */
+/** Sorted by score, highest first: every record with evidence before any without. */
 export const recommendationsResponse = z.object({ recommendations: z.array(recommendation) });
 export type RecommendationsResponse = z.infer<typeof recommendationsResponse>;
 

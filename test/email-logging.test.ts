@@ -42,6 +42,26 @@ describe('logging an email for real (R3, B8)', () => {
     expect(props.hubspot_owner_id).toBe(String(me.body.caller.id));
   });
 
+  it('R3: the calculated hs_email_from_email and hs_email_to_email come from the logged headers, follow them on update, and no client sets them', async () => {
+    const [c] = await seedRecords(t.db.db, t.workspaceId, '0-1', [{ email: 'rita.calc@acme.com' }]);
+    const headers = { from: { email: 'rep@us.com', firstName: 'Rob', lastName: 'Rep' }, to: [{ email: 'rita.calc@acme.com' }, { email: 'sam@acme.com' }], cc: [{ email: 'cc@acme.com' }] };
+    const r = await log('contacts', c!, message('msg-calc', { hs_email_headers: JSON.stringify(headers) }));
+    expect(r.status).toBe(201);
+    const id = r.body.activity.id as string;
+    const read = async () => (await t.call('GET', `/crm/v3/objects/emails/${id}?properties=hs_email_from_email,hs_email_to_email`)).body.properties;
+    expect(await read()).toMatchObject({ hs_email_from_email: 'rep@us.com', hs_email_to_email: 'rita.calc@acme.com;sam@acme.com' });
+    // through the HubSpot-compatible API too, and they follow the headers when those change
+    const patched = await t.call('PATCH', `/crm/v3/objects/emails/${id}`, { properties: { hs_email_headers: JSON.stringify({ ...headers, from: { email: 'other@us.com' }, to: [] }) } });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    const after = await read();
+    expect(after.hs_email_from_email).toBe('other@us.com');
+    expect(after.hs_email_to_email ?? '').toBe('');
+    const refused = await t.call('PATCH', `/crm/v3/objects/emails/${id}`, { properties: { hs_email_from_email: 'forged@evil.example' } });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toContain('READ_ONLY_VALUE');
+    expect((await read()).hs_email_from_email).toBe('other@us.com');
+  });
+
   it('B8: logging the same message again answers the email logged first (200, existing) and writes nothing, even on another record', async () => {
     const [a, b] = await seedRecords(t.db.db, t.workspaceId, '0-1', [{ email: 'twice@acme.com' }, { email: 'other@acme.com' }]);
     const first = await log('contacts', a!, message('msg-twice'));

@@ -106,13 +106,15 @@ describe('open or closed deals and tickets: one rule (X2, B5)', () => {
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       return r.body.id as string;
     };
+    // a second contact of the thread on none of the deals: they are still to associate with her, so recommended
+    expect((await call('POST', '/crm/v3/objects/contacts', { properties: { email: 'mia@stages.example', firstname: 'Mia' } })).status).toBe(201);
     const open = await deal('Still in play', 'qualifiedtobuy');
     const lostDeal = await deal('Went elsewhere', lost);
     const won = await deal('Signed', 'closedwon');
 
     /** What each place says is open now, of the three deals. */
     const openNow = async () => {
-      const thread = await call('POST', '/api/companion/thread', { participants: [{ email: 'rene@stages.example' }], subject: 'Where are we' });
+      const thread = await call('POST', '/api/companion/thread', { participants: [{ email: 'rene@stages.example' }, { email: 'mia@stages.example' }], subject: 'Where are we' });
       expect(thread.status, JSON.stringify(thread.body)).toBe(200);
       const view = thread.body as CompanionThreadResponse;
       const summary = view.summaries[contact.body.id]!;
@@ -130,7 +132,7 @@ describe('open or closed deals and tickets: one rule (X2, B5)', () => {
 
     const before = await openNow();
     expect(before.sidebar).toEqual([`${open} Qualified To Buy`]);
-    // every deal is recommended (the contact is on all three); only the open one for its status
+    // every deal is recommended (René is on all three, Mia on none); only the open one for its status
     expect(before.recommendedDeals).toEqual([open, lostDeal, won].sort());
     expect(before.recommended).toEqual([open]);
     expect(before.ruled).toEqual([open]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Recommendation, ThreadRecommendationsResponse } from '../shared/recommendations.ts';
+import type { Reason, Recommendation, ThreadRecommendationsResponse } from '../shared/recommendations.ts';
 import { useTestApp } from './helpers/app.ts';
 import { seedRecords } from './helpers/records.ts';
 
@@ -23,7 +23,7 @@ async function ok(body: unknown, token?: string): Promise<ThreadRecommendationsR
 }
 
 const find = (recs: Recommendation[], id: number | undefined) => recs.find((r) => r.id === String(id));
-const reasonOf = (rec: Recommendation | undefined, kind: string) => rec?.reasons.find((r) => r.kind === kind);
+const reasonOf = <K extends Reason['kind']>(rec: Recommendation | undefined, kind: K) => rec?.reasons.find((r): r is Extract<Reason, { kind: K }> => r.kind === kind);
 
 /** A separate workspace, for tests that change settings or need tenants apart. */
 async function newWorkspace(name: string) {
@@ -35,38 +35,46 @@ async function newWorkspace(name: string) {
 describe('thread recommendations (X2)', () => {
   it('X2: a deal linked to three of the participants beats one linked to one', async () => {
     const [a, b, c] = await seed('0-1', [{ email: 'ann@three-co.io', firstname: 'Ann' }, { email: 'ben@three-co.io', firstname: 'Ben' }, { email: 'cat@three-co.io', firstname: 'Cat' }]);
+    // a fourth contact on no deal: neither deal is associated with every contact of the thread yet
+    await seed('0-1', [{ email: 'dot@three-co.io', firstname: 'Dot' }]);
     const [one, three] = await seed('0-3', [{ dealname: 'Single' }, { dealname: 'Triple' }]);
     await link('deals', three!, 'contacts', [a!, b!, c!]);
     await link('deals', one!, 'contacts', [a!]);
-    const r = await ok({ participants: [{ email: 'ann@three-co.io' }, { email: 'ben@three-co.io' }, { email: 'cat@three-co.io' }], objectTypes: ['deals'] });
+    const r = await ok({ participants: [{ email: 'ann@three-co.io' }, { email: 'ben@three-co.io' }, { email: 'cat@three-co.io' }, { email: 'dot@three-co.io' }], objectTypes: ['deals'] });
     expect(r.recommendations.map((x) => x.id)).toEqual([String(three), String(one)]);
-    expect(reasonOf(r.recommendations[0], 'participants')).toEqual({ kind: 'participants', detail: 'linked to 3 participants: ann@three-co.io, ben@three-co.io, cat@three-co.io', weight: 4.5 });
+    expect(reasonOf(r.recommendations[0], 'participants')).toEqual({ kind: 'participants', values: { emails: ['ann@three-co.io', 'ben@three-co.io', 'cat@three-co.io'], primaryOf: [] }, weight: 4.5 });
+    expect(r.recommendations.every((x) => x.evidence)).toBe(true);
     expect(r.recommendations.every((x) => x.objectType === 'deals')).toBe(true);
   });
 
   it('X2: a subject that names the deal decides between two otherwise equal deals', async () => {
     const [p] = await seed('0-1', [{ email: 'dan@subject-co.io', firstname: 'Dan' }]);
+    const [co] = await seed('0-2', [{ name: 'Subject Company' }]);
     const [kitchen, roof] = await seed('0-3', [{ dealname: 'Kitchen remodel' }, { dealname: 'Roof repair' }]);
-    await link('contacts', p!, 'deals', [kitchen!, roof!]);
+    // the deals are the company's (not yet Dan's own: those would be associated with every contact of the thread)
+    await link('contacts', p!, 'companies', [co!]);
+    await link('companies', co!, 'deals', [kitchen!, roof!]);
     const r = await ok({ participants: [{ email: 'dan@subject-co.io' }], subject: 'Re: planning the roof', objectTypes: ['deals'] });
     expect(r.recommendations.map((x) => x.id)).toEqual([String(roof), String(kitchen)]);
-    expect(reasonOf(r.recommendations[0], 'subject')?.detail).toBe('subject mentions "roof"');
+    expect(reasonOf(r.recommendations[0], 'subject')?.values).toEqual({ tokens: ['roof'] });
     expect(reasonOf(r.recommendations[1], 'subject')).toBeUndefined();
   });
 
   it('X2: companies, deals and tickets in one ranked list; the participant\'s primary company first among companies', async () => {
     const [p] = await seed('0-1', [{ email: 'eve@mixed-co.io', firstname: 'Eve' }]);
+    // a second contact of the thread on none of these: they are all still to associate with her
+    await seed('0-1', [{ email: 'fin@elsewhere-co.io', firstname: 'Fin' }]);
     const [primary, second] = await seed('0-2', [{ name: 'Mixed Co', domain: 'mixed-co.io' }, { name: 'Side Co', domain: 'side-co.io' }]);
     const [tk] = await seed('0-5', [{ subject: 'Invoice question', hs_pipeline_stage: '1' }]);
     await link('contacts', p!, 'companies', [primary!, second!]);
     await link('contacts', p!, 'tickets', [tk!]);
-    const r = await ok({ participants: [{ email: 'eve@mixed-co.io', name: 'Eve' }] });
+    const r = await ok({ participants: [{ email: 'eve@mixed-co.io', name: 'Eve' }, { email: 'fin@elsewhere-co.io' }] });
     const types = new Set(r.recommendations.map((x) => x.objectType));
     expect(types).toEqual(new Set(['companies', 'tickets']));
     const companies = r.recommendations.filter((x) => x.objectType === 'companies').map((x) => x.id);
     expect(companies).toEqual([String(primary), String(second)]);
-    expect(reasonOf(find(r.recommendations, primary), 'participants')?.detail).toBe('linked to 1 participant: eve@mixed-co.io; primary company of eve@mixed-co.io');
-    expect(reasonOf(find(r.recommendations, primary), 'domain')?.detail).toBe('same domain mixed-co.io');
+    expect(reasonOf(find(r.recommendations, primary), 'participants')?.values).toEqual({ emails: ['eve@mixed-co.io'], primaryOf: ['eve@mixed-co.io'] });
+    expect(reasonOf(find(r.recommendations, primary), 'domain')?.values).toEqual({ domain: 'mixed-co.io', via: 'same_domain', registrable: false, company: null });
     for (const [i, x] of r.recommendations.entries()) if (i > 0) expect(r.recommendations[i - 1]!.score).toBeGreaterThanOrEqual(x.score);
   });
 
@@ -126,8 +134,9 @@ describe('thread recommendations (X2)', () => {
     await link('contacts', p1!, 'deals', [open!, closed!]);
     await link('contacts', p2!, 'deals', [closed!]);
     const r = await ok({ participants: [{ email: 'jo@log-co.io' }, { email: 'kai@log-co.io' }, { email: 'new@log-co.io' }] });
-    // the closed deal has two participants and ranks above the open one, but is not logged by default
-    expect(r.recommendations.filter((x) => x.objectType === 'deals').map((x) => x.id)).toEqual([String(closed), String(open)]);
+    // the closed deal has both contacts and ranks above the open one, but is not logged by default;
+    // it is no recommendation either (there is no contact of the thread left to associate it with)
+    expect(r.recommendations.filter((x) => x.objectType === 'deals').map((x) => x.id)).toEqual([String(open)]);
     expect(r.logDefaults).toEqual([
       { objectType: 'contacts', id: String(p1) },
       { objectType: 'contacts', id: String(p2) },
@@ -135,8 +144,53 @@ describe('thread recommendations (X2)', () => {
     ]);
     await link('contacts', p2!, 'deals', [open!]);
     const again = await ok({ participants: [{ email: 'jo@log-co.io' }, { email: 'kai@log-co.io' }] });
+    // associated with both contacts now: logged by default, no longer recommended
     expect(again.logDefaults).toContainEqual({ objectType: 'deals', id: String(open) });
+    expect(find(again.recommendations, open)).toBeUndefined();
     expect(again.logDefaults).not.toContainEqual({ objectType: 'companies', id: String(other) });
+  });
+
+  it('X2: a record already associated with every contact of the thread is no recommendation; one that some of them lack still is', async () => {
+    const [a, b] = await seed('0-1', [{ email: 'ada@every-co.io', firstname: 'Ada' }, { email: 'bas@every-co.io', firstname: 'Bas' }]);
+    const [co] = await seed('0-2', [{ name: 'Every Co', domain: 'every-co.io' }]);
+    const [both, onlyAda] = await seed('0-3', [{ dealname: 'Both have it', dealstage: 'contractsent' }, { dealname: 'Only Ada', dealstage: 'contractsent' }]);
+    await link('contacts', a!, 'companies', [co!]);
+    await link('contacts', b!, 'companies', [co!]);
+    await link('deals', both!, 'contacts', [a!, b!]);
+    await link('deals', onlyAda!, 'contacts', [a!]);
+    const body = { participants: [{ email: 'ada@every-co.io' }, { email: 'bas@every-co.io' }, { email: 'new@every-co.io' }] };
+    const r = await ok(body);
+    expect(find(r.recommendations, both)).toBeUndefined();
+    expect(find(r.recommendations, co)).toBeUndefined();
+    expect(reasonOf(find(r.recommendations, onlyAda), 'participants')?.values.emails).toEqual(['ada@every-co.io']);
+    // what logging the email associates still comes from every ranked record
+    expect(r.logDefaults).toContainEqual({ objectType: 'deals', id: String(both) });
+    expect(r.logDefaults).toContainEqual({ objectType: 'companies', id: String(co) });
+    // once Bas is on it too, "Only Ada" goes the same way
+    await link('deals', onlyAda!, 'contacts', [b!]);
+    expect(find((await ok(body)).recommendations, onlyAda)).toBeUndefined();
+  });
+
+  it('X2: a company named in the subject is evidence, even for a participant the CRM does not know', async () => {
+    const [zeta, other] = await seed('0-2', [{ name: 'Zetaworks Holding', domain: 'zetaworks.example' }, { name: 'Other Holding' }]);
+    const r = await ok({ participants: [{ email: 'someone@gmail.com' }], subject: 'Quote for Zetaworks', objectTypes: ['companies'] });
+    expect(r.recommendations.map((x) => x.id)).toEqual([String(zeta)]);
+    expect(r.recommendations[0]).toMatchObject({ evidence: true, reasons: expect.arrayContaining([expect.objectContaining({ kind: 'subject', values: { tokens: ['zetaworks'] } })]) });
+    expect(find(r.recommendations, other)).toBeUndefined();
+  });
+
+  it("X2: deals of the participant's colleagues and deals named after the participant's company are evidence", async () => {
+    const [p, colleague] = await seed('0-1', [{ email: 'ike@omega-co.io', firstname: 'Ike' }, { email: 'jill@omega-co.io', firstname: 'Jill', lastname: 'Colleague' }]);
+    const [co] = await seed('0-2', [{ name: 'Omega Systems', domain: 'omega-co.io' }]);
+    const [hers, named, unrelated] = await seed('0-3', [{ dealname: 'Papa' }, { dealname: 'Omega Systems upgrade' }, { dealname: 'Quebec' }]);
+    await link('contacts', p!, 'companies', [co!]);
+    await link('contacts', colleague!, 'companies', [co!]);
+    await link('contacts', colleague!, 'deals', [hers!]);
+    const r = await ok({ participants: [{ email: 'ike@omega-co.io' }], objectTypes: ['deals'] });
+    expect(reasonOf(find(r.recommendations, hers), 'colleagues')?.values).toEqual({ company: 'Omega Systems', count: 1, names: ['Jill Colleague'] });
+    expect(reasonOf(find(r.recommendations, named), 'company_in_name')?.values).toEqual({ company: 'Omega Systems', matched: 'Omega Systems' });
+    expect(find(r.recommendations, unrelated)).toBeUndefined();
+    expect(r.recommendations.every((x) => x.evidence)).toBe(true);
   });
 
   it('B8: never-log addresses are shown but not logged', async () => {
@@ -160,7 +214,10 @@ describe('thread: bad input and security', () => {
       ['neu@bücher-thread.de', null],
     ]);
     expect(r.participants[1]!.proposedCompany).toMatchObject({ id: String(company), domain: 'xn--bcher-thread-dlb.de' });
-    expect(r.recommendations[0]!.id).toBe(String(company));
+    // found through the ASCII form: its primary company is what logging associates (and, associated
+    // with the thread's only contact already, no recommendation)
+    expect(r.logDefaults).toContainEqual({ objectType: 'companies', id: String(company) });
+    expect(find(r.recommendations, company)).toBeUndefined();
     const own = await ok({ participants: [{ email: 'me@xn--bcher-home-9db.de' }], ownAddresses: ['me@bücher-home.de'] });
     expect(own.participants).toEqual([]);
   });
@@ -180,9 +237,10 @@ describe('thread: bad input and security', () => {
   it('security: quotes, backslashes and SQL in names, subjects and search text are data, never SQL', async () => {
     const hostile = "O'Brien \\'); drop table records; -- \\\\ $$ E'x'";
     const [p] = await seed('0-1', [{ email: 'obrien@quote-co.io', firstname: hostile }]);
+    await seed('0-1', [{ email: 'other@quote-co.io', firstname: 'Other' }]);
     const [d] = await seed('0-3', [{ dealname: `${hostile} renovation` }]);
     await link('contacts', p!, 'deals', [d!]);
-    const r = await ok({ participants: [{ email: 'obrien@quote-co.io', name: hostile }], subject: hostile });
+    const r = await ok({ participants: [{ email: 'obrien@quote-co.io', name: hostile }, { email: 'other@quote-co.io' }], subject: hostile });
     expect(r.participants[0]!.name).toBe(hostile);
     expect(find(r.recommendations, d)?.name).toBe(`${hostile} renovation`);
     const search = await t.call('GET', `/api/objects/deals/${d}/recommendations?toObjectType=contacts&q=${encodeURIComponent(hostile)}`);

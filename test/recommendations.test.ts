@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import type { Recommendation } from '../shared/recommendations.ts';
+import type { Reason, Recommendation } from '../shared/recommendations.ts';
 import { useTestApp } from './helpers/app.ts';
 import { seedRecords } from './helpers/records.ts';
 
@@ -37,7 +37,7 @@ async function ranked(type: string, id: number, query: string): Promise<Recommen
 }
 
 const ids = (recs: Recommendation[], among: number[]) => recs.map((r) => Number(r.id)).filter((id) => among.includes(id));
-const reasonOf = (rec: Recommendation | undefined, kind: string) => rec?.reasons.find((r) => r.kind === kind);
+const reasonOf = <K extends Reason['kind']>(rec: Recommendation | undefined, kind: K) => rec?.reasons.find((r): r is Extract<Reason, { kind: K }> => r.kind === kind);
 const find = (recs: Recommendation[], id: number | undefined) => recs.find((r) => r.id === String(id));
 
 async function age(id: number, days: number) {
@@ -54,8 +54,8 @@ describe('each signal on its own decides the order (R5, B7)', () => {
     await link('deals', one!, 'tickets', [t1!]);
     const recs = await ranked('contacts', c!, 'toObjectType=deals');
     expect(ids(recs, [one!, two!])).toEqual([two, one]);
-    expect(reasonOf(find(recs, two), 'shared_associations')?.detail).toBe('2 shared tickets: Login broken, Printer jam');
-    expect(reasonOf(find(recs, one), 'shared_associations')?.detail).toBe('1 shared ticket: Printer jam');
+    expect(reasonOf(find(recs, two), 'shared_associations')?.values).toEqual({ shared: [{ objectType: 'tickets', count: 2, names: ['Login broken', 'Printer jam'] }] });
+    expect(reasonOf(find(recs, one), 'shared_associations')?.values).toEqual({ shared: [{ objectType: 'tickets', count: 1, names: ['Printer jam'] }] });
     expect(find(recs, two)!.reasons.map((r) => r.kind).sort()).toEqual(['recency', 'shared_associations', 'status']);
   });
 
@@ -76,7 +76,7 @@ describe('each signal on its own decides the order (R5, B7)', () => {
     const [other, mine] = await companies([{ name: 'Echo', domain: 'otherdomain.io' }, { name: 'Foxtrot', domain: 'domainfirst.io' }]);
     const recs = await ranked('contacts', c!, 'toObjectType=companies');
     expect(ids(recs, [other!, mine!])).toEqual([mine, other]);
-    expect(reasonOf(find(recs, mine), 'domain')).toEqual({ kind: 'domain', detail: 'same domain domainfirst.io', weight: 1.5 });
+    expect(reasonOf(find(recs, mine), 'domain')).toEqual({ kind: 'domain', values: { domain: 'domainfirst.io', via: 'same_domain', registrable: false, company: null }, weight: 1.5 });
     expect(reasonOf(find(recs, other), 'domain')).toBeUndefined();
   });
 
@@ -93,11 +93,11 @@ describe('each signal on its own decides the order (R5, B7)', () => {
     const [root] = await companies([{ name: 'Hotel', domain: 'globexsub.io' }]);
     let recs = await ranked('contacts', c!, 'toObjectType=companies');
     expect(recs[0]!.id).toBe(String(root));
-    expect(reasonOf(recs[0], 'domain')).toEqual({ kind: 'domain', detail: 'same domain globexsub.io (registrable domain)', weight: 1.2 });
+    expect(reasonOf(recs[0], 'domain')).toEqual({ kind: 'domain', values: { domain: 'globexsub.io', via: 'same_domain', registrable: true, company: null }, weight: 1.2 });
     const [sub] = await companies([{ name: 'India', domain: 'eu.globexsub.io' }]);
     recs = await ranked('contacts', c!, 'toObjectType=companies');
     expect(recs[0]!.id).toBe(String(sub));
-    expect(reasonOf(recs[0], 'domain')?.detail).toBe('same domain eu.globexsub.io');
+    expect(reasonOf(recs[0], 'domain')?.values).toEqual({ domain: 'eu.globexsub.io', via: 'same_domain', registrable: false, company: null });
     expect(reasonOf(find(recs, root), 'domain')).toBeUndefined();
   });
 
@@ -106,7 +106,7 @@ describe('each signal on its own decides the order (R5, B7)', () => {
     const [kitchen, reno, de] = await deals([{ dealname: 'Smith kitchen' }, { dealname: 'De Vries renovation' }, { dealname: 'De Boer roof' }]);
     const recs = await ranked('contacts', c!, 'toObjectType=deals&limit=100');
     expect(ids(recs, [kitchen!, reno!, de!])[0]).toBe(reno);
-    expect(reasonOf(find(recs, reno), 'name')?.detail).toBe('name shares "vries"');
+    expect(reasonOf(find(recs, reno), 'name')?.values).toEqual({ tokens: ['vries'] });
     expect(reasonOf(find(recs, de), 'name')).toBeUndefined();
     expect(reasonOf(find(recs, kitchen), 'name')).toBeUndefined();
   });
@@ -121,7 +121,7 @@ describe('each signal on its own decides the order (R5, B7)', () => {
     await age(open!, 0.5);
     const recs = await ranked('contacts', c!, 'toObjectType=deals');
     expect(ids(recs, [closed!, open!])).toEqual([open, closed]);
-    expect(reasonOf(find(recs, open), 'status')?.detail).toBe('open');
+    expect(reasonOf(find(recs, open), 'status')?.values).toEqual({ open: true });
     expect(reasonOf(find(recs, closed), 'status')).toBeUndefined();
   });
 
@@ -135,8 +135,8 @@ describe('each signal on its own decides the order (R5, B7)', () => {
     await age(recent!, 3);
     const recs = await ranked('contacts', c!, 'toObjectType=deals');
     expect(ids(recs, [old!, recent!])).toEqual([recent, old]);
-    expect(reasonOf(find(recs, recent), 'recency')?.detail).toBe('updated 3 days ago');
-    expect(reasonOf(find(recs, old), 'recency')?.detail).toBe('updated 6 months ago');
+    expect(reasonOf(find(recs, recent), 'recency')?.values).toEqual({ days: 3 });
+    expect(reasonOf(find(recs, old), 'recency')?.values).toEqual({ days: 200 });
   });
 
   it('R18: for a company, contacts with an address on its domain come first', async () => {
@@ -144,7 +144,7 @@ describe('each signal on its own decides the order (R5, B7)', () => {
     const [stranger, member] = await contacts([{ email: 'sam@romeo-co.io', firstname: 'Sam' }, { email: 'tess@quebec-co.io', firstname: 'Tess' }]);
     const recs = await ranked('companies', co!, 'toObjectType=contacts');
     expect(ids(recs, [stranger!, member!])).toEqual([member, stranger]);
-    expect(reasonOf(find(recs, member), 'domain')?.detail).toBe('email on the company domain quebec-co.io');
+    expect(reasonOf(find(recs, member), 'domain')?.values).toEqual({ domain: 'quebec-co.io', via: 'company_domain', registrable: false, company: null });
   });
   it("B7: engagement: for a deal, the account's contact already on other deals comes before a colleague who never is", async () => {
     const [co] = await companies([{ name: 'Papa Co' }]);
@@ -156,7 +156,7 @@ describe('each signal on its own decides the order (R5, B7)', () => {
     await age(key!, 5);
     const recs = await ranked('deals', d!, 'toObjectType=contacts');
     expect(ids(recs, [idle!, key!])).toEqual([key, idle]);
-    expect(reasonOf(find(recs, key), 'engagement')?.detail).toBe('on 2 other deals');
+    expect(reasonOf(find(recs, key), 'engagement')?.values).toEqual({ count: 2, atLeast: false, objectType: 'deals' });
     expect(reasonOf(find(recs, idle), 'engagement')).toBeUndefined();
   });
 
@@ -170,8 +170,8 @@ describe('each signal on its own decides the order (R5, B7)', () => {
     await t.db.db.execute(sql`update records set updated_at = now() - interval '300 days' where workspace_id = ${t.workspaceId} and id = any(${`{${stale.join(',')}}`}::bigint[])`);
     const recs = await ranked('contacts', c!, 'toObjectType=deals&limit=5');
     expect(recs[0]?.id).toBe(String(active));
-    expect(reasonOf(recs[0], 'shared_associations')?.detail).toBe('1 shared company: Hubco');
-    expect(reasonOf(recs[0], 'status')?.detail).toBe('open');
+    expect(reasonOf(recs[0], 'shared_associations')?.values).toEqual({ shared: [{ objectType: 'companies', count: 1, names: ['Hubco'] }] });
+    expect(reasonOf(recs[0], 'status')?.values).toEqual({ open: true });
   });
 
   it("B7: of a very large account, a deal's contacts are chosen among the account's key people: the one on other deals, the oldest of 150, comes first", async () => {
@@ -184,7 +184,7 @@ describe('each signal on its own decides the order (R5, B7)', () => {
     await age(key!, 30);
     const recs = await ranked('deals', d!, 'toObjectType=contacts&limit=5');
     expect(recs[0]?.id).toBe(String(key));
-    expect(reasonOf(recs[0], 'engagement')?.detail).toBe('on 2 other deals');
+    expect(reasonOf(recs[0], 'engagement')?.values).toEqual({ count: 2, atLeast: false, objectType: 'deals' });
     // the same order whatever the limit: engagement is counted for every contact it could lift into it
     const more = await ranked('deals', d!, 'toObjectType=contacts&limit=100');
     expect(more.slice(0, 5).map((r) => r.id)).toEqual(recs.map((r) => r.id));
@@ -203,11 +203,11 @@ describe('each signal on its own decides the order (R5, B7)', () => {
     const recs = await ranked('deals', d!, 'toObjectType=contacts&limit=50');
     // both colleagues are the company's contacts: the address does not count a second time
     expect(reasonOf(find(recs, work), 'domain')).toBeUndefined();
-    expect(reasonOf(find(recs, work), 'shared_associations')?.detail).toBe('1 shared company: Sierra');
-    expect(reasonOf(find(recs, personal), 'shared_associations')?.detail).toBe('1 shared company: Sierra');
+    expect(reasonOf(find(recs, work), 'shared_associations')?.values).toEqual({ shared: [{ objectType: 'companies', count: 1, names: ['Sierra'] }] });
+    expect(reasonOf(find(recs, personal), 'shared_associations')?.values).toEqual({ shared: [{ objectType: 'companies', count: 1, names: ['Sierra'] }] });
     expect(reasonOf(find(recs, work), 'shared_associations')?.weight).toBe(reasonOf(find(recs, personal), 'shared_associations')?.weight);
     // a contact on the domain that the CRM does not link to the company yet: the domain is the evidence
-    expect(reasonOf(find(recs, unlinked), 'domain')?.detail).toBe('email on the company domain sierra-co.io');
+    expect(reasonOf(find(recs, unlinked), 'domain')?.values).toEqual({ domain: 'sierra-co.io', via: 'company_domain', registrable: false, company: null });
   });
 });
 
@@ -229,7 +229,7 @@ describe('what a recommendation says (B7)', () => {
     const top = recs[0]!;
     expect(top).toMatchObject({ id: String(d1), name: 'Uniform expansion' });
     expect(top.reasons.map((r) => r.kind)).toEqual(expect.arrayContaining(['domain', 'name', 'status', 'recency']));
-    expect(reasonOf(top, 'domain')?.detail).toBe('deal of Uniform Co, which has the domain uniform-co.io');
+    expect(reasonOf(top, 'domain')?.values).toEqual({ domain: 'uniform-co.io', via: 'company', registrable: false, company: 'Uniform Co' });
   });
 
   it('R5: records already associated, and the record itself, are never recommended', async () => {
@@ -241,7 +241,7 @@ describe('what a recommendation says (B7)', () => {
     const toContacts = await ranked('contacts', c!, 'toObjectType=contacts&limit=100');
     expect(find(toContacts, c)).toBeUndefined();
     expect(reasonOf(find(toContacts, colleague), 'shared_associations')).toBeUndefined();
-    expect(reasonOf(find(toContacts, colleague), 'domain')?.detail).toBe('same email domain whiskey-co.io');
+    expect(reasonOf(find(toContacts, colleague), 'domain')?.values).toEqual({ domain: 'whiskey-co.io', via: 'email_domain', registrable: false, company: null });
   });
 
   it('R5: typing filters and re-ranks: only records matching the text, recommended ones first', async () => {
@@ -253,7 +253,7 @@ describe('what a recommendation says (B7)', () => {
     await age(linked!, 30);
     const recs = await ranked('contacts', c!, 'toObjectType=deals&q=zul');
     expect(recs.map((r) => Number(r.id))).toEqual([linked, unlinked]);
-    expect(reasonOf(recs[0], 'query')?.detail).toBe('matches "zul"');
+    expect(reasonOf(recs[0], 'query')?.values).toEqual({ query: 'zul' });
     const road = await ranked('contacts', c!, 'toObjectType=deals&q=ROAD');
     expect(ids(road, [linked!, unlinked!, other!])).toEqual([linked, other]);
   });
@@ -271,11 +271,92 @@ describe('what a recommendation says (B7)', () => {
     expect(recs.map((r) => r.id)).toEqual([String(wanted)]);
   });
 
-  it('R5: without any evidence the newest records fill the empty state, far below real suggestions', async () => {
+  it('R5: without any evidence the newest records fill the empty state, far below real suggestions, marked as having none', async () => {
     const [c] = await contacts([{ email: 'zoe@gmail.com', firstname: 'Zoe', lastname: 'Quirrel' }]);
     const recs = await ranked('contacts', c!, 'toObjectType=tickets&limit=3');
     expect(recs.length).toBe(3);
-    for (const r of recs) expect(r.score).toBeLessThan(0.05);
+    for (const r of recs) {
+      expect(r.score).toBeLessThan(0.05);
+      expect(r.evidence).toBe(false);
+      for (const reason of r.reasons) expect(['status', 'recency']).toContain(reason.kind);
+    }
+  });
+});
+
+describe('evidence before everything else (R5, B7)', () => {
+  it('R5, B7: a record with no evidence never ranks above one with any: an open deal updated today comes after a closed, year-old deal of a large account', async () => {
+    const [c] = await contacts([{ email: 'ned@gmail.com', firstname: 'Ned', lastname: 'Quorum' }]);
+    const [co] = await companies([{ name: 'Weakco' }]);
+    // evidence as weak as it gets: one shared company with 400 deals, all closed and a year old
+    const weak = await deals(Array.from({ length: 400 }, (_, i) => ({ dealname: `Weak ${i}`, dealstage: 'closedlost' })));
+    const [fresh] = await deals([{ dealname: 'Fresh open', dealstage: 'contractsent' }]);
+    await link('contacts', c!, 'companies', [co!]);
+    await linkDirect(co!, '0-2', '0-3', weak, 342, 341);
+    await t.db.db.execute(sql`update records set updated_at = now() - interval '400 days' where workspace_id = ${t.workspaceId} and id = any(${`{${weak.join(',')}}`}::bigint[])`);
+    const recs = await ranked('contacts', c!, 'toObjectType=deals&limit=100');
+    const withEvidence = recs.filter((r) => r.evidence);
+    expect(withEvidence.length).toBeGreaterThan(0);
+    // every record with evidence first, whatever the scores
+    const firstWithout = recs.findIndex((r) => !r.evidence);
+    expect(firstWithout === -1 || recs.slice(firstWithout).every((r) => !r.evidence)).toBe(true);
+    const freshRec = find(recs, fresh);
+    if (freshRec) {
+      expect(freshRec.evidence).toBe(false);
+      expect(freshRec.reasons.map((r) => r.kind).sort()).toEqual(['recency', 'status']);
+      expect(recs.indexOf(freshRec)).toBeGreaterThanOrEqual(withEvidence.length);
+    }
+    for (const r of withEvidence) expect(reasonOf(r, 'shared_associations')?.values.shared[0]).toMatchObject({ objectType: 'companies', count: 1, names: ['Weakco'] });
+  });
+
+  it("R5: a deal whose name contains the contact's company name (legal form left out) or domain is recommended for that reason", async () => {
+    const [c] = await contacts([{ email: 'olga@gmail.com', firstname: 'Olga', lastname: 'Quarry' }]);
+    const [co] = await companies([{ name: 'Gamma Tools BV', domain: 'gammatools.io' }]);
+    const [byName, byDomain, wrongOrder, unrelated, linkedToCompany] = await deals([
+      { dealname: 'Gamma Tools renewal 2027' },
+      { dealname: 'Migration for gammatools.io' },
+      { dealname: 'Tools for Gamma' },
+      { dealname: 'Unrelated pilot' },
+      { dealname: 'Gamma Tools expansion' },
+    ]);
+    await link('contacts', c!, 'companies', [co!]);
+    await link('companies', co!, 'deals', [linkedToCompany!]);
+    const recs = await ranked('contacts', c!, 'toObjectType=deals&limit=100');
+    expect(reasonOf(find(recs, byName), 'company_in_name')?.values).toEqual({ company: 'Gamma Tools BV', matched: 'Gamma Tools BV' });
+    expect(reasonOf(find(recs, byDomain), 'company_in_name')?.values).toEqual({ company: 'Gamma Tools BV', matched: 'gammatools.io' });
+    expect(find(recs, byName)!.evidence).toBe(true);
+    expect(reasonOf(find(recs, wrongOrder), 'company_in_name')).toBeUndefined();
+    expect(find(recs, unrelated)?.evidence ?? false).toBe(false);
+    // a deal of the company already counts as shared with it, not a second time by its name
+    expect(reasonOf(find(recs, linkedToCompany), 'company_in_name')).toBeUndefined();
+    expect(reasonOf(find(recs, linkedToCompany), 'shared_associations')).toBeDefined();
+    expect(ids(recs, [byName!, byDomain!, wrongOrder!, unrelated!]).slice(0, 2).sort()).toEqual([byName, byDomain].sort());
+
+    // for the company itself: its name says it once (not once more per word)
+    const forCompany = await ranked('companies', co!, 'toObjectType=deals&limit=100');
+    const named = find(forCompany, byName)!;
+    expect(reasonOf(named, 'company_in_name')?.values.matched).toBe('Gamma Tools BV');
+    expect(reasonOf(named, 'name')).toBeUndefined();
+  });
+
+  it('R5: deals of colleagues at the same company are evidence for a contact; a deal of the company itself counts as shared', async () => {
+    const [me, colleague, stranger] = await contacts([
+      { email: 'pia@gmail.com', firstname: 'Pia', lastname: 'Quint' },
+      { email: 'rob@gmail.com', firstname: 'Rob', lastname: 'Colleague' },
+      { email: 'sue@gmail.com', firstname: 'Sue', lastname: 'Stranger' },
+    ]);
+    const [co] = await companies([{ name: 'Deltaworks' }]);
+    const [theirs, companys, strangers] = await deals([{ dealname: 'Kilo' }, { dealname: 'Lima' }, { dealname: 'Mike' }]);
+    await link('companies', co!, 'contacts', [me!, colleague!]);
+    await link('contacts', colleague!, 'deals', [theirs!, companys!]);
+    await link('companies', co!, 'deals', [companys!]);
+    await link('contacts', stranger!, 'deals', [strangers!]);
+    const recs = await ranked('contacts', me!, 'toObjectType=deals&limit=100');
+    expect(reasonOf(find(recs, theirs), 'colleagues')?.values).toEqual({ company: 'Deltaworks', count: 1, names: ['Rob Colleague'] });
+    expect(find(recs, theirs)!.evidence).toBe(true);
+    expect(reasonOf(find(recs, companys), 'colleagues')).toBeUndefined();
+    expect(reasonOf(find(recs, companys), 'shared_associations')).toBeDefined();
+    expect(find(recs, strangers)?.evidence ?? false).toBe(false);
+    expect(ids(recs, [theirs!, companys!, strangers!]).slice(0, 2).sort()).toEqual([theirs, companys].sort());
   });
 });
 

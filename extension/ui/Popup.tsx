@@ -7,6 +7,7 @@ import type { Status, TabThread } from '../messaging.ts';
 import type { Operation, RecordRef } from '../outbox/operation.ts';
 import { makeOp, refKey } from './model.ts';
 import { RecordLink } from './record-link.tsx';
+import { reasonTexts } from './reasons.ts';
 import type { Ask } from './session.ts';
 
 export interface PopupProps {
@@ -21,7 +22,7 @@ export interface PopupProps {
 
 type Item = { objectType: string; id: string; name: string; detail: string | null };
 
-const fromRecommendation = (r: Recommendation): Item => ({ objectType: r.objectType, id: r.id, name: r.name, detail: r.reasons[0]?.detail ?? null });
+const fromRecommendation = (r: Recommendation): Item => ({ objectType: r.objectType, id: r.id, name: r.name, detail: reasonTexts(r)[0] ?? null });
 const fromHit = (h: SearchHit): Item => h;
 
 /** The toolbar popup (X3): search, associate with the people on the current tab, connection and pending changes. */

@@ -1,7 +1,9 @@
 import type { Recommendation } from '../../shared/recommendations.ts';
+import { type MessageKey, t } from '../i18n.ts';
 import type { PendingChange } from '../messaging.ts';
 import type { Operation, RecordRef } from '../outbox/operation.ts';
 import { changesFor, refKey, stateOf } from './model.ts';
+import { reasonText } from './reasons.ts';
 import { RecordLink } from './record-link.tsx';
 
 export interface RecommendationListProps {
@@ -13,46 +15,88 @@ export interface RecommendationListProps {
   onAssociate(recommendation: Recommendation): void;
 }
 
-const KIND: Record<string, string> = { companies: 'Company', deals: 'Deal', tickets: 'Ticket' };
+const KINDS = new Set(['contacts', 'companies', 'deals', 'tickets']);
+const kindLabel = (objectType: string) => (KINDS.has(objectType) ? t(`sidebarType_${objectType}` as MessageKey) : objectType);
 
-/** The thread's ranked recommendations with their reasons, each one click from associated (X2, B7). */
-export function RecommendationList({ recommendations, contacts, changes, confirmed, onAssociate }: RecommendationListProps) {
-  if (recommendations.length === 0) return <p class="crm-muted">No recommendations for this thread.</p>;
+interface ItemProps extends Omit<RecommendationListProps, 'recommendations'> {
+  rec: Recommendation;
+}
+
+function RecommendationItem({ rec, contacts, changes, confirmed, onAssociate }: ItemProps) {
+  const ref = { objectType: rec.objectType, id: rec.id };
+  const busy = stateOf(changesFor(ref, changes));
+  const done = !busy && confirmed.some((op) => op.kind === 'associate' && refKey(op.to) === refKey(ref));
   return (
-    <ul class="crm-recs">
-      {recommendations.map((rec) => {
-        const ref = { objectType: rec.objectType, id: rec.id };
-        const busy = stateOf(changesFor(ref, changes));
-        const done = !busy && confirmed.some((op) => op.kind === 'associate' && refKey(op.to) === refKey(ref));
-        return (
-          <li key={refKey(ref)} class="crm-rec" data-rec={refKey(ref)} data-state={busy?.state ?? (done ? 'associated' : 'open')}>
-            <div class="crm-rec-head">
-              <span class="crm-kind">{KIND[rec.objectType] ?? rec.objectType}</span>
-              <span class="crm-name">
-                <RecordLink objectType={rec.objectType} id={rec.id}>
-                  {rec.name}
-                </RecordLink>
-              </span>
-            </div>
-            <ul class="crm-reasons">
-              {rec.reasons.map((r) => (
-                <li key={r.kind}>{r.detail}</li>
-              ))}
-            </ul>
-            {busy?.state === 'refused' ? (
-              <p class="crm-refused" role="alert">Not associated: {busy.message ?? 'the server refused it'}</p>
-            ) : busy ? (
-              <p class="crm-pending">Associating… (waiting for the server)</p>
-            ) : done ? (
-              <p class="crm-done">Associated</p>
-            ) : (
-              <button type="button" class="crm-button" disabled={contacts.length === 0} title={contacts.length === 0 ? 'Create a contact first' : undefined} onClick={() => onAssociate(rec)}>
-                Associate with {contacts.length === 1 ? 'the contact' : `${contacts.length} contacts`}
-              </button>
-            )}
+    <li class="crm-rec" data-rec={refKey(ref)} data-evidence={rec.evidence ? 'yes' : 'no'} data-state={busy?.state ?? (done ? 'associated' : 'open')}>
+      <div class="crm-rec-head">
+        <span class="crm-kind">{kindLabel(rec.objectType)}</span>
+        <span class="crm-name">
+          <RecordLink objectType={rec.objectType} id={rec.id}>
+            {rec.name}
+          </RecordLink>
+        </span>
+      </div>
+      <ul class="crm-reasons">
+        {rec.reasons.map((r) => (
+          <li key={r.kind} data-reason={r.kind}>
+            {reasonText(r)}
           </li>
-        );
-      })}
-    </ul>
+        ))}
+      </ul>
+      {busy?.state === 'refused' ? (
+        <p class="crm-refused" role="alert">
+          {t('sidebarRecRefused', busy.message ?? t('sidebarRecRefusedUnknown'))}
+        </p>
+      ) : busy ? (
+        <p class="crm-pending">{t('sidebarRecPending')}</p>
+      ) : done ? (
+        <p class="crm-done">{t('sidebarAssociated')}</p>
+      ) : (
+        <button
+          type="button"
+          class="crm-button"
+          disabled={contacts.length === 0}
+          title={contacts.length === 0 ? t('sidebarRecCreateContactFirst') : undefined}
+          onClick={() => onAssociate(rec)}
+        >
+          {contacts.length === 1 ? t('sidebarRecAssociateOne') : t('sidebarRecAssociateMany', String(contacts.length))}
+        </button>
+      )}
+    </li>
+  );
+}
+
+/**
+ * The thread's ranked recommendations with their reasons, each one click from associated (X2, B7).
+ * Records that nothing links to the thread (only open or recently updated) are never mixed in: they
+ * come after the others, under their own heading that says so.
+ */
+export function RecommendationList({ recommendations, ...rest }: RecommendationListProps) {
+  if (recommendations.length === 0) return <p class="crm-muted">{t('sidebarNoRecommendations')}</p>;
+  const linked = recommendations.filter((r) => r.evidence);
+  const unlinked = recommendations.filter((r) => !r.evidence);
+  return (
+    <>
+      {linked.length > 0 && (
+        <ul class="crm-recs">
+          {linked.map((rec) => (
+            <RecommendationItem key={refKey(rec)} rec={rec} {...rest} />
+          ))}
+        </ul>
+      )}
+      {unlinked.length > 0 && (
+        <section class="crm-recs-unlinked" aria-labelledby="crm-recs-unlinked-title">
+          <h3 id="crm-recs-unlinked-title">
+            {t('sidebarRecNoEvidenceHeading')}
+          </h3>
+          <p class="crm-muted">{t('sidebarRecNoEvidenceHint')}</p>
+          <ul class="crm-recs">
+            {unlinked.map((rec) => (
+              <RecommendationItem key={refKey(rec)} rec={rec} {...rest} />
+            ))}
+          </ul>
+        </section>
+      )}
+    </>
   );
 }

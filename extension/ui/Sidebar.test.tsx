@@ -52,7 +52,7 @@ const view: CompanionThreadResponse = {
       ],
     },
   },
-  recommendations: [{ objectType: 'deals', id: '32', name: 'Expansion', score: 0.8, reasons: [{ kind: 'participants', detail: 'linked to 1 participant: ann@known.example', weight: 0.8 }] }],
+  recommendations: [{ objectType: 'deals', id: '32', name: 'Expansion', score: 0.8, evidence: true, reasons: [{ kind: 'participants', values: { emails: ['ann@known.example'], primaryOf: [] }, weight: 0.8 }] }],
   logDefaults: [
     { objectType: 'contacts', id: '11' },
     { objectType: 'companies', id: '21' },
@@ -241,7 +241,7 @@ describe('Sidebar (X2)', () => {
     const evilView: CompanionThreadResponse = {
       participants: [{ email: 'evil@x.example', name: HOSTILE, contact: { id: '9', name: HOSTILE, primaryCompany: { id: '8', name: HOSTILE } }, proposedCompany: null }],
       summaries: { '9': { id: '9', name: HOSTILE, email: 'evil@x.example', primaryCompany: { id: '8', name: HOSTILE }, counts: { companies: 1, deals: 1, tickets: 0 }, openDeals: [{ id: '7', name: HOSTILE, stage: HOSTILE, stageLabel: HOSTILE, typeIds: [4] }], openTickets: [], companies: [{ id: '8', name: HOSTILE, primary: true, typeIds: [1] }] } },
-      recommendations: [{ objectType: 'deals', id: '7', name: HOSTILE, score: 1, reasons: [{ kind: 'name', detail: HOSTILE, weight: 1 }] }],
+      recommendations: [{ objectType: 'deals', id: '7', name: HOSTILE, score: 1, evidence: true, reasons: [{ kind: 'name', values: { tokens: [HOSTILE] }, weight: 1 }] }],
       logDefaults: [{ objectType: 'deals', id: '7' }],
     };
     const { container } = renderSidebar(state({ thread: evilThread, view: evilView, error: HOSTILE }));

@@ -2,6 +2,7 @@
 // (a happy-dom window from test/helpers/dom-in-node.ts: the DOM environment's transform breaks the server's file paths)
 import 'fake-indexeddb/auto'; // before the DOM: it installs itself on `window` when there is one
 import '../../test/helpers/dom-in-node.ts';
+import '../../test/helpers/i18n-en.ts'; // before the companion's modules: the popup's reasons are worded through the browser's i18n
 import { cleanup, configure, fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -83,7 +84,7 @@ describe('Popup (X3)', () => {
       view: {
         participants: [{ email: 'popup.person@popup.example', name: 'Pat', contact: { id: contact, name: 'Pat', primaryCompany: null }, proposedCompany: null }],
         summaries: {},
-        recommendations: [{ objectType: 'companies', id: company, name: 'Quokka Systems', score: 1, reasons: [{ kind: 'subject', detail: 'subject mentions "quokka"', weight: 1 }] }],
+        recommendations: [{ objectType: 'companies', id: company, name: 'Quokka Systems', score: 1, evidence: true, reasons: [{ kind: 'subject', values: { tokens: ['quokka'] }, weight: 1 }] }],
         logDefaults: [],
       },
     };
@@ -91,7 +92,7 @@ describe('Popup (X3)', () => {
     await waitFor(() => expect(screen.getByTestId('connection').textContent).toBe(`Connected to ${SERVER}`));
     expect(screen.getByTestId('pending-count').textContent).toBe('All changes confirmed');
     expect(screen.getByText('Recommended for “Quokka pilot”')).toBeTruthy();
-    expect(document.querySelector(`li[data-result="companies:${company}"]`)!.textContent).toContain('subject mentions "quokka"');
+    expect(document.querySelector(`li[data-result="companies:${company}"]`)!.textContent).toContain('subject mentions “quokka”');
 
     fireEvent.input(screen.getByRole('searchbox'), { target: { value: 'quokka' } });
     await waitFor(() => expect(screen.getByText('1 found')).toBeTruthy());

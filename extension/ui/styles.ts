@@ -42,6 +42,7 @@ p { margin: 4px 0; }
 .crm-kind { display: inline-block; font-size: 11px; color: var(--crm-accent); background: var(--crm-accent-bg); border-radius: 4px; padding: 0 4px; margin-right: 4px; }
 .crm-reasons li { font-size: 12px; color: var(--crm-fg-muted); }
 .crm-reasons li::before { content: "• "; }
+.crm-recs-unlinked .crm-rec { border-style: dashed; }
 .crm-button { font: inherit; font-size: 12px; padding: 4px 10px; margin-top: 6px; border: 1px solid var(--crm-border); border-radius: 6px; background: var(--crm-bg-subtle); color: var(--crm-fg); cursor: pointer; }
 .crm-button:hover:not(:disabled) { background: var(--crm-bg-hover); }
 .crm-button:disabled { opacity: .5; cursor: default; }

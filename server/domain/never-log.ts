@@ -3,6 +3,7 @@ import { neverLogMatch } from '../../shared/never-log.ts';
 import type { WorkspaceSettings } from '../../shared/workspace.ts';
 import type { DbOrTx } from '../db/client.ts';
 import { ApiError } from '../errors.ts';
+import { headerAddresses } from './email-headers.ts';
 import type { ObjectType } from './object-types.ts';
 import { findRecords } from './records.ts';
 
@@ -12,22 +13,8 @@ const ADDRESS_PROPERTIES = ['hs_email_from_email', 'hs_email_to_email', 'hs_emai
 /** The addresses an email's properties name. */
 export function emailAddressesOf(properties: Record<string, string | null | undefined>): string[] {
   const listed = ADDRESS_PROPERTIES.flatMap((p) => (properties[p] ?? '').split(/[;,\s]+/));
-  return [...listed, ...headerAddresses(properties.hs_email_headers)].filter((a) => a.includes('@'));
-}
-
-/** The addresses in HubSpot's `hs_email_headers` (JSON: `from`, and lists `to`, `cc`, `bcc` of `{ email }`); none when it is no such JSON. */
-function headerAddresses(headers: string | null | undefined): string[] {
-  if (!headers) return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(headers);
-  } catch {
-    return [];
-  }
-  if (typeof parsed !== 'object' || parsed === null) return [];
-  const fields = parsed as Record<string, unknown>;
-  const people = [fields.from, ...[fields.to, fields.cc, fields.bcc].flatMap((list) => (Array.isArray(list) ? list : []))];
-  return people.flatMap((p) => (typeof p === 'object' && p !== null && typeof (p as { email?: unknown }).email === 'string' ? [(p as { email: string }).email] : []));
+  const h = headerAddresses(properties.hs_email_headers);
+  return [...listed, ...(h ? [...h.from, ...h.to, ...h.cc, ...h.bcc] : [])].filter((a) => a.includes('@'));
 }
 
 /** What a record adds to the check: a contact its email, a company its domain (as any address of it). */

@@ -1,11 +1,12 @@
 import type { ErrorCode } from '../../shared/errors.ts';
-import { CONTACT, COMPANY } from '../../shared/objects.ts';
+import { CONTACT, COMPANY, EMAIL } from '../../shared/objects.ts';
 import { PIPELINE_OBJECTS, type PipelineObjectType } from '../../shared/pipelines.ts';
 import { LIMITS } from '../../shared/plans.ts';
 import { normalizeDomain, normalizeEmail, type PropertiesInput } from '../../shared/records.ts';
 import { echoed, unstorableText } from '../../shared/text.ts';
 import type { PropertyDefinitionRow } from '../db/schema/index.ts';
 import { type ErrorDetail, ApiError } from '../errors.ts';
+import { derivedAddressProperties } from './email-headers.ts';
 import type { ObjectType } from './object-types.ts';
 import { DEFAULT_PIPELINES, livePipelines, type StageIndex } from './pipelines.ts';
 
@@ -89,7 +90,20 @@ export function checkProperties(type: ObjectType, input: PropertiesInput, where:
     else problems.push({ ...checked, in: at(name) });
   }
   if (problems.length > 0) fail(problems);
+  if (type.typeId === EMAIL && (changes.set.hs_email_headers !== undefined || changes.clear.includes('hs_email_headers'))) deriveFromHeaders(type, changes);
   return changes;
+}
+
+/**
+ * An email's calculated address properties follow its headers, as HubSpot's do: written with them,
+ * cleared with them (a header that names no address clears its property).
+ */
+function deriveFromHeaders(type: ObjectType, changes: PropertyChanges): void {
+  for (const [name, value] of Object.entries(derivedAddressProperties(changes.set.hs_email_headers))) {
+    if (!type.properties.has(name)) continue;
+    if (value) changes.set[name] = value;
+    else changes.clear.push(name);
+  }
 }
 
 /** ISO 8601 dates as HubSpot takes them: a day, optionally a time and zone. */

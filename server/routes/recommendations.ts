@@ -35,9 +35,10 @@ export function recommendationRoutes() {
       '/objects/:objectType/:id/recommendations',
       describeRoute({
         summary: 'Records of another type to associate with this record, ranked and explained',
-        description: 'Not yet associated records of `toObjectType`, by common associations, email domain, name, status and recency; `q` filters and re-ranks them (the search box, R5). Unknown record: 404.',
+        description:
+          'Not yet associated records of `toObjectType`, by evidence (common associations, email domain, name, a related company\'s name or domain in a deal\'s or ticket\'s name, colleagues\' deals and tickets), then status and recency; `q` filters and re-ranks them (the search box, R5). Each reason is a `kind` with the `values` its sentence needs (no words: the client words them in its language). A record with no evidence (`evidence: false`: only open, recently updated or matching `q`) only fills a short list and always comes after every record with evidence. Unknown record: 404.',
         tags: ['Recommendations'],
-        responses: { 200: { description: 'Sorted by score, highest first', content: { 'application/json': { schema: resolver(recommendationsResponse) } } } },
+        responses: { 200: { description: 'Records with evidence first, each part sorted by score, highest first', content: { 'application/json': { schema: resolver(recommendationsResponse) } } } },
       }),
       validate('param', recordRecommendationsPath),
       validate('query', recordRecommendationsQuery),
@@ -56,7 +57,8 @@ export function recommendationRoutes() {
       '/recommendations/thread',
       describeRoute({
         summary: "An email thread's participants, and the companies, deals and tickets it most likely belongs to",
-        description: "Own addresses, the signed-in user's address and internal domains are not participants. Personal addresses never propose a company.",
+        description:
+          "Own addresses, the signed-in user's address and internal domains are not participants. Personal addresses never propose a company. Only records with evidence (participants, shared records, domain, subject, a related company's name or domain in the name, colleagues' deals and tickets) are recommended, each reason a `kind` with its `values`; a record already associated with every known contact of the thread is not recommended (it can still be in `logDefaults`).",
         tags: ['Recommendations'],
         responses: { 200: { description: 'Participants, ranked recommendations and what logging the email associates', content: { 'application/json': { schema: resolver(threadRecommendationsResponse) } } } },
       }),

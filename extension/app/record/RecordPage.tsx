@@ -41,6 +41,7 @@ import {
   unlabeledType,
 } from './model.ts';
 import { Dialog } from '../Dialog.tsx';
+import { reasonTexts } from '../../ui/reasons.ts';
 
 /** Records a card shows before "View all"; the whole list pages by this many. */
 export const CARD_ROWS = 5;
@@ -549,7 +550,7 @@ function AddExisting({ card, ctx, close }: { card: Card; ctx: CardContext; close
               list = [];
             } else if (query === '') {
               const r = await session.client.request(apiPaths.recordRecommendations(self, { toObjectType: card.objectType, limit: 10 }), { method: 'GET', schema: recommendationsResponse });
-              list = r.recommendations.map((x: Recommendation) => ({ id: x.id, name: x.name, reasons: x.reasons.map((why) => why.detail) }));
+              list = r.recommendations.map((x: Recommendation) => ({ id: x.id, name: x.name, reasons: reasonTexts(x) }));
             } else {
               const body = { query, limit: 20, properties: nameProperties(typeIdOf(card.objectType), display) } satisfies z.input<typeof searchBody>;
               const r = await session.client.request(apiPaths.searchRecords(card.objectType), { method: 'POST', body, schema: searchResult });

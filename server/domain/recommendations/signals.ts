@@ -5,7 +5,8 @@ import { COMPANY, CONTACT, DEAL, TICKET } from '../../../shared/objects.ts';
  * them into one weight per signal and candidate; ranking (ranking.ts) turns those into reasons.
  *
  * A candidate's score is the sum of its reasons' weights:
- * - evidence: shared associations, participants, domain, name, subject, search text. Each path
+ * - evidence: shared associations, participants, domain, name, a related company's name or domain
+ *   in a deal's or ticket's name, colleagues' deals and tickets, subject, search text. Each path
  *   through a shared record counts `specificity(fan-out)` = 1 / log2(2 + n), n being how many
  *   records of the target type hang off that shared record: a company with 5 contacts says more
  *   than one with 5,000. Name tokens count the same way by how many targets carry them.
@@ -13,7 +14,8 @@ import { COMPANY, CONTACT, DEAL, TICKET } from '../../../shared/objects.ts';
  *   before old), so they reorder related records but never lift an unrelated one above them;
  *   so does engagement when contacts are recommended for a deal or ticket: the account's key
  *   people, already on other deals (tickets), before colleagues who never are.
- * - a record with no evidence at all only appears to fill an empty list (newest first), far below.
+ * - a record with no evidence at all only appears to fill a short list (newest first), after every
+ *   record with evidence whatever its score, and is marked as having none.
  */
 export const WEIGHTS = {
   /** Per path through a shared associated record, times its specificity. */
@@ -36,6 +38,17 @@ export const WEIGHTS = {
   registrableFactor: 0.8,
   /** Per name token shared with the source, times specificity. */
   name: 0.8,
+  /**
+   * A deal or ticket whose name contains the name (without legal form) or the domain of a related
+   * company (the source company, the source's or the participants' companies) that it is not yet
+   * associated with, times specificity (how many such records carry it).
+   */
+  companyInName: 1,
+  /**
+   * A deal or ticket of colleagues at a related company (its other contacts), not associated with
+   * that company itself, times specificity (how many such records the company's contacts have).
+   */
+  colleagues: 0.6,
   /** Per subject token shared with the thread's subject, times specificity. */
   subject: 1,
   /** Matches what the rep typed (search, R5). */
@@ -69,6 +82,10 @@ export const CAPS = {
   queryHits: 200,
   /** Other deals (tickets) of a candidate contact counted for engagement; this many is full weight. */
   engagement: 8,
+  /** Related companies whose names, domains and contacts are looked through. */
+  companies: 10,
+  /** Deals (tickets) read per colleague. */
+  colleagueRecords: 20,
   /** Contacts' email domains of a deal or ticket looked at. */
   sourceDomains: 10,
 } as const;
@@ -80,6 +97,9 @@ export const STOP_TOKENS = [
   'de', 'den', 'der', 'het', 'van', 'von', 'di', 'da', 'la', 'le', 'du', 'el', 'the', 'and', 'of', 'en', 'und',
   'inc', 'ltd', 'llc', 'bv', 'nv', 'gmbh', 'ag', 'sa', 'sas', 'srl', 'plc', 'co', 'corp', 'company', 'group',
 ];
+
+/** Legal forms left out of a company's name before looking for it in a deal's or ticket's name. */
+export const LEGAL_FORMS = ['inc', 'ltd', 'llc', 'bv', 'nv', 'gmbh', 'ag', 'sa', 'sas', 'srl', 'plc', 'co', 'corp'];
 
 /** Object types that have an open/closed status. */
 export function hasStatus(typeId: string): typeId is typeof DEAL | typeof TICKET {

@@ -4,7 +4,7 @@ import { COMPANY, CONTACT } from '../../../shared/objects.ts';
 import { col } from '../../db/rows.ts';
 import { openSql as isOpenSql } from '../lifecycle/open.ts';
 import { type Scope, visible } from './access.ts';
-import { CAPS, engages, hasNameIndex, hasStatus, STOP_TOKENS, WEIGHTS } from './signals.ts';
+import { CAPS, engages, hasNameIndex, hasStatus, LEGAL_FORMS, STOP_TOKENS, WEIGHTS } from './signals.ts';
 
 /**
  * The recommendation statements: one statement of CTEs per question, every table read filtered
@@ -126,6 +126,13 @@ export const candidateRow = z.object({
   domain_via: col.properties.nullable(),
   w_name: z.number(),
   name_tokens: col.list(col.text),
+  w_company_name: z.number(),
+  company_name: col.textOrNull,
+  company_matched: col.textOrNull,
+  w_colleagues: z.number(),
+  colleague_company: col.textOrNull,
+  colleague_n: z.number().int().nullable(),
+  colleague_names: col.list(col.properties),
   w_subject: z.number(),
   subject_tokens: col.list(col.text),
   w_query: z.number(),
@@ -136,6 +143,8 @@ export const candidateRow = z.object({
   engaged: z.number().int(),
   age_days: z.number(),
   open: col.bool.nullable(),
+  /** Thread: already associated with every contact of the thread (only kept to pick what logging associates). */
+  linked_all: col.bool.nullable(),
   score: z.number(),
 });
 export type CandidateRow = z.output<typeof candidateRow>;
@@ -257,6 +266,80 @@ function sharedCtes(scope: Scope, s: string, nb: string, target: string, exclude
   ];
 }
 
+const legalForms = sql.raw(`'\\m(${LEGAL_FORMS.join('|')})\\M\\.?'`);
+
+/**
+ * Evidence from related companies `cq(id, props)` for deals and tickets (`target`), both only for
+ * records not associated with that company (those count as shared records or by domain):
+ * - `cin<s>(id, w, company, matched)`: the record's name contains the company's name (its words in
+ *   order, legal form left out) or its domain;
+ * - `col<s>(id, w, company, n, people)`: the record is associated with other contacts of the company
+ *   (colleagues; `notColleague` leaves out the source contact or the thread's participants).
+ */
+function companyCtes(scope: Scope, s: string, cq: string, target: string, notColleague: SQL): SQL[] {
+  const ws = scope.workspaceId;
+  const t = (name: string) => sql.raw(`${name}${s}`);
+  const unlinked = (co: SQL, id: SQL) =>
+    sql`not exists (select 1 from associations z where z.workspace_id = ${ws} and z.from_id = ${id} and z.to_type = ${lit(COMPANY)} and z.to_id = ${co})`;
+  return [
+    sql`${t('cinq')} as materialized (
+      select q.co, q.company, q.matched, q.tsq from (
+        select cq.id as co, cq.props->>'name' as company, cq.props->>'name' as matched,
+          phraseto_tsquery('simple'::regconfig, regexp_replace(lower(cq.props->>'name'), ${legalForms}, ' ', 'g')) as tsq
+        from ${sql.raw(cq)} cq where coalesce(cq.props->>'name', '') <> ''
+        union all
+        select cq.id, coalesce(cq.props->>'name', lower(cq.props->>'domain')), lower(cq.props->>'domain'), plainto_tsquery('simple'::regconfig, lower(cq.props->>'domain'))
+        from ${sql.raw(cq)} cq where coalesce(cq.props->>'domain', '') <> '') q
+      where numnode(q.tsq) > 0)`,
+    sql`${t('cinh')} as materialized (
+      select q.co, q.company, q.matched, x.id, count(*) over (partition by q.co, q.matched)::int as hits
+      from ${t('cinq')} q cross join lateral (
+        select r.id from records r
+        where r.workspace_id = ${ws} and r.type_id = ${lit(target)} and ${nameVector('r')} @@ q.tsq and ${visible(scope, 'r')}
+        limit ${int(CAPS.fanOut + 1)}) x
+      where ${unlinked(sql`q.co`, sql`x.id`)})`,
+    sql`${t('cin')} as materialized (
+      select id, max(${num(WEIGHTS.companyInName)} * ${specificity('hits')})::float8 as w,
+        (array_agg(company order by hits, co))[1] as company, (array_agg(matched order by hits, co))[1] as matched
+      from ${t('cinh')} where hits <= ${int(CAPS.fanOut)} group by id)`,
+    sql`${t('colp')} as materialized (
+      select cq.id as co, cq.props->>'name' as company, p.id as person from ${sql.raw(cq)} cq
+      cross join lateral (
+        select b.to_id as id from associations b
+        join records c on c.workspace_id = b.workspace_id and c.id = b.to_id
+        where b.workspace_id = ${ws} and b.from_id = cq.id and b.to_type = ${lit(CONTACT)} and ${visible(scope, 'c')} and ${notColleague}
+        order by b.to_id desc limit ${int(CAPS.fanOut)}) p)`,
+    sql`${t('colh')} as materialized (
+      select c.co, min(c.company) as company, x.id, array_agg(distinct c.person) as people, count(*) over (partition by c.co)::int as fan
+      from ${t('colp')} c cross join lateral (
+        select distinct b.to_id as id from associations b
+        where b.workspace_id = ${ws} and b.from_id = c.person and b.to_type = ${lit(target)}
+        limit ${int(CAPS.colleagueRecords)}) x
+      where ${unlinked(sql`c.co`, sql`x.id`)}
+      group by c.co, x.id)`,
+    sql`${t('col')} as materialized (
+      select id, max(${num(WEIGHTS.colleagues)} * ${specificity('fan')})::float8 as w,
+        (array_agg(company order by fan, co))[1] as company, (array_agg(cardinality(people) order by fan, co))[1] as n,
+        (array_agg(to_jsonb(people[1:2]) order by fan, co))[1] as people
+      from ${t('colh')} group by id)`,
+  ];
+}
+
+/** The company evidence columns of `ev`, from `ci` (cin) and `co` (col) when `joined`. */
+function companyColumns(joined: boolean): SQL {
+  return joined
+    ? sql`coalesce(ci.w, 0)::float8 as w_company_name, ci.company as company_name, ci.matched as company_matched,
+        coalesce(co.w, 0)::float8 as w_colleagues, co.company as colleague_company, co.n as colleague_n, co.people as colleague_ids`
+    : sql`0::float8 as w_company_name, null::text as company_name, null::text as company_matched,
+        0::float8 as w_colleagues, null::text as colleague_company, null::int as colleague_n, null::jsonb as colleague_ids`;
+}
+
+/** The properties of the records in the jsonb array `ids` (the two colleagues a reason names), for the reason only. */
+function peopleOf(scope: Scope, ids: SQL): SQL {
+  return sql`(select json_agg(v.properties order by v.id desc) from records v
+    where v.workspace_id = ${scope.workspaceId} and v.id in (select x::bigint from jsonb_array_elements_text(coalesce(${ids}, '[]'::jsonb)) x) and ${visible(scope, 'v')})`;
+}
+
 /**
  * What a recommended record shares, for its reason only (so computed for the top rows alone):
  * per type of shared record, how many, and the two most specific ones' properties.
@@ -277,6 +360,7 @@ export function recordStatement(scope: Scope, q: RecordQuery): SQL {
   const named = hasNameIndex(q.target) && q.nameText.trim() !== '';
   const searching = q.q !== null && q.q !== '' && hasNameIndex(q.target);
   const dom = q.domains.length > 0 ? domainCte(scope, q.target, src, 'nb', 'shared') : null;
+  const companies = hasStatus(q.target);
   const ctes: SQL[] = [
     sql`nb as materialized (
       select a.to_id as id, min(a.to_type) as type from associations a
@@ -287,6 +371,14 @@ export function recordStatement(scope: Scope, q: RecordQuery): SQL {
       where a.workspace_id = ${ws} and a.from_id = ${src} and a.to_type = ${lit(q.target)})`,
     ...sharedCtes(scope, '', 'nb', q.target, src, engages(q.sourceType, q.target) ? q.sourceType : null),
   ];
+  if (companies) {
+    // the related companies: the source itself when it is one, else its companies
+    ctes.push(sql`cq as materialized (
+      select r.id, r.properties as props from records r
+      where r.workspace_id = ${ws} and r.type_id = ${lit(COMPANY)} and ${visible(scope, 'r')}
+        and r.id in (${q.sourceType === COMPANY ? sql`select ${src}::bigint` : sql`select id from nb where type = ${lit(COMPANY)} order by id desc limit ${int(CAPS.companies)}`}))`);
+    ctes.push(...companyCtes(scope, '', 'cq', q.target, sql`b.to_id <> ${src}`));
+  }
   if (dom) {
     ctes.push(sdCte(q.domains));
     ctes.push(domainCompanies(scope));
@@ -312,6 +404,7 @@ export function recordStatement(scope: Scope, q: RecordQuery): SQL {
   const sources = [sql`select id from shared`];
   if (dom) sources.push(sql`select id from dom`);
   if (named) sources.push(sql`select id from nm`);
+  if (companies) sources.push(sql`select id from cin`, sql`select id from col`);
   sources.push(searching ? sql`select id from qh` : sql`select id from fill`);
   // the best candidates by evidence only go on to be read and scored (hub neighbourhoods reach
   // thousands); when searching, the records that match the text first
@@ -320,28 +413,38 @@ export function recordStatement(scope: Scope, q: RecordQuery): SQL {
     left join shared s on s.id = u.id
     ${dom ? sql`left join dom d on d.id = u.id` : sql``}
     ${named ? sql`left join nm m on m.id = u.id` : sql``}
+    ${companies ? sql`left join cin ci on ci.id = u.id left join col co on co.id = u.id` : sql``}
     ${searching ? sql`left join qh on qh.id = u.id` : sql``}
     order by ${searching ? sql`(qh.id is not null) desc,` : sql``}
-      coalesce(s.w, 0) ${dom ? sql`+ coalesce(d.w, 0)` : sql``} ${named ? sql`+ coalesce(m.w, 0)` : sql``} desc, u.id desc
+      coalesce(s.w, 0) ${dom ? sql`+ coalesce(d.w, 0)` : sql``} ${named ? sql`+ coalesce(m.w, 0)` : sql``} ${companies ? sql`+ coalesce(ci.w, 0) + coalesce(co.w, 0)` : sql``} desc, u.id desc
     limit ${int(CAPS.candidates)})`);
   ctes.push(sql`ev as materialized (
     select r.id, r.type_id, r.properties, r.updated_at,
       coalesce(s.w, 0)::float8 as w_shared,
       ${dom ? sql`coalesce(d.w, 0)::float8` : sql`0::float8`} as w_domain,
       ${dom ? sql`d.domain, d.src as domain_from, d.exact as domain_exact, d.via as domain_via` : sql`null::text as domain, null::text as domain_from, null::boolean as domain_exact, null::jsonb as domain_via`},
-      ${named ? sql`coalesce(m.w, 0)::float8 as w_name, m.tokens as name_tokens` : sql`0::float8 as w_name, null::text[] as name_tokens`},
+      ${
+        !named
+          ? sql`0::float8 as w_name, null::text[] as name_tokens`
+          : companies && q.sourceType === COMPANY
+            ? // the source company's name found whole in the record's name says it once, not per word too
+              sql`(case when ci.id is null then coalesce(m.w, 0) else 0 end)::float8 as w_name, case when ci.id is null then m.tokens end as name_tokens`
+            : sql`coalesce(m.w, 0)::float8 as w_name, m.tokens as name_tokens`
+      },
+      ${companyColumns(companies)},
       ${searching ? sql`(case when qh.id is not null then ${num(WEIGHTS.query)} else 0 end)::float8` : sql`0::float8`} as w_query
     from cand c
     cross join lateral (select * from records r where r.workspace_id = ${ws} and r.id = c.id and r.type_id = ${lit(q.target)} limit 1) r
     left join shared s on s.id = c.id
     ${dom ? sql`left join dom d on d.id = c.id` : sql``}
     ${named ? sql`left join nm m on m.id = c.id` : sql``}
+    ${companies ? sql`left join cin ci on ci.id = c.id left join col co on co.id = c.id` : sql``}
     ${searching ? sql`left join qh on qh.id = c.id cross join qq` : sql``}
     where ${visible(scope, 'r')} and not exists (select 1 from assoc where assoc.id = c.id)
       ${searching ? sql`and ${nameVector('r')} @@ qq.q` : sql``})`);
   ctes.push(sql`scored as materialized (
     select *, ${statusRecency(scope, q.target, q.now)}
-    from (select ev.*, (w_shared + w_domain + w_name + w_query) as e from ev) r)`);
+    from (select ev.*, (w_shared + w_domain + w_name + w_company_name + w_colleagues + w_query) as e from ev) r)`);
   if (engages(q.sourceType, q.target)) {
     // engagement: how many other records of the source's type the candidate is on, as a multiplier
     // of their evidence, counted (one index probe each) only for the candidates it could lift into
@@ -350,26 +453,28 @@ export function recordStatement(scope: Scope, q: RecordQuery): SQL {
     // the limit, also in a large account where hundreds of contacts tie on the company.
     ctes.push(sql`pre as materialized (
       select s.* from scored s, (
-        select coalesce(min(v), 0) as bar from (select e + w_status + w_recency as v from scored order by v desc limit ${q.limit}) x) b
+        select coalesce(min(v), 0) as bar from (select e + w_status + w_recency as v from scored order by (e > 0) desc, v desc limit ${q.limit}) x) b
       where s.e + s.w_status + s.w_recency + s.e * ${num(WEIGHTS.engagement)} >= b.bar)`);
     ctes.push(sql`top as materialized (
       select *, (e + w_status + w_recency + w_engagement)::float8 as score from (
         select pre.*, g.n as engaged,
           (case when pre.e > 0 and g.n > 0 then pre.e * ${num(WEIGHTS.engagement)} * least(1::float8, ln(1::float8 + g.n) / ln(${num(1 + CAPS.engagement)})) else 0 end)::float8 as w_engagement
         from pre cross join lateral ${engagementCount(scope, 'pre.id', q.sourceType, src)} g) z
-      order by score desc, id desc limit ${q.limit})`);
+      order by (e > 0) desc, score desc, id desc limit ${q.limit})`);
   } else {
     ctes.push(sql`top as materialized (
       select *, 0::float8 as w_engagement, 0 as engaged, (e + w_status + w_recency)::float8 as score from scored
-      order by e + w_status + w_recency desc, id desc limit ${q.limit})`);
+      order by (e > 0) desc, e + w_status + w_recency desc, id desc limit ${q.limit})`);
   }
   return sql`with ${sql.join(ctes, sql`, `)}
     select top.id, top.type_id, top.properties, top.w_shared, ${sharedDetail(scope, 'hop', sql`top.id`)} as shared_detail,
       0::float8 as w_participants, null::json as participant_emails, null::json as primary_of,
       top.w_domain, top.domain, top.domain_from, top.domain_exact, top.domain_via,
-      top.w_name, to_json(top.name_tokens) as name_tokens, 0::float8 as w_subject, null::json as subject_tokens,
-      top.w_query, top.w_status, top.w_recency, top.w_engagement, top.engaged, top.age_days, top.open, top.score
-    from top order by top.score desc, top.id desc`;
+      top.w_name, to_json(top.name_tokens) as name_tokens,
+      top.w_company_name, top.company_name, top.company_matched, top.w_colleagues, top.colleague_company, top.colleague_n, ${peopleOf(scope, sql`top.colleague_ids`)} as colleague_names,
+      0::float8 as w_subject, null::json as subject_tokens,
+      top.w_query, top.w_status, top.w_recency, top.w_engagement, top.engaged, top.age_days, top.open, null::boolean as linked_all, top.score
+    from top order by (top.e > 0) desc, top.score desc, top.id desc`;
 }
 
 /** The source record of a record recommendation, with the domains around it, in one round trip. */
@@ -451,13 +556,20 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
       group by pc.email, a.to_id, a.to_type)`,
     sql`pcomp as materialized (select distinct id, type from links where type = ${lit(COMPANY)})`,
     sql`direct as materialized (
-      select id, type, (count(*) * ${num(WEIGHTS.participant)} + count(*) filter (where is_primary) * ${num(WEIGHTS.primaryCompany)})::float8 as w,
+      select id, type, (count(*) * ${num(WEIGHTS.participant)} + count(*) filter (where is_primary) * ${num(WEIGHTS.primaryCompany)})::float8 as w, count(distinct email)::int as n,
         json_agg(email order by email) as emails, json_agg(email order by email) filter (where is_primary) as primary_of
       from links group by id, type)`,
     sql`sd as materialized (select * from jsonb_to_recordset(${JSON.stringify(domains)}::jsonb) as d(exact text, registrable text, src text))`,
     domainCompanies(scope),
   ];
   if (subject) ctes.push(sql`tok as materialized (${tokensOf(sql`${q.subject}`)})`);
+  if (q.targets.some(hasStatus)) {
+    // the related companies: the participants' companies and the companies of their domains
+    ctes.push(sql`cqt as materialized (
+      select r.id, r.properties as props from records r
+      where r.workspace_id = ${ws} and r.type_id = ${lit(COMPANY)} and ${visible(scope, 'r')}
+        and r.id in (select id from (select id from pcomp union select id from dc) u order by id desc limit ${int(CAPS.companies)}))`);
+  }
   const perType: SQL[] = [];
   for (const target of q.targets) {
     const s = `_${target.replace('-', '_')}`;
@@ -477,6 +589,12 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
       ctes.push(sql`${t('sj')} as materialized (select id, (sum(${specificity('hits')}) * ${num(WEIGHTS.subject)})::float8 as w, array_agg(token order by hits) as tokens from ${t('sh')} where hits <= ${int(CAPS.tokenHits)} group by id)`);
       sources.push(sql`select id from ${t('sj')}`);
     }
+    const companies = hasStatus(target);
+    if (companies) {
+      // colleagues: the company's contacts other than the thread's own (their records count as participants')
+      ctes.push(...companyCtes(scope, s, 'cqt', target, sql`b.to_id not in (select id from pc)`));
+      sources.push(sql`select id from ${t('cin')}`, sql`select id from ${t('col')}`);
+    }
     const shared = target !== COMPANY;
     const subj = subject && hasNameIndex(target);
     ctes.push(sql`${t('cand')} as materialized (
@@ -485,11 +603,14 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
       ${shared ? sql`left join ${t('shared')} s on s.id = u.id` : sql``}
       ${dom ? sql`left join ${t('dom')} d on d.id = u.id` : sql``}
       ${subj ? sql`left join ${t('sj')} j on j.id = u.id` : sql``}
-      order by coalesce(p.w, 0) ${shared ? sql`+ coalesce(s.w, 0)` : sql``} ${dom ? sql`+ coalesce(d.w, 0)` : sql``} ${subj ? sql`+ coalesce(j.w, 0)` : sql``} desc, u.id desc
+      ${companies ? sql`left join ${t('cin')} ci on ci.id = u.id left join ${t('col')} co on co.id = u.id` : sql``}
+      order by coalesce(p.w, 0) ${shared ? sql`+ coalesce(s.w, 0)` : sql``} ${dom ? sql`+ coalesce(d.w, 0)` : sql``} ${subj ? sql`+ coalesce(j.w, 0)` : sql``} ${companies ? sql`+ coalesce(ci.w, 0) + coalesce(co.w, 0)` : sql``} desc, u.id desc
       limit ${int(CAPS.candidates)})`);
     ctes.push(sql`${t('ev')} as materialized (
       select r.id, r.type_id, r.properties, r.updated_at,
         coalesce(p.w, 0)::float8 as w_participants, p.emails as participant_emails, p.primary_of,
+        (coalesce(p.n, 0) > 0 and p.n >= (select count(*) from pc)) as linked_all,
+        ${companyColumns(companies)},
         ${shared ? sql`coalesce(s.w, 0)::float8 as w_shared` : sql`0::float8 as w_shared`},
         ${dom ? sql`coalesce(d.w, 0)::float8 as w_domain, d.domain, d.src as domain_from, d.exact as domain_exact, d.via as domain_via` : sql`0::float8 as w_domain, null::text as domain, null::text as domain_from, null::boolean as domain_exact, null::jsonb as domain_via`},
         ${subj ? sql`coalesce(j.w, 0)::float8 as w_subject, j.tokens as subject_tokens` : sql`0::float8 as w_subject, null::text[] as subject_tokens`}
@@ -499,9 +620,10 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
       ${shared ? sql`left join ${t('shared')} s on s.id = c.id` : sql``}
       ${dom ? sql`left join ${t('dom')} d on d.id = c.id` : sql``}
       ${subj ? sql`left join ${t('sj')} j on j.id = c.id` : sql``}
+      ${companies ? sql`left join ${t('cin')} ci on ci.id = c.id left join ${t('col')} co on co.id = c.id` : sql``}
       where ${visible(scope, 'r')})`);
     perType.push(sql`select *, ${statusRecency(scope, target, q.now)}
-      from (select ev.*, (w_participants + w_shared + w_domain + w_subject) as e from ${t('ev')} ev) r`);
+      from (select ev.*, (w_participants + w_shared + w_domain + w_subject + w_company_name + w_colleagues) as e from ${t('ev')} ev) r`);
   }
   ctes.push(sql`scored as materialized (${sql.join(perType, sql` union all `)})`);
   const hopTargets = q.targets.filter((t) => t !== COMPANY);
@@ -509,9 +631,14 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
     hopTargets.length === 0
       ? sql`null::json`
       : sql`(case top.type_id ${sql.join(hopTargets.map((t) => sql`when ${lit(t)} then ${sharedDetail(scope, `hop_${t.replace('-', '_')}`, sql`top.id`)}`), sql` `)} end)`;
+  // a record already associated with every contact of the thread is no recommendation; the best
+  // one of each type is still read, for what logging the email associates (thread.ts)
   ctes.push(sql`top as materialized (
-    select *, (e + w_status + w_recency)::float8 as score from scored where e > 0
-    order by e + w_status + w_recency desc, id desc limit ${q.limit})`);
+    (select *, (e + w_status + w_recency)::float8 as score from scored where e > 0 and not linked_all
+      order by e + w_status + w_recency desc, id desc limit ${q.limit})
+    union all
+    (select distinct on (type_id) *, (e + w_status + w_recency)::float8 as score from scored where e > 0 and linked_all
+      order by type_id, e + w_status + w_recency desc, id desc))`);
   return sql`with ${sql.join(ctes, sql`, `)}
     select
       (select email from me) as me,
@@ -527,6 +654,7 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
           top.w_participants, top.participant_emails, top.primary_of,
           top.w_domain, top.domain, top.domain_from, top.domain_exact, top.domain_via,
           0::float8 as w_name, null::json as name_tokens, top.w_subject, to_json(top.subject_tokens) as subject_tokens,
-          0::float8 as w_query, top.w_status, top.w_recency, 0::float8 as w_engagement, 0 as engaged, top.age_days, top.open, top.score
+          top.w_company_name, top.company_name, top.company_matched, top.w_colleagues, top.colleague_company, top.colleague_n, ${peopleOf(scope, sql`top.colleague_ids`)} as colleague_names,
+          0::float8 as w_query, top.w_status, top.w_recency, 0::float8 as w_engagement, 0 as engaged, top.age_days, top.open, top.linked_all, top.score
         from top) x) as recommendations`;
 }

@@ -63,7 +63,11 @@ export async function recommendForThread(db: DbOrTx, scope: Scope, body: ThreadP
   const contacts = new Map(row.contacts.map((c) => [c.email, c]));
   const primaries = new Map(row.primaries.map((c) => [c.email, c]));
   const domainCompanies = row.domain_companies;
-  const recommendations: Recommendation[] = rank(row.recommendations, { nameOf });
+  // what logging associates is chosen among all ranked records; a record already associated with
+  // every contact of the thread is no recommendation (there is nothing left to associate)
+  const ranked: Recommendation[] = rank(row.recommendations, { nameOf });
+  const linkedAll = new Set(row.recommendations.filter((r) => r.linked_all).map((r) => `${nameOf(r.type_id)}:${r.id}`));
+  const recommendations = ranked.filter((r) => !linkedAll.has(`${r.objectType}:${r.id}`));
 
   const participants: ThreadParticipant[] = [];
   for (const [i, p] of people.entries()) {
@@ -93,7 +97,7 @@ export async function recommendForThread(db: DbOrTx, scope: Scope, body: ThreadP
       proposedCompany,
     });
   }
-  return { recommendations, participants, logDefaults: logDefaults(scope, participants, recommendations) };
+  return { recommendations, participants, logDefaults: logDefaults(scope, participants, ranked) };
 }
 
 /**
