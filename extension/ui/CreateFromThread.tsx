@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { StageStarts } from '../api/stages.ts';
 import { t } from '../i18n.ts';
 import type { PendingChange } from '../messaging.ts';
-import { type Operation, PENDING_PREFIX as PendingPrefix, type RecordRef } from '../outbox/operation.ts';
+import type { Operation, PENDING_PREFIX as PendingPrefix, RecordRef } from '../outbox/operation.ts';
 import { defaultTypeOf } from '../app/record/model.ts';
 import { makeOp } from './model.ts';
 
