@@ -14,8 +14,17 @@ export default defineConfig({
   ...(process.env.CRM_EXTENSION_OUT_DIR ? { outDir: process.env.CRM_EXTENSION_OUT_DIR } : {}),
   // import every name explicitly (STYLE: no auto-imports that hide where a name comes from)
   imports: false,
+  hooks: {
+    // WXT 0.21 still runs unimport's plugin with `imports: false` (it sets `disabled`, which the plugin
+    // does not read), and that plugin takes any `storage` identifier, a parameter too, for WXT's
+    // storage: the content script then carried @wxt-dev/storage (7 KB) unused. `autoImport: false`
+    // is the plugin's own switch.
+    'config:resolved': (wxt) => {
+      Object.assign(wxt.config.imports, { autoImport: false });
+    },
+  },
   // no eval and no raw HTML in the bundle (Mozilla's add-on linter checks both)
-  vite: () => ({ plugins: [bundleHardening()] }),
+  vite: () => ({ plugins: [bundleHardening()], ...(process.env.CRM_EXTENSION_SOURCEMAP ? { build: { sourcemap: true } } : {}) }),
   // `npm run package`: <name>-<version>-chrome.zip, -firefox.zip and, for Firefox's review, -sources.zip
   // with what builds the extension (the server's code stays out: the extension does not import it)
   zip: {

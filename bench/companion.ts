@@ -13,22 +13,20 @@
  *
  *   npm run bench:companion -- [--runs 30] [--warmup 5]
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { buildExtension, fixtureHtml, launchWithExtension } from '../test/e2e/helpers/companion.ts';
 import { request, startServerProcess } from '../test/helpers/server-process.ts';
-import { int, markdownTable, ms, summarize } from './stats.ts';
+import { entrySizeTable } from './bundle-sizes.ts';
+import { markdownTable, ms, summarize } from './stats.ts';
 
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '30' }, warmup: { type: 'string', default: '5' } } });
 const RUNS = Number(args.runs);
 const WARMUP = Number(args.warmup);
 const TARGET_MS = 100;
-const CONTENT_SCRIPT_TARGET_KB = 40;
 
 interface Fixture {
   file: string;
@@ -91,30 +89,6 @@ function openAndWait(page: Page, id: string): Promise<{ thread: number; data: nu
     for (const m of performance.getEntriesByType('mark')) if (m.name.startsWith('crm:')) marks[m.name] = performance.timeOrigin + m.startTime;
     return { thread, data: t1 - t0, start: performance.timeOrigin + t0, end: performance.timeOrigin + t1, marks };
   }, id);
-}
-
-/** Every file an HTML page loads (scripts, preloaded chunks, styles). */
-function pageFiles(dir: string, html: string): string[] {
-  const text = readFileSync(join(dir, html), 'utf8');
-  return [html, ...[...text.matchAll(/(?:src|href)="\/?([^"]+\.(?:js|css))"/g)].map((m) => m[1]!)];
-}
-
-function gz(dir: string, files: string[]): { raw: number; gzip: number } {
-  let raw = 0;
-  let gzip = 0;
-  for (const f of files) {
-    const bytes = readFileSync(join(dir, f));
-    raw += bytes.length;
-    gzip += gzipSync(bytes, { level: 9 }).length;
-  }
-  return { raw, gzip };
-}
-
-function walk(dir: string, base = dir): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? walk(path, base) : [relative(base, path)];
-  });
 }
 
 async function main(): Promise<void> {
@@ -215,22 +189,8 @@ async function main(): Promise<void> {
     }
 
     // bundle sizes of every entry point
-    const files = walk(extensionDir);
-    const entries: Array<[string, string[]]> = [
-      ['content script (Gmail, Outlook)', files.filter((f) => f.startsWith('content-scripts/'))],
-      ['background (service worker)', ['background.js']],
-      ['popup', pageFiles(extensionDir, 'popup.html')],
-      ['options', pageFiles(extensionDir, 'options.html')],
-    ];
-    const sizeRows = entries.map(([name, list]) => {
-      const { raw, gzip } = gz(extensionDir, list);
-      const note = name.startsWith('content') ? (gzip / 1024 < CONTENT_SCRIPT_TARGET_KB ? `< ${CONTENT_SCRIPT_TARGET_KB} KB target` : `≥ ${CONTENT_SCRIPT_TARGET_KB} KB target`) : '';
-      return [name, (raw / 1024).toFixed(1), (gzip / 1024).toFixed(1), note];
-    });
-    const all = gz(extensionDir, files);
-    sizeRows.push(['whole extension (every file)', (all.raw / 1024).toFixed(1), (all.gzip / 1024).toFixed(1), `${int(files.length)} files`]);
     console.log('\nBundle sizes (KB; an entry point counts the shared chunks it loads)\n');
-    console.log(markdownTable(['entry point', 'raw', 'gzip', ''], sizeRows));
+    console.log(entrySizeTable(extensionDir));
   } finally {
     await server.stop();
     await rm(work, { recursive: true, force: true });

@@ -1,45 +1,7 @@
 import { z } from 'zod';
+import { PLANS } from './plan-rules.ts';
 
-// Schemas here are marked pure: the extension's content script uses this module's other exports,
-// and a bundle drops a pure schema it does not use, and zod with it.
+// the plans' rules live apart, without zod (the content script imports them)
+export { defaultPairLimit, type Feature, FEATURE_PLAN, LIMITS, type Plan, PLANS, planAllows } from './plan-rules.ts';
 
-export const planSchema = /* @__PURE__ */ z.enum(['starter', 'professional', 'enterprise']);
-export type Plan = z.infer<typeof planSchema>;
-
-const rank: Record<Plan, number> = { starter: 0, professional: 1, enterprise: 2 };
-
-/** What each plan allows (SPEC section 4). */
-export const FEATURE_PLAN = {
-  labels: 'professional',
-  customPrimaryLabels: 'professional',
-  customObjects: 'enterprise',
-} as const satisfies Record<string, Plan>;
-
-export type Feature = keyof typeof FEATURE_PLAN;
-
-export function planAllows(plan: Plan, feature: Feature): boolean {
-  return rank[plan] >= rank[FEATURE_PLAN[feature]];
-}
-
-/** Limits that the API enforces everywhere (SPEC section 4). */
-export const LIMITS = {
-  associationsPerPage: 500,
-  batchInputs: 1000,
-  labelsPerPair: 50,
-  maxToObjectIdsMin: 1,
-  maxToObjectIdsMax: 10_000,
-  objectsPerPage: 100,
-  searchPerPage: 200,
-  customObjectTypes: 100,
-  propertiesPerObject: 1000,
-  propertyValueLength: 65_536,
-} as const;
-
-/**
- * Default per-record association limit of an object pair when no admin configured one.
- * Activities may link to many records; record-to-record pairs are tighter on Starter.
- */
-export function defaultPairLimit(plan: Plan, activityInvolved: boolean): number {
-  if (activityInvolved) return LIMITS.maxToObjectIdsMax;
-  return plan === 'starter' ? 1000 : LIMITS.maxToObjectIdsMax;
-}
+export const planSchema = z.enum(PLANS);

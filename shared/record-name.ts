@@ -1,4 +1,4 @@
-import { COMPANY, CONTACT, DEAL, TICKET } from './objects.ts';
+import { COMPANY, CONTACT, DEAL, TICKET } from './standard-objects.ts';
 
 /**
  * A record's name, wherever one is shown or written down: history entries (R20), index columns

@@ -1,7 +1,7 @@
-import { hubspotDefaultType, hubspotPrimaryType } from '../../../shared/association-types.ts';
+import { hubspotDefaultType, hubspotPrimaryType } from '../../../shared/association-type-table.ts';
 import type { AssociatedRecordView, AssociationsView } from '../../../shared/history.ts';
-import { COMPANY, CONTACT, DEAL, standardObject, TICKET } from '../../../shared/objects.ts';
-import { defaultPairLimit, type Plan, planAllows } from '../../../shared/plans.ts';
+import { COMPANY, CONTACT, DEAL, standardObject, TICKET } from '../../../shared/standard-objects.ts';
+import { defaultPairLimit, type Plan, planAllows } from '../../../shared/plan-rules.ts';
 import { recordName } from '../../../shared/record-name.ts';
 
 /**

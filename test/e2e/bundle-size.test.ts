@@ -1,0 +1,30 @@
+/**
+ * The content script's size budget: the built `content-scripts/mail.js` (Gmail and Outlook's
+ * sidebar) stays under 40 KB gzip (level 9), the translations included. It ships without zod: the
+ * background checks every message, and the shared modules the sidebar needs have zod-free halves
+ * (shared/association-type-table.ts, standard-objects.ts, plan-rules.ts). Reads the run's one build
+ * (test/e2e/global-setup.ts); `npm run bench:bundle` says which module takes what.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, inject, it } from 'vitest';
+
+const CONTENT_SCRIPT_BUDGET = 40 * 1024;
+
+describe('the content script (Gmail, Outlook)', () => {
+  it('is under 40 KB gzip', async () => {
+    const code = await readFile(join(inject('extensionBuild'), 'content-scripts/mail.js'));
+    const gzip = gzipSync(code, { level: 9 }).length;
+    expect(gzip, `content-scripts/mail.js is ${gzip} bytes gzip (${code.length} raw); see npm run bench:bundle`).toBeLessThan(CONTENT_SCRIPT_BUDGET);
+    // a real build, not an empty file: the sidebar's own code is in it
+    expect(code.toString('utf8')).toContain('crm-sidebar');
+  });
+
+  it('carries no zod', async () => {
+    const code = await readFile(join(inject('extensionBuild'), 'content-scripts/mail.js'), 'utf8');
+    // zod 4 names each of its classes `$Zod…` (kept as strings by the minifier); the background has them
+    expect(code).not.toContain('$Zod');
+    expect(await readFile(join(inject('extensionBuild'), 'background.js'), 'utf8')).toContain('$Zod');
+  });
+});
