@@ -93,7 +93,11 @@ describe('sign-in (X3)', () => {
   });
 
   it('X3: a server address that is no http(s) URL is refused, naming it', async () => {
-    expect(await message({ type: 'connect', server: 'ftp://x.example', token: 't' })).toEqual({ ok: false, error: 'Server address "ftp://x.example" must start with http:// or https://' });
+    expect(await message({ type: 'connect', server: 'ftp://x.example', token: 't' })).toEqual({
+      ok: false,
+      error: 'Server address "ftp://x.example" must start with http:// or https://',
+      notice: { kind: 'noticeAddressScheme', values: ['ftp://x.example'] },
+    });
   });
 
   it('X3: status probes the server: reachable with a good token, not with a revoked one', async () => {
@@ -113,7 +117,7 @@ describe('messages', () => {
   });
 
   it('reads need a sign-in first, and say so', async () => {
-    expect(await message({ type: 'search', q: 'acme' })).toEqual({ ok: false, error: expect.stringContaining('Not signed in') });
+    expect(await message({ type: 'search', q: 'acme' })).toEqual({ ok: false, error: expect.stringContaining('Not signed in'), notice: { kind: 'noticeSignInNeeded', values: [] } });
   });
 });
 
@@ -209,7 +213,7 @@ describe('reads and writes through the background (X2, X3, X4)', () => {
     const op: Operation = { opId: crypto.randomUUID(), createdAt: Date.now(), kind: 'createContact', email: 'later@bg-test.example' };
     await ok({ type: 'submit', operation: op });
     await companion.outbox.drain();
-    expect((await ok({ type: 'status' })).changes).toMatchObject([{ opId: op.opId, state: 'pending', message: expect.stringContaining('Not signed in') }]);
+    expect((await ok({ type: 'status' })).changes).toMatchObject([{ opId: op.opId, state: 'pending', message: expect.stringContaining('Not signed in'), notice: { kind: 'noticeNotSignedInOptions', values: [] } }]);
     // the worker may be stopped before its timer fires: it asked for a wake-up when the change is due
     await expect.poll(() => wakeups.at(-1)).toBeTypeOf('number');
     await ok({ type: 'connect', server: SERVER, token: t.token });
