@@ -80,13 +80,22 @@ describe('sign-in (X3)', () => {
 
   it('X3: a wrong token is refused with the server\'s reason and nothing is stored', async () => {
     const reply = await message({ type: 'connect', server: SERVER, token: 'crm_wrong' });
-    expect(reply).toEqual({ ok: false, error: expect.stringContaining('bearer token is not valid') });
+    expect(reply).toEqual({
+      ok: false,
+      error: expect.stringContaining('bearer token is not valid'),
+      // the frame is the companion's (a notice), the reason the server's words as it sent them
+      notice: { kind: 'noticeSignInFailed', values: [SERVER, expect.stringContaining('bearer token is not valid')] },
+    });
     expect((await loadSettings(fakeBrowser.storage.local)).token).toBe('');
   });
 
   it('X3: a remote server needs its host permission first; loopback does not', async () => {
     const remote = await message({ type: 'connect', server: 'https://crm.example.org', token: t.token });
-    expect(remote).toEqual({ ok: false, error: expect.stringContaining('no permission to reach https://crm.example.org') });
+    expect(remote).toEqual({
+      ok: false,
+      error: expect.stringContaining('no permission to reach https://crm.example.org'),
+      notice: { kind: 'noticeNoPermission', values: ['https://crm.example.org'] },
+    });
     expect(seen).toHaveLength(0);
     permitted.push('https://crm.example.org/*');
     expect((await ok({ type: 'connect', server: 'https://crm.example.org', token: t.token })).server).toBe('https://crm.example.org');
