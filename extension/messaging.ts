@@ -12,6 +12,7 @@ import type { StageStarts } from './api/stages.ts';
 import type { CompanionRequest } from './background/request-schema.ts';
 import type { Messages } from './i18n.ts';
 import type { MailThread } from './mail/types.ts';
+import { isNotice, type Notice, withNotice } from './notice.ts';
 import type { Operation } from './outbox/operation.ts';
 
 export type { CompanionRequest } from './background/request-schema.ts';
@@ -21,8 +22,10 @@ export interface PendingChange {
   opId: string;
   op: Operation;
   state: 'pending' | 'sending' | 'refused';
-  /** Why it was refused, or why the last attempt failed. */
+  /** Why it was refused, or why the last attempt failed: the server's words as they are, or the companion's in English. */
   message?: string;
+  /** The companion's reason as a notice (none for the server's): screens show it in the rep's language (notice.ts `reasonText`). */
+  notice?: Notice;
 }
 
 export interface Status {
@@ -31,6 +34,8 @@ export interface Status {
   /** From `probe`: whether the server answered and took the token; null when not probed or not signed in. */
   reachable: boolean | null;
   problem: string | null;
+  /** The problem as a notice, when the companion wrote it: shown in the rep's language. */
+  problemNotice?: Notice;
   /** Changes the server has not confirmed yet (not refused ones). */
   pending: number;
   changes: PendingChange[];
@@ -70,18 +75,19 @@ export interface Replies {
   retry: { retried: boolean };
 }
 
-export type Reply<T> = { ok: true; value: T } | { ok: false; error: string };
+/** A failure's `error` in English (or the server's words), with its `notice` when the companion wrote it. */
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: string; notice?: Notice };
 
 /** What a part of the extension can send a message with (`browser.runtime`, or WXT's fake browser in tests). */
 export interface MessageSender {
   sendMessage(message: unknown): Promise<unknown>;
 }
 
-/** Asks the background; throws an Error with the background's reason when it fails. */
+/** Asks the background; throws an Error with the background's reason when it fails (and its notice: notice.ts `errorText` shows it). */
 export async function ask<T extends CompanionRequest>(runtime: MessageSender, message: T): Promise<Replies[T['type']]> {
   const reply = (await runtime.sendMessage(message)) as Reply<Replies[T['type']]> | undefined;
   if (!reply) throw new Error('The companion did not answer');
-  if (!reply.ok) throw new Error(reply.error);
+  if (!reply.ok) throw isNotice(reply.notice) ? withNotice(new Error(reply.error), reply.notice) : new Error(reply.error);
   return reply.value;
 }
 

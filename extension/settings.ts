@@ -1,4 +1,5 @@
 import { neverLogMatch } from '../shared/never-log.ts';
+import { notice, withNotice } from './notice.ts';
 
 /**
  * What the rep sets on the options page (X3, B8), kept in the extension's local storage. Checked
@@ -64,21 +65,21 @@ export async function saveSettings(storage: LocalStorage, patch: Partial<Setting
 
 /**
  * A server address as the rep typed it, reduced to its origin: `http(s)://host[:port]`.
- * Throws a TypeError naming what is wrong.
+ * Throws a TypeError naming what is wrong; its notice says it in the rep's language.
  */
 export function normaliseServer(input: string): string {
   const text = input.trim();
   // a scheme of its own (`ftp:`, `javascript:`), not a host with a port (`localhost:3000`)
   const scheme = /^([a-z][a-z0-9+.-]*):(?!\d)/i.exec(text)?.[1]?.toLowerCase();
-  if (scheme && scheme !== 'http' && scheme !== 'https') throw new TypeError(`Server address "${input}" must start with http:// or https://`);
+  if (scheme && scheme !== 'http' && scheme !== 'https') throw withNotice(new TypeError(`Server address "${input}" must start with http:// or https://`), notice('noticeAddressScheme', input));
   let url: URL;
   try {
     url = new URL(/^[a-z]+:\/\//i.test(text) ? text : `http://${text}`);
   } catch {
-    throw new TypeError(`Server address "${input}" is not a URL`);
+    throw withNotice(new TypeError(`Server address "${input}" is not a URL`), notice('noticeAddressNotUrl', input));
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`Server address "${input}" must start with http:// or https://`);
-  if (url.username || url.password) throw new TypeError('Server address must not contain a user name or password');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw withNotice(new TypeError(`Server address "${input}" must start with http:// or https://`), notice('noticeAddressScheme', input));
+  if (url.username || url.password) throw withNotice(new TypeError('Server address must not contain a user name or password'), notice('noticeAddressCredentials'));
   return url.origin;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type ErrorCode, errorBody } from '../../shared/errors.ts';
+import { type Notice, notice } from '../notice.ts';
 import type { Connection } from '../settings.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -22,8 +23,10 @@ export class ApiFailure extends Error {
   readonly retryAfterMs: number | undefined;
   /** `METHOD /path` of the request. */
   readonly route: string;
+  /** The reason as a notice, when the companion wrote it (no answer): shown in the rep's language. The server's reasons have none. */
+  readonly notice: Notice | undefined;
 
-  constructor(init: { status: number; code: ErrorCode | ClientErrorCode; message: string; route: string; context?: Record<string, string[]>; retryAfterMs?: number }) {
+  constructor(init: { status: number; code: ErrorCode | ClientErrorCode; message: string; route: string; context?: Record<string, string[]>; retryAfterMs?: number; notice?: Notice }) {
     super(init.message);
     this.name = 'ApiFailure';
     this.status = init.status;
@@ -31,6 +34,7 @@ export class ApiFailure extends Error {
     this.context = init.context ?? {};
     this.retryAfterMs = init.retryAfterMs;
     this.route = init.route;
+    this.notice = init.notice;
   }
 }
 
@@ -147,7 +151,8 @@ export function createApiClient(connection: Connection, options: ClientOptions =
       });
     } catch (err) {
       if (caller?.aborted) throw err;
-      throw new ApiFailure({ status: 0, code: 'UNREACHABLE', message: `Cannot reach ${connection.server}: ${err instanceof Error ? err.message : String(err)}`, route: `${method} ${path}` });
+      const detail = err instanceof Error ? err.message : String(err);
+      throw new ApiFailure({ status: 0, code: 'UNREACHABLE', message: `Cannot reach ${connection.server}: ${detail}`, route: `${method} ${path}`, notice: notice('noticeCannotReach', connection.server, detail) });
     }
   }
 

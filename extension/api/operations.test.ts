@@ -189,7 +189,12 @@ describe('sendOperation: every operation against the real server (X4)', () => {
     const offline: FetchLike = async () => {
       throw new TypeError('fetch failed');
     };
-    expect(await send(op, offline)).toEqual({ outcome: 'retry', reason: expect.stringContaining('fetch failed') });
+    expect(await send(op, offline)).toEqual({
+      outcome: 'retry',
+      reason: expect.stringContaining('fetch failed'),
+      // no answer: the client's own words, as a notice the screens write in the rep's language
+      notice: { kind: 'noticeCannotReach', values: [expect.any(String), 'fetch failed'] },
+    });
     const busy: FetchLike = async () => new Response(JSON.stringify({ message: 'busy', category: 'RATE_LIMITS' }), { status: 429, headers: { 'retry-after': '7' } });
     expect(await send(op, busy)).toEqual({ outcome: 'retry', reason: expect.stringContaining('429'), retryAfterMs: 7000 });
     const down: FetchLike = async () => new Response('bad gateway', { status: 502 });

@@ -6,6 +6,7 @@ import { revertResult } from '../../shared/history.ts';
 import { type activityBody, activityResponse } from '../../shared/lifecycle.ts';
 import { type createRecordBody, duplicateContactContext, simplePublicObject, type updateRecordBody } from '../../shared/records.ts';
 import type { Operation, RecordRef, SendResult } from '../outbox/operation.ts';
+import { notice } from '../notice.ts';
 import type { Connection } from '../settings.ts';
 import { type ApiClient, ApiFailure, createApiClient, type FetchLike } from './client.ts';
 
@@ -24,7 +25,9 @@ function isTransient(status: number): boolean {
 function outcomeOf(failure: ApiFailure): Exclude<SendResult, { outcome: 'confirmed' }> {
   if (isTransient(failure.status)) {
     const reason = failure.status === 0 ? failure.message : `${failure.status} ${failure.code}: ${failure.message}`;
-    return { outcome: 'retry', reason, ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}) };
+    // no answer: the client's own words (a notice); an answer: the server's status, code and reason as they are
+    const said = failure.status === 0 ? failure.notice : undefined;
+    return { outcome: 'retry', reason, ...(said ? { notice: said } : {}), ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}) };
   }
   return { outcome: 'refused', status: failure.status, code: failure.code, message: failure.message };
 }
@@ -174,6 +177,7 @@ export async function sendOperation(op: Operation, connection: Connection, fetch
     );
   } catch (err) {
     if (err instanceof ApiFailure) return outcomeOf(err);
-    return { outcome: 'retry', reason: `Sending to ${connection.server} failed: ${err instanceof Error ? err.message : String(err)}` };
+    const detail = err instanceof Error ? err.message : String(err);
+    return { outcome: 'retry', reason: `Sending to ${connection.server} failed: ${detail}`, notice: notice('noticeSendFailed', connection.server, detail) };
   }
 }

@@ -80,20 +80,33 @@ describe('sign-in (X3)', () => {
 
   it('X3: a wrong token is refused with the server\'s reason and nothing is stored', async () => {
     const reply = await message({ type: 'connect', server: SERVER, token: 'crm_wrong' });
-    expect(reply).toEqual({ ok: false, error: expect.stringContaining('bearer token is not valid') });
+    expect(reply).toEqual({
+      ok: false,
+      error: expect.stringContaining('bearer token is not valid'),
+      // the frame is the companion's (a notice), the reason the server's words as it sent them
+      notice: { kind: 'noticeSignInFailed', values: [SERVER, expect.stringContaining('bearer token is not valid')] },
+    });
     expect((await loadSettings(fakeBrowser.storage.local)).token).toBe('');
   });
 
   it('X3: a remote server needs its host permission first; loopback does not', async () => {
     const remote = await message({ type: 'connect', server: 'https://crm.example.org', token: t.token });
-    expect(remote).toEqual({ ok: false, error: expect.stringContaining('no permission to reach https://crm.example.org') });
+    expect(remote).toEqual({
+      ok: false,
+      error: expect.stringContaining('no permission to reach https://crm.example.org'),
+      notice: { kind: 'noticeNoPermission', values: ['https://crm.example.org'] },
+    });
     expect(seen).toHaveLength(0);
     permitted.push('https://crm.example.org/*');
     expect((await ok({ type: 'connect', server: 'https://crm.example.org', token: t.token })).server).toBe('https://crm.example.org');
   });
 
   it('X3: a server address that is no http(s) URL is refused, naming it', async () => {
-    expect(await message({ type: 'connect', server: 'ftp://x.example', token: 't' })).toEqual({ ok: false, error: 'Server address "ftp://x.example" must start with http:// or https://' });
+    expect(await message({ type: 'connect', server: 'ftp://x.example', token: 't' })).toEqual({
+      ok: false,
+      error: 'Server address "ftp://x.example" must start with http:// or https://',
+      notice: { kind: 'noticeAddressScheme', values: ['ftp://x.example'] },
+    });
   });
 
   it('X3: status probes the server: reachable with a good token, not with a revoked one', async () => {
@@ -113,7 +126,7 @@ describe('messages', () => {
   });
 
   it('reads need a sign-in first, and say so', async () => {
-    expect(await message({ type: 'search', q: 'acme' })).toEqual({ ok: false, error: expect.stringContaining('Not signed in') });
+    expect(await message({ type: 'search', q: 'acme' })).toEqual({ ok: false, error: expect.stringContaining('Not signed in'), notice: { kind: 'noticeSignInNeeded', values: [] } });
   });
 });
 
@@ -212,7 +225,7 @@ describe('reads and writes through the background (X2, X3, X4)', () => {
     const op: Operation = { opId: crypto.randomUUID(), createdAt: Date.now(), kind: 'createContact', email: 'later@bg-test.example' };
     await ok({ type: 'submit', operation: op });
     await companion.outbox.drain();
-    expect((await ok({ type: 'status' })).changes).toMatchObject([{ opId: op.opId, state: 'pending', message: expect.stringContaining('Not signed in') }]);
+    expect((await ok({ type: 'status' })).changes).toMatchObject([{ opId: op.opId, state: 'pending', message: expect.stringContaining('Not signed in'), notice: { kind: 'noticeNotSignedInOptions', values: [] } }]);
     // the worker may be stopped before its timer fires: it asked for a wake-up when the change is due
     await expect.poll(() => wakeups.at(-1)).toBeTypeOf('number');
     await ok({ type: 'connect', server: SERVER, token: t.token });

@@ -9,6 +9,7 @@ import type { FeedPosition, PendingChange, Status, TabMessage } from '../messagi
 import { mark } from '../marks.ts';
 import type { Handlers } from './requests.ts';
 import { parseMessages, type ReadTexts, readPackagedTexts } from '../i18n.ts';
+import { notice, noticeOf, withNotice } from '../notice.ts';
 import { createOutbox, type Outbox, type OutboxEntry } from '../outbox/index.ts';
 import { createFeedFollower, type FeedFollower } from '../sync/feed.ts';
 import { cachedThreadView, storeThreadView } from './thread-cache.ts';
@@ -85,11 +86,14 @@ async function feedPosition(connection: Connection, fetchImpl?: FetchLike): Prom
   }
 }
 
-const NOT_SIGNED_IN = 'Not signed in: open the companion\'s options and connect to your CRM server';
+/** The error of a request that needs a connection when there is none (its notice for the screens). */
+const notSignedIn = () => withNotice(new Error('Not signed in: open the companion\'s options and connect to your CRM server'), notice('noticeSignInNeeded'));
 
 export function changeOf(entry: OutboxEntry): PendingChange {
   const message = entry.refusal?.message ?? entry.lastError;
-  return { opId: entry.opId, op: entry.op, state: entry.state, ...(message ? { message } : {}) };
+  // a refusal's own notice (none: the server's words), else the last attempt's
+  const said = entry.refusal ? entry.refusal.notice : entry.lastNotice;
+  return { opId: entry.opId, op: entry.op, state: entry.state, ...(message ? { message } : {}), ...(said ? { notice: said } : {}) };
 }
 
 /**
@@ -154,7 +158,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
     resolveRef: (ref) => cache.resolve(ref),
     async send(op) {
       const connection = connectionOf(await loadSettings(deps.storage));
-      if (!connection) return { outcome: 'retry', reason: 'Not signed in: open the options page and connect to a server' };
+      if (!connection) return { outcome: 'retry', reason: 'Not signed in: open the options page and connect to a server', notice: notice('noticeNotSignedInOptions') };
       const result = await sendOperation(op, connection, fetchImpl);
       // asked after the server's answer, so it is at or after the change just confirmed
       if (result.outcome === 'confirmed') confirmedAt = await feedPosition(connection, fetchImpl);
@@ -168,7 +172,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
 
   async function connection() {
     const c = connectionOf(await loadSettings(deps.storage));
-    if (!c) throw new Error(NOT_SIGNED_IN);
+    if (!c) throw notSignedIn();
     return c;
   }
 
@@ -208,6 +212,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
       const signedIn = connectionOf(settings) !== null;
       let reachable: boolean | null = null;
       let problem: string | null = signedIn ? null : 'Not signed in';
+      let problemNotice = signedIn ? undefined : notice('noticeNotSignedIn');
       if (signedIn && request.probe) {
         try {
           await fetchWorkspace(connectionOf(settings)!, fetchImpl, { timeoutMs: 3_000 });
@@ -216,6 +221,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
         } catch (err) {
           reachable = false;
           problem = err instanceof Error ? err.message : String(err);
+          problemNotice = noticeOf(err);
         }
       }
       const status: Status = {
@@ -223,6 +229,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
         server: settings.server || null,
         reachable,
         problem,
+        ...(problemNotice ? { problemNotice } : {}),
         pending: entries.filter((e) => e.state !== 'refused').length,
         changes: entries.map(changeOf),
         ownAddresses: settings.ownAddresses,
@@ -236,13 +243,15 @@ export function createCompanion(deps: CompanionDeps): Companion {
       const server = normaliseServer(request.server);
       const token = request.token.trim();
       if (!isLoopback(server) && !(await deps.hasHostPermission(originPattern(server)))) {
-        throw new Error(`The companion has no permission to reach ${server}: allow it on the options page`);
+        throw withNotice(new Error(`The companion has no permission to reach ${server}: allow it on the options page`), notice('noticeNoPermission', server));
       }
       let workspace: { name: string };
       try {
         workspace = await fetchWorkspace({ server, token }, fetchImpl);
       } catch (err) {
-        throw new Error(`Could not sign in to ${server}: ${err instanceof Error ? err.message : String(err)}`);
+        // the reason: the client's own words as a notice (no answer), else the server's as they are
+        const reason = noticeOf(err) ?? (err instanceof Error ? err.message : String(err));
+        throw withNotice(new Error(`Could not sign in to ${server}: ${err instanceof Error ? err.message : String(err)}`), notice('noticeSignInFailed', server, reason));
       }
       const before = await loadSettings(deps.storage);
       // another server or account sees other records: start the cache and its feed cursor afresh
@@ -274,7 +283,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
       pauseStores();
       const settings = await loadSettings(deps.storage);
       const c = connectionOf(settings);
-      if (!c) throw new Error(NOT_SIGNED_IN);
+      if (!c) throw notSignedIn();
       // the server reads the feed's end before the view and says it in a header: the view shows
       // every change up to it (no GET /api/changes/latest before the read); null when it does not say
       const { view, asOf } = await fetchThreadView(c, request.thread, settings.ownAddresses, fetchImpl);

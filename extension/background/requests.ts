@@ -1,4 +1,5 @@
 import type { Replies, Reply } from '../messaging.ts';
+import { noticeOf } from '../notice.ts';
 import { companionRequest, type ParsedRequest } from './request-schema.ts';
 
 /** One handler per request type, answering that type's reply. */
@@ -26,7 +27,8 @@ export async function serve(handlers: Handlers, message: unknown, sender: { tabI
     const handler = handlers[parsed.data.type] as (r: ParsedRequest, s: { tabId?: number }) => Promise<unknown>;
     return { ok: true, value: await handler(parsed.data, sender) };
   } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    const notice = noticeOf(err);
+    return { ok: false, error: err instanceof Error ? err.message : String(err), ...(notice ? { notice } : {}) };
   }
 }
 

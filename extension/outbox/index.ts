@@ -1,4 +1,5 @@
 import { type Operation, operation, PENDING_PREFIX, type RecordRef, type SendResult } from './operation.ts';
+import { type Notice, notice, noticeOf, withNotice } from '../notice.ts';
 import { mapRefs, pendingDependencies, pendingOpIdOf } from './refs.ts';
 import { type OutboxDb, type OutboxEntry, openOutboxDb, type Refusal } from './store.ts';
 
@@ -141,10 +142,19 @@ export function createOutbox(options: OutboxOptions): Outbox {
       }
       const other = await db.get('ops', dep);
       if (other?.state === 'refused') {
-        return { refusal: { status: 0, code: 'DEPENDS_ON_REFUSED', message: `Waits for the record created by operation ${dep}, which the server refused: ${other.refusal?.message ?? 'refused'}` } };
+        // the other change's reason: its own notice (itself refused by the outbox), else the server's text as it is
+        const reason: Notice | string = other.refusal?.notice ?? other.refusal?.message ?? notice('noticeRefused');
+        return {
+          refusal: {
+            status: 0,
+            code: 'DEPENDS_ON_REFUSED',
+            message: `Waits for the record created by operation ${dep}, which the server refused: ${other.refusal?.message ?? 'refused'}`,
+            notice: notice('noticeDependsOnRefused', dep, reason),
+          },
+        };
       }
-      if (!other) return { refusal: { status: 0, code: 'DEPENDENCY_GONE', message: `Refers to a record whose creation (operation ${dep}) was dismissed` } };
-      return { refusal: { status: 0, code: 'DEPENDS_ON_LATER', message: `Refers to a record created by operation ${dep}, which comes later in the outbox` } };
+      if (!other) return { refusal: { status: 0, code: 'DEPENDENCY_GONE', message: `Refers to a record whose creation (operation ${dep}) was dismissed`, notice: notice('noticeDependencyGone', dep) } };
+      return { refusal: { status: 0, code: 'DEPENDS_ON_LATER', message: `Refers to a record created by operation ${dep}, which comes later in the outbox`, notice: notice('noticeDependsOnLater', dep) } };
     }
     let op = ids.size === 0 ? entry.op : mapRefs(entry.op, (ref) => {
       const dep = pendingOpIdOf(ref);
@@ -207,7 +217,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
     const prepared = await withResolvedRefs(entry);
     if ('refusal' in prepared) {
       const refusal = prepared.refusal;
-      await update(entry.opId, (e) => ({ ...e, state: 'refused', refusal, lastError: refusal.message }));
+      await update(entry.opId, (e) => {
+        const { lastNotice: _old, ...rest } = e;
+        return { ...rest, state: 'refused', refusal, lastError: refusal.message, ...(refusal.notice ? { lastNotice: refusal.notice } : {}) };
+      });
       await changed();
       return 'continue';
     }
@@ -220,7 +233,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
     try {
       result = await options.send(prepared.op);
     } catch (err) {
-      result = { outcome: 'retry', reason: err instanceof Error ? err.message : String(err) };
+      const said = noticeOf(err);
+      result = { outcome: 'retry', reason: err instanceof Error ? err.message : String(err), ...(said ? { notice: said } : {}) };
     } finally {
       inFlight = null;
     }
@@ -233,7 +247,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
     }
     if (result.outcome === 'refused') {
       const refusal: Refusal = { status: result.status, code: result.code, message: result.message };
-      await update(entry.opId, (e) => ({ ...e, state: 'refused', refusal, lastError: result.message }));
+      await update(entry.opId, (e) => {
+        const { lastNotice: _old, ...rest } = e;
+        return { ...rest, state: 'refused', refusal, lastError: result.message };
+      });
       await changed();
       return 'continue';
     }
@@ -241,8 +258,15 @@ export function createOutbox(options: OutboxOptions): Outbox {
     const nextTryAt = t2 + Math.max(backoffDelay(sending.attempts, random, options.backoff), result.retryAfterMs ?? 0);
     const serverNotBefore = result.retryAfterMs !== undefined ? t2 + result.retryAfterMs : undefined;
     await update(entry.opId, (e) => {
-      const { serverNotBefore: _old, ...rest } = e;
-      return { ...rest, state: 'pending', nextTryAt, lastError: result.reason, ...(serverNotBefore !== undefined ? { serverNotBefore } : {}) };
+      const { serverNotBefore: _old, lastNotice: _oldNotice, ...rest } = e;
+      return {
+        ...rest,
+        state: 'pending',
+        nextTryAt,
+        lastError: result.reason,
+        ...(result.notice ? { lastNotice: result.notice } : {}),
+        ...(serverNotBefore !== undefined ? { serverNotBefore } : {}),
+      };
     });
     await changed();
     schedule(nextTryAt);
@@ -293,7 +317,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
       if (!entry && (await tx.objectStore('ops').count()) >= maxEntries) {
         tx.abort();
         await tx.done.catch(() => {});
-        throw new RangeError(`The outbox is full: ${maxEntries} changes wait for the server or for the rep (refused ones); dismiss refused changes or reconnect before making more`);
+        throw withNotice(
+          new RangeError(`The outbox is full: ${maxEntries} changes wait for the server or for the rep (refused ones); dismiss refused changes or reconnect before making more`),
+          notice('noticeOutboxFull', String(maxEntries)),
+        );
       }
       if (!entry) {
         const seq = ((await tx.objectStore('meta').get('seq')) ?? 0) + 1;

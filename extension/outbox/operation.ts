@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ErrorCode } from '../../shared/errors.ts';
 import type { ClientErrorCode } from '../api/client.ts';
+import type { Notice } from '../notice.ts';
 
 /**
  * A change the rep makes in the companion (X4). The UI never calls the server for a write: it
@@ -114,4 +115,12 @@ export type OperationKind = Operation['kind'];
 export type SendResult =
   | { outcome: 'confirmed'; /** The id of the record the operation made (a contact, a logged email). */ createdId?: string }
   | { outcome: 'refused'; status: number; code: ErrorCode | ClientErrorCode; message: string }
-  | { outcome: 'retry'; reason: string; /** The server's Retry-After (429, 503), in milliseconds. */ retryAfterMs?: number };
+  | {
+      outcome: 'retry';
+      /** Why, in English (logs, tests). */
+      reason: string;
+      /** The same reason as a notice when the companion wrote it: the screens show it in the rep's language. */
+      notice?: Notice;
+      /** The server's Retry-After (429, 503), in milliseconds. */
+      retryAfterMs?: number;
+    };

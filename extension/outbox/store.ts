@@ -1,6 +1,7 @@
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import type { ErrorCode } from '../../shared/errors.ts';
 import type { ClientErrorCode } from '../api/client.ts';
+import type { Notice } from '../notice.ts';
 import type { Operation } from './operation.ts';
 
 /** Where an operation stands. `sending` left behind by a worker that died is sent again as is. */
@@ -14,7 +15,10 @@ export interface Refusal {
   status: number;
   /** The server's error code (`ASSOCIATION_LIMIT_EXCEEDED`, ...), the client's (`INVALID_RESPONSE`) or the outbox's (`DEPENDS_ON_REFUSED`). */
   code: ErrorCode | ClientErrorCode | DependencyCode;
+  /** The server's reason as it sent it (shown verbatim), or the outbox's own in English. */
   message: string;
+  /** The outbox's own reason as a notice, written in the rep's language when shown; absent for the server's. */
+  notice?: Notice;
 }
 
 /** One operation in the outbox, as stored. */
@@ -33,6 +37,8 @@ export interface OutboxEntry {
   serverNotBefore?: number;
   /** Why the last attempt did not confirm (offline, 503, ...). */
   lastError?: string;
+  /** The same reason as a notice, when the companion wrote it (not the server): shown in the rep's language. */
+  lastNotice?: Notice;
   refusal?: Refusal;
 }
 

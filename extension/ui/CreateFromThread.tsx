@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { StageStarts } from '../api/stages.ts';
 import { t } from '../i18n.ts';
+import { reasonText } from '../notice.ts';
 import type { PendingChange } from '../messaging.ts';
 import type { Operation, PENDING_PREFIX as PendingPrefix, RecordRef } from '../outbox/operation.ts';
 import { defaultTypeOf } from '../app/record/model.ts';
@@ -133,7 +134,7 @@ export function CreateFromThread({ subject, contacts, companies, changes, submit
               <li key={m.opId} data-state={change?.state === 'refused' ? 'refused' : change ? 'pending' : 'created'}>
                 {change?.state === 'refused' ? (
                   <span class="crm-refused" role="alert">
-                    {t('sidebarNotCreated', m.name, change.message ?? '')}
+                    {t('sidebarNotCreated', m.name, reasonText(change) ?? '')}
                   </span>
                 ) : change ? (
                   <span class="crm-pending">{t('sidebarCreating', m.name)}</span>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type LanguageChoice, t } from '../i18n.ts';
 import type { Status } from '../messaging.ts';
+import { errorText } from '../notice.ts';
 import { isLoopback, normaliseServer, originPattern, parseList, type Settings } from '../settings.ts';
 import type { Ask } from './session.ts';
 import { useTexts } from './use-texts.ts';
@@ -79,7 +80,7 @@ export function Options({ ask, saveLists, requestHostPermission, link, forgetLin
       forgetLink();
       await load();
     } catch (err) {
-      setMessage({ kind: 'error', text: (err as Error).message });
+      setMessage({ kind: 'error', text: errorText(err) });
     }
   };
 
@@ -93,7 +94,7 @@ export function Options({ ask, saveLists, requestHostPermission, link, forgetLin
       setMessage({ kind: 'ok', text: t('optionsSaved') });
       await load();
     } catch (err) {
-      setMessage({ kind: 'error', text: (err as Error).message });
+      setMessage({ kind: 'error', text: errorText(err) });
     }
   };
 
@@ -157,7 +158,7 @@ export function Options({ ask, saveLists, requestHostPermission, link, forgetLin
               onChange={(e) => {
                 const choice = (e.target as HTMLSelectElement).value as LanguageChoice;
                 setLanguage(choice);
-                saveLanguage(choice).catch((err: Error) => setMessage({ kind: 'error', text: err.message }));
+                saveLanguage(choice).catch((err: Error) => setMessage({ kind: 'error', text: errorText(err) }));
               }}
             >
               {LANGUAGE_CHOICES.map(([value, key]) => (

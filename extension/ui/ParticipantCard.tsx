@@ -4,6 +4,7 @@ import type { ThreadParticipant } from '../../shared/recommendations.ts';
 import type { Participant } from '../mail/types.ts';
 import { formatCount } from '../format.ts';
 import { t } from '../i18n.ts';
+import { reasonText } from '../notice.ts';
 import type { PendingChange } from '../messaging.ts';
 import { RecordLink } from './record-link.tsx';
 
@@ -38,7 +39,7 @@ export function ParticipantCard({ participant, known, summary, creation, created
           {actions}
         </>
       ) : creation?.state === 'refused' ? (
-        <p class="crm-refused" role="alert">{t('personNotCreated', creation.message ?? t('personServerRefused'))}</p>
+        <p class="crm-refused" role="alert">{t('personNotCreated', reasonText(creation) ?? t('personServerRefused'))}</p>
       ) : creation ? (
         <p class="crm-pending">{t('personCreating')}</p>
       ) : created ? (

@@ -3,6 +3,7 @@ import type { Recommendation } from '../../shared/recommendations.ts';
 import type { SearchHit } from '../api/reads.ts';
 import { formatCount, formatNumber, typeName } from '../format.ts';
 import { t } from '../i18n.ts';
+import { errorText, noticeText } from '../notice.ts';
 import type { Status, TabThread } from '../messaging.ts';
 import type { Operation, RecordRef } from '../outbox/operation.ts';
 import { makeOp, refKey } from './model.ts';
@@ -36,7 +37,7 @@ export function Popup({ ask, tabThread, openOptions, debounceMs = 200 }: PopupPr
   const refreshStatus = () =>
     ask({ type: 'status', probe: true }).then(setStatus, (err: Error) => {
       setStatus(null);
-      setSearchError(err.message);
+      setSearchError(errorText(err));
     });
   useEffect(() => {
     void refreshStatus();
@@ -53,7 +54,7 @@ export function Popup({ ask, tabThread, openOptions, debounceMs = 200 }: PopupPr
     const timer = setTimeout(() => {
       ask({ type: 'search', q: text }).then(
         (found) => live && (setHits(found), setSearchError(null)),
-        (err: Error) => live && setSearchError(err.message),
+        (err: Error) => live && setSearchError(errorText(err)),
       );
     }, debounceMs);
     return () => {
@@ -68,7 +69,7 @@ export function Popup({ ask, tabThread, openOptions, debounceMs = 200 }: PopupPr
   const associate = async (item: Item) => {
     const ops: Operation[] = people.map((p) => makeOp<'associate'>({ kind: 'associate', from: p.ref, to: { objectType: item.objectType, id: item.id } }));
     setSubmitted((s) => new Set([...s, refKey(item)]));
-    for (const op of ops) await ask({ type: 'submit', operation: op }).catch((err: Error) => setSearchError(err.message));
+    for (const op of ops) await ask({ type: 'submit', operation: op }).catch((err: Error) => setSearchError(errorText(err)));
     void refreshStatus();
   };
 
@@ -121,7 +122,7 @@ function ConnectionState({ status, openOptions }: { status: Status | null; openO
     );
   }
   return (
-    <p class={status.reachable === false ? 'crm-error' : 'crm-done'} data-testid="connection" title={status.problem ?? undefined}>
+    <p class={status.reachable === false ? 'crm-error' : 'crm-done'} data-testid="connection" title={(status.problemNotice ? noticeText(status.problemNotice) : status.problem) ?? undefined}>
       {status.reachable === false ? t('popupOffline', status.server ?? '') : t('popupConnected', status.server ?? '')}
     </p>
   );

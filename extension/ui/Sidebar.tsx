@@ -4,6 +4,7 @@ import type { Operation, RecordRef } from '../outbox/operation.ts';
 import { ContactActivity } from './ContactActivity.tsx';
 import { type LogChoice, LogEmail, type LogMessage } from './LogEmail.tsx';
 import { t } from '../i18n.ts';
+import { noticeText, reasonText } from '../notice.ts';
 import type { MailThread } from '../mail/types.ts';
 import type { MessageToLog } from '../outbox/operation.ts';
 import { contactRefs, creationOf, makeOp, refKey, splitName } from './model.ts';
@@ -150,7 +151,7 @@ export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => 
         <div class="crm-body">
           {state.error ? (
             <p class="crm-error" role="alert">
-              {state.error}
+              {state.errorNotice ? noticeText(state.errorNotice) : state.error}
             </p>
           ) : null}
           {state.loading && !view ? <p class="crm-muted">{t('sidebarLoading')}</p> : null}
@@ -227,7 +228,7 @@ export function Sidebar({ state, submit, dismiss, retry, toggle, search = () => 
               <ul>
                 {refused.map((c) => (
                   <li key={c.opId}>
-                    <span>{c.message ?? t('sidebarRefusedNoReason')}</span>
+                    <span>{reasonText(c) ?? t('sidebarRefusedNoReason')}</span>
                     <button type="button" class="crm-link" onClick={() => retry(c.opId)}>
                       {t('sidebarRetry')}
                     </button>

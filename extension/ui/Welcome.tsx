@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { DEMO_MAIL_PATH } from '../../shared/api-paths.ts';
 import type { ConnectionCheck } from '../connection-check.ts';
 import { t } from '../i18n.ts';
+import { errorText } from '../notice.ts';
 import { connectLinkOf } from '../settings.ts';
 import type { Ask } from './session.ts';
 
@@ -78,7 +79,7 @@ export function Welcome({ ask, check, requestHostPermission, hasDemoMailbox, opt
           setLink('');
           await lookForDemo(result.server);
         } catch (err) {
-          result = { kind: 'failed', server: result.server, detail: (err as Error).message };
+          result = { kind: 'failed', server: result.server, detail: errorText(err) };
         }
       }
       setOutcome(result);

@@ -1,6 +1,7 @@
 import type { CompanionThreadResponse } from '../../shared/companion.ts';
 import type { Participant } from '../mail/types.ts';
 import type { PendingChange } from '../messaging.ts';
+import { reasonText } from '../notice.ts';
 import type { Operation, PENDING_PREFIX as PendingPrefix, RecordRef } from '../outbox/operation.ts';
 
 /** What the sidebar builds operations from: pure functions of the view and the outbox. */
@@ -57,9 +58,10 @@ export function changesFor(ref: RecordRef, changes: readonly PendingChange[]): P
   });
 }
 
-/** The state of a set of changes as one word: refused wins, then pending; null when none. */
+/** The state of a set of changes as one word: refused wins, then pending; null when none. The reason in the language shown now (call it while rendering). */
 export function stateOf(changes: readonly PendingChange[]): { state: 'pending' | 'refused'; message?: string } | null {
   const refused = changes.find((c) => c.state === 'refused');
-  if (refused) return { state: 'refused', ...(refused.message ? { message: refused.message } : {}) };
+  const message = refused && reasonText(refused);
+  if (refused) return { state: 'refused', ...(message ? { message } : {}) };
   return changes.length ? { state: 'pending' } : null;
 }

@@ -2,6 +2,7 @@ import type { CompanionThreadResponse } from '../../shared/companion.ts';
 import type { MailEvent, MailThread } from '../mail/types.ts';
 import { mark } from '../marks.ts';
 import type { CompanionRequest, FeedPosition, PendingChange, Replies } from '../messaging.ts';
+import { type Notice, noticeOf } from '../notice.ts';
 import type { Operation } from '../outbox/operation.ts';
 
 export type Ask = <T extends CompanionRequest>(request: T) => Promise<Replies[T['type']]>;
@@ -14,6 +15,8 @@ export interface SessionState {
   /** A read of the view is under way (first load or refresh). */
   loading: boolean;
   error: string | null;
+  /** The error as a notice, when the companion wrote it: the sidebar shows it in the rep's language. */
+  errorNotice?: Notice | null;
   /** Every change in the outbox (all threads): pending ones show as pending, refused ones with their reason. */
   changes: PendingChange[];
   /** Changes submitted from this page that the server confirmed: their results show until the view has them. */
@@ -115,7 +118,7 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
       reading = false;
       // news that came meanwhile is not shown: one more try for it
       const again = takeHeard() !== null;
-      set({ loading: again, error: err instanceof Error ? err.message : String(err) });
+      set({ loading: again, error: err instanceof Error ? err.message : String(err), errorNotice: noticeOf(err) ?? null });
       if (again) void load(state.thread!);
       return;
     }
@@ -126,7 +129,7 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
     viewAsOf = read.asOf;
     const news = takeHeard();
     const again = news !== null && !shows(read.asOf, news.at);
-    set({ view: read.view, cached: false, loading: again, error: null });
+    set({ view: read.view, cached: false, loading: again, error: null, errorNotice: null });
     if (again) void load(state.thread!);
   }
 
@@ -171,13 +174,13 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
         heard = null;
         viewAsOf = null;
         const unreadable = event.type === 'threadUnreadable' ? { threadId: event.threadId, subject: event.subject } : null;
-        set({ thread: null, view: null, cached: false, loading: false, error: null, confirmed: [], unreadable });
+        set({ thread: null, view: null, cached: false, loading: false, error: null, errorNotice: null, confirmed: [], unreadable });
         return;
       }
       const sameThread = state.thread?.threadId === event.thread.threadId;
       const before = state.thread;
       if (!sameThread) viewAsOf = null;
-      set({ thread: event.thread, unreadable: null, ...(sameThread ? {} : { view: null, cached: false, error: null, confirmed: [] }) });
+      set({ thread: event.thread, unreadable: null, ...(sameThread ? {} : { view: null, cached: false, error: null, errorNotice: null, confirmed: [] }) });
       // an update that brings nobody new (a message expanded) needs no new read
       const samePeople = sameThread && before && JSON.stringify(before.participants) === JSON.stringify(event.thread.participants) && before.subject === event.thread.subject;
       if (!samePeople) {
@@ -214,7 +217,8 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
         mine.delete(op.opId);
         storing.delete(op.opId);
         const message = err instanceof Error ? err.message : String(err);
-        set({ changes: state.changes.map((c) => (c.opId === op.opId ? { ...c, state: 'refused', message } : c)) });
+        const notice = noticeOf(err);
+        set({ changes: state.changes.map((c) => (c.opId === op.opId ? { ...c, state: 'refused', message, ...(notice ? { notice } : {}) } : c)) });
         return;
       }
       storing.delete(op.opId);

@@ -6,7 +6,8 @@ import { recordName } from '../../../shared/record-name.ts';
 import { nameProperties } from '../../../shared/record-name.ts';
 import { simplePublicObject } from '../../../shared/records.ts';
 import { ApiFailure } from '../../api/client.ts';
-import { type MessageKey, t, textLanguage } from '../../i18n.ts';
+import { formatDate } from '../../format.ts';
+import { type MessageKey, t } from '../../i18n.ts';
 import type { AppSession, PageProps } from '../App.tsx';
 import { recordRoute } from '../routes.ts';
 import { historyPath, historyRoute, type HistoryViewState, isoOfLocalInput, localInputOf, supersededIds, TYPE_CHOICES, viewStateOf } from './view-state.ts';
@@ -51,12 +52,9 @@ const TYPE_KEYS: Record<string, MessageKey> = {
 /** An object type as the page names it: the standard ones in the text language, others by their API name. */
 const typeLabel = (name: string) => (TYPE_KEYS[name] ? t(TYPE_KEYS[name]) : name);
 
-let timeFormat: Intl.DateTimeFormat | undefined;
-
-/** A time as the page shows it, in the text language (one formatter: making one costs more than a row). */
+/** A time as the page shows it, in the text language now (format.ts keeps one formatter per language: a language change applies at once). */
 function formatTime(iso: string): string {
-  timeFormat ??= new Intl.DateTimeFormat(textLanguage(), { dateStyle: 'medium', timeStyle: 'medium' });
-  return timeFormat.format(new Date(iso));
+  return formatDate(iso, 'dateTimeSeconds');
 }
 
 /** The record's name (shared/record-name.ts) for the header; its id when it has none or cannot be read. */
