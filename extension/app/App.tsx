@@ -2,13 +2,14 @@ import type { ComponentChild } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { apiPaths } from '../../shared/api-paths.ts';
 import { type MeView, meView } from '../../shared/workspace.ts';
-import { ApiFailure, type ApiClient, createApiClient, type FetchLike } from '../api/client.ts';
+import { type ApiClient, createApiClient, type FetchLike } from '../api/client.ts';
 import { type MessageKey, t } from '../i18n.ts';
 import type { CompanionRequest, Replies } from '../messaging.ts';
 import type { Connection } from '../settings.ts';
 import { useTexts } from '../ui/use-texts.ts';
 import { firstReads, withEarlyReads } from './early-reads.ts';
 import { type AppPage, type AppRoute, appUrl, hashOf, type RouteOf, routeOf } from './routes.ts';
+import { errorText } from '../notice.ts';
 
 /** What every page of the app gets: who is signed in where, the API client, and the way to other pages. */
 export interface AppSession {
@@ -83,7 +84,7 @@ export function App({ loadConnection, ask, pages, appPage, optionsUrl, fetch }: 
         const me = await client.request(apiPaths.me(), { method: 'GET', schema: meView });
         setBoot({ state: 'ready', session: { connection, client, me, ask, href: hashOf, url: (r) => appUrl(appPage, r) } });
       } catch (err) {
-        setBoot({ state: 'failed', message: err instanceof ApiFailure || err instanceof Error ? err.message : String(err) });
+        setBoot({ state: 'failed', message: errorText(err) });
       }
     })();
   }, []);

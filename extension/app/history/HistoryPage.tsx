@@ -5,14 +5,14 @@ import { standardObject } from '../../../shared/objects.ts';
 import { recordName } from '../../../shared/record-name.ts';
 import { nameProperties } from '../../../shared/record-name.ts';
 import { simplePublicObject } from '../../../shared/records.ts';
-import { ApiFailure } from '../../api/client.ts';
 import { formatDate } from '../../format.ts';
 import { type MessageKey, t } from '../../i18n.ts';
 import type { AppSession, PageProps } from '../App.tsx';
 import { recordRoute } from '../routes.ts';
 import { historyPath, historyRoute, type HistoryViewState, isoOfLocalInput, localInputOf, supersededIds, TYPE_CHOICES, viewStateOf } from './view-state.ts';
+import { errorText } from '../../notice.ts';
 
-const messageOf = (err: unknown) => (err instanceof ApiFailure || err instanceof Error ? err.message : String(err));
+const messageOf = errorText;
 
 const SOURCE_KEYS: Record<HistorySource, MessageKey> = {
   USER: 'historySourceUser',

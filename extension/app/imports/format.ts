@@ -1,7 +1,7 @@
 import type { ImportListItem, ImportView } from '../../../shared/imports.ts';
-import { ApiFailure } from '../../api/client.ts';
 import { formatDate, formatNumber } from '../../format.ts';
 import { type MessageKey, t } from '../../i18n.ts';
+import { errorText } from '../../notice.ts';
 
 /** A count in the text language (`12,345` / `12.345`). */
 export const count = (n: number) => formatNumber(n);
@@ -10,7 +10,7 @@ export const count = (n: number) => formatNumber(n);
 export const when = (iso: string) => formatDate(iso, 'dateTime');
 
 /** What a failed request says to the rep: the server's message, or the error's. */
-export const reasonOf = (err: unknown) => (err instanceof ApiFailure || err instanceof Error ? err.message : String(err));
+export const reasonOf = (err: unknown) => errorText(err);
 
 export type ShownState = 'queued' | 'running' | 'done' | 'failed' | 'canceled' | 'undone';
 

@@ -7,7 +7,6 @@ import { searchResult } from '../../../shared/records.ts';
 import { recordName } from '../../../shared/record-name.ts';
 import type { AssociationsCell, IndexCell, IndexColumnView, IndexPageResponse, IndexRow, RecordRef } from '../../../shared/views.ts';
 import { indexPageResponse } from '../../../shared/views.ts';
-import { ApiFailure } from '../../api/client.ts';
 import { formatDate, formatNumber } from '../../format.ts';
 import { type MessageKey, t } from '../../i18n.ts';
 import type { PageProps } from '../App.tsx';
@@ -29,6 +28,7 @@ import {
   stateOf,
 } from './state.ts';
 import { Dialog } from '../Dialog.tsx';
+import { errorText } from '../../notice.ts';
 
 /** Rows of a page: 50, the page the budget is for (R19). */
 export const PAGE_SIZE = 50;
@@ -37,7 +37,7 @@ const TYPE_KEYS: Record<StandardType, MessageKey> = { contacts: 'appNavContacts'
 const typeLabel = (objectType: string) => ((STANDARD_TYPES as readonly string[]).includes(objectType) ? t(TYPE_KEYS[objectType as StandardType]) : objectType);
 
 const indexRoute = (objectType: string, state: IndexState): AppRoute => ({ page: 'index', objectType, query: queryOf(state) });
-const failureText = (err: unknown) => (err instanceof ApiFailure || err instanceof Error ? err.message : String(err));
+const failureText = errorText;
 
 function choiceLabel(objectType: string, column: string): string {
   if (column === 'primary:company') return t('indexColumnPrimaryCompany');

@@ -9,7 +9,6 @@ import { pipelineCollection } from '../../../shared/pipelines.ts';
 import { recommendationsResponse, type Recommendation } from '../../../shared/recommendations.ts';
 import { nameProperties, recordName } from '../../../shared/record-name.ts';
 import { objectSchemaView, type ObjectSchemaView, type searchBody, searchResult, simplePublicObject } from '../../../shared/records.ts';
-import { ApiFailure } from '../../api/client.ts';
 import { fetchStageBook, readRecords } from '../../api/reads.ts';
 import { stageLabelIn } from '../../api/stages.ts';
 import { type MessageKey, t, textLanguage } from '../../i18n.ts';
@@ -42,6 +41,7 @@ import {
 } from './model.ts';
 import { Dialog } from '../Dialog.tsx';
 import { reasonTexts } from '../../ui/reasons.ts';
+import { errorText, reasonText } from '../../notice.ts';
 
 /** Records a card shows before "View all"; the whole list pages by this many. */
 export const CARD_ROWS = 5;
@@ -85,7 +85,7 @@ async function stageDetails(connection: PageProps<'record'>['session']['connecti
 const tx = (key: string, ...subs: string[]) => t(key as MessageKey, ...subs);
 const typeText = (objectType: string) => ((STANDARD_CARDS as readonly string[]).includes(objectType) ? tx(`recordType_${objectType}`) : objectType);
 const propText = (name: string) => tx(`recordProp_${name}`);
-const failureText = (err: unknown) => (err instanceof ApiFailure || err instanceof Error ? err.message : String(err));
+const failureText = errorText;
 
 function stageLabel(pipelines: Pipelines, stageId: string | null | undefined): string | null {
   if (!stageId) return null;
@@ -263,7 +263,7 @@ export function RecordPage({ route, session }: PageProps<'record'>) {
             .filter((c) => c.state !== 'confirmed')
             .map((c) => (
               <li key={c.opId} class={c.state === 'refused' ? 'crm-error' : 'crm-pending-count'} data-state={c.state}>
-                {c.state === 'refused' ? t('recordChangeRefused', c.text, c.message ?? '') : t('recordChangePending', c.text)}
+                {c.state === 'refused' ? t('recordChangeRefused', c.text, reasonText(c) ?? '') : t('recordChangePending', c.text)}
                 {c.state === 'refused' && (
                   <button type="button" class="crm-link" onClick={() => void dismiss(c.opId)}>
                     {t('recordDismiss')}

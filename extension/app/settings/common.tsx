@@ -1,14 +1,13 @@
 import type { ComponentChildren } from 'preact';
 import { z } from 'zod';
-import { ApiFailure } from '../../api/client.ts';
 import { formatDate } from '../../format.ts';
 import { t } from '../../i18n.ts';
 import { Dialog } from '../Dialog.tsx';
+import { errorText } from '../../notice.ts';
 
 /** What a failed request says to the admin: the server's own message (it names what was wrong and where). */
 export function failureText(err: unknown): string {
-  if (err instanceof ApiFailure) return err.message;
-  return err instanceof Error ? err.message : String(err);
+  return errorText(err);
 }
 
 /** A 204 answer. */
