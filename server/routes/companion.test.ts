@@ -108,7 +108,18 @@ describe('companion thread (X2)', () => {
     expect(Object.keys(r.body.summaries)).toEqual([String(known)]);
     expect(r.body.summaries[String(known)]).toMatchObject({ primaryCompany: { id: String(company) }, counts: { companies: 1, deals: 1, tickets: 0 }, openDeals: [{ id: String(deal), name: 'Thread deal' }] });
     expect(r.body.participants[1]!.proposedCompany).toMatchObject({ id: String(company), domain: 'thread-co.io' });
-    expect(r.body.recommendations.some((rec) => rec.objectType === 'deals' && rec.id === String(deal))).toBe(true);
+    // the deal is already associated with every contact of the thread (Kim): nothing left to recommend
+    expect(r.body.recommendations.some((rec) => rec.objectType === 'deals' && rec.id === String(deal))).toBe(false);
+    // a deal of Kim's company that Kim is not on yet is recommended, with its evidence
+    const [other] = await seed('0-3', [{ dealname: 'Thread Co expansion', dealstage: 'appointmentscheduled' }]);
+    await link('companies', company!, 'deals', [other!]);
+    const again = await t.call<CompanionThreadResponse>('POST', '/api/companion/thread', {
+      participants: [{ email: 'Kim@Thread-Co.io', name: 'Kim' }, { email: 'new@thread-co.io', name: 'New Person' }],
+      subject: 'Thread deal follow-up',
+      ownAddresses: [],
+    });
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect(again.body.recommendations.find((rec) => rec.objectType === 'deals' && rec.id === String(other))).toMatchObject({ evidence: true });
   });
 
   it('X2: a bad participant address is refused with the field named', async () => {

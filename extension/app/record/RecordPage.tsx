@@ -602,7 +602,11 @@ function AddExisting({ card, ctx, close }: { card: Card; ctx: CardContext; close
           </p>
         )}
         <ul id={listId} class="crm-candidates">
-          {found === null && <li role="status">{t('appLoading')}</li>}
+          {found === null && (
+            <li>
+              <span role="status">{t('appLoading')}</span>
+            </li>
+          )}
           {found?.length === 0 && (q.trim() !== '' || !custom) && <li class="crm-muted">{t('recordNoCandidates')}</li>}
           {found?.map((c) => (
             <li key={c.id}>
