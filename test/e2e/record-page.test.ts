@@ -67,9 +67,11 @@ async function primaryCompany(fromType: string, id: string, primaryTypeId: numbe
   return page.results.filter((r) => r.associationTypes.some((t) => t.typeId === primaryTypeId)).map((r) => String(r.toObjectId));
 }
 
-/** Waits until the page's changes have all left "waiting" (confirmed or refused). */
+/** Waits until the page's changes have all left "waiting" (confirmed or refused), and the refusals expected have shown. */
 async function settled(refusals = 0): Promise<void> {
   await expect.poll(() => page.locator('.crm-record-changes li[data-state="pending"], .crm-record-changes li[data-state="sending"]').count(), { timeout: 30_000 }).toBe(0);
+  // a change just handed to the outbox may not be listed yet: then nothing is waiting, and its refusal comes later
+  if (refusals > 0) await expect.poll(() => page.locator('.crm-record-changes li[data-state="refused"]').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(refusals);
   const refused = await page.locator('.crm-record-changes li[data-state="refused"]').allTextContents();
   expect(refused.length, refused.join(' | ')).toBe(refusals);
 }
