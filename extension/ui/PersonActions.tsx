@@ -7,6 +7,7 @@ import { t } from '../i18n.ts';
 import type { PendingChange } from '../messaging.ts';
 import type { Operation, RecordRef } from '../outbox/operation.ts';
 import { changesFor, makeOp, refKey, stateOf } from './model.ts';
+import { LabelChecklist } from './LabelChecklist.tsx';
 import { RecordLink } from './record-link.tsx';
 
 export const TYPE_KEY = { contacts: 'sidebarType_contacts', companies: 'sidebarType_companies', deals: 'sidebarType_deals', tickets: 'sidebarType_tickets' } as const;
@@ -219,24 +220,7 @@ function EditLabels({ contact, record, submit, pairLabels, close }: { contact: R
       ) : null}
       {labels === null && !problem ? <p role="status">{t('appLoading')}</p> : null}
       {labels?.length === 0 ? <p class="crm-muted">{t('recordNoLabels')}</p> : null}
-      <fieldset>
-        <legend>{t('recordLabelsOf', record.name)}</legend>
-        {labels?.map((l) => (
-          <label key={l.typeId} class="crm-check">
-            <input
-              type="checkbox"
-              checked={on.has(l.typeId)}
-              onChange={(e) => {
-                const next = new Set(on);
-                if (e.currentTarget.checked) next.add(l.typeId);
-                else next.delete(l.typeId);
-                setOn(next);
-              }}
-            />
-            {l.label}
-          </label>
-        ))}
-      </fieldset>
+      <LabelChecklist legend={t('recordLabelsOf', record.name)} labels={labels} on={on} setOn={setOn} />
       <button type="submit" class="crm-button" disabled={!labels}>
         {t('recordSave')}
       </button>{' '}

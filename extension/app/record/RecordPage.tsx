@@ -42,6 +42,7 @@ import {
 import { Dialog } from '../Dialog.tsx';
 import { reasonTexts } from '../../ui/reasons.ts';
 import { errorText, reasonText } from '../../notice.ts';
+import { LabelChecklist } from '../../ui/LabelChecklist.tsx';
 
 /** Records a card shows before "View all"; the whole list pages by this many. */
 export const CARD_ROWS = 5;
@@ -786,24 +787,7 @@ function EditLabels({ card, row, ctx, close }: { card: Card; row: CardRow; ctx: 
         )}
         {labels === null && !problem && <p role="status">{t('appLoading')}</p>}
         {labels?.length === 0 && <p class="crm-muted">{t('recordNoLabels')}</p>}
-        <fieldset>
-          <legend>{t('recordLabelsOf', row.name)}</legend>
-          {labels?.map((l) => (
-            <label key={l.typeId} class="crm-check">
-              <input
-                type="checkbox"
-                checked={on.has(l.typeId)}
-                onChange={(e) => {
-                  const next = new Set(on);
-                  if (e.currentTarget.checked) next.add(l.typeId);
-                  else next.delete(l.typeId);
-                  setOn(next);
-                }}
-              />
-              {l.label}
-            </label>
-          ))}
-        </fieldset>
+        <LabelChecklist legend={t('recordLabelsOf', row.name)} labels={labels} on={on} setOn={setOn} />
         <div class="crm-dialog-actions">
           <button type="submit" class="crm-button crm-primary" disabled={!labels}>
             {t('recordSave')}
