@@ -15,14 +15,14 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['shared/**/*.test.ts'] } },
+      { extends: true, test: { name: 'unit', include: ['shared/**/*.test.ts'], isolate: false } },
       {
         extends: true,
         test: { name: 'extension', include: ['extension/**/*.test.{ts,tsx}'], environment: 'happy-dom', env: { TEST_DB: 'pglite' } },
       },
-      { extends: true, test: { name: 'pglite', include: dbTests, exclude: e2eTests, env: { TEST_DB: 'pglite' } } },
+      { extends: true, test: { name: 'pglite', include: dbTests, exclude: e2eTests, isolate: false, env: { TEST_DB: 'pglite' } } },
       ...(process.env.DATABASE_URL
-        ? [{ extends: true, test: { name: 'postgres', include: dbTests, exclude: e2eTests, env: { TEST_DB: 'postgres' } } }]
+        ? [{ extends: true, test: { name: 'postgres', include: dbTests, exclude: e2eTests, isolate: false, env: { TEST_DB: 'postgres' } } }]
         : []),
       { extends: true, test: { name: 'e2e', include: e2eTests, globalSetup: ['./test/global-setup.ts', './test/e2e/global-setup.ts'], env: { TEST_DB: 'pglite' }, testTimeout: 120_000, hookTimeout: 300_000 } },
     ],

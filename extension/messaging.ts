@@ -39,6 +39,8 @@ export interface Status {
   /** Changes the server has not confirmed yet (not refused ones). */
   pending: number;
   changes: PendingChange[];
+  /** Which reading of the outbox `changes` is (higher is later): an older list than one shown is dropped. */
+  changesSeq: number;
   ownAddresses: string[];
   internalDomains: string[];
   neverLog: string[];
@@ -99,7 +101,7 @@ export async function ask<T extends CompanionRequest>(runtime: MessageSender, me
  * shows or hides the sidebar; the tab answers a `SidebarShown`.
  */
 export type TabMessage =
-  | { type: 'changesUpdated'; changes: PendingChange[]; confirmedAt: FeedPosition }
+  | { type: 'changesUpdated'; changes: PendingChange[]; seq: number; confirmedAt: FeedPosition }
   | { type: 'currentThread' }
   | { type: 'feedChanged'; ids: string[]; emails: string[]; cursor: FeedPosition }
   | { type: 'toggleSidebar' };

@@ -165,8 +165,8 @@ export function createCompanion(deps: CompanionDeps): Companion {
       return result;
     },
   });
-  const unsubscribe = outbox.subscribe((entries) => {
-    deps.broadcast({ type: 'changesUpdated', changes: entries.map(changeOf), confirmedAt });
+  const unsubscribe = outbox.subscribe((entries, seq) => {
+    deps.broadcast({ type: 'changesUpdated', changes: entries.map(changeOf), seq, confirmedAt });
     if (deps.wakeAt) void outbox.nextAttemptAt().then(deps.wakeAt, () => {});
   });
 
@@ -208,7 +208,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
   const handlers: Handlers = {
     async status(request) {
       const settings = await loadSettings(deps.storage);
-      const entries = await outbox.entries();
+      const { entries, seq } = await outbox.snapshot();
       const signedIn = connectionOf(settings) !== null;
       let reachable: boolean | null = null;
       let problem: string | null = signedIn ? null : 'Not signed in';
@@ -232,6 +232,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
         ...(problemNotice ? { problemNotice } : {}),
         pending: entries.filter((e) => e.state !== 'refused').length,
         changes: entries.map(changeOf),
+        changesSeq: seq,
         ownAddresses: settings.ownAddresses,
         internalDomains: settings.internalDomains,
         neverLog: settings.neverLog,

@@ -31,7 +31,18 @@ export interface OutboxOptions {
   random?: () => number;
 }
 
-export type OutboxListener = (entries: OutboxEntry[]) => void;
+/**
+ * Every entry at one moment, with that reading's place in the order of readings (`seq`, higher is
+ * later, also across a restarted worker): the lists reach a page by different ways (a broadcast,
+ * an answer to its question) and not always in the order they were read, so a page keeps the
+ * latest and drops one older than it.
+ */
+export interface OutboxSnapshot {
+  entries: OutboxEntry[];
+  seq: number;
+}
+
+export type OutboxListener = (entries: OutboxEntry[], seq: number) => void;
 
 export interface Outbox {
   /** Stores the operation (an opId already there is kept as it is), then starts a drain. Resolves once stored. */
@@ -46,6 +57,8 @@ export interface Outbox {
   pendingCount(): Promise<number>;
   /** Every operation still in the outbox (pending, sending, refused), in order. */
   entries(): Promise<OutboxEntry[]>;
+  /** The same, numbered in the order of readings (see OutboxSnapshot). */
+  snapshot(): Promise<OutboxSnapshot>;
   /** Called with every entry after each change; answers the unsubscribe function. */
   subscribe(listener: OutboxListener): () => void;
   /** Removes an operation the rep gives up (refused or waiting); false when unknown or being sent now. */
@@ -91,18 +104,29 @@ export function createOutbox(options: OutboxOptions): Outbox {
   let inFlight: string | null = null;
   let tryNow = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let readings = Date.now() * 1_000;
 
   async function entries(): Promise<OutboxEntry[]> {
     const db = await opened;
     return db.getAllFromIndex('ops', 'byOrder');
   }
 
+  /**
+   * A reading numbered when it starts: IndexedDB orders transactions as they are created, so a
+   * reading started later sees the same or newer entries. Seeded with the clock so that a worker
+   * started again goes on above the numbers of the one before.
+   */
+  async function snapshot(): Promise<OutboxSnapshot> {
+    const seq = ++readings;
+    return { entries: await entries(), seq };
+  }
+
   async function changed(): Promise<void> {
     if (listeners.size === 0 || closed) return;
-    const list = await entries();
+    const { entries: list, seq } = await snapshot();
     for (const listener of listeners) {
       try {
-        listener(list);
+        listener(list, seq);
       } catch (err) {
         console.error('outbox listener failed', err);
       }
@@ -339,6 +363,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       return (await entries()).filter((e) => e.state !== 'refused').length;
     },
     entries,
+    snapshot,
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -14,8 +14,11 @@ import { makeOp } from './model.ts';
 import { createThreadSession, type ThreadSession } from './session.ts';
 
 const t = useTestApp();
+/** While set, the server's writes wait for it (a change stays `sending`). */
+let holdWrites: Promise<void> | null = null;
 const appFetch: FetchLike = async (input, init) => {
   const url = new URL(input);
+  if (holdWrites && init?.method && init.method !== 'GET') await holdWrites;
   return t.app.request(`${url.pathname}${url.search}`, init);
 };
 
@@ -42,7 +45,7 @@ beforeAll(async () => {
   fakeBrowser.reset();
   companion = createCompanion({
     storage: fakeBrowser.storage.local,
-    broadcast: (m) => m.type === 'changesUpdated' && session?.onChanges(m.changes, m.confirmedAt),
+    broadcast: (m) => m.type === 'changesUpdated' && session?.onChanges(m.changes, m.confirmedAt, m.seq),
     hasHostPermission: async () => false,
     fetch: appFetch,
     outboxName: `session-test-${++n}`,
@@ -142,5 +145,42 @@ describe('thread session (X2)', () => {
     const s = await until(() => session.getState(), (x) => !x.loading, 10_000);
     expect(reads).toHaveLength(3);
     expect(s.view).not.toBeNull();
+  });
+
+  it('X2, X4: the outbox\'s list read before the one shown, arriving after it, does not bring a confirmed change back as pending', async () => {
+    // the answer to the session's `status` question (asked once the background stored a change)
+    // is read while the change is still being sent, and held until its confirmation was broadcast
+    let releaseStatus!: () => void;
+    const statusHeld = new Promise<void>((r) => (releaseStatus = r));
+    let statusRead!: () => void;
+    const statusWasRead = new Promise<void>((r) => (statusRead = r));
+    const crossing = async <T extends CompanionRequest>(request: T): Promise<Replies[T['type']]> => {
+      if (request.type !== 'status') return ask(request);
+      const reply = await ask(request);
+      statusRead();
+      await statusHeld;
+      return reply;
+    };
+    session = createThreadSession(crossing);
+    session.onMailEvent({ type: 'threadOpened', thread: thread('crossed', ['crossed@session.example']) });
+    await until(() => session.getState(), (s) => s.view !== null && !s.loading, 10_000);
+
+    let releaseWrites!: () => void;
+    holdWrites = new Promise((r) => (releaseWrites = r));
+    const op = makeOp<'createContact'>({ kind: 'createContact', email: 'crossed@session.example', firstname: 'Crossed' });
+    const submitted = session.submit(op);
+    await statusWasRead;
+    expect((await ask({ type: 'status' })).changes.map((c) => [c.opId, c.state])).toEqual([[op.opId, 'sending']]);
+    // the write goes through; its confirmation is broadcast while the old list is still on its way
+    holdWrites = null;
+    releaseWrites();
+    const confirmed = await until(() => session.getState(), (s) => s.confirmed.some((o) => o.opId === op.opId), 10_000);
+    expect(confirmed.changes.filter((c) => c.opId === op.opId)).toEqual([]);
+    releaseStatus();
+    await submitted;
+    // the older list came last and was dropped: the change is not pending again
+    expect(session.getState().changes.filter((c) => c.opId === op.opId)).toEqual([]);
+    const done = await until(() => session.getState(), (s) => s.view?.participants[0]?.contact !== null && !s.loading, 10_000);
+    expect(done.view!.participants[0]!.contact!.name).toBe('Crossed');
   });
 });

@@ -35,7 +35,7 @@ export interface ThreadSession {
    * The background's news: the outbox changed. A change of ours that left it was confirmed (or
    * dismissed), by feed position `confirmedAt`: read again, unless the view already shows it.
    */
-  onChanges(changes: PendingChange[], confirmedAt?: FeedPosition): void;
+  onChanges(changes: PendingChange[], confirmedAt?: FeedPosition, seq?: number): void;
   /**
    * The change feed brought news of these records and contact emails, up to `cursor`: read again
    * when the view shows any of them, unless it already shows the change.
@@ -66,14 +66,17 @@ export interface ThreadSession {
  * recommendation query on the server: so a read starts only for news the view does not show yet.
  * Each read says up to which feed position it shows everything; news during a read waits for it.
  */
-export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState, 'changes' | 'neverLog' | 'collapsed'>> = {}): ThreadSession {
-  let state: SessionState = { thread: null, view: null, cached: false, loading: false, error: null, changes: [], confirmed: [], neverLog: [], collapsed: false, unreadable: null, ...initial };
+export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState, 'changes' | 'neverLog' | 'collapsed'>> & { changesSeq?: number } = {}): ThreadSession {
+  const { changesSeq: initialSeq, ...shown } = initial;
+  let state: SessionState = { thread: null, view: null, cached: false, loading: false, error: null, changes: [], confirmed: [], neverLog: [], collapsed: false, unreadable: null, ...shown };
   const listeners = new Set<(s: SessionState) => void>();
   /** Operations submitted from this page, stored in the outbox and not yet seen leaving it. */
   const mine = new Map<string, Operation>();
   /** Submitted, not yet stored: a list of changes without them says nothing yet. */
   const storing = new Set<string>();
   let readSeq = 0;
+  /** The outbox reading the changes shown come from (see OutboxSnapshot). */
+  let listSeq = initialSeq ?? -Infinity;
   /** The feed position the server's view shown reflects everything up to (null: not known). */
   let viewAsOf: FeedPosition = null;
   /** A server read of the open thread is under way. */
@@ -147,7 +150,13 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
     if (!shows(viewAsOf, at)) void load(state.thread);
   }
 
-  function onChanges(changes: PendingChange[], confirmedAt: FeedPosition = null): void {
+  function onChanges(changes: PendingChange[], confirmedAt: FeedPosition = null, seq?: number): void {
+    // the broadcast and the answer to `status` cross: a list read before the one shown would
+    // bring back, as pending forever, a change already confirmed
+    if (seq !== undefined) {
+      if (seq <= listSeq) return;
+      listSeq = seq;
+    }
     const present = new Set(changes.map((c) => c.opId));
     const done: Operation[] = [];
     for (const [opId, op] of mine) {
@@ -224,7 +233,7 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
       storing.delete(op.opId);
       // it may have been confirmed before this answer came: the outbox's current list decides
       const status = await ask({ type: 'status' }).catch(() => null);
-      if (status) onChanges(status.changes, status.confirmedAt);
+      if (status) onChanges(status.changes, status.confirmedAt, status.changesSeq);
     },
     async dismiss(opId) {
       mine.delete(opId);

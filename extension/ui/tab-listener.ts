@@ -13,7 +13,7 @@ export function listenToTab(onMessage: MessageEvent, session: ThreadSession): ()
   const listener: Listener = (message, _sender, sendResponse) => {
     const m = message as TabMessage | null;
     if (m?.type === 'changesUpdated') {
-      session.onChanges(m.changes, m.confirmedAt);
+      session.onChanges(m.changes, m.confirmedAt, m.seq);
       return false;
     }
     if (m?.type === 'feedChanged') {

@@ -97,15 +97,20 @@ export async function authenticate(db: DbOrTx, token: string): Promise<Auth | nu
 }
 
 const TOUCH_EVERY_MS = 60_000;
-/** When this process last wrote a token's last_used_at: a token in use costs one write a minute. */
-const touched = new Map<number, number>();
+/**
+ * When this process last wrote a token's last_used_at, by workspace and token: a token in use
+ * costs one write a minute. (Token ids are counted per database, workspace ids are not: one
+ * process may serve more than one database.)
+ */
+const touched = new Map<string, number>();
 
 /** Records that a token was used, at most once a minute per token (per process). */
 export async function touchToken(db: DbOrTx, workspaceId: string, tokenId: number): Promise<void> {
   const now = Date.now();
-  if (now - (touched.get(tokenId) ?? 0) < TOUCH_EVERY_MS) return;
+  const key = `${workspaceId}:${tokenId}`;
+  if (now - (touched.get(key) ?? 0) < TOUCH_EVERY_MS) return;
   if (touched.size > 100_000) touched.clear();
-  touched.set(tokenId, now);
+  touched.set(key, now);
   await db.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(and(eq(apiTokens.workspaceId, workspaceId), eq(apiTokens.id, tokenId)));
 }
 

@@ -24,10 +24,10 @@ export default defineContentScript({
     // not carry one; a new choice re-renders the sidebar (ui/use-texts.ts)
     const stopLanguage = await followLanguage(browser.storage, (language) => ask(browser.runtime, { type: 'texts', language })).catch(() => () => {});
     // a background that cannot answer yet still gets the page watched; the sidebar shows why reads fail
-    const status: Pick<Status, 'changes' | 'neverLog' | 'ownAddresses' | 'internalDomains'> = await ask(browser.runtime, { type: 'status' }).catch(() => ({ changes: [], neverLog: [], ownAddresses: [], internalDomains: [] }));
+    const status: Pick<Status, 'changes' | 'neverLog' | 'ownAddresses' | 'internalDomains'> & Partial<Pick<Status, 'changesSeq'>> = await ask(browser.runtime, { type: 'status' }).catch(() => ({ changes: [], neverLog: [], ownAddresses: [], internalDomains: [] }));
     // the rep's last choice: the sidebar open beside the thread, or collapsed to a narrow tab
     const collapsed = storedCollapsed(await browser.storage.local.get(SIDEBAR_LAYOUT_KEY).catch(() => ({})));
-    const session = createThreadSession((request) => ask(browser.runtime, request), { changes: status.changes, neverLog: status.neverLog, collapsed });
+    const session = createThreadSession((request) => ask(browser.runtime, request), { changes: status.changes, ...(status.changesSeq !== undefined ? { changesSeq: status.changesSeq } : {}), neverLog: status.neverLog, collapsed });
     // the sidebar takes its own column (or a tab's width): the page is narrowed, never covered
     let lastCollapsed = collapsed;
     const unsubscribe = session.subscribe((state) => {
