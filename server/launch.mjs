@@ -1,6 +1,7 @@
 // @ts-check
 /**
- * The entry of `npm run server` and `npm start`: `node server/launch.mjs server|start [args]`.
+ * The entry of `npm run server`, `npm start` and the `crm` command (server/cli/crm.mjs):
+ * `node server/launch.mjs server|start|crm [args]`.
  *
  * Runs the server from one bundled file (esbuild, into .output/server), built again whenever a
  * file it was made from changed, like the extension's build. Loading the ~450 modules one by one
@@ -24,7 +25,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** @type {Record<string, string>} what each entry name runs, under the repository root */
-export const ENTRIES = { server: 'server/index.ts', start: 'server/cli/start.ts' };
+export const ENTRIES = { server: 'server/index.ts', start: 'server/cli/start.ts', crm: 'server/cli/crm.ts' };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const bundleDir = join(root, '.output', 'server');
@@ -138,18 +139,25 @@ async function moduleFor(name) {
   return pathToFileURL(join(bundleDir, `${name}.js`)).href;
 }
 
-async function launch() {
-  const name = process.argv[2] ?? '';
+/**
+ * Runs entry `name` with the arguments after it (process.argv from index 2 on, as when the entry
+ * is run directly).
+ * @param {string} name
+ */
+export async function launch(name) {
   if (!(name in ENTRIES)) {
     process.stderr.write(`Usage: node server/launch.mjs ${Object.keys(ENTRIES).join('|')} [arguments]\n`);
     process.exit(2);
   }
-  // the entry sees its own arguments, as when it is run directly
-  process.argv.splice(2, 1);
   enableCompileCache();
   /** @type {{ main(): Promise<void> }} */
   const entry = await import(await moduleFor(name));
   await entry.main();
 }
 
-if (import.meta.main) await launch();
+if (import.meta.main) {
+  const name = process.argv[2] ?? '';
+  // the entry sees its own arguments, as when it is run directly
+  process.argv.splice(2, 1);
+  await launch(name);
+}

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distributeStatements, distributionPlan } from '../server/db/citus.ts';
 import { openDatabase } from '../server/db/client.ts';
-import { freshPostgres } from './helpers/server-process.ts';
+import { crmBin, freshPostgres } from './helpers/server-process.ts';
 
 /**
  * Issue 17, the Citus migration path (server/db/citus/distribute.sql). Citus cannot be installed
@@ -71,7 +71,7 @@ describe.skipIf(!onPostgres)('Citus migration path (issue 17, tenant sharding)',
 
   it('on PostgreSQL without Citus, `crm distribute` refuses with a clear message and changes nothing; the file itself refuses too', { timeout: 60_000 }, async () => {
     const { DATABASE_URL: _, ...env } = process.env;
-    const child = spawn(process.execPath, ['server/cli/crm.ts', 'distribute'], { cwd: root, env: { ...env, DATABASE_URL: target.url }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [crmBin(), 'distribute'], { cwd: root, env: { ...env, DATABASE_URL: target.url }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     const code = await new Promise((resolve) => child.once('exit', resolve));

@@ -11,7 +11,7 @@ import { createImport } from '../server/domain/imports/jobs.ts';
 import { claimJob, runJob } from '../server/domain/imports/runner.ts';
 import { createProperties } from '../server/domain/properties/definitions.ts';
 import { resolveObjectType } from '../server/domain/object-types.ts';
-import { freshPostgres, startServerProcess, tempDir } from './helpers/server-process.ts';
+import { crmBin, freshPostgres, startServerProcess, tempDir } from './helpers/server-process.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const onPostgres = process.env.TEST_DB === 'postgres';
@@ -20,7 +20,7 @@ const onPostgres = process.env.TEST_DB === 'postgres';
 function crm(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const childEnv: Record<string, string | undefined> = { ...process.env };
   for (const name of ['DATA_DIR', 'DATABASE_URL', 'CRM_PLAN', 'CRM_ADMIN_TOKEN']) delete childEnv[name];
-  const child = spawn(process.execPath, ['server/cli/crm.ts', ...args], { cwd: root, env: { ...childEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [crmBin(), ...args], { cwd: root, env: { ...childEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

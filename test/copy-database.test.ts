@@ -7,7 +7,7 @@ import pg from 'pg';
 import { openDatabase } from '../server/db/client.ts';
 import { copyDatabase } from '../server/domain/copy-database.ts';
 import { bootstrapInstance } from '../server/domain/workspaces.ts';
-import { freshPostgres, tempDir } from './helpers/server-process.ts';
+import { crmBin, freshPostgres, tempDir } from './helpers/server-process.ts';
 import { call, generateWorkspace, workspaceReads } from './helpers/workspace.ts';
 
 /**
@@ -22,7 +22,7 @@ const SLOW = 180_000;
 
 function crm(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const { DATABASE_URL: _, ...rest } = process.env;
-  const child = spawn(process.execPath, ['server/cli/crm.ts', ...args], { cwd: root, env: { ...rest, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [crmBin(), ...args], { cwd: root, env: { ...rest, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));

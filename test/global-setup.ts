@@ -2,12 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { makeTemplate, migrationsFolder } from '../server/db/client.ts';
+import pg from 'pg';
+import { makeTemplate, migrationsFolder, openDatabase } from '../server/db/client.ts';
 import { readTemplate, saveTemplate, templateCacheDir, templateKey } from '../server/db/template.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgliteTemplate: string;
+    /** With DATABASE_URL: a migrated database each postgres-project file's database is copied from. */
+    postgresTemplate: string | null;
   }
 }
 
@@ -25,5 +28,34 @@ export default async function setup(project: TestProject) {
   const cacheDir = await mkdtemp(join(tmpdir(), `crm-test-cache-${process.pid}-`));
   process.env.CRM_CACHE_DIR = cacheDir;
   project.provide('pgliteTemplate', saveTemplate(cacheDir, key, template));
-  return () => rm(cacheDir, { recursive: true, force: true });
+  const postgres = process.env.DATABASE_URL ? await migratedPostgresTemplate(process.env.DATABASE_URL) : null;
+  project.provide('postgresTemplate', postgres?.name ?? null);
+  return async () => {
+    await postgres?.drop();
+    await rm(cacheDir, { recursive: true, force: true });
+  };
+}
+
+/**
+ * One migrated PostgreSQL database for the run: each file's database is `create database … template`
+ * of it (a file copy, about a tenth of the time of running the migrations in each new database).
+ * Nothing connects to it after this, as a template database requires.
+ */
+async function migratedPostgresTemplate(base: string): Promise<{ name: string; drop(): Promise<void> }> {
+  const name = `crm_template_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: base });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`create database ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const db = await openDatabase({ databaseUrl: url.toString() });
+  await db.close();
+  return { name, drop: () => admin(`drop database if exists ${name} with (force)`) };
 }

@@ -133,7 +133,7 @@ async function distributeCommand(): Promise<number> {
   }
 }
 
-async function main(argv: string[]): Promise<number> {
+async function runCommand(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     (command === undefined ? process.stderr : process.stdout).write(USAGE);
@@ -161,11 +161,17 @@ async function main(argv: string[]): Promise<number> {
   return 2;
 }
 
-if (import.meta.main) {
+/**
+ * The command's entry: runs from the server's bundle (server/cli/crm.mjs through server/launch.mjs,
+ * as package.json's `crm` bin does), or from this source with `node server/cli/crm.ts`.
+ */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   try {
-    process.exitCode = await main(process.argv.slice(2));
+    process.exitCode = await runCommand(argv);
   } catch (err) {
     process.stderr.write(err instanceof InstanceLockedError || err instanceof CitusMissingError || err instanceof TargetNotEmptyError || err instanceof SchemaMismatchError ? `${err.message}\n` : `crm: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;
   }
 }
+
+if (import.meta.main) await main();

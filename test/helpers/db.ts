@@ -19,10 +19,12 @@ export async function testDatabase(): Promise<TestDatabase> {
     const name = `crm_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
-    await admin.query(`create database ${name}`);
+    const template = inject('postgresTemplate');
+    await admin.query(template ? `create database ${name} template ${template}` : `create database ${name}`);
     await admin.end();
     const target = new URL(url);
     target.pathname = `/${name}`;
+    // from the migrated template: the migrations only check that nothing is left to apply
     const db = await openDatabase({ databaseUrl: target.toString() });
     return {
       ...db,

@@ -43,13 +43,18 @@ export function npmScriptArgs(name: 'server' | 'start'): string[] {
   return args;
 }
 
-/** How npm runs each entry: through the launcher (server/launch.mjs), which runs the server's bundle. */
-const LAUNCHED: Record<string, string[]> = { 'server/index.ts': npmScriptArgs('server'), 'server/cli/start.ts': npmScriptArgs('start') };
+/** How npm runs each entry: through the launcher (server/launch.mjs), which runs the server's bundle; `crm` as its bin does. */
+const LAUNCHED: Record<string, string[]> = { 'server/index.ts': npmScriptArgs('server'), 'server/cli/start.ts': npmScriptArgs('start'), 'server/cli/crm.ts': [crmBin()] };
+
+/** The `crm` command as package.json's bin names it. */
+export function crmBin(): string {
+  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin.crm!;
+}
 
 /**
  * `node <script> [args]` with Node 24 (the runner's own), in the repo, with only the given server
- * env. The two entries run as `npm run server` and `npm start` run them (server/launch.mjs); any
- * other script (another checkout's, say) runs directly.
+ * env. The entries run as `npm run server`, `npm start` and `npx crm` run them (server/launch.mjs);
+ * any other script (another checkout's, say) runs directly.
  */
 export function spawnServer(env: Record<string, string>, script = 'server/index.ts', args: string[] = []): ServerProcess {
   const childEnv: Record<string, string | undefined> = { ...process.env };
