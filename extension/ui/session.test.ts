@@ -183,4 +183,27 @@ describe('thread session (X2)', () => {
     const done = await until(() => session.getState(), (s) => s.view?.participants[0]?.contact !== null && !s.loading, 10_000);
     expect(done.view!.participants[0]!.contact!.name).toBe('Crossed');
   });
+
+  it('X2: a recommendation associated from the thread stays shown as associated after the read that no longer recommends it', async () => {
+    const company = await t.call('POST', '/crm/v3/objects/companies', { properties: { name: 'Kept Co', domain: 'kept.example' } });
+    const contact = await t.call('POST', '/crm/v3/objects/contacts', { properties: { email: 'kept@kept.example', firstname: 'Kept' }, associations: [{ to: { id: company.body.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 1 }] }] });
+    const deal = await t.call('POST', '/crm/v3/objects/deals', { properties: { dealname: 'Kept Co renewal', pipeline: 'default', dealstage: 'appointmentscheduled' }, associations: [{ to: { id: company.body.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 341 }] }] });
+    expect([company.status, contact.status, deal.status]).toEqual([201, 201, 201]);
+    session = createThreadSession(ask);
+    session.onMailEvent({ type: 'threadOpened', thread: thread('kept', ['kept@kept.example']) });
+    const shown = await until(() => session.getState(), (s) => s.view !== null && !s.loading, 10_000);
+    expect(shown.view!.recommendations.map((r) => r.id)).toContain(deal.body.id);
+
+    const op = makeOp<'associate'>({ kind: 'associate', from: { objectType: 'contacts', id: contact.body.id }, to: { objectType: 'deals', id: deal.body.id } });
+    await session.submit(op);
+    const after = await until(() => session.getState(), (s) => s.confirmed.some((o) => o.opId === op.opId) && !s.loading && s.changes.length === 0, 10_000);
+    // the server no longer recommends it (it is linked to everyone in the thread): the sidebar still shows it, done
+    const reread = await ask({ type: 'threadView', thread: thread('kept', ['kept@kept.example']) });
+    expect(reread.view.recommendations.map((r) => r.id)).not.toContain(deal.body.id);
+    expect(after.view!.recommendations.map((r) => r.id)).toContain(deal.body.id);
+    // another thread forgets it
+    session.onMailEvent({ type: 'threadOpened', thread: thread('other-kept', ['kept@kept.example']) });
+    const other = await until(() => session.getState(), (s) => s.view !== null && !s.loading, 10_000);
+    expect(other.view!.recommendations.map((r) => r.id)).not.toContain(deal.body.id);
+  });
 });

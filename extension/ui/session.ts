@@ -4,6 +4,7 @@ import { mark } from '../marks.ts';
 import type { CompanionRequest, FeedPosition, PendingChange, Replies } from '../messaging.ts';
 import { type Notice, noticeOf } from '../notice.ts';
 import type { Operation } from '../outbox/operation.ts';
+import { refKey } from './model.ts';
 
 export type Ask = <T extends CompanionRequest>(request: T) => Promise<Replies[T['type']]>;
 
@@ -132,7 +133,7 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
     viewAsOf = read.asOf;
     const news = takeHeard();
     const again = news !== null && !shows(read.asOf, news.at);
-    set({ view: read.view, cached: false, loading: again, error: null, errorNotice: null });
+    set({ view: withAssociatedKept(state.view, read.view, state.confirmed), cached: false, loading: again, error: null, errorNotice: null });
     if (again) void load(state.thread!);
   }
 
@@ -254,6 +255,20 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
       set({ neverLog });
     },
   };
+}
+
+/**
+ * The new view, with the recommendations the rep associated from this thread kept where they were
+ * shown, as "Associated": the server no longer recommends a record linked to everyone in the thread,
+ * and a line that vanished the moment it was done would leave the rep wondering whether it was.
+ * They go when the thread does (its confirmed changes are forgotten then).
+ */
+function withAssociatedKept(before: CompanionThreadResponse | null, next: CompanionThreadResponse, confirmed: readonly Operation[]): CompanionThreadResponse {
+  if (!before || confirmed.length === 0) return next;
+  const associated = new Set(confirmed.flatMap((op) => (op.kind === 'associate' ? [refKey(op.to)] : [])));
+  const still = new Set(next.recommendations.map(refKey));
+  const kept = before.recommendations.filter((r) => associated.has(refKey(r)) && !still.has(refKey(r)));
+  return kept.length === 0 ? next : { ...next, recommendations: [...next.recommendations, ...kept] };
 }
 
 /** A feed cursor as numbers: `<commit>.<event>`, or `<commit>` alone for after all of that commit (event null). */
