@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import pg from 'pg';
 import { makeTemplate, migrationsFolder, openDatabase } from '../server/db/client.ts';
 import { readTemplate, saveTemplate, templateCacheDir, templateKey } from '../server/db/template.ts';
+import { freshPostgres } from './helpers/server-process.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -42,20 +42,8 @@ export default async function setup(project: TestProject) {
  * Nothing connects to it after this, as a template database requires.
  */
 async function migratedPostgresTemplate(base: string): Promise<{ name: string; drop(): Promise<void> }> {
-  const name = `crm_template_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: base });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`create database ${name}`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ databaseUrl: url.toString() });
+  const fresh = await freshPostgres(base);
+  const db = await openDatabase({ databaseUrl: fresh.url });
   await db.close();
-  return { name, drop: () => admin(`drop database if exists ${name} with (force)`) };
+  return { name: new URL(fresh.url).pathname.slice(1), drop: fresh.drop };
 }
