@@ -95,11 +95,13 @@ describe('companion thread (X2)', () => {
     await link('contacts', known!, 'companies', [company!]);
     await link('contacts', known!, 'deals', [deal!]);
 
-    const r = await t.call<CompanionThreadResponse>('POST', '/api/companion/thread', {
-      participants: [{ email: 'Kim@Thread-Co.io', name: 'Kim' }, { email: 'new@thread-co.io', name: 'New Person' }],
-      subject: 'Thread deal follow-up',
-      ownAddresses: [],
-    });
+    const kimsThread = () =>
+      t.call<CompanionThreadResponse>('POST', '/api/companion/thread', {
+        participants: [{ email: 'Kim@Thread-Co.io', name: 'Kim' }, { email: 'new@thread-co.io', name: 'New Person' }],
+        subject: 'Thread deal follow-up',
+        ownAddresses: [],
+      });
+    const r = await kimsThread();
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.participants.map((p) => [p.email, p.contact?.id ?? null])).toEqual([
       ['kim@thread-co.io', String(known)],
@@ -113,11 +115,7 @@ describe('companion thread (X2)', () => {
     // a deal of Kim's company that Kim is not on yet is recommended, with its evidence
     const [other] = await seed('0-3', [{ dealname: 'Thread Co expansion', dealstage: 'appointmentscheduled' }]);
     await link('companies', company!, 'deals', [other!]);
-    const again = await t.call<CompanionThreadResponse>('POST', '/api/companion/thread', {
-      participants: [{ email: 'Kim@Thread-Co.io', name: 'Kim' }, { email: 'new@thread-co.io', name: 'New Person' }],
-      subject: 'Thread deal follow-up',
-      ownAddresses: [],
-    });
+    const again = await kimsThread();
     expect(again.status, JSON.stringify(again.body)).toBe(200);
     expect(again.body.recommendations.find((rec) => rec.objectType === 'deals' && rec.id === String(other))).toMatchObject({ evidence: true });
   });

@@ -106,8 +106,11 @@ export async function tempDir(prefix: string): Promise<{ path: string; remove():
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
-/** A new, empty database on the DATABASE_URL server (postgres project), dropped by `drop()`. */
-export async function freshPostgres(base = process.env.DATABASE_URL): Promise<{ url: string; drop(): Promise<void> }> {
+/**
+ * A new database on the DATABASE_URL server (postgres project), dropped by `drop()`: empty, or a
+ * copy of `template` (a database nobody is connected to).
+ */
+export async function freshPostgres(base = process.env.DATABASE_URL, options: { template?: string | null } = {}): Promise<{ url: string; drop(): Promise<void> }> {
   if (!base) throw new Error('the postgres project needs DATABASE_URL');
   const name = `crm_proc_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = async (statement: string) => {
@@ -119,7 +122,7 @@ export async function freshPostgres(base = process.env.DATABASE_URL): Promise<{ 
       await client.end();
     }
   };
-  await admin(`create database ${name}`);
+  await admin(options.template ? `create database ${name} template ${options.template}` : `create database ${name}`);
   const url = new URL(base);
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
