@@ -140,6 +140,8 @@ describe('index pages as an admin', () => {
     await sort.focus();
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => location.hash.includes('sort=lastname'));
+    // the heading shows the new order before the next press: the address changes a moment before the page follows it
+    await page.locator('th[aria-sort="ascending"]').waitFor();
     await table(page).waitFor();
     await page.getByRole('columnheader', { name: 'Name' }).getByRole('button').press('Enter');
     await page.waitForFunction(() => location.hash.includes('sort=-lastname'));
@@ -222,6 +224,7 @@ describe('index pages as an admin', () => {
     const companies = page.getByRole('columnheader', { name: 'Contact → Companies' }).getByRole('button');
     await companies.click();
     await page.waitForFunction(() => decodeURIComponent(location.hash).includes('sort=assoc:companies'));
+    await page.locator('th[aria-sort="ascending"]').filter({ hasText: 'Contact → Companies' }).waitFor();
     await table(page).waitFor();
     await page.getByRole('columnheader', { name: 'Contact → Companies' }).getByRole('button').click();
     await page.waitForFunction(() => decodeURIComponent(location.hash).includes('sort=-assoc:companies'));
