@@ -1,5 +1,6 @@
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, migrationsFolder, openDatabase } from '../server/db/client.ts';
@@ -96,6 +97,20 @@ describe.skipIf(process.env.TEST_DB === 'postgres')('issue 18: new PGlite data d
     expect(readTemplate(cache, key)).toBeDefined();
   });
 
+  it('issue 18: an archive that ends early (gzip cut, or tar cut inside a file) is refused and leaves no file behind', async () => {
+    const template = readTemplate(join(scratch.path, 'cache-1'), templateKey(migrationsFolder))!;
+    const tar = gunzipSync(template);
+    const cuts = [
+      ['gzip cut', template.subarray(0, template.length >> 1), /unexpected end of file/i],
+      ['tar cut inside a file', gzipSync(tar.subarray(0, (tar.length >> 1) + 100)), /bad size|end marker/],
+    ] as const;
+    for (const [what, bytes, message] of cuts) {
+      const dir = join(scratch.path, `cut-${what.replaceAll(' ', '-')}`);
+      await expect(unpackTemplate(bytes, dir, false), what).rejects.toThrow(message);
+      expect(filesUnder(dir), what).toEqual([]);
+    }
+  });
+
   it('issue 18: an unpacking cut short before PG_VERSION leaves a folder that the next open unpacks again', { timeout: 120_000 }, async () => {
     const cache = join(scratch.path, 'cache-1');
     const dir = join(scratch.path, 'cut-short');
@@ -112,3 +127,11 @@ describe.skipIf(process.env.TEST_DB === 'postgres')('issue 18: new PGlite data d
     }
   });
 });
+
+/** The regular files under a folder (its subfolders may stay: an empty folder is no data directory). */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name));
+}
