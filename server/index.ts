@@ -11,6 +11,7 @@ import { col, parseRow } from './db/rows.ts';
 import { type ChangeListener, listenForChanges } from './domain/history/live.ts';
 import { sweepImportFiles } from './domain/imports/retention.ts';
 import { JobRunner } from './domain/imports/runner.ts';
+import { type IdleReclaim, reclaimWhenIdle } from './idle-reclaim.ts';
 import { serverHosts } from './middleware/cors.ts';
 import { bootstrapInstance } from './domain/workspaces.ts';
 import { useServerSecret } from './secret.ts';
@@ -77,9 +78,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       ...(options.demo ? { demoMail: true } : {}),
     });
     server = await listen(app.fetch, config.port, config.host, config.connections);
+    const reclaim = reclaimWhenIdle(server, 10_000);
     hosts = serverHosts(config.host, (server.address() as AddressInfo).port, config.allowedHosts);
     jobs.start({ exclusive: database.kind === 'pglite' });
-    const stop = shutdown(server, database, options.drainMs ?? 5_000, jobs, listener);
+    const stop = shutdown(server, database, options.drainMs ?? 5_000, jobs, listener, reclaim);
     return {
       url: urlOf(server.address() as AddressInfo),
       database: description,
@@ -121,10 +123,11 @@ function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, hostn
 }
 
 /** A `close()` that runs once however often it is called. */
-function shutdown(server: Server, database: Database, drainMs: number, jobs: JobRunner, listener: ChangeListener | undefined): () => Promise<void> {
+function shutdown(server: Server, database: Database, drainMs: number, jobs: JobRunner, listener: ChangeListener | undefined, reclaim: IdleReclaim | undefined): () => Promise<void> {
   let closing: Promise<void> | undefined;
   return () => {
     closing ??= (async () => {
+      reclaim?.stop();
       const closed = new Promise<void>((done) => server.close(() => done()));
       server.closeIdleConnections();
       const cut = setTimeout(() => server.closeAllConnections(), drainMs);

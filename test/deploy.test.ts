@@ -127,7 +127,7 @@ describe.runIf(systemdAnalyze)('deploy/*.service and *.timer', () => {
 
   it('crm.service waits for readiness at start and runs the same health check', async () => {
     const unit = await readFile(join(root, 'deploy/crm.service'), 'utf8');
-    expect(unit).toMatch(/^ExecStart=\/opt\/crm\/node_modules\/\.bin\/node server\/index\.ts$/m);
+    expect(unit).toMatch(/^ExecStart=\/opt\/crm\/node_modules\/\.bin\/node --expose-gc server\/index\.ts$/m); // gc: memory back when idle (server/idle-reclaim.ts)
     expect(unit).toMatch(/^ExecStartPost=\/opt\/crm\/node_modules\/\.bin\/node deploy\/healthcheck\.ts --wait \d+$/m);
     const health = await readFile(join(root, 'deploy/crm-health.service'), 'utf8');
     expect(health).toMatch(/^ExecStart=\/opt\/crm\/node_modules\/\.bin\/node deploy\/healthcheck\.ts --path \/health$/m);
@@ -141,7 +141,7 @@ describe('deploy/Containerfile and deploy/compose.yaml', () => {
     const copied = [...file.matchAll(/^COPY (.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
     expect(copied.length).toBeGreaterThan(0);
     for (const source of copied) expect(existsSync(join(root, source)), source).toBe(true);
-    expect(JSON.parse(/^CMD (\[.*\])$/m.exec(file)![1]!)).toEqual(['node', 'server/index.ts']);
+    expect(JSON.parse(/^CMD (\[.*\])$/m.exec(file)![1]!)).toEqual(['node', '--expose-gc', 'server/index.ts']);
     expect(JSON.parse(/^HEALTHCHECK .* CMD (\[.*\])$/m.exec(file)![1]!)).toEqual(['node', 'deploy/healthcheck.ts']);
     expect(file).toMatch(/^FROM node:24[-\w.]*$/m); // the Node.js the project runs on (package.json engines)
     // the image makes the data directory template while it is built (its install runs no scripts)
