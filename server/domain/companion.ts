@@ -6,7 +6,7 @@ import { PIPELINE_OBJECTS, type PipelineObjectType } from '../../shared/pipeline
 import type { DbOrTx } from '../db/client.ts';
 import { col, parseRows } from '../db/rows.ts';
 import { openSql } from './lifecycle/open.ts';
-import { runStatement } from './recommendations/run.ts';
+import { runStatement } from '../db/prepared.ts';
 import { loadStageIndex, stageLabel } from './pipelines.ts';
 import { displayName } from './record-name.ts';
 

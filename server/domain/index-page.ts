@@ -17,6 +17,7 @@ import {
   recordRef,
 } from '../../shared/views.ts';
 import type { DbOrTx } from '../db/client.ts';
+import { runStatement } from '../db/prepared.ts';
 import { col, parseRows } from '../db/rows.ts';
 import type { ObjectSchemaDefinition } from '../db/schema/index.ts';
 import { importRecords, records } from '../db/schema/index.ts';
@@ -463,10 +464,15 @@ export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectTyp
   const rows = parseRows(
     'index page: a page',
     pageRowSchema(keys.length, columns),
-    await db.execute(sql`
+    // prepared on PGlite, where planning each page anew was 40% of its time (db/prepared.ts)
+    await runStatement(
+      db,
+      sql`
       select p.id, p.properties, p.created_at, p.updated_at${sql.join(keyTexts, sql``)}${sql.join(cells, sql``)}
       from (${chosen}) p
-      order by ${sql.join(outerOrder, sql`, `)}`),
+      order by ${sql.join(outerOrder, sql`, `)}`,
+      { postgres: 'plain' },
+    ),
   );
 
   // one row more than the page tells whether more follow in the reading's direction: the last

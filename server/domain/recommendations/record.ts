@@ -9,7 +9,7 @@ import type { Scope } from './access.ts';
 import { companyDomainKey } from './domains.ts';
 import { rank } from './ranking.ts';
 import { CAPS, nameTextOf } from './signals.ts';
-import { runStatement } from './run.ts';
+import { runStatement } from '../../db/prepared.ts';
 import { candidateRow, recordStatement, type SourceDomain, sourceStatement } from './sql.ts';
 
 export interface RecordRecommendationParams {

@@ -8,7 +8,7 @@ import type { Scope } from './access.ts';
 import { companyDomainKey, companyNameForDomain, onDomains } from './domains.ts';
 import { neverLogMatch } from '../../../shared/never-log.ts';
 import { rank } from './ranking.ts';
-import { runStatement } from './run.ts';
+import { runStatement } from '../../db/prepared.ts';
 import { type ThreadParticipantInput, threadRow, threadStatement } from './sql.ts';
 
 export interface ThreadParams extends ThreadRecommendationsBody {

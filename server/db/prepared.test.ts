@@ -1,0 +1,51 @@
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestDatabase, testDatabase } from '../../test/helpers/db.ts';
+import { rowsOf } from '../../test/helpers/raw-rows.ts';
+import { MAX_PREPARED, preparedNames, runStatement } from './prepared.ts';
+
+describe('statements run prepared (db/prepared.ts)', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await testDatabase();
+  });
+  afterAll(async () => {
+    await t?.destroy();
+  });
+
+  it('values come back exactly as given, quotes, backslashes and all; each shape runs again and again', async () => {
+    for (const value of ["it's", 'back\\slash', "\\'; drop table records; --", 'ünïcode ✓', '']) {
+      for (let i = 0; i < 3; i++) {
+        const rows = rowsOf(await runStatement(t.db, sql`select ${value}::text as v, ${i}::int as i`));
+        expect(rows).toEqual([{ v: value, i }]);
+      }
+    }
+    const plain = rowsOf(await runStatement(t.db, sql`select ${'plain'}::text as v`, { postgres: 'plain' }));
+    expect(plain).toEqual([{ v: 'plain' }]);
+  });
+
+  it(`PGlite keeps at most ${MAX_PREPARED} shapes: the least recently used goes, one in use stays`, async () => {
+    const client = (t.db as unknown as { $client: unknown }).$client;
+    if (!(client instanceof PGlite)) return; // PostgreSQL: node-postgres keeps its named statements per connection
+    const kept = sql`select ${1}::int as n, 'kept' as shape`;
+    await runStatement(t.db, kept);
+    const keptName = preparedNames(client).at(-1)!;
+    let firstShape = '';
+    for (let i = 0; i < MAX_PREPARED + 20; i++) {
+      // a shape of its own each (the text differs), with the kept one used all along
+      expect(rowsOf(await runStatement(t.db, sql`select ${i}::int as n, ${sql.raw(`'shape ${i}'`)} as shape`))).toEqual([{ n: i, shape: `shape ${i}` }]);
+      if (i === 0) firstShape = preparedNames(client).at(-1)!;
+      if (i % 50 === 0) expect(rowsOf(await runStatement(t.db, kept))).toEqual([{ n: 1, shape: 'kept' }]);
+    }
+    const names = preparedNames(client);
+    expect(names).toHaveLength(MAX_PREPARED);
+    const inSession = rowsOf<{ name: string }>(await client.query('select name from pg_prepared_statements')).map((r) => r.name);
+    expect(new Set(inSession)).toEqual(new Set(names));
+    // the kept shape was used at i = 200, so it is still prepared; the first shapes went
+    expect(names).toContain(keptName);
+    expect(names).not.toContain(firstShape);
+    expect(rowsOf(await runStatement(t.db, kept))).toEqual([{ n: 1, shape: 'kept' }]);
+    expect(preparedNames(client)).toHaveLength(MAX_PREPARED);
+  });
+});
