@@ -12,6 +12,10 @@ export type ThreadMark =
   | 'crm:thread-answered'
   /** Background: the message arrived. */
   | 'crm:worker-received'
+  /** Background: the settings (server, token, own addresses) read. */
+  | 'crm:worker-settings'
+  /** Background: the server's answer began (status and headers). */
+  | 'crm:worker-headers'
   /** Background: the server answered (body read and checked). */
   | 'crm:worker-fetched'
   /** Background: the answer was handed back to the content script. */

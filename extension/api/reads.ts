@@ -8,6 +8,7 @@ import { workspaceView } from '../../shared/workspace.ts';
 import { COMPANY, CONTACT, DEAL, TICKET } from '../../shared/objects.ts';
 import { pipelineCollection } from '../../shared/pipelines.ts';
 import { nameProperties, recordName as sharedRecordName } from '../../shared/record-name.ts';
+import { mark } from '../marks.ts';
 import type { MailThread } from '../mail/types.ts';
 import type { Connection } from '../settings.ts';
 import { createApiClient, type FetchLike } from './client.ts';
@@ -33,6 +34,7 @@ export async function fetchThreadView(connection: Connection, thread: MailThread
     body,
     schema: companionThreadResponse,
     onHeaders: (headers) => {
+      mark('crm:worker-headers');
       const said = headers.get(CHANGES_AFTER_HEADER);
       // a feed cursor (`<commit>` or `<commit>.<event>`); anything else is not known
       asOf = said !== null && /^\d{1,20}(?:\.-?\d{1,20})?$/.test(said) ? said : null;

@@ -283,6 +283,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
     async threadView(request) {
       pauseStores();
       const settings = await loadSettings(deps.storage);
+      mark('crm:worker-settings');
       const c = connectionOf(settings);
       if (!c) throw notSignedIn();
       // the server reads the feed's end before the view and says it in a header: the view shows
