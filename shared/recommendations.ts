@@ -21,6 +21,7 @@ export const reasonKind = z.enum([
   'company_in_name',
   'colleagues',
   'subject',
+  'signature',
   'query',
   'status',
   'recency',
@@ -33,7 +34,7 @@ export type ReasonKind = z.infer<typeof reasonKind>;
  * recency and engagement, and `query` (it matches what the rep typed, which says nothing about a
  * link to the record).
  */
-export const EVIDENCE_KINDS: readonly ReasonKind[] = ['shared_associations', 'participants', 'domain', 'name', 'company_in_name', 'colleagues', 'subject'];
+export const EVIDENCE_KINDS: readonly ReasonKind[] = ['shared_associations', 'participants', 'domain', 'name', 'company_in_name', 'colleagues', 'subject', 'signature'];
 
 const weight = z.number().describe("This reason's share of the score.");
 const names = z.array(z.string());
@@ -67,6 +68,8 @@ export const reason = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('colleagues'), weight, values: z.object({ company: z.string(), count, names }) }),
   /** Words of the thread's subject in the record's name. */
   z.object({ kind: z.literal('subject'), weight, values: z.object({ tokens: names }) }),
+  /** Words of a signature in the thread (a sender's company under their name) in the company's name. */
+  z.object({ kind: z.literal('signature'), weight, values: z.object({ tokens: names }) }),
   /** Matches what the rep typed. */
   z.object({ kind: z.literal('query'), weight, values: z.object({ query: z.string() }) }),
   /** An open deal or ticket. */
@@ -98,7 +101,7 @@ export type Recommendation = z.infer<typeof recommendation>;
 export const recommendationsResponse = z.object({ recommendations: z.array(recommendation) });
 export type RecommendationsResponse = z.infer<typeof recommendationsResponse>;
 
-export const RECOMMENDATION_LIMITS = { defaultLimit: 10, maxLimit: 100, maxParticipants: 100, maxOwnAddresses: 50 } as const;
+export const RECOMMENDATION_LIMITS = { defaultLimit: 10, maxLimit: 100, maxParticipants: 100, maxOwnAddresses: 50, maxSignature: 2000 } as const;
 
 export const recordRecommendationsPath = z.object({ objectType: objectTypeRef, id: recordId });
 export const recordRecommendationsQuery = z.object({
@@ -122,6 +125,11 @@ export const threadRecommendationsBody = z.object({
     .min(1, 'at least one participant')
     .max(RECOMMENDATION_LIMITS.maxParticipants),
   subject: z.string().max(1000).optional(),
+  /**
+   * The signatures of the thread's messages from other people (the lines under their sign-off), as
+   * the companion read them: a company named there is evidence for that company.
+   */
+  signature: z.string().max(RECOMMENDATION_LIMITS.maxSignature).optional(),
   /** The rep's own addresses: never treated as participants (X1). The signed-in user's is added. */
   ownAddresses: z.array(email).max(RECOMMENDATION_LIMITS.maxOwnAddresses).default([]),
   /** Which object types to recommend; all three by default. */

@@ -179,6 +179,26 @@ describe('thread recommendations (X2)', () => {
     expect(find(r.recommendations, other)).toBeUndefined();
   });
 
+  it("X2: a company named in a sender's signature is evidence for that company only, not for deals or tickets", async () => {
+    const [quill, other] = await seed('0-2', [{ name: 'Quillfeather Logistics' }, { name: 'Other Logistics' }]);
+    const [deal] = await seed('0-3', [{ dealname: 'Quillfeather expansion' }]);
+    const signature = 'Kind regards,\nPriya Raman\nHead of Procurement\nQuillfeather Logistics';
+    const r = await ok({ participants: [{ email: 'priya@gmail.com' }], subject: 'Next steps', signature });
+    const company = find(r.recommendations, quill);
+    expect(company).toMatchObject({ evidence: true });
+    // named: every word of its name is in the signature ("logistics" alone does not name the other one)
+    expect(reasonOf(company, 'signature')?.values.tokens).toEqual(['quillfeather', 'logistics']);
+    expect(find(r.recommendations, other)?.evidence ?? false).toBe(false);
+    expect(reasonOf(find(r.recommendations, deal), 'signature')).toBeUndefined();
+    // without it, nothing connects the company to the thread
+    const without = await ok({ participants: [{ email: 'priya@gmail.com' }], subject: 'Next steps' });
+    expect(find(without.recommendations, quill)?.evidence ?? false).toBe(false);
+    // a signature over the limit is refused, naming the field
+    const long = await thread({ participants: [{ email: 'priya@gmail.com' }], signature: 'x'.repeat(2001) });
+    expect(long.status).toBe(400);
+    expect((long.body as any).errors[0].in).toBe('body:signature');
+  });
+
   it("X2: deals of the participant's colleagues and deals named after the participant's company are evidence", async () => {
     const [p, colleague] = await seed('0-1', [{ email: 'ike@omega-co.io', firstname: 'Ike' }, { email: 'jill@omega-co.io', firstname: 'Jill', lastname: 'Colleague' }]);
     const [co] = await seed('0-2', [{ name: 'Omega Systems', domain: 'omega-co.io' }]);
@@ -234,13 +254,13 @@ describe('thread: bad input and security', () => {
     expect((types.body as any).errors[0].in).toBe('body:objectTypes[0]');
   });
 
-  it('security: quotes, backslashes and SQL in names, subjects and search text are data, never SQL', async () => {
+  it('security: quotes, backslashes and SQL in names, subjects, signatures and search text are data, never SQL', async () => {
     const hostile = "O'Brien \\'); drop table records; -- \\\\ $$ E'x'";
     const [p] = await seed('0-1', [{ email: 'obrien@quote-co.io', firstname: hostile }]);
     await seed('0-1', [{ email: 'other@quote-co.io', firstname: 'Other' }]);
     const [d] = await seed('0-3', [{ dealname: `${hostile} renovation` }]);
     await link('contacts', p!, 'deals', [d!]);
-    const r = await ok({ participants: [{ email: 'obrien@quote-co.io', name: hostile }, { email: 'other@quote-co.io' }], subject: hostile });
+    const r = await ok({ participants: [{ email: 'obrien@quote-co.io', name: hostile }, { email: 'other@quote-co.io' }], subject: hostile, signature: hostile });
     expect(r.participants[0]!.name).toBe(hostile);
     expect(find(r.recommendations, d)?.name).toBe(`${hostile} renovation`);
     const search = await t.call('GET', `/api/objects/deals/${d}/recommendations?toObjectType=contacts&q=${encodeURIComponent(hostile)}`);

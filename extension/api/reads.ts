@@ -8,6 +8,7 @@ import { workspaceView } from '../../shared/workspace.ts';
 import { COMPANY, CONTACT, DEAL, TICKET } from '../../shared/objects.ts';
 import { pipelineCollection } from '../../shared/pipelines.ts';
 import { nameProperties, recordName as sharedRecordName } from '../../shared/record-name.ts';
+import { threadSignature } from '../mail/signature.ts';
 import { mark } from '../marks.ts';
 import type { MailThread } from '../mail/types.ts';
 import type { Connection } from '../settings.ts';
@@ -22,9 +23,11 @@ const clientFor = (connection: Connection, fetchImpl: FetchLike | undefined) => 
  * change up to it; null from a server that does not say.
  */
 export async function fetchThreadView(connection: Connection, thread: MailThread, ownAddresses: readonly string[], fetchImpl?: FetchLike): Promise<{ view: CompanionThreadResponse; asOf: string | null }> {
+  const signature = threadSignature(thread);
   const body = {
     participants: thread.participants.slice(0, 100).map((p) => ({ email: p.email, ...(p.name ? { name: p.name.slice(0, 200) } : {}) })),
     subject: thread.subject.slice(0, 1000),
+    ...(signature ? { signature } : {}),
     ownAddresses: ownAddresses.slice(0, 50),
     messageIds: [...new Set([...thread.messageIds, ...(thread.messages ?? []).map((m) => m.id)])].slice(0, 200),
   } satisfies z.input<typeof companionThreadBody>;

@@ -75,6 +75,8 @@ export function reasonText(reason: Reason, tr: Translate = t): string {
     }
     case 'subject':
       return tr('reasonSubject', quoted(reason.values.tokens));
+    case 'signature':
+      return tr('reasonSignature', quoted(reason.values.tokens));
     case 'query':
       return tr('reasonQuery', reason.values.query);
     case 'status':

@@ -5,6 +5,7 @@ import { alice, bob, carol, dave, erin, frank, legacyId, longThread, onboarding,
 import { watchMail } from '../index.ts';
 import { matchingFallback } from '../selector.ts';
 import type { MailEvent, MailThread, MailWatcher, Participant } from '../types.ts';
+import { threadSignature } from '../signature.ts';
 import { readGmailAccount, readGmailThread } from './adapter.ts';
 import { gmailSelectors } from './selectors.ts';
 
@@ -147,10 +148,18 @@ describe('Gmail, the single-page app', () => {
     // the page shows the reader's local time: read back as that local time
     const sent = new Date(last.sentAt!);
     expect([sent.getFullYear(), sent.getMonth(), sent.getDate(), sent.getHours(), sent.getMinutes()]).toEqual([2026, 10, 10, 11, 30]);
-    expect(last.text).toContain('Thursday works. Frank from our partner will join too.');
+    // the lines as Gmail breaks them (its lines are <div>s): the signature under the sign-off on lines of its own
+    expect(last.text).toBe('Thursday works. Frank from our partner will join too.\nKind regards,\nAlice Chen\nHead of Procurement\nNorthwind Traders');
     // a collapsed message still has its sender and time
     expect(reading.messages![0]!.from?.email).toBe(alice.email);
     expect(reading.messages![0]!.sentAt).not.toBeNull();
+  });
+
+  it("X2: the signatures of the participants' messages go with the thread: Alice's names Northwind Traders", async () => {
+    const { events } = start('conversation.html', `#inbox/${renewal.hashId}`);
+    await settle();
+    const thread = opened(events)[0]!;
+    expect(threadSignature(thread)).toBe('Alice Chen\nHead of Procurement\nNorthwind Traders');
   });
 
   it('X1: a thread whose messages have not rendered yet has none, not those of a hidden view', () => {

@@ -194,14 +194,38 @@ export function sentAtOf(message: Element): string | null {
   return Number.isNaN(time) ? null : new Date(time).toISOString();
 }
 
-/** The message's body text, paragraphs on their own lines, at most MESSAGE_TEXT_MAX characters. */
+/** The message's body text, each line as the page breaks it (blocks, `<br>`) on its own line, at most MESSAGE_TEXT_MAX characters. */
 function bodyText(message: Element): string {
   const body = queryFirst(message, s.body);
-  if (!body) return '';
-  const paragraphs = Array.from(body.querySelectorAll('p, li'));
-  const lines = paragraphs.length > 0 ? paragraphs.map((p) => p.textContent ?? '') : [body.textContent ?? ''];
-  const text = lines.map((l) => l.replace(/\s+/g, ' ').trim()).filter((l) => l !== '').join('\n');
-  return text.trim().slice(0, MESSAGE_TEXT_MAX);
+  return body ? linesOf(body).slice(0, MESSAGE_TEXT_MAX) : '';
+}
+
+/** Elements that start a line of their own: Gmail writes a message's lines as `<div>`s (and `<br>`s), a signature among them. */
+const BLOCKS = new Set(['DIV', 'P', 'LI', 'UL', 'OL', 'TR', 'TABLE', 'BLOCKQUOTE', 'PRE', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6']);
+
+/** An element's text by lines: blocks and `<br>` break lines, runs of white space are one space, empty lines go. */
+export function linesOf(root: Element): string {
+  let text = '';
+  const walk = (node: Node): void => {
+    if (node.nodeType === 3) {
+      text += node.textContent ?? '';
+      return;
+    }
+    if (node.nodeType !== 1) return;
+    const tag = (node as Element).tagName.toUpperCase();
+    if (tag === 'BR') text += '\n';
+    if (tag === 'BR' || tag === 'STYLE' || tag === 'SCRIPT') return;
+    const block = BLOCKS.has(tag);
+    if (block) text += '\n';
+    for (const child of Array.from(node.childNodes)) walk(child);
+    if (block) text += '\n';
+  };
+  walk(root);
+  return text
+    .split('\n')
+    .map((line) => line.replace(/\s+/g, ' ').trim())
+    .filter((line) => line !== '')
+    .join('\n');
 }
 
 function sighting(element: Element, role: ParticipantRole): Sighting {

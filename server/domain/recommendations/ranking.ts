@@ -62,6 +62,7 @@ export function reasonsOf(row: CandidateRow, context: RankContext = {}): Reason[
     values: { company: row.colleague_company ?? '', count: row.colleague_n ?? 0, names: names('0-1', row.colleague_names).slice(0, 2) },
   }));
   add(row.w_subject, (weight) => ({ kind: 'subject', weight, values: { tokens: row.subject_tokens } }));
+  add(row.w_signature, (weight) => ({ kind: 'signature', weight, values: { tokens: row.signature_tokens } }));
   add(row.w_query, (weight) => ({ kind: 'query', weight, values: { query: context.query ?? '' } }));
   add(row.w_status, (weight) => ({ kind: 'status', weight, values: { open: true } }));
   add(row.w_recency, (weight) => ({ kind: 'recency', weight, values: { days: Math.max(0, Math.floor(row.age_days)) } }));

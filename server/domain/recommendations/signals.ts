@@ -51,6 +51,8 @@ export const WEIGHTS = {
   colleagues: 0.6,
   /** Per subject token shared with the thread's subject, times specificity. */
   subject: 1,
+  /** Per token of a signature in the thread shared with a company's name, times specificity. */
+  signature: 1,
   /** Matches what the rep typed (search, R5). */
   query: 0.5,
   /** Multipliers of the evidence. */

@@ -135,6 +135,8 @@ export const candidateRow = z.object({
   colleague_names: col.list(col.properties),
   w_subject: z.number(),
   subject_tokens: col.list(col.text),
+  w_signature: z.number(),
+  signature_tokens: col.list(col.text),
   w_query: z.number(),
   w_status: z.number(),
   w_recency: z.number(),
@@ -472,7 +474,7 @@ export function recordStatement(scope: Scope, q: RecordQuery): SQL {
       top.w_domain, top.domain, top.domain_from, top.domain_exact, top.domain_via,
       top.w_name, to_json(top.name_tokens) as name_tokens,
       top.w_company_name, top.company_name, top.company_matched, top.w_colleagues, top.colleague_company, top.colleague_n, ${peopleOf(scope, sql`top.colleague_ids`)} as colleague_names,
-      0::float8 as w_subject, null::json as subject_tokens,
+      0::float8 as w_subject, null::json as subject_tokens, 0::float8 as w_signature, null::json as signature_tokens,
       top.w_query, top.w_status, top.w_recency, top.w_engagement, top.engaged, top.age_days, top.open, null::boolean as linked_all, top.score
     from top order by (top.e > 0) desc, top.score desc, top.id desc`;
 }
@@ -508,6 +510,8 @@ export interface ThreadQuery {
   /** The signed-in user: their own address is never a participant. */
   userId: number | null;
   subject: string;
+  /** The signatures of others' messages in the thread ('' when none was read). */
+  signature: string;
   targets: string[];
   limit: number;
   now: string;
@@ -528,13 +532,15 @@ export const threadRow = z.object({
  * The one statement for an email thread (X2): the participants' contacts and primary companies,
  * the companies their domains bring, and the companies, deals and tickets the thread most likely
  * belongs to: linked to participants (more participants, more weight), through the participants'
- * companies, by domain, by subject.
+ * companies, by domain, by subject, and companies named in a signature.
  */
 export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
   const ws = scope.workspaceId;
   const rows = q.participants.map((p) => ({ email: p.email, exact: p.exact, registrable: p.registrable }));
   const domains = [...new Map(q.participants.filter((p) => p.exact).map((p) => [p.exact, { exact: p.exact, registrable: p.registrable, src: 'email' }])).values()];
   const subject = q.subject.trim() !== '';
+  // a signature names the sender's company: evidence for companies only
+  const signature = q.signature.trim() !== '' && q.targets.includes(COMPANY) && hasNameIndex(COMPANY);
   const ctes: SQL[] = [
     sql`pe as materialized (select lower(email) as email, exact, registrable from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(email text, exact text, registrable text))`,
     sql`me as materialized (select lower(u.email) as email from users u where u.workspace_id = ${ws} and u.id = ${q.userId ?? -1})`,
@@ -563,6 +569,7 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
     domainCompanies(scope),
   ];
   if (subject) ctes.push(sql`tok as materialized (${tokensOf(sql`${q.subject}`)})`);
+  if (signature) ctes.push(sql`stok as materialized (${tokensOf(sql`${q.signature}`)})`);
   if (q.targets.some(hasStatus)) {
     // the related companies: the participants' companies and the companies of their domains
     ctes.push(sql`cqt as materialized (
@@ -589,6 +596,20 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
       ctes.push(sql`${t('sj')} as materialized (select id, (sum(${specificity('hits')}) * ${num(WEIGHTS.subject)})::float8 as w, array_agg(token order by hits) as tokens from ${t('sh')} where hits <= ${int(CAPS.tokenHits)} group by id)`);
       sources.push(sql`select id from ${t('sj')}`);
     }
+    const sig = signature && target === COMPANY;
+    if (sig) {
+      ctes.push(sql`${t('gh')} as materialized (${tokenHits(scope, 'stok', target, null)})`);
+      // named: every word of the company's name is in a signature ("Other Logistics" is not named
+      // by "Quillfeather Logistics"), however common one of them is
+      ctes.push(sql`${t('sg')} as materialized (
+        select h.id, (sum(${specificity('h.hits')}) * ${num(WEIGHTS.signature)})::float8 as w, array_agg(h.token order by h.hits) as tokens
+        from ${t('gh')} h
+        cross join lateral (select array(${tokensOf(sql`r.properties->>'name'`)}) as words from records r where r.workspace_id = ${scope.workspaceId} and r.id = h.id) n
+        where h.token = any(n.words)
+        group by h.id, n.words
+        having count(distinct h.token) = cardinality(n.words))`);
+      sources.push(sql`select id from ${t('sg')}`);
+    }
     const companies = hasStatus(target);
     if (companies) {
       // colleagues: the company's contacts other than the thread's own (their records count as participants')
@@ -603,8 +624,9 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
       ${shared ? sql`left join ${t('shared')} s on s.id = u.id` : sql``}
       ${dom ? sql`left join ${t('dom')} d on d.id = u.id` : sql``}
       ${subj ? sql`left join ${t('sj')} j on j.id = u.id` : sql``}
+      ${sig ? sql`left join ${t('sg')} g on g.id = u.id` : sql``}
       ${companies ? sql`left join ${t('cin')} ci on ci.id = u.id left join ${t('col')} co on co.id = u.id` : sql``}
-      order by coalesce(p.w, 0) ${shared ? sql`+ coalesce(s.w, 0)` : sql``} ${dom ? sql`+ coalesce(d.w, 0)` : sql``} ${subj ? sql`+ coalesce(j.w, 0)` : sql``} ${companies ? sql`+ coalesce(ci.w, 0) + coalesce(co.w, 0)` : sql``} desc, u.id desc
+      order by coalesce(p.w, 0) ${shared ? sql`+ coalesce(s.w, 0)` : sql``} ${dom ? sql`+ coalesce(d.w, 0)` : sql``} ${subj ? sql`+ coalesce(j.w, 0)` : sql``} ${sig ? sql`+ coalesce(g.w, 0)` : sql``} ${companies ? sql`+ coalesce(ci.w, 0) + coalesce(co.w, 0)` : sql``} desc, u.id desc
       limit ${int(CAPS.candidates)})`);
     ctes.push(sql`${t('ev')} as materialized (
       select r.id, r.type_id, r.properties, r.updated_at,
@@ -613,17 +635,19 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
         ${companyColumns(companies)},
         ${shared ? sql`coalesce(s.w, 0)::float8 as w_shared` : sql`0::float8 as w_shared`},
         ${dom ? sql`coalesce(d.w, 0)::float8 as w_domain, d.domain, d.src as domain_from, d.exact as domain_exact, d.via as domain_via` : sql`0::float8 as w_domain, null::text as domain, null::text as domain_from, null::boolean as domain_exact, null::jsonb as domain_via`},
-        ${subj ? sql`coalesce(j.w, 0)::float8 as w_subject, j.tokens as subject_tokens` : sql`0::float8 as w_subject, null::text[] as subject_tokens`}
+        ${subj ? sql`coalesce(j.w, 0)::float8 as w_subject, j.tokens as subject_tokens` : sql`0::float8 as w_subject, null::text[] as subject_tokens`},
+        ${sig ? sql`coalesce(g.w, 0)::float8 as w_signature, g.tokens as signature_tokens` : sql`0::float8 as w_signature, null::text[] as signature_tokens`}
       from ${t('cand')} c
       cross join lateral (select * from records r where r.workspace_id = ${ws} and r.id = c.id and r.type_id = ${lit(target)} limit 1) r
       left join direct p on p.id = c.id and p.type = ${lit(target)}
       ${shared ? sql`left join ${t('shared')} s on s.id = c.id` : sql``}
       ${dom ? sql`left join ${t('dom')} d on d.id = c.id` : sql``}
       ${subj ? sql`left join ${t('sj')} j on j.id = c.id` : sql``}
+      ${sig ? sql`left join ${t('sg')} g on g.id = c.id` : sql``}
       ${companies ? sql`left join ${t('cin')} ci on ci.id = c.id left join ${t('col')} co on co.id = c.id` : sql``}
       where ${visible(scope, 'r')})`);
     perType.push(sql`select *, ${statusRecency(scope, target, q.now)}
-      from (select ev.*, (w_participants + w_shared + w_domain + w_subject + w_company_name + w_colleagues) as e from ${t('ev')} ev) r`);
+      from (select ev.*, (w_participants + w_shared + w_domain + w_subject + w_signature + w_company_name + w_colleagues) as e from ${t('ev')} ev) r`);
   }
   ctes.push(sql`scored as materialized (${sql.join(perType, sql` union all `)})`);
   const hopTargets = q.targets.filter((t) => t !== COMPANY);
@@ -653,7 +677,7 @@ export function threadStatement(scope: Scope, q: ThreadQuery): SQL {
           ${threadSharedDetail} as shared_detail,
           top.w_participants, top.participant_emails, top.primary_of,
           top.w_domain, top.domain, top.domain_from, top.domain_exact, top.domain_via,
-          0::float8 as w_name, null::json as name_tokens, top.w_subject, to_json(top.subject_tokens) as subject_tokens,
+          0::float8 as w_name, null::json as name_tokens, top.w_subject, to_json(top.subject_tokens) as subject_tokens, top.w_signature, to_json(top.signature_tokens) as signature_tokens,
           top.w_company_name, top.company_name, top.company_matched, top.w_colleagues, top.colleague_company, top.colleague_n, ${peopleOf(scope, sql`top.colleague_ids`)} as colleague_names,
           0::float8 as w_query, top.w_status, top.w_recency, 0::float8 as w_engagement, 0 as engaged, top.age_days, top.open, top.linked_all, top.score
         from top) x) as recommendations`;

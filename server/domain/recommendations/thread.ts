@@ -53,6 +53,7 @@ export async function recommendForThread(db: DbOrTx, scope: Scope, body: ThreadP
     participants: inputs,
     userId: scope.userId,
     subject: body.subject ?? '',
+    signature: body.signature ?? '',
     targets,
     limit: body.limit,
     now: (body.now ?? new Date()).toISOString(),
