@@ -100,6 +100,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 }
 
 /**
+ * How long past the announced keep-alive timeout ("Keep-Alive: timeout=5") an idle connection is
+ * still held (Node's default: 1 s). The event loop can stop for seconds (PGlite runs its queries
+ * on it; an overloaded machine), and a request a client sent on a connection it still counted as
+ * alive would then find the connection timed out before it was read: closed, and the client's
+ * request reset (ECONNRESET; test/connections.test.ts holds the server up with SIGSTOP).
+ */
+const KEEP_ALIVE_GRACE_MS = 10_000;
+
+/**
  * Listen with bounded connections: a client that trickles its headers or body is cut after the
  * timeouts (checked every second, not Node's 30 s), and past `maxConnections` new sockets are
  * closed at once. A change stream is a request whose answer lasts, not one still being received:
@@ -111,6 +120,7 @@ function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, hostn
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
+      keepAliveTimeoutBuffer: KEEP_ALIVE_GRACE_MS,
       connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
     };
     const server = serve({ fetch, port, hostname, serverOptions }, () => {
