@@ -15,6 +15,9 @@ import { createFeedFollower, type FeedFollower } from '../sync/feed.ts';
 import { cachedThreadView, storeThreadView } from './thread-cache.ts';
 import { type Connection, connectionOf, isLoopback, loadSettings, type LocalStorage, normaliseServer, originPattern, saveSettings } from '../settings.ts';
 
+/** How long thread reads must pause before the cache stores what they showed (ms). */
+export const STORE_AFTER_MS = 2_000;
+
 export interface CompanionDeps {
   storage: LocalStorage;
   /** Tells every webmail tab that the outbox changed (the background's tabs.sendMessage to each). */
@@ -40,7 +43,7 @@ export interface CompanionDeps {
   cacheName?: string;
   /** First delay before the live change stream reconnects (ms). */
   reconnectMs?: number;
-  /** How long thread reads must pause before the cache stores what they showed (ms; default 0: at once). */
+  /** How long thread reads must pause before the cache stores what they showed (ms; default STORE_AFTER_MS; 0: at once). */
   storeAfterMs?: number;
 }
 
@@ -113,10 +116,11 @@ export function createCompanion(deps: CompanionDeps): Companion {
   const unfollow = feed.subscribe((events, touched) => deps.broadcast(feedNews(events, touched)));
   let watchers = 0;
   const writes = new Set<Promise<void>>();
-  // What a thread read showed goes into the cache: at once by default; with `storeAfterMs`, once the
-  // reads pause that long (its reads, the contacts and their associations, then do not queue on the
-  // server before the next thread's read). Per set of contacts, the latest view.
-  const storeAfterMs = deps.storeAfterMs ?? 0;
+  // What a thread read showed goes into the cache once the reads pause for `storeAfterMs`: its reads
+  // (the contacts and their associations) then do not queue on the server before the next thread's
+  // read, as they did when stored at once (bench:companion, data shown p90 202-226 -> 103-109 ms).
+  // Per set of contacts, the latest view.
+  const storeAfterMs = deps.storeAfterMs ?? STORE_AFTER_MS;
   const toStore = new Map<string, { c: Connection; view: CompanionThreadResponse }>();
   let storeTimer: ReturnType<typeof setTimeout> | null = null;
   function storeLater(c: Connection, view: CompanionThreadResponse): void {
