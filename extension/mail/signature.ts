@@ -5,10 +5,11 @@
  * regards,", "Met vriendelijke groet", "--") of the message's own part, before any quoted reply.
  * A message without a sign-off has no signature: nothing is guessed from its last lines.
  */
+import { RECOMMENDATION_LIMITS } from '../../shared/recommendations.ts';
 import type { MailThread } from './types.ts';
 
-/** At most this many characters go to the server (its limit: RECOMMENDATION_LIMITS.maxSignature). */
-export const SIGNATURE_MAX = 2000;
+/** At most this many characters go to the server: the limit its body schema holds to. */
+export const SIGNATURE_MAX = RECOMMENDATION_LIMITS.maxSignature;
 /** Lines of a signature kept after its sign-off: name, title, company, and a little more. */
 const SIGNATURE_LINES = 6;
 

@@ -204,7 +204,7 @@ function bodyText(message: Element): string {
 const BLOCKS = new Set(['DIV', 'P', 'LI', 'UL', 'OL', 'TR', 'TABLE', 'BLOCKQUOTE', 'PRE', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6']);
 
 /** An element's text by lines: blocks and `<br>` break lines, runs of white space are one space, empty lines go. */
-export function linesOf(root: Element): string {
+function linesOf(root: Element): string {
   let text = '';
   const walk = (node: Node): void => {
     if (node.nodeType === 3) {
