@@ -4,8 +4,8 @@
  * "associated" and a "made primary" entry), against the real server on loopback (PGlite).
  *  - in-app: from the address changing to the big company's history (coming from a small one's)
  *    to the first page (50 rows, the newest entry first) and the record's name shown;
- *  - cold: app.html opened in a new tab (the app boots and asks who the rep is, the view's reads
- *    already under way beside that question: extension/app/early-reads.ts) to the same;
+ *  - cold: app.html opened in a new tab (its early script asks who the rep is and sends the view's
+ *    reads while the app's code loads: extension/app/early-reads.ts) to the same;
  *  - baseline, in the same run: the view's API calls alone from Node over loopback (the record's
  *    name and the first page, in parallel as the page makes them), and a filter that matches
  *    nothing (the whole record's history read through its index).
@@ -118,16 +118,21 @@ async function main(): Promise<void> {
         if (i >= WARMUP) {
           cold.push(performance.now() - start);
           // where the tab's time went, from its navigation start
-          const parts = await tab.evaluate(() => {
+          const parts = await tab.evaluate(async () => {
+            // the mark follows the frame the harness saw: wait for it
+            for (let waited = 0; performance.getEntriesByName('crm-history-data').length === 0 && waited < 10_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
             const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
             const me = entries.find((e) => e.name.endsWith('/api/me'));
             const history = entries.find((e) => e.name.includes('/association-history'));
-            return { meStart: me?.startTime ?? Number.NaN, meEnd: me?.responseEnd ?? Number.NaN, historyEnd: history?.responseEnd ?? Number.NaN, now: performance.now() };
+            // set by the page in the task after the frame that shows the entries and the name
+            const shownAt = performance.getEntriesByName('crm-history-data')[0]?.startTime ?? Number.NaN;
+            return { meStart: me?.startTime ?? Number.NaN, meEnd: me?.responseEnd ?? Number.NaN, historyEnd: history?.responseEnd ?? Number.NaN, shownAt };
           });
+          if (Number.isNaN(parts.shownAt)) throw new Error('the history view set no crm-history-data mark');
           coldParts.meStart.push(parts.meStart);
           coldParts.meEnd.push(parts.meEnd);
           coldParts.historyEnd.push(parts.historyEnd);
-          coldParts.shown.push(parts.now);
+          coldParts.shown.push(parts.shownAt);
         }
         await tab.close();
       }
@@ -154,16 +159,17 @@ async function main(): Promise<void> {
       const b = summarize(calls);
       const e = summarize(empty);
       rows.push(['in-app: address → first page shown', ms(a.p50), ms(a.p90), ms(a.max), verdict(a.p90)]);
-      rows.push(['cold: new tab → first page shown', ms(c.p50), ms(c.p90), ms(c.max), verdict(c.p90)]);
+      const shownInTab = summarize(coldParts.shown);
+      rows.push(['cold: new tab, navigation start → first page shown (the tab\'s clock)', ms(shownInTab.p50), ms(shownInTab.p90), ms(shownInTab.max), verdict(shownInTab.p90)]);
       for (const [label, values] of [
-        ['  cold, in the tab: the app asks who the rep is (page and script loaded)', coldParts.meStart],
+        ['  cold, in the tab: the early script asks who the rep is (its script loaded)', coldParts.meStart],
         ['  cold, in the tab: /api/me answered', coldParts.meEnd],
         ['  cold, in the tab: the first page answered', coldParts.historyEnd],
-        ['  cold, in the tab: the first page shown (seen by the tab\'s clock)', coldParts.shown],
       ] as const) {
         const v = summarize(values);
         rows.push([label, ms(v.p50), ms(v.p90), ms(v.max), '']);
       }
+      rows.push(['cold, seen from Node: tab opened → first page seen by the harness (its polling included)', ms(c.p50), ms(c.p90), ms(c.max), '']);
       rows.push(['baseline: the page\'s API calls alone (record + first page)', ms(b.p50), ms(b.p90), ms(b.max), '']);
       rows.push(['baseline: a filter matching nothing (source=MIGRATION)', ms(e.p50), ms(e.p90), ms(e.max), '']);
     } finally {

@@ -1,22 +1,20 @@
 import { z } from 'zod';
 import { idCursor, recordId } from './associations.ts';
 import { auditActor } from './audit.ts';
+import { ACTIVITIES, HISTORY_ACTIONS, HISTORY_SOURCES } from './history-terms.ts';
 import { objectTypeRef } from './objects.ts';
 
-/** Who made a change (R21). Machine names: a contract, outside tools read them. */
-export const historySource = z.enum(['USER', 'OBJECT_DELETION', 'OBJECT_MERGE', 'OBJECT_RESTORE', 'IMPORT', 'AUTO_DOMAIN', 'API', 'JOB', 'MIGRATION', 'UNKNOWN']);
-export type HistorySource = z.infer<typeof historySource>;
+export { ACTIVITIES, type HistoryAction, type HistorySource } from './history-terms.ts';
 
-/** What a change did to an association (R20). Machine names: a contract. */
-export const historyAction = z.enum(['CREATED', 'DELETED', 'LABEL_ADDED', 'LABEL_REMOVED', 'PRIMARY_SET', 'PRIMARY_UNSET']);
-export type HistoryAction = z.infer<typeof historyAction>;
+/** Who made a change (R21): HISTORY_SOURCES. */
+export const historySource = z.enum(HISTORY_SOURCES);
+
+/** What a change did to an association (R20): HISTORY_ACTIONS. */
+export const historyAction = z.enum(HISTORY_ACTIONS);
 
 /** What a change did to a record, in the change feed (B2). */
 export const recordAction = z.enum(['CREATED', 'UPDATED', 'ARCHIVED', 'RESTORED', 'MERGED']);
 export type RecordAction = z.infer<typeof recordAction>;
-
-/** The pseudo type that stands for every activity type in a `toObjectType` filter. */
-export const ACTIVITIES = 'activities';
 
 const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time, e.g. 2026-05-01T12:00:00Z' });
 

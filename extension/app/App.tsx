@@ -1,13 +1,13 @@
 import type { ComponentChild } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { apiPaths } from '../../shared/api-paths.ts';
 import { type MeView, meView } from '../../shared/workspace.ts';
-import { type ApiClient, createApiClient, type FetchLike } from '../api/client.ts';
+import { type ApiClient, createApiClient } from '../api/client.ts';
 import { type MessageKey, t } from '../i18n.ts';
 import type { CompanionRequest, Replies } from '../messaging.ts';
 import type { Connection } from '../settings.ts';
 import { useTexts } from '../ui/use-texts.ts';
-import { firstReads, withEarlyReads } from './early-reads.ts';
+import type { EarlyReads } from './early-reads.ts';
 import { type AppPage, type AppRoute, appUrl, hashOf, type RouteOf, routeOf } from './routes.ts';
 import { errorText } from '../notice.ts';
 
@@ -36,17 +36,34 @@ export interface PageProps<P extends AppPage> {
 export type PageTable = { [P in AppPage]?: (props: PageProps<P>) => ComponentChild };
 
 export interface AppProps {
-  /** The server address and token the options page keeps, or null when not signed in. */
-  loadConnection(): Promise<Connection | null>;
+  /** The sign-in under way (bootApp), started before the app's first render. */
+  booting: Promise<Boot>;
   ask: AppSession['ask'];
   pages: PageTable;
   /** `chrome-extension://…/app.html` */
   appPage: string;
   optionsUrl: string;
-  fetch?: FetchLike;
 }
 
-type Boot = { state: 'loading' } | { state: 'signedOut' } | { state: 'failed'; message: string } | { state: 'ready'; session: Omit<AppSession, 'navigate'> };
+type Session = Omit<AppSession, 'navigate' | 'ask' | 'href' | 'url'>;
+export type Boot = { state: 'loading' } | { state: 'signedOut' } | { state: 'failed'; message: string } | { state: 'ready'; session: Session };
+
+/**
+ * Signs the app in with the early reads (early-reads.ts): the connection the options page keeps,
+ * then who the rep is (GET /api/me, already under way), with a client whose first GET of each of
+ * the route's first reads takes the answer under way.
+ */
+export async function bootApp(early: Promise<EarlyReads>): Promise<Boot> {
+  const { connection, fetch } = await early;
+  if (!connection) return { state: 'signedOut' };
+  const client = createApiClient(connection, { fetch });
+  try {
+    const me = await client.request(apiPaths.me(), { method: 'GET', schema: meView });
+    return { state: 'ready', session: { connection, client, me } };
+  } catch (err) {
+    return { state: 'failed', message: errorText(err) };
+  }
+}
 
 const NAV: Array<{ key: MessageKey; route: AppRoute }> = [
   { key: 'appNavContacts', route: { page: 'index', objectType: 'contacts', query: new URLSearchParams() } },
@@ -61,7 +78,7 @@ const NAV: Array<{ key: MessageKey; route: AppRoute }> = [
  * behind hash routes (routes.ts). It signs in with what the options page keeps, asks the server
  * who the rep is, and renders the page of the current route.
  */
-export function App({ loadConnection, ask, pages, appPage, optionsUrl, fetch }: AppProps) {
+export function App({ booting, ask, pages, appPage, optionsUrl }: AppProps) {
   // a new language chosen on the options page: every page shows it at once
   useTexts();
   const [boot, setBoot] = useState<Boot>({ state: 'loading' });
@@ -73,21 +90,10 @@ export function App({ loadConnection, ask, pages, appPage, optionsUrl, fetch }: 
     return () => removeEventListener('hashchange', onHash);
   }, []);
 
-  useEffect(() => {
-    void (async () => {
-      const connection = await loadConnection();
-      if (!connection) return setBoot({ state: 'signedOut' });
-      const client = withEarlyReads(createApiClient(connection, fetch ? { fetch } : {}));
-      // the page's first reads start beside /api/me, not after it (early-reads.ts)
-      client.start(firstReads(routeOf(location.hash)));
-      try {
-        const me = await client.request(apiPaths.me(), { method: 'GET', schema: meView });
-        setBoot({ state: 'ready', session: { connection, client, me, ask, href: hashOf, url: (r) => appUrl(appPage, r) } });
-      } catch (err) {
-        setBoot({ state: 'failed', message: errorText(err) });
-      }
-    })();
-  }, []);
+  // a layout effect: the answer, once in, is rendered in the next frame, not one frame later
+  useLayoutEffect(() => {
+    void booting.then(setBoot);
+  }, [booting]);
 
   if (boot.state === 'loading') return <p class="crm-app-status" role="status">{t('appLoading')}</p>;
   if (boot.state === 'signedOut') {
@@ -110,7 +116,7 @@ export function App({ loadConnection, ask, pages, appPage, optionsUrl, fetch }: 
       </main>
     );
   }
-  const session: AppSession = { ...boot.session, navigate: (r) => void (location.hash = hashOf(r)) };
+  const session: AppSession = { ...boot.session, ask, href: hashOf, url: (r) => appUrl(appPage, r), navigate: (r) => void (location.hash = hashOf(r)) };
   const { me } = session;
   const nav = me.caller.kind === 'user' && me.caller.role === 'admin' ? [...NAV, { key: 'appNavSettings' as const, route: { page: 'settings', section: 'associations' } as AppRoute }] : NAV;
   const current = hashOf(route).split('?')[0]!;

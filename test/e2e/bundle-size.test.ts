@@ -28,3 +28,14 @@ describe('the content script (Gmail, Outlook)', () => {
     expect(await readFile(join(inject('extensionBuild'), 'background.js'), 'utf8')).toContain('$Zod');
   });
 });
+
+describe("the app page's early script", () => {
+  it("carries no zod: the first reads go out before zod loads: the first reads go out before zod loads", async () => {
+    const build = inject('extensionBuild');
+    const early = await readFile(join(build, 'early-reads.js'), 'utf8');
+    expect(early).not.toContain('$Zod');
+    // it is the early script of app.html, loaded beside the app's module and not holding up its parse
+    expect(await readFile(join(build, 'app.html'), 'utf8')).toMatch(/<script\s+async src="\/early-reads\.js"><\/script>/);
+    expect(early).toContain('__crmEarlyReads');
+  });
+});

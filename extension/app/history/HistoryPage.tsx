@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import { apiPaths, type PathRecord } from '../../../shared/api-paths.ts';
 import { type AssociationsView, associationsView, type HistoryAction, type HistoryEntry, type HistorySource, historyAction, historyPage, historySource, revertResult } from '../../../shared/history.ts';
 import { standardObject } from '../../../shared/objects.ts';
@@ -60,7 +60,8 @@ function formatTime(iso: string): string {
 /** The record's name (shared/record-name.ts) for the header; its id when it has none or cannot be read. */
 function useRecordName(session: AppSession, record: PathRecord): string | null {
   const [name, setName] = useState<string | null>(null);
-  useEffect(() => {
+  // a layout effect: an answer already in (the early reads) renders before the first paint
+  useLayoutEffect(() => {
     setName(null);
     const type = standardObject(record.objectType);
     const fallback = `${typeLabel(record.objectType)} ${record.id}`;
@@ -74,6 +75,9 @@ function useRecordName(session: AppSession, record: PathRecord): string | null {
 }
 
 type Note = { kind: 'error' | 'done'; text: string };
+
+/** A performance mark set when the page first shows its entries and the record's name. */
+export const HISTORY_MARK = 'crm-history-data';
 
 /**
  * The association history view (`#/{objectType}/{id}/history`, R20–R22): every association change
@@ -99,7 +103,8 @@ export function HistoryPage({ route, session }: PageProps<'history'>) {
     document.title = `${name ?? record.id} · ${t('historyTitle')}`;
   }, [name, record.id]);
 
-  useEffect(() => {
+  // a layout effect, as the name's
+  useLayoutEffect(() => {
     let live = true;
     setFailure(null);
     session.client
@@ -114,6 +119,11 @@ export function HistoryPage({ route, session }: PageProps<'history'>) {
   }, [record, queryKey, reloads]);
 
   const superseded = useMemo(() => supersededIds(entries ?? []), [entries]);
+
+  useEffect(() => {
+    // the moment the page first shows its entries and the record's name (bench/history-view.ts reads it)
+    if (entries && name && performance.getEntriesByName(HISTORY_MARK).length === 0) performance.mark(HISTORY_MARK);
+  }, [entries !== null && name !== null]);
 
   const go = (changes: HistoryViewState) => session.navigate(historyRoute(record.objectType, record.id, changes));
 

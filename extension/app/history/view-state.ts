@@ -1,6 +1,7 @@
 import { apiPaths, type PathRecord } from '../../../shared/api-paths.ts';
-import { ACTIVITIES, type HistoryAction, type HistoryEntry, type HistorySource, historyAction, historySource } from '../../../shared/history.ts';
-import { STANDARD_OBJECTS } from '../../../shared/objects.ts';
+import type { HistoryEntry } from '../../../shared/history.ts';
+import { ACTIVITIES, type HistoryAction, type HistorySource, isHistoryAction, isHistorySource } from '../../../shared/history-terms.ts';
+import { STANDARD_OBJECTS } from '../../../shared/standard-objects.ts';
 import type { AppRoute } from '../routes.ts';
 
 /**
@@ -43,10 +44,10 @@ export function viewStateOf(query: URLSearchParams): HistoryViewState {
   const state: HistoryViewState = {};
   const type = query.get('type');
   if (type && TYPE_NAME.test(type)) state.type = type;
-  const source = historySource.safeParse(query.get('source'));
-  if (source.success) state.source = source.data;
-  const action = historyAction.safeParse(query.get('action'));
-  if (action.success) state.action = action.data;
+  const source = query.get('source');
+  if (isHistorySource(source)) state.source = source;
+  const action = query.get('action');
+  if (isHistoryAction(action)) state.action = action;
   const from = isoTime(query.get('from'));
   if (from) state.from = from;
   const to = isoTime(query.get('to'));

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { z } from 'zod';
 import { apiPaths } from '../../../shared/api-paths.ts';
 import { hubspotDefinedType } from '../../../shared/association-types.ts';
@@ -43,6 +43,7 @@ import { Dialog } from '../Dialog.tsx';
 import { reasonTexts } from '../../ui/reasons.ts';
 import { errorText, reasonText } from '../../notice.ts';
 import { LabelChecklist } from '../../ui/LabelChecklist.tsx';
+import { afterPaint } from '../../ui/after-paint.ts';
 
 /** Records a card shows before "View all"; the whole list pages by this many. */
 export const CARD_ROWS = 5;
@@ -134,7 +135,7 @@ export function RecordPage({ route, session }: PageProps<'record'>) {
     const { client } = session;
     try {
       const cardTypes = STANDARD_CARDS.filter((c) => c !== objectType && canAssociateFrom(objectType, c));
-      // the limits only guard the controls: read after the record and its cards are on screen
+      // the limits only guard the controls: read once the record and its cards are painted
       const limitsRead = () =>
         Promise.all(
           cardTypes.map((c) =>
@@ -153,6 +154,7 @@ export function RecordPage({ route, session }: PageProps<'record'>) {
       const cards = cardsOf(objectType, view);
       setLoaded((before) => ({ properties: record.properties, cards, pipelines, limits: before?.limits ?? {}, details: before?.details ?? {} }));
       setFailure(null);
+      await afterPaint();
       const [limits, details] = await Promise.all([limitsRead().then(Object.fromEntries), stageDetails(session.connection, cards).catch(() => ({}))]);
       setLoaded((now) => now && { ...now, limits, details });
     } catch (err) {
@@ -174,7 +176,8 @@ export function RecordPage({ route, session }: PageProps<'record'>) {
     return changeTracker.submit(...args);
   };
 
-  useEffect(() => {
+  // a layout effect: reads already answered (the shell's early reads) render before the first paint, not a frame later
+  useLayoutEffect(() => {
     setLoaded(null);
     void load();
   }, [objectType, id]);

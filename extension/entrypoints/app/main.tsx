@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { browser } from 'wxt/browser';
-import { App } from '../../app/App.tsx';
+import { App, bootApp } from '../../app/App.tsx';
+import { startEarlyReads, takeEarlyReads } from '../../app/early-reads.ts';
 import { PAGES } from '../../app/pages.tsx';
 import { followLanguage, labelDocument, readPackagedTexts } from '../../i18n.ts';
 import { ask } from '../../messaging.ts';
@@ -10,12 +11,15 @@ import '../../app/app.css';
 
 // app.html: record pages, history, index pages, settings and imports (extension/app/routes.ts)
 async function start(): Promise<void> {
+  // signing in and the page's first reads went out with the page's early script; when it has not run yet, now
+  const early = takeEarlyReads(() => startEarlyReads(async () => connectionOf(await loadSettings(browser.storage.local)), location.hash));
+  const booting = bootApp(early);
   // the rep's language (options page) before the first text is shown
   await followLanguage(browser.storage, readPackagedTexts);
   labelDocument(document, 'appTitle');
   render(
     <App
-      loadConnection={async () => connectionOf(await loadSettings(browser.storage.local))}
+      booting={booting}
       ask={(request) => ask(browser.runtime, request)}
       pages={PAGES}
       appPage={browser.runtime.getURL('/app.html')}
