@@ -52,6 +52,57 @@ export async function loadSettings(storage: LocalStorage): Promise<Settings> {
   };
 }
 
+/** A storage area that says when its values change, from any of the extension's pages or its worker (browser.storage.local). */
+export interface WatchedStorage extends LocalStorage {
+  onChanged: { addListener(listener: (changes: Record<string, unknown>) => void): void };
+}
+
+export interface SettingsReader {
+  /** The settings as `loadSettings` reads them. */
+  read(): Promise<Settings>;
+  /** `saveSettings`, after which `read` reads afresh. */
+  save(patch: Partial<Settings>): Promise<Settings>;
+}
+
+/**
+ * The settings read once and kept until they change (from the options page, a sign-in, anywhere):
+ * for the worker, whose every thread read needs the server, the token and the rep's own
+ * addresses, and for whom a storage read is a round trip to the browser (about 6 ms). Its own
+ * writes go through `save`, as the browser may tell of a change only after the write is done. A
+ * storage area that does not say when it changes is read every time.
+ */
+export function settingsReader(storage: LocalStorage | WatchedStorage): SettingsReader {
+  let kept: Promise<Settings> | undefined;
+  const watched = 'onChanged' in storage;
+  if (watched) {
+    storage.onChanged.addListener((changes) => {
+      if (SETTINGS_KEY in changes) kept = undefined;
+    });
+  }
+  return {
+    read() {
+      if (!watched) return loadSettings(storage);
+      if (!kept) {
+        const reading = loadSettings(storage);
+        kept = reading;
+        // a failed read is not kept: the next one tries again
+        reading.catch(() => {
+          if (kept === reading) kept = undefined;
+        });
+      }
+      return kept;
+    },
+    async save(patch) {
+      kept = undefined;
+      try {
+        return await saveSettings(storage, patch);
+      } finally {
+        kept = undefined;
+      }
+    },
+  };
+}
+
 /** Changes some settings; a list longer than 1,000 entries is refused with a TypeError naming it. */
 export async function saveSettings(storage: LocalStorage, patch: Partial<Settings>): Promise<Settings> {
   for (const key of ['ownAddresses', 'internalDomains', 'neverLog'] as const) {

@@ -13,13 +13,14 @@ import { notice, noticeOf, withNotice } from '../notice.ts';
 import { createOutbox, type Outbox, type OutboxEntry } from '../outbox/index.ts';
 import { createFeedFollower, type FeedFollower } from '../sync/feed.ts';
 import { cachedThreadView, storeThreadView } from './thread-cache.ts';
-import { type Connection, connectionOf, isLoopback, loadSettings, type LocalStorage, normaliseServer, originPattern, saveSettings } from '../settings.ts';
+import { type Connection, connectionOf, isLoopback, type LocalStorage, normaliseServer, originPattern, settingsReader, type WatchedStorage } from '../settings.ts';
 
 /** How long thread reads must pause before the cache stores what they showed (ms). */
 export const STORE_AFTER_MS = 2_000;
 
 export interface CompanionDeps {
-  storage: LocalStorage;
+  /** browser.storage.local: settings are read once and again after they change (settingsReader). */
+  storage: LocalStorage | WatchedStorage;
   /** Tells every webmail tab that the outbox changed (the background's tabs.sendMessage to each). */
   broadcast(message: TabMessage): void;
   /**
@@ -106,10 +107,11 @@ export function changeOf(entry: OutboxEntry): PendingChange {
  */
 export function createCompanion(deps: CompanionDeps): Companion {
   const fetchImpl = deps.fetch;
+  const stored = settingsReader(deps.storage);
   const cache = createCache(deps.cacheName ? { dbName: deps.cacheName } : {});
   const feed = createFeedFollower({
     cache,
-    connection: async () => connectionOf(await loadSettings(deps.storage)),
+    connection: async () => connectionOf(await stored.read()),
     ...(fetchImpl ? { fetch: fetchImpl } : {}),
     ...(deps.reconnectMs !== undefined ? { reconnectMs: deps.reconnectMs } : {}),
   });
@@ -161,7 +163,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
     // an operation on a record merged meanwhile goes to the survivor
     resolveRef: (ref) => cache.resolve(ref),
     async send(op) {
-      const connection = connectionOf(await loadSettings(deps.storage));
+      const connection = connectionOf(await stored.read());
       if (!connection) return { outcome: 'retry', reason: 'Not signed in: open the options page and connect to a server', notice: notice('noticeNotSignedInOptions') };
       const result = await sendOperation(op, connection, fetchImpl);
       // asked after the server's answer, so it is at or after the change just confirmed
@@ -175,7 +177,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
   });
 
   async function connection() {
-    const c = connectionOf(await loadSettings(deps.storage));
+    const c = connectionOf(await stored.read());
     if (!c) throw notSignedIn();
     return c;
   }
@@ -211,7 +213,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
 
   const handlers: Handlers = {
     async status(request) {
-      const settings = await loadSettings(deps.storage);
+      const settings = await stored.read();
       const { entries, seq } = await outbox.snapshot();
       const signedIn = connectionOf(settings) !== null;
       let reachable: boolean | null = null;
@@ -258,27 +260,27 @@ export function createCompanion(deps: CompanionDeps): Companion {
         const reason = noticeOf(err) ?? (err instanceof Error ? err.message : String(err));
         throw withNotice(new Error(`Could not sign in to ${server}: ${err instanceof Error ? err.message : String(err)}`), notice('noticeSignInFailed', server, reason));
       }
-      const before = await loadSettings(deps.storage);
+      const before = await stored.read();
       // another server or account sees other records: start the cache and its feed cursor afresh
       if (before.server !== server || before.token !== token) {
         await cache.clear();
         forgetStages();
         confirmedAt = null;
       }
-      await saveSettings(deps.storage, { server, token });
+      await stored.save({ server, token });
       void outbox.drain();
       void feed.pull().catch(() => {});
       return { server, workspace: workspace.name };
     },
     async signOut() {
-      await saveSettings(deps.storage, { token: '' });
+      await stored.save({ token: '' });
       await cache.clear();
       forgetStages();
       confirmedAt = null;
       return { signedIn: false };
     },
     async cachedThreadView(request) {
-      const settings = await loadSettings(deps.storage);
+      const settings = await stored.read();
       const stages = await knownStages();
       // without the stages the cache cannot tell open from closed: the server answers this time
       if (!stages) return null;
@@ -286,7 +288,7 @@ export function createCompanion(deps: CompanionDeps): Companion {
     },
     async threadView(request) {
       pauseStores();
-      const settings = await loadSettings(deps.storage);
+      const settings = await stored.read();
       mark('crm:worker-settings');
       const c = connectionOf(settings);
       if (!c) throw notSignedIn();
