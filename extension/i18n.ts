@@ -35,10 +35,26 @@ type GetMessage = (name: string, substitutions?: string[]) => string;
 /** The chosen language's messages; null: the browser's own i18n answers. */
 let chosen: Messages | null = null;
 
+/**
+ * The browser's own texts without substitutions, by key: they do not change while the page lives,
+ * and a page shows the same labels on every row (asking the browser is a native call each time).
+ */
+const browserTexts = new Map<string, string>();
+
+function browserText(key: MessageKey, substitutions: string[]): string {
+  if (substitutions.length > 0) return (browser.i18n.getMessage as GetMessage)(key, substitutions);
+  let text = browserTexts.get(key);
+  if (text === undefined) {
+    text = (browser.i18n.getMessage as GetMessage)(key);
+    browserTexts.set(key, text);
+  }
+  return text;
+}
+
 /** The text of `key` in the chosen language, its placeholders filled from `substitutions`. */
 export function t(key: MessageKey, ...substitutions: string[]): string {
   const entry = chosen?.[key];
-  const text = entry ? fillMessage(entry, substitutions) : (browser.i18n.getMessage as GetMessage)(key, substitutions);
+  const text = entry ? fillMessage(entry, substitutions) : browserText(key, substitutions);
   // an empty answer: no text at all for this key (a build without _locales); the key says which
   return text || key;
 }
