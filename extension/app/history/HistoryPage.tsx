@@ -312,6 +312,8 @@ function Filters({ state, go }: { state: HistoryViewState; go(s: HistoryViewStat
     });
   };
   const types = state.type && !TYPE_CHOICES.includes(state.type) ? [...TYPE_CHOICES, state.type] : TYPE_CHOICES;
+  // only the chosen option says `selected` (the form is new for each filter state: its key): setting
+  // it false on every other option makes the browser reselect each time, some 30 times a render
   return (
     <form key={key} class="crm-history-filters" aria-label={t('historyFilters')} onSubmit={onSubmit}>
       <label>
@@ -319,7 +321,7 @@ function Filters({ state, go }: { state: HistoryViewState; go(s: HistoryViewStat
         <select name="type">
           <option value="">{t('historyAll')}</option>
           {types.map((type) => (
-            <option key={type} value={type} selected={type === state.type}>
+            <option key={type} value={type} selected={type === state.type || undefined}>
               {typeLabel(type)}
             </option>
           ))}
@@ -330,7 +332,7 @@ function Filters({ state, go }: { state: HistoryViewState; go(s: HistoryViewStat
         <select name="source">
           <option value="">{t('historyAll')}</option>
           {historySource.options.map((s) => (
-            <option key={s} value={s} selected={s === state.source}>
+            <option key={s} value={s} selected={s === state.source || undefined}>
               {t(SOURCE_KEYS[s])}
             </option>
           ))}
@@ -341,7 +343,7 @@ function Filters({ state, go }: { state: HistoryViewState; go(s: HistoryViewStat
         <select name="action">
           <option value="">{t('historyAll')}</option>
           {historyAction.options.map((a) => (
-            <option key={a} value={a} selected={a === state.action}>
+            <option key={a} value={a} selected={a === state.action || undefined}>
               {t(ACTION_KEYS[a])}
             </option>
           ))}
