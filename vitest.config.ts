@@ -19,8 +19,10 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['shared/**/*.test.ts'], isolate: false } },
       {
         extends: true,
-        // worker threads: a new one per file costs far less than a new process (the files keep their isolation)
-        test: { name: 'extension', include: ['extension/**/*.test.{ts,tsx}'], environment: 'happy-dom', pool: 'threads', env: { TEST_DB: 'pglite' } },
+        // a process per file, as the other projects: in worker threads, files that run the server on
+        // PGlite share V8's WebAssembly code across threads, and a CI run once ended with V8 aborting
+        // the whole test process while freeing that code (`jit_page_->allocations_.erase(addr) == 1`)
+        test: { name: 'extension', include: ['extension/**/*.test.{ts,tsx}'], environment: 'happy-dom', env: { TEST_DB: 'pglite' } },
       },
       // the server's files share one worker's modules (isolate: false): importing the server's ~450
       // modules again for each file was a third of the run

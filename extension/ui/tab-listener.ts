@@ -3,6 +3,9 @@ import type { ThreadSession } from './session.ts';
 
 type Listener = (message: unknown, sender: unknown, sendResponse: (response: unknown) => void) => boolean | undefined;
 
+/** How long the answer to `currentThread` waits for a thread read under way. */
+export const THREAD_WAIT_MS = 2_000;
+
 export interface MessageEvent {
   addListener(listener: Listener): void;
   removeListener(listener: Listener): void;
@@ -21,9 +24,30 @@ export function listenToTab(onMessage: MessageEvent, session: ThreadSession): ()
       return false;
     }
     if (m?.type === 'currentThread') {
-      const { thread, view } = session.getState();
-      sendResponse({ thread, view } satisfies TabThread);
-      return false;
+      const answer = () => {
+        const { thread, view } = session.getState();
+        sendResponse({ thread, view } satisfies TabThread);
+      };
+      if (!session.getState().loading) {
+        answer();
+        return false;
+      }
+      // the thread's read is under way (a thread just opened): the popup asking now gets the people
+      // once it is in, so it can offer to associate with them, or what there is after THREAD_WAIT_MS
+      let unsubscribe = () => {};
+      let answered = false;
+      const finish = () => {
+        if (answered) return;
+        answered = true;
+        unsubscribe();
+        clearTimeout(timer);
+        answer();
+      };
+      const timer = setTimeout(finish, THREAD_WAIT_MS);
+      unsubscribe = session.subscribe((state) => {
+        if (!state.loading) finish();
+      });
+      return true; // answers asynchronously
     }
     if (m?.type === 'toggleSidebar') {
       session.toggle();
