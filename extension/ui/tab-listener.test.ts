@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CompanionThreadResponse } from '../../shared/companion.ts';
 import type { MailThread } from '../mail/types.ts';
 import type { CompanionRequest, TabThread } from '../messaging.ts';
-import { createThreadSession } from './session.ts';
+import { type Ask, createThreadSession } from './session.ts';
 import { listenToTab, type MessageEvent, THREAD_WAIT_MS } from './tab-listener.ts';
 
 type Listener = Parameters<MessageEvent['addListener']>[0];
@@ -18,14 +18,15 @@ const view: CompanionThreadResponse = {
 /** A webmail tab: a real thread session behind the real tab listener; the background's thread read answers when the test says so. */
 function tabWithSlowRead() {
   let answerRead: (() => void) | null = null;
-  const session = createThreadSession(async (request: CompanionRequest) => {
+  const background = (async (request: CompanionRequest) => {
     if (request.type === 'threadView') {
       await new Promise<void>((resolve) => (answerRead = resolve));
       return { view, asOf: null };
     }
     if (request.type === 'cachedThreadView') return null;
     throw new Error(`no ${request.type} in this test`);
-  });
+  }) as Ask;
+  const session = createThreadSession(background);
   const listeners = new Set<Listener>();
   listenToTab({ addListener: (l) => void listeners.add(l), removeListener: (l) => void listeners.delete(l) }, session);
   /** The popup's question; the answer, once the tab gives it. */
