@@ -37,12 +37,12 @@ beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 describe('the feed port (X4)', () => {
-  it('X4: held open while a thread is shown, opened again when the background drops it, closed with the thread', () => {
+  it('X4: held open while a thread is shown, opened again when the background drops it, closed once no thread is shown for lingerMs', () => {
     const { runtime, ports } = fakeRuntime();
     const session = createThreadSession(async () => {
       throw new Error('offline');
     });
-    const release = holdFeedPort(runtime, session, { reconnectMs: 10, pingMs: 20 });
+    const release = holdFeedPort(runtime, session, { reconnectMs: 10, pingMs: 20, lingerMs: 50 });
     expect(ports).toHaveLength(0); // no thread, no stream
 
     session.onMailEvent({ type: 'threadOpened', thread });
@@ -59,10 +59,35 @@ describe('the feed port (X4)', () => {
     expect(ports[1]!.open).toBe(true);
 
     session.onMailEvent({ type: 'threadClosed', threadId: 't1' });
+    vi.advanceTimersByTime(49);
+    expect(ports[1]!.open).toBe(true); // the next thread may follow at once
+    vi.advanceTimersByTime(1);
     expect(ports[1]!.open).toBe(false);
     release();
     expect(vi.getTimerCount()).toBe(0); // no ping, no reconnect left to run
     expect(ports).toHaveLength(2);
+  });
+
+  it('X4: moving to the next thread keeps the one port (the background does not restart its stream)', () => {
+    const { runtime, ports } = fakeRuntime();
+    const session = createThreadSession(async () => {
+      throw new Error('offline');
+    });
+    const release = holdFeedPort(runtime, session, { lingerMs: 1000 });
+    session.onMailEvent({ type: 'threadOpened', thread });
+    // the watcher closes one thread and opens the next in the same moment
+    session.onMailEvent({ type: 'threadClosed', threadId: 't1' });
+    session.onMailEvent({ type: 'threadOpened', thread: { ...thread, threadId: 't2' } });
+    vi.advanceTimersByTime(5000);
+    expect(ports).toHaveLength(1);
+    expect(ports[0]!.open).toBe(true);
+    // no thread, and the background drops the port meanwhile: it is not opened again
+    session.onMailEvent({ type: 'threadClosed', threadId: 't2' });
+    ports[0]!.drop();
+    vi.advanceTimersByTime(5000);
+    expect(ports).toHaveLength(1);
+    release();
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('X4: released, it closes its port and opens no other', () => {
