@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestDatabase, testDatabase } from '../../test/helpers/db.ts';
 import { rowsOf } from '../../test/helpers/raw-rows.ts';
-import { MAX_PREPARED, preparedNames, runStatement } from './prepared.ts';
+import { idArray, MAX_PREPARED, preparedNames, runStatement, textArray } from './prepared.ts';
 
 describe('statements run prepared (db/prepared.ts)', () => {
   let t: TestDatabase;
@@ -23,6 +23,18 @@ describe('statements run prepared (db/prepared.ts)', () => {
     }
     const plain = rowsOf(await runStatement(t.db, sql`select ${'plain'}::text as v`, { postgres: 'plain' }));
     expect(plain).toEqual([{ v: 'plain' }]);
+  });
+
+  it('a list as one array value: every element back exactly, one shape whatever the length', async () => {
+    const texts = ['<a@x.example>', 'say "hi"', 'back\\slash', '{braces}, and commas', "it's", 'NULL', ' spaced ', '', 'ünïcode ✓'];
+    for (const n of [1, 3, texts.length]) {
+      const rows = rowsOf<{ t: string }>(await runStatement(t.db, sql`select unnest(${textArray(texts.slice(0, n))}::text[]) as t`));
+      expect(rows.map((r) => r.t)).toEqual(texts.slice(0, n));
+    }
+    const ids = rowsOf<{ id: string | number }>(await runStatement(t.db, sql`select unnest(${idArray(['7', 9007199254740991, 12])}::bigint[]) as id`));
+    expect(ids.map((r) => String(r.id))).toEqual(['7', '9007199254740991', '12']);
+    expect(() => idArray(['1; drop table records'])).toThrow('not an id');
+    expect(() => idArray([1.5])).toThrow('not an id');
   });
 
   it(`PGlite keeps at most ${MAX_PREPARED} shapes: the least recently used goes, one in use stays`, async () => {

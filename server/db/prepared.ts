@@ -93,6 +93,25 @@ export async function runStatement(db: DbOrTx, statement: SQL, options: RunOptio
   return db.execute(statement);
 }
 
+/**
+ * Ids as one array value (`${idArray(ids)}::bigint[]`): one statement shape whatever their number,
+ * so it is prepared once, where a list of parameters makes a new statement for each length.
+ */
+export function idArray(ids: readonly (number | string)[]): string {
+  return `{${ids
+    .map((id) => {
+      const n = Number(id);
+      if (!Number.isSafeInteger(n)) throw new Error(`not an id: ${id}`);
+      return String(n);
+    })
+    .join(',')}}`;
+}
+
+/** Texts as one array value (`${textArray(texts)}::text[]`), each quoted: see idArray. */
+export function textArray(texts: readonly string[]): string {
+  return `{${texts.map((t) => `"${t.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+}
+
 /** Told to the database's query logger (drizzle's `logger` option), as `db.execute` tells it. */
 function logged(db: DbOrTx, q: { sql: string; params: unknown[] }): void {
   (db as unknown as { session?: { logger?: { logQuery(query: string, params: unknown[]): void } } }).session?.logger?.logQuery(q.sql, q.params);

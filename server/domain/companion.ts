@@ -6,7 +6,7 @@ import { PIPELINE_OBJECTS, type PipelineObjectType } from '../../shared/pipeline
 import type { DbOrTx } from '../db/client.ts';
 import { col, parseRows } from '../db/rows.ts';
 import { openSql } from './lifecycle/open.ts';
-import { runStatement } from '../db/prepared.ts';
+import { idArray, runStatement } from '../db/prepared.ts';
 import { loadStageIndex, stageLabel } from './pipelines.ts';
 import { displayName } from './record-name.ts';
 
@@ -51,8 +51,6 @@ function topOpen(workspaceId: string, typeId: typeof DEAL | typeof TICKET): SQL 
  */
 export async function contactSummaries(db: DbOrTx, workspaceId: string, ids: readonly string[]): Promise<ContactSummary[]> {
   if (ids.length === 0) return [];
-  // the ids as one array value: one statement whatever their number, prepared once (runStatement)
-  const idArray = `{${ids.map((id) => String(Number(id))).join(',')}}`;
   // the labels' read and the statement need nothing of each other: a pool runs them side by side
   const [stages, result] = await Promise.all([
     loadStageIndex(db, workspaceId),
@@ -77,7 +75,7 @@ export async function contactSummaries(db: DbOrTx, workspaceId: string, ids: rea
             order by bool_or(a.type_id = 1) desc, x.id
             limit ${COMPANION_LIMITS.companies}) k) as companies
       from records c
-      where c.workspace_id = ${workspaceId} and c.type_id = ${CONTACT} and c.id = any(${idArray}::bigint[]) and ${live('c')}
+      where c.workspace_id = ${workspaceId} and c.type_id = ${CONTACT} and c.id = any(${idArray(ids)}::bigint[]) and ${live('c')}
       order by c.id`),
   ]);
   const openRecord = (typeId: PipelineObjectType, r: z.output<typeof linkedWithTypes>): OpenRecord => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { auditActor } from '../../../shared/audit.ts';
 import { type ChangeEvent, type RecordAction, recordAction } from '../../../shared/history.ts';
 import type { DbOrTx } from '../../db/client.ts';
+import { runStatement } from '../../db/prepared.ts';
 import { col, parseRow } from '../../db/rows.ts';
 import { ApiError } from '../../errors.ts';
 import { actorColumnsSql } from '../audit.ts';
@@ -58,8 +59,14 @@ export function formatCursor(c: ChangeCursor): string {
  * of the transaction it runs in.
  */
 export async function latestChange(db: DbOrTx, workspaceId: string): Promise<string> {
-  const { w } = parseRow('changes: the watermark', z.object({ w: col.idOrNull }), await db.execute(sql`select change_feed_watermark(${workspaceId}) as w`));
-  return formatCursor({ seq: w ?? 0, id: null });
+  return formatCursor({ seq: (await readWatermark(db, workspaceId)) ?? 0, id: null });
+}
+
+const watermarkRow = z.object({ w: col.idOrNull });
+
+/** change_feed_watermark() of the workspace (null before its first change); prepared: every sidebar read asks it. */
+async function readWatermark(db: DbOrTx, workspaceId: string): Promise<number | null> {
+  return parseRow('changes: the watermark', watermarkRow, await runStatement(db, sql`select change_feed_watermark(${workspaceId}) as w`)).w;
 }
 
 /**
@@ -70,8 +77,7 @@ export async function latestChange(db: DbOrTx, workspaceId: string): Promise<str
 const watermarks = new Map<string, number>();
 
 async function refreshWatermark(db: DbOrTx, workspaceId: string): Promise<number> {
-  const row = parseRow('changes: the watermark', z.object({ w: col.idOrNull }), await db.execute(sql`select change_feed_watermark(${workspaceId}) as w`));
-  const w = Math.max(row.w ?? 0, watermarks.get(workspaceId) ?? 0);
+  const w = Math.max((await readWatermark(db, workspaceId)) ?? 0, watermarks.get(workspaceId) ?? 0);
   if (watermarks.size > 10_000) watermarks.clear();
   watermarks.set(workspaceId, w);
   return w;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ACTIVITY_TYPES, type TimelineActivity } from '../../../shared/lifecycle.ts';
 import { EMAIL, STANDARD_OBJECTS, standardObjectById } from '../../../shared/objects.ts';
 import type { DbOrTx } from '../../db/client.ts';
+import { idArray, runStatement, textArray } from '../../db/prepared.ts';
 import { col, parseRows } from '../../db/rows.ts';
 import { displayName } from '../record-name.ts';
 
@@ -56,8 +57,8 @@ export async function activityTimeline(db: DbOrTx, workspaceId: string, recordId
 export async function recentActivities(db: DbOrTx, workspaceId: string, recordIds: readonly number[], limit: number): Promise<Map<string, TimelineActivity[]>> {
   const out = new Map<string, TimelineActivity[]>(recordIds.map((id) => [String(id), []]));
   if (recordIds.length === 0) return out;
-  const result = await db.execute(sql`
-    select o.of_id, t.* from unnest(array[${sql.join(recordIds.map((id) => sql`${id}::bigint`), sql`, `)}]) as o(of_id)
+  const result = await runStatement(db, sql`
+    select o.of_id, t.* from unnest(${idArray(recordIds)}::bigint[]) as o(of_id)
     cross join lateral (select x.* from (${activitiesOf(workspaceId, sql`o.of_id`)}) x order by x.at_us desc, x.id desc limit ${limit}) t
     order by o.of_id, t.at_us desc, t.id desc`);
   for (const row of parseRows('timeline: newest activities of records', activityRow.extend({ of_id: col.id }), result)) out.get(String(row.of_id))?.push(toActivity(row));
@@ -97,32 +98,36 @@ export async function lastContacted(db: DbOrTx, workspaceId: string, recordIds: 
   if (recordIds.length === 0) return new Map();
   const rows = parseRows(
     'timeline: last contacted',
-    z.object({ id: col.id, at: col.timestamp }),
-    await db.execute(sql`
+    lastContactedRow,
+    await runStatement(db, sql`
       select a.from_id as id, max(coalesce(crm_property_time(r.properties->>'hs_timestamp'), r.created_at)) as at
       from associations a join records r on r.workspace_id = a.workspace_id and r.id = a.to_id
-      where a.workspace_id = ${workspaceId} and a.from_id in (${sql.join(recordIds.map((id) => sql`${id}::bigint`), sql`, `)})
+      where a.workspace_id = ${workspaceId} and a.from_id = any(${idArray(recordIds)}::bigint[])
         and a.to_type in (${typeIdList(CONTACTING_TYPE_IDS)}) and r.archived_at is null and r.merged_into is null
       group by a.from_id`),
   );
   return new Map(rows.map((r) => [String(r.id), r.at.toISOString()]));
 }
 
+const lastContactedRow = z.object({ id: col.id, at: col.timestamp });
+
 /** The emails logged of these messages (by `hs_email_message_id`), by message id: the email, when it was logged and by whom. */
 export async function loggedMessages(db: DbOrTx, workspaceId: string, messageIds: readonly string[]): Promise<Map<string, { emailId: string; loggedAt: string; by: string | null }>> {
   if (messageIds.length === 0) return new Map();
   const rows = parseRows(
     'timeline: logged messages',
-    z.object({ id: col.id, message_id: col.text, created_at: col.timestamp, by: col.textOrNull }),
-    await db.execute(sql`
+    loggedRow,
+    await runStatement(db, sql`
       select r.id, r.properties->>'hs_email_message_id' as message_id, r.created_at,
         (select u.name from users u where u.workspace_id = ${workspaceId} and u.id::text = r.properties->>'hubspot_owner_id') as by
       from records r
       where r.workspace_id = ${workspaceId} and r.type_id = ${EMAIL} and r.archived_at is null and r.merged_into is null
-        and r.properties->>'hs_email_message_id' in (${sql.join(messageIds.map((id) => sql`${id}`), sql`, `)})
+        and r.properties->>'hs_email_message_id' = any(${textArray(messageIds)}::text[])
       order by r.id`),
   );
   const out = new Map<string, { emailId: string; loggedAt: string; by: string | null }>();
   for (const r of rows) if (!out.has(r.message_id)) out.set(r.message_id, { emailId: String(r.id), loggedAt: r.created_at.toISOString(), by: r.by });
   return out;
 }
+
+const loggedRow = z.object({ id: col.id, message_id: col.text, created_at: col.timestamp, by: col.textOrNull });
