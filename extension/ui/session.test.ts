@@ -11,7 +11,7 @@ import { serve } from '../background/requests.ts';
 import type { MailThread } from '../mail/types.ts';
 import type { CompanionRequest, Replies, ThreadRead } from '../messaging.ts';
 import { makeOp } from './model.ts';
-import { createThreadSession, type ThreadSession } from './session.ts';
+import { type Ask, createThreadSession, type ThreadSession } from './session.ts';
 
 const t = useTestApp();
 /** While set, the server's writes wait for it (a change stays `sending`). */
@@ -109,6 +109,57 @@ describe('thread session (X2)', () => {
     const s = await until(() => session.getState(), (x) => x.error !== null, 10_000);
     expect(s.error).toContain('Not signed in');
     await ask({ type: 'connect', server: 'http://127.0.0.1:4997', token: t.token });
+  });
+
+  it('X2: the cache is asked only when the server is slow (it then shows what it knows until the answer) or fails', async () => {
+    const email = `cached-${++n}@session.example`;
+    expect((await t.call('POST', '/crm/v3/objects/contacts', { properties: { email } })).status).toBe(201);
+    const asked: string[] = [];
+    let gate: Promise<void> | null = null;
+    let failing = false;
+    const recording: Ask = async (request) => {
+      asked.push(request.type);
+      if (request.type === 'threadView') {
+        if (failing) throw new Error('server unreachable');
+        if (gate) await gate;
+      }
+      return ask(request);
+    };
+    const shownEmails = (s: { view: { participants: Array<{ email: string }> } | null }) => s.view?.participants.map((p) => p.email);
+
+    // a fast answer: the cache is never asked
+    session = createThreadSession(recording, {}, { cacheAfterMs: 100 });
+    session.onMailEvent({ type: 'threadOpened', thread: thread('fast', [email]) });
+    await until(() => session.getState(), (s) => s.view !== null && !s.loading, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(asked).toEqual(['threadView']);
+    await companion.flush(); // what that read showed is in the cache now
+
+    // a slow answer: the cache's view meanwhile, marked as such, then the server's
+    let release!: () => void;
+    gate = new Promise((resolve) => (release = resolve));
+    asked.length = 0;
+    session = createThreadSession(recording, {}, { cacheAfterMs: 100 });
+    session.onMailEvent({ type: 'threadOpened', thread: thread('slow', [email]) });
+    const meanwhile = await until(() => session.getState(), (s) => s.cached, 10_000);
+    expect(meanwhile.loading).toBe(true);
+    expect(shownEmails(meanwhile)).toEqual([email]);
+    expect(asked).toEqual(['threadView', 'cachedThreadView']);
+    release();
+    const answered = await until(() => session.getState(), (s) => !s.loading, 10_000);
+    expect(answered.cached).toBe(false);
+    expect(shownEmails(answered)).toEqual([email]);
+    gate = null;
+
+    // a failed read: the cache at once, with the reason
+    failing = true;
+    asked.length = 0;
+    session = createThreadSession(recording, {}, { cacheAfterMs: 60_000 });
+    session.onMailEvent({ type: 'threadOpened', thread: thread('down', [email]) });
+    const failed = await until(() => session.getState(), (s) => s.error !== null && s.cached, 10_000);
+    expect(failed.error).toBe('server unreachable');
+    expect(shownEmails(failed)).toEqual([email]);
+    expect(asked).toEqual(['threadView', 'cachedThreadView']);
   });
 
   it('X2: news of a change waits for the read under way; what that read shows costs nothing more, anything newer one read however much of it came', async () => {

@@ -58,6 +58,14 @@ export interface ThreadSession {
 }
 
 /**
+ * How long a thread's server read may take before the cache is asked for what it knows (ms). Asked
+ * at once beside every read, the cache's reads (storage in the background, the browser's database
+ * process) competed with the server's answer for the CPU: bench:companion, data shown p90 92-99 ms
+ * with it, 71-89 without. A failed read asks it at once.
+ */
+export const CACHE_AFTER_MS = 150;
+
+/**
  * The sidebar's state for the thread open in one webmail tab (X2): follows the adapter's events,
  * reads what the CRM knows through the background, and shows every change at once as pending
  * until the outbox reports it confirmed, then reads the server's state again.
@@ -67,8 +75,13 @@ export interface ThreadSession {
  * recommendation query on the server: so a read starts only for news the view does not show yet.
  * Each read says up to which feed position it shows everything; news during a read waits for it.
  */
-export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState, 'changes' | 'neverLog' | 'collapsed'>> & { changesSeq?: number } = {}): ThreadSession {
+export function createThreadSession(
+  ask: Ask,
+  initial: Partial<Pick<SessionState, 'changes' | 'neverLog' | 'collapsed'>> & { changesSeq?: number } = {},
+  options: { cacheAfterMs?: number } = {},
+): ThreadSession {
   const { changesSeq: initialSeq, ...shown } = initial;
+  const cacheAfterMs = options.cacheAfterMs ?? CACHE_AFTER_MS;
   let state: SessionState = { thread: null, view: null, cached: false, loading: false, error: null, changes: [], confirmed: [], neverLog: [], collapsed: false, unreadable: null, ...shown };
   const listeners = new Set<(s: SessionState) => void>();
   /** Operations submitted from this page, stored in the outbox and not yet seen leaving it. */
@@ -102,23 +115,28 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
     reading = true;
     heard = null;
     set({ loading: true });
-    // the cache answers first (when it knows everyone); the server's answer replaces it
     mark('crm:thread-asked');
     const server = ask({ type: 'threadView', thread });
-    let answered = false;
-    if (!state.view) {
+    // a server slower than cacheAfterMs, or failing, and nothing shown yet: the cache answers
+    // meanwhile (when it knows everyone); the server's answer replaces it
+    let read: Replies['threadView'] | null = null;
+    let cacheAsked = false;
+    const fromCache = () => {
+      if (cacheAsked || state.view || seq !== readSeq) return;
+      cacheAsked = true;
       void ask({ type: 'cachedThreadView', thread })
         .then((view) => {
-          if (view && seq === readSeq && !answered) set({ view, cached: true });
+          if (view && seq === readSeq && !read && !state.view) set({ view, cached: true });
         })
         .catch(() => {});
-    }
-    let read: Replies['threadView'];
+    };
+    const cacheTimer = setTimeout(fromCache, cacheAfterMs);
     try {
       read = await server;
     } catch (err) {
-      answered = true;
+      clearTimeout(cacheTimer);
       if (seq !== readSeq) return;
+      fromCache();
       reading = false;
       // news that came meanwhile is not shown: one more try for it
       const again = takeHeard() !== null;
@@ -126,7 +144,7 @@ export function createThreadSession(ask: Ask, initial: Partial<Pick<SessionState
       if (again) void load(state.thread!);
       return;
     }
-    answered = true;
+    clearTimeout(cacheTimer);
     if (seq !== readSeq) return; // another thread opened meanwhile
     mark('crm:thread-answered');
     reading = false;
