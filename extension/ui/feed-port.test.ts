@@ -32,12 +32,16 @@ function fakeRuntime() {
 }
 
 // The port's pings and reconnects are timers: the tests move the clock, so "nothing more happens"
-// is shown by no timer being left, not by waiting a while.
+// is shown by no timer being left, not by waiting a while. The session's own timer (the cache asked
+// when a read is slow) ends once its failed read has settled: `settled()` lets it.
 beforeEach(() => vi.useFakeTimers());
+const settled = async () => {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+};
 afterEach(() => vi.useRealTimers());
 
 describe('the feed port (X4)', () => {
-  it('X4: held open while a thread is shown, opened again when the background drops it, closed once no thread is shown for lingerMs', () => {
+  it('X4: held open while a thread is shown, opened again when the background drops it, closed once no thread is shown for lingerMs', async () => {
     const { runtime, ports } = fakeRuntime();
     const session = createThreadSession(async () => {
       throw new Error('offline');
@@ -64,11 +68,12 @@ describe('the feed port (X4)', () => {
     vi.advanceTimersByTime(1);
     expect(ports[1]!.open).toBe(false);
     release();
+    await settled();
     expect(vi.getTimerCount()).toBe(0); // no ping, no reconnect left to run
     expect(ports).toHaveLength(2);
   });
 
-  it('X4: moving to the next thread keeps the one port (the background does not restart its stream)', () => {
+  it('X4: moving to the next thread keeps the one port (the background does not restart its stream)', async () => {
     const { runtime, ports } = fakeRuntime();
     const session = createThreadSession(async () => {
       throw new Error('offline');
@@ -87,10 +92,11 @@ describe('the feed port (X4)', () => {
     vi.advanceTimersByTime(5000);
     expect(ports).toHaveLength(1);
     release();
+    await settled();
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('X4: released, it closes its port and opens no other', () => {
+  it('X4: released, it closes its port and opens no other', async () => {
     const { runtime, ports } = fakeRuntime();
     const session = createThreadSession(async () => {
       throw new Error('offline');
@@ -101,6 +107,7 @@ describe('the feed port (X4)', () => {
     release();
     expect(ports[0]!.open).toBe(false);
     ports[0]!.drop();
+    await settled();
     expect(vi.getTimerCount()).toBe(0); // a drop after the release schedules no reconnect
     expect(ports).toHaveLength(1);
   });

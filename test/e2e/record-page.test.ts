@@ -182,6 +182,9 @@ describe('the record page', () => {
     await shot('record-add-existing.png');
     await d.getByRole('checkbox', { name: 'Acme' }).check();
     await d.getByRole('searchbox').fill('Globex');
+    // the search's results replace the recommendations (Acme stays ticked, out of sight): ticked
+    // before they come, a click could land on a row that moves as the list changes
+    await d.getByRole('checkbox', { name: 'Acme' }).waitFor({ state: 'detached', timeout: 15_000 });
     await d.getByRole('checkbox', { name: 'Globex' }).check();
     await d.getByRole('button', { name: 'Associate (2)' }).click();
     await settled();
