@@ -215,15 +215,14 @@ export async function loadStageIndex(db: DbOrTx, workspaceId: string): Promise<S
     'pipelines: the stage index',
     stageIndexRow,
     await runStatement(db, sql`
-      select s.object_type, s.stage_id, s.pipeline_id, s.label, s.display_order, s.closed,
+      select s.object_type, s.stage_id, s.pipeline_id, s.label, s.display_order as "displayOrder", s.closed,
         s.archived_at is null as stage_live, p.archived_at is null as pipeline_live
       from pipeline_stages s
         join pipelines p on p.workspace_id = s.workspace_id and p.object_type = s.object_type and p.pipeline_id = s.pipeline_id
       where s.workspace_id = ${workspaceId}`),
   );
   const index = new Map<PipelineObjectType, Map<string, StageFacts>>(Object.keys(PIPELINE_OBJECTS).map((t) => [t as PipelineObjectType, new Map()]));
-  rows.sort((a, b) => a.display_order - b.display_order || a.label.localeCompare(b.label));
-  for (const r of rows) {
+  for (const r of rows.sort(byDisplayOrder)) {
     index.get(r.object_type as PipelineObjectType)?.set(r.stage_id, { pipelineId: r.pipeline_id, label: r.label, closed: r.closed, live: r.pipeline_live && r.stage_live, pipelineLive: r.pipeline_live });
   }
   return index;
@@ -234,7 +233,7 @@ const stageIndexRow = z.object({
   stage_id: col.text,
   pipeline_id: col.text,
   label: col.text,
-  display_order: z.number(),
+  displayOrder: z.number(),
   closed: col.bool,
   stage_live: col.bool,
   pipeline_live: col.bool,
