@@ -94,8 +94,9 @@ export async function runStatement(db: DbOrTx, statement: SQL, options: RunOptio
 }
 
 /**
- * Ids as one array value (`${idArray(ids)}::bigint[]`): one statement shape whatever their number,
- * so it is prepared once, where a list of parameters makes a new statement for each length.
+ * Ids as one array value (`${idArray(ids)}::bigint[]`, or `::int[]`), a literal both drivers pass
+ * through unchanged: one statement shape whatever their number, so it is prepared once, where a
+ * list of parameters makes a new statement for each length.
  */
 export function idArray(ids: readonly (number | string)[]): string {
   return `{${ids

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Tx } from '../../db/client.ts';
+import { idArray } from '../../db/prepared.ts';
 import { col, parseRows } from '../../db/rows.ts';
 import { RetryTransaction } from '../../db/transaction.ts';
 
@@ -15,11 +16,6 @@ export interface RecordRow {
 export interface LockedRow extends RecordRow {
   merged_into: number | null;
   archived: boolean;
-}
-
-/** An int[] or bigint[] parameter as a literal both drivers pass through unchanged. */
-export function intArray(ids: readonly number[]): string {
-  return `{${ids.map((id) => Math.trunc(id)).join(',')}}`;
 }
 
 const lockedRow = z.object({ id: col.id, type_id: col.text, properties: col.properties, merged_into: col.idOrNull, archived: col.bool });
@@ -40,7 +36,7 @@ export async function lockRows(tx: Tx, workspaceId: string, ids: number[]): Prom
     lockedRow,
     await tx.execute(sql`
       select id, type_id, properties, merged_into, archived_at is not null as archived from records
-      where workspace_id = ${workspaceId} and id = any(${intArray(unique)}::bigint[])
+      where workspace_id = ${workspaceId} and id = any(${idArray(unique)}::bigint[])
       order by id for update`),
   );
   return new Map(rows.map((r) => [r.id, r]));
@@ -71,7 +67,7 @@ export async function lockAround(tx: Tx, workspaceId: string, ids: number[], aro
       : parseRows(
           'associations: neighbours to lock',
           neighbourRow,
-          await tx.execute(sql`select distinct to_id from associations where workspace_id = ${workspaceId} and from_id = any(${intArray(around)}::bigint[])`),
+          await tx.execute(sql`select distinct to_id from associations where workspace_id = ${workspaceId} and from_id = any(${idArray(around)}::bigint[])`),
         ).map((r) => r.to_id);
   const before = await neighboursNow();
   const locked = await lockRecords(tx, workspaceId, [...ids, ...before]);

@@ -6,13 +6,14 @@ import { hubspotPrimaryType } from '../../../shared/association-types.ts';
 import { COMPANY, CONTACT, DEAL, TICKET } from '../../../shared/objects.ts';
 import { defaultPairLimit, planAllows } from '../../../shared/plans.ts';
 import { type DbOrTx, type Tx, writesAreSerial } from '../../db/client.ts';
+import { idArray } from '../../db/prepared.ts';
 import { col, parseRow, parseRows } from '../../db/rows.ts';
 import { retrying, transaction } from '../../db/transaction.ts';
 import { ApiError } from '../../errors.ts';
 import { defaultType, findType, isExclusive } from '../association-types.ts';
 import { effectiveLimit, type LimitRow } from '../limits.ts';
 import { nameOf } from '../record-name.ts';
-import { intArray, lockRecords, type RecordRow } from './locks.ts';
+import { lockRecords, type RecordRow } from './locks.ts';
 import { ensurePrimaryCompanies, successorFor } from './primary.ts';
 import { actionOf, type Edge, type HistoryRow, type WriteContext, writeEdges } from './write.ts';
 
@@ -108,7 +109,7 @@ async function lockPairState(
     'associations: lock a pair and read its state',
     pairStateRow,
     await tx.execute(sql`select crm_lock_pair_state(${workspaceId}::uuid, ${a.id}::bigint, ${a.type}::text, ${b.id}::bigint, ${b.type}::text,
-      ${intArray(countTypesA)}::int[], ${intArray(countTypesB)}::int[], ${intArray(exclusiveA)}::int[], ${intArray(exclusiveB)}::int[]) as s`),
+      ${idArray(countTypesA)}::int[], ${idArray(countTypesB)}::int[], ${idArray(exclusiveA)}::int[], ${idArray(exclusiveB)}::int[]) as s`),
   );
   return {
     records: new Map(s.records.map((r) => [r.id, r])),
@@ -403,7 +404,7 @@ export async function primaryRemovalsLast(db: DbOrTx, workspaceId: string, fromT
   const rows = parseRows(
     'associations: primary companies of records in a batch',
     primaryEdgeRow,
-    await db.execute(sql`select from_id, to_id from associations where workspace_id = ${workspaceId} and type_id = ${primary.typeId} and from_id = any(${intArray(holders)}::bigint[])`),
+    await db.execute(sql`select from_id, to_id from associations where workspace_id = ${workspaceId} and type_id = ${primary.typeId} and from_id = any(${idArray(holders)}::bigint[])`),
   );
   const primaries = new Set(rows.map((r) => `${r.from_id}>${r.to_id}`));
   const isPrimary = (p: { fromId: number; toId: number }) => primaries.has(recordIsFrom ? `${p.fromId}>${p.toId}` : `${p.toId}>${p.fromId}`);

@@ -2,9 +2,9 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ValueWithTimestamp } from '../../../shared/records.ts';
 import type { DbOrTx } from '../../db/client.ts';
+import { idArray } from '../../db/prepared.ts';
 import { col, parseRows } from '../../db/rows.ts';
 import { ApiError } from '../../errors.ts';
-import { intArray } from '../associations/locks.ts';
 import type { RecordRow } from '../records.ts';
 
 /**
@@ -112,7 +112,7 @@ export async function propertiesWithHistory(db: DbOrTx, workspaceId: string, row
     changeRow,
     await db.execute(sql`
       with recursive fam(id, parent) as (
-        select x.id, null::bigint from unnest(${intArray(rows.map((r) => r.id))}::bigint[]) as x(id)
+        select x.id, null::bigint from unnest(${idArray(rows.map((r) => r.id))}::bigint[]) as x(id)
         union all
         select r.id, r.merged_into from records r join fam f on r.merged_into = f.id where r.workspace_id = ${workspaceId}
       ),

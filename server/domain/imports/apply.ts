@@ -7,6 +7,7 @@ import { COMPANY, CONTACT } from '../../../shared/objects.ts';
 import { type Plan, planAllows } from '../../../shared/plans.ts';
 import { normalizeDomain, normalizeEmail } from '../../../shared/records.ts';
 import type { Tx } from '../../db/client.ts';
+import { idArray } from '../../db/prepared.ts';
 import { col, parseRows } from '../../db/rows.ts';
 import { importRecords, records } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
@@ -196,9 +197,9 @@ export function planRow(ctx: ImportContext, rec: CsvRecord): RowPlan | RowError 
   return { row: rec.row, hash: hashOf(ctx, rec.fields), main, second: other, links, labels, labelColumn };
 }
 
-/** Arrays as one parameter each (a literal both drivers pass through unchanged). */
+/** Arrays as one parameter each (idArray). */
 function bigintArray(ids: number[]) {
-  return sql`${`{${ids.map((id) => Math.trunc(id)).join(',')}}`}::bigint[]`;
+  return sql`${idArray(ids)}::bigint[]`;
 }
 function textArray(values: string[]) {
   return sql`array(select json_array_elements_text(${JSON.stringify(values)}::json))`;

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/client.ts';
+import { idArray } from '../../db/prepared.ts';
 import { col, parseRows } from '../../db/rows.ts';
 import { typesBetween } from '../association-types.ts';
 import type { ObjectType } from '../object-types.ts';
@@ -46,7 +47,7 @@ export async function* exportCsv(db: DbOrTx, workspaceId: string, type: ObjectTy
     after = page.at(-1)!.id;
     const linked = new Map<number, Array<{ id: number; properties: Record<string, string | null>; typeIds: number[] }>>();
     if (withType) {
-      const ids = `{${page.map((r) => r.id).join(',')}}`;
+      const ids = idArray(page.map((r) => r.id));
       const rows = parseRows(
         'export: associated records of a page',
         linkedRow,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type AssociationTypeDef, hubspotPrimaryType } from '../../../shared/association-types.ts';
 import { COMPANY, CONTACT } from '../../../shared/objects.ts';
 import type { Tx } from '../../db/client.ts';
+import { idArray } from '../../db/prepared.ts';
 import { col, parseRows } from '../../db/rows.ts';
 import { ApiError } from '../../errors.ts';
 import { defaultType } from '../association-types.ts';
@@ -54,11 +55,11 @@ export async function linkUnlabeled(tx: Tx, ctx: WriteContext, pairs: LinkPair[]
   const counts = new Map<string, number>();
   if (ids.length > 0) {
     // lock in id order (as every writer does), one array parameter for all ids
-    const idArray = sql`${`{${ids.map((id) => Math.trunc(id)).join(',')}}`}::bigint[]`;
+    const idList = sql`${idArray(ids)}::bigint[]`;
     const locked = parseRows(
       'link: records of the pairs, locked',
       lockedRow,
-      await tx.execute(sql`select id, type_id, properties from records where workspace_id = ${ws} and id = any(${idArray})
+      await tx.execute(sql`select id, type_id, properties from records where workspace_id = ${ws} and id = any(${idList})
         and archived_at is null and merged_into is null order by id for update`),
     );
     for (const r of locked) records.set(r.id, r);
@@ -66,13 +67,13 @@ export async function linkUnlabeled(tx: Tx, ctx: WriteContext, pairs: LinkPair[]
     const edges = parseRows(
       'link: edges between the records',
       edgeRow,
-      await tx.execute(sql`select from_id, to_id, type_id from associations where workspace_id = ${ws} and from_id = any(${idArray}) and to_id = any(${idArray})`),
+      await tx.execute(sql`select from_id, to_id, type_id from associations where workspace_id = ${ws} and from_id = any(${idList}) and to_id = any(${idList})`),
     );
     for (const e of edges) existing.add(`${e.from_id}>${e.to_id}#${e.type_id}`);
     const counted = parseRows(
       'link: association counts of the records',
       countRow,
-      await tx.execute(sql`select from_id, to_type, type_id, count(*)::int as n from associations where workspace_id = ${ws} and from_id = any(${idArray}) group by 1, 2, 3`),
+      await tx.execute(sql`select from_id, to_type, type_id, count(*)::int as n from associations where workspace_id = ${ws} and from_id = any(${idList}) group by 1, 2, 3`),
     );
     for (const c of counted) counts.set(`${c.from_id}>${c.to_type}#${c.type_id}`, c.n);
   }
