@@ -303,6 +303,8 @@ describe('the record page', () => {
 
   it('R4: a change past a limit is refused with its reason; the control then says the limit is reached before the rep tries', async () => {
     await open('contacts', ids.carla!);
+    // the limits are read after the cards are painted; the card carries its limit once known
+    await page.locator('section[data-card="deals"][data-limit]').waitFor({ timeout: 15_000 });
     // the admin lowers the limit after the page was read
     await api('POST', '/crm/v4/associations/definitions/configurations/contacts/deals/batch/create', { inputs: [{ category: 'HUBSPOT_DEFINED', typeId: 4, maxToObjectIds: 2 }] });
     await card('deals').getByRole('button', { name: 'Add existing' }).click();

@@ -385,7 +385,7 @@ function AssociationCard({ card, ctx }: { card: Card; ctx: CardContext }) {
   const primaryType = primaryTypeOf(self.objectType);
   const labelsPlan = labelsNeed(plan);
   return (
-    <section class="crm-card" aria-labelledby={headingId} data-card={card.objectType}>
+    <section class="crm-card" aria-labelledby={headingId} data-card={card.objectType} data-limit={limit}>
       <h2 id={headingId}>
         {typeText(card.objectType)} <span class="crm-count">({card.rows.length})</span>
       </h2>
