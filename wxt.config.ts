@@ -2,6 +2,7 @@ import { defineConfig } from 'wxt';
 import { OPEN_POPUP_KEY, TOGGLE_SIDEBAR_COMMAND, TOGGLE_SIDEBAR_KEY } from './extension/commands.ts';
 import { WEBMAIL_MATCHES } from './extension/mail/hosts.ts';
 import { bundleHardening } from './scripts/bundle-hardening.ts';
+import { emptyPageModules } from './scripts/empty-page-modules.ts';
 import { lazySchemas } from './scripts/lazy-schemas.ts';
 import { GECKO_ID, MANIFEST_KEY } from './shared/extension-id.ts';
 
@@ -26,7 +27,11 @@ export default defineConfig({
   },
   // no eval and no raw HTML in the bundle (Mozilla's add-on linter checks both); the shared
   // modules' zod schemas built at their first use, not when a page loads (scripts/lazy-schemas.ts)
-  vite: () => ({ plugins: [bundleHardening(), lazySchemas()], ...(process.env.CRM_EXTENSION_SOURCEMAP ? { build: { sourcemap: true } } : {}) }),
+  // modulepreload is in every browser the extension runs in: no polyfill module on the pages
+  vite: () => ({
+    plugins: [bundleHardening(), lazySchemas(), emptyPageModules()],
+    build: { modulePreload: { polyfill: false }, ...(process.env.CRM_EXTENSION_SOURCEMAP ? { sourcemap: true } : {}) },
+  }),
   // `npm run package`: <name>-<version>-chrome.zip, -firefox.zip and, for Firefox's review, -sources.zip
   // with what builds the extension (the server's code stays out: the extension does not import it)
   zip: {

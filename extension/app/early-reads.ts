@@ -9,7 +9,7 @@ import { type AppRoute, routeOf } from './routes.ts';
 
 /**
  * The app page's first reads, sent before its code is loaded: a small script of their own
- * (entrypoints/early-reads.ts, ahead of the app's module in app.html) reads the rep's connection
+ * (entrypoints/early-reads.ts, ahead of the app's code in app.html) reads the rep's connection
  * and asks the server who the rep is (GET /api/me) and for the current route's first reads, while
  * the browser still loads and runs the app (zod, Preact, the pages). The app's client then gets
  * each answer under way for its first GET of that address, and checks it against the page's

@@ -30,12 +30,28 @@ describe('the content script (Gmail, Outlook)', () => {
 });
 
 describe("the app page's early script", () => {
-  it("carries no zod: the first reads go out before zod loads: the first reads go out before zod loads", async () => {
+  it('carries no zod: the first reads go out before zod loads', async () => {
     const build = inject('extensionBuild');
     const early = await readFile(join(build, 'early-reads.js'), 'utf8');
     expect(early).not.toContain('$Zod');
-    // it is the early script of app.html, loaded beside the app's module and not holding up its parse
+    // it is the early script of app.html, loaded beside the app's code and not holding up its parse
     expect(await readFile(join(build, 'app.html'), 'utf8')).toMatch(/<script\s+async src="\/early-reads\.js"><\/script>/);
     expect(early).toContain('__crmEarlyReads');
+  });
+});
+
+describe('app.html', () => {
+  it("asks for three files, each in the build: the early script, the app's code, its styles", async () => {
+    const build = inject('extensionBuild');
+    const html = await readFile(join(build, 'app.html'), 'utf8');
+    const files = [...html.matchAll(/(?:src|href)="\/([^"]+)"/g)].map((m) => m[1]!);
+    expect(files).toEqual(['early-reads.js', 'app-main.js', 'assets/app-main.css']);
+    // no module script (WXT's empty plugin module is left out: scripts/empty-page-modules.ts)
+    expect(html).not.toContain('type="module"');
+    for (const file of files) expect((await readFile(join(build, file))).length, file).toBeGreaterThan(1000);
+    // the styles are the app's: the history table's and the shared page's
+    const css = await readFile(join(build, 'assets/app-main.css'), 'utf8');
+    expect(css).toContain('.crm-history-table');
+    expect(css).toContain('.crm-button');
   });
 });
