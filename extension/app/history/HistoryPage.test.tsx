@@ -13,7 +13,7 @@ const { apiPaths } = await import('../../../shared/api-paths.ts');
 const { meView } = await import('../../../shared/workspace.ts');
 const { createApiClient } = await import('../../api/client.ts');
 const { appUrl, hashOf, routeOf } = await import('../routes.ts');
-const { HistoryPage } = await import('./HistoryPage.tsx');
+const { HistoryPage, NAME_WAIT_MS } = await import('./HistoryPage.tsx');
 type Session = import('../App.tsx').AppSession;
 
 configure({ asyncUtilTimeout: 10_000 });
@@ -80,5 +80,65 @@ describe('the history view, paged, in Dutch (R20)', () => {
     render(<HistoryPage route={route('#/companies/999999/history?source=IMPORT')} session={session} />);
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toMatch(/^De geschiedenis kon niet worden geladen: .*999999/);
+  });
+});
+
+describe('the first page and the record\'s name, shown together (R20)', () => {
+  /** The session's client with the record's own read (its name) held until `release()`. */
+  function holdingName(): { session: Session; release(): void; asked: Promise<void> } {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let asked!: () => void;
+    const askedFor = new Promise<void>((resolve) => (asked = resolve));
+    const fetch: FetchLike = async (input, init) => {
+      if (new URL(input).pathname === `/crm/v3/objects/companies/${company}`) {
+        asked();
+        await released;
+      }
+      return appFetch(input, init);
+    };
+    return { session: { ...session, client: createApiClient(session.connection, { fetch }) }, release, asked: askedFor };
+  }
+
+  it('rows answered before the name wait for it, then show with it in one render', async () => {
+    const held = holdingName();
+    const seen: string[] = [];
+    const observer = new MutationObserver(() => {
+      if (document.querySelector('tbody tr')) seen.push(document.querySelector('h1')?.textContent ?? '');
+    });
+    observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+    try {
+      render(<HistoryPage route={route(`#/companies/${company}/history`)} session={held.session} />);
+      await held.asked;
+      // the first page is answered meanwhile; the name comes well within NAME_WAIT_MS
+      await new Promise((resolve) => setTimeout(resolve, NAME_WAIT_MS / 4));
+      expect(entryIds()).toHaveLength(0);
+      held.release();
+      await waitFor(() => expect(entryIds()).toHaveLength(50));
+      await screen.findByRole('heading', { level: 1, name: 'Veel BV' });
+    } finally {
+      observer.disconnect();
+    }
+    // the rows never showed under a stand-in heading
+    expect(seen.length).toBeGreaterThan(0);
+    expect(new Set(seen)).toEqual(new Set(['Veel BV']));
+  });
+
+  it('a name that is late does not hold the rows back longer than NAME_WAIT_MS', async () => {
+    const held = holdingName();
+    const start = performance.now();
+    render(<HistoryPage route={route(`#/companies/${company}/history`)} session={held.session} />);
+    await held.asked;
+    // the first page is answered, the name is not: the rows wait
+    await new Promise((resolve) => setTimeout(resolve, NAME_WAIT_MS / 2));
+    expect(entryIds()).toHaveLength(0);
+    expect(screen.getByText('Laden…')).toBeTruthy();
+    // then show, under the record's type and id
+    await waitFor(() => expect(entryIds()).toHaveLength(50));
+    expect(performance.now() - start).toBeGreaterThanOrEqual(NAME_WAIT_MS - 5);
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe(`Bedrijven ${company}`);
+    held.release();
+    await screen.findByRole('heading', { level: 1, name: 'Veel BV' });
+    expect(entryIds()).toHaveLength(50);
   });
 });
