@@ -4,7 +4,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../server/db/client.ts';
 import * as schema from '../server/db/schema/index.ts';
-import { indexPage } from '../server/domain/index-page.ts';
+import { indexPage, pageRowsOf } from '../server/domain/index-page.ts';
 import { resolveObjectType } from '../server/domain/object-types.ts';
 import { createApp } from '../server/app.ts';
 import { indexQuery } from '../shared/views.ts';
@@ -377,6 +377,50 @@ describe('filters, sorts, paging', () => {
       const r = await index('deals', `columns=dealname&sort=-amount&after=${after}`);
       expect(r.status, after).toBe(400);
     }
+  });
+});
+
+describe("a page's rows are checked as they come from the database", () => {
+  type Columns = Parameters<typeof pageRowsOf>[2];
+  const columns = [{ kind: 'property' }, { kind: 'associations' }, { kind: 'primaryCompany' }] as unknown as Columns;
+  const good = () => ({
+    id: '12',
+    properties: { firstname: 'Ada', lastname: null },
+    created_at: new Date('2026-01-02T03:04:05Z'),
+    updated_at: '2026-01-02T03:04:06Z',
+    kt0: 'lovelace',
+    c1: { count: 4, first: [{ id: '7', name: 'Acme' }, { id: '8', name: null }] },
+    c2: null,
+  });
+
+  it('a row of the statement\'s shape: ids as numbers, timestamps as dates, keys and cells by column', () => {
+    const [row] = pageRowsOf({ rows: [good()] }, 1, columns);
+    expect(row).toEqual({
+      id: 12,
+      properties: { firstname: 'Ada', lastname: null },
+      created_at: new Date('2026-01-02T03:04:05Z'),
+      updated_at: new Date('2026-01-02T03:04:06Z'),
+      keys: ['lovelace'],
+      cells: [null, { count: 4, first: [{ id: '7', name: 'Acme' }, { id: '8', name: null }] }, null],
+    });
+  });
+
+  it('a row that does not fit names the query, the row and the column', () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ id: 'x1' }, /at 1\.id: not an id/],
+      [{ properties: { firstname: 3 } }, /at 1\.properties\.firstname: not text or null/],
+      [{ properties: null }, /at 1\.properties: not a map/],
+      [{ created_at: 'yesterday' }, /at 1\.created_at: not a timestamp/],
+      [{ kt0: 5 }, /at 1\.kt0: not text or null/],
+      [{ c1: { first: [] } }, /at 1\.c1: not an associations cell/],
+      [{ c1: { count: 1, first: [{ id: 7, name: 'Acme' }] } }, /at 1\.c1: not a record reference/],
+      [{ c2: { id: '9' } }, /at 1\.c2: not a record reference/],
+    ];
+    for (const [change, message] of cases) {
+      expect(() => pageRowsOf({ rows: [good(), { ...good(), ...change }] }, 1, columns), JSON.stringify(change)).toThrow(message);
+      expect(() => pageRowsOf({ rows: [good(), { ...good(), ...change }] }, 1, columns)).toThrow(/^index page: a page: a row does not have the expected shape/);
+    }
+    expect(() => pageRowsOf({}, 1, columns)).toThrow(/the result has no rows/);
   });
 });
 

@@ -1,11 +1,9 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { z } from 'zod';
 import { hubspotDefaultType, hubspotPrimaryType } from '../../shared/association-types.ts';
 import { COMPANY, standardObjectById } from '../../shared/objects.ts';
 import type { SearchFilter } from '../../shared/records.ts';
 import {
   type AssociationsCell,
-  associationsCell,
   INDEX_LIMITS,
   type IndexCell,
   type IndexColumn,
@@ -14,11 +12,10 @@ import {
   type IndexSort,
   PROPERTY_LABELS,
   type RecordRef,
-  recordRef,
 } from '../../shared/views.ts';
 import type { DbOrTx } from '../db/client.ts';
 import { runStatement } from '../db/prepared.ts';
-import { col, parseRows } from '../db/rows.ts';
+import { RowShapeError } from '../db/rows.ts';
 import type { ObjectSchemaDefinition } from '../db/schema/index.ts';
 import { importRecords, records } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
@@ -352,43 +349,81 @@ interface PageRow {
   cells: Array<AssociationsCell | RecordRef | null>;
 }
 
-/** Row schemas by page shape (how many sort keys, which column reads which cell): a shape repeats, a schema is built once. */
-const pageRowSchemas = new Map<string, z.ZodType<PageRow>>();
+const PAGE_QUERY = 'index page: a page';
 
-function pageRowSchema(keyCount: number, columns: Resolved[]): z.ZodType<PageRow> {
-  const kinds = columns.map((c) => c.kind);
-  const shape = `${keyCount}:${kinds.join(',')}`;
-  const known = pageRowSchemas.get(shape);
-  if (known) return known;
-  const keys = Array.from({ length: keyCount }, (_, i) => `kt${i}`);
-  const cells: Array<[string, z.ZodType<AssociationsCell | RecordRef | null>] | null> = kinds.map((kind, i) =>
-    kind === 'associations' ? [`c${i}`, associationsCell] : kind === 'primaryCompany' ? [`c${i}`, recordRef.nullable()] : null,
-  );
-  const schema = z
-    .object({
-      id: col.id,
-      properties: col.properties,
-      created_at: col.timestamp,
-      updated_at: col.timestamp,
-      ...Object.fromEntries(keys.map((k) => [k, col.textOrNull])),
-      ...Object.fromEntries(cells.filter((c) => c !== null)),
-    })
-    .transform((r): PageRow => {
-      // the keys and cells were checked by the shape above, built from the same lists
-      const row = r as Record<string, unknown>;
-      return {
-        id: r.id,
-        properties: r.properties,
-        created_at: r.created_at,
-        updated_at: r.updated_at,
-        keys: keys.map((k) => row[k] as string | null),
-        cells: cells.map((c) => (c ? (row[c[0]] as AssociationsCell | RecordRef | null) : null)),
-      };
-    });
-  // a client choosing ever new column layouts must not grow this without end
-  if (pageRowSchemas.size >= 1_000) pageRowSchemas.clear();
-  pageRowSchemas.set(shape, schema);
-  return schema;
+/** A page's row that does not have the statement's shape: the query, the row and the column in the error. */
+function badRow(row: number, column: string, message: string, input: unknown): RowShapeError {
+  return new RowShapeError(PAGE_QUERY, [{ code: 'custom', message, path: [row, column], input }]);
+}
+
+function idOf(v: unknown, row: number, column: string): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw badRow(row, column, 'not an id', v);
+  return n;
+}
+
+function textOrNull(v: unknown, row: number, column: string): string | null {
+  if (v !== null && typeof v !== 'string') throw badRow(row, column, 'not text or null', v);
+  return v;
+}
+
+function dateOf(v: unknown, row: number, column: string): Date {
+  const d = v instanceof Date ? v : typeof v === 'string' ? new Date(v) : null;
+  if (!d || Number.isNaN(d.getTime())) throw badRow(row, column, 'not a timestamp', v);
+  return d;
+}
+
+function refOf(v: unknown, row: number, column: string): RecordRef {
+  const r = v as { id?: unknown; name?: unknown } | null;
+  if (typeof r !== 'object' || r === null || typeof r.id !== 'string' || (r.name !== null && typeof r.name !== 'string')) throw badRow(row, column, 'not a record reference {id, name}', v);
+  return { id: r.id, name: r.name };
+}
+
+function cellOf(kind: Resolved['kind'], v: unknown, row: number, column: string): AssociationsCell | RecordRef | null {
+  if (kind === 'primaryCompany') return v === null ? null : refOf(v, row, column);
+  const c = v as { count?: unknown; first?: unknown } | null;
+  if (typeof c !== 'object' || c === null || !Number.isSafeInteger(c.count) || !Array.isArray(c.first)) throw badRow(row, column, 'not an associations cell {count, first}', v);
+  return { count: c.count as number, first: c.first.map((f) => refOf(f, row, column)) };
+}
+
+/**
+ * The page's rows, checked as every raw statement's rows are (db/rows.ts: a row that does not fit
+ * names the query and the column), by hand rather than by a zod schema. This is the index page's
+ * hot path, and zod's parse of its rows was what the process's scavenges had to keep: its result
+ * objects reference the rows' values from objects V8 had moved to the old generation, so about
+ * 4 MB of each page's values outlived every scavenge, which then took 8-12 ms inside a request
+ * (2 ms with these checks; bench/README.md, index pages).
+ */
+export function pageRowsOf(result: unknown, keyCount: number, columns: Resolved[]): PageRow[] {
+  const rows = (result as { rows?: unknown }).rows;
+  if (!Array.isArray(rows)) throw new RowShapeError(PAGE_QUERY, [{ code: 'custom', message: 'the result has no rows', path: [], input: result }]);
+  const out: PageRow[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as Record<string, unknown>;
+    if (typeof r !== 'object' || r === null) throw badRow(i, '', 'not a row', r);
+    const properties = r.properties as Record<string, unknown>;
+    if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) throw badRow(i, 'properties', 'not a map of property values', properties);
+    for (const name in properties) {
+      const value = properties[name];
+      if (value !== null && typeof value !== 'string') throw badRow(i, `properties.${name}`, 'not text or null', value);
+    }
+    const keys: Array<string | null> = new Array(keyCount);
+    for (let k = 0; k < keyCount; k++) keys[k] = textOrNull(r[`kt${k}`], i, `kt${k}`);
+    const cells: Array<AssociationsCell | RecordRef | null> = new Array(columns.length);
+    for (let c = 0; c < columns.length; c++) {
+      const kind = columns[c]!.kind;
+      cells[c] = kind === 'property' ? null : cellOf(kind, r[`c${c}`], i, `c${c}`);
+    }
+    out[i] = {
+      id: idOf(r.id, i, 'id'),
+      properties: properties as Record<string, string | null>,
+      created_at: dateOf(r.created_at, i, 'created_at'),
+      updated_at: dateOf(r.updated_at, i, 'updated_at'),
+      keys,
+      cells,
+    };
+  }
+  return out;
 }
 
 function propertyValue(row: PageRow, name: string): string | null {
@@ -461,9 +496,7 @@ export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectTyp
           sql` union all `,
         )}) u order by u.part, ${sql.join([...keys.map((k, i) => sql`u.${sql.raw(`k${i}`)} ${keyOrder(k, way)}`), sql`u.id ${idOrder(keys, way)}`], sql`, `)} limit ${limit + 1}`;
 
-  const rows = parseRows(
-    'index page: a page',
-    pageRowSchema(keys.length, columns),
+  const rows = pageRowsOf(
     // prepared on PGlite, where planning each page anew was 40% of its time (db/prepared.ts)
     await runStatement(
       db,
@@ -473,6 +506,8 @@ export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectTyp
       order by ${sql.join(outerOrder, sql`, `)}`,
       { postgres: 'plain' },
     ),
+    keys.length,
+    columns,
   );
 
   // one row more than the page tells whether more follow in the reading's direction: the last
