@@ -11,12 +11,21 @@ import { z } from 'zod';
  * `undefined` travel on.
  */
 
+/** A bigint as the driver may give it in text: a decimal integer. */
+export const ID_TEXT = /^-?\d+$/;
+
 /** A bigint id or count, whether the driver gave a number or a decimal string. */
-const id = z.union([z.number(), z.string().regex(/^-?\d+$/)]).transform((v) => Number(v)).pipe(z.number().int().safe());
+const id = z.union([z.number(), z.string().regex(ID_TEXT)]).transform((v) => Number(v)).pipe(z.number().int().safe());
+
+/** A timestamp from a Date or an ISO string; null when it is neither or names no instant. */
+export function timestampOf(v: unknown): Date | null {
+  const d = v instanceof Date ? v : typeof v === 'string' ? new Date(v) : null;
+  return d && !Number.isNaN(d.getTime()) ? d : null;
+}
 
 function toDate(v: Date | string, ctx: z.RefinementCtx): Date {
-  const d = v instanceof Date ? v : new Date(v);
-  if (Number.isNaN(d.getTime())) {
+  const d = timestampOf(v);
+  if (!d) {
     ctx.addIssue({ code: 'custom', message: `not a timestamp: ${String(v)}` });
     return z.NEVER;
   }
@@ -63,8 +72,7 @@ export class RowShapeError extends Error {
  * error ("labels: pairs of a record", say).
  */
 export function parseRows<S extends z.ZodType>(query: string, row: S, result: unknown): z.output<S>[] {
-  const rows = (result as { rows?: unknown }).rows;
-  if (!Array.isArray(rows)) throw new RowShapeError(query, [{ code: 'custom', message: 'the result has no rows', path: [], input: result }]);
+  const rows = resultRows(query, result);
   const out: z.output<S>[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const parsed = row.safeParse(rows[i]);
@@ -72,6 +80,13 @@ export function parseRows<S extends z.ZodType>(query: string, row: S, result: un
     out[i] = parsed.data;
   }
   return out;
+}
+
+/** The rows of a driver's result, unchecked; a result without them is a RowShapeError naming `query`. */
+export function resultRows(query: string, result: unknown): unknown[] {
+  const rows = (result as { rows?: unknown }).rows;
+  if (!Array.isArray(rows)) throw new RowShapeError(query, [{ code: 'custom', message: 'the result has no rows', path: [], input: result }]);
+  return rows;
 }
 
 /** The one row a statement must return (a `select … as x` without `from`, an aggregate). */

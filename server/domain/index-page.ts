@@ -15,7 +15,7 @@ import {
 } from '../../shared/views.ts';
 import type { DbOrTx } from '../db/client.ts';
 import { runStatement } from '../db/prepared.ts';
-import { RowShapeError } from '../db/rows.ts';
+import { ID_TEXT, RowShapeError, resultRows, timestampOf } from '../db/rows.ts';
 import type { ObjectSchemaDefinition } from '../db/schema/index.ts';
 import { importRecords, records } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
@@ -357,7 +357,7 @@ function badRow(row: number, column: string, message: string, input: unknown): R
 }
 
 function idOf(v: unknown, row: number, column: string): number {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : Number.NaN;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && ID_TEXT.test(v) ? Number(v) : Number.NaN;
   if (!Number.isSafeInteger(n)) throw badRow(row, column, 'not an id', v);
   return n;
 }
@@ -368,8 +368,8 @@ function textOrNull(v: unknown, row: number, column: string): string | null {
 }
 
 function dateOf(v: unknown, row: number, column: string): Date {
-  const d = v instanceof Date ? v : typeof v === 'string' ? new Date(v) : null;
-  if (!d || Number.isNaN(d.getTime())) throw badRow(row, column, 'not a timestamp', v);
+  const d = timestampOf(v);
+  if (!d) throw badRow(row, column, 'not a timestamp', v);
   return d;
 }
 
@@ -389,14 +389,12 @@ function cellOf(kind: Resolved['kind'], v: unknown, row: number, column: string)
 /**
  * The page's rows, checked as every raw statement's rows are (db/rows.ts: a row that does not fit
  * names the query and the column), by hand rather than by a zod schema. This is the index page's
- * hot path, and zod's parse of its rows was what the process's scavenges had to keep: its result
- * objects reference the rows' values from objects V8 had moved to the old generation, so about
- * 4 MB of each page's values outlived every scavenge, which then took 8-12 ms inside a request
- * (2 ms with these checks; bench/README.md, index pages).
+ * hot path, and with the zod parse about 4 MB per scavenge outlived it, most of it allocated by that
+ * parse (the heap sampling profiler; why V8 kept it was not established): scavenges of 8-12 ms
+ * inside requests, 2 ms with these checks (bench/README.md, index pages).
  */
 export function pageRowsOf(result: unknown, keyCount: number, columns: Resolved[]): PageRow[] {
-  const rows = (result as { rows?: unknown }).rows;
-  if (!Array.isArray(rows)) throw new RowShapeError(PAGE_QUERY, [{ code: 'custom', message: 'the result has no rows', path: [], input: result }]);
+  const rows = resultRows(PAGE_QUERY, result);
   const out: PageRow[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i] as Record<string, unknown>;
