@@ -10,6 +10,7 @@
  *
  *   npm run bench:index-page -- [--db pglite|postgres|both] [--records 200000] [--pairs 1000000]
  *                               [--requests 400] [--warmup 40] [--wait-idle SECONDS] [--explain] [--keep]
+ *                               [--only TEXT]   (only the scenarios whose name contains TEXT)
  *
  * The machine is shared: each scenario reports the CPU other processes used meanwhile ("other
  * CPU", % of one core; the benchmark's own PostgreSQL backends are not counted as other), and
@@ -49,6 +50,7 @@ const { values: args } = parseArgs({
     explain: { type: 'boolean', default: false },
     'wait-idle': { type: 'string', default: '0' },
     keep: { type: 'boolean', default: false },
+    only: { type: 'string' },
   },
 });
 
@@ -313,7 +315,7 @@ interface Measured {
 async function measure(database: Database, token: string, workspaceId: string, graph: GraphIds): Promise<Measured[]> {
   const app = createApp({ db: database.db, tokenCacheMs: 600_000 });
   const out: Measured[] = [];
-  for (const { type: typeRef, s } of scenarios(graph)) {
+  for (const { type: typeRef, s } of scenarios(graph).filter(({ s }) => !args.only || s.name.includes(args.only))) {
     const n = Math.max(20, Math.round(REQUESTS * (s.share ?? 1)));
     const warm = Math.max(5, Math.round(WARMUP * (s.share ?? 1)));
     const type = await resolveObjectType(database.db, workspaceId, typeRef);
