@@ -163,12 +163,14 @@ describe('one query per page (R19)', () => {
     const result = await indexPage(counting.db, t.workspaceId, type, { columns: query.columns, limit: query.limit });
     expect(result.rows).toHaveLength(50);
     expect(result.rows.filter((r) => (r.values['assoc:companies'] as { count: number }).count > 0).length).toBeGreaterThan(30);
-    expect(counting.statements).toHaveLength(1);
+    // reading a type's definitions when their cache has expired is not the page
+    const pageStatements = () => counting.statements.filter((q) => !/from "(object_schemas|property_definitions)"/.test(q));
+    expect(pageStatements(), counting.statements.join('\n')).toHaveLength(1);
     // the same with a filter on the primary company, a sort and a cursor
     counting.statements.length = 0;
     const sorted = await indexPage(counting.db, t.workspaceId, type, { columns: query.columns, limit: 10, sorts: [{ propertyName: 'amount', descending: true }], filters: [{ propertyName: 'associations.companies', operator: 'HAS_PROPERTY' }] });
     await indexPage(counting.db, t.workspaceId, type, { columns: query.columns, limit: 10, sorts: [{ propertyName: 'amount', descending: true }], filters: [{ propertyName: 'associations.companies', operator: 'HAS_PROPERTY' }], after: sorted.after! });
-    expect(counting.statements.filter((q) => !/from "(object_schemas|property_definitions)"/.test(q))).toHaveLength(2);
+    expect(pageStatements(), counting.statements.join('\n')).toHaveLength(2);
   });
 
   it('R19: through HTTP too: one statement reads the page, whatever the number of columns', async () => {

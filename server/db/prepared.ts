@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
-import type { SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { DbOrTx } from './client.ts';
@@ -126,4 +126,21 @@ function nameOf(text: string): string {
 /** The names prepared on a PGlite session, least recently used first (tests). */
 export function preparedNames(client: PGlite): string[] {
   return [...(preparedOn.get(client)?.keys() ?? [])];
+}
+
+/**
+ * A constant of a statement's shape (a property name, an object type id) written into its text
+ * rather than passed as a parameter, when it is made of plain characters: a prepared statement's
+ * generic plan can then match the expression and partial indexes that name it
+ * (records_sort_*: `properties->>'lastname'` where `type_id = '0-1'`), which it cannot with a
+ * parameter there. Anything else stays a parameter.
+ */
+export function shapeText(value: string): SQL {
+  return /^[A-Za-z0-9_.-]{1,100}$/.test(value) ? sql.raw(`'${value}'::text`) : sql`${value}::text`;
+}
+
+/** A whole number of a statement's shape (a LIMIT) in its text: see shapeText. */
+export function shapeNumber(value: number): SQL {
+  if (!Number.isSafeInteger(value)) throw new Error(`not a whole number: ${value}`);
+  return sql.raw(String(value));
 }

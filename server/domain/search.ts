@@ -3,6 +3,7 @@ import { hubspotPrimaryType } from '../../shared/association-types.ts';
 import { COMPANY, CONTACT } from '../../shared/objects.ts';
 import { type FilterOperator, normalizeDomain, normalizeEmail, type SearchBody, type SearchFilter } from '../../shared/records.ts';
 import type { DbOrTx } from '../db/client.ts';
+import { shapeText } from '../db/prepared.ts';
 import { records } from '../db/schema/index.ts';
 import { ApiError } from '../errors.ts';
 import { type ObjectType, resolveObjectType } from './object-types.ts';
@@ -114,7 +115,7 @@ export function operand(name: string, on: RecordColumns = SEARCHED, type?: strin
     case 'hs_lastmodifieddate':
       return { kind: 'date', stored: false, text: sql`${on.updatedAt}::text`, numeric: sql`date_trunc('milliseconds', ${on.updatedAt})` };
     default: {
-      const text = sql`(${on.properties}->>${name}::text)`;
+      const text = sql`(${on.properties}->>${shapeText(name)})`;
       const kind = kindOf(type);
       const asNumber = sql`(case when ${text} ~ ${NUMBER_SQL}::text then ${text}::numeric end)`;
       const numeric = kind === 'time' ? sql`crm_property_time(${text})` : kind === 'bool' ? sql`lower(${text})` : kind === 'text' ? text : asNumber;
