@@ -41,7 +41,7 @@ export interface IndexPageInput {
   before?: string | undefined;
   limit: number;
   /**
-   * Read with the one-condition keyset (every sort) instead of index ranges: the plan before
+   * Read with the one-condition keyset (every property sort) instead of index ranges: the plan before
    * records_sort_*, kept so the benchmark compares both in the same run.
    */
   oneConditionKeyset?: boolean;
@@ -136,7 +136,7 @@ async function resolveColumn(db: DbOrTx, workspaceId: string, type: ObjectType, 
 /** One ORDER BY key: an expression, its SQL type (to read the cursor's value back), its direction. */
 interface SortKey extends OrderKey {
   descending: boolean;
-  /** Its values come from the row itself (a property): index ranges may serve it (keysetParts). */
+  /** Its values come from the row itself (a property): index ranges may serve it (keysetParts); else computedKeys reads it. */
   ranged: boolean;
 }
 
@@ -291,12 +291,13 @@ interface Part {
  * values beyond v, then the empty values; `(expr, id)` indexes (records_sort_*) serve each range,
  * and an empty key on the cursor leaves the empty values after id only. Backward (the previous
  * page) is the mirror: the ties of v before id, then the values before v, reversed; an empty key
- * on the cursor: the empty values before id, then every value. Several keys, and association
- * columns (computed per record, no index to range over), keep the one-condition form.
+ * on the cursor: the empty values before id, then every value. Several keys keep the
+ * one-condition form. Only for keys of the record's own values: association columns (computed per
+ * record, no index to range over) are read by computedKeys.
  */
 function keysetParts(keys: SortKey[], cursor: Cursor | undefined, way: Way, oneCondition = false): Part[] {
   const byId = sql`${records.id} ${idOrder(keys, way)}`;
-  if (keys.length !== 1 || !keys[0]!.ranged || oneCondition) {
+  if (keys.length !== 1 || oneCondition) {
     return [{ where: cursor ? [beyondCursor(keys, cursor, way)] : [], order: [...keys.map((k) => sql`${k.expr} ${keyOrder(k, way)}`), byId] }];
   }
   const key = keys[0]!;
@@ -328,6 +329,19 @@ function computedKeys(select: SQL, conditions: SQL[], keys: SortKey[], cursor: C
   const order = [...computed.map((k) => sql`${k.expr} ${keyOrder(k, way)}`), sql`r.id ${idOrder(keys, way)}`];
   return sql`select * from (select ${select} from ${records} where ${sql.join(conditions, sql` and `)} order by ${records.id} offset 0) r
     ${beyond} order by ${sql.join(order, sql`, `)} limit ${rowsRead}`;
+}
+
+/** The rows beyond the cursor when every key is the record's own (a property, the id): keysetParts' ranges in one statement. */
+function keysetRows(select: SQL, conditions: SQL[], keys: SortKey[], cursor: Cursor | undefined, way: Way, rowsRead: SQL, oneCondition?: boolean): SQL {
+  const parts = keysetParts(keys, cursor, way, oneCondition);
+  if (parts.length === 1) {
+    return sql`select ${select} from ${records} where ${sql.join([...conditions, ...parts[0]!.where], sql` and `)} order by ${sql.join(parts[0]!.order, sql`, `)} limit ${rowsRead}`;
+  }
+  // each part is one ordered range of an index (see keysetParts); their union is at most (parts × page) rows, put in order and cut
+  return sql`select * from (${sql.join(
+    parts.map((part, n) => sql`(select ${select}, ${shapeNumber(n)}::int as part from ${records} where ${sql.join([...conditions, ...part.where], sql` and `)} order by ${sql.join(part.order, sql`, `)} limit ${rowsRead})`),
+    sql` union all `,
+  )}) u order by u.part, ${sql.join([...keys.map((k, i) => sql`u.${sql.raw(`k${i}`)} ${keyOrder(k, way)}`), sql`u.id ${idOrder(keys, way)}`], sql`, `)} limit ${rowsRead}`;
 }
 
 // ---- the page ---------------------------------------------------------------------------------------
@@ -504,16 +518,7 @@ export async function indexPage(db: DbOrTx, workspaceId: string, type: ObjectTyp
     return cell ? [sql`, ${cell} as ${sql.raw(`c${i}`)}`] : [];
   });
   const select = sql`${records.id} as id, ${records.properties} as properties, ${records.createdAt} as created_at, ${records.updatedAt} as updated_at${sql.join(keyColumns, sql``)}`;
-  const parts = keysetParts(keys, cursor, way, input.oneConditionKeyset);
-  const chosen = keys.some((k) => !k.ranged)
-    ? computedKeys(select, conditions, keys, cursor, way, rowsRead)
-    : parts.length === 1
-      ? sql`select ${select} from ${records} where ${sql.join([...conditions, ...parts[0]!.where], sql` and `)} order by ${sql.join(parts[0]!.order, sql`, `)} limit ${rowsRead}`
-      : // each part is one ordered range of an index (see keysetParts); their union is at most (parts × page) rows, put in order and cut
-        sql`select * from (${sql.join(
-          parts.map((part, n) => sql`(select ${select}, ${shapeNumber(n)}::int as part from ${records} where ${sql.join([...conditions, ...part.where], sql` and `)} order by ${sql.join(part.order, sql`, `)} limit ${rowsRead})`),
-          sql` union all `,
-        )}) u order by u.part, ${sql.join([...keys.map((k, i) => sql`u.${sql.raw(`k${i}`)} ${keyOrder(k, way)}`), sql`u.id ${idOrder(keys, way)}`], sql`, `)} limit ${rowsRead}`;
+  const chosen = keys.some((k) => !k.ranged) ? computedKeys(select, conditions, keys, cursor, way, rowsRead) : keysetRows(select, conditions, keys, cursor, way, rowsRead, input.oneConditionKeyset);
 
   const rows = pageRowsOf(
     // prepared on PGlite, where planning each page anew was 40% of its time (db/prepared.ts)
